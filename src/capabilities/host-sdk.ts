@@ -1,0 +1,252 @@
+import type { Item, Permission, Rect, Region } from '../domain/index.js';
+import { COLORS, IroncliwError, NAMED_REGIONS, SHAPES, SDK_METHODS, isSdkMethod } from '../domain/index.js';
+import type { ImageHandle } from '../domain/index.js';
+import type { HostApi } from '../sandbox/types.js';
+
+/** The image as the host holds it. Pixels never cross into the sandbox; guests see ImageHandle only. */
+export interface VisionImage {
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
+
+/** The slice of vision/ the SDK needs: a local interface so the host SDK does not depend on vision internals. */
+export interface VisionPort {
+  resolveRegion(img: VisionImage, region: Region): Rect;
+  findShapes(
+    img: VisionImage,
+    opts: { shape?: string; color?: string; minArea?: number; within?: Rect },
+  ): Promise<Item[]>;
+  colors(img: VisionImage, rect?: Rect): Array<{ color: string; share: number }>;
+  describe(img: VisionImage, rect?: Rect): Promise<unknown>;
+  readText?(
+    img: VisionImage,
+    rect?: Rect,
+  ): Promise<{ text: string; words: Array<{ text: string; bbox: Rect; confidence: number }> }>;
+  findText?(img: VisionImage, query: string, rect?: Rect): Promise<Item[]>;
+}
+
+export interface PerformedAction {
+  type: 'click' | 'type' | 'press';
+  x?: number;
+  y?: number;
+  text?: string;
+  keys?: string;
+}
+
+/** Performs (or records) UI actions. The recording actuator is the default; an X11 one drives a real display. */
+export interface Actuator {
+  perform(action: PerformedAction): Promise<PerformedAction>;
+}
+
+export class RecordingActuator implements Actuator {
+  readonly performed: PerformedAction[] = [];
+  async perform(action: PerformedAction): Promise<PerformedAction> {
+    this.performed.push(action);
+    return action;
+  }
+}
+
+export interface HostSdkOptions {
+  screen?: VisionImage;
+  vision: VisionPort;
+  actuator?: Actuator;
+  /** Permissions granted to this run; checked again here even though the sandbox checks first (defence in depth). */
+  permissions: readonly Permission[];
+  /** Deterministic randomness and time, injected so runs replay exactly. */
+  random?: () => number;
+  now?: () => number;
+  /** Cap on handles a run may create (each is a small record, but a loop could make millions). */
+  maxHandles?: number;
+}
+
+export interface HostSdk extends HostApi {
+  readonly actions: PerformedAction[];
+  readonly logs: string[];
+}
+
+/** mulberry32: tiny seeded PRNG so `sdk.random()` is reproducible per run. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function bad(message: string): never {
+  throw new IroncliwError('E_INPUT_INVALID', message);
+}
+
+function asRect(v: unknown): Rect | undefined {
+  if (!v || typeof v !== 'object') return undefined;
+  const r = v as Record<string, unknown>;
+  const keys = ['x', 'y', 'width', 'height'] as const;
+  if (!keys.every((k) => typeof r[k] === 'number' && Number.isFinite(r[k]))) return undefined;
+  return { x: r.x as number, y: r.y as number, width: r.width as number, height: r.height as number };
+}
+
+function optString(v: unknown, allowed: readonly string[], name: string): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string' || !allowed.includes(v)) bad(`${name} must be one of ${allowed.join(', ')}`);
+  return v;
+}
+
+/**
+ * The host half of the SDK for one run: every guest `sdk.*` call arrives here as (method, JSON args).
+ * Arguments are hostile data and are validated; images are addressed by handles that map to rectangles of
+ * the one screen this run may see.
+ */
+export function createHostSdk(options: HostSdkOptions): HostSdk {
+  const handles = new Map<string, Rect>();
+  const actions: PerformedAction[] = [];
+  const logs: string[] = [];
+  const random = options.random ?? seededRandom(1);
+  const now = options.now ?? (() => Date.now());
+  const maxHandles = options.maxHandles ?? 256;
+  const actuator = options.actuator ?? new RecordingActuator();
+
+  const screen = (): VisionImage => {
+    if (!options.screen)
+      throw new IroncliwError(
+        'E_INPUT_INVALID',
+        'no screen is available for this request: pass a screen image',
+      );
+    return options.screen;
+  };
+  const newHandle = (rect: Rect): ImageHandle => {
+    if (handles.size >= maxHandles) bad(`too many image handles (limit ${maxHandles})`);
+    const id = `img${handles.size}`;
+    handles.set(id, rect);
+    return { $image: id, width: rect.width, height: rect.height };
+  };
+  const rectOf = (h: unknown): Rect => {
+    const id = h && typeof h === 'object' ? (h as Record<string, unknown>).$image : undefined;
+    const rect = typeof id === 'string' ? handles.get(id) : undefined;
+    if (!rect) bad('expected an image handle from sdk.screen.capture() or sdk.vision.region()');
+    return rect;
+  };
+  const within = (h: unknown): Rect | undefined => {
+    const r = rectOf(h);
+    const s = screen();
+    return r.x === 0 && r.y === 0 && r.width === s.width && r.height === s.height ? undefined : r;
+  };
+  const act = async (a: PerformedAction) => {
+    const done = await actuator.perform(a);
+    actions.push(done);
+    return done;
+  };
+
+  const impl: Record<string, (args: unknown[]) => Promise<unknown> | unknown> = {
+    'screen.capture': () => {
+      const s = screen();
+      return newHandle({ x: 0, y: 0, width: s.width, height: s.height });
+    },
+    'vision.region': ([h, region]) => {
+      const parent = rectOf(h);
+      let rect: Rect;
+      if (typeof region === 'string') {
+        if (!(NAMED_REGIONS as readonly string[]).includes(region))
+          bad(`unknown region "${region.slice(0, 40)}"`);
+        rect = options.vision.resolveRegion(screen(), region as Region);
+      } else {
+        const r = asRect(region);
+        if (!r) bad('region must be a name or {x, y, width, height}');
+        // Rectangles are relative to the parent handle.
+        rect = { x: parent.x + r.x, y: parent.y + r.y, width: r.width, height: r.height };
+      }
+      const x = Math.max(parent.x, rect.x);
+      const y = Math.max(parent.y, rect.y);
+      const w = Math.min(parent.x + parent.width, rect.x + rect.width) - x;
+      const hgt = Math.min(parent.y + parent.height, rect.y + rect.height) - y;
+      return newHandle({ x, y, width: Math.max(0, w), height: Math.max(0, hgt) });
+    },
+    'vision.findShapes': async ([h, opts]) => {
+      const o = (opts && typeof opts === 'object' ? opts : {}) as Record<string, unknown>;
+      const shape = optString(o.shape, SHAPES, 'shape');
+      const color = optString(o.color, COLORS, 'color');
+      const minArea = typeof o.minArea === 'number' && Number.isFinite(o.minArea) ? o.minArea : undefined;
+      const w = within(h);
+      const rect = rectOf(h);
+      if (rect.width === 0 || rect.height === 0) return [];
+      return options.vision.findShapes(screen(), {
+        ...(shape ? { shape } : {}),
+        ...(color ? { color } : {}),
+        ...(minArea !== undefined ? { minArea } : {}),
+        ...(w ? { within: w } : {}),
+      });
+    },
+    'vision.colors': ([h]) => options.vision.colors(screen(), within(h)),
+    'vision.describe': ([h]) => options.vision.describe(screen(), within(h)),
+    'vision.readText': async ([h]) => {
+      if (!options.vision.readText)
+        throw new IroncliwError('E_SANDBOX_UNAVAILABLE', 'OCR is not available in this runtime');
+      return options.vision.readText(screen(), within(h));
+    },
+    'vision.findText': async ([h, query]) => {
+      if (!options.vision.findText)
+        throw new IroncliwError('E_SANDBOX_UNAVAILABLE', 'OCR is not available in this runtime');
+      if (typeof query !== 'string' || query.length === 0 || query.length > 200)
+        bad('findText query must be a string of 1..200 characters');
+      return options.vision.findText(screen(), query, within(h));
+    },
+    'actions.click': async ([target]) => {
+      const point = asRect(target) ? centre(asRect(target)!) : asPoint(target);
+      if (!point) bad('click target must be {x, y} or an item with a bbox');
+      return act({ type: 'click', x: Math.round(point.x), y: Math.round(point.y) });
+    },
+    'actions.type': async ([text]) => {
+      if (typeof text !== 'string' || text.length > 10_000)
+        bad('type needs a string of at most 10000 characters');
+      return act({ type: 'type', text });
+    },
+    'actions.press': async ([keys]) => {
+      if (typeof keys !== 'string' || !/^[A-Za-z0-9+_ -]{1,64}$/.test(keys))
+        bad('press needs a key chord such as "ctrl+s"');
+      return act({ type: 'press', keys });
+    },
+    random: () => random(),
+    'clock.now': () => now(),
+    log: (args) => {
+      if (logs.length < 100)
+        logs.push(
+          args
+            .map((a) => (typeof a === 'string' ? a : JSON.stringify(a)))
+            .join(' ')
+            .slice(0, 1000),
+        );
+      return null;
+    },
+  };
+
+  return {
+    actions,
+    logs,
+    async call(method, args) {
+      if (!isSdkMethod(method)) bad(`unknown SDK method "${String(method).slice(0, 60)}"`);
+      const needed = SDK_METHODS[method];
+      if (needed !== null && !options.permissions.includes(needed)) {
+        throw new IroncliwError('E_PERMISSION_DENIED', `sdk.${method} needs permission ${needed}`);
+      }
+      const fn = impl[method];
+      if (!fn) bad(`SDK method ${method} is not implemented by this host`);
+      return fn(Array.isArray(args) ? args : []);
+    },
+  };
+}
+
+function centre(r: Rect): { x: number; y: number } {
+  return { x: r.x + r.width / 2, y: r.y + r.height / 2 };
+}
+
+function asPoint(v: unknown): { x: number; y: number } | undefined {
+  if (!v || typeof v !== 'object') return undefined;
+  const o = v as Record<string, unknown>;
+  if (typeof o.x === 'number' && typeof o.y === 'number' && Number.isFinite(o.x) && Number.isFinite(o.y))
+    return { x: o.x, y: o.y };
+  const bbox = asRect(o.bbox);
+  return bbox ? centre(bbox) : undefined;
+}

@@ -1,0 +1,19 @@
+export { createHostSdk, RecordingActuator, seededRandom } from './host-sdk.js';
+export type {
+  Actuator,
+  HostSdk,
+  HostSdkOptions,
+  PerformedAction,
+  VisionImage,
+  VisionPort,
+} from './host-sdk.js';
+export { CapabilityRegistry } from './registry.js';
+export type { RegisteredCapability, RouteDecision } from './registry.js';
+export {
+  BUILTIN_CAPABILITIES,
+  helpCapability,
+  listCapabilitiesCapability,
+  describeScreenCapability,
+} from './builtins.js';
+export type { BuiltinCapability, BuiltinContext } from './builtins.js';
+export { validateManifest, schemaProblem, ManifestSchema } from './manifest.js';

@@ -1,0 +1,93 @@
+import { Ajv } from 'ajv';
+import type { ValidateFunction } from 'ajv';
+import { z } from 'zod';
+import type { CapabilityManifest, JsonSchema } from '../domain/index.js';
+import { ACTIONS, IroncliwError, PERMISSIONS } from '../domain/index.js';
+
+const JsonSchemaZ: z.ZodType<JsonSchema> = z.lazy(() =>
+  z
+    .object({
+      type: z.enum(['object', 'string', 'number', 'integer', 'boolean', 'array', 'null']).optional(),
+      properties: z.record(z.string(), JsonSchemaZ).optional(),
+      required: z.array(z.string()).optional(),
+      items: JsonSchemaZ.optional(),
+      enum: z.array(z.unknown()).max(200).optional(),
+      additionalProperties: z.union([z.boolean(), JsonSchemaZ]).optional(),
+      minimum: z.number().optional(),
+      maximum: z.number().optional(),
+      maxLength: z.number().int().optional(),
+      description: z.string().max(500).optional(),
+    })
+    .strict(),
+);
+
+const SLOT = z.enum(['shape', 'color', 'region', 'text', 'label', 'quantity']);
+
+/** Manifests come from generators, bundles and users: validated strictly, unknown keys rejected. */
+export const ManifestSchema = z
+  .object({
+    id: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9.-]{0,79}$/, 'lowercase letters, digits, dots and dashes, ≤ 80 chars'),
+    name: z.string().min(1).max(120),
+    version: z.number().int().min(1),
+    description: z.string().max(2000),
+    intents: z
+      .array(
+        z
+          .object({
+            action: z.enum(ACTIONS),
+            targetKind: z.enum(['shape', 'text', 'button', 'element', 'screen', 'capabilities', 'window']),
+            fixed: z.record(SLOT, z.string()).optional(),
+            slots: z.array(SLOT),
+            examples: z.array(z.string().max(300)).max(50),
+          })
+          .strict(),
+      )
+      .min(1)
+      .max(20),
+    permissions: z.array(z.enum(PERMISSIONS)),
+    inputSchema: JsonSchemaZ,
+    outputSchema: JsonSchemaZ,
+    limits: z
+      .object({ timeoutMs: z.number().int().min(1).max(60_000), memoryMb: z.number().int().min(8).max(1024) })
+      .strict(),
+    origin: z
+      .object({
+        kind: z.enum(['builtin', 'generated', 'imported']),
+        generator: z.string().max(200),
+        patternId: z.string().max(100).optional(),
+        failureIds: z.array(z.string().max(100)).max(10_000),
+      })
+      .strict(),
+    combines: z.array(z.string()).optional(),
+  })
+  .strict();
+
+export function validateManifest(value: unknown): CapabilityManifest {
+  const r = ManifestSchema.safeParse(value);
+  if (!r.success) {
+    const i = r.error.issues[0];
+    throw new IroncliwError(
+      'E_CAPABILITY_INVALID',
+      `manifest ${i?.path.join('.') || '(root)'}: ${i?.message ?? 'invalid'}`,
+    );
+  }
+  return r.data as CapabilityManifest;
+}
+
+// Schemas are validated by ManifestSchema first (a small subset), so Ajv only ever compiles plain data.
+const ajv = new Ajv({ allErrors: false, strict: false });
+const compiled = new WeakMap<object, ValidateFunction>();
+
+/** Checks a value against a manifest schema; returns the first problem or undefined. */
+export function schemaProblem(schema: JsonSchema, value: unknown): string | undefined {
+  let validate = compiled.get(schema);
+  if (!validate) {
+    validate = ajv.compile(schema as object);
+    compiled.set(schema, validate);
+  }
+  if (validate(value)) return undefined;
+  const e = validate.errors?.[0];
+  return e ? `${e.instancePath || '(root)'} ${e.message ?? 'is invalid'}` : 'invalid';
+}

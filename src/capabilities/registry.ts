@@ -1,0 +1,118 @@
+import type { CapabilityManifest, IntentFrame, RequestContext, Rollout } from '../domain/index.js';
+import type { RoutingGroups, ServeReason } from '../rollout/index.js';
+import { servesUser } from '../rollout/index.js';
+import type { IntentMatch } from '../understanding/index.js';
+import { frameFields, matchIntent } from '../understanding/index.js';
+import type { BuiltinCapability } from './builtins.js';
+
+export interface RegisteredCapability {
+  manifest: CapabilityManifest;
+  /** Generated or imported module (runs only in the sandbox). */
+  code?: string;
+  /** Trusted built-in implementation (runs in-process). */
+  builtin?: BuiltinCapability;
+  /** Absent for built-ins, which are always served. */
+  rollout?: Rollout;
+}
+
+export type RouteDecision =
+  | {
+      kind: 'matched';
+      capability: RegisteredCapability;
+      match: IntentMatch;
+      serveReason: ServeReason | 'builtin';
+    }
+  | { kind: 'unmatched'; reason: 'no_capability' | 'not_in_rollout'; withheld: string[] };
+
+function intentKey(action: string, kind: string, fixed: Array<[string, string | number]>): string {
+  let key = `${action}:${kind}`;
+  for (const [k, v] of fixed) key += `|${k}=${v}`;
+  return key;
+}
+
+/**
+ * The in-memory routing table. Intents are indexed by action, target kind *and* their fixed field values;
+ * a frame looks up every subset of its own fields (at most a few dozen keys), so routing cost does not grow
+ * with the number of capabilities. Rebuilt from the store on refresh.
+ */
+export class CapabilityRegistry {
+  private byKey = new Map<string, RegisteredCapability[]>();
+  private all: RegisteredCapability[] = [];
+
+  constructor(
+    private readonly groups: RoutingGroups,
+    private builtins: readonly BuiltinCapability[] = [],
+  ) {
+    this.replace([]);
+  }
+
+  /** Replaces the generated/imported set (built-ins stay). */
+  replace(entries: readonly RegisteredCapability[]): void {
+    const next = [...this.builtins.map((b) => ({ manifest: b.manifest, builtin: b })), ...entries];
+    const byKey = new Map<string, RegisteredCapability[]>();
+    for (const cap of next) {
+      for (const intent of cap.manifest.intents) {
+        const fixed = Object.entries(intent.fixed ?? {}).sort(([a], [b]) => (a < b ? -1 : 1));
+        const key = intentKey(intent.action, intent.targetKind, fixed);
+        const list = byKey.get(key) ?? [];
+        if (!list.includes(cap)) list.push(cap);
+        byKey.set(key, list);
+      }
+    }
+    this.all = next;
+    this.byKey = byKey;
+  }
+
+  list(): readonly RegisteredCapability[] {
+    return this.all;
+  }
+
+  get(id: string): RegisteredCapability | undefined {
+    return this.all.find((c) => c.manifest.id === id);
+  }
+
+  /** Capabilities this user may be served now (for help and listings). */
+  servedTo(context: RequestContext): RegisteredCapability[] {
+    return this.all.filter((c) => !c.rollout || servesUser(c.rollout, context, this.groups).served);
+  }
+
+  route(frame: Omit<IntentFrame, 'raw'>, context: RequestContext): RouteDecision {
+    const fields = frameFields(frame);
+    const entries = Object.entries(fields).sort(([a], [b]) => (a < b ? -1 : 1));
+    const candidates: RegisteredCapability[] = [];
+    for (let mask = 0; mask < 1 << entries.length; mask++) {
+      const list = this.byKey.get(
+        intentKey(
+          frame.action,
+          frame.target.kind,
+          entries.filter((_, i) => mask & (1 << i)),
+        ),
+      );
+      if (list) for (const c of list) if (!candidates.includes(c)) candidates.push(c);
+    }
+    let best:
+      | { capability: RegisteredCapability; match: IntentMatch; serveReason: ServeReason | 'builtin' }
+      | undefined;
+    const withheld: string[] = [];
+    for (const capability of candidates) {
+      let match: IntentMatch | undefined;
+      for (const intent of capability.manifest.intents) {
+        const m = matchIntent(frame, intent, fields);
+        if (m && (!match || m.score > match.score)) match = m;
+      }
+      if (!match) continue;
+      let serveReason: ServeReason | 'builtin' = 'builtin';
+      if (capability.rollout) {
+        const s = servesUser(capability.rollout, context, this.groups);
+        if (!s.served) {
+          withheld.push(capability.manifest.id);
+          continue;
+        }
+        serveReason = s.reason;
+      }
+      if (!best || match.score > best.match.score) best = { capability, match, serveReason };
+    }
+    if (best) return { kind: 'matched', ...best };
+    return { kind: 'unmatched', reason: withheld.length ? 'not_in_rollout' : 'no_capability', withheld };
+  }
+}

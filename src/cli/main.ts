@@ -1,0 +1,305 @@
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { IroncliwConfig } from '../config/index.js';
+import { loadConfig } from '../config/index.js';
+import { IroncliwError, isIroncliwError } from '../domain/index.js';
+import type { Ironcliw } from '../ironcliw.js';
+import { createIroncliw } from '../ironcliw.js';
+import { buildServer } from '../server/index.js';
+import { renderSceneFile } from '../vision-port.js';
+
+/** Exit codes (DESIGN.md): 0 success, 1 the answer is "no" (failed, unsafe, rejected), 2 bad usage or input. */
+export const EXIT = { ok: 0, no: 1, usage: 2 } as const;
+
+interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+}
+
+const defaultIo: Io = {
+  out: (s) => process.stdout.write(s + '\n'),
+  err: (s) => process.stderr.write(s + '\n'),
+};
+
+interface CommonOpts {
+  db?: string;
+  config?: string;
+  json?: boolean;
+}
+
+function configFrom(opts: CommonOpts, extra: Record<string, unknown> = {}): IroncliwConfig {
+  return loadConfig({
+    ...(opts.config ? { file: opts.config } : {}),
+    overrides: { ...(opts.db ? { db: opts.db } : {}), ...extra },
+  });
+}
+
+function positiveInt(name: string) {
+  return (v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0)
+      throw new InvalidArgumentError(`${name} must be a non-negative integer`);
+    return n;
+  };
+}
+
+function withCommon(cmd: Command): Command {
+  return cmd
+    .option(
+      '--db <url>',
+      'store: file path, sqlite:<path>, :memory: or postgres://… (default .ironcliw/ironcliw.db, env IRONCLIW_DB)',
+    )
+    .option('--config <file>', 'config file (default ./ironcliw.config.json if present)')
+    .option('--json', 'print JSON');
+}
+
+async function withIroncliw<T>(
+  opts: CommonOpts,
+  fn: (i: Ironcliw) => Promise<T>,
+  extra: Record<string, unknown> = {},
+): Promise<T> {
+  const ironcliw = await createIroncliw(configFrom(opts, extra), { startWorkers: false });
+  try {
+    return await fn(ironcliw);
+  } finally {
+    await ironcliw.close();
+  }
+}
+
+function table(rows: Array<Record<string, unknown>>, columns: string[]): string {
+  if (!rows.length) return '(none)';
+  const cells = rows.map((r) => columns.map((c) => String(r[c] ?? '')));
+  const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((row) => row[i]!.length)));
+  const line = (vals: string[]) =>
+    vals
+      .map((v, i) => v.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
+  return [line(columns), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
+}
+
+export function buildProgram(io: Io = defaultIo, setExit: (code: number) => void = () => {}): Command {
+  const program = new Command('ironcliw')
+    .description(
+      'Ironcliw: a runtime for screen-aware assistants that learns new capabilities from its own failures.',
+    )
+    .version('0.1.0')
+    .showHelpAfterError(false)
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
+    .exitOverride();
+
+  withCommon(
+    program
+      .command('run')
+      .description(
+        'process one command, e.g. ironcliw run "count the green circles on the toolbar" --screen s.png',
+      )
+      .argument('<command>', 'the command text')
+      .option('--user <id>', 'who is asking (for rollouts and failure stats)', 'cli')
+      .option('--groups <list>', 'comma-separated groups, e.g. internal,beta', '')
+      .option('--screen <file>', 'PNG/JPEG screenshot the command is about')
+      .option('--wait', 'wait until the learning this run triggered has finished'),
+  ).action(
+    async (
+      text: string,
+      opts: CommonOpts & { user: string; groups: string; screen?: string; wait?: boolean },
+    ) => {
+      await withIroncliw(opts, async (ironcliw) => {
+        const groups = opts.groups
+          .split(',')
+          .map((g) => g.trim())
+          .filter(Boolean);
+        const response = await ironcliw.processCommand(
+          text,
+          { user: opts.user, groups },
+          opts.screen ? { screen: { path: opts.screen } } : {},
+        );
+        if (opts.wait) await ironcliw.waitForLearning(120_000);
+        if (opts.json) io.out(JSON.stringify(response));
+        else if (response.ok)
+          io.out(
+            `${response.result.answer}\n  (${response.capability.id} v${response.capability.version}, ${response.capability.origin}, ${response.latencyMs.toFixed(1)} ms)`,
+          );
+        else
+          io.out(
+            `✗ ${response.failure.category}: ${response.failure.message}\n  (recorded as ${response.failure.id}; Ironcliw learns from repeated failures)`,
+          );
+        setExit(response.ok ? EXIT.ok : EXIT.no);
+      });
+    },
+  );
+
+  withCommon(program.command('status').description('generation, rollout and failure statistics')).action(
+    async (opts: CommonOpts) => {
+      await withIroncliw(opts, async (ironcliw) => {
+        const s = await ironcliw.getAutonomousCapabilitiesStatus();
+        if (opts.json) return io.out(JSON.stringify(s));
+        io.out(
+          [
+            `learned capabilities: ${s.generationStats.totalGenerated} (built-in: ${s.capabilities.builtin})`,
+            `patterns: ${s.generationStats.patterns} ${JSON.stringify(s.generationStats.patternsByStatus)}`,
+            `active rollouts: ${s.rolloutStatus.active} ${JSON.stringify(s.rolloutStatus.byStage)}`,
+            `failures recorded: ${s.failureStats.total}`,
+          ].join('\n'),
+        );
+      });
+    },
+  );
+
+  withCommon(
+    program
+      .command('failures')
+      .description('recorded failures (newest first), or their patterns with --patterns')
+      .option('--patterns', 'show failure clusters with counts and status')
+      .option('--limit <n>', 'how many', positiveInt('--limit'), 50),
+  ).action(async (opts: CommonOpts & { patterns?: boolean; limit: number }) => {
+    await withIroncliw(opts, async (ironcliw) => {
+      if (opts.patterns) {
+        const patterns = (await ironcliw.patterns()).slice(0, opts.limit);
+        if (opts.json) return io.out(JSON.stringify({ patterns }));
+        return io.out(
+          table(
+            patterns.map((p) => ({ ...p, users: p.distinctUsers, reason: p.statusReason ?? '' })),
+            ['id', 'signature', 'count', 'users', 'status', 'reason'],
+          ),
+        );
+      }
+      const failures = await ironcliw.store.failures.list({ limit: opts.limit });
+      if (opts.json) return io.out(JSON.stringify({ failures }));
+      io.out(
+        table(
+          failures.map((f) => ({ ...f, user: f.userId })),
+          ['at', 'user', 'category', 'command'],
+        ),
+      );
+    });
+  });
+
+  const caps = program.command('capabilities').description('learned and built-in capabilities');
+  withCommon(caps.command('list').description('list learned capabilities with their rollout stage')).action(
+    async (opts: CommonOpts) => {
+      await withIroncliw(opts, async (ironcliw) => {
+        const [list, rollouts] = await Promise.all([ironcliw.capabilities.list(), ironcliw.rollouts.list()]);
+        const stage = new Map(rollouts.map((r) => [r.capabilityId, r.stage]));
+        const rows = list.map((c) => ({
+          id: c.manifest.id,
+          version: c.manifest.version,
+          stage: stage.get(c.manifest.id) ?? 'unreleased',
+          origin: c.manifest.origin.kind,
+          generator: c.manifest.origin.generator,
+        }));
+        if (opts.json)
+          return io.out(
+            JSON.stringify({
+              capabilities: list.map((c) => ({ ...c.manifest, stage: stage.get(c.manifest.id) ?? null })),
+            }),
+          );
+        io.out(table(rows, ['id', 'version', 'stage', 'origin', 'generator']));
+      });
+    },
+  );
+  withCommon(
+    caps.command('show').description('one capability: manifest, code, rollout').argument('<id>'),
+  ).action(async (id: string, opts: CommonOpts) => {
+    await withIroncliw(opts, async (ironcliw) => {
+      const cap = await ironcliw.capabilities.get(id);
+      if (!cap) throw new IroncliwError('E_NOT_FOUND', `no capability "${id}"`);
+      const rollout = await ironcliw.rollouts.get(id);
+      const events = await ironcliw.store.events.list({ capabilityId: id });
+      if (opts.json)
+        return io.out(
+          JSON.stringify({ manifest: cap.manifest, code: cap.code, rollout: rollout ?? null, events }),
+        );
+      io.out(
+        `${cap.manifest.id} v${cap.manifest.version} — ${cap.manifest.description}\nstage: ${rollout?.stage ?? 'unreleased'}\n\n${cap.code}`,
+      );
+      for (const e of events) io.out(`${e.at}  ${e.kind.padEnd(8)} ${e.reason}`);
+    });
+  });
+
+  withCommon(
+    program
+      .command('serve')
+      .description('run the HTTP API and dashboard')
+      .addOption(
+        new Option('--port <n>', 'port (env IRONCLIW_PORT, default 7878)').argParser(positiveInt('--port')),
+      )
+      .option('--host <host>', 'interface to bind (default 127.0.0.1)'),
+  ).action(async (opts: CommonOpts & { port?: number; host?: string }) => {
+    const config = configFrom(opts, {
+      ...(opts.port !== undefined ? { port: opts.port } : {}),
+      ...(opts.host ? { host: opts.host } : {}),
+    });
+    const ironcliw = await createIroncliw(config);
+    const app = await buildServer(ironcliw, { logger: false });
+    const address = await app.listen({ port: config.port, host: config.host });
+    io.out(`Ironcliw is serving on ${address} (dashboard: ${address}/, store: ${config.db})`);
+    await new Promise<void>((resolve) => {
+      const stop = () => resolve();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+    io.out('shutting down…');
+    await app.close();
+    await ironcliw.close();
+  });
+
+  program
+    .command('scene')
+    .description('render a synthetic desktop screen from a JSON spec and print its ground truth')
+    .argument('<spec>', 'scene spec JSON file (docs/scenes.md)')
+    .requiredOption('--out <file>', 'PNG to write')
+    .option('--json', 'print the ground truth as JSON')
+    .action(async (specPath: string, opts: { out: string; json?: boolean }) => {
+      let spec: unknown;
+      try {
+        spec = JSON.parse(readFileSync(specPath, 'utf8'));
+      } catch (cause) {
+        throw new IroncliwError(
+          'E_INPUT_INVALID',
+          `cannot read scene spec ${specPath}: ${(cause as Error).message}`,
+          { cause },
+        );
+      }
+      const { png, truth } = await renderSceneFile(spec);
+      const dir = dirname(opts.out);
+      if (!existsSync(dir)) mkdirSync(dir, { recursive: true });
+      writeFileSync(opts.out, png);
+      if (opts.json) io.out(JSON.stringify({ out: opts.out, truth }));
+      else io.out(`wrote ${opts.out} (${(truth as unknown[]).length} elements)`);
+    });
+
+  return program;
+}
+
+/** Runs the CLI; returns the exit code instead of exiting, so tests can call it in-process. */
+export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
+  let code: number = EXIT.ok;
+  const program = buildProgram(io, (c) => (code = c));
+  const json = argv.includes('--json');
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (
+        err.code === 'commander.helpDisplayed' ||
+        err.code === 'commander.version' ||
+        err.code === 'commander.help'
+      )
+        return EXIT.ok;
+      const e = new IroncliwError('E_USAGE', err.message.replace(/^error: /, ''));
+      if (json) io.out(JSON.stringify({ ok: false, error: e.toJSON() }));
+      return EXIT.usage;
+    }
+    const e = isIroncliwError(err) ? err : undefined;
+    if (!e) {
+      io.err(`internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      return EXIT.no;
+    }
+    if (json) io.out(JSON.stringify({ ok: false, error: e.toJSON() }));
+    else io.err(`error ${e.code}: ${e.message}\n  ${e.hint}`);
+    return e.code === 'E_INTERNAL' ? EXIT.no : EXIT.usage;
+  }
+}

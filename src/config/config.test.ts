@@ -1,0 +1,43 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig, parseConfig } from './index.js';
+
+describe('config', () => {
+  it('has documented defaults and is frozen', () => {
+    const c = parseConfig({});
+    expect(c.db).toBe('.ironcliw/ironcliw.db');
+    expect(c.discovery).toEqual({ minOccurrences: 3, minDistinctUsers: 2, windowMs: 604_800_000 });
+    expect(Object.isFrozen(c) && Object.isFrozen(c.sandbox)).toBe(true);
+  });
+
+  it('rejects unknown keys, naming them', () => {
+    expect(() => parseConfig({ dbb: 'x' })).toThrow(expect.objectContaining({ code: 'E_CONFIG_INVALID' }));
+    expect(() => parseConfig({ sandbox: { timeout: 5 } })).toThrow(/sandbox/);
+  });
+
+  it('layers file ← env ← overrides', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ironcliw-config-'));
+    writeFileSync(
+      join(dir, 'ironcliw.config.json'),
+      JSON.stringify({ db: 'file.db', port: 1111, discovery: { minOccurrences: 5 } }),
+    );
+    const c = loadConfig({ cwd: dir, env: { IRONCLIW_PORT: '2222' }, overrides: { db: 'flag.db' } });
+    expect(c.db).toBe('flag.db');
+    expect(c.port).toBe(2222);
+    expect(c.discovery.minOccurrences).toBe(5);
+    expect(c.discovery.minDistinctUsers).toBe(2);
+  });
+
+  it('reports a broken config file with a code', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ironcliw-config-'));
+    writeFileSync(join(dir, 'ironcliw.config.json'), '{not json');
+    expect(() => loadConfig({ cwd: dir, env: {} })).toThrow(
+      expect.objectContaining({ code: 'E_CONFIG_INVALID' }),
+    );
+    expect(() => loadConfig({ cwd: dir, env: { IRONCLIW_PORT: 'abc' }, file: 'missing.json' })).toThrow(
+      expect.objectContaining({ code: 'E_CONFIG_INVALID' }),
+    );
+  });
+});

@@ -1,0 +1,160 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { IroncliwError } from '../domain/index.js';
+
+/**
+ * One validated, frozen config for the whole runtime. Sources, later wins:
+ * defaults ← ironcliw.config.json (cwd) ← environment (IRONCLIW_*) ← explicit overrides (CLI flags / library).
+ * Unknown keys are rejected so a typo never silently falls back to a default. Every default is in docs/config.md.
+ */
+const strict = <T extends z.ZodRawShape>(shape: T) => z.object(shape).strict();
+
+export const ConfigSchema = strict({
+  /** Store URL: file path, sqlite:<path>, :memory:, memory:, or postgres://… */
+  db: z.string().min(1).default('.ironcliw/ironcliw.db'),
+  host: z.string().default('127.0.0.1'),
+  port: z.number().int().min(0).max(65535).default(7878),
+  /** Commands longer than this are refused (E_COMMAND_TOO_LONG): protects parser and store from abuse. */
+  maxCommandLength: z.number().int().min(1).max(100_000).default(2000),
+  /** Screens above this many pixels are refused before decoding (E_IMAGE_TOO_LARGE): decompression bombs. */
+  maxImagePixels: z.number().int().min(1).default(40_000_000),
+  /** HTTP body limit (a base64 1920×1080 PNG is a few MB). */
+  maxBodyBytes: z
+    .number()
+    .int()
+    .min(1024)
+    .default(16 * 1024 * 1024),
+  /** Optional key required on mutating HTTP routes (x-api-key). */
+  apiKey: z.string().min(8).optional(),
+  understanding: strict({
+    /** Below this parser confidence a command is a `low_confidence` failure rather than a guess. */
+    minConfidence: z.number().min(0).max(1).default(0.6),
+  }).default({ minConfidence: 0.6 }),
+  discovery: strict({
+    /** Failures with one frame signature needed before generation starts. */
+    minOccurrences: z.number().int().min(1).default(3),
+    /** Distinct users among them: one user repeating a command is not yet a pattern. */
+    minDistinctUsers: z.number().int().min(1).default(2),
+    /** Only failures this recent count towards the thresholds. */
+    windowMs: z
+      .number()
+      .int()
+      .min(1000)
+      .default(7 * 24 * 3600 * 1000),
+  }).default({ minOccurrences: 3, minDistinctUsers: 2, windowMs: 7 * 24 * 3600 * 1000 }),
+  sandbox: strict({
+    tier: z.enum(['process', 'container']).default('process'),
+    poolSize: z.number().int().min(1).max(32).default(2),
+    /** Default limits for generated capabilities (a manifest may ask for less, never more). */
+    timeoutMs: z.number().int().min(10).max(60_000).default(5000),
+    memoryMb: z.number().int().min(16).max(1024).default(128),
+  }).default({ tier: 'process', poolSize: 2, timeoutMs: 5000, memoryMb: 128 }),
+  rollout: strict({
+    internalGroup: z.string().default('internal'),
+    betaGroup: z.string().default('beta'),
+  }).default({ internalGroup: 'internal', betaGroup: 'beta' }),
+  pipeline: strict({
+    /** Run learning jobs in this process. A node with it off still records failures and serves. */
+    enabled: z.boolean().default(true),
+    concurrency: z.number().int().min(1).max(8).default(1),
+    /** A job not finished within its lease is taken over by another worker (crash recovery). */
+    leaseMs: z.number().int().min(1000).default(60_000),
+  }).default({ enabled: true, concurrency: 1, leaseMs: 60_000 }),
+});
+
+export type IroncliwConfig = Readonly<z.infer<typeof ConfigSchema>>;
+export type IroncliwConfigInput = z.input<typeof ConfigSchema>;
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object') {
+    for (const v of Object.values(o)) deepFreeze(v);
+    Object.freeze(o);
+  }
+  return o;
+}
+
+function mergeDeep(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...a };
+  for (const [k, v] of Object.entries(b)) {
+    if (v === undefined) continue;
+    const prev = out[k];
+    out[k] =
+      v &&
+      typeof v === 'object' &&
+      !Array.isArray(v) &&
+      prev &&
+      typeof prev === 'object' &&
+      !Array.isArray(prev)
+        ? mergeDeep(prev as Record<string, unknown>, v as Record<string, unknown>)
+        : v;
+  }
+  return out;
+}
+
+function envOverrides(env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const o: Record<string, unknown> = {};
+  if (env.IRONCLIW_DB) o.db = env.IRONCLIW_DB;
+  if (env.IRONCLIW_HOST) o.host = env.IRONCLIW_HOST;
+  if (env.IRONCLIW_PORT) {
+    const port = Number(env.IRONCLIW_PORT);
+    o.port = Number.isInteger(port) ? port : env.IRONCLIW_PORT;
+  }
+  if (env.IRONCLIW_API_KEY) o.apiKey = env.IRONCLIW_API_KEY;
+  return o;
+}
+
+export interface LoadConfigOptions {
+  /** Folder holding ironcliw.config.json (default: cwd). */
+  cwd?: string;
+  /** Explicit config file; missing → error (unlike the default file, which is optional). */
+  file?: string;
+  env?: NodeJS.ProcessEnv;
+  overrides?: Record<string, unknown>;
+}
+
+/** Validates one layered config; throws E_CONFIG_INVALID naming the offending key. */
+export function loadConfig(options: LoadConfigOptions = {}): IroncliwConfig {
+  const cwd = options.cwd ?? process.cwd();
+  const file = options.file ? resolve(cwd, options.file) : resolve(cwd, 'ironcliw.config.json');
+  let fromFile: Record<string, unknown> = {};
+  if (options.file || existsSync(file)) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (cause) {
+      throw new IroncliwError('E_CONFIG_INVALID', `cannot read config file ${file}`, { cause });
+    }
+    try {
+      const parsed: unknown = JSON.parse(text);
+      if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
+        throw new Error('not a JSON object');
+      fromFile = parsed as Record<string, unknown>;
+    } catch (cause) {
+      throw new IroncliwError(
+        'E_CONFIG_INVALID',
+        `config file ${file} is not a JSON object: ${(cause as Error).message}`,
+        {
+          cause,
+        },
+      );
+    }
+  }
+  const merged = mergeDeep(
+    mergeDeep(fromFile, envOverrides(options.env ?? process.env)),
+    options.overrides ?? {},
+  );
+  return parseConfig(merged);
+}
+
+export function parseConfig(input: unknown): IroncliwConfig {
+  const result = ConfigSchema.safeParse(input ?? {});
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const path = issue?.path.join('.') || '(root)';
+    throw new IroncliwError('E_CONFIG_INVALID', `config key "${path}": ${issue?.message ?? 'invalid'}`, {
+      details: { issues: result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) },
+    });
+  }
+  return deepFreeze(result.data);
+}

@@ -1,0 +1,2 @@
+export { observeFailure, generaliseFrame, safetyConcern } from './pattern-detector.js';
+export type { DiscoveryThresholds, Observation } from './pattern-detector.js';

@@ -1,0 +1,34 @@
+import type { Permission } from './types.js';
+
+/**
+ * The SDK surface generated code may call (DESIGN.md "The SDK"), and the permission each method needs.
+ * `null` = always allowed (deterministic helpers injected by the host). Names are binding; extend, never rename.
+ */
+export const SDK_METHODS = {
+  'screen.capture': 'screen.capture',
+  'vision.region': 'vision.analyze',
+  'vision.findShapes': 'vision.analyze',
+  'vision.colors': 'vision.analyze',
+  'vision.describe': 'vision.analyze',
+  'vision.readText': 'ocr.read',
+  'vision.findText': 'ocr.read',
+  'actions.click': 'actions.click',
+  'actions.type': 'actions.type',
+  'actions.press': 'actions.type',
+  random: null,
+  'clock.now': null,
+  log: null,
+} as const satisfies Record<string, Permission | null>;
+
+export type SdkMethod = keyof typeof SDK_METHODS;
+
+export function isSdkMethod(name: string): name is SdkMethod {
+  return Object.prototype.hasOwnProperty.call(SDK_METHODS, name);
+}
+
+/** An opaque image handle as seen by generated code: pixels stay on the host. */
+export interface ImageHandle {
+  $image: string;
+  width: number;
+  height: number;
+}

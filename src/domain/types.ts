@@ -1,0 +1,363 @@
+/**
+ * The shared vocabulary of Ironcliw (DESIGN.md "Contracts"). Pure types: no I/O, no imports of ours.
+ * JSON shapes are camelCase and binding between stages.
+ */
+
+export const ACTIONS = [
+  'count',
+  'find',
+  'locate',
+  'read',
+  'click',
+  'type',
+  'press',
+  'describe',
+  'check',
+  'list',
+  'compare',
+  'help',
+] as const;
+export type Action = (typeof ACTIONS)[number];
+
+export const NAMED_REGIONS = [
+  'titlebar',
+  'toolbar',
+  'sidebar',
+  'statusbar',
+  'content',
+  'top-left',
+  'top',
+  'top-right',
+  'left',
+  'center',
+  'right',
+  'bottom-left',
+  'bottom',
+  'bottom-right',
+] as const;
+export type NamedRegion = (typeof NAMED_REGIONS)[number];
+
+export interface Rect {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+export type Region = NamedRegion | Rect;
+
+export const SHAPES = ['circle', 'square', 'rectangle', 'triangle'] as const;
+export type Shape = (typeof SHAPES)[number];
+
+export const COLORS = [
+  'red',
+  'orange',
+  'yellow',
+  'green',
+  'blue',
+  'purple',
+  'pink',
+  'white',
+  'grey',
+  'black',
+  'brown',
+  'cyan',
+] as const;
+export type ColorName = (typeof COLORS)[number];
+
+/** What a command is about: a shape, a piece of text, a UI element, the screen itself, or the system. */
+export type TargetKind = 'shape' | 'text' | 'button' | 'element' | 'screen' | 'capabilities' | 'window';
+
+export interface Target {
+  kind: TargetKind;
+  shape?: Shape;
+  color?: ColorName;
+  text?: string;
+  label?: string;
+}
+
+export interface Condition {
+  /** e.g. "if there is a red badge" → {action:'check', target:{...}} */
+  frame: Omit<IntentFrame, 'condition' | 'raw'>;
+}
+
+export interface IntentFrame {
+  action: Action;
+  target: Target;
+  region?: Region;
+  quantity?: number;
+  condition?: Condition;
+  /** The command text as received (after trimming). */
+  raw: string;
+}
+
+export interface UnderstandResult {
+  frame: IntentFrame;
+  /** 0..1 — how much of the command the parser accounted for. */
+  confidence: number;
+}
+
+export interface RequestContext {
+  user: string;
+  groups?: string[];
+}
+
+export interface Command {
+  id: string;
+  text: string;
+  context: RequestContext;
+  screenRef?: string;
+  receivedAt: string;
+}
+
+export const FAILURE_CATEGORIES = [
+  'missing_handler',
+  'low_confidence',
+  'timeout',
+  'permission',
+  'error',
+  'invalid_output',
+] as const;
+export type FailureCategory = (typeof FAILURE_CATEGORIES)[number];
+
+export interface Failure {
+  id: string;
+  /** ISO-8601 timestamp. */
+  at: string;
+  userId: string;
+  command: string;
+  frame: IntentFrame;
+  category: FailureCategory;
+  message: string;
+  capabilityId?: string;
+  screenRef?: string;
+  /** Frame signature used for clustering (see discovery). */
+  signature: string;
+}
+
+export type PatternStatus = 'collecting' | 'queued' | 'generating' | 'generated' | 'rejected' | 'blocked';
+
+export interface Pattern {
+  id: string;
+  signature: string;
+  /** The generalised frame: slots that vary are listed in `parameters`. */
+  frame: Omit<IntentFrame, 'raw'>;
+  parameters: string[];
+  count: number;
+  distinctUsers: number;
+  firstSeen: string;
+  lastSeen: string;
+  status: PatternStatus;
+  statusReason?: string;
+  capabilityId?: string;
+}
+
+export const PERMISSIONS = [
+  'screen.capture',
+  'vision.analyze',
+  'ocr.read',
+  'actions.click',
+  'actions.type',
+] as const;
+export type Permission = (typeof PERMISSIONS)[number];
+
+export type CapabilityOriginKind = 'builtin' | 'generated' | 'imported';
+
+export interface CapabilityOrigin {
+  kind: CapabilityOriginKind;
+  generator: string;
+  patternId?: string;
+  failureIds: string[];
+}
+
+/** Minimal JSON-schema subset used for capability inputs and outputs. */
+export interface JsonSchema {
+  type?: 'object' | 'string' | 'number' | 'integer' | 'boolean' | 'array' | 'null';
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  items?: JsonSchema;
+  enum?: unknown[];
+  additionalProperties?: boolean | JsonSchema;
+  minimum?: number;
+  maximum?: number;
+  maxLength?: number;
+  description?: string;
+}
+
+/** One way a capability can be asked for: a frame template; `slots` name the frame fields taken from the command. */
+export interface IntentSpec {
+  action: Action;
+  targetKind: TargetKind;
+  /** Fixed frame fields, e.g. {shape:'circle'}; absent fields are free. */
+  fixed?: Partial<Record<'shape' | 'color' | 'region' | 'text' | 'label', string>>;
+  /** Frame fields passed to the capability as input, e.g. ['color','shape','region']. */
+  slots: Array<'shape' | 'color' | 'region' | 'text' | 'label' | 'quantity'>;
+  examples: string[];
+}
+
+export interface CapabilityLimits {
+  timeoutMs: number;
+  memoryMb: number;
+}
+
+export interface CapabilityManifest {
+  id: string;
+  name: string;
+  version: number;
+  description: string;
+  intents: IntentSpec[];
+  permissions: Permission[];
+  inputSchema: JsonSchema;
+  outputSchema: JsonSchema;
+  limits: CapabilityLimits;
+  origin: CapabilityOrigin;
+  combines?: string[];
+}
+
+export interface Capability {
+  manifest: CapabilityManifest;
+  /** One ES2022 module whose default export is `async function run(input, sdk)`. */
+  code: string;
+}
+
+export interface Item {
+  kind: string;
+  shape?: string;
+  color?: string;
+  text?: string;
+  bbox: Rect;
+}
+
+export interface CapabilityResult {
+  answer: string;
+  data: {
+    count?: number;
+    items?: Item[];
+    text?: string;
+    present?: boolean;
+    actions?: Array<{
+      type: 'click' | 'type' | 'press';
+      x?: number;
+      y?: number;
+      text?: string;
+      keys?: string;
+    }>;
+    [key: string]: unknown;
+  };
+}
+
+export type Severity = 'critical' | 'high' | 'medium' | 'low';
+
+export interface Violation {
+  rule: string;
+  severity: Severity;
+  message: string;
+  line: number;
+  column: number;
+}
+
+export interface SynthesisReport {
+  safe: boolean;
+  score: number;
+  violations: Violation[];
+  /** The transformed module, when transforms ran. */
+  transformed?: string;
+}
+
+export type SandboxStatus = 'ok' | 'error' | 'timeout' | 'memory' | 'violation';
+
+export interface HostCall {
+  method: string;
+  permission: Permission | null;
+  allowed: boolean;
+  args: unknown[];
+  ms: number;
+}
+
+export interface SandboxResult {
+  status: SandboxStatus;
+  output?: unknown;
+  error?: string;
+  violations: string[];
+  resources: { wallMs: number; cpuMs: number; peakMemoryMb: number };
+  hostCalls: HostCall[];
+}
+
+export type VerificationLevel = 'basic' | 'standard' | 'comprehensive' | 'production';
+export type VerificationDecision = 'approve' | 'conditional' | 'reject';
+
+export interface Check {
+  name: string;
+  passed: boolean;
+  detail: string;
+}
+
+export interface VerificationReport {
+  level: VerificationLevel;
+  passed: boolean;
+  decision: VerificationDecision;
+  riskScore: number;
+  checks: Check[];
+  conditions?: string[];
+}
+
+export interface LatencySummary {
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+  mean: number;
+}
+
+export interface BenchmarkReport {
+  latency: LatencySummary;
+  throughput: number;
+  errorRate: number;
+  cpu: number;
+  memory: number;
+  leak: { suspected: boolean; slopeKbPerIter: number };
+  regression?: { verdict: 'improved' | 'unchanged' | 'regressed'; detail: string };
+}
+
+export const ROLLOUT_STAGES = [
+  'development',
+  'canary',
+  'beta',
+  'gradual',
+  'production',
+  'paused',
+  'rolled_back',
+  'retired',
+] as const;
+export type RolloutStage = (typeof ROLLOUT_STAGES)[number];
+
+export interface Rollout {
+  id: string;
+  capabilityId: string;
+  version: number;
+  stage: RolloutStage;
+  /** Share of users served, in basis points (0..10000). */
+  percentage: number;
+  /** Stage held before a pause, so resume knows where to go back. */
+  pausedFrom?: RolloutStage;
+  rolloutKey: string;
+  stageEnteredAt: string;
+  updatedAt: string;
+}
+
+export type DecisionKind =
+  'reject' | 'approve' | 'register' | 'promote' | 'pause' | 'resume' | 'rollback' | 'retire';
+
+/** Every decision the system takes about a capability, with its reasons and numbers. */
+export interface DecisionEvent {
+  id: string;
+  at: string;
+  capabilityId: string;
+  version: number;
+  kind: DecisionKind;
+  fromStage?: RolloutStage;
+  toStage?: RolloutStage;
+  reason: string;
+  numbers: Record<string, number>;
+  actor: 'system' | 'user';
+}

@@ -1,0 +1,206 @@
+import type { IroncliwConfig, IroncliwConfigInput } from './config/index.js';
+import { parseConfig } from './config/index.js';
+import type { Actuator, VisionPort } from './capabilities/index.js';
+import { BUILTIN_CAPABILITIES, CapabilityRegistry } from './capabilities/index.js';
+import type { Pattern, Rollout, RolloutStage } from './domain/index.js';
+import { FAMILIES } from './generation/index.js';
+import type { PipelineHooks } from './pipeline/index.js';
+import { Pipeline } from './pipeline/index.js';
+import type { CommandResponse, ProcessOptions } from './runtime/index.js';
+import { processCommand } from './runtime/index.js';
+import type { SandboxTier } from './sandbox/index.js';
+import { createSandboxTier } from './sandbox/index.js';
+import type { StoredCapability, Store } from './store/index.js';
+import { openStore } from './store/index.js';
+import { createCandidateVerifier } from './verification/index.js';
+import { createTestScenes, createVisionPort, screenLoader } from './vision-port.js';
+import { frameFields } from './understanding/index.js';
+
+export interface CreateOptions {
+  /** Use this store instead of opening config.db (the caller keeps ownership). */
+  store?: Store;
+  hooks?: PipelineHooks;
+  /** Start background learning workers (default: config.pipeline.enabled). */
+  startWorkers?: boolean;
+  actuator?: Actuator;
+  log?: (msg: string, data?: Record<string, unknown>) => void;
+}
+
+export interface AutonomousCapabilitiesStatus {
+  generationStats: {
+    totalGenerated: number;
+    byGenerator: Record<string, number>;
+    patterns: number;
+    patternsByStatus: Record<string, number>;
+  };
+  rolloutStatus: { active: number; byStage: Partial<Record<RolloutStage, number>> };
+  failureStats: { total: number };
+  capabilities: { builtin: number; learned: number };
+}
+
+export interface Ironcliw extends AsyncDisposable {
+  readonly config: IroncliwConfig;
+  readonly store: Store;
+  /**
+   * Handles one command. Never waits for learning: a failure is recorded durably and handed to the
+   * background pipeline.
+   * @example
+   * const r = await ironcliw.processCommand('count the green circles on the toolbar', { user: 'ana' }, { screen: { path: 'screen.png' } });
+   * if (r.ok) console.log(r.result.answer);
+   */
+  processCommand(
+    command: string,
+    context: { user: string; groups?: string[] },
+    options?: ProcessOptions,
+  ): Promise<CommandResponse>;
+  getAutonomousCapabilitiesStatus(): Promise<AutonomousCapabilitiesStatus>;
+  capabilities: {
+    list(): Promise<StoredCapability[]>;
+    get(id: string, version?: number): Promise<StoredCapability | undefined>;
+  };
+  rollouts: {
+    list(): Promise<Rollout[]>;
+    get(capabilityId: string): Promise<Rollout | undefined>;
+  };
+  patterns(): Promise<Pattern[]>;
+  /** Resolves when the learning triggered in this process has finished (used by `run --wait` and tests). */
+  waitForLearning(timeoutMs?: number): Promise<void>;
+  /** Re-reads capabilities and rollouts from the store (other nodes may have changed them). */
+  refresh(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Creates an Ironcliw runtime: store, sandbox, vision, routing and the background learning pipeline. */
+export async function createIroncliw(
+  configInput: IroncliwConfigInput | IroncliwConfig = {},
+  options: CreateOptions = {},
+): Promise<Ironcliw> {
+  const config = Object.isFrozen(configInput) ? (configInput as IroncliwConfig) : parseConfig(configInput);
+  const store = options.store ?? (await openStore(config.db));
+  let sandbox: SandboxTier | undefined;
+  try {
+    sandbox = await createSandboxTier(config.sandbox.tier, { poolSize: config.sandbox.poolSize });
+    const vision: VisionPort = createVisionPort();
+    const screens = screenLoader(config.maxImagePixels);
+    const groups = { internalGroup: config.rollout.internalGroup, betaGroup: config.rollout.betaGroup };
+    const registry = new CapabilityRegistry(groups, BUILTIN_CAPABILITIES);
+
+    const refresh = async () => {
+      const [caps, rollouts] = await Promise.all([store.capabilities.list(), store.rollouts.list()]);
+      const byId = new Map(rollouts.map((r) => [r.capabilityId, r]));
+      const entries = [];
+      for (const latest of caps) {
+        const rollout = byId.get(latest.manifest.id);
+        if (!rollout) continue; // registered but never rolled out: not servable
+        const served =
+          rollout.version === latest.manifest.version
+            ? latest
+            : await store.capabilities.get(latest.manifest.id, rollout.version);
+        if (served) entries.push({ manifest: served.manifest, code: served.code, rollout });
+      }
+      registry.replace(entries);
+    };
+    await refresh();
+
+    const pipeline = new Pipeline({
+      store,
+      thresholds: config.discovery,
+      families: FAMILIES,
+      verifier: createCandidateVerifier({
+        sandbox,
+        vision,
+        scenes: createTestScenes(),
+        // What users actually asked becomes part of the test cases.
+        seenInputs: async (pattern) => {
+          const failures = await store.failures.list({ signature: pattern.signature, limit: 20 });
+          return failures.map((f) => {
+            const fields = frameFields(f.frame) as Record<string, unknown>;
+            return Object.fromEntries(Object.entries(fields).filter(([k]) => pattern.parameters.includes(k)));
+          });
+        },
+      }),
+      onRegistered: refresh,
+      concurrency: config.pipeline.concurrency,
+      leaseMs: config.pipeline.leaseMs,
+      ...(options.hooks ? { hooks: options.hooks } : {}),
+      ...(options.log ? { log: options.log } : {}),
+    });
+    if (options.startWorkers ?? config.pipeline.enabled) pipeline.start();
+
+    const sb = sandbox;
+    let closed = false;
+    const close = async () => {
+      if (closed) return;
+      closed = true;
+      await pipeline.close();
+      await sb.close();
+      if (!options.store) await store.close();
+    };
+
+    return {
+      config,
+      store,
+      processCommand: (command, context, opts) =>
+        processCommand(
+          {
+            store,
+            registry,
+            vision,
+            screens,
+            sandbox: sb,
+            maxCommandLength: config.maxCommandLength,
+            minConfidence: config.understanding.minConfidence,
+            sandboxDefaults: { timeoutMs: config.sandbox.timeoutMs, memoryMb: config.sandbox.memoryMb },
+            onFailure: (f) => pipeline.observe(f),
+          },
+          command,
+          context,
+          opts,
+        ),
+      async getAutonomousCapabilitiesStatus() {
+        const [caps, rollouts, patterns, failures] = await Promise.all([
+          store.capabilities.list(),
+          store.rollouts.list(),
+          store.patterns.list(),
+          store.failures.count(),
+        ]);
+        const byGenerator: Record<string, number> = {};
+        for (const c of caps)
+          byGenerator[c.manifest.origin.generator] = (byGenerator[c.manifest.origin.generator] ?? 0) + 1;
+        const byStage: Partial<Record<RolloutStage, number>> = {};
+        for (const r of rollouts) byStage[r.stage] = (byStage[r.stage] ?? 0) + 1;
+        const patternsByStatus: Record<string, number> = {};
+        for (const p of patterns) patternsByStatus[p.status] = (patternsByStatus[p.status] ?? 0) + 1;
+        const inactive: RolloutStage[] = ['rolled_back', 'retired'];
+        return {
+          generationStats: {
+            totalGenerated: caps.filter((c) => c.manifest.origin.kind === 'generated').length,
+            byGenerator,
+            patterns: patterns.length,
+            patternsByStatus,
+          },
+          rolloutStatus: { active: rollouts.filter((r) => !inactive.includes(r.stage)).length, byStage },
+          failureStats: { total: failures },
+          capabilities: { builtin: BUILTIN_CAPABILITIES.length, learned: caps.length },
+        };
+      },
+      capabilities: {
+        list: () => store.capabilities.list(),
+        get: (id, version) => store.capabilities.get(id, version),
+      },
+      rollouts: {
+        list: () => store.rollouts.list(),
+        get: (id) => store.rollouts.get(id),
+      },
+      patterns: () => store.patterns.list(),
+      waitForLearning: (timeoutMs) => pipeline.idle(timeoutMs),
+      refresh,
+      close,
+      [Symbol.asyncDispose]: close,
+    };
+  } catch (err) {
+    await sandbox?.close();
+    if (!options.store) await store.close();
+    throw err;
+  }
+}

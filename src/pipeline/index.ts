@@ -1,0 +1,2 @@
+export { Pipeline, GENERATE_JOB } from './pipeline.js';
+export type { CandidateVerifier, PipelineDeps, PipelineHooks } from './pipeline.js';

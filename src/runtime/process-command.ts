@@ -1,0 +1,323 @@
+import type {
+  CapabilityResult,
+  Failure,
+  FailureCategory,
+  IntentFrame,
+  RequestContext,
+} from '../domain/index.js';
+import { IroncliwError, newId } from '../domain/index.js';
+import type {
+  CapabilityRegistry,
+  RegisteredCapability,
+  VisionImage,
+  VisionPort,
+} from '../capabilities/index.js';
+import { createHostSdk, schemaProblem, seededRandom } from '../capabilities/index.js';
+import type { SandboxTier } from '../sandbox/types.js';
+import type { Store } from '../store/index.js';
+import { frameSignature, parseCommand } from '../understanding/index.js';
+
+/** Where the screen of a request comes from: an already-decoded image, encoded bytes, or a file. */
+export type ScreenInput =
+  { image: VisionImage; ref?: string } | { bytes: Uint8Array; ref?: string } | { path: string };
+
+export interface ScreenLoader {
+  decode(bytes: Uint8Array): Promise<VisionImage>;
+  load(path: string): Promise<VisionImage>;
+}
+
+export interface ProcessOptions {
+  screen?: ScreenInput;
+}
+
+export interface CommandSuccess {
+  ok: true;
+  requestId: string;
+  capability: { id: string; version: number; origin: string };
+  result: CapabilityResult;
+  latencyMs: number;
+}
+
+export interface CommandFailure {
+  ok: false;
+  requestId: string;
+  failure: { id: string; category: FailureCategory; message: string };
+  latencyMs: number;
+}
+
+export type CommandResponse = CommandSuccess | CommandFailure;
+
+export interface ExecutionEvent {
+  requestId: string;
+  capabilityId: string;
+  version: number;
+  userId: string;
+  ok: boolean;
+  category?: FailureCategory;
+  latencyMs: number;
+}
+
+export interface RuntimeDeps {
+  store: Store;
+  registry: CapabilityRegistry;
+  vision: VisionPort;
+  screens: ScreenLoader;
+  sandbox: SandboxTier;
+  maxCommandLength: number;
+  minConfidence: number;
+  sandboxDefaults: { timeoutMs: number; memoryMb: number };
+  now?: () => Date;
+  /** Called after a failure is durably recorded; must not block (learning runs in the background). */
+  onFailure?: (failure: Failure) => void;
+  /** Called after every execution of a capability (metrics for rollout decisions). */
+  onExecution?: (event: ExecutionEvent) => void;
+}
+
+class CommandFailed extends Error {
+  constructor(
+    readonly category: FailureCategory,
+    message: string,
+    readonly capabilityId?: string,
+  ) {
+    super(message);
+  }
+}
+
+function validateCommand(text: unknown, max: number): string {
+  if (typeof text !== 'string' || text.trim().length === 0) {
+    throw new IroncliwError('E_COMMAND_EMPTY', 'the command is empty');
+  }
+  if (text.length > max) {
+    throw new IroncliwError(
+      'E_COMMAND_TOO_LONG',
+      `the command has ${text.length} characters; the limit is ${max}`,
+    );
+  }
+  return text.trim();
+}
+
+function validateContext(context: unknown): RequestContext {
+  const c = (context ?? {}) as Record<string, unknown>;
+  const user = c.user ?? 'anonymous';
+  if (typeof user !== 'string' || user.length === 0 || user.length > 200) {
+    throw new IroncliwError('E_INPUT_INVALID', 'context.user must be a string of 1..200 characters');
+  }
+  const groups = c.groups ?? [];
+  if (
+    !Array.isArray(groups) ||
+    groups.length > 50 ||
+    !groups.every((g) => typeof g === 'string' && g.length > 0 && g.length <= 100)
+  ) {
+    throw new IroncliwError(
+      'E_INPUT_INVALID',
+      'context.groups must be a list of at most 50 non-empty strings',
+    );
+  }
+  return { user, groups: groups as string[] };
+}
+
+/**
+ * understand → route → execute → respond. Bad *input* (empty command, unreadable screen) is an error the
+ * caller must fix and records nothing; a command Ironcliw cannot serve is a Failure, recorded durably before
+ * the response returns, then handed to learning without waiting for it.
+ */
+export async function processCommand(
+  deps: RuntimeDeps,
+  text: unknown,
+  rawContext: unknown,
+  options: ProcessOptions = {},
+): Promise<CommandResponse> {
+  const started = performance.now();
+  const now = deps.now ?? (() => new Date());
+  const requestId = newId('req');
+  const command = validateCommand(text, deps.maxCommandLength);
+  const context = validateContext(rawContext);
+  // Decode the screen before anything else: an unreadable screen is the caller's error, not a failure to learn from.
+  let screen: VisionImage | undefined;
+  let screenRef: string | undefined;
+  if (options.screen) {
+    if ('image' in options.screen) screen = options.screen.image;
+    else if ('bytes' in options.screen) screen = await deps.screens.decode(options.screen.bytes);
+    else screen = await deps.screens.load(options.screen.path);
+    screenRef = 'path' in options.screen ? options.screen.path : options.screen.ref;
+  }
+
+  const { frame, confidence } = parseCommand(command);
+  let capability: RegisteredCapability | undefined;
+  try {
+    if (confidence < deps.minConfidence) {
+      throw new CommandFailed(
+        'low_confidence',
+        `I only understood part of this command (confidence ${confidence} < ${deps.minConfidence})`,
+      );
+    }
+    const route = deps.registry.route(frame, context);
+    if (route.kind === 'unmatched') {
+      throw new CommandFailed(
+        'missing_handler',
+        route.reason === 'not_in_rollout'
+          ? `no capability serves this command for you yet (${route.withheld.join(', ')} is still rolling out)`
+          : `no capability can handle "${frame.action} ${frame.target.kind}" commands like this yet`,
+      );
+    }
+    capability = route.capability;
+    const needsScreen = capability.manifest.permissions.includes('screen.capture');
+    if (needsScreen && !screen) {
+      throw new IroncliwError(
+        'E_INPUT_INVALID',
+        `"${capability.manifest.name}" needs a screen: pass --screen <file.png> or screen in the request`,
+      );
+    }
+    const result = await execute(deps, capability, route.match.input, context, screen, requestId);
+    const latencyMs = Math.round((performance.now() - started) * 1000) / 1000;
+    deps.onExecution?.({
+      requestId,
+      capabilityId: capability.manifest.id,
+      version: capability.manifest.version,
+      userId: context.user,
+      ok: true,
+      latencyMs,
+    });
+    return {
+      ok: true,
+      requestId,
+      capability: {
+        id: capability.manifest.id,
+        version: capability.manifest.version,
+        origin: capability.manifest.origin.kind,
+      },
+      result,
+      latencyMs,
+    };
+  } catch (err) {
+    if (!(err instanceof CommandFailed)) throw err;
+    const failure: Failure = {
+      id: newId('fail'),
+      at: now().toISOString(),
+      userId: context.user,
+      command,
+      frame,
+      category: err.category,
+      message: err.message,
+      signature: frameSignature(frame),
+      ...(capability ? { capabilityId: capability.manifest.id } : {}),
+      ...(screenRef ? { screenRef } : {}),
+    };
+    await deps.store.failures.record(failure);
+    const latencyMs = Math.round((performance.now() - started) * 1000) / 1000;
+    if (capability) {
+      deps.onExecution?.({
+        requestId,
+        capabilityId: capability.manifest.id,
+        version: capability.manifest.version,
+        userId: context.user,
+        ok: false,
+        category: err.category,
+        latencyMs,
+      });
+    }
+    deps.onFailure?.(failure);
+    return {
+      ok: false,
+      requestId,
+      failure: { id: failure.id, category: failure.category, message: failure.message },
+      latencyMs,
+    };
+  }
+}
+
+function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new CommandFailed('timeout', `${what} did not finish within ${ms} ms`)),
+      ms,
+    );
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}
+
+async function execute(
+  deps: RuntimeDeps,
+  capability: RegisteredCapability,
+  input: Record<string, unknown>,
+  context: RequestContext,
+  screen: VisionImage | undefined,
+  requestId: string,
+): Promise<CapabilityResult> {
+  const m = capability.manifest;
+  // Seeded per request so a replay of the same request id sees the same randomness.
+  let seed = 0;
+  for (const ch of requestId) seed = (Math.imul(seed, 31) + ch.charCodeAt(0)) | 0;
+  const sdk = createHostSdk({
+    vision: deps.vision,
+    permissions: m.permissions,
+    random: seededRandom(seed),
+    ...(screen ? { screen } : {}),
+  });
+  let output: unknown;
+  if (capability.builtin) {
+    const builtin = capability.builtin;
+    const served = () => deps.registry.servedTo(context).map((c) => c.manifest);
+    output = await withDeadline(
+      builtin.execute(input, { sdk, context, served }).catch((e: unknown) => {
+        if (e instanceof IroncliwError && e.code === 'E_PERMISSION_DENIED')
+          throw new CommandFailed('permission', e.message, m.id);
+        if (e instanceof IroncliwError && e.code === 'E_INPUT_INVALID') throw e;
+        throw new CommandFailed('error', e instanceof Error ? e.message : String(e), m.id);
+      }),
+      m.limits.timeoutMs,
+      m.name,
+    );
+  } else if (capability.code !== undefined) {
+    const limits = {
+      timeoutMs: Math.min(m.limits.timeoutMs, deps.sandboxDefaults.timeoutMs),
+      memoryMb: Math.min(m.limits.memoryMb, deps.sandboxDefaults.memoryMb),
+    };
+    const r = await deps.sandbox.run({
+      code: capability.code,
+      input,
+      permissions: m.permissions,
+      limits,
+      host: sdk,
+      origin: m.origin.kind,
+    });
+    switch (r.status) {
+      case 'ok':
+        output = r.output;
+        break;
+      case 'timeout':
+        throw new CommandFailed('timeout', `${m.name} did not finish within ${limits.timeoutMs} ms`, m.id);
+      case 'violation':
+        throw new CommandFailed(
+          r.violations.some((v) => v.startsWith('permission')) ? 'permission' : 'error',
+          `${m.name} was stopped: ${r.violations.join('; ') || r.error || 'policy violation'}`,
+          m.id,
+        );
+      case 'memory':
+        throw new CommandFailed(
+          'error',
+          `${m.name} exceeded its memory limit of ${limits.memoryMb} MB`,
+          m.id,
+        );
+      default:
+        throw new CommandFailed('error', `${m.name} failed: ${r.error ?? 'unknown error'}`, m.id);
+    }
+  } else {
+    throw new CommandFailed('error', `${m.id} has no implementation`, m.id);
+  }
+  const problem = schemaProblem(m.outputSchema, output);
+  if (problem)
+    throw new CommandFailed(
+      'invalid_output',
+      `${m.name} returned output that does not match its schema: ${problem}`,
+      m.id,
+    );
+  const result = output as CapabilityResult;
+  if (typeof result.answer !== 'string' || !result.data || typeof result.data !== 'object') {
+    throw new CommandFailed('invalid_output', `${m.name} must return {answer: string, data: object}`, m.id);
+  }
+  return result;
+}
+
+export type { IntentFrame };

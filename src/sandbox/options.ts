@@ -1,0 +1,130 @@
+import type { SandboxLimits } from './types.js';
+
+/** Options of every sandbox tier. All optional; the defaults are below ({@link SANDBOX_DEFAULTS}). */
+export interface SandboxOptions {
+  /** Warm child processes kept ready (process/container tiers). Requests beyond this wait in a queue. */
+  poolSize?: number;
+  /** Limits used when a request leaves them out (timeoutMs, memoryMb, maxOutputBytes). */
+  defaultLimits?: Partial<SandboxLimits>;
+  /** Default cap on the JSON output of one run, in bytes. */
+  maxOutputBytes?: number;
+  /** Max sdk calls per run; one more is a violation and stops the run (a guest looping on the host). */
+  maxHostCalls?: number;
+  /** Max bytes of JSON arguments of one sdk call. */
+  maxArgBytes?: number;
+  /** Max bytes of guest source accepted. */
+  maxCodeBytes?: number;
+  /** Max requests waiting for a free child; more get status 'error' at once instead of piling up. */
+  maxQueue?: number;
+  /** The Node binary for children. */
+  nodePath?: string;
+  /**
+   * Extra wall time after `timeoutMs` before the parent SIGKILLs a child that has not answered (the child's
+   * own interrupt deadline normally ends the run first; this catches a child stuck outside the guest).
+   */
+  killGraceMs?: number;
+  /** Largest `memoryMb` a request may ask for; sizes the child's address-space rlimit. */
+  maxMemoryMb?: number;
+  /** RLIMIT_CPU of a child over its whole life; the pool retires children before they reach it. */
+  childCpuSeconds?: number;
+  /** A child whose WebAssembly heap grew beyond this is replaced (wasm memory never shrinks). */
+  recycleHeapMb?: number;
+  /** A child is replaced after this many runs (bounds slow leaks in the host side of the child). */
+  maxRunsPerChild?: number;
+  /** V8 old-space cap of the child's own (host-side) JavaScript heap. */
+  childHeapMb?: number;
+  /** Use a network namespace (`unshare -n`) when the OS allows it. Default true. */
+  isolateNetwork?: boolean;
+}
+
+export interface ResolvedSandboxOptions {
+  readonly poolSize: number;
+  readonly defaultLimits: Readonly<Required<SandboxLimits>>;
+  readonly maxHostCalls: number;
+  readonly maxArgBytes: number;
+  readonly maxCodeBytes: number;
+  readonly maxQueue: number;
+  readonly nodePath: string;
+  readonly killGraceMs: number;
+  readonly maxMemoryMb: number;
+  readonly childCpuSeconds: number;
+  readonly recycleHeapMb: number;
+  readonly maxRunsPerChild: number;
+  readonly childHeapMb: number;
+  readonly isolateNetwork: boolean;
+}
+
+const MiB = 1024 * 1024;
+
+/** The defaults, documented in one place. */
+export const SANDBOX_DEFAULTS = Object.freeze({
+  poolSize: 2,
+  timeoutMs: 5000,
+  memoryMb: 128,
+  maxOutputBytes: MiB,
+  maxHostCalls: 1000,
+  maxArgBytes: 256 * 1024,
+  maxCodeBytes: MiB,
+  maxQueue: 1000,
+  killGraceMs: 100,
+  maxMemoryMb: 1024,
+  childCpuSeconds: 600,
+  recycleHeapMb: 256,
+  maxRunsPerChild: 10_000,
+  childHeapMb: 128,
+  isolateNetwork: true,
+});
+
+function positiveInt(
+  name: string,
+  v: number | undefined,
+  fallback: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
+  if (v === undefined) return fallback;
+  if (!Number.isFinite(v) || v <= 0 || v > max)
+    throw new RangeError(`sandbox option ${name} must be in 1..${max}`);
+  return Math.floor(v);
+}
+
+export function resolveOptions(o: SandboxOptions = {}): ResolvedSandboxOptions {
+  const d = SANDBOX_DEFAULTS;
+  const maxOutputBytes = positiveInt(
+    'maxOutputBytes',
+    o.defaultLimits?.maxOutputBytes ?? o.maxOutputBytes,
+    d.maxOutputBytes,
+  );
+  return Object.freeze({
+    // More than 32 warm children is a configuration mistake, not a need (config.ts caps it the same way).
+    poolSize: positiveInt('poolSize', o.poolSize, d.poolSize, 32),
+    defaultLimits: Object.freeze({
+      timeoutMs: positiveInt('timeoutMs', o.defaultLimits?.timeoutMs, d.timeoutMs),
+      memoryMb: positiveInt('memoryMb', o.defaultLimits?.memoryMb, d.memoryMb),
+      maxOutputBytes,
+    }),
+    maxHostCalls: positiveInt('maxHostCalls', o.maxHostCalls, d.maxHostCalls),
+    maxArgBytes: positiveInt('maxArgBytes', o.maxArgBytes, d.maxArgBytes),
+    maxCodeBytes: positiveInt('maxCodeBytes', o.maxCodeBytes, d.maxCodeBytes),
+    maxQueue: positiveInt('maxQueue', o.maxQueue, d.maxQueue),
+    nodePath: o.nodePath ?? process.execPath,
+    killGraceMs: positiveInt('killGraceMs', o.killGraceMs, d.killGraceMs),
+    // The wasm32 heap cannot exceed 2 GiB anyway.
+    maxMemoryMb: positiveInt('maxMemoryMb', o.maxMemoryMb, d.maxMemoryMb, 2048),
+    childCpuSeconds: positiveInt('childCpuSeconds', o.childCpuSeconds, d.childCpuSeconds),
+    recycleHeapMb: positiveInt('recycleHeapMb', o.recycleHeapMb, d.recycleHeapMb),
+    maxRunsPerChild: positiveInt('maxRunsPerChild', o.maxRunsPerChild, d.maxRunsPerChild),
+    childHeapMb: positiveInt('childHeapMb', o.childHeapMb, d.childHeapMb),
+    isolateNetwork: o.isolateNetwork ?? d.isolateNetwork,
+  });
+}
+
+/** A request's limits, filled from the defaults and clamped to what the tier was sized for. */
+export function effectiveLimits(limits: Partial<SandboxLimits> | undefined, o: ResolvedSandboxOptions) {
+  const pick = (v: number | undefined, fallback: number) =>
+    typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.floor(v) : fallback;
+  return {
+    timeoutMs: pick(limits?.timeoutMs, o.defaultLimits.timeoutMs),
+    memoryMb: Math.min(pick(limits?.memoryMb, o.defaultLimits.memoryMb), o.maxMemoryMb),
+    maxOutputBytes: pick(limits?.maxOutputBytes, o.defaultLimits.maxOutputBytes),
+  };
+}

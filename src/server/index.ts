@@ -1,0 +1,2 @@
+export { buildServer } from './server.js';
+export type { ServerOptions } from './server.js';

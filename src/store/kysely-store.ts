@@ -1,0 +1,512 @@
+import type { Kysely, Selectable } from 'kysely';
+import { sql } from 'kysely';
+import type { CapabilityManifest, DecisionEvent, Failure, Pattern, Rollout } from '../domain/index.js';
+import { IroncliwError } from '../domain/index.js';
+import type { SqlFlavor } from './sql-flavor.js';
+import type {
+  CapabilityRow,
+  Database,
+  EventRow,
+  FailureRow,
+  JobRow,
+  PatternRow,
+  ReportRow,
+  RolloutRow,
+} from './sql-schema.js';
+import {
+  conflict,
+  DEFAULT_LIMITS,
+  isoTime,
+  leaseUntil,
+  listLimit,
+  toJsonText,
+  truncateError,
+} from './store-rules.js';
+import type {
+  CapabilityRepository,
+  EventRepository,
+  FailureQuery,
+  FailureRepository,
+  Job,
+  JobRepository,
+  PatternRepository,
+  ReportRepository,
+  RolloutRepository,
+  Store,
+  StoredCapability,
+  StoredReport,
+} from './store.js';
+
+type Repositories = Omit<Store, 'transaction' | 'close' | 'dialect'>;
+
+/** PostgreSQL returns COUNT(*) (bigint) as a string. */
+const num = (v: unknown): number => Number(v ?? 0);
+
+/** Optional columns come back as NULL; the API leaves such fields out rather than setting them undefined. */
+function opt<K extends string, V>(key: K, value: V | null | undefined): { [P in K]?: V } {
+  return (value === null || value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
+function repositories(db: Kysely<Database>, flavor: SqlFlavor): Repositories {
+  const json = <T>(v: unknown): T => flavor.decodeJson(v) as T;
+
+  /** Inserts; a duplicate key becomes E_STATE_CONFLICT naming `what`. */
+  async function insertOnce(what: string, run: () => Promise<unknown>): Promise<void> {
+    try {
+      await run();
+    } catch (err) {
+      if (flavor.isUniqueViolation(err)) throw conflict(what, err);
+      throw err;
+    }
+  }
+
+  const toFailure = (r: Selectable<FailureRow>): Failure => ({
+    id: r.id,
+    at: r.at,
+    userId: r.user_id,
+    command: r.command,
+    frame: json(r.frame),
+    category: r.category as Failure['category'],
+    message: r.message,
+    signature: r.signature,
+    ...opt('capabilityId', r.capability_id),
+    ...opt('screenRef', r.screen_ref),
+  });
+
+  const toPattern = (r: Selectable<PatternRow>): Pattern => ({
+    id: r.id,
+    signature: r.signature,
+    frame: json(r.frame),
+    parameters: json(r.parameters),
+    count: num(r.count),
+    distinctUsers: num(r.distinct_users),
+    firstSeen: r.first_seen,
+    lastSeen: r.last_seen,
+    status: r.status as Pattern['status'],
+    ...opt('statusReason', r.status_reason),
+    ...opt('capabilityId', r.capability_id),
+  });
+
+  const toCapability = (r: Selectable<CapabilityRow>): StoredCapability => ({
+    manifest: json(r.manifest),
+    code: r.code,
+    createdAt: r.created_at,
+  });
+
+  const toReport = (r: Selectable<ReportRow>): StoredReport => ({
+    id: r.id,
+    capabilityId: r.capability_id,
+    version: num(r.version),
+    kind: r.kind as StoredReport['kind'],
+    at: r.at,
+    report: json(r.report),
+  });
+
+  const toRollout = (r: Selectable<RolloutRow>): Rollout => ({
+    id: r.id,
+    capabilityId: r.capability_id,
+    version: num(r.version),
+    stage: r.stage as Rollout['stage'],
+    percentage: num(r.percentage),
+    ...opt('pausedFrom', r.paused_from as Rollout['stage'] | null),
+    rolloutKey: r.rollout_key,
+    stageEnteredAt: r.stage_entered_at,
+    updatedAt: r.updated_at,
+  });
+
+  const toEvent = (r: Selectable<EventRow>): DecisionEvent => ({
+    id: r.id,
+    at: r.at,
+    capabilityId: r.capability_id,
+    version: num(r.version),
+    kind: r.kind as DecisionEvent['kind'],
+    ...opt('fromStage', r.from_stage as DecisionEvent['fromStage'] | null),
+    ...opt('toStage', r.to_stage as DecisionEvent['toStage'] | null),
+    reason: r.reason,
+    numbers: json(r.numbers),
+    actor: r.actor as DecisionEvent['actor'],
+  });
+
+  const toJob = (r: Selectable<JobRow>): Job => ({
+    id: r.id,
+    kind: r.kind,
+    key: r.key,
+    payload: json(r.payload),
+    status: r.status as Job['status'],
+    attempts: num(r.attempts),
+    ...opt('result', r.result === null ? null : json(r.result)),
+    ...opt('error', r.error),
+    ...opt('lockedBy', r.locked_by),
+    ...opt('lockedUntil', r.locked_until),
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  });
+
+  const failureFilter = (q: Omit<FailureQuery, 'limit'>) => {
+    let query = db.selectFrom('failures');
+    if (q.signature !== undefined) query = query.where('signature', '=', q.signature);
+    if (q.userId !== undefined) query = query.where('user_id', '=', q.userId);
+    if (q.since !== undefined) query = query.where('at', '>=', isoTime(q.since, 'since'));
+    return query;
+  };
+
+  const failures: FailureRepository = {
+    async record(f) {
+      const row = {
+        id: f.id,
+        at: isoTime(f.at, 'failure.at'),
+        user_id: f.userId,
+        command: f.command,
+        frame: toJsonText(f.frame),
+        category: f.category,
+        message: f.message,
+        capability_id: f.capabilityId ?? null,
+        screen_ref: f.screenRef ?? null,
+        signature: f.signature,
+      };
+      await insertOnce(`failure ${f.id}`, () => db.insertInto('failures').values(row).execute());
+    },
+    async get(id) {
+      const r = await db.selectFrom('failures').selectAll().where('id', '=', id).executeTakeFirst();
+      return r ? toFailure(r) : undefined;
+    },
+    async list(q = {}) {
+      const limit = listLimit(q.limit, DEFAULT_LIMITS.failures);
+      const rows = await failureFilter(q)
+        .selectAll()
+        .orderBy('at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(limit)
+        .execute();
+      return rows.map(toFailure);
+    },
+    async count(q = {}) {
+      const r = await failureFilter(q)
+        .select((eb) => eb.fn.countAll().as('c'))
+        .executeTakeFirst();
+      return num(r?.c);
+    },
+    async distinctUsers(signature, since) {
+      const r = await failureFilter({ signature, ...(since === undefined ? {} : { since }) })
+        .select((eb) => eb.fn.count('user_id').distinct().as('c'))
+        .executeTakeFirst();
+      return num(r?.c);
+    },
+  };
+
+  const patterns: PatternRepository = {
+    async upsert(pt) {
+      const row = {
+        id: pt.id,
+        signature: pt.signature,
+        frame: toJsonText(pt.frame),
+        parameters: toJsonText(pt.parameters),
+        count: pt.count,
+        distinct_users: pt.distinctUsers,
+        first_seen: isoTime(pt.firstSeen, 'pattern.firstSeen'),
+        last_seen: isoTime(pt.lastSeen, 'pattern.lastSeen'),
+        status: pt.status,
+        status_reason: pt.statusReason ?? null,
+        capability_id: pt.capabilityId ?? null,
+      };
+      let stored: Selectable<PatternRow> | undefined;
+      // The conflict target is the signature only: an id clash under another signature is a caller bug
+      // and surfaces as E_STATE_CONFLICT instead of silently merging two patterns.
+      await insertOnce(`pattern ${pt.id}`, async () => {
+        stored = await db
+          .insertInto('patterns')
+          .values(row)
+          .onConflict((oc) =>
+            oc.column('signature').doUpdateSet((eb) => ({
+              count: eb.ref('excluded.count'),
+              distinct_users: eb.ref('excluded.distinct_users'),
+              parameters: eb.ref('excluded.parameters'),
+              // Observers on several nodes may finish out of order; lastSeen must not move back.
+              last_seen: sql<string>`case when ${eb.ref('excluded.last_seen')} > ${eb.ref('patterns.last_seen')}
+                then ${eb.ref('excluded.last_seen')} else ${eb.ref('patterns.last_seen')} end`,
+            })),
+          )
+          .returningAll()
+          .executeTakeFirstOrThrow();
+      });
+      return toPattern(stored!);
+    },
+    async get(id) {
+      const r = await db.selectFrom('patterns').selectAll().where('id', '=', id).executeTakeFirst();
+      return r ? toPattern(r) : undefined;
+    },
+    async getBySignature(signature) {
+      const r = await db
+        .selectFrom('patterns')
+        .selectAll()
+        .where('signature', '=', signature)
+        .executeTakeFirst();
+      return r ? toPattern(r) : undefined;
+    },
+    async list(q = {}) {
+      const limit = listLimit(q.limit, DEFAULT_LIMITS.patterns);
+      let query = db.selectFrom('patterns').selectAll();
+      if (q.status !== undefined) query = query.where('status', '=', q.status);
+      const rows = await query.orderBy('last_seen', 'desc').orderBy('id', 'desc').limit(limit).execute();
+      return rows.map(toPattern);
+    },
+    async setStatus(id, status, reason, capabilityId) {
+      await db
+        .updateTable('patterns')
+        .set({
+          status,
+          status_reason: reason ?? null,
+          ...(capabilityId === undefined ? {} : { capability_id: capabilityId }),
+        })
+        .where('id', '=', id)
+        .execute();
+    },
+  };
+
+  const capabilities: CapabilityRepository = {
+    async put(cap) {
+      const { id, version } = cap.manifest;
+      if (!Number.isSafeInteger(version)) {
+        throw new IroncliwError(
+          'E_CAPABILITY_INVALID',
+          `capability ${id} has a non-integer version ${version}`,
+        );
+      }
+      const row = {
+        id,
+        version,
+        manifest: toJsonText(cap.manifest),
+        code: cap.code,
+        created_at: new Date().toISOString(),
+      };
+      await insertOnce(`capability ${id} v${version}`, () =>
+        db.insertInto('capabilities').values(row).execute(),
+      );
+    },
+    async get(id, version) {
+      let q = db.selectFrom('capabilities').selectAll().where('id', '=', id);
+      q = version === undefined ? q.orderBy('version', 'desc').limit(1) : q.where('version', '=', version);
+      const r = await q.executeTakeFirst();
+      return r ? toCapability(r) : undefined;
+    },
+    async list() {
+      const rows = await db
+        .selectFrom('capabilities as c')
+        .selectAll('c')
+        .where(({ eb, selectFrom }) =>
+          eb(
+            'c.version',
+            '=',
+            selectFrom('capabilities as c2')
+              .select((e) => e.fn.max('c2.version').as('v'))
+              .whereRef('c2.id', '=', 'c.id'),
+          ),
+        )
+        .orderBy('c.id')
+        .execute();
+      return rows.map(toCapability);
+    },
+    async versions(id) {
+      const rows = await db
+        .selectFrom('capabilities')
+        .select('manifest')
+        .where('id', '=', id)
+        .orderBy('version')
+        .execute();
+      return rows.map((r) => json<CapabilityManifest>(r.manifest));
+    },
+  };
+
+  const reports: ReportRepository = {
+    async add(r) {
+      const row = {
+        id: r.id,
+        capability_id: r.capabilityId,
+        version: r.version,
+        kind: r.kind,
+        at: isoTime(r.at, 'report.at'),
+        report: toJsonText(r.report),
+      };
+      await insertOnce(`report ${r.id}`, () => db.insertInto('reports').values(row).execute());
+    },
+    async list(capabilityId, version, kind) {
+      let q = db.selectFrom('reports').selectAll().where('capability_id', '=', capabilityId);
+      if (version !== undefined) q = q.where('version', '=', version);
+      if (kind !== undefined) q = q.where('kind', '=', kind);
+      const rows = await q.orderBy('at').orderBy('id').execute();
+      return rows.map(toReport);
+    },
+  };
+
+  const rollouts: RolloutRepository = {
+    async save(r) {
+      const values = {
+        id: r.id,
+        version: r.version,
+        stage: r.stage,
+        percentage: r.percentage,
+        paused_from: r.pausedFrom ?? null,
+        rollout_key: r.rolloutKey,
+        stage_entered_at: isoTime(r.stageEnteredAt, 'rollout.stageEnteredAt'),
+        updated_at: isoTime(r.updatedAt, 'rollout.updatedAt'),
+      };
+      await db
+        .insertInto('rollouts')
+        .values({ capability_id: r.capabilityId, ...values })
+        .onConflict((oc) => oc.column('capability_id').doUpdateSet(values))
+        .execute();
+    },
+    async get(capabilityId) {
+      const r = await db
+        .selectFrom('rollouts')
+        .selectAll()
+        .where('capability_id', '=', capabilityId)
+        .executeTakeFirst();
+      return r ? toRollout(r) : undefined;
+    },
+    async list(q = {}) {
+      let query = db.selectFrom('rollouts').selectAll();
+      if (q.stage !== undefined) query = query.where('stage', '=', q.stage);
+      return (await query.orderBy('capability_id').execute()).map(toRollout);
+    },
+  };
+
+  const events: EventRepository = {
+    async append(e) {
+      const row = {
+        id: e.id,
+        at: isoTime(e.at, 'event.at'),
+        capability_id: e.capabilityId,
+        version: e.version,
+        kind: e.kind,
+        from_stage: e.fromStage ?? null,
+        to_stage: e.toStage ?? null,
+        reason: e.reason,
+        numbers: toJsonText(e.numbers),
+        actor: e.actor,
+      };
+      await insertOnce(`event ${e.id}`, () => db.insertInto('events').values(row).execute());
+    },
+    async list(q = {}) {
+      const limit = listLimit(q.limit, DEFAULT_LIMITS.events);
+      let query = db.selectFrom('events').selectAll();
+      if (q.capabilityId !== undefined) query = query.where('capability_id', '=', q.capabilityId);
+      return (await query.orderBy('seq').limit(limit).execute()).map(toEvent);
+    },
+  };
+
+  const jobs: JobRepository = {
+    async enqueue(job) {
+      const now = new Date().toISOString();
+      // ON CONFLICT DO NOTHING rather than catching the violation: on PostgreSQL an error would abort an
+      // enclosing transaction, and idempotent enqueue must be usable inside one.
+      const inserted = await db
+        .insertInto('jobs')
+        .values({
+          id: job.id,
+          kind: job.kind,
+          key: job.key,
+          payload: toJsonText(job.payload),
+          status: 'queued',
+          attempts: 0,
+          result: null,
+          error: null,
+          locked_by: null,
+          locked_until: null,
+          created_at: now,
+          updated_at: now,
+        })
+        .onConflict((oc) => oc.doNothing())
+        .returningAll()
+        .executeTakeFirst();
+      if (inserted) return { job: toJob(inserted), created: true };
+      const existing = await db.selectFrom('jobs').selectAll().where('key', '=', job.key).executeTakeFirst();
+      if (!existing) throw conflict(`job ${job.id} (under another key)`);
+      return { job: toJob(existing), created: false };
+    },
+    async claim(workerId, leaseMs, kinds) {
+      const at = Date.now();
+      const until = leaseUntil(at, leaseMs);
+      const row = await flavor.claimJob(db, { workerId, now: new Date(at).toISOString(), until, kinds });
+      return row ? toJob(row) : undefined;
+    },
+    async complete(id, result) {
+      await db
+        .updateTable('jobs')
+        .set({
+          status: 'done',
+          result: result === undefined || result === null ? null : toJsonText(result),
+          locked_by: null,
+          locked_until: null,
+          updated_at: new Date().toISOString(),
+        })
+        .where('id', '=', id)
+        .execute();
+    },
+    async fail(id, error) {
+      await db
+        .updateTable('jobs')
+        .set({
+          status: 'failed',
+          error: truncateError(error),
+          locked_by: null,
+          locked_until: null,
+          updated_at: new Date().toISOString(),
+        })
+        .where('id', '=', id)
+        .execute();
+    },
+    async get(id) {
+      const r = await db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
+      return r ? toJob(r) : undefined;
+    },
+    async list(q = {}) {
+      const limit = listLimit(q.limit, DEFAULT_LIMITS.jobs);
+      let query = db.selectFrom('jobs').selectAll();
+      if (q.status !== undefined) query = query.where('status', '=', q.status);
+      return (await query.orderBy('created_at').orderBy('id').limit(limit).execute()).map(toJob);
+    },
+  };
+
+  return { failures, patterns, capabilities, reports, rollouts, events, jobs };
+}
+
+/** A Store over Kysely: the flavor decides SQLite or PostgreSQL, the queries are shared. */
+export class KyselyStore implements Store {
+  readonly dialect: 'sqlite' | 'postgres';
+  readonly failures: FailureRepository;
+  readonly patterns: PatternRepository;
+  readonly capabilities: CapabilityRepository;
+  readonly reports: ReportRepository;
+  readonly rollouts: RolloutRepository;
+  readonly events: EventRepository;
+  readonly jobs: JobRepository;
+  #closing: Promise<void> | undefined;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly flavor: SqlFlavor,
+  ) {
+    this.dialect = flavor.dialect;
+    const repos = repositories(db, flavor);
+    this.failures = repos.failures;
+    this.patterns = repos.patterns;
+    this.capabilities = repos.capabilities;
+    this.reports = repos.reports;
+    this.rollouts = repos.rollouts;
+    this.events = repos.events;
+    this.jobs = repos.jobs;
+  }
+
+  transaction<T>(fn: (tx: Omit<Store, 'transaction' | 'close'>) => Promise<T>): Promise<T> {
+    return this.flavor.transaction(this.db, (trx) =>
+      fn({ dialect: this.dialect, ...repositories(trx, this.flavor) }),
+    );
+  }
+
+  /** Idempotent: a second close waits for the first. */
+  close(): Promise<void> {
+    this.#closing ??= this.db.destroy();
+    return this.#closing;
+  }
+}

@@ -1,0 +1,179 @@
+import type { ColumnDefinitionBuilder, Kysely, Migration, MigrationProvider } from 'kysely';
+import { Migrator } from 'kysely';
+import { IroncliwError } from '../domain/index.js';
+import type { SqlFlavor } from './sql-flavor.js';
+
+/** Kysely's bookkeeping tables, renamed so an application's own Kysely migrations can share the schema. */
+export const MIGRATION_TABLE = 'ironcliw_migration';
+export const MIGRATION_LOCK_TABLE = 'ironcliw_migration_lock';
+
+/**
+ * The migrations, in code (nothing is read from disk at run time), shared by SQLite and PostgreSQL.
+ * Timestamps are canonical ISO-8601 UTC text on both (see `isoTime`), so text order is time order and one
+ * query layer serves both; JSON is text on SQLite and jsonb on PostgreSQL (`flavor.jsonType`).
+ * Never edit a migration once released: add the next one.
+ */
+export function migrationProvider(flavor: SqlFlavor): MigrationProvider {
+  const json = flavor.jsonType;
+  const serialKey = (c: ColumnDefinitionBuilder) =>
+    flavor.serial.identity === 'autoincrement'
+      ? c.primaryKey().autoIncrement()
+      : c.primaryKey().generatedAlwaysAsIdentity();
+
+  const migrations: Record<string, Migration> = {
+    '0001_initial': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('failures')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('at', 'text', (c) => c.notNull())
+          .addColumn('user_id', 'text', (c) => c.notNull())
+          .addColumn('command', 'text', (c) => c.notNull())
+          .addColumn('frame', json, (c) => c.notNull())
+          .addColumn('category', 'text', (c) => c.notNull())
+          .addColumn('message', 'text', (c) => c.notNull())
+          .addColumn('capability_id', 'text')
+          .addColumn('screen_ref', 'text')
+          .addColumn('signature', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createIndex('failures_signature_at')
+          .on('failures')
+          .columns(['signature', 'at'])
+          .execute();
+        await db.schema.createIndex('failures_at').on('failures').columns(['at', 'id']).execute();
+
+        await db.schema
+          .createTable('patterns')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('signature', 'text', (c) => c.notNull().unique())
+          .addColumn('frame', json, (c) => c.notNull())
+          .addColumn('parameters', json, (c) => c.notNull())
+          .addColumn('count', 'integer', (c) => c.notNull())
+          .addColumn('distinct_users', 'integer', (c) => c.notNull())
+          .addColumn('first_seen', 'text', (c) => c.notNull())
+          .addColumn('last_seen', 'text', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('status_reason', 'text')
+          .addColumn('capability_id', 'text')
+          .execute();
+
+        await db.schema
+          .createTable('capabilities')
+          .addColumn('id', 'text', (c) => c.notNull())
+          .addColumn('version', 'integer', (c) => c.notNull())
+          .addColumn('manifest', json, (c) => c.notNull())
+          .addColumn('code', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('capabilities_pk', ['id', 'version'])
+          .execute();
+
+        await db.schema
+          .createTable('reports')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('capability_id', 'text', (c) => c.notNull())
+          .addColumn('version', 'integer', (c) => c.notNull())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('at', 'text', (c) => c.notNull())
+          .addColumn('report', json, (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createIndex('reports_capability')
+          .on('reports')
+          .columns(['capability_id', 'version', 'at'])
+          .execute();
+
+        await db.schema
+          .createTable('rollouts')
+          .addColumn('capability_id', 'text', (c) => c.primaryKey())
+          .addColumn('id', 'text', (c) => c.notNull())
+          .addColumn('version', 'integer', (c) => c.notNull())
+          .addColumn('stage', 'text', (c) => c.notNull())
+          .addColumn('percentage', 'integer', (c) => c.notNull())
+          .addColumn('paused_from', 'text')
+          .addColumn('rollout_key', 'text', (c) => c.notNull())
+          .addColumn('stage_entered_at', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'text', (c) => c.notNull())
+          .execute();
+
+        await db.schema
+          .createTable('events')
+          .addColumn('seq', flavor.serial.type, serialKey)
+          .addColumn('id', 'text', (c) => c.notNull().unique())
+          .addColumn('at', 'text', (c) => c.notNull())
+          .addColumn('capability_id', 'text', (c) => c.notNull())
+          .addColumn('version', 'integer', (c) => c.notNull())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('from_stage', 'text')
+          .addColumn('to_stage', 'text')
+          .addColumn('reason', 'text', (c) => c.notNull())
+          .addColumn('numbers', json, (c) => c.notNull())
+          .addColumn('actor', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createIndex('events_capability')
+          .on('events')
+          .columns(['capability_id', 'seq'])
+          .execute();
+
+        await db.schema
+          .createTable('jobs')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('key', 'text', (c) => c.notNull().unique())
+          .addColumn('payload', json, (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('attempts', 'integer', (c) => c.notNull())
+          .addColumn('result', json)
+          .addColumn('error', 'text')
+          .addColumn('locked_by', 'text')
+          .addColumn('locked_until', 'text')
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createIndex('jobs_status_created')
+          .on('jobs')
+          .columns(['status', 'created_at', 'id'])
+          .execute();
+      },
+    },
+  };
+  return { getMigrations: async () => migrations };
+}
+
+/**
+ * Brings the schema to the latest migration under the flavor's migration lock, so processes or nodes that
+ * start together migrate exactly once. Touches nothing but the schema and Kysely's bookkeeping tables.
+ * `schema` pins the bookkeeping tables on PostgreSQL (Kysely otherwise finds them in any schema).
+ */
+export async function migrateToLatest(
+  db: Kysely<unknown>,
+  flavor: SqlFlavor,
+  schema?: string,
+): Promise<void> {
+  const outcome = await flavor.withMigrationLock(db, schema, (conn) =>
+    new Migrator({
+      db: conn,
+      provider: migrationProvider(flavor),
+      migrationTableName: MIGRATION_TABLE,
+      migrationLockTableName: MIGRATION_LOCK_TABLE,
+      disableTransactions: !flavor.migratorTransactions,
+      ...(schema ? { migrationTableSchema: schema } : {}),
+    }).migrateToLatest(),
+  );
+  if (outcome.error) {
+    const failed = outcome.results?.find((r) => r.status === 'Error')?.migrationName;
+    const message = outcome.error instanceof Error ? outcome.error.message : String(outcome.error);
+    // Kysely reports a database migrated by a newer release as "corrupted migrations … missing".
+    const newer = /missing/i.test(message);
+    throw new IroncliwError(
+      'E_DB_UNAVAILABLE',
+      `store migration${failed ? ` ${failed}` : ''} failed: ${message}`,
+      {
+        cause: outcome.error,
+        ...(newer ? { hint: 'The database was migrated by a newer Ironcliw; upgrade this node.' } : {}),
+      },
+    );
+  }
+}

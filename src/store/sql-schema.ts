@@ -1,0 +1,105 @@
+import type { ColumnType, Generated } from 'kysely';
+
+/**
+ * Row shapes of the SQL tables (snake_case), as written by `migrations.ts`.
+ * JSON columns are written as JSON text on both dialects; they read back as text on SQLite and as a parsed
+ * value on PostgreSQL (jsonb), which `SqlFlavor.decodeJson` evens out.
+ */
+export type JsonColumn = ColumnType<unknown, string, string>;
+export type NullableJsonColumn = ColumnType<unknown, string | null, string | null>;
+
+export interface FailureRow {
+  id: string;
+  at: string;
+  user_id: string;
+  command: string;
+  frame: JsonColumn;
+  category: string;
+  message: string;
+  capability_id: string | null;
+  screen_ref: string | null;
+  signature: string;
+}
+
+export interface PatternRow {
+  id: string;
+  signature: string;
+  frame: JsonColumn;
+  parameters: JsonColumn;
+  count: number;
+  distinct_users: number;
+  first_seen: string;
+  last_seen: string;
+  status: string;
+  status_reason: string | null;
+  capability_id: string | null;
+}
+
+export interface CapabilityRow {
+  id: string;
+  version: number;
+  manifest: JsonColumn;
+  code: string;
+  created_at: string;
+}
+
+export interface ReportRow {
+  id: string;
+  capability_id: string;
+  version: number;
+  kind: string;
+  at: string;
+  report: JsonColumn;
+}
+
+export interface RolloutRow {
+  capability_id: string;
+  id: string;
+  version: number;
+  stage: string;
+  percentage: number;
+  paused_from: string | null;
+  rollout_key: string;
+  stage_entered_at: string;
+  updated_at: string;
+}
+
+export interface EventRow {
+  /** Append order; PostgreSQL returns bigint as a string, so it is only ever sorted on, never read. */
+  seq: Generated<number | string>;
+  id: string;
+  at: string;
+  capability_id: string;
+  version: number;
+  kind: string;
+  from_stage: string | null;
+  to_stage: string | null;
+  reason: string;
+  numbers: JsonColumn;
+  actor: string;
+}
+
+export interface JobRow {
+  id: string;
+  kind: string;
+  key: string;
+  payload: JsonColumn;
+  status: string;
+  attempts: number;
+  result: NullableJsonColumn;
+  error: string | null;
+  locked_by: string | null;
+  locked_until: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface Database {
+  failures: FailureRow;
+  patterns: PatternRow;
+  capabilities: CapabilityRow;
+  reports: ReportRow;
+  rollouts: RolloutRow;
+  events: EventRow;
+  jobs: JobRow;
+}

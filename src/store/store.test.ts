@@ -1,0 +1,831 @@
+import Database from 'better-sqlite3';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Capability, DecisionEvent, Failure, Pattern, Rollout } from '../domain/index.js';
+import { newId } from '../domain/index.js';
+import type { Store } from './index.js';
+import {
+  createMemoryStore,
+  DEFAULT_DB_PATH,
+  MemoryStore,
+  openStore,
+  parseDbUrl,
+  redactUrl,
+} from './index.js';
+
+/**
+ * One suite, every backend: the in-memory twin, SQLite on a temp file, and PostgreSQL when
+ * IRONCLIW_TEST_PG names a database (each store gets a fresh schema, dropped at the end).
+ */
+const PG = process.env.IRONCLIW_TEST_PG;
+const dir = mkdtempSync(join(tmpdir(), 'ironcliw-store-'));
+const schemas: string[] = [];
+const freshSchema = (): string => {
+  const schema = `ironcliw_test_${newId('s').slice(2, 16)}`;
+  schemas.push(schema);
+  return schema;
+};
+
+interface Backend {
+  name: 'memory' | 'sqlite' | 'postgres';
+  skip: boolean;
+  open(): Promise<Store>;
+  /** A second, independent connection to the data of the last `open` (for concurrency tests). */
+  reopen?(): Promise<Store>;
+}
+
+let sqliteFile = '';
+let pgSchema = '';
+const backends: Backend[] = [
+  { name: 'memory', skip: false, open: () => openStore('memory:') },
+  {
+    name: 'sqlite',
+    skip: false,
+    open: () => {
+      sqliteFile = join(dir, `${newId('db')}.db`);
+      return openStore(sqliteFile);
+    },
+    reopen: () => openStore(sqliteFile),
+  },
+  {
+    name: 'postgres',
+    skip: !PG,
+    open: () => {
+      pgSchema = freshSchema();
+      return openStore(PG!, { schema: pgSchema });
+    },
+    reopen: () => openStore(PG!, { schema: pgSchema }),
+  },
+];
+
+afterAll(async () => {
+  rmSync(dir, { recursive: true, force: true });
+  if (!PG || !schemas.length) return;
+  const client = new pg.Client({ connectionString: PG });
+  await client.connect();
+  for (const s of schemas) await client.query(`drop schema if exists ${s} cascade`);
+  await client.end();
+});
+
+const SIG = 'count:shape[color,shape]@region';
+const T0 = Date.parse('2026-01-01T00:00:00.000Z');
+const at = (seconds: number): string => new Date(T0 + seconds * 1000).toISOString();
+
+const failure = (over: Partial<Failure> = {}): Failure => ({
+  id: newId('fail'),
+  at: at(0),
+  userId: 'u1',
+  command: 'count the green circles on the toolbar',
+  frame: {
+    action: 'count',
+    target: { kind: 'shape', color: 'green', shape: 'circle' },
+    region: 'toolbar',
+    raw: 'count the green circles on the toolbar',
+  },
+  category: 'missing_handler',
+  message: 'no capability',
+  signature: SIG,
+  ...over,
+});
+
+const pattern = (over: Partial<Pattern> = {}): Pattern => ({
+  id: newId('pat'),
+  signature: 's1',
+  frame: { action: 'count', target: { kind: 'shape', shape: 'circle' }, region: 'toolbar' },
+  parameters: ['color'],
+  count: 1,
+  distinctUsers: 1,
+  firstSeen: at(0),
+  lastSeen: at(0),
+  status: 'collecting',
+  ...over,
+});
+
+const capability = (id: string, version: number): Capability => ({
+  manifest: {
+    id,
+    name: id,
+    version,
+    description: 'counts shapes — “quoted”, ünïcode',
+    intents: [{ action: 'count', targetKind: 'shape', slots: ['color'], examples: ['count the red shapes'] }],
+    permissions: ['screen.capture', 'vision.analyze'],
+    inputSchema: { type: 'object', properties: { color: { type: 'string' } }, required: ['color'] },
+    outputSchema: { type: 'object' },
+    limits: { timeoutMs: 1000, memoryMb: 64 },
+    origin: { kind: 'generated', generator: 'test', patternId: 'pat_1', failureIds: ['f1', 'f2'] },
+    combines: ['other'],
+  },
+  code: `export default async function run(input, sdk) {\n  return { answer: 'v${version} \\'x\\' "y"', data: {} };\n}\n`,
+});
+
+const rollout = (over: Partial<Rollout> = {}): Rollout => ({
+  id: newId('rol'),
+  capabilityId: 'cap-a',
+  version: 1,
+  stage: 'development',
+  percentage: 0,
+  rolloutKey: 'cap-a:v1',
+  stageEnteredAt: at(0),
+  updatedAt: at(0),
+  ...over,
+});
+
+const event = (kind: DecisionEvent['kind'], over: Partial<DecisionEvent> = {}): DecisionEvent => ({
+  id: newId('evt'),
+  at: at(0),
+  capabilityId: 'cap-a',
+  version: 1,
+  kind,
+  reason: `because ${kind}`,
+  numbers: { successRate: 0.97, p99Ms: 12.5, samples: 400 },
+  actor: 'system',
+  ...over,
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+for (const backend of backends) {
+  describe.skipIf(backend.skip)(`store on ${backend.name}`, () => {
+    let store: Store;
+    beforeEach(async () => {
+      store = await backend.open();
+      return () => store.close();
+    });
+
+    it('reports its dialect', () => {
+      expect(store.dialect).toBe(backend.name);
+    });
+
+    describe('failures', () => {
+      it('round-trips a failure, with and without the optional fields', async () => {
+        const full = failure({ capabilityId: 'cap-a', screenRef: 'screens/1.png' });
+        const bare = failure();
+        await store.failures.record(full);
+        await store.failures.record(bare);
+        expect(await store.failures.get(full.id)).toEqual(full);
+        const got = await store.failures.get(bare.id);
+        expect(got).toEqual(bare);
+        expect(Object.keys(got!)).not.toContain('capabilityId');
+        expect(await store.failures.get('nope')).toBeUndefined();
+      });
+
+      it('lists newest first with filters and limits, counts and distinct users', async () => {
+        for (let i = 0; i < 5; i++) {
+          await store.failures.record(failure({ id: `f${i}`, at: at(i), userId: `u${i % 2}` }));
+        }
+        await store.failures.record(failure({ id: 'same-time-b', at: at(4) }));
+        await store.failures.record(failure({ id: 'other', signature: 'other', at: at(10) }));
+        const list = await store.failures.list({ signature: SIG });
+        expect(list.map((f) => f.id)).toEqual(['same-time-b', 'f4', 'f3', 'f2', 'f1', 'f0']);
+        expect((await store.failures.list()).map((f) => f.id)[0]).toBe('other');
+        expect((await store.failures.list({ limit: 2 })).map((f) => f.id)).toEqual(['other', 'same-time-b']);
+        expect(await store.failures.list({ limit: 0 })).toEqual([]);
+        expect((await store.failures.list({ userId: 'u0', signature: SIG })).map((f) => f.id)).toEqual([
+          'f4',
+          'f2',
+          'f0',
+        ]);
+        expect(await store.failures.count()).toBe(7);
+        expect(await store.failures.count({ signature: SIG })).toBe(6);
+        expect(await store.failures.count({ since: at(3) })).toBe(4);
+        expect(await store.failures.count({ signature: SIG, userId: 'u1' })).toBe(3);
+        expect(await store.failures.distinctUsers(SIG)).toBe(2);
+        expect(await store.failures.distinctUsers(SIG, at(4))).toBe(2);
+        expect(await store.failures.distinctUsers(SIG, at(5))).toBe(0);
+        expect(await store.failures.distinctUsers('unknown')).toBe(0);
+      });
+
+      it('normalises timestamps to UTC ISO so text order stays time order', async () => {
+        // 00:30 at +02:00 is 22:30 the previous day: earlier than at(0) although it sorts later as text.
+        await store.failures.record(failure({ id: 'offset', at: '2026-01-01T00:30:00+02:00' }));
+        await store.failures.record(failure({ id: 'utc', at: at(0) }));
+        expect((await store.failures.get('offset'))!.at).toBe('2025-12-31T22:30:00.000Z');
+        expect((await store.failures.list()).map((f) => f.id)).toEqual(['utc', 'offset']);
+        expect(await store.failures.count({ since: '2026-01-01T01:00:00+02:00' })).toBe(1);
+      });
+
+      it('rejects duplicates, bad timestamps and bad limits with stable codes', async () => {
+        const f = failure();
+        await store.failures.record(f);
+        await expect(store.failures.record(f)).rejects.toMatchObject({ code: 'E_STATE_CONFLICT' });
+        await expect(store.failures.record(failure({ at: 'yesterday' }))).rejects.toMatchObject({
+          code: 'E_INPUT_INVALID',
+        });
+        await expect(store.failures.list({ limit: -1 })).rejects.toMatchObject({ code: 'E_INPUT_INVALID' });
+        await expect(store.failures.list({ limit: 1.5 })).rejects.toMatchObject({ code: 'E_INPUT_INVALID' });
+        expect(await store.failures.count()).toBe(1);
+      });
+    });
+
+    describe('patterns', () => {
+      it('inserts, then updates by signature keeping id, firstSeen and status', async () => {
+        const first = pattern({ id: 'pat_1' });
+        expect(await store.patterns.upsert(first)).toEqual(first);
+        await store.patterns.setStatus('pat_1', 'generated', 'v1', 'cap-a');
+        const again = await store.patterns.upsert(
+          pattern({
+            id: 'pat_other',
+            count: 4,
+            distinctUsers: 3,
+            parameters: ['color', 'region'],
+            lastSeen: at(60),
+          }),
+        );
+        expect(again).toEqual({
+          ...first,
+          count: 4,
+          distinctUsers: 3,
+          parameters: ['color', 'region'],
+          lastSeen: at(60),
+          status: 'generated',
+          statusReason: 'v1',
+          capabilityId: 'cap-a',
+        });
+        // An observer that finishes late must not move lastSeen back.
+        const late = await store.patterns.upsert(pattern({ count: 5, lastSeen: at(30) }));
+        expect(late).toMatchObject({ count: 5, lastSeen: at(60) });
+        expect(await store.patterns.get('pat_1')).toEqual(late);
+        expect(await store.patterns.getBySignature('s1')).toEqual(late);
+        expect(await store.patterns.get('pat_other')).toBeUndefined();
+        expect(await store.patterns.getBySignature('nope')).toBeUndefined();
+      });
+
+      it('lists by status, most recently seen first, and sets status precisely', async () => {
+        await store.patterns.upsert(pattern({ id: 'a', signature: 'sa', lastSeen: at(1) }));
+        await store.patterns.upsert(pattern({ id: 'b', signature: 'sb', lastSeen: at(3) }));
+        await store.patterns.upsert(pattern({ id: 'c', signature: 'sc', lastSeen: at(2) }));
+        expect((await store.patterns.list()).map((p) => p.id)).toEqual(['b', 'c', 'a']);
+        expect((await store.patterns.list({ limit: 1 })).map((p) => p.id)).toEqual(['b']);
+        await store.patterns.setStatus('c', 'blocked', 'unsafe', 'cap-c');
+        await store.patterns.setStatus('a', 'blocked', 'unsafe');
+        expect((await store.patterns.list({ status: 'blocked' })).map((p) => p.id)).toEqual(['c', 'a']);
+        // No reason clears the old one; no capability id keeps the old one.
+        await store.patterns.setStatus('c', 'queued');
+        const c = await store.patterns.get('c');
+        expect(c).toMatchObject({ status: 'queued', capabilityId: 'cap-c' });
+        expect(c).not.toHaveProperty('statusReason');
+        await store.patterns.setStatus('missing', 'queued');
+        expect(await store.patterns.list({ status: 'collecting' })).toHaveLength(1);
+      });
+
+      it('refuses an id already used by another signature', async () => {
+        await store.patterns.upsert(pattern({ id: 'dup', signature: 'one' }));
+        await expect(store.patterns.upsert(pattern({ id: 'dup', signature: 'two' }))).rejects.toMatchObject({
+          code: 'E_STATE_CONFLICT',
+        });
+        expect(await store.patterns.getBySignature('two')).toBeUndefined();
+      });
+    });
+
+    describe('capabilities', () => {
+      it('keeps every version, returns the latest, and refuses to overwrite one', async () => {
+        const before = new Date().toISOString();
+        await store.capabilities.put(capability('cap-b', 1));
+        await store.capabilities.put(capability('cap-a', 1));
+        await store.capabilities.put(capability('cap-a', 2));
+        await expect(store.capabilities.put(capability('cap-a', 2))).rejects.toMatchObject({
+          code: 'E_STATE_CONFLICT',
+        });
+        const latest = await store.capabilities.get('cap-a');
+        expect(latest).toMatchObject(capability('cap-a', 2));
+        expect(latest!.createdAt >= before).toBe(true);
+        expect(new Date(latest!.createdAt).toISOString()).toBe(latest!.createdAt);
+        expect((await store.capabilities.get('cap-a', 1))!.code).toBe(capability('cap-a', 1).code);
+        expect(await store.capabilities.get('cap-a', 3)).toBeUndefined();
+        expect(await store.capabilities.get('nope')).toBeUndefined();
+        expect(
+          (await store.capabilities.list()).map((c) => `${c.manifest.id}@${c.manifest.version}`),
+        ).toEqual(['cap-a@2', 'cap-b@1']);
+        expect(await store.capabilities.versions('cap-a')).toEqual([
+          capability('cap-a', 1).manifest,
+          capability('cap-a', 2).manifest,
+        ]);
+        expect(await store.capabilities.versions('nope')).toEqual([]);
+      });
+    });
+
+    describe('reports', () => {
+      it('round-trips reports and filters by version and kind, oldest first', async () => {
+        const synthesis = { safe: true, score: 0.93, violations: [], transformed: 'x' };
+        await store.reports.add({
+          id: 'r3',
+          capabilityId: 'cap-a',
+          version: 2,
+          kind: 'synthesis',
+          at: at(3),
+          report: synthesis,
+        });
+        await store.reports.add({
+          id: 'r1',
+          capabilityId: 'cap-a',
+          version: 1,
+          kind: 'synthesis',
+          at: at(1),
+          report: synthesis,
+        });
+        await store.reports.add({
+          id: 'r2',
+          capabilityId: 'cap-a',
+          version: 1,
+          kind: 'verification',
+          at: at(2),
+          report: { level: 'standard', checks: [{ name: 'n', passed: true, detail: 'd' }] },
+        });
+        await store.reports.add({
+          id: 'rx',
+          capabilityId: 'cap-x',
+          version: 1,
+          kind: 'sandbox',
+          at: at(0),
+          report: 'text',
+        });
+        expect((await store.reports.list('cap-a')).map((r) => r.id)).toEqual(['r1', 'r2', 'r3']);
+        expect((await store.reports.list('cap-a', 1)).map((r) => r.id)).toEqual(['r1', 'r2']);
+        expect(await store.reports.list('cap-a', 1, 'verification')).toEqual([
+          {
+            id: 'r2',
+            capabilityId: 'cap-a',
+            version: 1,
+            kind: 'verification',
+            at: at(2),
+            report: { level: 'standard', checks: [{ name: 'n', passed: true, detail: 'd' }] },
+          },
+        ]);
+        // A JSON string value must come back as that string, not parsed once more.
+        expect((await store.reports.list('cap-x'))[0]!.report).toBe('text');
+        await expect(
+          store.reports.add({
+            id: 'r1',
+            capabilityId: 'cap-a',
+            version: 1,
+            kind: 'benchmark',
+            at: at(9),
+            report: {},
+          }),
+        ).rejects.toMatchObject({ code: 'E_STATE_CONFLICT' });
+      });
+    });
+
+    describe('rollouts', () => {
+      it('keeps one rollout per capability, replaced whole on save', async () => {
+        await store.rollouts.save(rollout());
+        const paused = rollout({ stage: 'paused', pausedFrom: 'canary', percentage: 100, updatedAt: at(5) });
+        await store.rollouts.save(paused);
+        expect(await store.rollouts.get('cap-a')).toEqual(paused);
+        const resumed = rollout({ stage: 'canary', percentage: 100, updatedAt: at(6) });
+        await store.rollouts.save(resumed);
+        const got = await store.rollouts.get('cap-a');
+        expect(got).toEqual(resumed);
+        expect(got).not.toHaveProperty('pausedFrom');
+        await store.rollouts.save(
+          rollout({ capabilityId: 'b-cap', stage: 'production', percentage: 10_000 }),
+        );
+        expect((await store.rollouts.list()).map((r) => r.capabilityId)).toEqual(['b-cap', 'cap-a']);
+        expect((await store.rollouts.list({ stage: 'canary' })).map((r) => r.capabilityId)).toEqual([
+          'cap-a',
+        ]);
+        expect(await store.rollouts.get('nope')).toBeUndefined();
+      });
+    });
+
+    describe('events', () => {
+      it('lists decision events oldest first in append order, filtered and limited', async () => {
+        const kinds = ['approve', 'register', 'promote', 'pause', 'resume', 'rollback'] as const;
+        for (const [i, kind] of kinds.entries()) {
+          await store.events.append(
+            event(kind, {
+              id: `e${i}`,
+              at: at(i),
+              ...(kind === 'promote' ? { fromStage: 'development', toStage: 'canary' } : {}),
+            }),
+          );
+        }
+        await store.events.append(event('approve', { id: 'other', capabilityId: 'cap-b', actor: 'user' }));
+        expect((await store.events.list({ capabilityId: 'cap-a' })).map((e) => e.kind)).toEqual([...kinds]);
+        expect((await store.events.list({ limit: 2 })).map((e) => e.id)).toEqual(['e0', 'e1']);
+        expect(await store.events.list({ capabilityId: 'cap-b' })).toEqual([
+          event('approve', { id: 'other', capabilityId: 'cap-b', actor: 'user' }),
+        ]);
+        const promote = (await store.events.list()).find((e) => e.kind === 'promote')!;
+        expect(promote).toMatchObject({
+          fromStage: 'development',
+          toStage: 'canary',
+          numbers: { p99Ms: 12.5 },
+        });
+        expect((await store.events.list()).find((e) => e.kind === 'pause')).not.toHaveProperty('fromStage');
+        await expect(store.events.append(event('retire', { id: 'e0' }))).rejects.toMatchObject({
+          code: 'E_STATE_CONFLICT',
+        });
+      });
+
+      it('stores numbers as JSON does (non-finite numbers become null)', async () => {
+        await store.events.append(event('pause', { id: 'nan', numbers: { ok: 1, bad: Number.NaN } }));
+        expect((await store.events.list())[0]!.numbers).toEqual({ ok: 1, bad: null });
+      });
+    });
+
+    describe('transactions', () => {
+      it('commits everything fn did and returns its value', async () => {
+        const value = await store.transaction(async (tx) => {
+          await tx.capabilities.put(capability('cap-t', 1));
+          await tx.rollouts.save(rollout({ capabilityId: 'cap-t' }));
+          await tx.events.append(event('register', { capabilityId: 'cap-t' }));
+          expect(await tx.capabilities.get('cap-t')).toBeDefined();
+          return 42;
+        });
+        expect(value).toBe(42);
+        expect(await store.capabilities.get('cap-t')).toBeDefined();
+        expect(await store.rollouts.get('cap-t')).toBeDefined();
+        expect(await store.events.list({ capabilityId: 'cap-t' })).toHaveLength(1);
+      });
+
+      it('rolls a failed transaction back completely', async () => {
+        await store.failures.record(failure({ id: 'before' }));
+        await expect(
+          store.transaction(async (tx) => {
+            await tx.capabilities.put(capability('cap-t', 1));
+            await tx.reports.add({
+              id: 'rep1',
+              capabilityId: 'cap-t',
+              version: 1,
+              kind: 'synthesis',
+              at: at(0),
+              report: {},
+            });
+            await tx.patterns.upsert(pattern());
+            throw new Error('crash mid-registration');
+          }),
+        ).rejects.toThrow('crash mid-registration');
+        expect(await store.capabilities.get('cap-t')).toBeUndefined();
+        expect(await store.reports.list('cap-t')).toEqual([]);
+        expect(await store.patterns.list()).toEqual([]);
+        expect(await store.failures.get('before')).toBeDefined();
+      });
+
+      it('rolls back on a conflict raised inside, and allows idempotent enqueue and claims inside', async () => {
+        await store.capabilities.put(capability('cap-c', 1));
+        await expect(
+          store.transaction(async (tx) => {
+            await tx.rollouts.save(rollout({ capabilityId: 'cap-c' }));
+            await tx.capabilities.put(capability('cap-c', 1));
+          }),
+        ).rejects.toMatchObject({ code: 'E_STATE_CONFLICT' });
+        expect(await store.rollouts.get('cap-c')).toBeUndefined();
+
+        await store.jobs.enqueue({ id: 'j1', kind: 'generate', key: 'k1', payload: {} });
+        const claimed = await store.transaction(async (tx) => {
+          const again = await tx.jobs.enqueue({ id: 'j1-dup', kind: 'generate', key: 'k1', payload: {} });
+          expect(again).toMatchObject({ created: false, job: { id: 'j1' } });
+          const job = await tx.jobs.claim('w', 60_000);
+          await tx.patterns.upsert(pattern());
+          return job;
+        });
+        expect(claimed).toMatchObject({ id: 'j1', status: 'running' });
+        expect(await store.patterns.list()).toHaveLength(1);
+      });
+    });
+
+    describe('jobs', () => {
+      it('enqueues idempotently on the key', async () => {
+        const a = await store.jobs.enqueue({
+          id: 'job1',
+          kind: 'generate',
+          key: 'generate:p1:v1',
+          payload: { patternId: 'p1' },
+        });
+        expect(a.created).toBe(true);
+        expect(a.job).toMatchObject({
+          id: 'job1',
+          status: 'queued',
+          attempts: 0,
+          payload: { patternId: 'p1' },
+        });
+        expect(a.job.createdAt).toBe(a.job.updatedAt);
+        const b = await store.jobs.enqueue({
+          id: 'job2',
+          kind: 'generate',
+          key: 'generate:p1:v1',
+          payload: { other: 1 },
+        });
+        expect(b).toEqual({ created: false, job: a.job });
+        expect(await store.jobs.get('job2')).toBeUndefined();
+        await expect(
+          store.jobs.enqueue({ id: 'job1', kind: 'generate', key: 'another-key', payload: {} }),
+        ).rejects.toMatchObject({ code: 'E_STATE_CONFLICT' });
+        expect(await store.jobs.list()).toHaveLength(1);
+      });
+
+      it('round-trips payloads of any JSON shape', async () => {
+        const payloads: unknown[] = [
+          'plain text',
+          7,
+          null,
+          [1, 'two', { three: 3 }],
+          { nested: { deep: [true] } },
+        ];
+        for (const [i, payload] of payloads.entries()) {
+          const { job } = await store.jobs.enqueue({ id: `p${i}`, kind: 'k', key: `p${i}`, payload });
+          expect(job.payload).toEqual(payload);
+          expect((await store.jobs.get(`p${i}`))!.payload).toEqual(payload);
+        }
+        const { job } = await store.jobs.enqueue({ id: 'u', kind: 'k', key: 'u', payload: undefined });
+        expect(job.payload).toBeNull();
+      });
+
+      it('claims oldest first, by kind, once each; completes and fails', async () => {
+        await store.jobs.enqueue({ id: 'g1', kind: 'generate', key: 'g1', payload: {} });
+        await sleep(2);
+        await store.jobs.enqueue({ id: 'b1', kind: 'bench', key: 'b1', payload: {} });
+        await sleep(2);
+        await store.jobs.enqueue({ id: 'g2', kind: 'generate', key: 'g2', payload: {} });
+        expect(await store.jobs.claim('w', 60_000, ['other'])).toBeUndefined();
+        const first = await store.jobs.claim('w1', 60_000, ['generate']);
+        expect(first).toMatchObject({ id: 'g1', status: 'running', lockedBy: 'w1', attempts: 1 });
+        expect(Date.parse(first!.lockedUntil!) - Date.parse(first!.updatedAt)).toBe(60_000);
+        expect((await store.jobs.claim('w2', 60_000))!.id).toBe('b1');
+        expect((await store.jobs.claim('w3', 60_000, []))!.id).toBe('g2');
+        expect(await store.jobs.claim('w4', 60_000)).toBeUndefined();
+
+        await store.jobs.complete('g1', { capabilityId: 'cap-a' });
+        await store.jobs.fail('b1', 'boom '.repeat(2000));
+        await store.jobs.complete('g2', undefined);
+        const done = await store.jobs.get('g1');
+        expect(done).toMatchObject({ status: 'done', result: { capabilityId: 'cap-a' }, attempts: 1 });
+        expect(done).not.toHaveProperty('lockedBy');
+        expect(done).not.toHaveProperty('lockedUntil');
+        expect(await store.jobs.get('g2')).not.toHaveProperty('result');
+        const failed = await store.jobs.get('b1');
+        expect(failed).toMatchObject({ status: 'failed' });
+        expect(failed!.error).toHaveLength(4000);
+        expect((await store.jobs.list({ status: 'done' })).map((j) => j.id)).toEqual(['g1', 'g2']);
+        expect((await store.jobs.list()).map((j) => j.id)).toEqual(['g1', 'b1', 'g2']);
+        expect((await store.jobs.list({ limit: 1 })).map((j) => j.id)).toEqual(['g1']);
+        expect(await store.jobs.claim('w5', 60_000)).toBeUndefined();
+        await store.jobs.complete('missing', 1);
+      });
+
+      it('lets another worker reclaim a job whose lease expired (crash recovery)', async () => {
+        await store.jobs.enqueue({ id: 'j', kind: 'generate', key: 'j', payload: {} });
+        const crashed = await store.jobs.claim('dead-worker', 40);
+        expect(crashed).toMatchObject({ id: 'j', attempts: 1 });
+        expect(await store.jobs.claim('w2', 60_000)).toBeUndefined();
+        await sleep(60);
+        const retaken = await store.jobs.claim('w2', 60_000);
+        expect(retaken).toMatchObject({ id: 'j', status: 'running', lockedBy: 'w2', attempts: 2 });
+        expect(await store.jobs.claim('w3', 60_000)).toBeUndefined();
+        // A job that finished is never reclaimed, whatever its old lease said.
+        await store.jobs.enqueue({ id: 'k', kind: 'generate', key: 'k', payload: {} });
+        await store.jobs.claim('w4', -1000);
+        await store.jobs.complete('k', 'ok');
+        expect(await store.jobs.claim('w5', 60_000)).toBeUndefined();
+      });
+
+      it('never hands the same job to two concurrent claimers', async () => {
+        const other = backend.reopen ? await backend.reopen() : store;
+        try {
+          for (let i = 0; i < 20; i++) {
+            await store.jobs.enqueue({
+              id: `c${String(i).padStart(2, '0')}`,
+              kind: 'generate',
+              key: `c${i}`,
+              payload: {},
+            });
+          }
+          const claims = await Promise.all(
+            Array.from({ length: 30 }, (_, i) => (i % 2 ? store : other).jobs.claim(`w${i}`, 60_000)),
+          );
+          const ids = claims.filter((j) => j !== undefined).map((j) => j.id);
+          expect(ids).toHaveLength(20);
+          expect(new Set(ids).size).toBe(20);
+          const running = await store.jobs.list({ status: 'running' });
+          expect(running).toHaveLength(20);
+          expect(running.every((j) => j.attempts === 1)).toBe(true);
+        } finally {
+          if (other !== store) await other.close();
+        }
+      });
+    });
+
+    it('closes idempotently', async () => {
+      await store.close();
+      await store.close();
+    });
+  });
+}
+
+describe('store URLs', () => {
+  it('parses the supported forms', () => {
+    expect(parseDbUrl('memory:')).toEqual({ kind: 'memory' });
+    expect(parseDbUrl(':memory:')).toEqual({ kind: 'sqlite', path: ':memory:' });
+    expect(parseDbUrl('sqlite::memory:')).toEqual({ kind: 'sqlite', path: ':memory:' });
+    expect(parseDbUrl('sqlite:./a.db')).toEqual({ kind: 'sqlite', path: './a.db' });
+    expect(parseDbUrl('sqlite:/abs/a.db')).toEqual({ kind: 'sqlite', path: '/abs/a.db' });
+    expect(parseDbUrl('sqlite:///abs/a.db')).toEqual({ kind: 'sqlite', path: '/abs/a.db' });
+    expect(parseDbUrl('./a.db')).toEqual({ kind: 'sqlite', path: './a.db' });
+    expect(parseDbUrl('/abs/a.db')).toEqual({ kind: 'sqlite', path: '/abs/a.db' });
+    expect(parseDbUrl(DEFAULT_DB_PATH)).toEqual({ kind: 'sqlite', path: '.ironcliw/ironcliw.db' });
+    expect(parseDbUrl('C:\\data\\a.db')).toEqual({ kind: 'sqlite', path: 'C:\\data\\a.db' });
+    expect(parseDbUrl('postgres://u@h:5432/d')).toEqual({ kind: 'postgres', url: 'postgres://u@h:5432/d' });
+    expect(parseDbUrl('postgresql://u:p@h/d?sslmode=disable')).toEqual({
+      kind: 'postgres',
+      url: 'postgresql://u:p@h/d?sslmode=disable',
+    });
+  });
+
+  it.each([
+    'mysql://x@y/z',
+    'http://example',
+    'file:./a.db',
+    'redis:6379',
+    'memory:extra',
+    'sqlite://host/a.db',
+    '',
+    '   ',
+    'sqlite:',
+    'postgres://',
+    'postgres://u@h:notaport/d',
+  ])('rejects %j with E_DB_URL_INVALID naming it', async (url) => {
+    const err = await openStore(url).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'E_DB_URL_INVALID' });
+    expect((err as Error).message).toContain(JSON.stringify(url.trim()));
+  });
+
+  it('never repeats a password in messages', async () => {
+    expect(redactUrl('postgres://me:s3cret@h:5432/d?password=s3cret')).toBe(
+      'postgres://me:***@h:5432/d?password=***',
+    );
+    const bad = await openStore('postgres://me:s3cret@:99999/d').catch((e: unknown) => e);
+    expect(bad).toMatchObject({ code: 'E_DB_URL_INVALID' });
+    expect((bad as Error).message).not.toContain('s3cret');
+    const down = await openStore('postgres://me:s3cret@127.0.0.1:1/none').catch((e: unknown) => e);
+    expect(down).toMatchObject({ code: 'E_DB_UNAVAILABLE' });
+    expect((down as Error).message).not.toContain('s3cret');
+  });
+
+  it('refuses a PostgreSQL schema that is not a plain identifier', async () => {
+    await expect(
+      openStore('postgres://u@127.0.0.1:1/d', { schema: 'x; drop table y' }),
+    ).rejects.toMatchObject({
+      code: 'E_DB_URL_INVALID',
+    });
+  });
+
+  it('offers the in-memory store directly too', async () => {
+    const store = createMemoryStore();
+    expect(store).toBeInstanceOf(MemoryStore);
+    await store.failures.record(failure({ id: 'm' }));
+    expect(await store.failures.count()).toBe(1);
+    await store.close();
+    await expect(store.failures.count()).rejects.toMatchObject({ code: 'E_DB_UNAVAILABLE' });
+  });
+});
+
+describe('opening SQLite', () => {
+  it('opens in memory with sqlite::memory: and :memory:', async () => {
+    for (const url of ['sqlite::memory:', ':memory:']) {
+      const store = await openStore(url);
+      expect(store.dialect).toBe('sqlite');
+      await store.failures.record(failure({ id: 'x' }));
+      expect(await store.failures.count()).toBe(1);
+      await store.close();
+    }
+  });
+
+  it('creates parent directories and sets WAL, busy timeout and foreign keys', async () => {
+    const file = join(dir, 'nested', 'deeper', 'store.db');
+    const store = await openStore(`sqlite:${file}`);
+    await store.close();
+    const raw = new Database(file, { readonly: true });
+    try {
+      expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
+      const tables = raw
+        .prepare(`select name from sqlite_master where type = 'table' order by name`)
+        .pluck()
+        .all();
+      expect(tables).toEqual(
+        expect.arrayContaining([
+          'capabilities',
+          'events',
+          'failures',
+          'jobs',
+          'patterns',
+          'reports',
+          'rollouts',
+        ]),
+      );
+      expect(raw.prepare('select count(*) from ironcliw_migration').pluck().get()).toBe(1);
+    } finally {
+      raw.close();
+    }
+  });
+
+  it('keeps data across close and reopen, and migrates only once', async () => {
+    const file = join(dir, 'persist.db');
+    const a = await openStore(file);
+    await a.failures.record(failure({ id: 'keep-me' }));
+    await a.capabilities.put(capability('cap-a', 1));
+    await a.jobs.enqueue({ id: 'j', kind: 'generate', key: 'j', payload: { n: 1 } });
+    await a.close();
+    const b = await openStore(file);
+    expect((await b.failures.get('keep-me'))?.command).toContain('green circles');
+    expect(await b.capabilities.get('cap-a')).toMatchObject(capability('cap-a', 1));
+    expect((await b.jobs.get('j'))?.payload).toEqual({ n: 1 });
+    await b.close();
+    const raw = new Database(file, { readonly: true });
+    expect(raw.prepare('select count(*) from ironcliw_migration').pluck().get()).toBe(1);
+    raw.close();
+  });
+
+  it('lets several stores open one fresh file at once', async () => {
+    const file = join(dir, 'together.db');
+    const stores = await Promise.all([openStore(file), openStore(file), openStore(file)]);
+    await stores[0]!.failures.record(failure({ id: 'shared' }));
+    expect(await stores[2]!.failures.get('shared')).toBeDefined();
+    await Promise.all(stores.map((s) => s.close()));
+  });
+
+  it('refuses a file that is not a database and leaves it unchanged', async () => {
+    const file = join(dir, 'not-a-db.db');
+    writeFileSync(file, 'hello, I am a text file with enough bytes to look like a header '.repeat(20));
+    const before = readFileSync(file);
+    const err = await openStore(file).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'E_DB_UNAVAILABLE' });
+    expect((err as Error).message).toContain(file);
+    expect(readFileSync(file).equals(before)).toBe(true);
+    expect(existsSync(`${file}-wal`)).toBe(false);
+  });
+
+  it('refuses another application’s database and leaves it unchanged', async () => {
+    const file = join(dir, 'foreign.db');
+    const raw = new Database(file);
+    raw.exec(`create table contacts (name text); insert into contacts values ('ada')`);
+    raw.close();
+    const before = readFileSync(file);
+    await expect(openStore(file)).rejects.toMatchObject({ code: 'E_DB_UNAVAILABLE' });
+    expect(readFileSync(file).equals(before)).toBe(true);
+  });
+
+  it('reports a directory that cannot be created, or a path that is a directory', async () => {
+    const blocker = join(dir, 'a-file');
+    writeFileSync(blocker, 'x');
+    const err = await openStore(join(blocker, 'sub', 'x.db')).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'E_DB_UNAVAILABLE' });
+    expect((err as Error).message).toMatch(/directory/);
+    const folder = join(dir, 'a-folder');
+    mkdirSync(folder);
+    await expect(openStore(folder)).rejects.toMatchObject({ code: 'E_DB_UNAVAILABLE' });
+  });
+});
+
+describe('opening PostgreSQL', () => {
+  it('reports an unreachable server as E_DB_UNAVAILABLE, quickly', async () => {
+    const started = Date.now();
+    await expect(openStore('postgres://postgres@127.0.0.1:1/none')).rejects.toMatchObject({
+      code: 'E_DB_UNAVAILABLE',
+    });
+    expect(Date.now() - started).toBeLessThan(3500);
+  });
+
+  describe.skipIf(!PG)('against a live server', () => {
+    it('reports a database that does not exist as E_DB_UNAVAILABLE', async () => {
+      const url = new URL(PG!);
+      url.pathname = '/ironcliw_no_such_database';
+      await expect(openStore(url.toString())).rejects.toMatchObject({ code: 'E_DB_UNAVAILABLE' });
+    });
+
+    it('migrates once when several nodes start together, and stores JSON as jsonb', async () => {
+      const schema = freshSchema();
+      const stores = await Promise.all(Array.from({ length: 4 }, () => openStore(PG!, { schema })));
+      await stores[0]!.failures.record(failure({ id: 'seen-by-all' }));
+      for (const s of stores) expect(await s.failures.get('seen-by-all')).toBeDefined();
+      await Promise.all(stores.map((s) => s.close()));
+
+      const client = new pg.Client({ connectionString: PG });
+      await client.connect();
+      try {
+        const migrations = await client.query(`select name from ${schema}.ironcliw_migration`);
+        expect(migrations.rows.map((r: { name: string }) => r.name)).toEqual(['0001_initial']);
+        const types = await client.query(
+          `select column_name, data_type from information_schema.columns
+           where table_schema = $1 and table_name = 'jobs' and column_name in ('payload', 'result')`,
+          [schema],
+        );
+        expect(types.rows.map((r: { data_type: string }) => r.data_type)).toEqual(['jsonb', 'jsonb']);
+      } finally {
+        await client.end();
+      }
+    });
+
+    it('keeps schemas apart', async () => {
+      const a = await openStore(PG!, { schema: freshSchema() });
+      const b = await openStore(PG!, { schema: freshSchema() });
+      await a.failures.record(failure({ id: 'only-in-a' }));
+      expect(await b.failures.get('only-in-a')).toBeUndefined();
+      await a.close();
+      await b.close();
+    });
+  });
+});

@@ -1,0 +1,108 @@
+/**
+ * Secrets in literals and comments, detect-secrets style: known token formats first, then keyword
+ * assignments with high-entropy values, then generic high-entropy hex/base64 tokens. Generated code is stored,
+ * shown on the dashboard and may be shared, so a credential in it is a leak (and, in a generated module, a sign
+ * of prompt-injected exfiltration setup).
+ */
+
+export type SecretRule = 'secret-literal' | 'high-entropy-string';
+
+export interface SecretFinding {
+  rule: SecretRule;
+  /** What matched, e.g. "AWS access key" — never the secret itself. */
+  kind: string;
+}
+
+/**
+ * Known formats. Every pattern is linear (no nested quantifiers) and anchored on a literal prefix, so scanning
+ * hostile text cannot backtrack catastrophically. Sources are exported so the transform's run-time redactor
+ * uses the very same shapes.
+ */
+export const SECRET_PATTERNS: ReadonlyArray<{ kind: string; source: string }> = [
+  { kind: 'AWS access key id', source: '(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}' },
+  { kind: 'GitHub token', source: 'gh[pousr]_[A-Za-z0-9]{36,255}' },
+  { kind: 'GitHub fine-grained token', source: 'github_pat_[A-Za-z0-9_]{22,255}' },
+  { kind: 'Slack token', source: 'xox[abposr]-[A-Za-z0-9-]{10,255}' },
+  { kind: 'Stripe live key', source: '[sr]k_live_[0-9a-zA-Z]{20,255}' },
+  { kind: 'Google API key', source: 'AIza[0-9A-Za-z_-]{35}' },
+  { kind: 'private key', source: '-----BEGIN [A-Z ]{0,40}PRIVATE KEY( BLOCK)?-----' },
+  {
+    kind: 'JSON Web Token',
+    source: 'eyJ[A-Za-z0-9_-]{8,2048}\\.eyJ[A-Za-z0-9_-]{8,4096}\\.[A-Za-z0-9_-]{8,1024}',
+  },
+];
+
+const KNOWN = SECRET_PATTERNS.map((p) => ({ kind: p.kind, re: new RegExp(p.source) }));
+
+/** Names that announce a credential (detect-secrets KeywordDetector, trimmed). */
+const SECRET_NAME =
+  /(?:pass(?:word|wd)?|pwd|secret|api[_-]?key|apikey|access[_-]?key|auth[_-]?token|token|private[_-]?key|credential)s?$/i;
+/** `password=…`, `api_key: …` inside text (URLs, config strings, headers). */
+const KEYWORD_ASSIGNMENT =
+  /(?:password|passwd|pwd|secret|api[_-]?key|apikey|access[_-]?key|auth[_-]?token|token)["']?\s{0,3}[:=]\s{0,3}["']?([^\s"'&,;]{8,256})/gi;
+const TOKEN = /[A-Za-z0-9+/=_-]{33,4096}/g;
+const HEX = /^[0-9a-fA-F]+$/;
+
+/** detect-secrets defaults: hex > 3.0 bits/char, base64 > 4.5 bits/char; keyword values need > 3.0. */
+export const ENTROPY_LIMITS = Object.freeze({ hex: 3.0, base64: 4.5, keywordValue: 3.0 });
+
+export function shannonEntropy(text: string): number {
+  if (text.length === 0) return 0;
+  const counts = new Map<string, number>();
+  for (const ch of text) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+  let h = 0;
+  for (const n of counts.values()) {
+    const p = n / text.length;
+    h -= p * Math.log2(p);
+  }
+  return h;
+}
+
+/** Placeholders that look like keyword values but are not secrets. */
+function isPlaceholder(value: string): boolean {
+  return /^(?:x+|\*+|<[^>]*>|\$\{[^}]*\}|your[_-].*|example.*|changeme|placeholder|redacted|\[redacted\])$/i.test(
+    value,
+  );
+}
+
+/** Scans free text (a string literal, a template chunk, a comment). */
+export function scanText(text: string): SecretFinding[] {
+  const findings: SecretFinding[] = [];
+  // Bound the work on hostile input: literal size is capped by its own rule, comments are sliced.
+  const sample = text.length > 100_000 ? text.slice(0, 100_000) : text;
+  for (const { kind, re } of KNOWN) {
+    if (re.test(sample)) findings.push({ rule: 'secret-literal', kind });
+  }
+  for (const m of sample.matchAll(KEYWORD_ASSIGNMENT)) {
+    const value = m[1] ?? '';
+    if (!isPlaceholder(value) && shannonEntropy(value) > ENTROPY_LIMITS.keywordValue) {
+      findings.push({ rule: 'secret-literal', kind: 'credential assignment' });
+      break;
+    }
+  }
+  if (findings.length === 0) {
+    for (const m of sample.matchAll(TOKEN)) {
+      const token = m[0];
+      if (
+        HEX.test(token)
+          ? shannonEntropy(token) > ENTROPY_LIMITS.hex
+          : shannonEntropy(token) > ENTROPY_LIMITS.base64
+      ) {
+        findings.push({
+          rule: 'high-entropy-string',
+          kind: HEX.test(token) ? 'high-entropy hex' : 'high-entropy base64',
+        });
+        break;
+      }
+    }
+  }
+  return findings;
+}
+
+/** A string bound to a credential-like name (`const apiKey = '…'`, `{ password: '…' }`). */
+export function scanNamedValue(name: string, value: string): SecretFinding | null {
+  if (!SECRET_NAME.test(name) || value.length < 8 || isPlaceholder(value)) return null;
+  return shannonEntropy(value) > ENTROPY_LIMITS.keywordValue
+    ? { rule: 'secret-literal', kind: `value of "${name}"` }
+    : null;
+}

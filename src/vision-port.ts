@@ -1,0 +1,39 @@
+import type { VisionPort } from './capabilities/index.js';
+import type { ScreenLoader } from './runtime/index.js';
+import type { TestScenePort } from './verification/index.js';
+import type { SceneSpec } from './vision/index.js';
+import * as vision from './vision/index.js';
+
+/** Adapts vision/ to the small interfaces the SDK host, runtime and verification depend on. */
+export function createVisionPort(): VisionPort {
+  return {
+    resolveRegion: (img, region) => vision.resolveRegion(img, region),
+    findShapes: (img, opts) => vision.findShapes(img, opts as vision.FindShapesOptions),
+    colors: (img, rect) => vision.colors(img, rect),
+    describe: (img, rect) => vision.describe(img, rect),
+    readText: (img, rect) => vision.readText(img, rect),
+    findText: (img, query, rect) => vision.findText(img, query, rect),
+  };
+}
+
+export function screenLoader(maxPixels: number): ScreenLoader {
+  return {
+    decode: (bytes) => vision.decodeImage(bytes, { maxPixels }),
+    load: (path) => vision.loadImageFile(path, { maxPixels }),
+  };
+}
+
+/** Ground-truth screens for capability tests, rendered with the synthetic scene renderer. */
+export function createTestScenes(): TestScenePort {
+  const render = async (spec: SceneSpec) => vision.decodeImage((await vision.renderScene(spec)).png);
+  return {
+    countScene: (req) => render(vision.countScene(req)),
+    emptyScene: (seed) => render(vision.emptyScene(seed)),
+  };
+}
+
+export async function renderSceneFile(spec: unknown): Promise<{ png: Buffer; truth: unknown[] }> {
+  const parsed = vision.parseSceneSpec(spec);
+  const r = await vision.renderScene(parsed as SceneSpec);
+  return { png: r.png, truth: r.truth };
+}

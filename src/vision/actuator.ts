@@ -1,0 +1,46 @@
+/** A UI action as performed (or recorded). Coordinates are screen pixels. */
+export interface PerformedAction {
+  type: 'click' | 'type' | 'press';
+  x?: number;
+  y?: number;
+  text?: string;
+  /** Key chord for `press`, e.g. "ctrl+s". */
+  keys?: string;
+}
+
+/** Performs UI actions. The recording actuator is the default; a real one drives a display. */
+export interface Actuator {
+  perform(action: PerformedAction): Promise<PerformedAction>;
+}
+
+/**
+ * Records actions instead of performing them: the default actuator and the test double.
+ *
+ * @example const a = new RecordingActuator(); await a.click(10, 20); a.performed // [{type:'click', x:10, y:20}]
+ */
+export class RecordingActuator implements Actuator {
+  readonly name = 'recording';
+  readonly performed: PerformedAction[] = [];
+
+  async perform(action: PerformedAction): Promise<PerformedAction> {
+    const copy = { ...action };
+    this.performed.push(copy);
+    return copy;
+  }
+
+  click(x: number, y: number): Promise<PerformedAction> {
+    return this.perform({ type: 'click', x, y });
+  }
+
+  type(text: string): Promise<PerformedAction> {
+    return this.perform({ type: 'type', text });
+  }
+
+  press(keys: string): Promise<PerformedAction> {
+    return this.perform({ type: 'press', keys });
+  }
+
+  clear(): void {
+    this.performed.length = 0;
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * vision/ — the trusted host-side image primitives generated capabilities reach through the SDK: decoding,
+ * regions, colour naming, shapes, OCR, descriptions, screen sources, actuators, and synthetic scenes with
+ * ground truth for tests. Everything else in this folder is private.
+ */
+export {
+  decodeImage,
+  loadImageFile,
+  encodePng,
+  cropImage,
+  clampRect,
+  assertImage,
+  DEFAULT_MAX_PIXELS,
+} from './image-io.js';
+export type { RgbaImage, DecodeOptions } from './image-io.js';
+export { nameColor, rgbToHsv, colorMask, colors } from './color-naming.js';
+export type { ColorShare } from './color-naming.js';
+export { detectRegions, resolveRegion, layoutOf, REGION_FALLBACKS } from './regions.js';
+export type { DetectedRegions } from './regions.js';
+export { findShapes, DEFAULT_MIN_AREA } from './shapes.js';
+export type { FindShapesOptions } from './shapes.js';
+export { loadOpenCv } from './opencv.js';
+export { describe } from './describe.js';
+export type { ScreenDescription } from './describe.js';
+export { readText, findText, closeOcr, OCR_LANG_PATH } from './ocr.js';
+export type { OcrResult, OcrWord } from './ocr.js';
+export { FileScreenSource, SceneScreenSource, StaticScreenSource } from './screen-source.js';
+export type { ScreenSource } from './screen-source.js';
+export { RecordingActuator } from './actuator.js';
+export type { Actuator, PerformedAction } from './actuator.js';
+export { renderScene, PALETTE, THEMES } from './scene-renderer.js';
+export type { RenderedScene } from './scene-renderer.js';
+export { parseSceneSpec, sceneRegions, SceneSpecSchema, LAYOUT_REGIONS } from './scene-spec.js';
+export type { SceneSpec, ParsedScene, SceneElement, SceneElementSpec, LayoutRegion } from './scene-spec.js';
+export { randomScene, countScene, emptyScene, SCENE_COLORS } from './scene-generators.js';
+export type { RandomSceneOptions, CountSceneRequest } from './scene-generators.js';
+export { FONT_FILE, FONT_FAMILY } from './font-metrics.js';

@@ -1,0 +1,58 @@
+import type { Rect } from '../domain/index.js';
+
+/** Intersection over union of two rectangles (0 when either is empty). */
+export function iou(a: Rect, b: Rect): number {
+  const x1 = Math.max(a.x, b.x);
+  const y1 = Math.max(a.y, b.y);
+  const x2 = Math.min(a.x + a.width, b.x + b.width);
+  const y2 = Math.min(a.y + a.height, b.y + b.height);
+  const i = Math.max(0, x2 - x1) * Math.max(0, y2 - y1);
+  const u = a.width * a.height + b.width * b.height - i;
+  return u > 0 ? i / u : 0;
+}
+
+/** A PNG whose header claims `width`×`height` but whose pixel data is tiny: a decompression bomb's header. */
+export async function pngHeaderOnly(width: number, height: number): Promise<Buffer> {
+  const { crc32, deflateSync } = await import('node:zlib');
+  const chunk = (type: string, body: Buffer) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(body.length);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(Buffer.concat([Buffer.from(type), body])));
+    return Buffer.concat([len, Buffer.from(type), body, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(Buffer.alloc(width * 4))),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+/** A solid-colour image, optionally with filled rectangles painted on it. */
+export function solidImage(
+  width: number,
+  height: number,
+  rgb: [number, number, number],
+  paint: Array<{ rect: Rect; rgb: [number, number, number] }> = [],
+): { width: number; height: number; data: Uint8Array } {
+  const data = new Uint8Array(width * height * 4);
+  const fill = (r: Rect, [cr, cg, cb]: [number, number, number]) => {
+    for (let y = r.y; y < r.y + r.height; y++) {
+      for (let x = r.x; x < r.x + r.width; x++) {
+        const i = (y * width + x) * 4;
+        data[i] = cr;
+        data[i + 1] = cg;
+        data[i + 2] = cb;
+        data[i + 3] = 255;
+      }
+    }
+  };
+  fill({ x: 0, y: 0, width, height }, rgb);
+  for (const p of paint) fill(p.rect, p.rgb);
+  return { width, height, data };
+}
