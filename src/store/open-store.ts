@@ -1,4 +1,3 @@
-import Database from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import { mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -6,6 +5,7 @@ import pg from 'pg';
 import { IroncliwError, isIroncliwError } from '../domain/index.js';
 import { DEFAULT_DB_PATH, parseDbUrl, redactUrl } from './db-url.js';
 import { KyselyStore } from './kysely-store.js';
+import { openSqliteConnection, type SqliteConnection, type SqliteDriverName } from './sqlite-driver.js';
 import { MemoryStore } from './memory-store.js';
 import { MIGRATION_TABLE, migrateToLatest } from './migrations.js';
 import { postgresFlavor, sqliteFlavor } from './sql-flavor.js';
@@ -25,6 +25,8 @@ export interface OpenStoreOptions {
   poolSize?: number;
   /** SQLite only: how long a writer waits for another process's write lock. Default 5000 ms. */
   busyTimeoutMs?: number;
+  /** SQLite only: the engine. Default `node:sqlite` where Node has it (≥ 22.16), else better-sqlite3. */
+  sqliteDriver?: SqliteDriverName;
 }
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -54,7 +56,7 @@ const unavailable = (message: string, cause: unknown, details?: Record<string, u
 const reason = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 /**
- * Opens of one SQLite file in this process, chained. better-sqlite3 is synchronous: a second connection
+ * Opens of one SQLite file in this process, chained. Both SQLite drivers are synchronous: a second connection
  * waiting for the first one's migration lock would block the very thread that has to release it.
  */
 const sqliteOpening = new Map<string, Promise<unknown>>();
@@ -93,28 +95,29 @@ async function openSqliteNow(
     }
   }
 
-  let sqlite: Database.Database;
+  let sqlite: SqliteConnection;
   try {
-    sqlite = new Database(abs);
+    sqlite = openSqliteConnection(abs, options.sqliteDriver);
   } catch (cause) {
-    throw fail(reason(cause), cause);
+    throw isIroncliwError(cause) ? cause : fail(reason(cause), cause);
   }
   try {
     // Read before any pragma writes: a file that is not a database fails here ("file is not a database")
     // while it is still byte-for-byte untouched.
-    const tables = sqlite
-      .prepare(`select name from sqlite_master where type = 'table' and name not like 'sqlite_%'`)
-      .pluck()
-      .all() as string[];
+    const tables = (
+      sqlite
+        .prepare(`select name from sqlite_master where type = 'table' and name not like 'sqlite_%'`)
+        .all([]) as { name: string }[]
+    ).map((row) => row.name);
     // Refuse to graft our tables onto another application's database given by mistake.
     if (tables.length > 0 && !tables.includes(MIGRATION_TABLE)) {
       throw new Error(`it holds tables of another application (${tables.slice(0, 5).join(', ')})`);
     }
-    sqlite.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000))}`);
+    sqlite.exec(`pragma busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000))}`);
     // WAL: readers never block the writer, so CLI processes can read while the server writes. synchronous
     // stays FULL (the default): a recorded failure must survive a power cut, not just a process crash.
-    if (!inMemory) sqlite.pragma('journal_mode = WAL');
-    sqlite.pragma('foreign_keys = ON');
+    if (!inMemory) sqlite.exec('pragma journal_mode = WAL');
+    sqlite.exec('pragma foreign_keys = ON');
   } catch (cause) {
     sqlite.close();
     throw fail(reason(cause), cause);

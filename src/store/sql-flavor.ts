@@ -77,6 +77,10 @@ async function immediateTransaction<D, T>(db: Kysely<D>, fn: (db: Kysely<D>) => 
   });
 }
 
+// SQLite's extended result codes (sqlite.org/rescode.html).
+const SQLITE_CONSTRAINT_PRIMARYKEY = 1555;
+const SQLITE_CONSTRAINT_UNIQUE = 2067;
+
 export const sqliteFlavor: SqlFlavor = {
   dialect: 'sqlite',
   jsonType: 'text',
@@ -85,8 +89,14 @@ export const sqliteFlavor: SqlFlavor = {
   migratorTransactions: false,
   decodeJson: (value) => (typeof value === 'string' ? JSON.parse(value) : value),
   isUniqueViolation: (err) => {
-    const code = (err as { code?: unknown } | null)?.code;
-    return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+    // better-sqlite3 names the extended result code; node:sqlite gives its number (errcode).
+    const { code, errcode } = (err ?? {}) as { code?: unknown; errcode?: unknown };
+    return (
+      code === 'SQLITE_CONSTRAINT_UNIQUE' ||
+      code === 'SQLITE_CONSTRAINT_PRIMARYKEY' ||
+      errcode === SQLITE_CONSTRAINT_UNIQUE ||
+      errcode === SQLITE_CONSTRAINT_PRIMARYKEY
+    );
   },
   // One UPDATE … WHERE id = (SELECT … LIMIT 1) is one write transaction: SQLite has a single writer, so
   // no other connection can take the same row between the pick and the update.

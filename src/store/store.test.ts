@@ -1,4 +1,3 @@
-import Database from 'better-sqlite3';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +6,7 @@ import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Capability, DecisionEvent, Failure, Pattern, Rollout } from '../domain/index.js';
 import { newId } from '../domain/index.js';
 import type { Store } from './index.js';
+import { defaultSqliteDriver, openSqliteConnection } from './sqlite-driver.js';
 import {
   createMemoryStore,
   DEFAULT_DB_PATH,
@@ -694,17 +694,43 @@ describe('opening SQLite', () => {
     }
   });
 
+  it('uses the built-in node:sqlite where Node has it, better-sqlite3 otherwise', async () => {
+    const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+    const builtIn = major > 22 || (major === 22 && minor >= 16);
+    if (!process.env['IRONCLIW_SQLITE_DRIVER']) {
+      expect(defaultSqliteDriver()).toBe(builtIn ? 'node:sqlite' : 'better-sqlite3');
+    }
+    const conn = openSqliteConnection(':memory:');
+    try {
+      conn.exec('create table t (a integer, b text)');
+      const insert = conn.prepare('insert into t values (?, ?)');
+      expect(insert.reader).toBe(false);
+      expect(insert.run([1, 'x']).changes).toBe(1);
+      const select = conn.prepare('select a, b from t');
+      expect(select.reader).toBe(true);
+      expect(select.all([])).toEqual([{ a: 1, b: 'x' }]);
+    } finally {
+      conn.close();
+    }
+    if (!builtIn) {
+      await expect(openStore(':memory:', { sqliteDriver: 'node:sqlite' })).rejects.toMatchObject({
+        code: 'E_DB_UNAVAILABLE',
+      });
+    }
+  });
+
   it('creates parent directories and sets WAL, busy timeout and foreign keys', async () => {
     const file = join(dir, 'nested', 'deeper', 'store.db');
     const store = await openStore(`sqlite:${file}`);
     await store.close();
-    const raw = new Database(file, { readonly: true });
+    const raw = openSqliteConnection(file);
     try {
-      expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
-      const tables = raw
-        .prepare(`select name from sqlite_master where type = 'table' order by name`)
-        .pluck()
-        .all();
+      expect(raw.prepare('pragma journal_mode').all([])).toEqual([{ journal_mode: 'wal' }]);
+      const tables = (
+        raw.prepare(`select name from sqlite_master where type = 'table' order by name`).all([]) as {
+          name: string;
+        }[]
+      ).map((r) => r.name);
       expect(tables).toEqual(
         expect.arrayContaining([
           'capabilities',
@@ -716,7 +742,7 @@ describe('opening SQLite', () => {
           'rollouts',
         ]),
       );
-      expect(raw.prepare('select count(*) from ironcliw_migration').pluck().get()).toBe(1);
+      expect(raw.prepare('select count(*) as n from ironcliw_migration').all([])).toEqual([{ n: 1 }]);
     } finally {
       raw.close();
     }
@@ -734,8 +760,8 @@ describe('opening SQLite', () => {
     expect(await b.capabilities.get('cap-a')).toMatchObject(capability('cap-a', 1));
     expect((await b.jobs.get('j'))?.payload).toEqual({ n: 1 });
     await b.close();
-    const raw = new Database(file, { readonly: true });
-    expect(raw.prepare('select count(*) from ironcliw_migration').pluck().get()).toBe(1);
+    const raw = openSqliteConnection(file);
+    expect(raw.prepare('select count(*) as n from ironcliw_migration').all([])).toEqual([{ n: 1 }]);
     raw.close();
   });
 
@@ -760,7 +786,7 @@ describe('opening SQLite', () => {
 
   it('refuses another application’s database and leaves it unchanged', async () => {
     const file = join(dir, 'foreign.db');
-    const raw = new Database(file);
+    const raw = openSqliteConnection(file);
     raw.exec(`create table contacts (name text); insert into contacts values ('ada')`);
     raw.close();
     const before = readFileSync(file);
