@@ -1,83 +1,24 @@
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { IroncliwConfig } from '../config/index.js';
-import { loadConfig } from '../config/index.js';
 import { IroncliwError, isIroncliwError } from '../domain/index.js';
-import type { Ironcliw } from '../ironcliw.js';
 import { createIroncliw } from '../ironcliw.js';
 import { buildServer } from '../server/index.js';
 import { renderSceneFile } from '../vision-port.js';
+import { COMMANDS } from './commands/index.js';
+import {
+  configFrom,
+  defaultIo,
+  EXIT,
+  positiveInt,
+  table,
+  withCommon,
+  withIroncliw,
+  type CommonOpts,
+  type Io,
+} from './kit.js';
 
-/** Exit codes (DESIGN.md): 0 success, 1 the answer is "no" (failed, unsafe, rejected), 2 bad usage or input. */
-export const EXIT = { ok: 0, no: 1, usage: 2 } as const;
-
-interface Io {
-  out: (s: string) => void;
-  err: (s: string) => void;
-}
-
-const defaultIo: Io = {
-  out: (s) => process.stdout.write(s + '\n'),
-  err: (s) => process.stderr.write(s + '\n'),
-};
-
-interface CommonOpts {
-  db?: string;
-  config?: string;
-  json?: boolean;
-}
-
-function configFrom(opts: CommonOpts, extra: Record<string, unknown> = {}): IroncliwConfig {
-  return loadConfig({
-    ...(opts.config ? { file: opts.config } : {}),
-    overrides: { ...(opts.db ? { db: opts.db } : {}), ...extra },
-  });
-}
-
-function positiveInt(name: string) {
-  return (v: string) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 0)
-      throw new InvalidArgumentError(`${name} must be a non-negative integer`);
-    return n;
-  };
-}
-
-function withCommon(cmd: Command): Command {
-  return cmd
-    .option(
-      '--db <url>',
-      'store: file path, sqlite:<path>, :memory: or postgres://… (default .ironcliw/ironcliw.db, env IRONCLIW_DB)',
-    )
-    .option('--config <file>', 'config file (default ./ironcliw.config.json if present)')
-    .option('--json', 'print JSON');
-}
-
-async function withIroncliw<T>(
-  opts: CommonOpts,
-  fn: (i: Ironcliw) => Promise<T>,
-  extra: Record<string, unknown> = {},
-): Promise<T> {
-  const ironcliw = await createIroncliw(configFrom(opts, extra), { startWorkers: false });
-  try {
-    return await fn(ironcliw);
-  } finally {
-    await ironcliw.close();
-  }
-}
-
-function table(rows: Array<Record<string, unknown>>, columns: string[]): string {
-  if (!rows.length) return '(none)';
-  const cells = rows.map((r) => columns.map((c) => String(r[c] ?? '')));
-  const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((row) => row[i]!.length)));
-  const line = (vals: string[]) =>
-    vals
-      .map((v, i) => v.padEnd(widths[i]!))
-      .join('  ')
-      .trimEnd();
-  return [line(columns), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
-}
+export { EXIT } from './kit.js';
 
 export function buildProgram(io: Io = defaultIo, setExit: (code: number) => void = () => {}): Command {
   const program = new Command('ironcliw')
@@ -270,6 +211,7 @@ export function buildProgram(io: Io = defaultIo, setExit: (code: number) => void
       else io.out(`wrote ${opts.out} (${(truth as unknown[]).length} elements)`);
     });
 
+  for (const register of COMMANDS) register(program, { io, setExit });
   return program;
 }
 
