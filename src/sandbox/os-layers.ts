@@ -157,7 +157,9 @@ export const BWRAP_FLAGS: readonly string[] = Object.freeze([
   '/tmp',
   // The scratch /tmp hides whatever lived there; a checkout or a Node binary under /tmp (CI clones, the
   // Node 24 package) is bound back read-only so the child can still load its own code.
-  ...underTmp([fileURLToPath(new URL('../..', import.meta.url)), dirname(dirname(process.execPath))]).flatMap((d) => ['--ro-bind', d, d]),
+  ...underTmp([fileURLToPath(new URL('../..', import.meta.url)), dirname(dirname(process.execPath))]).flatMap(
+    (d) => ['--ro-bind', d, d],
+  ),
   '--proc',
   '/proc',
   '--dev',
