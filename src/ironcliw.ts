@@ -2,11 +2,11 @@ import type { IroncliwConfig, IroncliwConfigInput } from './config/index.js';
 import { parseConfig } from './config/index.js';
 import type { Actuator, VisionPort } from './capabilities/index.js';
 import { BUILTIN_CAPABILITIES, CapabilityRegistry } from './capabilities/index.js';
-import type { Pattern, Rollout, RolloutStage } from './domain/index.js';
+import type { DecisionEvent, Failure, Pattern, Rollout, RolloutStage } from './domain/index.js';
 import { FAMILIES } from './generation/index.js';
-import type { PipelineHooks } from './pipeline/index.js';
+import type { PipelineHooks, PipelineStage } from './pipeline/index.js';
 import { Pipeline } from './pipeline/index.js';
-import type { CommandResponse, ProcessOptions } from './runtime/index.js';
+import type { CommandResponse, ExecutionEvent, ProcessOptions } from './runtime/index.js';
 import { processCommand } from './runtime/index.js';
 import type { SandboxTier } from './sandbox/index.js';
 import { createSandboxTier } from './sandbox/index.js';
@@ -38,6 +38,20 @@ export interface AutonomousCapabilitiesStatus {
   capabilities: { builtin: number; learned: number };
 }
 
+/** What a running Ironcliw reports as it works (for metrics, logs and live dashboards). */
+export interface IroncliwEvents {
+  /** Every handled command, answered or failed. */
+  command: CommandResponse;
+  /** Every run of a capability (the numbers rollout decisions are made from). */
+  execution: ExecutionEvent;
+  /** A failure, after it was recorded durably. */
+  failure: Failure;
+  /** One stage of a learning job finished. */
+  stage: { stage: PipelineStage; ms: number; outcome: 'ok' | 'rejected' | 'error' };
+  /** A rollout decision (register, promote, pause, rollback…), after it was stored. */
+  rollout: DecisionEvent;
+}
+
 export interface Ironcliw extends AsyncDisposable {
   readonly config: IroncliwConfig;
   readonly store: Store;
@@ -67,6 +81,8 @@ export interface Ironcliw extends AsyncDisposable {
   waitForLearning(timeoutMs?: number): Promise<void>;
   /** Re-reads capabilities and rollouts from the store (other nodes may have changed them). */
   refresh(): Promise<void>;
+  /** Subscribes to what this node does; returns the unsubscribe function. Listeners must not throw. */
+  on<K extends keyof IroncliwEvents>(event: K, listener: (payload: IroncliwEvents[K]) => void): () => void;
   close(): Promise<void>;
 }
 
@@ -78,6 +94,27 @@ export async function createIroncliw(
   const config = Object.isFrozen(configInput) ? (configInput as IroncliwConfig) : parseConfig(configInput);
   const store = options.store ?? (await openStore(config.db));
   let sandbox: SandboxTier | undefined;
+  const listeners = new Map<keyof IroncliwEvents, Set<(payload: never) => void>>();
+  const emit = <K extends keyof IroncliwEvents>(event: K, payload: IroncliwEvents[K]) => {
+    for (const l of listeners.get(event) ?? []) {
+      try {
+        (l as (p: IroncliwEvents[K]) => void)(payload);
+      } catch (err) {
+        options.log?.('event listener failed', { event, error: String(err) });
+      }
+    }
+  };
+  const hooks: PipelineHooks = {
+    ...options.hooks,
+    onStage: (stage, ms, outcome) => {
+      options.hooks?.onStage?.(stage, ms, outcome);
+      emit('stage', { stage, ms, outcome });
+    },
+    onRolloutChange: (event) => {
+      options.hooks?.onRolloutChange?.(event);
+      emit('rollout', event);
+    },
+  };
   try {
     sandbox = await createSandboxTier(config.sandbox.tier, { poolSize: config.sandbox.poolSize });
     const vision: VisionPort = createVisionPort();
@@ -122,7 +159,7 @@ export async function createIroncliw(
       onRegistered: refresh,
       concurrency: config.pipeline.concurrency,
       leaseMs: config.pipeline.leaseMs,
-      ...(options.hooks ? { hooks: options.hooks } : {}),
+      hooks,
       ...(options.log ? { log: options.log } : {}),
     });
     if (options.startWorkers ?? config.pipeline.enabled) pipeline.start();
@@ -151,12 +188,19 @@ export async function createIroncliw(
             maxCommandLength: config.maxCommandLength,
             minConfidence: config.understanding.minConfidence,
             sandboxDefaults: { timeoutMs: config.sandbox.timeoutMs, memoryMb: config.sandbox.memoryMb },
-            onFailure: (f) => pipeline.observe(f),
+            onFailure: (f) => {
+              emit('failure', f);
+              pipeline.observe(f);
+            },
+            onExecution: (e) => emit('execution', e),
           },
           command,
           context,
           opts,
-        ),
+        ).then((response) => {
+          emit('command', response);
+          return response;
+        }),
       async getAutonomousCapabilitiesStatus() {
         const [caps, rollouts, patterns, failures] = await Promise.all([
           store.capabilities.list(),
@@ -195,6 +239,12 @@ export async function createIroncliw(
       patterns: () => store.patterns.list(),
       waitForLearning: (timeoutMs) => pipeline.idle(timeoutMs),
       refresh,
+      on(event, listener) {
+        let set = listeners.get(event);
+        if (!set) listeners.set(event, (set = new Set()));
+        set.add(listener as (payload: never) => void);
+        return () => set.delete(listener as (payload: never) => void);
+      },
       close,
       [Symbol.asyncDispose]: close,
     };

@@ -54,6 +54,12 @@ export const ConfigSchema = strict({
     internalGroup: z.string().default('internal'),
     betaGroup: z.string().default('beta'),
   }).default({ internalGroup: 'internal', betaGroup: 'beta' }),
+  server: strict({
+    /** Requests per minute one client (IP) may make; beyond it, 429 E_RATE_LIMITED. 0 turns it off. */
+    rateLimitPerMinute: z.number().int().min(0).default(6000),
+    /** pino log level of `ironcliw serve` (logs are JSON lines on stdout). */
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  }).default({ rateLimitPerMinute: 6000, logLevel: 'info' }),
   pipeline: strict({
     /** Run learning jobs in this process. A node with it off still records failures and serves. */
     enabled: z.boolean().default(true),

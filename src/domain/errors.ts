@@ -32,6 +32,14 @@ export const ERROR_CODES = {
     status: 413,
     hint: 'Downscale the image; the pixel limit is config key maxImagePixels.',
   },
+  E_SCREEN_UNAVAILABLE: {
+    status: 503,
+    hint: 'No screen can be captured here (no X display, or no screenshot tool); pass a screen image instead.',
+  },
+  E_ACTUATOR_UNAVAILABLE: {
+    status: 503,
+    hint: 'UI actions cannot be performed here (no X display, or xdotool missing); use the recording actuator.',
+  },
   E_DB_URL_INVALID: {
     status: 400,
     hint: 'Use a file path, sqlite:<path>, :memory: or postgres://user@host:port/db.',
@@ -56,6 +64,14 @@ export const ERROR_CODES = {
   },
   E_STATE_CONFLICT: { status: 409, hint: 'Re-read the current state and retry with an allowed transition.' },
   E_UNAUTHORIZED: { status: 401, hint: 'Send the API key in the x-api-key header.' },
+  E_BODY_TOO_LARGE: {
+    status: 413,
+    hint: 'Send a smaller body (config key maxBodyBytes), e.g. a downscaled screen.',
+  },
+  E_RATE_LIMITED: {
+    status: 429,
+    hint: 'Slow down and retry after the retry-after header (config key server.rateLimitPerMinute).',
+  },
   E_INTERNAL: { status: 500, hint: 'This is a bug in Ironcliw; please report it with the request id.' },
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -1,2 +1,2 @@
 export { Pipeline, GENERATE_JOB } from './pipeline.js';
-export type { CandidateVerifier, PipelineDeps, PipelineHooks } from './pipeline.js';
+export type { CandidateVerifier, PipelineDeps, PipelineHooks, PipelineStage } from './pipeline.js';

@@ -26,7 +26,11 @@ export interface PipelineHooks {
   onCandidate?(capability: Capability): void;
   onVerified?(capability: Capability, report: VerificationReport): void;
   onRolloutChange?(event: DecisionEvent): void;
+  /** Each stage of a generation job with its wall time (for /metrics and dashboards). */
+  onStage?(stage: PipelineStage, ms: number, outcome: 'ok' | 'rejected' | 'error'): void;
 }
+
+export type PipelineStage = 'generate' | 'verify' | 'register';
 
 export interface PipelineDeps {
   store: Store;
@@ -187,9 +191,23 @@ export class Pipeline {
       failures.map((f) => f.id),
     );
     const generationMs = performance.now() - t0;
+    this.deps.hooks?.onStage?.('generate', generationMs, 'ok');
     this.deps.hooks?.onCandidate?.(capability);
 
-    const { synthesis, verification, sandboxReports } = await this.deps.verifier.verify(capability, pattern);
+    const t1 = performance.now();
+    let verified: Awaited<ReturnType<CandidateVerifier['verify']>>;
+    try {
+      verified = await this.deps.verifier.verify(capability, pattern);
+    } catch (err) {
+      this.deps.hooks?.onStage?.('verify', performance.now() - t1, 'error');
+      throw err;
+    }
+    const { synthesis, verification, sandboxReports } = verified;
+    this.deps.hooks?.onStage?.(
+      'verify',
+      performance.now() - t1,
+      verification.decision === 'reject' ? 'rejected' : 'ok',
+    );
     const m = capability.manifest;
     const numbers = {
       safetyScore: synthesis.score,
@@ -234,6 +252,7 @@ export class Pipeline {
     }
     this.deps.hooks?.onVerified?.(capability, verification);
 
+    const t2 = performance.now();
     const at = now();
     const event: DecisionEvent = {
       id: newId('evt'),
@@ -296,6 +315,7 @@ export class Pipeline {
       });
       await tx.patterns.setStatus(patternId, 'generated', `v${version} registered in development`, m.id);
     });
+    this.deps.hooks?.onStage?.('register', performance.now() - t2, 'ok');
     await this.deps.onRegistered();
     this.deps.hooks?.onRolloutChange?.(event);
     this.deps.log?.('capability registered', { capabilityId: m.id, version, stage: 'development' });

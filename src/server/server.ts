@@ -1,124 +1,250 @@
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
 import Fastify from 'fastify';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { timingSafeEqual } from 'node:crypto';
 import { IroncliwError, isIroncliwError } from '../domain/index.js';
 import type { Ironcliw } from '../ironcliw.js';
 import type { ScreenInput } from '../runtime/index.js';
 import { DASHBOARD_HTML } from './dashboard.js';
+import { createServerMetrics } from './metrics.js';
+import {
+  capabilityListResponse,
+  capabilityResponse,
+  commandBody,
+  commandResponse,
+  errorResponse,
+  failuresQuery,
+  failuresResponse,
+  idParams,
+  rolloutListResponse,
+  statusResponse,
+} from './schemas.js';
 
 export interface ServerOptions {
-  logger?: boolean;
+  /** pino logger options, or false for none (the default, for tests and embedding). */
+  logger?: boolean | { level: string };
 }
 
-const commandBody = {
-  type: 'object',
-  required: ['command'],
-  additionalProperties: false,
-  properties: {
-    command: { type: 'string' },
-    context: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        user: { type: 'string', minLength: 1, maxLength: 200 },
-        groups: { type: 'array', maxItems: 50, items: { type: 'string', minLength: 1, maxLength: 100 } },
-      },
-    },
-    screen: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        path: { type: 'string', minLength: 1, maxLength: 4096 },
-        pngBase64: { type: 'string', minLength: 1 },
-      },
-    },
-  },
-} as const;
+const errors = { '4xx': errorResponse, '5xx': errorResponse };
 
-/** The HTTP face of a running Ironcliw: a thin shell over the library. */
+/** Fastify's own client errors (bad JSON, wrong content type, body too large…) with our codes. */
+function clientError(e: { statusCode: number; message: string }): IroncliwError {
+  if (e.statusCode === 413)
+    return new IroncliwError('E_BODY_TOO_LARGE', 'the request body is larger than maxBodyBytes');
+  return new IroncliwError('E_INPUT_INVALID', e.message);
+}
+
+/**
+ * The HTTP face of a running Ironcliw: a thin shell over the library. Every route has JSON schemas (requests
+ * validated, responses serialised from them, /openapi.json generated from them); mutating routes need the
+ * API key when one is configured; every error is `{error: {code, message, hint}}` with a 4xx/5xx status.
+ */
 export async function buildServer(ironcliw: Ironcliw, options: ServerOptions = {}): Promise<FastifyInstance> {
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: ironcliw.config.maxBodyBytes });
+  const { config } = ironcliw;
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: config.maxBodyBytes,
+    // The socket stays open for in-flight requests on close(); new ones get 503 (graceful shutdown).
+    return503OnClosing: true,
+    // Refuse what the schemas do not allow instead of quietly dropping or coercing it: `{command: 42}` or an
+    // unknown field is the client's bug, and it should hear about it.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+  });
+  const metrics = createServerMetrics(ironcliw);
+  app.addHook('onClose', async () => metrics.close());
+  app.addHook('onResponse', async (req, reply) => {
+    metrics.observeRequest(
+      req.method,
+      req.routeOptions.url ?? 'unmatched',
+      reply.statusCode,
+      reply.elapsedTime / 1000,
+    );
+  });
 
-  app.setErrorHandler((err, _req, reply) => {
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'Ironcliw',
+        version: '0.1.0',
+        description:
+          'A runtime for screen-aware assistants that learns new capabilities from its own failures.',
+      },
+      components: { securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' } } },
+    },
+  });
+  if (config.server.rateLimitPerMinute > 0) {
+    await app.register(rateLimit, {
+      max: config.server.rateLimitPerMinute,
+      timeWindow: 60_000,
+      errorResponseBuilder: (_req, ctx) =>
+        new IroncliwError('E_RATE_LIMITED', `more than ${ctx.max} requests in a minute from this client`),
+    });
+  }
+
+  app.setErrorHandler((err, req, reply) => {
     if (isIroncliwError(err)) return reply.status(err.status).send({ error: err.toJSON() });
-    const e = err as { validation?: unknown; statusCode?: number; message: string; code?: string };
+    const e = err as { validation?: unknown; statusCode?: number; message: string };
     if (e.validation) {
       return reply.status(400).send({ error: new IroncliwError('E_INPUT_INVALID', e.message).toJSON() });
     }
     if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) {
-      const code = e.statusCode === 413 ? 'E_INPUT_INVALID' : 'E_INPUT_INVALID';
-      return reply.status(e.statusCode).send({ error: new IroncliwError(code, e.message).toJSON() });
+      return reply
+        .status(e.statusCode)
+        .send({ error: clientError({ statusCode: e.statusCode, message: e.message }).toJSON() });
     }
-    app.log.error(err);
-    return reply.status(500).send({ error: new IroncliwError('E_INTERNAL', 'internal error').toJSON() });
+    req.log.error({ err }, 'unhandled error');
+    return reply
+      .status(500)
+      .send({ error: new IroncliwError('E_INTERNAL', `internal error (request ${req.id})`).toJSON() });
   });
 
   app.setNotFoundHandler((req, reply) => {
     reply.status(404).send({
-      error: new IroncliwError('E_NOT_FOUND', `no route ${req.method} ${req.url}`, {
-        hint: 'See the API list in the README.',
+      error: new IroncliwError('E_NOT_FOUND', `no route ${req.method} ${req.url.slice(0, 200)}`, {
+        hint: 'See /openapi.json for the routes.',
       }).toJSON(),
     });
   });
 
-  app.post('/v1/commands', { schema: { body: commandBody } }, async (req) => {
-    const body = req.body as {
-      command: string;
-      context?: { user?: string; groups?: string[] };
-      screen?: { path?: string; pngBase64?: string };
-    };
-    let screen: ScreenInput | undefined;
-    if (body.screen?.pngBase64)
-      screen = { bytes: Buffer.from(body.screen.pngBase64, 'base64'), ref: 'upload' };
-    else if (body.screen?.path) screen = { path: body.screen.path };
-    return ironcliw.processCommand(
-      body.command,
-      { user: body.context?.user ?? 'anonymous', groups: body.context?.groups ?? [] },
-      screen ? { screen } : {},
-    );
-  });
+  /** preHandler of mutating routes: the configured API key, compared in constant time. */
+  const requireApiKey = async (req: FastifyRequest) => {
+    const expected = config.apiKey;
+    if (!expected) return;
+    const given = req.headers['x-api-key'];
+    const a = Buffer.from(typeof given === 'string' ? given : '');
+    const b = Buffer.from(expected);
+    if (a.length !== b.length || !timingSafeEqual(a, b))
+      throw new IroncliwError('E_UNAUTHORIZED', 'missing or wrong x-api-key');
+  };
+  app.decorate('requireApiKey', requireApiKey);
 
-  app.get('/v1/status', async () => ironcliw.getAutonomousCapabilitiesStatus());
+  app.post(
+    '/v1/commands',
+    {
+      schema: {
+        summary: 'Handle one command (answer or recorded failure)',
+        body: commandBody,
+        response: { 200: commandResponse, ...errors },
+      },
+    },
+    async (req) => {
+      const body = req.body as {
+        command: string;
+        context?: { user?: string; groups?: string[] };
+        screen?: { path?: string; pngBase64?: string };
+      };
+      let screen: ScreenInput | undefined;
+      if (body.screen?.pngBase64)
+        screen = { bytes: Buffer.from(body.screen.pngBase64, 'base64'), ref: 'upload' };
+      else if (body.screen?.path) screen = { path: body.screen.path };
+      return ironcliw.processCommand(
+        body.command,
+        { user: body.context?.user ?? 'anonymous', groups: body.context?.groups ?? [] },
+        screen ? { screen } : {},
+      );
+    },
+  );
 
-  app.get('/v1/capabilities', async () => {
-    const [caps, rollouts] = await Promise.all([ironcliw.capabilities.list(), ironcliw.rollouts.list()]);
-    const byId = new Map(rollouts.map((r) => [r.capabilityId, r]));
-    return {
-      capabilities: caps.map((c) => ({
-        manifest: c.manifest,
-        createdAt: c.createdAt,
-        rollout: byId.get(c.manifest.id) ?? null,
-      })),
-    };
-  });
+  app.get(
+    '/v1/status',
+    {
+      schema: {
+        summary: 'Generation, verification, rollout and failure statistics',
+        response: { 200: statusResponse, ...errors },
+      },
+    },
+    async () => ironcliw.getAutonomousCapabilitiesStatus(),
+  );
 
-  app.get('/v1/capabilities/:id', async (req) => {
-    const { id } = req.params as { id: string };
-    const cap = await ironcliw.capabilities.get(id);
-    if (!cap) throw new IroncliwError('E_NOT_FOUND', `no capability "${id.slice(0, 80)}"`);
-    const [rollout, events, reports] = await Promise.all([
-      ironcliw.rollouts.get(id),
-      ironcliw.store.events.list({ capabilityId: id }),
-      ironcliw.store.reports.list(id),
-    ]);
-    return {
-      manifest: cap.manifest,
-      code: cap.code,
-      createdAt: cap.createdAt,
-      rollout: rollout ?? null,
-      events,
-      reports,
-    };
-  });
+  app.get(
+    '/v1/capabilities',
+    {
+      schema: {
+        summary: 'Learned capabilities with their rollouts',
+        response: { 200: capabilityListResponse, ...errors },
+      },
+    },
+    async () => {
+      const [caps, rollouts] = await Promise.all([ironcliw.capabilities.list(), ironcliw.rollouts.list()]);
+      const byId = new Map(rollouts.map((r) => [r.capabilityId, r]));
+      return {
+        capabilities: caps.map((c) => ({
+          manifest: c.manifest,
+          createdAt: c.createdAt,
+          rollout: byId.get(c.manifest.id) ?? null,
+        })),
+      };
+    },
+  );
 
-  app.get('/v1/rollouts', async () => ({ rollouts: await ironcliw.rollouts.list() }));
+  app.get(
+    '/v1/capabilities/:id',
+    {
+      schema: {
+        summary: 'One capability: manifest, code, rollout, decisions and reports',
+        params: idParams,
+        response: { 200: capabilityResponse, ...errors },
+      },
+    },
+    async (req) => {
+      const { id } = req.params as { id: string };
+      const cap = await ironcliw.capabilities.get(id);
+      if (!cap) throw new IroncliwError('E_NOT_FOUND', `no capability "${id.slice(0, 80)}"`);
+      const [rollout, events, reports] = await Promise.all([
+        ironcliw.rollouts.get(id),
+        ironcliw.store.events.list({ capabilityId: id }),
+        ironcliw.store.reports.list(id),
+      ]);
+      return {
+        manifest: cap.manifest,
+        code: cap.code,
+        createdAt: cap.createdAt,
+        rollout: rollout ?? null,
+        events,
+        reports,
+      };
+    },
+  );
 
-  app.get('/v1/failures', async (req) => {
-    const q = req.query as { limit?: string };
-    const limit = Math.min(Math.max(Number(q.limit ?? 100) || 100, 1), 1000);
-    return { failures: await ironcliw.store.failures.list({ limit }), patterns: await ironcliw.patterns() };
-  });
+  app.get(
+    '/v1/rollouts',
+    { schema: { summary: 'Every rollout and its stage', response: { 200: rolloutListResponse, ...errors } } },
+    async () => ({ rollouts: await ironcliw.rollouts.list() }),
+  );
 
-  app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').send(DASHBOARD_HTML));
+  app.get(
+    '/v1/failures',
+    {
+      schema: {
+        summary: 'Recent failures and their patterns',
+        querystring: failuresQuery,
+        response: { 200: failuresResponse, ...errors },
+      },
+    },
+    async (req) => {
+      const limit = Math.min(Number((req.query as { limit?: string }).limit ?? 100), 1000) || 100;
+      return { failures: await ironcliw.store.failures.list({ limit }), patterns: await ironcliw.patterns() };
+    },
+  );
+
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  app.get('/metrics', { schema: { hide: true } }, async (_req, reply: FastifyReply) =>
+    reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
+  );
+
+  app.get('/', { schema: { hide: true } }, async (_req, reply) =>
+    reply.type('text/html; charset=utf-8').send(DASHBOARD_HTML),
+  );
 
   return app;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** preHandler for mutating routes: checks x-api-key when config.apiKey is set. */
+    requireApiKey: (req: FastifyRequest) => Promise<void>;
+  }
 }

@@ -1,0 +1,121 @@
+/**
+ * JSON schemas of the HTTP API. Requests are validated against them (unknown fields refused), responses are
+ * serialised from them (so a field not listed here never leaks), and /openapi.json is generated from them.
+ */
+
+const obj = (properties: Record<string, unknown>, required: string[] = [], extra = false) => ({
+  type: 'object',
+  properties,
+  required,
+  additionalProperties: extra,
+});
+/** An object whose shape is defined elsewhere (DESIGN.md contracts); passed through as is. */
+const open = (description: string) => ({ type: 'object', additionalProperties: true, description });
+
+export const errorResponse = obj(
+  {
+    error: obj(
+      {
+        code: { type: 'string', description: 'stable error code (docs/errors.md)' },
+        message: { type: 'string' },
+        hint: { type: 'string', description: 'what to do about it' },
+        details: open('machine-readable details'),
+      },
+      ['code', 'message', 'hint'],
+    ),
+  },
+  ['error'],
+);
+
+export const commandBody = obj(
+  {
+    command: { type: 'string', description: 'the command text, e.g. "count the green circles"' },
+    context: obj({
+      user: { type: 'string', minLength: 1, maxLength: 200 },
+      groups: { type: 'array', maxItems: 50, items: { type: 'string', minLength: 1, maxLength: 100 } },
+    }),
+    screen: obj({
+      path: { type: 'string', minLength: 1, maxLength: 4096, description: 'a PNG/JPEG file on the server' },
+      pngBase64: { type: 'string', minLength: 1, description: 'the screen image itself, base64' },
+    }),
+  },
+  ['command'],
+);
+
+export const commandResponse = obj(
+  {
+    ok: { type: 'boolean' },
+    requestId: { type: 'string' },
+    capability: obj({ id: { type: 'string' }, version: { type: 'integer' }, origin: { type: 'string' } }, [
+      'id',
+      'version',
+      'origin',
+    ]),
+    result: obj({ answer: { type: 'string' }, data: open('capability data') }, ['answer', 'data']),
+    failure: obj(
+      {
+        id: { type: 'string' },
+        category: {
+          type: 'string',
+          enum: ['missing_handler', 'low_confidence', 'timeout', 'permission', 'error', 'invalid_output'],
+        },
+        message: { type: 'string' },
+      },
+      ['id', 'category', 'message'],
+    ),
+    latencyMs: { type: 'number' },
+  },
+  ['ok', 'requestId', 'latencyMs'],
+);
+
+export const statusResponse = open(
+  'getAutonomousCapabilitiesStatus(): generation, verification, rollout, failure stats',
+);
+
+const rollout = open(
+  'Rollout: {id, capabilityId, version, stage, percentage, rolloutKey, stageEnteredAt, updatedAt}',
+);
+
+export const capabilityListResponse = obj(
+  {
+    capabilities: {
+      type: 'array',
+      items: obj(
+        {
+          manifest: open('CapabilityManifest (DESIGN.md)'),
+          createdAt: { type: 'string' },
+          rollout: { anyOf: [rollout, { type: 'null' }] },
+        },
+        ['manifest'],
+      ),
+    },
+  },
+  ['capabilities'],
+);
+
+export const capabilityResponse = obj(
+  {
+    manifest: open('CapabilityManifest (DESIGN.md)'),
+    code: { type: 'string' },
+    createdAt: { type: 'string' },
+    rollout: { anyOf: [rollout, { type: 'null' }] },
+    events: { type: 'array', items: open('DecisionEvent: a decision with its reason and numbers') },
+    reports: { type: 'array', items: open('stored synthesis/sandbox/verification/benchmark report') },
+  },
+  ['manifest', 'code'],
+);
+
+export const idParams = obj({ id: { type: 'string', minLength: 1, maxLength: 200 } }, ['id']);
+
+export const rolloutListResponse = obj({ rollouts: { type: 'array', items: rollout } }, ['rollouts']);
+
+// Query strings are strings (types are not coerced anywhere): the handler reads the number, capped at 1000.
+export const failuresQuery = obj({ limit: { type: 'string', pattern: '^[1-9][0-9]{0,3}$' } });
+
+export const failuresResponse = obj(
+  {
+    failures: { type: 'array', items: open('Failure (DESIGN.md)') },
+    patterns: { type: 'array', items: open('Pattern (DESIGN.md)') },
+  },
+  ['failures', 'patterns'],
+);
