@@ -28,14 +28,96 @@ export interface CreateOptions {
 
 export interface AutonomousCapabilitiesStatus {
   generationStats: {
+    /** Capability versions generated from failures (not built-in, not imported). */
     totalGenerated: number;
     byGenerator: Record<string, number>;
     patterns: number;
     patternsByStatus: Record<string, number>;
+    /** Of the patterns that went through generation, the share that produced a registered capability. */
+    successShare: number | null;
+    /** Median time from a pattern's generation job being queued to its candidate being decided. */
+    medianPatternToDecisionMs: number | null;
   };
-  rolloutStatus: { active: number; byStage: Partial<Record<RolloutStage, number>> };
-  failureStats: { total: number };
+  verificationStats: {
+    byDecision: Record<string, number>;
+    topViolations: Array<{ rule: string; count: number }>;
+  };
+  rolloutStatus: {
+    active: number;
+    byStage: Partial<Record<RolloutStage, number>>;
+    rolledBack: number;
+    promotions: number;
+  };
+  failureStats: { total: number; recentByCategory: Record<string, number> };
   capabilities: { builtin: number; learned: number };
+}
+
+const tally = <T>(items: T[], key: (t: T) => string | undefined): Record<string, number> => {
+  const out: Record<string, number> = {};
+  for (const item of items) {
+    const k = key(item);
+    if (k !== undefined) out[k] = (out[k] ?? 0) + 1;
+  }
+  return out;
+};
+
+const median = (xs: number[]): number | null => {
+  if (!xs.length) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor((s.length - 1) / 2)]!;
+};
+
+/** The numbers behind `status`, `GET /v1/status` and the dashboard — all read from the store. */
+async function computeStatus(store: Store): Promise<AutonomousCapabilitiesStatus> {
+  const [caps, rollouts, patterns, failures, recentFailures, events, jobs] = await Promise.all([
+    store.capabilities.list(),
+    store.rollouts.list(),
+    store.patterns.list(),
+    store.failures.count(),
+    store.failures.list({ limit: 1000 }),
+    store.events.list({ limit: 5000 }),
+    store.jobs.list({ status: 'done', limit: 1000 }),
+  ]);
+  const decided = patterns.filter((p) => p.status === 'generated' || p.status === 'rejected');
+  // Reports of the most recent decisions: which verification outcome, which static rules fired.
+  const recentIds = [...new Set(events.map((e) => e.capabilityId))].slice(0, 100);
+  const reports = (await Promise.all(recentIds.map((id) => store.reports.list(id)))).flat();
+  const verifications = reports
+    .filter((r) => r.kind === 'verification')
+    .map((r) => r.report as { decision?: string });
+  const violations = reports
+    .filter((r) => r.kind === 'synthesis')
+    .flatMap((r) => (r.report as { violations?: Array<{ rule: string }> }).violations ?? []);
+  const inactive: RolloutStage[] = ['rolled_back', 'retired'];
+  return {
+    generationStats: {
+      totalGenerated: caps.filter((c) => c.manifest.origin.kind === 'generated').length,
+      byGenerator: tally(caps, (c) => c.manifest.origin.generator),
+      patterns: patterns.length,
+      patternsByStatus: tally(patterns, (p) => p.status),
+      successShare: decided.length
+        ? decided.filter((p) => p.status === 'generated').length / decided.length
+        : null,
+      medianPatternToDecisionMs: median(
+        jobs.map((j) => Date.parse(j.updatedAt) - Date.parse(j.createdAt)).filter((x) => x >= 0),
+      ),
+    },
+    verificationStats: {
+      byDecision: tally(verifications, (v) => v.decision),
+      topViolations: Object.entries(tally(violations, (v) => v.rule))
+        .map(([rule, count]) => ({ rule, count }))
+        .sort((a, b) => b.count - a.count)
+        .slice(0, 5),
+    },
+    rolloutStatus: {
+      active: rollouts.filter((r) => !inactive.includes(r.stage)).length,
+      byStage: tally(rollouts, (r) => r.stage) as Partial<Record<RolloutStage, number>>,
+      rolledBack: events.filter((e) => e.kind === 'rollback').length,
+      promotions: events.filter((e) => e.kind === 'promote').length,
+    },
+    failureStats: { total: failures, recentByCategory: tally(recentFailures, (f) => f.category) },
+    capabilities: { builtin: BUILTIN_CAPABILITIES.length, learned: caps.length },
+  };
 }
 
 /** What a running Ironcliw reports as it works (for metrics, logs and live dashboards). */
@@ -201,33 +283,7 @@ export async function createIroncliw(
           emit('command', response);
           return response;
         }),
-      async getAutonomousCapabilitiesStatus() {
-        const [caps, rollouts, patterns, failures] = await Promise.all([
-          store.capabilities.list(),
-          store.rollouts.list(),
-          store.patterns.list(),
-          store.failures.count(),
-        ]);
-        const byGenerator: Record<string, number> = {};
-        for (const c of caps)
-          byGenerator[c.manifest.origin.generator] = (byGenerator[c.manifest.origin.generator] ?? 0) + 1;
-        const byStage: Partial<Record<RolloutStage, number>> = {};
-        for (const r of rollouts) byStage[r.stage] = (byStage[r.stage] ?? 0) + 1;
-        const patternsByStatus: Record<string, number> = {};
-        for (const p of patterns) patternsByStatus[p.status] = (patternsByStatus[p.status] ?? 0) + 1;
-        const inactive: RolloutStage[] = ['rolled_back', 'retired'];
-        return {
-          generationStats: {
-            totalGenerated: caps.filter((c) => c.manifest.origin.kind === 'generated').length,
-            byGenerator,
-            patterns: patterns.length,
-            patternsByStatus,
-          },
-          rolloutStatus: { active: rollouts.filter((r) => !inactive.includes(r.stage)).length, byStage },
-          failureStats: { total: failures },
-          capabilities: { builtin: BUILTIN_CAPABILITIES.length, learned: caps.length },
-        };
-      },
+      getAutonomousCapabilitiesStatus: () => computeStatus(store),
       capabilities: {
         list: () => store.capabilities.list(),
         get: (id, version) => store.capabilities.get(id, version),

@@ -173,7 +173,8 @@ export function buildProgram(io: Io = defaultIo, setExit: (code: number) => void
       ...(opts.host ? { host: opts.host } : {}),
     });
     const ironcliw = await createIroncliw(config);
-    const app = await buildServer(ironcliw, { logger: false });
+    // Structured JSON logs (pino) on stdout, at config key server.logLevel.
+    const app = await buildServer(ironcliw, { logger: { level: config.server.logLevel } });
     const address = await app.listen({ port: config.port, host: config.host });
     io.out(`Ironcliw is serving on ${address} (dashboard: ${address}/, store: ${config.db})`);
     await new Promise<void>((resolve) => {
@@ -181,7 +182,9 @@ export function buildProgram(io: Io = defaultIo, setExit: (code: number) => void
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
     });
-    io.out('shutting down…');
+    io.out('shutting down: finishing in-flight requests; unfinished learning jobs resume on the next start');
+    // Graceful: the server stops accepting, answers what is in flight, then the pipeline stops claiming
+    // jobs and waits for the running one; a job cut short keeps its lease and is taken over later.
     await app.close();
     await ironcliw.close();
   });

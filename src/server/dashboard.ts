@@ -1,69 +1,80 @@
+import type { FastifyInstance } from 'fastify';
+import { readFileSync } from 'node:fs';
+import type { Ironcliw, IroncliwEvents } from '../ironcliw.js';
+
 /**
- * The dashboard: one static page (no build step) that reads the public API and refreshes itself.
- * Everything shown comes from /v1/* so the page never knows more than an API client would.
+ * The dashboard: static files in `public/` (no build step), read once at start-up, plus a server-sent-events
+ * stream (`/v1/events`) that tells open pages when something changed. The page itself reads only /v1/*.
  */
-export const DASHBOARD_HTML = `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Ironcliw</title>
-<style>
-  :root { font-family: system-ui, sans-serif; color: #1d2430; background: #f5f6f8; }
-  body { margin: 0; }
-  header { background: #1d2430; color: #fff; padding: 14px 24px; display: flex; align-items: baseline; gap: 16px; }
-  header h1 { margin: 0; font-size: 20px; }
-  header small { opacity: .7; }
-  main { padding: 20px 24px; display: grid; gap: 20px; }
-  .cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(170px, 1fr)); gap: 12px; }
-  .card { background: #fff; border-radius: 8px; padding: 12px 16px; box-shadow: 0 1px 2px #0001; }
-  .card b { display: block; font-size: 26px; }
-  section { background: #fff; border-radius: 8px; padding: 12px 16px; box-shadow: 0 1px 2px #0001; }
-  h2 { font-size: 16px; margin: 4px 0 10px; }
-  table { width: 100%; border-collapse: collapse; font-size: 14px; }
-  th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid #e6e8ec; vertical-align: top; }
-  th { color: #5b6472; font-weight: 600; }
-  .stage { padding: 2px 8px; border-radius: 10px; font-size: 12px; background: #e6e8ec; }
-  .stage.development { background: #fff3cd; } .stage.production { background: #d1f0d8; }
-  .stage.rolled_back { background: #f8d7da; } .stage.builtin { background: #dde7ff; }
-  .empty { color: #8a93a0; font-style: italic; }
-</style>
-</head>
-<body>
-<header><h1>Ironcliw</h1><small>capabilities learned from failures, rolled out safely</small><small id="updated"></small></header>
-<main>
-  <div class="cards" id="cards"></div>
-  <section><h2>Capabilities</h2><table id="caps"><thead><tr><th>id</th><th>version</th><th>stage</th><th>origin</th><th>description</th></tr></thead><tbody></tbody></table></section>
-  <section><h2>Failure patterns</h2><table id="patterns"><thead><tr><th>signature</th><th>failures</th><th>users</th><th>status</th><th>last seen</th></tr></thead><tbody></tbody></table></section>
-  <section><h2>Recent failures</h2><table id="failures"><thead><tr><th>at</th><th>user</th><th>command</th><th>category</th></tr></thead><tbody></tbody></table></section>
-</main>
-<script>
-  const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
-  function rows(id, list, render, empty) {
-    const body = document.querySelector('#' + id + ' tbody');
-    body.innerHTML = list.length ? list.map(render).join('') : '<tr><td colspan="5" class="empty">' + empty + '</td></tr>';
-  }
-  async function refresh() {
-    try {
-      const [status, caps, fails] = await Promise.all(['/v1/status', '/v1/capabilities', '/v1/failures?limit=20'].map((u) => fetch(u).then((r) => r.json())));
-      const cards = [
-        ['learned capabilities', status.generationStats.totalGenerated],
-        ['active rollouts', status.rolloutStatus.active],
-        ['failures recorded', status.failureStats.total],
-        ['patterns', status.generationStats.patterns],
-      ];
-      document.getElementById('cards').innerHTML = cards.map(([k, v]) => '<div class="card"><b>' + esc(v) + '</b>' + esc(k) + '</div>').join('');
-      rows('caps', caps.capabilities, (c) => '<tr data-capability="' + esc(c.manifest.id) + '"><td>' + esc(c.manifest.id) + '</td><td>' + esc(c.manifest.version) + '</td><td><span class="stage ' + esc(c.rollout ? c.rollout.stage : '') + '">' + esc(c.rollout ? c.rollout.stage : 'unreleased') + '</span></td><td>' + esc(c.manifest.origin.kind) + ' · ' + esc(c.manifest.origin.generator) + '</td><td>' + esc(c.manifest.description) + '</td></tr>', 'No learned capabilities yet: send commands that fail and watch them appear.');
-      rows('patterns', fails.patterns, (p) => '<tr><td><code>' + esc(p.signature) + '</code></td><td>' + esc(p.count) + '</td><td>' + esc(p.distinctUsers) + '</td><td>' + esc(p.status) + (p.statusReason ? ' — ' + esc(p.statusReason) : '') + '</td><td>' + esc(p.lastSeen) + '</td></tr>', 'No patterns yet.');
-      rows('failures', fails.failures, (f) => '<tr><td>' + esc(f.at) + '</td><td>' + esc(f.userId) + '</td><td>' + esc(f.command) + '</td><td>' + esc(f.category) + '</td></tr>', 'No failures recorded.');
-      document.getElementById('updated').textContent = 'updated ' + new Date().toLocaleTimeString();
-    } catch (err) {
-      document.getElementById('updated').textContent = 'cannot reach the API: ' + err.message;
-    }
-  }
-  refresh();
-  setInterval(refresh, 2000);
-</script>
-</body>
-</html>
-`;
+const PUBLIC = new URL('../../public/', import.meta.url);
+const ASSETS: Record<string, string> = {
+  'index.html': 'text/html; charset=utf-8',
+  'app.js': 'text/javascript; charset=utf-8',
+  'style.css': 'text/css; charset=utf-8',
+};
+
+/** Events that change what the dashboard shows; `command` is left out (it is counted, not listed). */
+const LIVE_EVENTS: (keyof IroncliwEvents)[] = ['failure', 'stage', 'rollout'];
+
+/** A page needs at most this many refresh nudges per second, however busy the node is. */
+const SSE_MIN_GAP_MS = 500;
+
+export function registerDashboard(app: FastifyInstance, ironcliw: Ironcliw): void {
+  const files = Object.fromEntries(
+    Object.keys(ASSETS).map((name) => [name, readFileSync(new URL(name, PUBLIC), 'utf8')]),
+  );
+  app.get('/', { schema: { hide: true } }, async (_req, reply) =>
+    reply.type(ASSETS['index.html']!).send(files['index.html']),
+  );
+  app.get('/dashboard/:file', { schema: { hide: true } }, async (req, reply) => {
+    const { file } = req.params as { file: string };
+    const type = ASSETS[file];
+    if (!type || file === 'index.html') return reply.callNotFound();
+    return reply.type(type).header('cache-control', 'no-cache').send(files[file]);
+  });
+
+  // Open event streams never finish on their own: end them before close() waits for in-flight requests.
+  const streams = new Set<() => void>();
+  app.addHook('preClose', async () => {
+    for (const end of streams) end();
+  });
+
+  app.get('/v1/events', { schema: { hide: true } }, (req, reply) => {
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+    });
+    res.write('retry: 3000\n\n');
+    let last = 0;
+    let pending: NodeJS.Timeout | undefined;
+    const send = (kind: string) => {
+      const wait = last + SSE_MIN_GAP_MS - Date.now();
+      if (wait > 0) {
+        pending ??= setTimeout(() => {
+          pending = undefined;
+          send(kind);
+        }, wait);
+        return;
+      }
+      last = Date.now();
+      res.write(`data: ${JSON.stringify({ kind, at: new Date(last).toISOString() })}\n\n`);
+    };
+    const offs = LIVE_EVENTS.map((e) => ironcliw.on(e, () => send(e)));
+    const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+    const stop = () => {
+      offs.forEach((off) => off());
+      clearInterval(heartbeat);
+      clearTimeout(pending);
+      streams.delete(end);
+    };
+    const end = () => {
+      stop();
+      res.end();
+    };
+    streams.add(end);
+    req.raw.on('close', stop);
+  });
+}

@@ -85,6 +85,15 @@ export const capabilityListResponse = obj(
           manifest: open('CapabilityManifest (DESIGN.md)'),
           createdAt: { type: 'string' },
           rollout: { anyOf: [rollout, { type: 'null' }] },
+          verification: {
+            anyOf: [
+              obj({ decision: { type: 'string' }, riskScore: { type: 'number' } }, ['decision', 'riskScore']),
+              { type: 'null' },
+            ],
+          },
+          metrics: open(
+            'live numbers of the served version: requests, successRate, p99Ms, positiveFeedbackShare',
+          ),
         },
         ['manifest'],
       ),

@@ -6,7 +6,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { IroncliwError, isIroncliwError } from '../domain/index.js';
 import type { Ironcliw } from '../ironcliw.js';
 import type { ScreenInput } from '../runtime/index.js';
-import { DASHBOARD_HTML } from './dashboard.js';
+import { registerDashboard } from './dashboard.js';
 import { createServerMetrics } from './metrics.js';
 import {
   capabilityListResponse,
@@ -169,12 +169,19 @@ export async function buildServer(ironcliw: Ironcliw, options: ServerOptions = {
     async () => {
       const [caps, rollouts] = await Promise.all([ironcliw.capabilities.list(), ironcliw.rollouts.list()]);
       const byId = new Map(rollouts.map((r) => [r.capabilityId, r]));
+      const verifications = await Promise.all(
+        caps.map((c) => ironcliw.store.reports.list(c.manifest.id, c.manifest.version, 'verification')),
+      );
       return {
-        capabilities: caps.map((c) => ({
-          manifest: c.manifest,
-          createdAt: c.createdAt,
-          rollout: byId.get(c.manifest.id) ?? null,
-        })),
+        capabilities: caps.map((c, i) => {
+          const v = verifications[i]!.at(-1)?.report as { decision: string; riskScore: number } | undefined;
+          return {
+            manifest: c.manifest,
+            createdAt: c.createdAt,
+            rollout: byId.get(c.manifest.id) ?? null,
+            verification: v ? { decision: v.decision, riskScore: v.riskScore } : null,
+          };
+        }),
       };
     },
   );
@@ -235,9 +242,7 @@ export async function buildServer(ironcliw: Ironcliw, options: ServerOptions = {
     reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
   );
 
-  app.get('/', { schema: { hide: true } }, async (_req, reply) =>
-    reply.type('text/html; charset=utf-8').send(DASHBOARD_HTML),
-  );
+  registerDashboard(app, ironcliw);
 
   return app;
 }
