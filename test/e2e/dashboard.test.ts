@@ -69,7 +69,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard in Chromium', () => {
     expect(await row.locator('.stage').textContent()).toBe('development');
     expect(await page.locator('#cards').textContent()).toContain('learned capabilities');
     expect(await page.locator('#patterns tbody').textContent()).toContain('count');
-    await page.waitForFunction(() => document.querySelector('#live')?.textContent?.includes('live'));
+    await page.locator('#live').filter({ hasText: 'live' }).waitFor();
 
     // The capability's page: code, manifest, verification checks and the decision timeline.
     await row.locator('a').click();
