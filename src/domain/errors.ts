@@ -64,6 +64,14 @@ export const ERROR_CODES = {
   },
   E_STATE_CONFLICT: { status: 409, hint: 'Re-read the current state and retry with an allowed transition.' },
   E_UNAUTHORIZED: { status: 401, hint: 'Send the API key in the x-api-key header.' },
+  E_BUNDLE_INVALID: {
+    status: 400,
+    hint: 'The bundle is malformed or was changed after signing; ask its sender to export it again.',
+  },
+  E_BUNDLE_UNTRUSTED: {
+    status: 403,
+    hint: "Put the sender's public key (ironcliw export --public-key) in .ironcliw/keys/trusted/ if you trust them.",
+  },
   E_BODY_TOO_LARGE: {
     status: 413,
     hint: 'Send a smaller body (config key maxBodyBytes), e.g. a downscaled screen.',

@@ -1,0 +1,10 @@
+export {
+  BUNDLE_FORMAT,
+  createBundle,
+  keyIdOf,
+  loadOrCreateSigningKey,
+  loadTrustedKeys,
+  openBundle,
+  publicKeyPem,
+} from './bundle.js';
+export type { BundleReport, CapabilityBundle, KeyPaths, SigningKey } from './bundle.js';
