@@ -60,6 +60,10 @@ export const ConfigSchema = strict({
     /** pino log level of `ironcliw serve` (logs are JSON lines on stdout). */
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   }).default({ rateLimitPerMinute: 6000, logLevel: 'info' }),
+  sharing: strict({
+    /** This deployment's Ed25519 signing key (`signing-key.pem`) and the keys it trusts (`trusted/*.pem`). */
+    keysDir: z.string().min(1).default('.ironcliw/keys'),
+  }).default({ keysDir: '.ironcliw/keys' }),
   pipeline: strict({
     /** Run learning jobs in this process. A node with it off still records failures and serves. */
     enabled: z.boolean().default(true),

@@ -173,21 +173,4 @@ describe('findShapes', () => {
       });
     }
   });
-
-  it('takes well under 30 ms on a 1920×1080 screen once warm', async () => {
-    const r = await renderScene({ ...randomScene(3), width: 1920, height: 1080 });
-    const img = await decodeImage(r.png);
-    await findShapes({ ...img });
-    const times: number[] = [];
-    for (let i = 0; i < 9; i++) {
-      const fresh = { ...img }; // a new object: no cached result
-      const t = performance.now();
-      await findShapes(fresh);
-      times.push(performance.now() - t);
-    }
-    times.sort((a, b) => a - b);
-    console.info(`findShapes 1920×1080: median ${times[4]!.toFixed(1)} ms, min ${times[0]!.toFixed(1)} ms`);
-    // The target is < 30 ms; the bound leaves room for a loaded CI machine running other suites in parallel.
-    expect(times[4]).toBeLessThan(60);
-  });
 });
