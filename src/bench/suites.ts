@@ -1,5 +1,6 @@
 import type { Figure } from './harness.js';
 import { routingFigures } from './routing-bench.js';
+import { visionFigures } from './vision-bench.js';
 
 /**
  * Every bench suite: a name (`npm run bench -- <name>` runs only the suites whose name contains it) and a
@@ -10,4 +11,7 @@ export interface BenchSuite {
   figures: () => Figure[] | Promise<Figure[]>;
 }
 
-export const SUITES: readonly BenchSuite[] = [{ name: 'routing', figures: routingFigures }];
+export const SUITES: readonly BenchSuite[] = [
+  { name: 'routing', figures: routingFigures },
+  { name: 'vision', figures: visionFigures },
+];

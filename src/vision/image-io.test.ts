@@ -44,6 +44,24 @@ describe('decodeImage', () => {
     expect(process.memoryUsage().rss - before).toBeLessThan(100 * 1024 * 1024);
   });
 
+  it('rejects a PNG whose header says 0×0 as E_IMAGE_INVALID', async () => {
+    await expect(decodeImage(await pngHeaderOnly(0, 0))).rejects.toMatchObject({ code: 'E_IMAGE_INVALID' });
+  });
+
+  it('rejects a truncated JPEG, and other formats sharp could read (SVG, GIF), as E_IMAGE_INVALID', async () => {
+    const jpeg = await sharp(good).jpeg({ quality: 90 }).toBuffer();
+    await expect(decodeImage(jpeg.subarray(0, Math.floor(jpeg.length / 2)))).rejects.toMatchObject({
+      code: 'E_IMAGE_INVALID',
+    });
+    // SVG would be rasterised by librsvg (scripts aside, a billion-laughs file can hang it): never accepted.
+    const svg = Buffer.from(
+      '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>',
+    );
+    await expect(decodeImage(svg)).rejects.toMatchObject({ code: 'E_IMAGE_INVALID' });
+    const gif = await sharp(good).gif().toBuffer();
+    await expect(decodeImage(gif)).rejects.toMatchObject({ code: 'E_IMAGE_INVALID' });
+  });
+
   it('applies a custom pixel limit', async () => {
     await expect(decodeImage(good, { maxPixels: 1000 })).rejects.toMatchObject({ code: 'E_IMAGE_TOO_LARGE' });
     await expect(decodeImage(good, { maxPixels: 64 * 48 })).resolves.toMatchObject({ width: 64 });

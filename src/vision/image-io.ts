@@ -20,6 +20,17 @@ export const DEFAULT_MAX_PIXELS = 40_000_000;
 
 const message = (cause: unknown) => (cause instanceof Error ? cause.message : String(cause));
 
+const startsWith = (b: Uint8Array, at: number, sig: number[]) => sig.every((v, i) => b[at + i] === v);
+
+/** Whether the bytes carry a PNG, JPEG or WebP signature. */
+function sniff(b: Uint8Array): boolean {
+  return (
+    startsWith(b, 0, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]) ||
+    startsWith(b, 0, [0xff, 0xd8, 0xff]) ||
+    (startsWith(b, 0, [0x52, 0x49, 0x46, 0x46]) && startsWith(b, 8, [0x57, 0x45, 0x42, 0x50]))
+  );
+}
+
 /**
  * Decodes PNG, JPEG or WebP bytes to RGBA.
  *
@@ -35,6 +46,14 @@ export async function decodeImage(
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
   if (!(bytes instanceof Uint8Array) || bytes.length === 0) {
     throw new IroncliwError('E_IMAGE_INVALID', 'the screen image is empty (0 bytes)');
+  }
+  // Only PNG, JPEG and WebP reach a decoder: sharp would also parse SVG (librsvg: entity expansion can hang
+  // it), TIFF, GIF, PDF… none of which a screen capture is.
+  if (!sniff(bytes)) {
+    throw new IroncliwError(
+      'E_IMAGE_INVALID',
+      'the screen is not a PNG, JPEG or WebP image (unknown signature)',
+    );
   }
   let width: number | undefined;
   let height: number | undefined;

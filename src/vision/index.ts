@@ -28,6 +28,9 @@ export { FileScreenSource, SceneScreenSource, StaticScreenSource } from './scree
 export type { ScreenSource } from './screen-source.js';
 export { RecordingActuator } from './actuator.js';
 export type { Actuator, PerformedAction } from './actuator.js';
+export { X11ScreenSource, X11Actuator, probeDisplay, findExecutable } from './x11.js';
+export type { Availability, X11Options, X11ScreenOptions, X11ActuatorOptions } from './x11.js';
+export { decodeXwd } from './xwd.js';
 export { renderScene, PALETTE, THEMES } from './scene-renderer.js';
 export type { RenderedScene } from './scene-renderer.js';
 export { parseSceneSpec, sceneRegions, SceneSpecSchema, LAYOUT_REGIONS } from './scene-spec.js';

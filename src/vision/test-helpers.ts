@@ -56,3 +56,36 @@ export function solidImage(
   for (const p of paint) fill(p.rect, p.rgb);
   return { width, height, data };
 }
+
+/** Debian's Chromium, driven by playwright-core in the browser and X11 tests (skipped when it is missing). */
+export const CHROMIUM = '/usr/bin/chromium';
+
+/** The HTML mock-ups in test/fixtures/browser/. */
+export const browserFixture = (name: string): string =>
+  new URL(`../../test/fixtures/browser/${name}`, import.meta.url).href;
+
+/** What test/fixtures/browser/truth.js reads from the DOM: boxes in CSS pixels, declared colour/shape/text. */
+export interface DomTruth {
+  width: number;
+  height: number;
+  regions: Partial<Record<'titlebar' | 'toolbar' | 'sidebar' | 'content' | 'statusbar', Rect>>;
+  shapes: Array<{ shape: string; color: string; region: string; bbox: Rect }>;
+  texts: Array<{ kind: 'button' | 'text'; text: string; region: string; bbox: Rect }>;
+}
+
+/** The layout region whose rectangle holds the centre of `b`, or "none". */
+export function regionOf(regions: Partial<Record<string, Rect>>, b: Rect): string {
+  const cx = b.x + b.width / 2;
+  const cy = b.y + b.height / 2;
+  for (const [name, r] of Object.entries(regions)) {
+    if (r && cx >= r.x && cx < r.x + r.width && cy >= r.y && cy < r.y + r.height) return name;
+  }
+  return 'none';
+}
+
+/** Whether the centre of `inner` lies inside `outer`. */
+export function centreInside(inner: Rect, outer: Rect): boolean {
+  const cx = inner.x + inner.width / 2;
+  const cy = inner.y + inner.height / 2;
+  return cx >= outer.x && cx <= outer.x + outer.width && cy >= outer.y && cy <= outer.y + outer.height;
+}
