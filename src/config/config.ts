@@ -59,6 +59,11 @@ export const ConfigSchema = strict({
     rateLimitPerMinute: z.number().int().min(0).default(6000),
     /** pino log level of `ironcliw serve` (logs are JSON lines on stdout). */
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /**
+     * Folder HTTP clients may name screens in (`screen.path`, resolved inside it). Unset: `screen.path` is
+     * refused over HTTP, so a remote client can never make the server open arbitrary files.
+     */
+    screenRoot: z.string().min(1).optional(),
   }).default({ rateLimitPerMinute: 6000, logLevel: 'info' }),
   sharing: strict({
     /** This deployment's Ed25519 signing key (`signing-key.pem`) and the keys it trusts (`trusted/*.pem`). */

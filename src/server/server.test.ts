@@ -1,4 +1,7 @@
 import type { FastifyInstance } from 'fastify';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Ironcliw } from '../ironcliw.js';
 import { createIroncliw } from '../ironcliw.js';
@@ -114,6 +117,49 @@ describe('HTTP API', () => {
       'ironcliw_http_request_duration_seconds_count{method="POST",route="/v1/commands",status="200"}',
     );
     expect(after).toContain('ironcliw_process_cpu_seconds_total');
+  });
+});
+
+describe('screens named by path over HTTP', () => {
+  it('are refused unless server.screenRoot is set, and never resolve outside it', async () => {
+    const closed = await open();
+    try {
+      const res = await closed.app.inject({
+        method: 'POST',
+        url: '/v1/commands',
+        payload: { command: 'count the red circles', screen: { path: '/etc/passwd' } },
+      });
+      expect(res.statusCode).toBe(400);
+      expect(res.json().error.message).toContain('not accepted over HTTP');
+    } finally {
+      await closed.app.close();
+      await closed.ironcliw.close();
+    }
+    const root = mkdtempSync(join(tmpdir(), 'screens-'));
+    const rooted = await open({ server: { screenRoot: root } });
+    try {
+      for (const path of ['../etc/passwd', '/etc/passwd', '.', '']) {
+        const res = await rooted.app.inject({
+          method: 'POST',
+          url: '/v1/commands',
+          payload: { command: 'count the red circles', screen: { path } },
+        });
+        expect({ path, status: res.statusCode, code: res.json().error?.code }).toEqual({
+          path,
+          status: 400,
+          code: 'E_INPUT_INVALID',
+        });
+      }
+      const missing = await rooted.app.inject({
+        method: 'POST',
+        url: '/v1/commands',
+        payload: { command: 'count the red circles', screen: { path: 'nope.png' } },
+      });
+      expect(missing.json().error.code).toBe('E_SCREEN_UNREADABLE');
+    } finally {
+      await rooted.app.close();
+      await rooted.ironcliw.close();
+    }
   });
 });
 

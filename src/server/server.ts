@@ -3,6 +3,7 @@ import swagger from '@fastify/swagger';
 import Fastify from 'fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { timingSafeEqual } from 'node:crypto';
+import { isAbsolute, relative, resolve } from 'node:path';
 import { IroncliwError, isIroncliwError } from '../domain/index.js';
 import type { Ironcliw } from '../ironcliw.js';
 import type { ScreenInput } from '../runtime/index.js';
@@ -120,6 +121,21 @@ export async function buildServer(ironcliw: Ironcliw, options: ServerOptions = {
   };
   app.decorate('requireApiKey', requireApiKey);
 
+  /** `screen.path` over HTTP: only inside config server.screenRoot, never anywhere else on the server. */
+  const screenPath = (path: string): string => {
+    const root = config.server.screenRoot;
+    if (!root)
+      throw new IroncliwError('E_INPUT_INVALID', 'screen.path is not accepted over HTTP on this server', {
+        hint: 'Send the image as screen.pngBase64, or set config key server.screenRoot to a screens folder.',
+      });
+    const base = resolve(root);
+    const full = resolve(base, path);
+    const rel = relative(base, full);
+    if (!rel || rel.startsWith('..') || isAbsolute(rel))
+      throw new IroncliwError('E_INPUT_INVALID', `screen.path must name a file inside ${base}`);
+    return full;
+  };
+
   app.post(
     '/v1/commands',
     {
@@ -138,7 +154,7 @@ export async function buildServer(ironcliw: Ironcliw, options: ServerOptions = {
       let screen: ScreenInput | undefined;
       if (body.screen?.pngBase64)
         screen = { bytes: Buffer.from(body.screen.pngBase64, 'base64'), ref: 'upload' };
-      else if (body.screen?.path) screen = { path: body.screen.path };
+      else if (body.screen?.path) screen = { path: screenPath(body.screen.path) };
       return ironcliw.processCommand(
         body.command,
         { user: body.context?.user ?? 'anonymous', groups: body.context?.groups ?? [] },

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import sharp from 'sharp';
 import type { Rect } from '../domain/index.js';
 import { IroncliwError } from '../domain/index.js';
@@ -110,12 +110,35 @@ export function assertImage(img: RgbaImage): void {
   if (!ok) throw new IroncliwError('E_IMAGE_INVALID', 'the image is not {width, height, data: RGBA bytes}');
 }
 
-/** Reads and decodes an image file. A missing or unreadable file is `E_SCREEN_UNREADABLE`. */
+/** Screen files larger than this are refused before reading (a 1920×1080 PNG is a few MB). */
+export const MAX_SCREEN_FILE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Reads and decodes an image file. A missing or unreadable file, or one that is not a regular file (a
+ * directory, `/dev/zero`, a FIFO — which would never end), is `E_SCREEN_UNREADABLE`; a file over
+ * {@link MAX_SCREEN_FILE_BYTES} is `E_IMAGE_TOO_LARGE`, refused before a byte is read.
+ */
 export async function loadImageFile(path: string, options: DecodeOptions = {}): Promise<RgbaImage> {
   let bytes: Buffer;
   try {
-    bytes = await readFile(path);
+    const handle = await open(path, 'r');
+    try {
+      const st = await handle.stat();
+      if (!st.isFile()) {
+        throw new IroncliwError('E_SCREEN_UNREADABLE', `screen "${path}" is not a regular file`);
+      }
+      if (st.size > MAX_SCREEN_FILE_BYTES) {
+        throw new IroncliwError(
+          'E_IMAGE_TOO_LARGE',
+          `screen file "${path}" has ${st.size} bytes; the limit is ${MAX_SCREEN_FILE_BYTES}`,
+        );
+      }
+      bytes = await handle.readFile();
+    } finally {
+      await handle.close();
+    }
   } catch (cause) {
+    if (cause instanceof IroncliwError) throw cause;
     const code = (cause as NodeJS.ErrnoException).code ?? message(cause);
     throw new IroncliwError('E_SCREEN_UNREADABLE', `cannot read screen file "${path}" (${code})`, { cause });
   }
