@@ -10,9 +10,11 @@ import type { CommandResponse, ExecutionEvent, ProcessOptions } from './runtime/
 import { processCommand } from './runtime/index.js';
 import type { SandboxTier } from './sandbox/index.js';
 import { createSandboxTier } from './sandbox/index.js';
+import type { Evaluation, ManualOptions, RolloutEngine, RolloutStatus } from './rollout/index.js';
+import { createRolloutEngine } from './rollout/index.js';
 import type { StoredCapability, Store } from './store/index.js';
 import { openStore } from './store/index.js';
-import { createCandidateVerifier } from './verification/index.js';
+import { createCandidateVerifier, resolveVerificationOptions } from './verification/index.js';
 import { createTestScenes, createVisionPort, screenLoader } from './vision-port.js';
 import { frameFields } from './understanding/index.js';
 
@@ -154,9 +156,23 @@ export interface Ironcliw extends AsyncDisposable {
     list(): Promise<StoredCapability[]>;
     get(id: string, version?: number): Promise<StoredCapability | undefined>;
   };
+  /**
+   * Feedback on an answer, by the `requestId` of the response. Counts towards the rollout decision of the
+   * capability version that answered (E_NOT_FOUND for an unknown request, E_STATE_CONFLICT when it already
+   * has feedback).
+   */
+  feedback(requestId: string, positive: boolean): Promise<void>;
   rollouts: {
     list(): Promise<Rollout[]>;
     get(capabilityId: string): Promise<Rollout | undefined>;
+    /** State, policy, open window numbers, what the engine would do now, and the decision history. */
+    status(capabilityId: string): Promise<RolloutStatus>;
+    promote(capabilityId: string, options?: ManualOptions): Promise<DecisionEvent>;
+    pause(capabilityId: string, options?: ManualOptions): Promise<DecisionEvent>;
+    resume(capabilityId: string, options?: ManualOptions): Promise<DecisionEvent>;
+    rollback(capabilityId: string, options?: ManualOptions): Promise<DecisionEvent>;
+    /** Judges every open stage window now (it also runs on a timer while serving). */
+    evaluate(): Promise<Evaluation[]>;
   };
   patterns(): Promise<Pattern[]>;
   /** Resolves when the learning triggered in this process has finished (used by `run --wait` and tests). */
@@ -176,6 +192,7 @@ export async function createIroncliw(
   const config = Object.isFrozen(configInput) ? (configInput as IroncliwConfig) : parseConfig(configInput);
   const store = options.store ?? (await openStore(config.db));
   let sandbox: SandboxTier | undefined;
+  let rolloutEngine: RolloutEngine | undefined;
   const listeners = new Map<keyof IroncliwEvents, Set<(payload: never) => void>>();
   const emit = <K extends keyof IroncliwEvents>(event: K, payload: IroncliwEvents[K]) => {
     for (const l of listeners.get(event) ?? []) {
@@ -198,28 +215,54 @@ export async function createIroncliw(
     },
   };
   try {
+    // Validated before anything starts, so a typo in a threshold fails fast with the key's name.
+    const verificationOptions = resolveVerificationOptions(config.verification);
     sandbox = await createSandboxTier(config.sandbox.tier, { poolSize: config.sandbox.poolSize });
     const vision: VisionPort = createVisionPort();
     const screens = screenLoader(config.maxImagePixels);
     const groups = { internalGroup: config.rollout.internalGroup, betaGroup: config.rollout.betaGroup };
-    const registry = new CapabilityRegistry(groups, BUILTIN_CAPABILITIES);
+    const engine: RolloutEngine = (rolloutEngine = await createRolloutEngine({
+      store,
+      groups,
+      thresholds: config.rollout.decision,
+      flushIntervalMs: config.rollout.flushIntervalMs,
+      refreshIntervalMs: config.rollout.refreshIntervalMs,
+      evaluateIntervalMs: config.rollout.evaluateIntervalMs,
+      ...(options.log ? { log: options.log } : {}),
+    }));
+    const registry = new CapabilityRegistry(groups, BUILTIN_CAPABILITIES, (id, context) =>
+      engine.assign(id, context),
+    );
 
+    // The routing table: for each rollout, the version it rolls out and the stable version everyone else
+    // keeps (both loaded, so the engine's choice per user is served without a store read).
     const refresh = async () => {
-      const [caps, rollouts] = await Promise.all([store.capabilities.list(), store.rollouts.list()]);
-      const byId = new Map(rollouts.map((r) => [r.capabilityId, r]));
+      await engine.refresh();
+      const rollouts = await store.rollouts.list();
       const entries = [];
-      for (const latest of caps) {
-        const rollout = byId.get(latest.manifest.id);
-        if (!rollout) continue; // registered but never rolled out: not servable
-        const served =
-          rollout.version === latest.manifest.version
-            ? latest
-            : await store.capabilities.get(latest.manifest.id, rollout.version);
-        if (served) entries.push({ manifest: served.manifest, code: served.code, rollout });
+      for (const rollout of rollouts) {
+        const served = await store.capabilities.get(rollout.capabilityId, rollout.version);
+        if (!served) continue;
+        const stableVersion = engine.compiled.get(rollout.capabilityId)?.stableVersion;
+        const stable =
+          stableVersion !== undefined && stableVersion !== rollout.version
+            ? await store.capabilities.get(rollout.capabilityId, stableVersion)
+            : undefined;
+        entries.push({
+          manifest: served.manifest,
+          code: served.code,
+          rollout,
+          ...(stable ? { stable: { manifest: stable.manifest, code: stable.code } } : {}),
+        });
       }
       registry.replace(entries);
     };
     await refresh();
+    // Transitions made here or seen from other nodes: reload routes, tell listeners about this node's own.
+    engine.onChange((change) => {
+      if (change.event) emit('rollout', change.event);
+      refresh().catch((err: unknown) => options.log?.('route refresh failed', { error: String(err) }));
+    });
 
     const pipeline = new Pipeline({
       store,
@@ -229,6 +272,7 @@ export async function createIroncliw(
         sandbox,
         vision,
         scenes: createTestScenes(),
+        options: verificationOptions,
         // What users actually asked becomes part of the test cases.
         seenInputs: async (pattern) => {
           const failures = await store.failures.list({ signature: pattern.signature, limit: 20 });
@@ -238,13 +282,20 @@ export async function createIroncliw(
           });
         },
       }),
-      onRegistered: refresh,
+      // A new version starts in development; judging at once lets an approved one reach canary in seconds.
+      onRegistered: async () => {
+        await refresh();
+        await engine.evaluate();
+      },
       concurrency: config.pipeline.concurrency,
       leaseMs: config.pipeline.leaseMs,
       hooks,
       ...(options.log ? { log: options.log } : {}),
     });
-    if (options.startWorkers ?? config.pipeline.enabled) pipeline.start();
+    if (options.startWorkers ?? config.pipeline.enabled) {
+      pipeline.start();
+      engine.start();
+    }
 
     const sb = sandbox;
     let closed = false;
@@ -252,6 +303,7 @@ export async function createIroncliw(
       if (closed) return;
       closed = true;
       await pipeline.close();
+      await engine.close(); // flushes this node's metrics
       await sb.close();
       if (!options.store) await store.close();
     };
@@ -274,7 +326,10 @@ export async function createIroncliw(
               emit('failure', f);
               pipeline.observe(f);
             },
-            onExecution: (e) => emit('execution', e),
+            onExecution: (e) => {
+              engine.recordOutcome(e);
+              emit('execution', e);
+            },
           },
           command,
           context,
@@ -288,9 +343,18 @@ export async function createIroncliw(
         list: () => store.capabilities.list(),
         get: (id, version) => store.capabilities.get(id, version),
       },
+      feedback: async (requestId, positive) => {
+        await engine.recordFeedback({ requestId, positive });
+      },
       rollouts: {
         list: () => store.rollouts.list(),
         get: (id) => store.rollouts.get(id),
+        status: (id) => engine.status(id),
+        promote: (id, o) => engine.promote(id, o),
+        pause: (id, o) => engine.pause(id, o),
+        resume: (id, o) => engine.resume(id, o),
+        rollback: (id, o) => engine.rollback(id, o),
+        evaluate: () => engine.evaluate(),
       },
       patterns: () => store.patterns.list(),
       waitForLearning: (timeoutMs) => pipeline.idle(timeoutMs),
@@ -305,6 +369,7 @@ export async function createIroncliw(
       [Symbol.asyncDispose]: close,
     };
   } catch (err) {
+    await rolloutEngine?.close();
     await sandbox?.close();
     if (!options.store) await store.close();
     throw err;

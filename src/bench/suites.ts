@@ -1,5 +1,11 @@
 import type { Figure } from './harness.js';
+import { benchmarkFigures } from './benchmark-bench.js';
+import { generationFigures } from './generation-bench.js';
+import { rolloutFigures } from './rollout-bench.js';
 import { routingFigures } from './routing-bench.js';
+import { sandboxFigures } from './sandbox-bench.js';
+import { synthesisFigures } from './synthesis-bench.js';
+import { verificationFigures } from './verification-bench.js';
 import { visionFigures } from './vision-bench.js';
 
 /**
@@ -13,5 +19,11 @@ export interface BenchSuite {
 
 export const SUITES: readonly BenchSuite[] = [
   { name: 'routing', figures: routingFigures },
+  { name: 'rollout', figures: rolloutFigures },
+  { name: 'generation', figures: generationFigures },
+  { name: 'synthesis', figures: synthesisFigures },
+  { name: 'sandbox', figures: sandboxFigures },
+  { name: 'verification', figures: verificationFigures },
+  { name: 'benchmark', figures: benchmarkFigures },
   { name: 'vision', figures: visionFigures },
 ];

@@ -1,5 +1,5 @@
 import type { CapabilityManifest, IntentFrame, RequestContext, Rollout } from '../domain/index.js';
-import type { RoutingGroups, ServeReason } from '../rollout/index.js';
+import type { AssignReason, RoutingGroups, ServeReason } from '../rollout/index.js';
 import { servesUser } from '../rollout/index.js';
 import type { IntentMatch } from '../understanding/index.js';
 import { frameFields, matchIntent } from '../understanding/index.js';
@@ -13,14 +13,29 @@ export interface RegisteredCapability {
   builtin?: BuiltinCapability;
   /** Absent for built-ins, which are always served. */
   rollout?: Rollout;
+  /**
+   * The version users outside the rollout get (the last one that reached production and was not rolled
+   * back), when it differs from the rollout's version.
+   */
+  stable?: { manifest: CapabilityManifest; code: string };
 }
+
+/**
+ * Which version of a capability a request gets (the rollout engine's `assign`): undefined when the engine
+ * does not know the capability; `version` undefined when the request gets the stable version and there is
+ * none (the capability is withheld: a clean failure).
+ */
+export type VersionAssigner = (
+  capabilityId: string,
+  context: RequestContext,
+) => { version: number | undefined; reason: AssignReason } | undefined;
 
 export type RouteDecision =
   | {
       kind: 'matched';
       capability: RegisteredCapability;
       match: IntentMatch;
-      serveReason: ServeReason | 'builtin';
+      serveReason: ServeReason | AssignReason | 'builtin';
     }
   | { kind: 'unmatched'; reason: 'no_capability' | 'not_in_rollout'; withheld: string[] };
 
@@ -42,8 +57,29 @@ export class CapabilityRegistry {
   constructor(
     private readonly groups: RoutingGroups,
     private builtins: readonly BuiltinCapability[] = [],
+    /** The rollout engine's routing; without it the stage rules alone decide (servesUser). */
+    private readonly assign?: VersionAssigner,
   ) {
     this.replace([]);
+  }
+
+  /** The version of `capability` this request gets, or undefined when it is withheld from this user. */
+  private serve(
+    capability: RegisteredCapability,
+    context: RequestContext,
+  ): { capability: RegisteredCapability; reason: ServeReason | AssignReason | 'builtin' } | undefined {
+    const rollout = capability.rollout;
+    if (!rollout) return { capability, reason: 'builtin' };
+    const a = this.assign?.(capability.manifest.id, context);
+    if (!a) {
+      const s = servesUser(rollout, context, this.groups);
+      return s.served ? { capability, reason: s.reason } : undefined;
+    }
+    if (a.version === undefined) return undefined;
+    if (a.version === rollout.version) return { capability, reason: a.reason };
+    if (capability.stable && a.version === capability.stable.manifest.version)
+      return { capability: { ...capability.stable, rollout }, reason: a.reason };
+    return undefined; // a version this node has not loaded yet: never serve something else by mistake
   }
 
   /** Replaces the generated/imported set (built-ins stay). */
@@ -73,7 +109,10 @@ export class CapabilityRegistry {
 
   /** Capabilities this user may be served now (for help and listings). */
   servedTo(context: RequestContext): RegisteredCapability[] {
-    return this.all.filter((c) => !c.rollout || servesUser(c.rollout, context, this.groups).served);
+    return this.all.flatMap((c) => {
+      const s = this.serve(c, context);
+      return s ? [s.capability] : [];
+    });
   }
 
   route(frame: Omit<IntentFrame, 'raw'>, context: RequestContext): RouteDecision {
@@ -91,7 +130,11 @@ export class CapabilityRegistry {
       if (list) for (const c of list) if (!candidates.includes(c)) candidates.push(c);
     }
     let best:
-      | { capability: RegisteredCapability; match: IntentMatch; serveReason: ServeReason | 'builtin' }
+      | {
+          capability: RegisteredCapability;
+          match: IntentMatch;
+          serveReason: ServeReason | AssignReason | 'builtin';
+        }
       | undefined;
     const withheld: string[] = [];
     for (const capability of candidates) {
@@ -101,16 +144,13 @@ export class CapabilityRegistry {
         if (m && (!match || m.score > match.score)) match = m;
       }
       if (!match) continue;
-      let serveReason: ServeReason | 'builtin' = 'builtin';
-      if (capability.rollout) {
-        const s = servesUser(capability.rollout, context, this.groups);
-        if (!s.served) {
-          withheld.push(capability.manifest.id);
-          continue;
-        }
-        serveReason = s.reason;
+      const served = this.serve(capability, context);
+      if (!served) {
+        withheld.push(capability.manifest.id);
+        continue;
       }
-      if (!best || match.score > best.match.score) best = { capability, match, serveReason };
+      if (!best || match.score > best.match.score)
+        best = { capability: served.capability, match, serveReason: served.reason };
     }
     if (best) return { kind: 'matched', ...best };
     return { kind: 'unmatched', reason: withheld.length ? 'not_in_rollout' : 'no_capability', withheld };

@@ -10,6 +10,15 @@ import { IroncliwError } from '../domain/index.js';
  */
 const strict = <T extends z.ZodRawShape>(shape: T) => z.object(shape).strict();
 
+const stageName = z.enum(['development', 'canary', 'beta', 'gradual', 'production']);
+const stageNumbers = <T extends z.ZodTypeAny>(n: T) => ({
+  development: n.optional(),
+  canary: n.optional(),
+  beta: n.optional(),
+  gradual: n.optional(),
+  production: n.optional(),
+});
+
 export const ConfigSchema = strict({
   /** Store URL: file path, sqlite:<path>, :memory:, memory:, or postgres://… */
   db: z.string().min(1).default('.ironcliw/ironcliw.db'),
@@ -53,7 +62,41 @@ export const ConfigSchema = strict({
   rollout: strict({
     internalGroup: z.string().default('internal'),
     betaGroup: z.string().default('beta'),
-  }).default({ internalGroup: 'internal', betaGroup: 'beta' }),
+    /** The decision matrix (docs/rollout.md); every key optional, the defaults there. */
+    decision: strict({
+      minSuccessRate: z.number().min(0).max(1).optional(),
+      maxErrorRate: z.number().min(0).max(1).optional(),
+      errorCategories: z
+        .array(
+          z.enum(['missing_handler', 'low_confidence', 'timeout', 'permission', 'error', 'invalid_output']),
+        )
+        .optional(),
+      maxP99Ms: z.number().positive().optional(),
+      minPositiveFeedback: z.number().min(0).max(1).optional(),
+      minFeedback: z.number().int().min(0).optional(),
+      minSamples: strict(stageNumbers(z.number().int().min(0))).optional(),
+      dwellMs: strict(stageNumbers(z.number().int().min(0))).optional(),
+      riskCaps: strict({
+        approve: stageName.optional(),
+        conditional: stageName.optional(),
+        reject: stageName.optional(),
+        unverified: stageName.optional(),
+      }).optional(),
+    }).default({}),
+    /** How often a node writes its buffered rollout metrics to the store. */
+    flushIntervalMs: z.number().int().min(50).default(1000),
+    /** How often a node re-reads rollouts changed by other nodes. */
+    refreshIntervalMs: z.number().int().min(50).default(1000),
+    /** How often a node judges every open stage window. */
+    evaluateIntervalMs: z.number().int().min(50).default(5000),
+  }).default({
+    internalGroup: 'internal',
+    betaGroup: 'beta',
+    decision: {},
+    flushIntervalMs: 1000,
+    refreshIntervalMs: 1000,
+    evaluateIntervalMs: 5000,
+  }),
   server: strict({
     /** Requests per minute one client (IP) may make; beyond it, 429 E_RATE_LIMITED. 0 turns it off. */
     rateLimitPerMinute: z.number().int().min(0).default(6000),
@@ -65,6 +108,11 @@ export const ConfigSchema = strict({
      */
     screenRoot: z.string().min(1).optional(),
   }).default({ rateLimitPerMinute: 6000, logLevel: 'info' }),
+  /**
+   * Verification thresholds and weights (docs/verification.md). Validated key by key by the verification
+   * stage when the runtime starts (unknown keys → E_CONFIG_INVALID), which owns their schema and defaults.
+   */
+  verification: z.record(z.string(), z.unknown()).default({}),
   sharing: strict({
     /** This deployment's Ed25519 signing key (`signing-key.pem`) and the keys it trusts (`trusted/*.pem`). */
     keysDir: z.string().min(1).default('.ironcliw/keys'),

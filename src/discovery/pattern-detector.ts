@@ -1,7 +1,8 @@
 import type { Failure, IntentFrame, Pattern } from '../domain/index.js';
 import { newId } from '../domain/index.js';
 import type { Store } from '../store/index.js';
-import { frameFields, frameSignature } from '../understanding/index.js';
+import type { ExtendedFrameShape, PartFrame } from '../understanding/index.js';
+import { compositionOf, frameFields, frameSignature, opsOf } from '../understanding/index.js';
 
 export interface DiscoveryThresholds {
   minOccurrences: number;
@@ -31,15 +32,46 @@ export function safetyConcern(frame: Pick<IntentFrame, 'action' | 'raw'>): strin
   return undefined;
 }
 
-/** The generalised frame of a pattern: slot values are dropped, slot names become parameters. */
+function generaliseOne(frame: PartFrame, prefix: string, parameters: string[]): PartFrame {
+  for (const k of Object.keys(frameFields(frame)).sort()) parameters.push(prefix + k);
+  const g: PartFrame = { action: frame.action, target: { kind: frame.target.kind } };
+  if (frame.region !== undefined) g.region = frame.region;
+  const ops = opsOf(frame);
+  if (ops.length) {
+    g.ops = ops.map((o) => ({ op: o.op }));
+    parameters.push(prefix + 'ops');
+  }
+  return g;
+}
+
+/**
+ * The generalised frame of a pattern: slot values are dropped, slot names become parameters (`color`,
+ * `region`, … and `ops` for data-op parameters); a composed frame keeps its parts, whose parameters are
+ * numbered (`0.color`, `1.label`).
+ */
 export function generaliseFrame(frame: IntentFrame): {
   frame: Omit<IntentFrame, 'raw'>;
   parameters: string[];
 } {
-  const parameters = Object.keys(frameFields(frame)).sort();
-  const target = { kind: frame.target.kind };
-  const g: Omit<IntentFrame, 'raw'> = { action: frame.action, target };
-  if (frame.region !== undefined) g.region = frame.region;
+  const parameters: string[] = [];
+  const comp = compositionOf(frame as ExtendedFrameShape);
+  if (!comp) return { frame: generaliseOne(frame, '', parameters), parameters };
+  const parts = comp.frames.map((f, i) => generaliseOne(f, `${i}.`, parameters));
+  let g: ExtendedFrameShape;
+  if (comp.mode === 'conditional') {
+    g = { ...parts[1]!, condition: { frame: parts[0]! } };
+  } else {
+    g = {
+      action: frame.action,
+      target: { kind: frame.target.kind },
+      parts: { mode: comp.mode, frames: parts },
+    };
+    const ops = opsOf(frame);
+    if (ops.length) {
+      g.ops = ops.map((o) => ({ op: o.op }));
+      parameters.push('ops');
+    }
+  }
   return { frame: g, parameters };
 }
 

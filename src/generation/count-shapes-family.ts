@@ -1,5 +1,6 @@
 import type { Capability, IntentSpec, JsonSchema, Pattern } from '../domain/index.js';
 import { COLORS, NAMED_REGIONS, SHAPES } from '../domain/index.js';
+import { compositionOf, opsOf } from '../understanding/index.js';
 import type { GeneratorFamily } from './family.js';
 
 type Slot = 'color' | 'shape' | 'region';
@@ -81,6 +82,8 @@ export const countShapesFamily: GeneratorFamily = {
   accepts(pattern) {
     const p = pattern.frame;
     const slots = slotsOf(pattern);
+    // Data ops and compositions change the meaning: they belong to the planner's families.
+    if (opsOf(p).length || compositionOf(p)) return false;
     return (
       p.action === 'count' &&
       p.target.kind === 'shape' &&
@@ -102,7 +105,8 @@ export const countShapesFamily: GeneratorFamily = {
         intents: [intent],
         // Least privilege: capture the screen and analyse it; no OCR, no actions.
         permissions: ['screen.capture', 'vision.analyze'],
-        inputSchema: { type: 'object', properties, required: [...slots], additionalProperties: false },
+        // Every slot is optional: the module narrows by what the frame gives ("count the circles" has no colour).
+        inputSchema: { type: 'object', properties, additionalProperties: false },
         outputSchema: {
           type: 'object',
           required: ['answer', 'data'],

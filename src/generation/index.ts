@@ -1,12 +1,24 @@
 import type { Pattern } from '../domain/index.js';
 import { countShapesFamily } from './count-shapes-family.js';
 import type { GeneratorFamily } from './family.js';
+import { actionFamily, composeFamily, dataFamily, visionFamily } from './template-families.js';
 
 export type { GeneratorFamily } from './family.js';
 export { countShapesFamily } from './count-shapes-family.js';
+export { actionFamily, composeFamily, dataFamily, visionFamily } from './template-families.js';
+export { planPattern, planStep, planPermissions, PlanError } from './plan.js';
+export type { Plan, StepPlan, StepKind, Slot } from './plan.js';
+export { emitCapability, emitModule, capabilityIdFor } from './emit.js';
+export type { EmitOptions } from './emit.js';
 
 /** Families in order of preference; the first that accepts a pattern generates for it. */
-export const FAMILIES: readonly GeneratorFamily[] = [countShapesFamily];
+export const FAMILIES: readonly GeneratorFamily[] = [
+  countShapesFamily,
+  visionFamily,
+  actionFamily,
+  dataFamily,
+  composeFamily,
+];
 
 export function familyFor(
   pattern: Pattern,

@@ -11,6 +11,7 @@ import type { DiscoveryThresholds } from '../discovery/index.js';
 import { observeFailure } from '../discovery/index.js';
 import type { GeneratorFamily } from '../generation/index.js';
 import { familyFor } from '../generation/index.js';
+import { synthesize } from '../synthesis/index.js';
 import type { Job, Store } from '../store/index.js';
 
 /** What the pipeline needs from verification: a decision backed by evidence, plus the synthesis report. */
@@ -185,14 +186,35 @@ export class Pipeline {
     }
     const failures = await store.failures.list({ signature: pattern.signature, limit: 50 });
     const t0 = performance.now();
-    const capability = family.emit(
+    const candidate = family.emit(
       pattern,
       version,
       failures.map((f) => f.id),
     );
     const generationMs = performance.now() - t0;
     this.deps.hooks?.onStage?.('generate', generationMs, 'ok');
-    this.deps.hooks?.onCandidate?.(capability);
+    this.deps.hooks?.onCandidate?.(candidate);
+
+    // Safe synthesis: the static gate plus transforms (seeded randomness, frozen clock, credentials out).
+    // What is stored, tested and served is the transformed module, never the raw candidate.
+    const synthesized = synthesize(candidate.code, {
+      permissions: candidate.manifest.permissions,
+      inputSchema: candidate.manifest.inputSchema,
+      outputSchema: candidate.manifest.outputSchema,
+    });
+    const capability: Capability = { ...candidate, code: synthesized.code };
+    if (!synthesized.report.safe) {
+      const rules = [...new Set(synthesized.report.violations.map((v) => v.rule))];
+      await this.reject(capability, synthesized.report, undefined, {
+        reason: `the static gate refused the candidate: ${rules.join(', ')}`,
+        numbers: {
+          safetyScore: synthesized.report.score,
+          violations: synthesized.report.violations.length,
+          generationMs: Math.round(generationMs * 1000) / 1000,
+        },
+      });
+      return { rejected: 'synthesis', rules };
+    }
 
     const t1 = performance.now();
     let verified: Awaited<ReturnType<CandidateVerifier['verify']>>;
@@ -219,34 +241,9 @@ export class Pipeline {
     };
     if (verification.decision === 'reject') {
       const failed = verification.checks.filter((c) => !c.passed).map((c) => `${c.name}: ${c.detail}`);
-      await store.transaction(async (tx) => {
-        await tx.reports.add({
-          id: newId('rep'),
-          capabilityId: m.id,
-          version,
-          kind: 'synthesis',
-          at: now(),
-          report: synthesis,
-        });
-        await tx.reports.add({
-          id: newId('rep'),
-          capabilityId: m.id,
-          version,
-          kind: 'verification',
-          at: now(),
-          report: verification,
-        });
-        await tx.events.append({
-          id: newId('evt'),
-          at: now(),
-          capabilityId: m.id,
-          version,
-          kind: 'reject',
-          reason: `verification rejected the candidate: ${failed.join('; ').slice(0, 1000)}`,
-          numbers,
-          actor: 'system',
-        });
-        await tx.patterns.setStatus(patternId, 'rejected', failed.join('; ').slice(0, 500));
+      await this.reject(capability, synthesis, verification, {
+        reason: `verification rejected the candidate: ${failed.join('; ').slice(0, 1000)}`,
+        numbers,
       });
       return { rejected: 'verification', numbers };
     }
@@ -320,6 +317,48 @@ export class Pipeline {
     this.deps.hooks?.onRolloutChange?.(event);
     this.deps.log?.('capability registered', { capabilityId: m.id, version, stage: 'development' });
     return { capabilityId: m.id, version, numbers };
+  }
+
+  /** Stores a refused candidate's reports and the `reject` decision, and marks its pattern rejected. */
+  private async reject(
+    capability: Capability,
+    synthesis: SynthesisReport,
+    verification: VerificationReport | undefined,
+    decision: { reason: string; numbers: Record<string, number> },
+  ): Promise<void> {
+    const m = capability.manifest;
+    const at = (this.deps.now?.() ?? new Date()).toISOString();
+    await this.deps.store.transaction(async (tx) => {
+      await tx.reports.add({
+        id: newId('rep'),
+        capabilityId: m.id,
+        version: m.version,
+        kind: 'synthesis',
+        at,
+        report: synthesis,
+      });
+      if (verification)
+        await tx.reports.add({
+          id: newId('rep'),
+          capabilityId: m.id,
+          version: m.version,
+          kind: 'verification',
+          at,
+          report: verification,
+        });
+      await tx.events.append({
+        id: newId('evt'),
+        at,
+        capabilityId: m.id,
+        version: m.version,
+        kind: 'reject',
+        reason: decision.reason,
+        numbers: decision.numbers,
+        actor: 'system',
+      });
+      if (m.origin.patternId)
+        await tx.patterns.setStatus(m.origin.patternId, 'rejected', decision.reason.slice(0, 500));
+    });
   }
 
   /** Resolves when no learning task started by this process is in flight and no claimable job is left. */

@@ -1,6 +1,8 @@
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { Rollout } from '../domain/index.js';
-import { bucketOf, servesUser } from './index.js';
+import { BUCKETS, bucketOf, DEFAULT_GRADUAL_STEPS, servesUser, STAGE_PERCENTAGE } from './index.js';
 
 const groups = { internalGroup: 'internal', betaGroup: 'beta' };
 const rollout = (stage: Rollout['stage'], percentage: number): Rollout => ({
@@ -36,6 +38,38 @@ describe('bucketing', () => {
     const chi2 = cells.reduce((s, c) => s + (c - expected) ** 2 / expected, 0);
     // 99 degrees of freedom: the 99.9th percentile is ~148.
     expect(chi2).toBeLessThan(148);
+  });
+
+  it('is uniform over 1M user ids (chi-squared over all 10,000 buckets)', () => {
+    const cells = new Uint32Array(BUCKETS);
+    const n = 1_000_000;
+    for (let i = 0; i < n; i++) cells[bucketOf('count-red-circles:v3', `user-${i}`)]!++;
+    const expected = n / BUCKETS;
+    let chi2 = 0;
+    for (const c of cells) chi2 += (c - expected) ** 2 / expected;
+    // 9,999 degrees of freedom: mean 9,999, sd ≈ 141; the 99.9th percentile is ≈ 10,439 and the 0.1th ≈ 9,570
+    // (too uniform would mean the ids are not hashed at all).
+    expect(chi2).toBeLessThan(10_439);
+    expect(chi2).toBeGreaterThan(9_570);
+    // The canary bucket range (1%) holds 1% of users.
+    let canary = 0;
+    for (let b = 0; b < STAGE_PERCENTAGE.canary; b++) canary += cells[b]!;
+    expect(Math.abs(canary / n - 0.01)).toBeLessThan(0.0005);
+  });
+
+  it('gives the same buckets in another process (no per-process state)', () => {
+    const users = Array.from({ length: 200 }, (_, i) => `user-${i}-ünï`);
+    const here = users.map((u) => bucketOf('cap:v1', u));
+    const module = fileURLToPath(new URL('./bucketing.ts', import.meta.url));
+    const script = `const { bucketOf } = await import(${JSON.stringify(module)});
+      const users = JSON.parse(process.argv[1]);
+      process.stdout.write(JSON.stringify(users.map((u) => bucketOf('cap:v1', u))));`;
+    const out = execFileSync(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '-e', script, JSON.stringify(users)],
+      { encoding: 'utf8', timeout: 20_000 },
+    );
+    expect(JSON.parse(out)).toEqual(here);
   });
 
   it('uses different buckets for different rollouts', () => {
@@ -76,6 +110,42 @@ describe('servesUser', () => {
       expect(Math.abs(inNow.size / users.length - pct / 10_000)).toBeLessThan(0.03);
       previous = inNow;
     }
+  });
+
+  it('grows monotonically along the whole ladder, default gradual steps included', () => {
+    const ladder: Array<[Rollout['stage'], number]> = [
+      ['canary', STAGE_PERCENTAGE.canary],
+      ['beta', STAGE_PERCENTAGE.beta],
+      ...DEFAULT_GRADUAL_STEPS.map((p): [Rollout['stage'], number] => ['gradual', p]),
+      ['production', STAGE_PERCENTAGE.production],
+    ];
+    const users = Array.from({ length: 20_000 }, (_, i) => ({
+      user: `m${i}`,
+      groups: i % 50 === 0 ? ['beta'] : [],
+    }));
+    let previous: boolean[] = users.map(() => false);
+    for (const [stage, pct] of ladder) {
+      const now = users.map((u) => servesUser(rollout(stage, pct), u, groups).served);
+      now.forEach((served, i) => {
+        if (previous[i]) expect(served).toBe(true);
+      });
+      previous = now;
+    }
+    expect(previous.every(Boolean)).toBe(true);
+  });
+
+  it('serves the beta group from beta on, not in canary', () => {
+    const betaUser = { user: 'b', groups: ['beta'] };
+    // Choose a user whose bucket is outside 25%, so only group membership can admit them.
+    expect(bucketOf('c:v1', 'b')).toBeGreaterThanOrEqual(2500);
+    expect(servesUser(rollout('canary', 100), betaUser, groups).served).toBe(false);
+    expect(servesUser(rollout('beta', 1000), betaUser, groups).served).toBe(true);
+    expect(servesUser(rollout('gradual', 2500), betaUser, groups).served).toBe(true);
+  });
+
+  it('never serves anonymous requests (no stable key)', () => {
+    expect(servesUser(rollout('production', 10_000), { user: 'anonymous' }, groups).served).toBe(false);
+    expect(servesUser(rollout('production', 10_000), { user: '' }, groups).served).toBe(false);
   });
 
   it('never serves rolled-back rollouts, even to internal users', () => {

@@ -1,3 +1,32 @@
+/**
+ * Gradual rollout: who gets which capability version (stages, stable MurmurHash3 buckets, targeting,
+ * exclusions, feature flag, A/B), live numbers per stage window, and the decision engine that promotes,
+ * pauses or rolls back — with an OpenFeature provider over it.
+ *
+ * @example
+ * const engine = await createRolloutEngine({ store });
+ * engine.start();
+ * const a = engine.assign(capabilityId, { user: 'ana', groups: ['beta'] });
+ */
 export { bucketOf, BUCKETS } from './bucketing.js';
-export { servesUser, STAGE_PERCENTAGE, STAGE_ORDER } from './stages.js';
-export type { RoutingGroups, ServeReason } from './stages.js';
+export { servesUser, STAGE_PERCENTAGE, STAGE_ORDER, JUDGED_STAGES } from './stages.js';
+export type { ServeReason } from './stages.js';
+export { assignVersion, compileRollout, ANONYMOUS_USER, EXPERIMENT_SEED } from './strategies.js';
+export type { Assignment, AssignReason, CompiledRollout, RoutingGroups, Variant } from './strategies.js';
+export { DEFAULT_GRADUAL_STEPS, DEFAULT_POLICY, parsePolicy, RolloutPolicySchema } from './policy.js';
+export type { RolloutPolicy, RolloutPolicyInput } from './policy.js';
+export { DEFAULT_THRESHOLDS, judge, windowStats } from './decision.js';
+export type { DecisionThresholds, Verdict, VerdictAction, VerdictStatus, WindowStats } from './decision.js';
+export { LATENCY_BOUNDS_MS, latencyBucket, latencyQuantile } from './latency-buckets.js';
+export { createRolloutEngine, nextStep, resolveThresholds, RolloutEngine } from './rollout-engine.js';
+export type {
+  Evaluation,
+  ManualOptions,
+  OutcomeInput,
+  RolloutAssignment,
+  RolloutChange,
+  RolloutEngineOptions,
+  RolloutStatus,
+  ThresholdOverrides,
+} from './rollout-engine.js';
+export { IroncliwFlagProvider } from './openfeature-provider.js';

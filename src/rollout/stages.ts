@@ -1,5 +1,6 @@
 import type { RequestContext, Rollout, RolloutStage } from '../domain/index.js';
-import { bucketOf } from './bucketing.js';
+import type { CompiledRollout, RoutingGroups } from './strategies.js';
+import { assignVersion, compileRollout } from './strategies.js';
 
 /** Traffic share of each serving stage in basis points. `gradual` carries its own step in the rollout row. */
 export const STAGE_PERCENTAGE: Record<RolloutStage, number> = {
@@ -15,32 +16,26 @@ export const STAGE_PERCENTAGE: Record<RolloutStage, number> = {
 
 export const STAGE_ORDER: RolloutStage[] = ['development', 'canary', 'beta', 'gradual', 'production'];
 
-export interface RoutingGroups {
-  internalGroup: string;
-  betaGroup: string;
-}
+/** Stages whose live numbers are judged (a paused rollout waits for a person). */
+export const JUDGED_STAGES: ReadonlySet<RolloutStage> = new Set(STAGE_ORDER);
+
+/** Rollout rows are replaced, never mutated, on change: compiling once per row object is safe. */
+const COMPILED = new WeakMap<Rollout, CompiledRollout>();
 
 export type ServeReason = 'internal_group' | 'beta_group' | 'bucket' | 'production' | 'not_in_rollout';
 
 /**
- * Whether this rollout serves this user now, and why. Internal users see every stage from development on;
- * the beta group joins from beta on; everyone else is admitted by their stable bucket. A paused rollout
- * keeps serving exactly who it served when paused (its percentage is frozen), so a pause never flaps users.
+ * Whether this rollout serves its version to this user under the default policy (no targeting, no
+ * exclusions, no experiment). The full rules, with a policy, are `assignVersion`.
  */
 export function servesUser(
   rollout: Rollout,
   context: RequestContext,
   groups: RoutingGroups,
 ): { served: boolean; reason: ServeReason } {
-  const stage = rollout.stage === 'paused' ? (rollout.pausedFrom ?? 'development') : rollout.stage;
-  if (stage === 'rolled_back' || stage === 'retired') return { served: false, reason: 'not_in_rollout' };
-  const userGroups = context.groups ?? [];
-  if (userGroups.includes(groups.internalGroup)) return { served: true, reason: 'internal_group' };
-  if (stage === 'development') return { served: false, reason: 'not_in_rollout' };
-  if (stage === 'production') return { served: true, reason: 'production' };
-  if (stage === 'beta' && userGroups.includes(groups.betaGroup))
-    return { served: true, reason: 'beta_group' };
-  if (bucketOf(rollout.rolloutKey, context.user) < rollout.percentage)
-    return { served: true, reason: 'bucket' };
-  return { served: false, reason: 'not_in_rollout' };
+  let compiled = COMPILED.get(rollout);
+  if (!compiled) COMPILED.set(rollout, (compiled = compileRollout(rollout)));
+  const a = assignVersion(compiled, context, groups);
+  if (a.variant === 'stable') return { served: false, reason: 'not_in_rollout' };
+  return { served: true, reason: a.reason as ServeReason };
 }

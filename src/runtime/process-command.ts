@@ -15,6 +15,7 @@ import type {
 import { createHostSdk, schemaProblem, seededRandom } from '../capabilities/index.js';
 import type { SandboxTier } from '../sandbox/types.js';
 import type { Store } from '../store/index.js';
+import { redactSecrets, redactText } from '../synthesis/index.js';
 import { frameSignature, parseCommand } from '../understanding/index.js';
 
 /** Where the screen of a request comes from: an already-decoded image, encoded bytes, or a file. */
@@ -301,7 +302,11 @@ async function execute(
           m.id,
         );
       default:
-        throw new CommandFailed('error', `${m.name} failed: ${r.error ?? 'unknown error'}`, m.id);
+        throw new CommandFailed(
+          'error',
+          `${m.name} failed: ${redactText(r.error ?? 'unknown error').text}`,
+          m.id,
+        );
     }
   } else {
     throw new CommandFailed('error', `${m.id} has no implementation`, m.id);
@@ -317,7 +322,8 @@ async function execute(
   if (typeof result.answer !== 'string' || !result.data || typeof result.data !== 'object') {
     throw new CommandFailed('invalid_output', `${m.name} must return {answer: string, data: object}`, m.id);
   }
-  return result;
+  // Generated code never hands a secret-shaped string to a user, whatever it read from the screen.
+  return capability.builtin ? result : (redactSecrets(result) as CapabilityResult);
 }
 
 export type { IntentFrame };

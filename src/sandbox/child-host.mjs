@@ -7,12 +7,12 @@
 // the parent, which checks permissions and audits it. If a guest ever escaped QuickJS it would land here,
 // inside all of those walls.
 //
-// argv: <coreUrl> <variantUrl> <recycleHeapMb> <sdkMethodsJson>
+// argv: <coreUrl> <variantUrl> <recycleGrowthMb> <sdkMethodsJson> [engineMemoryWall 1|0]
 
 import { loadEngine } from './quickjs-engine.mjs';
 
-const [coreUrl, variantUrl, recycleArg, methodsArg] = process.argv.slice(2);
-const RECYCLE_HEAP_BYTES = Number(recycleArg || 256) * 1024 * 1024;
+const [coreUrl, variantUrl, recycleArg, methodsArg, wallArg] = process.argv.slice(2);
+const RECYCLE_GROWTH_BYTES = Number(recycleArg || 8) * 1024 * 1024;
 const MAX_PENDING_CALLS = 10_000;
 /** Runtimes abandoned undrained (each a few hundred KB of wasm heap) before the child asks to be replaced. */
 const MAX_ABANDONED = 8;
@@ -26,8 +26,11 @@ const send = (msg) => {
   if (process.connected) process.send(msg);
 };
 
+// performance.now() counts from the process's time origin: this is Node's own boot, before any of our code.
 const started = performance.now();
 const engine = await loadEngine({ coreUrl, variantUrl });
+const loaded = performance.now();
+engine.memoryWall = wallArg !== '0';
 /** @type {Map<number, (reply: any) => void>} */
 const pending = new Map();
 let runId = null;
@@ -80,9 +83,14 @@ async function runJob(id, job) {
   runId = null;
   const heapBytes = engine.heapBytes();
   // WebAssembly memory never shrinks: after a run grew the heap past the threshold (or poisoned the engine)
-  // this child asks to be replaced instead of carrying the bloat or a suspect instance into later runs.
+  // this child asks to be replaced instead of carrying the bloat or a suspect instance into later runs. The
+  // threshold is small on purpose: free heap left by a big run would otherwise be usable by the next run on
+  // top of its own memory budget.
   const recycle =
-    outcome.poisoned || engine.poisoned || engine.abandoned > MAX_ABANDONED || heapBytes > RECYCLE_HEAP_BYTES;
+    outcome.poisoned ||
+    engine.poisoned ||
+    engine.abandoned > MAX_ABANDONED ||
+    heapBytes > engine.baseHeap + RECYCLE_GROWTH_BYTES;
   send({
     t: 'done',
     id,
@@ -102,7 +110,19 @@ async function runJob(id, job) {
 engine.onPoisoned = () => {
   if (runId === null) process.exit(3);
 };
+// The pool routes back-to-back requests to a child whose next context is already built (building one costs
+// more than a small run), so it is told when that is done.
+engine.onPrepared = () => {
+  if (runId === null) send({ t: 'prepared' });
+};
 // Two real runs before `ready` compile the functions every run needs (V8 compiles lazily on first call,
 // ~100–300 ms here), so the first request to a fresh child is as fast as any other.
 await engine.warmUp(2, JSON.parse(methodsArg || '[]'));
-send({ t: 'ready', loadMs: performance.now() - started, heapMb: engine.heapBytes() / (1024 * 1024) });
+const warmed = performance.now();
+send({
+  t: 'ready',
+  bootMs: started,
+  loadMs: loaded - started,
+  warmMs: warmed - loaded,
+  heapMb: engine.heapBytes() / (1024 * 1024),
+});

@@ -27,6 +27,7 @@ export type {
 export type { SandboxOptions, ResolvedSandboxOptions } from './options.js';
 export { SANDBOX_DEFAULTS, resolveOptions } from './options.js';
 export { createProcessTier, createContainerTier, ProcessPoolTier } from './process-tier.js';
+export type { ColdStartPhases } from './process-tier.js';
 export { createInlineTier, InlineTier } from './inline-tier.js';
 export { runTestCases } from './test-harness.js';
 export type { HarnessCapability, HarnessCase, HarnessCaseResult } from './test-harness.js';

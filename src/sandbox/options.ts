@@ -19,22 +19,31 @@ export interface SandboxOptions {
   /** The Node binary for children. */
   nodePath?: string;
   /**
-   * Extra wall time after `timeoutMs` before the parent SIGKILLs a child that has not answered (the child's
-   * own interrupt deadline normally ends the run first; this catches a child stuck outside the guest).
+   * The watchdog: a run the child has not answered by `timeoutMs` + 5% (at least 15 ms, at most this) is
+   * answered 'timeout' to the caller and aborted; the child then gets this long to come back before it is
+   * SIGKILLed and replaced (it is normally stuck outside the guest's interrupt checks, or starved of CPU).
    */
   killGraceMs?: number;
   /** Largest `memoryMb` a request may ask for; sizes the child's address-space rlimit. */
   maxMemoryMb?: number;
   /** RLIMIT_CPU of a child over its whole life; the pool retires children before they reach it. */
   childCpuSeconds?: number;
-  /** A child whose WebAssembly heap grew beyond this is replaced (wasm memory never shrinks). */
-  recycleHeapMb?: number;
+  /**
+   * A child whose WebAssembly heap grew more than this beyond its start-up size is replaced after the run
+   * (wasm memory never shrinks, and free heap left by one run must not add to the next run's budget).
+   */
+  recycleGrowthMb?: number;
   /** A child is replaced after this many runs (bounds slow leaks in the host side of the child). */
   maxRunsPerChild?: number;
   /** V8 old-space cap of the child's own (host-side) JavaScript heap. */
   childHeapMb?: number;
   /** Use a network namespace (`unshare -n`) when the OS allows it. Default true. */
   isolateNetwork?: boolean;
+  /**
+   * The engine's per-run heap wall (refuses wasm heap growth beyond `memoryMb`). Default true. `false` exists
+   * only to demonstrate that the OS layer alone (the child's address-space rlimit) stops a memory bomb.
+   */
+  engineMemoryWall?: boolean;
 }
 
 export interface ResolvedSandboxOptions {
@@ -48,10 +57,11 @@ export interface ResolvedSandboxOptions {
   readonly killGraceMs: number;
   readonly maxMemoryMb: number;
   readonly childCpuSeconds: number;
-  readonly recycleHeapMb: number;
+  readonly recycleGrowthMb: number;
   readonly maxRunsPerChild: number;
   readonly childHeapMb: number;
   readonly isolateNetwork: boolean;
+  readonly engineMemoryWall: boolean;
 }
 
 const MiB = 1024 * 1024;
@@ -69,10 +79,11 @@ export const SANDBOX_DEFAULTS = Object.freeze({
   killGraceMs: 100,
   maxMemoryMb: 1024,
   childCpuSeconds: 600,
-  recycleHeapMb: 256,
+  recycleGrowthMb: 8,
   maxRunsPerChild: 10_000,
   childHeapMb: 128,
   isolateNetwork: true,
+  engineMemoryWall: true,
 });
 
 function positiveInt(
@@ -111,10 +122,11 @@ export function resolveOptions(o: SandboxOptions = {}): ResolvedSandboxOptions {
     // The wasm32 heap cannot exceed 2 GiB anyway.
     maxMemoryMb: positiveInt('maxMemoryMb', o.maxMemoryMb, d.maxMemoryMb, 2048),
     childCpuSeconds: positiveInt('childCpuSeconds', o.childCpuSeconds, d.childCpuSeconds),
-    recycleHeapMb: positiveInt('recycleHeapMb', o.recycleHeapMb, d.recycleHeapMb),
+    recycleGrowthMb: positiveInt('recycleGrowthMb', o.recycleGrowthMb, d.recycleGrowthMb),
     maxRunsPerChild: positiveInt('maxRunsPerChild', o.maxRunsPerChild, d.maxRunsPerChild),
     childHeapMb: positiveInt('childHeapMb', o.childHeapMb, d.childHeapMb),
     isolateNetwork: o.isolateNetwork ?? d.isolateNetwork,
+    engineMemoryWall: o.engineMemoryWall ?? d.engineMemoryWall,
   });
 }
 

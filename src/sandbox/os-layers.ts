@@ -200,8 +200,9 @@ export interface LaunchOptions {
   maxMemoryMb: number;
   childHeapMb: number;
   childCpuSeconds: number;
-  recycleHeapMb: number;
+  recycleGrowthMb: number;
   isolateNetwork: boolean;
+  engineMemoryWall: boolean;
   container: boolean;
   /** SDK method names, so the child warms up (and pre-builds) exactly the `sdk` real runs get. */
   sdkMethods: readonly string[];
@@ -224,6 +225,13 @@ export function launchSpec(o: LaunchOptions): LaunchSpec {
       active: true,
       detail:
         'QuickJS (quickjs-emscripten release-sync) — no ambient authority, interrupt deadline, stack 256 KiB, copy-only JSON with size caps, fresh runtime per run',
+    },
+    {
+      name: 'engine-memory-wall',
+      active: o.engineMemoryWall,
+      detail: o.engineMemoryWall
+        ? 'wasm heap growth refused beyond the engine’s resting size + memoryMb; a child whose heap grew is replaced'
+        : 'switched off (engineMemoryWall: false): only the OS address-space rlimit bounds guest memory',
     },
   ];
   const nodeArgs = [
@@ -259,8 +267,9 @@ export function launchSpec(o: LaunchOptions): LaunchSpec {
     CHILD_SCRIPT,
     pkgs.coreUrl,
     pkgs.variantUrl,
-    String(o.recycleHeapMb),
+    String(o.recycleGrowthMb),
     JSON.stringify(o.sdkMethods),
+    o.engineMemoryWall ? '1' : '0',
   ];
 
   const wrapNetns = !o.container && o.isolateNetwork && facts.netns.ok && facts.unshare;

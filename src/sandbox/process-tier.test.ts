@@ -224,7 +224,7 @@ describe('process tier', () => {
     }
   });
 
-  it('reports cold start and warm call overhead (measured)', async () => {
+  it('answers 300 back-to-back calls correctly on warm children (timings: npm run bench -- sandbox)', async () => {
     const code = `export default async function run(input) { return input.x + 1; }`;
     for (let i = 0; i < 200; i++) await tier.run({ code, input: { x: i }, permissions: [], limits });
     const n = 300;
@@ -240,8 +240,6 @@ describe('process tier', () => {
     console.log(
       `[sandbox] warm call (back-to-back, trivial module): mean ${mean.toFixed(3)} ms, p50 ${times[n >> 1]?.toFixed(3)} ms; cold starts (spawn→ready) ${tier.coldStartsMs.map((x) => x.toFixed(0)).join(', ')} ms`,
     );
-    // Generous bound for slow CI; the measured numbers are printed above and in the report.
-    expect(times[n >> 1]).toBeLessThan(10);
   });
 });
 

@@ -37,6 +37,14 @@ interface DoneMessage {
   recycle?: boolean;
 }
 
+/** Where a child's start-up time goes (spawn → ready as measured by the parent, the rest as the child says). */
+export interface ColdStartPhases {
+  totalMs: number;
+  nodeBootMs: number;
+  engineLoadMs: number;
+  warmUpMs: number;
+}
+
 interface Death {
   t: 'death';
   code: number | null;
@@ -51,11 +59,15 @@ class Child {
   readonly ready: Promise<boolean>;
   readonly spawnedAt = performance.now();
   readyMs = 0;
+  /** What the child says its start-up cost: Node's boot, QuickJS load (import + wasm compile), warm-up runs. */
+  phases: ColdStartPhases | null = null;
   state: 'starting' | 'idle' | 'busy' | 'dead' = 'starting';
   runs = 0;
   cpuMs = 0;
   lastUsed = 0;
   retire = false;
+  /** The child's next QuickJS context is built (it says so after each run; only used for routing). */
+  prepared = true;
   killedBy: Death['killedBy'] = null;
   stderr = '';
   current: Pending | null = null;
@@ -101,9 +113,17 @@ class Child {
       if (m['t'] === 'ready' && this.state === 'starting') {
         clearTimeout(readyTimer);
         this.readyMs = performance.now() - this.spawnedAt;
+        const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+        this.phases = {
+          totalMs: this.readyMs,
+          nodeBootMs: num(m['bootMs']),
+          engineLoadMs: num(m['loadMs']),
+          warmUpMs: num(m['warmMs']),
+        };
         this.state = 'idle';
         markReady(true);
-      } else if (m['t'] === 'call') this.onCall(m);
+      } else if (m['t'] === 'prepared') this.prepared = true;
+      else if (m['t'] === 'call') this.onCall(m);
       else if (m['t'] === 'done') this.onDone(m);
     });
   }
@@ -167,6 +187,8 @@ export class ProcessPoolTier implements SandboxTier {
   private readonly unavailableReason: string | null;
   /** Measured start-up of the most recent children, spawn → ready, in ms. */
   readonly coldStartsMs: number[] = [];
+  /** The same, split into phases. */
+  readonly coldStartPhases: ColdStartPhases[] = [];
 
   constructor(kind: 'process' | 'container', options: SandboxOptions = {}) {
     this.name = kind;
@@ -213,6 +235,8 @@ export class ProcessPoolTier implements SandboxTier {
         this.spawnFailures = 0;
         this.coldStartsMs.push(child.readyMs);
         if (this.coldStartsMs.length > 50) this.coldStartsMs.shift();
+        if (child.phases) this.coldStartPhases.push(child.phases);
+        if (this.coldStartPhases.length > 50) this.coldStartPhases.shift();
         this.offer(child);
       }
     });
@@ -244,10 +268,18 @@ export class ProcessPoolTier implements SandboxTier {
   }
 
   private acquire(): Promise<Child | null> | Child | null {
-    // Most recently used first: its JIT is the hottest (measured: alternating children on a 2-core machine
-    // was ~40% slower per call than keeping one hot); the others stay warm for concurrent requests.
+    // A child whose next context is built first (building one, ≈0.5–1 ms, costs more than a small run, so a
+    // back-to-back caller would otherwise wait for it); among those the most recently used, whose JIT is the
+    // hottest (alternating blindly between children was measured ~40% slower per call on a 2-core machine).
     let best: Child | null = null;
-    for (const c of this.children) if (c.state === 'idle' && (!best || c.lastUsed > best.lastUsed)) best = c;
+    for (const c of this.children)
+      if (
+        c.state === 'idle' &&
+        (!best ||
+          (c.prepared && !best.prepared) ||
+          (c.prepared === best.prepared && c.lastUsed > best.lastUsed))
+      )
+        best = c;
     if (best) {
       best.state = 'busy';
       return best;
@@ -305,16 +337,41 @@ export class ProcessPoolTier implements SandboxTier {
     });
     const t0 = performance.now();
     const outcome = await new Promise<DoneMessage | Death>((resolve) => {
-      child.current = { id, audit, resolve };
-      child.runs++;
+      let answered = false;
+      let lateKill: NodeJS.Timeout | undefined;
       // Wall-clock watchdog: the child's own interrupt deadline normally ends the run; this is for a child
-      // stuck where the interrupt handler never runs (a single huge regex or string operation, a hung IPC).
-      const watchdog = setTimeout(() => child.kill('watchdog'), limits.timeoutMs + o.killGraceMs);
-      const done = resolve;
-      child.current.resolve = (r) => {
-        clearTimeout(watchdog);
-        done(r);
+      // stuck where the interrupt handler never runs (one huge BigInt, join or regex inside a single C call,
+      // a hung IPC) or starved of CPU. The caller gets 'timeout' at timeoutMs + grace, whatever the child
+      // does; the child is told to abort and gets killGraceMs more to answer (then it rejoins the pool —
+      // killing every late child would turn a loaded machine into a respawn storm) before it is SIGKILLed.
+      const watchdog = setTimeout(
+        () => {
+          answered = true;
+          resolve({ t: 'death', code: null, signal: null, killedBy: 'watchdog', stderr: '' });
+          if (child.proc.connected) child.proc.send({ t: 'abort', id });
+          lateKill = setTimeout(() => child.kill('watchdog'), o.killGraceMs);
+        },
+        limits.timeoutMs + killGrace(limits.timeoutMs, o.killGraceMs),
+      );
+      child.current = {
+        id,
+        audit,
+        resolve: (r) => {
+          clearTimeout(watchdog);
+          clearTimeout(lateKill);
+          if (!answered) {
+            answered = true;
+            resolve(r);
+          } else if (r.t === 'done') {
+            // The late answer of a run the caller already got as 'timeout': the child is usable again.
+            child.cpuMs += r.cpuMs ?? 0;
+            if (r.recycle) child.retire = true;
+            this.release(child, limits.timeoutMs);
+          }
+        },
       };
+      child.runs++;
+      child.prepared = false;
       child.proc.send({
         t: 'run',
         id,
@@ -393,6 +450,15 @@ export class ProcessPoolTier implements SandboxTier {
   }
 }
 
+/**
+ * Wall time a child gets past its deadline before the watchdog answers the caller: 5% of the limit, at
+ * least 15 ms (IPC and the interrupt poll need a few ms), at most `killGraceMs`. Keeps a run that only the
+ * watchdog can stop within its limit + 10% from 300 ms up.
+ */
+export function killGrace(timeoutMs: number, killGraceMs: number): number {
+  return Math.min(killGraceMs, Math.max(15, Math.round(timeoutMs * 0.05)));
+}
+
 function classifyDeath(d: Death): SandboxStatus {
   if (d.killedBy === 'watchdog') return 'timeout';
   // RLIMIT_CPU: SIGXCPU at the soft limit, SIGKILL at the hard one.
@@ -409,7 +475,9 @@ function describeDeath(d: Death, limits: { timeoutMs: number; memoryMb: number }
   const tail = d.stderr.trim().split('\n').slice(-2).join(' | ').slice(0, 500);
   switch (classifyDeath(d)) {
     case 'timeout':
-      return `timed out after ${limits.timeoutMs} ms (sandbox process killed: ${how})`;
+      return d.killedBy === 'watchdog'
+        ? `timed out after ${limits.timeoutMs} ms (stopped by the watchdog)`
+        : `timed out after ${limits.timeoutMs} ms (sandbox process killed: ${how})`;
     case 'memory':
       return `exceeded the memory limit of ${limits.memoryMb} MB (sandbox process died: ${how}${tail ? `; ${tail}` : ''})`;
     default:

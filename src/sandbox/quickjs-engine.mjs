@@ -17,11 +17,12 @@ const JOBS_BEFORE_YIELD = 4096;
 /** Longest error text copied out of the guest (a huge error message would bypass the output cap). */
 const MAX_ERROR_CHARS = 2000;
 /**
- * How far the wasm heap may grow beyond `memoryMb` in one run. The build has no malloc_usable_size, so
- * QuickJS's own limit counts ~8 bytes per allocation whatever its size: one 1 GB string passes it. The heap
- * check is what actually bounds a run (together with the child's rlimits).
+ * The build has no malloc_usable_size, so QuickJS's own limit counts ~8 bytes per allocation whatever its
+ * size: one 1 GB string passes it. What bounds a run is the wasm heap itself: it may not grow beyond the
+ * engine's start-up size (`baseHeap`) plus the run's `memoryMb` (and the child's rlimits behind that). Free
+ * space left inside the heap by earlier runs would add to that, so owners replace an engine whose heap grew
+ * (child-host.mjs: beyond `baseHeap` + recycleGrowthMb).
  */
-const HEAP_SLACK_BYTES = 8 * 1024 * 1024;
 /** Poll the (cheap) heap size every 8th interrupt-handler call (QuickJS calls it every ~10k operations). */
 const HEAP_POLL_MASK = 7;
 const MiB = 1024 * 1024;
@@ -67,6 +68,7 @@ export async function loadEngine(where = {}) {
   const qjs = await api.newQuickJSWASMModuleFromVariant(variant);
   const engine = new Engine(qjs);
   engine.prepare();
+  engine.baseHeap = engine.heapBytes();
   return engine;
 }
 
@@ -85,8 +87,17 @@ export class Engine {
     this.methods = null;
     /** Called when tearing a finished run down failed: the instance is suspect and must be replaced. */
     this.onPoisoned = null;
+    /**
+     * The per-run heap wall (below). Only switched off to show that the OS layer (the child's address-space
+     * rlimit) stops a memory bomb on its own: the sandbox's tests do that, nothing else should.
+     */
+    this.memoryWall = true;
+    /** Heap size of the engine at rest (after start-up and warm-up): the floor every run's cap is added to. */
+    this.baseHeap = 0;
     /** Runtimes left unfreed because their job queue would not drain; the owner recycles the engine. */
     this.abandoned = 0;
+    /** Called when the next run's context is built after a run (the owner may route work elsewhere until then). */
+    this.onPrepared = null;
   }
 
   /**
@@ -172,6 +183,7 @@ export class Engine {
       await this.run(job, bridge);
       await new Promise((resolve) => setImmediate(resolve));
     }
+    this.baseHeap = Math.max(this.baseHeap, this.heapBytes());
   }
 
   /**
@@ -241,7 +253,9 @@ export class Engine {
     const { rt, vm, helpers, fns, sdk } = bundle;
     const deadline = Date.now() + job.timeoutMs;
     const heapStart = this.heapBytes();
-    const heapCap = heapStart + job.memoryMb * MiB + HEAP_SLACK_BYTES;
+    // Measured from the engine's resting size, not from this run's start: a heap grown by an earlier run
+    // does not lend its free space on top of this run's budget (beyond what the owner's recycling allows).
+    const heapCap = this.memoryWall ? Math.max(heapStart, this.baseHeap + job.memoryMb * MiB) : Infinity;
     this.growCap = heapCap;
     const st = {
       stop: /** @type {null|'timeout'|'memory'|'abort'} */ (null),
@@ -384,13 +398,19 @@ export class Engine {
         if (st.stop || rt.hasPendingJob()) {
           // Stopped runs are torn down now, so a teardown failure is charged to the run that caused it.
           this.#dispose(bundle);
-          setImmediate(() => !this.busy && this.prepare());
+          setImmediate(() => {
+            if (this.busy) return;
+            this.prepare();
+            this.onPrepared?.();
+          });
         } else
           // A clean run: tearing down and building the next context happen after the result is on its
           // way, off the warm-call path (nothing drives this runtime's jobs any more).
           setImmediate(() => {
             this.#dispose(bundle);
-            if (!this.busy) this.prepare();
+            if (this.busy) return;
+            this.prepare();
+            this.onPrepared?.();
           });
       }
     }

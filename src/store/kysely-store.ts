@@ -11,7 +11,9 @@ import type {
   JobRow,
   PatternRow,
   ReportRow,
+  RolloutPolicyRow,
   RolloutRow,
+  ServedRequestRow,
 } from './sql-schema.js';
 import {
   conflict,
@@ -19,6 +21,7 @@ import {
   isoTime,
   leaseUntil,
   listLimit,
+  metricRows,
   toJsonText,
   truncateError,
 } from './store-rules.js';
@@ -29,12 +32,18 @@ import type {
   FailureRepository,
   Job,
   JobRepository,
+  MetricWindow,
   PatternRepository,
   ReportRepository,
+  RolloutMetricsRepository,
+  RolloutPolicyRepository,
   RolloutRepository,
+  ServedRequest,
+  ServedRequestRepository,
   Store,
   StoredCapability,
   StoredReport,
+  StoredRolloutPolicy,
 } from './store.js';
 
 type Repositories = Omit<Store, 'transaction' | 'close' | 'dialect'>;
@@ -369,6 +378,26 @@ function repositories(db: Kysely<Database>, flavor: SqlFlavor): Repositories {
       if (q.stage !== undefined) query = query.where('stage', '=', q.stage);
       return (await query.orderBy('capability_id').execute()).map(toRollout);
     },
+    async replaceIf(r, expectedUpdatedAt) {
+      const expected = isoTime(expectedUpdatedAt, 'expectedUpdatedAt');
+      // One UPDATE … WHERE updated_at = expected: the check and the write are a single atomic statement.
+      const result = await db
+        .updateTable('rollouts')
+        .set({
+          id: r.id,
+          version: r.version,
+          stage: r.stage,
+          percentage: r.percentage,
+          paused_from: r.pausedFrom ?? null,
+          rollout_key: r.rolloutKey,
+          stage_entered_at: isoTime(r.stageEnteredAt, 'rollout.stageEnteredAt'),
+          updated_at: isoTime(r.updatedAt, 'rollout.updatedAt'),
+        })
+        .where('capability_id', '=', r.capabilityId)
+        .where('updated_at', '=', expected)
+        .executeTakeFirst();
+      return num(result.numUpdatedRows) > 0;
+    },
   };
 
   const events: EventRepository = {
@@ -468,7 +497,197 @@ function repositories(db: Kysely<Database>, flavor: SqlFlavor): Repositories {
     },
   };
 
-  return { failures, patterns, capabilities, reports, rollouts, events, jobs };
+  /** fn inside the caller's transaction if there is one, else in a new one. */
+  const atomically = <T>(fn: (db: Kysely<Database>) => Promise<T>): Promise<T> =>
+    db.isTransaction ? fn(db) : flavor.transaction(db, fn);
+
+  const rolloutMetrics: RolloutMetricsRepository = {
+    async add(deltas) {
+      // Merge duplicates (PostgreSQL refuses to touch one row twice in a statement) and sort, so concurrent
+      // flushes from several nodes lock rows in the same order and cannot deadlock.
+      const merged = new Map<string, ReturnType<typeof metricRows>[number]>();
+      for (const row of metricRows(deltas)) {
+        const key = JSON.stringify([row.capabilityId, row.version, row.windowStart, row.stage, row.metric]);
+        const prev = merged.get(key);
+        if (prev) prev.count += row.count;
+        else merged.set(key, { ...row });
+      }
+      if (!merged.size) return;
+      const rows = [...merged.entries()]
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([, r]) => ({
+          capability_id: r.capabilityId,
+          version: r.version,
+          stage: r.stage,
+          window_start: r.windowStart,
+          metric: r.metric,
+          count: r.count,
+        }));
+      // 500 rows × 6 parameters stays under every driver's bound-parameter limit. One statement is atomic
+      // by itself; only a larger flush needs a transaction (which, on SQLite, takes the write lock early).
+      const chunks = (fn: (trx: Kysely<Database>) => Promise<void>) =>
+        rows.length <= 500 ? fn(db) : atomically(fn);
+      await chunks(async (trx) => {
+        for (let i = 0; i < rows.length; i += 500) {
+          await trx
+            .insertInto('rollout_counters')
+            .values(rows.slice(i, i + 500))
+            .onConflict((oc) =>
+              oc
+                .columns(['capability_id', 'version', 'window_start', 'stage', 'metric'])
+                .doUpdateSet((eb) => ({
+                  count: eb(eb.ref('rollout_counters.count'), '+', eb.ref('excluded.count')),
+                })),
+            )
+            .execute();
+        }
+      });
+    },
+    async list(q) {
+      let query = db.selectFrom('rollout_counters').selectAll().where('capability_id', '=', q.capabilityId);
+      if (q.version !== undefined) query = query.where('version', '=', q.version);
+      if (q.stage !== undefined) query = query.where('stage', '=', q.stage);
+      if (q.windowStart !== undefined)
+        query = query.where('window_start', '=', isoTime(q.windowStart, 'windowStart'));
+      const rows = await query
+        .orderBy('capability_id')
+        .orderBy('version')
+        .orderBy('window_start')
+        .orderBy('stage')
+        .orderBy('metric')
+        .execute();
+      const windows: MetricWindow[] = [];
+      for (const r of rows) {
+        let w = windows.at(-1);
+        if (
+          !w ||
+          w.capabilityId !== r.capability_id ||
+          w.version !== num(r.version) ||
+          w.windowStart !== r.window_start ||
+          w.stage !== r.stage
+        ) {
+          w = {
+            capabilityId: r.capability_id,
+            version: num(r.version),
+            stage: r.stage,
+            windowStart: r.window_start,
+            counts: {},
+          };
+          windows.push(w);
+        }
+        w.counts[r.metric] = num(r.count);
+      }
+      return windows;
+    },
+  };
+
+  const toServed = (r: Selectable<ServedRequestRow>): ServedRequest => ({
+    requestId: r.request_id,
+    capabilityId: r.capability_id,
+    version: num(r.version),
+    stage: r.stage,
+    windowStart: r.window_start,
+    userId: r.user_id,
+    at: r.at,
+    ...opt('feedback', r.feedback as ServedRequest['feedback'] | null),
+  });
+
+  const servedRequests: ServedRequestRepository = {
+    async record(list) {
+      if (!list.length) return;
+      const rows = list.map((r) => ({
+        request_id: r.requestId,
+        capability_id: r.capabilityId,
+        version: r.version,
+        stage: r.stage,
+        window_start: isoTime(r.windowStart, 'served.windowStart'),
+        user_id: r.userId,
+        at: isoTime(r.at, 'served.at'),
+        feedback: null,
+      }));
+      const insert = async (trx: Kysely<Database>) => {
+        for (let i = 0; i < rows.length; i += 500)
+          await trx
+            .insertInto('served_requests')
+            .values(rows.slice(i, i + 500))
+            .execute();
+      };
+      await insertOnce(`served request ${list.length === 1 ? list[0]!.requestId : '(batch)'}`, () =>
+        rows.length <= 500 ? insert(db) : atomically(insert),
+      );
+    },
+    async get(requestId) {
+      const r = await db
+        .selectFrom('served_requests')
+        .selectAll()
+        .where('request_id', '=', requestId)
+        .executeTakeFirst();
+      return r ? toServed(r) : undefined;
+    },
+    async setFeedback(requestId, feedback) {
+      // `feedback is null` in the same statement: two concurrent calls cannot both count.
+      const r = await db
+        .updateTable('served_requests')
+        .set({ feedback })
+        .where('request_id', '=', requestId)
+        .where('feedback', 'is', null)
+        .executeTakeFirst();
+      return num(r.numUpdatedRows) > 0;
+    },
+    async prune(before) {
+      const r = await db
+        .deleteFrom('served_requests')
+        .where('at', '<', isoTime(before, 'before'))
+        .executeTakeFirst();
+      return num(r.numDeletedRows);
+    },
+  };
+
+  const toPolicy = (r: Selectable<RolloutPolicyRow>): StoredRolloutPolicy => ({
+    capabilityId: r.capability_id,
+    policy: json(r.policy),
+    updatedAt: r.updated_at,
+  });
+
+  const rolloutPolicies: RolloutPolicyRepository = {
+    async save(p) {
+      const values = {
+        policy: toJsonText(p.policy),
+        updated_at: isoTime(p.updatedAt, 'policy.updatedAt'),
+      };
+      await db
+        .insertInto('rollout_policies')
+        .values({ capability_id: p.capabilityId, ...values })
+        .onConflict((oc) => oc.column('capability_id').doUpdateSet(values))
+        .execute();
+    },
+    async get(capabilityId) {
+      const r = await db
+        .selectFrom('rollout_policies')
+        .selectAll()
+        .where('capability_id', '=', capabilityId)
+        .executeTakeFirst();
+      return r ? toPolicy(r) : undefined;
+    },
+    async list() {
+      return (await db.selectFrom('rollout_policies').selectAll().orderBy('capability_id').execute()).map(
+        toPolicy,
+      );
+    },
+  };
+
+  return {
+    failures,
+    patterns,
+    capabilities,
+    reports,
+    rollouts,
+    events,
+    jobs,
+    rolloutMetrics,
+    servedRequests,
+    rolloutPolicies,
+  };
 }
 
 /** A Store over Kysely: the flavor decides SQLite or PostgreSQL, the queries are shared. */
@@ -481,6 +700,9 @@ export class KyselyStore implements Store {
   readonly rollouts: RolloutRepository;
   readonly events: EventRepository;
   readonly jobs: JobRepository;
+  readonly rolloutMetrics: RolloutMetricsRepository;
+  readonly servedRequests: ServedRequestRepository;
+  readonly rolloutPolicies: RolloutPolicyRepository;
   #closing: Promise<void> | undefined;
 
   constructor(
@@ -496,6 +718,9 @@ export class KyselyStore implements Store {
     this.rollouts = repos.rollouts;
     this.events = repos.events;
     this.jobs = repos.jobs;
+    this.rolloutMetrics = repos.rolloutMetrics;
+    this.servedRequests = repos.servedRequests;
+    this.rolloutPolicies = repos.rolloutPolicies;
   }
 
   transaction<T>(fn: (tx: Omit<Store, 'transaction' | 'close'>) => Promise<T>): Promise<T> {

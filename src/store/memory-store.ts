@@ -6,10 +6,19 @@ import {
   isoTime,
   leaseUntil,
   listLimit,
+  metricRows,
   truncateError,
   viaJson,
 } from './store-rules.js';
-import type { Job, Store, StoredCapability, StoredReport } from './store.js';
+import type {
+  Job,
+  MetricWindow,
+  ServedRequest,
+  Store,
+  StoredCapability,
+  StoredReport,
+  StoredRolloutPolicy,
+} from './store.js';
 
 interface Data {
   failures: Failure[];
@@ -20,9 +29,16 @@ interface Data {
   /** In append order, like the SQL `seq` column. */
   events: DecisionEvent[];
   jobs: Job[];
+  /** Keyed by JSON [capabilityId, version, windowStart, stage]. */
+  counters: Map<string, MetricWindow>;
+  served: Map<string, ServedRequest>;
+  policies: Map<string, StoredRolloutPolicy>;
 }
 
 const emptyData = (): Data => ({
+  counters: new Map(),
+  served: new Map(),
+  policies: new Map(),
   failures: [],
   patterns: [],
   capabilities: [],
@@ -219,12 +235,118 @@ export class MemoryStore implements Store {
       this.d.rollouts.set(r.capabilityId, stored);
     },
     get: async (id) => viaJson(this.d.rollouts.get(id)) ?? undefined,
+    replaceIf: async (r, expectedUpdatedAt) => {
+      const expected = isoTime(expectedUpdatedAt, 'expectedUpdatedAt');
+      const current = this.d.rollouts.get(r.capabilityId);
+      if (!current || current.updatedAt !== expected) return false;
+      await this.rollouts.save(r);
+      return true;
+    },
     list: async (q = {}) =>
       viaJson(
         [...this.d.rollouts.values()]
           .filter((r) => q.stage === undefined || r.stage === q.stage)
           .sort(by((r) => r.capabilityId)),
       ),
+  };
+
+  readonly rolloutMetrics: Store['rolloutMetrics'] = {
+    add: async (deltas) => {
+      const rows = metricRows(deltas);
+      const counters = this.d.counters;
+      for (const r of rows) {
+        const key = JSON.stringify([r.capabilityId, r.version, r.windowStart, r.stage]);
+        let w = counters.get(key);
+        if (!w) {
+          w = {
+            capabilityId: r.capabilityId,
+            version: r.version,
+            stage: r.stage,
+            windowStart: r.windowStart,
+            counts: {},
+          };
+          counters.set(key, w);
+        }
+        w.counts[r.metric] = (w.counts[r.metric] ?? 0) + r.count;
+      }
+    },
+    list: async (q) => {
+      const windowStart = q.windowStart === undefined ? undefined : isoTime(q.windowStart, 'windowStart');
+      const found = [...this.d.counters.values()].filter(
+        (w) =>
+          w.capabilityId === q.capabilityId &&
+          (q.version === undefined || w.version === q.version) &&
+          (q.stage === undefined || w.stage === q.stage) &&
+          (windowStart === undefined || w.windowStart === windowStart),
+      );
+      found.sort(
+        (a, b) =>
+          by<MetricWindow>((w) => w.capabilityId)(a, b) ||
+          a.version - b.version ||
+          by<MetricWindow>(
+            (w) => w.windowStart,
+            (w) => w.stage,
+          )(a, b),
+      );
+      // Counter names in name order, as the SQL store returns them.
+      return viaJson(
+        found.map((w) => ({
+          ...w,
+          counts: Object.fromEntries(Object.entries(w.counts).sort(([x], [y]) => (x < y ? -1 : 1))),
+        })),
+      );
+    },
+  };
+
+  readonly servedRequests: Store['servedRequests'] = {
+    record: async (list) => {
+      const rows = list.map((r) =>
+        viaJson({
+          requestId: r.requestId,
+          capabilityId: r.capabilityId,
+          version: r.version,
+          stage: r.stage,
+          windowStart: isoTime(r.windowStart, 'served.windowStart'),
+          userId: r.userId,
+          at: isoTime(r.at, 'served.at'),
+        }),
+      );
+      const ids = new Set<string>();
+      for (const r of rows) {
+        if (this.d.served.has(r.requestId) || ids.has(r.requestId))
+          throw conflict(`served request ${list.length === 1 ? r.requestId : '(batch)'}`);
+        ids.add(r.requestId);
+      }
+      for (const r of rows) this.d.served.set(r.requestId, r);
+    },
+    get: async (id) => viaJson(this.d.served.get(id)) ?? undefined,
+    setFeedback: async (id, feedback) => {
+      const r = this.d.served.get(id);
+      if (!r || r.feedback !== undefined) return false;
+      r.feedback = feedback;
+      return true;
+    },
+    prune: async (before) => {
+      const limit = isoTime(before, 'before');
+      let n = 0;
+      for (const [id, r] of this.d.served)
+        if (r.at < limit) {
+          this.d.served.delete(id);
+          n++;
+        }
+      return n;
+    },
+  };
+
+  readonly rolloutPolicies: Store['rolloutPolicies'] = {
+    save: async (p) => {
+      this.d.policies.set(
+        p.capabilityId,
+        viaJson({ ...p, updatedAt: isoTime(p.updatedAt, 'policy.updatedAt') }),
+      );
+    },
+    get: async (id) => viaJson(this.d.policies.get(id)) ?? undefined,
+    list: async () => viaJson([...this.d.policies.values()].sort(by((p) => p.capabilityId))),
   };
 
   readonly events: Store['events'] = {

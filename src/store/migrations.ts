@@ -138,6 +138,48 @@ export function migrationProvider(flavor: SqlFlavor): MigrationProvider {
           .execute();
       },
     },
+    '0002_rollout_metrics': {
+      async up(db: Kysely<unknown>) {
+        // Counters only grow and are added in SQL (count = count + n), so any number of nodes can flush
+        // into one window and the rows are the fleet's totals.
+        await db.schema
+          .createTable('rollout_counters')
+          .addColumn('capability_id', 'text', (c) => c.notNull())
+          .addColumn('version', 'integer', (c) => c.notNull())
+          .addColumn('stage', 'text', (c) => c.notNull())
+          .addColumn('window_start', 'text', (c) => c.notNull())
+          .addColumn('metric', 'text', (c) => c.notNull())
+          .addColumn('count', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('rollout_counters_pk', [
+            'capability_id',
+            'version',
+            'window_start',
+            'stage',
+            'metric',
+          ])
+          .execute();
+
+        await db.schema
+          .createTable('served_requests')
+          .addColumn('request_id', 'text', (c) => c.primaryKey())
+          .addColumn('capability_id', 'text', (c) => c.notNull())
+          .addColumn('version', 'integer', (c) => c.notNull())
+          .addColumn('stage', 'text', (c) => c.notNull())
+          .addColumn('window_start', 'text', (c) => c.notNull())
+          .addColumn('user_id', 'text', (c) => c.notNull())
+          .addColumn('at', 'text', (c) => c.notNull())
+          .addColumn('feedback', 'text')
+          .execute();
+        await db.schema.createIndex('served_requests_at').on('served_requests').column('at').execute();
+
+        await db.schema
+          .createTable('rollout_policies')
+          .addColumn('capability_id', 'text', (c) => c.primaryKey())
+          .addColumn('policy', json, (c) => c.notNull())
+          .addColumn('updated_at', 'text', (c) => c.notNull())
+          .execute();
+      },
+    },
   };
   return { getMigrations: async () => migrations };
 }

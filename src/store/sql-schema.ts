@@ -94,6 +94,33 @@ export interface JobRow {
   updated_at: string;
 }
 
+export interface RolloutCounterRow {
+  capability_id: string;
+  version: number;
+  stage: string;
+  window_start: string;
+  metric: string;
+  /** bigint: PostgreSQL returns it as a string. */
+  count: ColumnType<number | string, number, number>;
+}
+
+export interface ServedRequestRow {
+  request_id: string;
+  capability_id: string;
+  version: number;
+  stage: string;
+  window_start: string;
+  user_id: string;
+  at: string;
+  feedback: string | null;
+}
+
+export interface RolloutPolicyRow {
+  capability_id: string;
+  policy: JsonColumn;
+  updated_at: string;
+}
+
 export interface Database {
   failures: FailureRow;
   patterns: PatternRow;
@@ -102,4 +129,7 @@ export interface Database {
   rollouts: RolloutRow;
   events: EventRow;
   jobs: JobRow;
+  rollout_counters: RolloutCounterRow;
+  served_requests: ServedRequestRow;
+  rollout_policies: RolloutPolicyRow;
 }

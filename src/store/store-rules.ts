@@ -68,3 +68,69 @@ export function viaJson<T>(value: T): T {
 export function truncateError(error: string): string {
   return String(error).slice(0, MAX_JOB_ERROR_LENGTH);
 }
+
+/** Longest counter name: names are built from a fixed vocabulary, so a longer one is a caller bug. */
+export const MAX_METRIC_NAME_LENGTH = 100;
+
+/**
+ * Validated, normalised counter increments, zero ones dropped. Increments must be non-negative: counters
+ * only grow, which is what makes adding from many nodes order-independent.
+ */
+export function metricRows(
+  deltas: ReadonlyArray<{
+    capabilityId: string;
+    version: number;
+    stage: string;
+    windowStart: string;
+    counts: Record<string, number>;
+  }>,
+): Array<{
+  capabilityId: string;
+  version: number;
+  stage: string;
+  windowStart: string;
+  metric: string;
+  count: number;
+}> {
+  const rows = [];
+  for (const d of deltas) {
+    if (!Number.isSafeInteger(d.version)) {
+      throw new IroncliwError(
+        'E_INPUT_INVALID',
+        `metric version must be an integer, got ${String(d.version)}`,
+        {
+          details: { field: 'version' },
+        },
+      );
+    }
+    const windowStart = isoTime(d.windowStart, 'metric.windowStart');
+    for (const [metric, count] of Object.entries(d.counts)) {
+      if (metric.length === 0 || metric.length > MAX_METRIC_NAME_LENGTH) {
+        throw new IroncliwError(
+          'E_INPUT_INVALID',
+          `metric name must have 1..${MAX_METRIC_NAME_LENGTH} characters`,
+          {
+            details: { field: 'metric' },
+          },
+        );
+      }
+      if (!Number.isSafeInteger(count) || count < 0) {
+        throw new IroncliwError(
+          'E_INPUT_INVALID',
+          `metric ${metric} increment must be a non-negative integer, got ${String(count)}`,
+          { details: { field: 'count' } },
+        );
+      }
+      if (count === 0) continue;
+      rows.push({
+        capabilityId: d.capabilityId,
+        version: d.version,
+        stage: d.stage,
+        windowStart,
+        metric,
+        count,
+      });
+    }
+  }
+  return rows;
+}

@@ -6,6 +6,8 @@ import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Capability, DecisionEvent, Failure, Pattern, Rollout } from '../domain/index.js';
 import { newId } from '../domain/index.js';
 import type { Store } from './index.js';
+import { migrationProvider } from './migrations.js';
+import { sqliteFlavor } from './sql-flavor.js';
 import { defaultSqliteDriver, openSqliteConnection } from './sqlite-driver.js';
 import {
   createMemoryStore,
@@ -21,6 +23,8 @@ import {
  * IRONCLIW_TEST_PG names a database (each store gets a fresh schema, dropped at the end).
  */
 const PG = process.env.IRONCLIW_TEST_PG;
+/** Names of every migration, in order: a fresh store has run exactly these. */
+const MIGRATIONS = Object.keys(await migrationProvider(sqliteFlavor).getMigrations());
 const dir = mkdtempSync(join(tmpdir(), 'ironcliw-store-'));
 const schemas: string[] = [];
 const freshSchema = (): string => {
@@ -609,6 +613,180 @@ for (const backend of backends) {
       });
     });
 
+    describe('rollout compare-and-set', () => {
+      it('replaces only while the stored rollout is unchanged', async () => {
+        const first = rollout({ stage: 'canary', percentage: 100, updatedAt: at(1) });
+        await store.rollouts.save(first);
+        const promoted = { ...first, stage: 'beta' as const, percentage: 1000, updatedAt: at(2) };
+        // Same instant in another form counts as unchanged.
+        expect(await store.rollouts.replaceIf(promoted, '2026-01-01T01:00:01+01:00')).toBe(true);
+        expect(await store.rollouts.get('cap-a')).toEqual(promoted);
+        // A second judge that read the old row loses.
+        const stale = { ...first, stage: 'rolled_back' as const, percentage: 0, updatedAt: at(3) };
+        expect(await store.rollouts.replaceIf(stale, at(1))).toBe(false);
+        expect(await store.rollouts.get('cap-a')).toEqual(promoted);
+        expect(await store.rollouts.replaceIf(rollout({ capabilityId: 'nope' }), at(0))).toBe(false);
+        expect(await store.rollouts.get('nope')).toBeUndefined();
+        const paused = {
+          ...promoted,
+          stage: 'paused' as const,
+          pausedFrom: 'beta' as const,
+          updatedAt: at(4),
+        };
+        expect(await store.rollouts.replaceIf(paused, at(2))).toBe(true);
+        expect(await store.rollouts.get('cap-a')).toEqual(paused);
+      });
+    });
+
+    describe('rollout metrics', () => {
+      const key = { capabilityId: 'cap-a', version: 2, stage: 'canary', windowStart: at(10) };
+
+      it('adds counters per window, merging repeats and skipping zeros', async () => {
+        await store.rolloutMetrics.add([
+          { ...key, counts: { requests: 3, ok: 2, 'error:timeout': 1, 'latency:4': 3, zero: 0 } },
+          { ...key, counts: { requests: 1, ok: 1 } },
+          { ...key, stage: 'stable', version: 1, counts: { requests: 5, ok: 5 } },
+          { ...key, windowStart: at(20), stage: 'beta', counts: { requests: 7 } },
+          { ...key, capabilityId: 'cap-b', counts: { requests: 1 } },
+        ]);
+        await store.rolloutMetrics.add([{ ...key, counts: { requests: 10, 'feedback:positive': 1 } }]);
+        expect(await store.rolloutMetrics.list({ capabilityId: 'cap-a' })).toEqual([
+          { ...key, version: 1, stage: 'stable', counts: { ok: 5, requests: 5 } },
+          {
+            ...key,
+            counts: { 'error:timeout': 1, 'feedback:positive': 1, 'latency:4': 3, ok: 3, requests: 14 },
+          },
+          { ...key, windowStart: at(20), stage: 'beta', counts: { requests: 7 } },
+        ]);
+        const one = await store.rolloutMetrics.list({
+          capabilityId: 'cap-a',
+          version: 2,
+          stage: 'canary',
+          windowStart: '2026-01-01T01:00:10+01:00',
+        });
+        expect(one.map((w) => w.counts.requests)).toEqual([14]);
+        expect(await store.rolloutMetrics.list({ capabilityId: 'cap-a', version: 3 })).toEqual([]);
+      });
+
+      it('refuses negative or fractional increments, long names and bad windows, keeping nothing', async () => {
+        const bad: Array<Record<string, number>> = [
+          { requests: -1 },
+          { requests: 1.5 },
+          { ['x'.repeat(101)]: 1 },
+          { '': 1 },
+        ];
+        for (const counts of bad) {
+          await expect(
+            store.rolloutMetrics.add([
+              { ...key, counts: { ok: 1 } },
+              { ...key, counts },
+            ]),
+          ).rejects.toMatchObject({ code: 'E_INPUT_INVALID' });
+        }
+        await expect(
+          store.rolloutMetrics.add([{ ...key, windowStart: 'yesterday', counts: { ok: 1 } }]),
+        ).rejects.toMatchObject({ code: 'E_INPUT_INVALID' });
+        expect(await store.rolloutMetrics.list({ capabilityId: 'cap-a' })).toEqual([]);
+      });
+
+      it('keeps counts beyond 32 bits', async () => {
+        await store.rolloutMetrics.add([{ ...key, counts: { requests: 2 ** 32 } }]);
+        await store.rolloutMetrics.add([{ ...key, counts: { requests: 2 ** 32 } }]);
+        expect((await store.rolloutMetrics.list({ capabilityId: 'cap-a' }))[0]!.counts.requests).toBe(
+          2 ** 33,
+        );
+      });
+
+      it.skipIf(!backend.reopen)('sums concurrent flushes from several nodes exactly', async () => {
+        const nodes = [store, await backend.reopen!(), await backend.reopen!()];
+        try {
+          await Promise.all(
+            nodes.flatMap((node, n) =>
+              Array.from({ length: 10 }, (_, i) =>
+                node.rolloutMetrics.add([
+                  { ...key, counts: { requests: 1 + n, ok: 1, [`latency:${i % 3}`]: 1 } },
+                  { ...key, stage: 'stable', counts: { requests: 1 } },
+                ]),
+              ),
+            ),
+          );
+        } finally {
+          await Promise.all(nodes.slice(1).map((n) => n.close()));
+        }
+        const windows = await store.rolloutMetrics.list({ capabilityId: 'cap-a' });
+        const canary = windows.find((w) => w.stage === 'canary');
+        const stable = windows.find((w) => w.stage === 'stable');
+        expect(canary!.counts).toEqual({
+          requests: 60,
+          ok: 30,
+          'latency:0': 12,
+          'latency:1': 9,
+          'latency:2': 9,
+        });
+        expect(stable!.counts).toEqual({ requests: 30 });
+      });
+    });
+
+    describe('served requests', () => {
+      const served = (requestId: string, seconds: number) => ({
+        requestId,
+        capabilityId: 'cap-a',
+        version: 2,
+        stage: 'canary',
+        windowStart: at(0),
+        userId: 'ana',
+        at: at(seconds),
+      });
+
+      it('finds the version that served a request, and takes its feedback once', async () => {
+        await store.servedRequests.record([served('req_1', 1), served('req_2', 2)]);
+        expect(await store.servedRequests.get('req_1')).toEqual(served('req_1', 1));
+        expect(await store.servedRequests.get('nope')).toBeUndefined();
+        expect(await store.servedRequests.setFeedback('req_1', 'negative')).toBe(true);
+        expect(await store.servedRequests.setFeedback('req_1', 'positive')).toBe(false);
+        expect(await store.servedRequests.setFeedback('nope', 'positive')).toBe(false);
+        expect(await store.servedRequests.get('req_1')).toEqual({
+          ...served('req_1', 1),
+          feedback: 'negative',
+        });
+        expect(await store.servedRequests.get('req_2')).not.toHaveProperty('feedback');
+      });
+
+      it('refuses a request id twice, keeping none of the batch', async () => {
+        await store.servedRequests.record([served('req_1', 1)]);
+        await expect(
+          store.servedRequests.record([served('req_3', 3), served('req_1', 1)]),
+        ).rejects.toMatchObject({ code: 'E_STATE_CONFLICT' });
+        expect(await store.servedRequests.get('req_3')).toBeUndefined();
+      });
+
+      it('prunes requests older than a time', async () => {
+        await store.servedRequests.record([served('a', 1), served('b', 2), served('c', 3)]);
+        expect(await store.servedRequests.prune(at(3))).toBe(2);
+        expect(await store.servedRequests.get('b')).toBeUndefined();
+        expect(await store.servedRequests.get('c')).toBeDefined();
+      });
+    });
+
+    describe('rollout policies', () => {
+      it('keeps one policy document per capability', async () => {
+        await store.rolloutPolicies.save({
+          capabilityId: 'z',
+          policy: { steps: [2000, 6000], excludeUsers: ['bob'] },
+          updatedAt: at(1),
+        });
+        await store.rolloutPolicies.save({ capabilityId: 'a', policy: {}, updatedAt: at(1) });
+        await store.rolloutPolicies.save({ capabilityId: 'z', policy: { flag: false }, updatedAt: at(2) });
+        expect(await store.rolloutPolicies.get('z')).toEqual({
+          capabilityId: 'z',
+          policy: { flag: false },
+          updatedAt: at(2),
+        });
+        expect((await store.rolloutPolicies.list()).map((p) => p.capabilityId)).toEqual(['a', 'z']);
+        expect(await store.rolloutPolicies.get('nope')).toBeUndefined();
+      });
+    });
+
     it('closes idempotently', async () => {
       await store.close();
       await store.close();
@@ -742,7 +920,9 @@ describe('opening SQLite', () => {
           'rollouts',
         ]),
       );
-      expect(raw.prepare('select count(*) as n from ironcliw_migration').all([])).toEqual([{ n: 1 }]);
+      expect(raw.prepare('select count(*) as n from ironcliw_migration').all([])).toEqual([
+        { n: MIGRATIONS.length },
+      ]);
     } finally {
       raw.close();
     }
@@ -761,7 +941,9 @@ describe('opening SQLite', () => {
     expect((await b.jobs.get('j'))?.payload).toEqual({ n: 1 });
     await b.close();
     const raw = openSqliteConnection(file);
-    expect(raw.prepare('select count(*) as n from ironcliw_migration').all([])).toEqual([{ n: 1 }]);
+    expect(raw.prepare('select count(*) as n from ironcliw_migration').all([])).toEqual([
+      { n: MIGRATIONS.length },
+    ]);
     raw.close();
   });
 
@@ -833,7 +1015,7 @@ describe('opening PostgreSQL', () => {
       await client.connect();
       try {
         const migrations = await client.query(`select name from ${schema}.ironcliw_migration`);
-        expect(migrations.rows.map((r: { name: string }) => r.name)).toEqual(['0001_initial']);
+        expect(migrations.rows.map((r: { name: string }) => r.name)).toEqual(MIGRATIONS);
         const types = await client.query(
           `select column_name, data_type from information_schema.columns
            where table_schema = $1 and table_name = 'jobs' and column_name in ('payload', 'result')`,

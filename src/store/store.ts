@@ -32,6 +32,9 @@ export interface Store {
   readonly rollouts: RolloutRepository;
   readonly events: EventRepository;
   readonly jobs: JobRepository;
+  readonly rolloutMetrics: RolloutMetricsRepository;
+  readonly servedRequests: ServedRequestRepository;
+  readonly rolloutPolicies: RolloutPolicyRepository;
   /**
    * Runs fn in one transaction (the repositories passed to fn use it); a throw rolls everything back.
    * Use only `tx` inside fn: on SQLite the store has one connection, so the outer store waits for the end.
@@ -86,7 +89,8 @@ export interface CapabilityRepository {
   versions(id: string): Promise<CapabilityManifest[]>;
 }
 
-export type ReportKind = 'synthesis' | 'sandbox' | 'verification' | 'benchmark';
+/** `incident`: what a rollback saw (its window's numbers), kept beside the capability's other reports. */
+export type ReportKind = 'synthesis' | 'sandbox' | 'verification' | 'benchmark' | 'incident';
 
 export interface StoredReport {
   id: string;
@@ -109,6 +113,12 @@ export interface RolloutRepository {
   get(capabilityId: string): Promise<Rollout | undefined>;
   /** Ordered by capability id. */
   list(query?: { stage?: RolloutStage }): Promise<Rollout[]>;
+  /**
+   * Compare-and-set: replaces the rollout only if the stored one still has `expectedUpdatedAt` (compared as
+   * instants), so two nodes judging the same window cannot both move it. True if it was replaced; false if
+   * it changed meanwhile or does not exist.
+   */
+  replaceIf(rollout: Rollout, expectedUpdatedAt: string): Promise<boolean>;
 }
 
 export interface EventRepository {
@@ -160,4 +170,88 @@ export interface JobRepository {
   get(id: string): Promise<Job | undefined>;
   /** Oldest first (by createdAt, then id); at most 1000 unless `limit` says otherwise. */
   list(query?: { status?: JobStatus; limit?: number }): Promise<Job[]>;
+}
+
+/**
+ * One stage window of one capability version: the counters every node adds to. `stage` is a rollout stage,
+ * or `stable` for the outcomes of the version served to users outside the rollout during the same window.
+ * `windowStart` is the rollout's `stageEnteredAt` when the window opened.
+ */
+export interface MetricWindowKey {
+  capabilityId: string;
+  version: number;
+  stage: string;
+  windowStart: string;
+}
+
+/** Counter increments for one window, e.g. `{requests: 3, ok: 2, 'error:timeout': 1, 'latency:7': 3}`. */
+export interface MetricDelta extends MetricWindowKey {
+  counts: Record<string, number>;
+}
+
+export interface MetricWindow extends MetricWindowKey {
+  counts: Record<string, number>;
+}
+
+/**
+ * Rollout metrics as plain counters that only ever grow, added atomically in the database
+ * (`count = count + n`): nodes flush their increments independently and the sums are the fleet's numbers.
+ */
+export interface RolloutMetricsRepository {
+  /**
+   * Adds every delta in one transaction. Counter names are at most 100 characters; increments are
+   * non-negative safe integers (E_INPUT_INVALID otherwise); zero increments are skipped.
+   */
+  add(deltas: readonly MetricDelta[]): Promise<void>;
+  /**
+   * The windows matching the filter, each with all its counters; ordered by capability id, version,
+   * window start, stage.
+   */
+  list(query: {
+    capabilityId: string;
+    version?: number;
+    stage?: string;
+    windowStart?: string;
+  }): Promise<MetricWindow[]>;
+}
+
+/** Which capability version served a request: what `feedback <requestId>` needs to find. */
+export interface ServedRequest {
+  requestId: string;
+  capabilityId: string;
+  version: number;
+  stage: string;
+  windowStart: string;
+  userId: string;
+  at: string;
+  /** Set once by `setFeedback`. */
+  feedback?: 'positive' | 'negative';
+}
+
+export interface ServedRequestRepository {
+  /** Inserts the rows in one transaction; a request id already recorded is E_STATE_CONFLICT (nothing kept). */
+  record(rows: readonly Omit<ServedRequest, 'feedback'>[]): Promise<void>;
+  get(requestId: string): Promise<ServedRequest | undefined>;
+  /**
+   * Records the feedback of a request once: true if it was set now, false if the request is unknown or
+   * already has feedback (feedback is never counted twice).
+   */
+  setFeedback(requestId: string, feedback: 'positive' | 'negative'): Promise<boolean>;
+  /** Deletes requests served before `before`; returns how many. */
+  prune(before: string): Promise<number>;
+}
+
+/** A capability's rollout policy (strategies, steps) as a JSON document; `rollout/` owns its shape. */
+export interface StoredRolloutPolicy {
+  capabilityId: string;
+  policy: Record<string, unknown>;
+  updatedAt: string;
+}
+
+export interface RolloutPolicyRepository {
+  /** Insert or replace. */
+  save(policy: StoredRolloutPolicy): Promise<void>;
+  get(capabilityId: string): Promise<StoredRolloutPolicy | undefined>;
+  /** Ordered by capability id. */
+  list(): Promise<StoredRolloutPolicy[]>;
 }

@@ -11,7 +11,10 @@ import type { RuleId } from './rules.js';
 import { RULES } from './rules.js';
 import type { Binding, ScopeInfo } from './scope.js';
 import { analyzeScopes } from './scope.js';
-import { scanNamedValue, scanText } from './secret-scan.js';
+import { REMOVED_CREDENTIAL, scanNamedValue, scanText } from './secret-scan.js';
+import { ValueFacts } from './value-facts.js';
+import type { WriteIndex } from './write-index.js';
+import { collectWrites } from './write-index.js';
 
 /**
  * The node-type ALLOWLIST: ES2022 minus everything a screen capability does not need. A type not listed here is
@@ -146,6 +149,8 @@ const GLOBAL_RULES: ReadonlyMap<string, RuleId> = new Map<string, RuleId>([
   ['BroadcastChannel', 'no-network'],
   ['MessageChannel', 'no-network'],
   ['postMessage', 'no-network'],
+  // What the transform leaves where it removed a credential the code uses (see transforms.ts).
+  [REMOVED_CREDENTIAL, 'needs-credential'],
 ]);
 
 /** Property names that are dangerous wherever they appear (member access, destructuring, folded keys). */
@@ -207,8 +212,12 @@ export function checkPolicy(input: PolicyInput): PolicyResult {
 
   const scopes = analyzeScopes(program, config.maxDepth);
   const calls: N[] = [];
+  const forOfs: N[] = [];
   try {
-    walkSimple(program as never, { CallExpression: (n: unknown) => void calls.push(n as N) });
+    walkSimple(program as never, {
+      CallExpression: (n: unknown) => void calls.push(n as N),
+      ForOfStatement: (n: unknown) => void forOfs.push(n as N),
+    });
   } catch {
     // Stack exhaustion on pathological nesting: fewer known index parameters only makes the policy stricter.
   }
@@ -219,7 +228,24 @@ export function checkPolicy(input: PolicyInput): PolicyResult {
   const run = checkModuleShape(program, report);
   const sdkBinding = findSdkBinding(run, scopes, report);
 
-  const ctx: Ctx = { scopes, folder, report, sdkBinding, sdkMethods, permissions: input.permissions, config };
+  const inputParam: N | undefined = run?.params?.[0];
+  const inputBinding =
+    inputParam?.type === 'Identifier'
+      ? (scopes.scopeOf.get(run as N)?.bindings.get(String(inputParam.name)) ?? null)
+      : null;
+  const facts = new ValueFacts(scopes, folder, inputBinding, sdkBinding, calls, forOfs);
+  const writes = collectWrites(program, scopes, config.maxDepth);
+  const ctx: Ctx = {
+    scopes,
+    folder,
+    facts,
+    writes,
+    report,
+    sdkBinding,
+    sdkMethods,
+    permissions: input.permissions,
+    config,
+  };
 
   walkWithPath(
     program,
@@ -254,6 +280,8 @@ export function checkPolicy(input: PolicyInput): PolicyResult {
 interface Ctx {
   scopes: ScopeInfo;
   folder: Folder;
+  facts: ValueFacts;
+  writes: WriteIndex;
   report: (rule: RuleId, node: N | undefined, message: string) => void;
   sdkBinding: Binding | null;
   sdkMethods: Set<SdkMethod>;
@@ -362,6 +390,10 @@ function checkNode(node: N, key: string, path: readonly Frame[], ctx: Ctx): void
     case 'Literal':
       checkLiteral(node, key, parent, ctx);
       break;
+    case 'BinaryExpression':
+    case 'TemplateLiteral':
+      if (isConcatRoot(node, parent)) checkFoldedSecret(node, ctx);
+      break;
     case 'TemplateElement': {
       const cooked = node.value?.cooked;
       if (typeof cooked === 'string') checkString(cooked, node, ctx);
@@ -398,22 +430,28 @@ function checkNode(node: N, key: string, path: readonly Frame[], ctx: Ctx): void
       break;
     case 'UnaryExpression':
       if (node.operator === 'delete' && node.argument?.type === 'MemberExpression')
-        checkMemberWrite(node.argument, ctx);
+        checkMemberWrite(node.argument, ctx, { kind: 'delete' });
       break;
     case 'AssignmentExpression':
-      if (node.left?.type === 'MemberExpression') checkMemberWrite(node.left, ctx);
+      if (node.left?.type === 'MemberExpression')
+        checkMemberWrite(node.left, ctx, {
+          kind: 'assign',
+          operator: String(node.operator),
+          value: node.right,
+        });
       break;
     case 'UpdateExpression':
-      if (node.argument?.type === 'MemberExpression') checkMemberWrite(node.argument, ctx);
+      if (node.argument?.type === 'MemberExpression')
+        checkMemberWrite(node.argument, ctx, { kind: 'update' });
       break;
     case 'ForInStatement':
     case 'ForOfStatement':
-      if (node.left?.type === 'MemberExpression') checkMemberWrite(node.left, ctx);
+      if (node.left?.type === 'MemberExpression') checkMemberWrite(node.left, ctx, { kind: 'pattern' });
       break;
     case 'ArrayPattern':
     case 'ObjectPattern':
       if (isAssignmentPattern(path)) {
-        for (const target of patternMemberTargets(node)) checkMemberWrite(target, ctx);
+        for (const target of patternMemberTargets(node)) checkMemberWrite(target, ctx, { kind: 'pattern' });
       }
       break;
     default:
@@ -549,7 +587,13 @@ function checkGlobal(
   }
   const specific = GLOBAL_RULES.get(name);
   if (specific) {
-    report(specific, node, `\`${name}\` is not allowed`);
+    report(
+      specific,
+      node,
+      specific === 'needs-credential'
+        ? 'the code uses a credential literal that was removed; it cannot work without a secret it may not carry'
+        : `\`${name}\` is not allowed`,
+    );
     return;
   }
   const asMemberObject = parent?.type === 'MemberExpression' && key === 'object';
@@ -654,12 +698,47 @@ function checkSdkUse(node: N, key: string, path: readonly Frame[], ctx: Ctx): vo
 // ---------------------------------------------------------------------------------------------------------------
 // Members, writes, calls
 
+/** An identifier always bound to a literal the module created (const/let never reassigned, reduce accumulator). */
 function localKind(node: N | undefined, ctx: Ctx): 'object' | 'array' | null {
-  if (node?.type !== 'Identifier') return null;
-  const init = ctx.folder.constantInit(ctx.scopes.refs.get(node));
+  const init = ctx.facts.literalOf(node);
   if (init?.type === 'ObjectExpression') return 'object';
   if (init?.type === 'ArrayExpression') return 'array';
   return null;
+}
+
+/**
+ * `d.a.b` where `d` is a local literal whose initialiser gives `a` an object/array literal, and nothing ever
+ * replaces `d.a` (no static write to the path or a prefix, no run-time-key write or Object.assign on a prefix):
+ * the literal that `d.a` still holds, else null.
+ */
+function nestedLiteral(node: N, ctx: Ctx): N | null {
+  const segments: string[] = [];
+  let cur: N | undefined = node;
+  while (cur?.type === 'MemberExpression') {
+    if (cur.computed || cur.property?.type !== 'Identifier') return null;
+    segments.unshift(String(cur.property.name));
+    cur = cur.object;
+  }
+  let literal = ctx.facts.literalOf(cur);
+  const binding = cur?.type === 'Identifier' ? ctx.scopes.refs.get(cur) : null;
+  if (!literal || !binding || segments.length === 0 || segments.length > 8) return null;
+  const written = ctx.writes.get(binding) ?? new Set<string>();
+  for (let i = 0; i < segments.length; i++) {
+    const prefix = segments.slice(0, i).join('.');
+    if (written.has(prefix ? prefix + '.*' : '*') || written.has(segments.slice(0, i + 1).join('.')))
+      return null;
+    if (literal?.type !== 'ObjectExpression') return null;
+    const name = segments[i];
+    const props = (literal.properties ?? []) as N[];
+    if (props.some((p) => p.type === 'SpreadElement' || (p.computed && keyNames(p.key, true, ctx) === null)))
+      return null;
+    const prop = props.filter((p) => staticKeyName(p.key, !!p.computed) === name).pop();
+    const value: N | undefined = prop?.value;
+    if (!prop || prop.kind !== 'init' || prop.method) return null;
+    if (value?.type !== 'ObjectExpression' && value?.type !== 'ArrayExpression') return null;
+    literal = value;
+  }
+  return literal;
 }
 
 /** Climbs through value-forwarding wrappers (`a || b`, `c ? a : b`, `(0, a)`, `await a`) to the real consumer. */
@@ -721,11 +800,22 @@ function checkMember(node: N, key: string, path: readonly Frame[], ctx: Ctx): vo
     return;
   }
   if (ctx.folder.isPrimitive(node.property)) return; // numeric index: can never name a dangerous property
+  const parent = path[path.length - 1]?.node;
+  const directTarget =
+    (parent?.type === 'AssignmentExpression' && key === 'left') ||
+    parent?.type === 'UpdateExpression' ||
+    (parent?.type === 'UnaryExpression' && parent.operator === 'delete');
+  if (directTarget) return; // a write target: checkMemberWrite decides
   const consumer = consumerOf(path, key, node);
   const called =
     (consumer.parent?.type === 'CallExpression' || consumer.parent?.type === 'NewExpression') &&
     consumer.key === 'callee';
-  if (localKind(node.object, ctx) === 'object' && !called) return;
+  const readable =
+    localKind(node.object, ctx) === 'object' ||
+    ctx.facts.isFreshReadOnlyObject(node.object) ||
+    (node.object?.type === 'MemberExpression' &&
+      nestedLiteral(node.object, ctx)?.type === 'ObjectExpression');
+  if (readable && !called) return;
   ctx.report(
     'unsafe-computed-member',
     node,
@@ -735,26 +825,81 @@ function checkMember(node: N, key: string, path: readonly Frame[], ctx: Ctx): vo
   );
 }
 
-/** Writes go only to objects the module created as literals, one level deep (`d.x = v`, `d[k] = v`, `arr[i] = v`). */
-function checkMemberWrite(target: N, ctx: Ctx): void {
+type WriteContext =
+  | { kind: 'assign'; operator: string; value: N }
+  | { kind: 'update' }
+  | { kind: 'delete' }
+  | { kind: 'pattern' };
+
+/**
+ * Writes go only to objects the module created as literals: `d.x = v`, `d[k] = v`, `arr[i] = v`, and nested
+ * static paths into literal parts of a local literal (`result.data.count = n`). A run-time key can be
+ * "__proto__", so the value written through one must be provably not a function (else `d[k2]` reaches
+ * `Function` via `constructor`), and destructuring/loop targets may not use run-time keys at all.
+ */
+function checkMemberWrite(target: N, ctx: Ctx, how: WriteContext): void {
   const root: N | undefined = target.object;
-  const kind = localKind(root, ctx);
+  let kind = localKind(root, ctx);
+  if (!kind && root?.type === 'MemberExpression') {
+    const lit = nestedLiteral(root, ctx);
+    kind = lit?.type === 'ObjectExpression' ? 'object' : lit?.type === 'ArrayExpression' ? 'array' : null;
+  }
   if (!kind) {
     const what = root?.type === 'Identifier' ? `\`${root.name}\`` : 'a nested member';
     ctx.report(
       'unsafe-member-write',
       target,
-      `write to ${what}: only objects/arrays created in the module as literals may be written, one level deep`,
+      `write to ${what}: only objects/arrays created in the module as literals (and their literal parts) may be written`,
     );
     return;
   }
-  if (
-    target.computed &&
-    kind === 'array' &&
+  const runtimeKey =
+    !!target.computed &&
     !ctx.folder.isPrimitive(target.property) &&
-    keyNames(target.property, true, ctx) === null
-  ) {
+    keyNames(target.property, true, ctx) === null;
+  if (!runtimeKey) return;
+  if (kind === 'array') {
     ctx.report('unsafe-member-write', target, 'array element written with a run-time string key');
+    return;
+  }
+  if (how.kind === 'pattern') {
+    ctx.report('unsafe-member-write', target, 'a destructuring or loop target may not use a run-time key');
+    return;
+  }
+  if (
+    how.kind === 'assign' &&
+    ['=', '||=', '&&=', '??='].includes(how.operator) &&
+    !isStorableValue(how.value, target, ctx, 0)
+  ) {
+    ctx.report(
+      'unsafe-member-write',
+      target,
+      'value written through a run-time key may be a function (as `__proto__` it would expose `constructor`)',
+    );
+  }
+}
+
+/**
+ * A value that may be stored under a run-time key: provably not a function, or what the same slot already
+ * holds (`d[k] = d[k] || []`), or a choice between such values. By induction no function ever becomes the
+ * prototype of a local object.
+ */
+function isStorableValue(value: N | undefined, target: N, ctx: Ctx, depth: number): boolean {
+  if (!value || depth > 32) return false;
+  if (ctx.facts.isSameSlot(value, target) || ctx.facts.isShallow(value)) return true;
+  switch (value.type) {
+    case 'LogicalExpression':
+      return (
+        isStorableValue(value.left, target, ctx, depth + 1) &&
+        isStorableValue(value.right, target, ctx, depth + 1)
+      );
+    case 'ConditionalExpression':
+      return (
+        isStorableValue(value.consequent, target, ctx, depth + 1) &&
+        isStorableValue(value.alternate, target, ctx, depth + 1)
+      );
+    default:
+      return false;
   }
 }
 
@@ -805,6 +950,16 @@ function checkCall(node: N, ctx: Ctx): void {
         'Object.assign target must be an object literal or a local object literal',
       );
     }
+    // It copies with [[Set]]: an own "__proto__" key in a source replaces the target's prototype.
+    for (const source of (node.arguments ?? []).slice(1) as N[]) {
+      if (!isProtoSafeSource(source, ctx)) {
+        ctx.report(
+          'unsafe-member-write',
+          source,
+          'Object.assign source must be JSON-like data or a literal (a run-time "__proto__" key could carry a function)',
+        );
+      }
+    }
   }
   if (REGEX_TAKING_METHODS.has(name)) {
     const arg: N | undefined = node.arguments?.[0];
@@ -819,6 +974,16 @@ function checkCall(node: N, ctx: Ctx): void {
     }
     ctx.report('redos', arg, `.${name}() with a pattern that is not a constant (it becomes a RegExp)`);
   }
+}
+
+function isProtoSafeSource(source: N, ctx: Ctx): boolean {
+  if (ctx.facts.isDeep(source)) return true;
+  if (source.type !== 'ObjectExpression') return false;
+  return ((source.properties ?? []) as N[]).every((p) => {
+    if (p.type === 'SpreadElement') return ctx.facts.isDeep(p.argument);
+    if (!p.computed || keyNames(p.key, true, ctx) !== null) return true;
+    return ctx.facts.isShallow(p.value);
+  });
 }
 
 function checkRegExpConstructor(call: N, ctx: Ctx): void {
@@ -883,6 +1048,28 @@ function checkString(value: string, node: N, ctx: Ctx): void {
     );
   }
   for (const f of scanText(value)) ctx.report(f.rule, node, `${f.kind} in a string literal`);
+}
+
+/** The outermost node of a `+`/template chain (a secret split into parts is only whole there). */
+export function isConcatRoot(node: N, parent: N | undefined): boolean {
+  if (node.type === 'BinaryExpression' && node.operator !== '+') return false;
+  if (node.type === 'TemplateLiteral' && (node.expressions?.length ?? 0) === 0) return false;
+  return (
+    !(parent?.type === 'BinaryExpression' && parent.operator === '+') && parent?.type !== 'TemplateLiteral'
+  );
+}
+
+/** `'AKIA' + 'IOSF…'`, `` `${a}${b}` `` with constant parts: scan what the chain folds to. */
+function checkFoldedSecret(node: N, ctx: Ctx): void {
+  const folded = ctx.folder.fold(node);
+  if (!folded) return;
+  for (const value of folded.strings) {
+    const findings = scanText(value);
+    if (findings.length > 0) {
+      ctx.report(findings[0]!.rule, node, `${findings[0]!.kind} assembled from constant parts`);
+      return;
+    }
+  }
 }
 
 function truncate(s: string, n: number): string {

@@ -286,6 +286,83 @@ export default async function run(input: { color?: string }, sdk: any): Promise<
   return { answer: actions.length ? 'Clicked ' + list : 'Nothing to click.', data: { actions } };
 }`,
   },
+  {
+    name: 'reduce into an object accumulator keyed by colour',
+    permissions: VISION,
+    code: `export default async function run(input, sdk) {
+  const screen = await sdk.screen.capture();
+  const items = await sdk.vision.findShapes(screen, {});
+  const byColor = items.reduce((acc, it) => {
+    acc[it.color] = (acc[it.color] || 0) + 1;
+    return acc;
+  }, {});
+  const groups = items.reduce((acc, it) => ((acc[it.shape] = acc[it.shape] || []).push(it), acc), {});
+  return { answer: JSON.stringify(byColor), data: { count: items.length, byColor, groups } };
+}`,
+  },
+  {
+    name: 'result object filled through nested static paths',
+    permissions: VISION,
+    code: `export default async function run(input, sdk) {
+  const result = { answer: '', data: { count: 0, items: [], summary: { colors: [] } } };
+  const screen = await sdk.screen.capture();
+  const items = await sdk.vision.findShapes(screen, {});
+  result.data.count = items.length;
+  result.data.items = items.filter((it) => it.bbox.width > 2);
+  result.data.summary.colors = [...new Set(items.map((it) => it.color))].sort();
+  result.data.summary[input.color || 'none'] = items.filter((it) => it.color === input.color).length;
+  result.answer = \`Found \${result.data.count}\`;
+  return result;
+}`,
+  },
+  {
+    name: 'groups of SDK items under run-time keys, read back by key',
+    permissions: VISION,
+    code: `const LABELS = { circle: 'circles', square: 'squares' };
+function plural(n, word) { return n === 1 ? word : (LABELS[word] || word + 's'); }
+export default async function run(input, sdk) {
+  const screen = await sdk.screen.capture();
+  const items = await sdk.vision.findShapes(screen, {});
+  const groups = {};
+  const firstOf = {};
+  for (const it of items) {
+    const key = it.color + ' ' + it.shape;
+    if (!groups[key]) groups[key] = [];
+    groups[key].push(it);
+    firstOf[it.color] = firstOf[it.color] || it;
+    firstOf[it.shape] ??= it.bbox;
+  }
+  items.forEach((it) => { firstOf[it.kind] = it; });
+  const lines = Object.keys(groups).sort().map((k) => groups[k].length + ' ' + plural(groups[k].length, k));
+  return { answer: lines.join(', ') || 'Nothing found.', data: { count: items.length, firstOf } };
+}`,
+  },
+  {
+    name: 'JSON round trip read by run-time keys',
+    permissions: VISION,
+    code: `export default async function run(input, sdk) {
+  const screen = await sdk.screen.capture();
+  const summary = await sdk.vision.describe(screen);
+  const json = JSON.parse(JSON.stringify(summary));
+  const numeric = Object.keys(json).filter((k) => typeof json[k] === 'number');
+  const table = Object.fromEntries(numeric.map((k) => [k, json[k]]));
+  const picked = table[input.key] ?? null;
+  return { answer: numeric.join(', '), data: { numeric, picked } };
+}`,
+  },
+  {
+    name: 'Promise.all over SDK calls then per-region tallies',
+    permissions: VISION,
+    code: `export default async function run(input, sdk) {
+  const screen = await sdk.screen.capture();
+  const regions = ['toolbar', 'sidebar', 'content'];
+  const found = await Promise.all(regions.map((r) => sdk.vision.findShapes(screen, { color: input.color })));
+  const tally = {};
+  for (let i = 0; i < regions.length; i++) tally[regions[i]] = found[i].length;
+  const best = Object.entries(tally).sort((a, b) => b[1] - a[1])[0];
+  return { answer: best ? best[0] : 'none', data: { tally } };
+}`,
+  },
 ];
 
 describe('benign corpus: zero false positives', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Permission } from '../domain/index.js';
 import type { RuleId } from './index.js';
-import { analyze, RULES } from './index.js';
+import { analyze, RULES, synthesize } from './index.js';
 
 const ALL_READ: Permission[] = ['screen.capture', 'vision.analyze', 'ocr.read'];
 
@@ -12,7 +12,14 @@ const run = (body: string): string => `export default async function run(input, 
  * Escape attempts written for Ironcliw, one per route (and obfuscated variants). Each must be rejected
  * (`safe: false`) and name the rule that catches it. None is ever executed.
  */
-const HOSTILE: Array<{ name: string; rule: RuleId; code: string; permissions?: Permission[] }> = [
+const HOSTILE: Array<{
+  name: string;
+  rule: RuleId;
+  code: string;
+  permissions?: Permission[];
+  /** The transform removes the whole problem (a secret in a comment): synthesize accepts the cleaned module. */
+  removedByTransform?: boolean;
+}> = [
   // --- module shape, imports, loading
   { name: 'static import', rule: 'no-import', code: `import fs from 'node:fs';\n${run('return fs;')}` },
   {
@@ -425,6 +432,7 @@ const HOSTILE: Array<{ name: string; rule: RuleId; code: string; permissions?: P
   {
     name: 'Slack token in a comment',
     rule: 'secret-literal',
+    removedByTransform: true,
     code: `// xoxb-123456789012-abcdefghijkl\n${run('return 1;')}`,
   },
   {
@@ -454,6 +462,210 @@ const HOSTILE: Array<{ name: string; rule: RuleId; code: string; permissions?: P
     rule: 'high-entropy-string',
     code: run("return 'Zx9Qm2Lk8Vb4Nc7Rt1Yp6Wg3Hs5Jd0Fa+/Ek2Uo9Iq';"),
   },
+  // --- obfuscated variants (string building, escapes, comma expressions, destructuring, accessors, tags)
+  {
+    name: 'constructor built by a chain of single-letter constants',
+    rule: 'no-function-constructor',
+    code: run(
+      "const c = 'c', o = 'o', n = 'n'; const k = c + o + n + 's' + 't' + 'r' + 'u' + c + 't' + o + 'r'; return Math.max[k][k]('return 1')();",
+    ),
+  },
+  {
+    name: 'constructor joined at run time',
+    rule: 'unsafe-computed-member',
+    code: run("const k = ['con', 'structor'].join(''); return Math.max[k]('return 1')();"),
+  },
+  {
+    name: 'constructor from char codes',
+    rule: 'unsafe-computed-member',
+    code: run(
+      'const k = String.fromCharCode(99, 111, 110, 115, 116, 114, 117, 99, 116, 111, 114); return Math.max[k](input.code)();',
+    ),
+  },
+  {
+    name: 'unicode code-point escape in identifier',
+    rule: 'no-function-constructor',
+    code: run("return Math.max.\\u{63}onstructor('return 1')();"),
+  },
+  {
+    name: 'unicode escape inside a template key',
+    rule: 'no-function-constructor',
+    code: run("return Math.max[`\\u0063onstructor`]('return 1')();"),
+  },
+  { name: 'unicode-escaped eval', rule: 'no-eval', code: run("return \\u0065val('1');") },
+  { name: 'unicode-escaped process', rule: 'forbidden-global', code: run('return \\u0070rocess.env;') },
+  {
+    name: 'comma expression as key',
+    rule: 'no-function-constructor',
+    code: run("return Math.max[(0, 'constructor')]('return 1')();"),
+  },
+  {
+    name: 'comma expression around Function',
+    rule: 'no-function-constructor',
+    code: run("return (0, Function)('return 1')();"),
+  },
+  {
+    name: 'comma expression around an sdk method',
+    rule: 'sdk-escape',
+    code: run('return (0, sdk.actions.click)({ x: 1, y: 1 });'),
+  },
+  {
+    name: 'nested destructuring reaches constructor',
+    rule: 'no-function-constructor',
+    code: run("const { max: { constructor: F } } = Math; return F('return 1')();"),
+  },
+  {
+    name: 'destructuring with a default',
+    rule: 'no-function-constructor',
+    code: run("const { constructor: F = 1 } = Math.max; return F('return 1')();"),
+  },
+  {
+    name: 'array hole then object destructuring',
+    rule: 'no-function-constructor',
+    code: run("const [, { constructor: F }] = [0, Math.max]; return F('return 1')();"),
+  },
+  {
+    name: 'destructuring in a for-of head',
+    rule: 'no-function-constructor',
+    code: run("for (const { constructor: F } of [Math.max]) return F('return 1')();"),
+  },
+  {
+    name: 'destructuring in a catch parameter',
+    rule: 'no-function-constructor',
+    code: run("try { throw Math.max; } catch ({ constructor: F }) { return F('return 1')(); }"),
+  },
+  {
+    name: 'setter in an object literal',
+    rule: 'disallowed-syntax',
+    code: run('const o = { set x(v) { return v; } }; o.x = 1; return 1;'),
+  },
+  {
+    name: 'getter smuggled through Object.assign',
+    rule: 'disallowed-syntax',
+    code: run('const o = {}; Object.assign(o, { get x() { return 1; } }); return o.x;'),
+  },
+  { name: 'String.raw tag', rule: 'disallowed-syntax', code: run('return String.raw`\\x`;') },
+  {
+    name: 'tagged template with substitutions',
+    rule: 'disallowed-syntax',
+    code: run('const t = (s, ...v) => v; return t`a${1}b`;'),
+  },
+  {
+    name: 'computed "constructor" on an async arrow',
+    rule: 'no-function-constructor',
+    code: run("const A = (async () => {})['const' + 'ructor']; return A('return 1')();"),
+  },
+  {
+    name: 'ReDoS pattern assembled from parts',
+    rule: 'redos',
+    code: run("const p = '(a' + '+)+$'; return new RegExp(p).test(input.t);"),
+  },
+  {
+    name: 'ReDoS string handed to match',
+    rule: 'redos',
+    code: run("const p = '(a+)' + '+'; return input.t.match(p);"),
+  },
+  {
+    name: 'AWS key split by concatenation',
+    rule: 'secret-literal',
+    code: run("const k = 'AKIA' + 'IOSFODNN7EXAMPLE'; return k;"),
+  },
+  {
+    name: 'AWS key with a unicode escape',
+    rule: 'secret-literal',
+    code: run("return '\\u0041KIAIOSFODNN7EXAMPLE';"),
+  },
+  // --- prototype swaps: a run-time key "__proto__" makes a function the prototype, then "constructor" is Function
+  {
+    name: 'proto swap: function written through a run-time key',
+    rule: 'unsafe-member-write',
+    code: run('const d = {}; d[input.a] = Math.max; const F = d[input.b]; return F(input.code)();'),
+  },
+  {
+    name: 'proto swap: logical assignment',
+    rule: 'unsafe-member-write',
+    code: run('const d = {}; d[input.a] ||= Math.max; const F = d[input.b]; return F(input.code)();'),
+  },
+  {
+    name: 'proto swap: Object.assign from fromEntries',
+    rule: 'unsafe-member-write',
+    code: run(
+      'const d = {}; Object.assign(d, Object.fromEntries([[input.a, Math.max]])); const F = d[input.b]; return F(input.code)();',
+    ),
+  },
+  {
+    name: 'proto swap: Object.assign from a computed-key literal',
+    rule: 'unsafe-member-write',
+    code: run(
+      'const d = {}; Object.assign(d, { [input.a]: Math.max }); const F = d[input.b]; return F(input.code)();',
+    ),
+  },
+  {
+    name: 'proto swap: destructuring target',
+    rule: 'unsafe-member-write',
+    code: run('const d = {}; [d[input.a]] = [Math.max]; const F = d[input.b]; return F(input.code)();'),
+  },
+  {
+    name: 'proto swap: for-of target',
+    rule: 'unsafe-member-write',
+    code: run('const d = {}; for (d[input.a] of [Math.max]); const F = d[input.b]; return F(input.code)();'),
+  },
+  {
+    name: 'proto swap: key changed inside the value (comma expression)',
+    rule: 'unsafe-member-write',
+    code: run(
+      'let k = input.a; const d = {}; d[k] = (k = input.c, d[k]); const F = d[input.b]; return F(input.code)();',
+    ),
+  },
+  {
+    name: 'proto swap: reduce accumulator',
+    rule: 'unsafe-member-write',
+    code: run(
+      "const d = input.list.reduce((acc, x) => { acc[x] = Math.max; return acc; }, {}); const F = d[input.b]; return F('x')();",
+    ),
+  },
+  {
+    name: 'JSON.parse with a reviver is not data',
+    rule: 'unsafe-computed-member',
+    code: run("const j = JSON.parse(input.t, (k, v) => Math.max); const F = j[input.k]; return F('x')();"),
+  },
+  // --- nested writes reach built-ins only through paths that are not literal parts
+  {
+    name: 'nested write into a built-in held by a literal',
+    rule: 'unsafe-member-write',
+    code: run('const r = { m: Math }; r.m.random = () => 4; return 1;'),
+  },
+  {
+    name: 'nested write after the literal part was replaced',
+    rule: 'unsafe-member-write',
+    code: run('const r = { data: {} }; r.data = Math; r.data.random = () => 4; return 1;'),
+  },
+  {
+    name: 'nested write after a run-time-key write on the root',
+    rule: 'unsafe-member-write',
+    code: run('const r = { data: {} }; r[input.k] = input.v; r.data.random = () => 4; return 1;'),
+  },
+  // --- sdk, more forms
+  { name: 'sdk spread into an object', rule: 'sdk-escape', code: run('const o = { ...sdk }; return o;') },
+  { name: 'typeof sdk', rule: 'sdk-escape', code: run('return typeof sdk;') },
+  { name: 'new on an sdk method', rule: 'sdk-escape', code: run('return new sdk.screen.capture();') },
+  { name: 'sdk logged (passed on)', rule: 'sdk-escape', code: run('sdk.log(sdk); return 1;') },
+  {
+    name: 'optional chaining does not hide an undeclared action',
+    rule: 'permission-mismatch',
+    code: run('return sdk?.actions?.click({ x: 1, y: 1 });'),
+  },
+  {
+    name: 'a promise callback that never ends',
+    rule: 'infinite-loop',
+    code: run('return Promise.resolve(1).then(() => { while (true) {} });'),
+  },
+  // --- what the transform leaves behind
+  {
+    name: 'uses a credential the transform removed',
+    rule: 'needs-credential',
+    code: run('return { answer: __ironcliwRemovedCredential, data: {} };'),
+  },
 ];
 
 describe('hostile corpus: every program rejected by the expected rule', () => {
@@ -470,6 +682,29 @@ describe('hostile corpus: every program rejected by the expected rule', () => {
       expect(() => analyze(code)).toThrowError(
         expect.objectContaining({ code: 'E_CODE_UNPARSABLE' }) as Error,
       );
+    }
+  });
+
+  it('stays rejected after synthesize (the transform never launders a hostile program)', () => {
+    for (const h of HOSTILE) {
+      const { report, code } = synthesize(h.code, { permissions: h.permissions ?? ALL_READ });
+      if (h.removedByTransform) {
+        expect(report.safe, h.name).toBe(true);
+        expect(analyze(code).violations).toEqual([]);
+        expect(code).not.toContain('xoxb-');
+        continue;
+      }
+      expect(report.safe, h.name).toBe(false);
+      const rules = report.violations.map((v) => v.rule);
+      // Secrets are removed by the transform; what remains is the use of the removed value.
+      const expected: RuleId[] =
+        h.rule === 'secret-literal' || h.rule === 'high-entropy-string'
+          ? [h.rule, 'needs-credential']
+          : [h.rule];
+      expect(
+        rules.some((r) => expected.includes(r as RuleId)),
+        `${h.name}: ${rules.join(',')}`,
+      ).toBe(true);
     }
   });
 

@@ -141,8 +141,10 @@ export const RULES = {
     severity: 'high',
     description:
       'A write (`=`, `+=`, `++`, `delete`, `Object.assign` target) to an object the module did not create as a ' +
-      'literal, or through a run-time key in a non-final position: prototype pollution and tampering with ' +
-      'built-ins (`Math.random = …`).',
+      'literal (or a literal part of one); a value stored under a run-time key that may be a function; a run-time ' +
+      'key in a destructuring or loop target; an `Object.assign` source that may carry a `__proto__` key: prototype ' +
+      'pollution, prototype swaps (`d["__proto__"] = fn` exposes `Function`) and tampering with built-ins ' +
+      '(`Math.random = …`).',
   },
   'infinite-loop': {
     severity: 'high',
@@ -191,6 +193,12 @@ export const RULES = {
     description:
       'A hex (entropy > 3.0) or base64 (entropy > 4.5) token longer than 32 characters (detect-secrets limits): ' +
       'an embedded key or an encoded payload. Generated code has no reason to carry either; data comes via input.',
+  },
+  'needs-credential': {
+    severity: 'high',
+    description:
+      'The module used a credential literal that the transform removed (`__ironcliwRemovedCredential` stands in ' +
+      'its place): a capability that needs a secret cannot be shipped; secrets belong in host configuration.',
   },
   nondeterminism: {
     severity: 'medium',

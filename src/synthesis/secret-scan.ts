@@ -59,11 +59,20 @@ export function shannonEntropy(text: string): number {
 }
 
 /** Placeholders that look like keyword values but are not secrets. */
+const PLACEHOLDER =
+  /^(?:x+|\*+|<[^>]*>|\$\{[^}]*\}|your[_-].*|example.*|changeme|placeholder|redacted|\[redacted\])$/i;
 function isPlaceholder(value: string): boolean {
-  return /^(?:x+|\*+|<[^>]*>|\$\{[^}]*\}|your[_-].*|example.*|changeme|placeholder|redacted|\[redacted\])$/i.test(
-    value,
-  );
+  return PLACEHOLDER.test(value);
 }
+
+/** Sources of the scanner's patterns, for the transform's in-module redactor (the same shapes, run in the guest). */
+export const REDACTION_SOURCES = Object.freeze({
+  known: SECRET_PATTERNS.map((p) => p.source),
+  keyword: { source: KEYWORD_ASSIGNMENT.source, flags: KEYWORD_ASSIGNMENT.flags },
+  token: { source: TOKEN.source, flags: TOKEN.flags },
+  hex: HEX.source,
+  placeholder: { source: PLACEHOLDER.source, flags: PLACEHOLDER.flags },
+});
 
 /** Scans free text (a string literal, a template chunk, a comment). */
 export function scanText(text: string): SecretFinding[] {
@@ -105,4 +114,81 @@ export function scanNamedValue(name: string, value: string): SecretFinding | nul
   return shannonEntropy(value) > ENTROPY_LIMITS.keywordValue
     ? { rule: 'secret-literal', kind: `value of "${name}"` }
     : null;
+}
+
+/** The identifier the transform puts where it removed a credential the module uses (an unknown global). */
+export const REMOVED_CREDENTIAL = '__ironcliwRemovedCredential';
+
+/** What secret-shaped text is replaced with, in code (sanitised literals) and in outputs. */
+export const REDACTED = '[REDACTED]';
+
+const KNOWN_GLOBAL = SECRET_PATTERNS.map((p) => new RegExp(p.source, 'g'));
+
+/**
+ * Replaces every secret-shaped part of `text` with `[REDACTED]`: known token formats, the value of keyword
+ * assignments (`password=…`, with the same entropy test as the scanner) and high-entropy hex/base64 tokens.
+ * Linear patterns only, so hostile text cannot make it backtrack.
+ */
+export function redactText(text: string): { text: string; count: number } {
+  let count = 0;
+  let out = text;
+  for (const re of KNOWN_GLOBAL) {
+    out = out.replace(re, () => {
+      count++;
+      return REDACTED;
+    });
+  }
+  out = out.replace(KEYWORD_ASSIGNMENT, (match, value: string) => {
+    if (isPlaceholder(value) || shannonEntropy(value) <= ENTROPY_LIMITS.keywordValue) return match;
+    count++;
+    return match.slice(0, match.length - value.length) + REDACTED;
+  });
+  out = out.replace(TOKEN, (token) => {
+    const secret = HEX.test(token)
+      ? shannonEntropy(token) > ENTROPY_LIMITS.hex
+      : shannonEntropy(token) > ENTROPY_LIMITS.base64;
+    if (!secret) return token;
+    count++;
+    return REDACTED;
+  });
+  return { text: out, count };
+}
+
+/** Nesting beyond this is returned as `[REDACTED]` rather than walked (outputs are JSON data; this is a guard). */
+const MAX_REDACT_DEPTH = 64;
+
+/**
+ * Output redaction for the runtime and the sandbox: a copy of `value` (JSON-like data) with every secret-shaped
+ * string — values and object keys — redacted as {@link redactText} does. Non-data values (functions, symbols)
+ * become `undefined`; cycles and nesting deeper than 64 become `[REDACTED]`. Never mutates its argument.
+ *
+ * @example
+ *   redactSecrets({ answer: 'key AKIAIOSFODNN7EXAMPLE' }) // → { answer: 'key [REDACTED]' }
+ */
+export function redactSecrets<T>(value: T): T {
+  const seen = new Set<object>();
+  const walk = (v: unknown, depth: number): unknown => {
+    if (typeof v === 'string') return redactText(v).text;
+    if (v === null || typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return v;
+    if (typeof v !== 'object') return undefined;
+    if (depth > MAX_REDACT_DEPTH || seen.has(v)) return REDACTED;
+    seen.add(v);
+    try {
+      if (Array.isArray(v)) return v.map((item) => walk(item, depth + 1));
+      const out: Record<string, unknown> = {};
+      for (const [key, item] of Object.entries(v)) {
+        // An own data property, so a key "__proto__" stays a key instead of replacing the prototype.
+        Object.defineProperty(out, redactText(key).text, {
+          value: walk(item, depth + 1),
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      }
+      return out;
+    } finally {
+      seen.delete(v);
+    }
+  };
+  return walk(value, 0) as T;
 }

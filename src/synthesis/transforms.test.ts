@@ -44,9 +44,11 @@ describe('transform', () => {
       'nondeterminism',
     ]);
     const { code, report } = transform(NONDETERMINISTIC, MANIFEST);
-    expect(code).toContain('sdk.random()');
-    expect(code).toContain('sdk.clock.now()');
-    expect(code).toContain('new Date(sdk.clock.now())');
+    expect(code).toContain('__ironcliwSeeded(await sdk.random())');
+    expect(code).toContain('Number(await sdk.clock.now())');
+    expect(code).toContain('Math.floor(__ironcliwRandom() * items.length)');
+    expect(code).toContain('const stamp = __ironcliwNow;');
+    expect(code).toContain('new Date(__ironcliwNow)');
     expect(code).not.toMatch(/Math\.random|Date\.now/);
     expect(report.violations).toEqual([]);
     expect(report.safe).toBe(true);

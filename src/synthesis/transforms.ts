@@ -3,33 +3,57 @@ import type { CapabilityManifest } from '../domain/index.js';
 import { IroncliwError } from '../domain/index.js';
 import type { SynthesisAnalysis } from './analyze.js';
 import { analyze } from './analyze.js';
+import { isConcatRoot } from './ast-policy.js';
 import type { Frame, N } from './ast-utils.js';
-import { walkWithPath } from './ast-utils.js';
+import { staticKeyName, walkWithPath } from './ast-utils.js';
 import type { AnalyzeOptions } from './config.js';
 import { resolveConfig } from './config.js';
 import { Folder } from './const-fold.js';
 import { normaliseDefaultExport, parseModule, stripTypes } from './parse.js';
 import { compileSchemaValidator } from './schema-codegen.js';
 import { analyzeScopes } from './scope.js';
-import { SECRET_PATTERNS } from './secret-scan.js';
+import {
+  ENTROPY_LIMITS,
+  REDACTED,
+  REDACTION_SOURCES,
+  REMOVED_CREDENTIAL,
+  scanNamedValue,
+  scanText,
+} from './secret-scan.js';
 
 export interface TransformResult {
   /** The transformed module (printed by astring from the rewritten AST). */
   code: string;
   /** analyze() of the transformed module, with `transformed` set to the code. */
   report: SynthesisAnalysis;
+  /** Credential literals removed from the module. */
+  credentials: CredentialSanitisation;
 }
 
 /** Every name the transform introduces starts with this; user code may not use it. */
 const RESERVED = '__ironcliw';
 
-type ManifestPart = Pick<CapabilityManifest, 'permissions' | 'inputSchema' | 'outputSchema'>;
+/** mulberry32: a small, well-known 32-bit PRNG; seeded per run from `sdk.random()`, so runs replay. */
+const SEEDED_RANDOM = `function ${RESERVED}Seeded(seed) {
+  let state = Math.floor(Number(seed) * 4294967296) >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(state ^ (state >>> 15), state | 1);
+    t = (t + Math.imul(t ^ (t >>> 7), t | 61)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}`;
+
+type ManifestPart = Partial<Pick<CapabilityManifest, 'permissions' | 'inputSchema' | 'outputSchema'>>;
 
 /**
  * Rewrites a capability module on its AST (never by pasting strings into user code), prints it with astring,
  * then re-parses and re-analyses the result:
- * - `Math.random()` → `sdk.random()`, `Date.now()` → `sdk.clock.now()`, `new Date()` → `new Date(sdk.clock.now())`
- *   (inside `run`, where `sdk` is in scope): runs become replayable;
+ * - inside `run`: `Math.random()` → `__ironcliwRandom()`, a PRNG (mulberry32) seeded once per run from
+ *   `await sdk.random()`; `Date.now()` → `__ironcliwNow` and `new Date()` → `new Date(__ironcliwNow)`, the run's
+ *   start time from `await sdk.clock.now()`. SDK calls are asynchronous in the guest, so the per-run values are
+ *   fetched by the wrapper and the rewritten expressions stay synchronous wherever they are. Runs replay;
+ * - credential literals removed (see sanitiseCredentials);
  * - run-time-key reads from module-created objects `d[k]` → `(Object.hasOwn(d, k) ? d[k] : undefined)`, so a
  *   key like "__proto__" or "constructor" can never reach a prototype;
  * - a safety wrapper: input validated against `inputSchema`, thrown values normalised to `Error` with redacted,
@@ -51,11 +75,120 @@ export function transform(
   const program = parsed.program as unknown as unknown as N;
 
   const parts = unwrap(program) ?? split(program);
-  const assembled = assemble(parts, manifest, config.maxOutputBytes);
-  rewrite(assembled, parts.sdkName, config.maxDepth);
+  const credentials = sanitiseCredentials(parts, config.maxDepth);
+  const uses = rewriteNondeterminism(parts, config.maxDepth);
+  const assembled = assemble(parts, manifest, config.maxOutputBytes, uses);
+  guardDynamicReads(assembled, config.maxDepth);
   const out = generate(assembled as never);
-  const report = analyze(out, { ...options, typescript: false, permissions: manifest.permissions });
-  return { code: out, report: { ...report, transformed: out } };
+  const report = analyze(out, {
+    ...options,
+    typescript: false,
+    ...(manifest.permissions ? { permissions: manifest.permissions } : {}),
+  });
+  return { code: out, report: { ...report, transformed: out }, credentials };
+}
+
+/** What credential sanitisation did. */
+export interface CredentialSanitisation {
+  /** Secret-bearing literals replaced by `''` because nothing reads them. */
+  removedUnused: number;
+  /** Secret-bearing literals the code uses, replaced by `__ironcliwRemovedCredential` (→ `needs-credential`). */
+  removedUsed: number;
+}
+
+/**
+ * Removes every secret-shaped literal (the scanner's findings: known token formats, keyword assignments,
+ * credential-named values, high-entropy tokens) from the user's part of the module, so stored and shown code
+ * never carries one. A literal nothing reads (an unused declaration) becomes `''`; one the code uses becomes the
+ * identifier `__ironcliwRemovedCredential`, which the analyser reports as `needs-credential` — the capability is
+ * rejected, on this pass and on every re-check of the stored code. Comments are dropped by the printer.
+ */
+function sanitiseCredentials(parts: Parts, maxDepth: number): CredentialSanitisation {
+  const program = {
+    type: 'Program',
+    sourceType: 'module',
+    body: [...parts.decls, { type: 'ExpressionStatement', expression: parts.inner }],
+  } as unknown as N;
+  const scopes = analyzeScopes(program, maxDepth);
+  const folder = new Folder(scopes);
+  const read = new Set<unknown>();
+  for (const [ref, binding] of scopes.refs) if (binding && !scopes.writeRefs.has(ref)) read.add(binding);
+  const result: CredentialSanitisation = { removedUnused: 0, removedUsed: 0 };
+  const replacements: Array<{ parent: N; key: string; node: N; with: N }> = [];
+
+  const nameOf = (node: N, key: string, parent: N | undefined): string | undefined => {
+    if (parent?.type === 'VariableDeclarator' && key === 'init' && parent.id?.type === 'Identifier')
+      return String(parent.id.name);
+    if (parent?.type === 'AssignmentExpression' && key === 'right') {
+      if (parent.left?.type === 'Identifier') return String(parent.left.name);
+      if (parent.left?.type === 'MemberExpression' && !parent.left.computed)
+        return String(parent.left.property?.name);
+    }
+    if (parent?.type === 'AssignmentPattern' && key === 'right' && parent.left?.type === 'Identifier')
+      return String(parent.left.name);
+    if (parent?.type === 'Property' && key === 'value') return staticKeyName(parent.key, !!parent.computed);
+    return undefined;
+  };
+  const carriesSecret = (node: N, key: string, parent: N | undefined): boolean => {
+    if (node.type === 'Literal') {
+      if (typeof node.value !== 'string') return false;
+      if (scanText(node.value).length > 0) return true;
+      const name = nameOf(node, key, parent);
+      return name !== undefined && scanNamedValue(name, node.value) !== null;
+    }
+    if (node.type === 'TemplateLiteral') {
+      const chunk = ((node.quasis ?? []) as N[]).some(
+        (q) => typeof q.value?.cooked === 'string' && scanText(String(q.value.cooked)).length > 0,
+      );
+      if (chunk) return true;
+    }
+    if ((node.type === 'BinaryExpression' || node.type === 'TemplateLiteral') && isConcatRoot(node, parent)) {
+      const folded = folder.fold(node);
+      return !!folded && [...folded.strings].some((v) => scanText(v).length > 0);
+    }
+    return false;
+  };
+
+  walkWithPath(
+    program,
+    (node, key, path) => {
+      const parent = path[path.length - 1]?.node;
+      if (!parent || !carriesSecret(node, key, parent)) return;
+      const unusedDeclaration =
+        parent.type === 'VariableDeclarator' &&
+        key === 'init' &&
+        parent.id?.type === 'Identifier' &&
+        !read.has(scopes.scopeOf.get(parent)?.bindings.get(String(parent.id.name)));
+      if (unusedDeclaration) {
+        result.removedUnused++;
+        replacements.push({
+          parent,
+          key,
+          node,
+          with: { type: 'Literal', value: '', raw: "''" } as unknown as N,
+        });
+        return;
+      }
+      result.removedUsed++;
+      const marker = { type: 'Identifier', name: REMOVED_CREDENTIAL } as unknown as N;
+      if (parent.type === 'Property' && key === 'key') parent.computed = true;
+      replacements.push({ parent, key, node, with: marker });
+    },
+    maxDepth,
+    () => undefined,
+  );
+  for (const r of replacements) {
+    const slot: unknown = r.parent[r.key];
+    if (Array.isArray(slot)) {
+      const i = slot.indexOf(r.node);
+      if (i >= 0) slot[i] = r.with;
+    } else if (slot === r.node) {
+      r.parent[r.key] = r.with;
+      // `{ key }` shorthand printed from the value: make it a plain property.
+      if (r.parent.type === 'Property') r.parent.shorthand = false;
+    }
+  }
+  return result;
 }
 
 interface Parts {
@@ -95,12 +228,19 @@ function split(program: N): Parts {
     );
   }
   const sdkParam: N | undefined = fn.params?.[1];
+  if (sdkParam && sdkParam.type !== 'Identifier') {
+    // Splicing would detach the pattern from the real sdk and hide it from the sdk-escape rule.
+    throw new IroncliwError(
+      'E_CAPABILITY_INVALID',
+      'cannot transform: the sdk parameter must be a plain identifier',
+    );
+  }
   const sdkName = sdkParam?.type === 'Identifier' ? String(sdkParam.name) : 'sdk';
   const inner: N = {
     ...fn,
     type: fn.type === 'ArrowFunctionExpression' ? 'ArrowFunctionExpression' : 'FunctionExpression',
-    // A non-identifier sdk parameter stays (and stays a violation); otherwise the closure's sdk is the wrapper's.
-    params: sdkParam && sdkParam.type !== 'Identifier' ? fn.params : (fn.params ?? []).slice(0, 1),
+    // The closure's sdk is the wrapper's.
+    params: (fn.params ?? []).slice(0, 1),
   } as unknown as N;
   return { decls, inner, sdkName };
 }
@@ -111,7 +251,9 @@ function unwrap(program: N): Parts | null {
   const exp = body.find((s) => s.type === 'ExportDefaultDeclaration');
   const wrapper: N | undefined = exp?.declaration;
   if (wrapper?.type !== 'FunctionDeclaration' || wrapper.params?.[0]?.name !== `${RESERVED}In`) return null;
-  const tryStmt: N | undefined = wrapper.body?.body?.[3];
+  const tryStmt: N | undefined = (wrapper.body?.body as N[] | undefined)?.find(
+    (st) => st.type === 'TryStatement',
+  );
   const call: N | undefined = tryStmt?.block?.body?.[0]?.expression?.right?.argument;
   const inner: N | undefined = call?.callee;
   const sdkParam: N | undefined = wrapper.params?.[1];
@@ -142,25 +284,47 @@ function declaresReserved(stmt: N): boolean {
  * the output cap (a number) and the redaction patterns (our own constants) vary. The text is parsed, and the
  * user's function is spliced in as an AST node.
  */
-function helpersSource(manifest: ManifestPart, maxOutputBytes: number): string {
-  const shapes = SECRET_PATTERNS.map((p) => `/${p.source.replace(/\//g, '\\/')}/g`).join(', ');
+function helpersSource(manifest: ManifestPart, maxOutputBytes: number, uses: Uses): string {
+  const literal = (source: string, flags: string): string => `/${new RegExp(source, flags).source}/${flags}`;
+  const R = REDACTION_SOURCES;
+  const known = R.known.map((source) => literal(source, 'g')).join(', ');
+  const redacted = JSON.stringify(REDACTED);
   return `
-const ${RESERVED}SecretShapes = [${shapes}];
+const ${RESERVED}KnownSecrets = [${known}];
+const ${RESERVED}Keyword = ${literal(R.keyword.source, R.keyword.flags)};
+const ${RESERVED}Token = ${literal(R.token.source, R.token.flags)};
+const ${RESERVED}Hex = ${literal(R.hex, '')};
+const ${RESERVED}Placeholder = ${literal(R.placeholder.source, R.placeholder.flags)};
 ${compileSchemaValidator(manifest.inputSchema, `${RESERVED}ValidateInput`)}
 ${compileSchemaValidator(manifest.outputSchema, `${RESERVED}ValidateOutput`)}
+function ${RESERVED}Entropy(text) {
+  const counts = new Map();
+  for (const ch of text) counts.set(ch, (counts.get(ch) || 0) + 1);
+  let bits = 0;
+  for (const n of counts.values()) bits -= (n / text.length) * Math.log2(n / text.length);
+  return bits;
+}
+function ${RESERVED}RedactText(text) {
+  let out = text;
+  for (const shape of ${RESERVED}KnownSecrets) out = out.replace(shape, ${redacted});
+  out = out.replace(${RESERVED}Keyword, (match, value) =>
+    ${RESERVED}Placeholder.test(value) || ${RESERVED}Entropy(value) <= ${JSON.stringify(ENTROPY_LIMITS.keywordValue)}
+      ? match
+      : match.slice(0, match.length - value.length) + ${redacted});
+  out = out.replace(${RESERVED}Token, (token) =>
+    ${RESERVED}Entropy(token) > (${RESERVED}Hex.test(token) ? ${JSON.stringify(ENTROPY_LIMITS.hex)} : ${JSON.stringify(ENTROPY_LIMITS.base64)}) ? ${redacted} : token);
+  return out;
+}
 function ${RESERVED}Redact(value, depth) {
-  if (typeof value === 'string') {
-    let text = value;
-    for (const shape of ${RESERVED}SecretShapes) text = text.replace(shape, '[REDACTED]');
-    return text;
-  }
+  if (typeof value === 'string') return ${RESERVED}RedactText(value);
   if (depth > 64 || value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map((item) => ${RESERVED}Redact(item, depth + 1));
-  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, ${RESERVED}Redact(item, depth + 1)]));
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [${RESERVED}RedactText(key), ${RESERVED}Redact(item, depth + 1)]));
 }
+${uses.random ? SEEDED_RANDOM : ''}
 function ${RESERVED}Error(err) {
   const message = err instanceof Error ? String(err.message) : String(err);
-  return new Error(${RESERVED}Redact(message.slice(0, 1000), 0));
+  return new Error(${RESERVED}RedactText(message.slice(0, 1000)));
 }
 function ${RESERVED}Finish(out) {
   const text = JSON.stringify(out);
@@ -174,6 +338,8 @@ function ${RESERVED}Finish(out) {
 export default async function run(${RESERVED}In, sdk) {
   const ${RESERVED}Problem = ${RESERVED}ValidateInput(${RESERVED}In);
   if (${RESERVED}Problem !== null) throw new TypeError('invalid input: ' + ${RESERVED}Problem);
+  ${uses.random ? `const ${RESERVED}Random = ${RESERVED}Seeded(await sdk.random());` : ''}
+  ${uses.now ? `const ${RESERVED}Now = Number(await sdk.clock.now());` : ''}
   let ${RESERVED}Out;
   try {
     ${RESERVED}Out = await ${RESERVED}Original(${RESERVED}In);
@@ -185,89 +351,100 @@ export default async function run(${RESERVED}In, sdk) {
 `;
 }
 
-function assemble(parts: Parts, manifest: ManifestPart, maxOutputBytes: number): N {
-  const helpers = parseModule(helpersSource(manifest, maxOutputBytes)).program as unknown as unknown as N;
+function assemble(parts: Parts, manifest: ManifestPart, maxOutputBytes: number, uses: Uses): N {
+  const helpers = parseModule(helpersSource(manifest, maxOutputBytes, uses)).program as unknown as N;
   const body = helpers.body as N[];
   const exp = body[body.length - 1] as unknown as N;
   const wrapper = exp.declaration as unknown as N;
-  wrapper.params[1].name = parts.sdkName;
-  const tryStmt = wrapper.body.body[3] as unknown as N;
+  // The wrapper text names its SDK parameter `sdk`; rename it (and its uses) to the user's name on the AST.
+  walkWithPath(
+    wrapper,
+    (node) => {
+      if (node.type === 'Identifier' && node.name === 'sdk') node.name = parts.sdkName;
+    },
+    64,
+    () => undefined,
+  );
+  const tryStmt = (wrapper.body.body as N[]).find((st) => st.type === 'TryStatement') as N;
   tryStmt.block.body[0].expression.right.argument.callee = parts.inner;
   helpers.body = [...body.slice(0, -1), ...parts.decls, exp];
   return helpers;
 }
 
-/** AST rewrites, applied to the assembled module so scoping is that of the final code. */
-function rewrite(program: N, sdkName: string, maxDepth: number): void {
+interface Uses {
+  random: boolean;
+  now: boolean;
+}
+
+/**
+ * Rewrites the wall clock and Math.random inside the user's run function (including its nested functions) to
+ * the per-run values the wrapper provides. Top-level helper functions cannot see them: calls there stay (and
+ * stay `nondeterminism` findings). Returns which of the two the code now uses — also on a second pass, where
+ * the names are already there, so the output is the same (idempotence).
+ */
+function rewriteNondeterminism(parts: Parts, maxDepth: number): Uses {
+  const program = {
+    type: 'Program',
+    sourceType: 'module',
+    body: [...parts.decls, { type: 'ExpressionStatement', expression: parts.inner }],
+  } as unknown as N;
   const scopes = analyzeScopes(program, maxDepth);
   const folder = new Folder(scopes);
-  const exp = (program.body as N[]).find((s) => s.type === 'ExportDefaultDeclaration');
-  const wrapper: N | undefined = exp?.declaration;
-  const sdkBinding = wrapper ? scopes.scopeOf.get(wrapper)?.bindings.get(sdkName) : undefined;
-  const replacements: Array<{ parent: N; key: string; node: N; with: N }> = [];
-
-  const sdkInScope = (node: N): boolean => {
-    const scope = scopes.scopeOf.get(node);
-    return !!scope && !!sdkBinding && scopes.lookup(scope, sdkName) === sdkBinding;
-  };
   const id = (name: string): N => ({ type: 'Identifier', name }) as unknown as N;
-  const member = (object: N, name: string): N =>
-    ({
-      type: 'MemberExpression',
-      object,
-      property: id(name),
-      computed: false,
-      optional: false,
-    }) as unknown as N;
-  const call = (callee: N, args: N[] = []): N =>
-    ({ type: 'CallExpression', callee, arguments: args, optional: false }) as unknown as N;
-  const staticCall = (node: N, object: string, method: string): boolean =>
+  const call0 = (node: N, object: string, method: string): boolean =>
     node.type === 'CallExpression' &&
     node.callee?.type === 'MemberExpression' &&
     !node.callee.computed &&
     node.callee.property?.name === method &&
     folder.isGlobal(node.callee.object, object) &&
     (node.arguments?.length ?? 0) === 0;
-
+  const uses: Uses = { random: false, now: false };
+  const replacements: Array<{ parent: N; key: string; node: N; with: N }> = [];
   walkWithPath(
-    program,
+    parts.inner,
     (node, key, path) => {
       const parent = path[path.length - 1]?.node;
+      if (node.type === 'Identifier' && node.name === `${RESERVED}Random`) uses.random = true;
+      if (node.type === 'Identifier' && node.name === `${RESERVED}Now`) uses.now = true;
       if (!parent) return;
-      if (staticCall(node, 'Math', 'random') && sdkInScope(node)) {
-        replacements.push({ parent, key, node, with: call(member(id(sdkName), 'random')) });
-      } else if (staticCall(node, 'Date', 'now') && sdkInScope(node)) {
-        replacements.push({ parent, key, node, with: call(member(member(id(sdkName), 'clock'), 'now')) });
-      } else if (
-        node.type === 'NewExpression' &&
-        folder.isGlobal(node.callee, 'Date') &&
-        (node.arguments?.length ?? 0) === 0 &&
-        sdkInScope(node)
-      ) {
-        replacements.push({
-          parent,
-          key,
-          node,
-          with: { ...node, arguments: [call(member(member(id(sdkName), 'clock'), 'now'))] } as unknown as N,
-        });
-      } else if (node.type === 'MemberExpression' && needsOwnGuard(node, key, path, folder)) {
-        const test = call(member(id('Object'), 'hasOwn'), [node.object, node.property]);
+      if (call0(node, 'Math', 'random')) {
+        uses.random = true;
         replacements.push({
           parent,
           key,
           node,
           with: {
-            type: 'ConditionalExpression',
-            test,
-            consequent: node,
-            alternate: id('undefined'),
+            type: 'CallExpression',
+            callee: id(`${RESERVED}Random`),
+            arguments: [],
+            optional: false,
           } as unknown as N,
+        });
+      } else if (call0(node, 'Date', 'now')) {
+        uses.now = true;
+        replacements.push({ parent, key, node, with: id(`${RESERVED}Now`) });
+      } else if (
+        node.type === 'NewExpression' &&
+        folder.isGlobal(node.callee, 'Date') &&
+        (node.arguments?.length ?? 0) === 0
+      ) {
+        uses.now = true;
+        replacements.push({
+          parent,
+          key,
+          node,
+          with: { ...node, arguments: [id(`${RESERVED}Now`)] } as unknown as N,
         });
       }
     },
     maxDepth,
     () => undefined,
   );
+  applyReplacements(replacements);
+  return uses;
+}
+
+function applyReplacements(replacements: ReadonlyArray<{ parent: N; key: string; node: N; with: N }>): void {
   for (const r of replacements) {
     const slot: unknown = r.parent[r.key];
     if (Array.isArray(slot)) {
@@ -275,6 +452,47 @@ function rewrite(program: N, sdkName: string, maxDepth: number): void {
       if (i >= 0) slot[i] = r.with;
     } else if (slot === r.node) r.parent[r.key] = r.with;
   }
+}
+
+/** Guards run-time-key reads of module-created objects; applied to the assembled module (final scoping). */
+function guardDynamicReads(program: N, maxDepth: number): void {
+  const scopes = analyzeScopes(program, maxDepth);
+  const folder = new Folder(scopes);
+  const replacements: Array<{ parent: N; key: string; node: N; with: N }> = [];
+  const id = (name: string): N => ({ type: 'Identifier', name }) as unknown as N;
+  walkWithPath(
+    program,
+    (node, key, path) => {
+      const parent = path[path.length - 1]?.node;
+      if (!parent || node.type !== 'MemberExpression' || !needsOwnGuard(node, key, path, folder)) return;
+      const test = {
+        type: 'CallExpression',
+        callee: {
+          type: 'MemberExpression',
+          object: id('Object'),
+          property: id('hasOwn'),
+          computed: false,
+          optional: false,
+        },
+        arguments: [node.object, node.property],
+        optional: false,
+      } as unknown as N;
+      replacements.push({
+        parent,
+        key,
+        node,
+        with: {
+          type: 'ConditionalExpression',
+          test,
+          consequent: node,
+          alternate: id('undefined'),
+        } as unknown as N,
+      });
+    },
+    maxDepth,
+    () => undefined,
+  );
+  applyReplacements(replacements);
 }
 
 /** A read `d[k]` from a module-created object literal with a pure run-time key, not yet guarded. */

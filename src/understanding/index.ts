@@ -1,3 +1,15 @@
-export { parseCommand, normalizeCommand } from './parser.js';
-export { frameSignature, frameFields, matchIntent } from './intent-match.js';
+export { parseCommand, parseSimple, normalizeCommand } from './parser.js';
+export { frameSignature, frameFields, matchIntent, matchCapability } from './intent-match.js';
 export type { IntentMatch } from './intent-match.js';
+export { DATA_OPS, OP_PARAMS, compositionOf, opsOf, partsOf } from './frame-ext.js';
+export type {
+  DataOp,
+  DataOpName,
+  ExtendedFrame,
+  ExtendedFrameShape,
+  FrameExtras,
+  FrameParts,
+  IntentSpecExt,
+  PartFrame,
+  PartsMode,
+} from './frame-ext.js';

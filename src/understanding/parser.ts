@@ -1,12 +1,5 @@
-import type {
-  Action,
-  ColorName,
-  IntentFrame,
-  NamedRegion,
-  Shape,
-  Target,
-  UnderstandResult,
-} from '../domain/index.js';
+import type { DataOp, ExtendedFrame, PartFrame } from './frame-ext.js';
+import type { Action, ColorName, NamedRegion, Shape, Target, UnderstandResult } from '../domain/index.js';
 
 /**
  * A small, deterministic grammar for screen commands. It does not try to be a general NL parser: it finds
@@ -71,6 +64,10 @@ const GENERIC_SHAPE_WORDS = new Set([
   'items',
   'icon',
   'icons',
+  'badge',
+  'badges',
+  'marker',
+  'markers',
 ]);
 
 /** Multi-word region phrases first, so "top left" wins over "top". */
@@ -161,10 +158,12 @@ function extractQuoted(original: string): { quoted?: string; rest: string } {
   return { quoted: m[1], rest: original.slice(0, m.index) + ' ' + original.slice(m.index + m[0].length) };
 }
 
-export function parseCommand(text: string): UnderstandResult {
+/** One frame from one clause (no composition); data-op phrases are taken out first. */
+export function parseSimple(text: string): UnderstandResult {
   const raw = text.trim();
   const { quoted, rest } = extractQuoted(raw);
-  let s = normalizeCommand(rest);
+  const extracted = extractOps(normalizeCommand(rest));
+  let s = extracted.rest;
 
   let action: Action | undefined;
   let actionMatched = '';
@@ -244,6 +243,10 @@ export function parseCommand(text: string): UnderstandResult {
     target.kind = 'shape';
     if (shape) target.shape = shape;
     if (color) target.color = color;
+  } else if (textTarget && quoted && !button) {
+    target.kind = 'text';
+    target.text = quoted;
+    explained += unexplained.length;
   } else if (button || quoted) {
     target.kind = 'button';
     const label = quoted ?? unexplained.join(' ');
@@ -260,9 +263,18 @@ export function parseCommand(text: string): UnderstandResult {
     explained += unexplained.length;
   }
 
-  const frame: IntentFrame = { action: action ?? 'describe', target, raw };
+  if (action === 'read' && !region && /\btitle\b/.test(s + ' ' + actionMatched)) region = 'titlebar';
+  if (extracted.action && (!action || action === 'list' || action === 'find' || action === 'locate'))
+    action = extracted.action;
+  if (!action && extracted.ops.length && target.kind === 'shape') action = 'find';
+  const frame: ExtendedFrame = { action: action ?? 'describe', target, raw };
   if (region) frame.region = region;
   if (quantity !== undefined) frame.quantity = quantity;
+  if (extracted.ops.length) {
+    frame.ops = extracted.ops;
+    explained += extracted.explained;
+    content += extracted.explained;
+  }
 
   // Confidence: the action is half the evidence; the content words account for the rest.
   const wordShare = content === 0 ? 1 : Math.min(1, explained / content);
@@ -270,4 +282,251 @@ export function parseCommand(text: string): UnderstandResult {
   if (action === 'count' && target.kind === 'screen') confidence = Math.min(confidence, 0.5);
   confidence = Math.round(confidence * 1000) / 1000;
   return { frame, confidence };
+}
+
+interface ExtractedOps {
+  rest: string;
+  ops: DataOp[];
+  /** The action the op phrase implies when the clause has none of its own ("sort …", "how big is …"). */
+  action?: Action;
+  explained: number;
+}
+
+const SIZE_WORDS: Record<string, 'size' | 'width' | 'height'> = {
+  big: 'size',
+  large: 'size',
+  wide: 'width',
+  tall: 'height',
+  high: 'height',
+  larger: 'size',
+  bigger: 'size',
+  wider: 'width',
+  taller: 'height',
+  higher: 'height',
+  smaller: 'size',
+  narrower: 'width',
+  shorter: 'height',
+};
+const UNITS: Array<[RegExp, 'cm' | 'mm' | 'in' | 'pt']> = [
+  [/\bin (?:centimet(?:er|re)s?|cm)\b/, 'cm'],
+  [/\bin (?:millimet(?:er|re)s?|mm)\b/, 'mm'],
+  [/\bin (?:inch(?:es)?|in)$/, 'in'],
+  [/\bin inch(?:es)?\b/, 'in'],
+  [/\bin (?:points|pt)\b/, 'pt'],
+];
+
+/**
+ * Data-processing phrases (sorting, size filters, aggregates, unit conversion) become ops with their parameters;
+ * the words are removed so the rest of the clause parses as an ordinary frame.
+ */
+function extractOps(input: string): ExtractedOps {
+  let s = input;
+  const ops: DataOp[] = [];
+  let action: Action | undefined;
+  let explained = 0;
+  const cut = (m: RegExpExecArray, words: number) => {
+    s = (s.slice(0, m.index) + ' ' + s.slice(m.index + m[0].length)).replace(/\s+/g, ' ').trim();
+    explained += words;
+  };
+  let m: RegExpExecArray | null;
+
+  // Measurement questions: "how wide is the smallest blue square", "what is the average size of the circles".
+  let measure: 'size' | 'width' | 'height' | 'area' | undefined;
+  let fn: 'max' | 'min' | 'mean' | 'sum' | undefined;
+  if ((m = /^how (big|large|wide|tall|high) (?:is|are) /.exec(s))) {
+    measure = SIZE_WORDS[m[1]!]!;
+    cut(m, 2);
+  } else if (
+    (m = /^what(?:'s| is) the (?:(average|mean|total|combined) )?(size|width|height|area) of /.exec(s))
+  ) {
+    measure = m[2] as 'size' | 'width' | 'height' | 'area';
+    if (m[1]) fn = m[1] === 'average' || m[1] === 'mean' ? 'mean' : 'sum';
+    cut(m, m[1] ? 3 : 2);
+  }
+  if (measure) {
+    if ((m = /\b(largest|biggest|widest|tallest|smallest|tiniest|narrowest|shortest)\b/.exec(s))) {
+      fn ??= /^(?:largest|biggest|widest|tallest)$/.test(m[1]!) ? 'max' : 'min';
+      cut(m, 1);
+    }
+    ops.push({ op: 'aggregate', fn: fn ?? 'max', by: measure });
+    action = 'find';
+    for (const [re, unit] of UNITS) {
+      if ((m = re.exec(s))) {
+        ops.push({ op: 'convert', unit });
+        cut(m, 1);
+        break;
+      }
+    }
+  }
+
+  // Size filters: "larger than 40 pixels", "wider than 30 px".
+  if (
+    (m =
+      /\b(larger|bigger|wider|taller|higher|smaller|narrower|shorter) than (\d{1,5}) ?(?:pixels?|px)?\b/.exec(
+        s,
+      ))
+  ) {
+    const word = m[1]!;
+    ops.push({
+      op: 'filter',
+      by: SIZE_WORDS[word]!,
+      cmp: /^(?:smaller|narrower|shorter)$/.test(word) ? 'lt' : 'gt',
+      value: Number(m[2]),
+    });
+    cut(m, 3);
+  }
+
+  // Orderings: "from left to right", "from largest to smallest", "sorted by size".
+  if ((m = /\b(?:(?:sorted|ordered) )?from (left|right|top|bottom) to (right|left|bottom|top)\b/.exec(s))) {
+    const by = m[1] === 'left' || m[1] === 'right' ? 'x' : 'y';
+    ops.push({ op: 'sort', by, order: m[1] === 'left' || m[1] === 'top' ? 'asc' : 'desc' });
+    cut(m, 3);
+  } else if (
+    (m = /\b(?:(?:sorted|ordered) )?from (largest|biggest|smallest) to (smallest|largest|biggest)\b/.exec(s))
+  ) {
+    ops.push({ op: 'sort', by: 'size', order: m[1] === 'smallest' ? 'asc' : 'desc' });
+    cut(m, 3);
+  } else if ((m = /^(?:sort|order|rank)\b(.*?)\bby (size|width|height|position)\b/.exec(s))) {
+    const by = m[2] === 'position' ? 'x' : 'size';
+    ops.push({ op: 'sort', by, order: 'asc' });
+    s = (m[1] ?? '').trim() + ' ' + s.slice(m.index + m[0].length);
+    s = s.replace(/\s+/g, ' ').trim();
+    explained += 3;
+    action = 'list';
+  }
+  return { rest: s, ops, ...(action ? { action } : {}), explained };
+}
+
+/** A frame without its `raw` text, as a part of a composed frame. */
+function part(r: UnderstandResult): PartFrame {
+  const { raw: _raw, ...rest } = r.frame as ExtendedFrame;
+  return rest;
+}
+
+function result(frame: ExtendedFrame, confidence: number): UnderstandResult {
+  return { frame, confidence: Math.round(confidence * 1000) / 1000 };
+}
+
+/**
+ * Composed commands, tried before single frames:
+ * - conditional: "if there is a red circle, click it" → the `then` frame with `condition` (a check frame);
+ * - comparison: "are there more red circles than blue squares" → action `compare`, two parallel count parts;
+ * - sequence: "read the title and then click Save" → parts in order;
+ * - parallel: "count the red and the green circles" → one action over several targets.
+ */
+function parseComposed(raw: string): UnderstandResult | undefined {
+  const lower = normalizeCommand(raw);
+  // Quoted text may hold the separator words; they only count outside quotes.
+  const outside = lower.replace(/["“”'][^"“”']{0,200}["“”']/g, (q) => 'q'.repeat(q.length));
+  let m: RegExpExecArray | null;
+  if (
+    (m =
+      /^(?:if|when) (?:there (?:is|are)|there's|you (?:can )?see) (.+?),? (?:then )?((?:click|tap|press|type|select|hit|read|count)\b.*)$/.exec(
+        outside,
+      ))
+  ) {
+    const condText = sliceOriginal(raw, lower, m.index + m[0].indexOf(m[1]!), m[1]!.length);
+    const thenText = sliceOriginal(raw, lower, m.index + m[0].lastIndexOf(m[2]!), m[2]!.length);
+    const cond = parseSimple(`is there ${condText}`);
+    let then = parseSimple(thenText);
+    if (/\b(?:it|them)$/.test(normalizeCommand(thenText)) && then.frame.action === 'click') {
+      then = { frame: { ...then.frame, target: { ...cond.frame.target } }, confidence: 1 };
+      if (cond.frame.region) then.frame.region = cond.frame.region;
+      else delete then.frame.region;
+    }
+    const { raw: _r, ...condFrame } = cond.frame;
+    const frame: ExtendedFrame = { ...then.frame, condition: { frame: condFrame }, raw };
+    return result(frame, Math.min(cond.confidence, then.confidence));
+  }
+  if ((m = /^(?:are there|is there|do you see) (more|fewer|less) (.+) than (.+)$/.exec(outside))) {
+    const a = parseSimple(
+      `count the ${sliceOriginal(raw, lower, m.index + m[0].indexOf(m[2]!, m[0].indexOf(m[1]!) + m[1]!.length), m[2]!.length)}`,
+    );
+    const b = parseSimple(
+      `count the ${sliceOriginal(raw, lower, m.index + m[0].lastIndexOf(m[3]!), m[3]!.length)}`,
+    );
+    if (a.frame.target.kind !== 'shape' || b.frame.target.kind !== 'shape') return undefined;
+    const relation = m[1] === 'more' ? 'more' : 'fewer';
+    const frame: ExtendedFrame = {
+      action: 'compare',
+      target: { kind: 'shape' },
+      parts: { mode: 'parallel', frames: [part(a), part(b)] },
+      ops: [{ op: 'compare', relation }],
+      raw,
+    };
+    return result(frame, Math.min(a.confidence, b.confidence));
+  }
+  const seq = /,? (?:and )?then |; | and after that /g;
+  const cuts: Array<[number, number]> = [];
+  while ((m = seq.exec(outside))) cuts.push([m.index, m.index + m[0].length]);
+  if (cuts.length > 0 && cuts.length < 4) {
+    const texts: string[] = [];
+    let from = 0;
+    for (const [a, b] of cuts) {
+      texts.push(sliceOriginal(raw, lower, from, a - from));
+      from = b;
+    }
+    texts.push(sliceOriginal(raw, lower, from, lower.length - from));
+    const parsed = texts.map((t) => parseSimple(t));
+    const frame: ExtendedFrame = {
+      ...parsed[0]!.frame,
+      parts: { mode: 'sequence', frames: parsed.map(part) },
+      raw,
+    };
+    return result(frame, Math.min(...parsed.map((p) => p.confidence)));
+  }
+  // Parallel: one action, several shape targets joined by "and" ("the red and the green circles").
+  if (
+    (m = /^(count|how many|find|locate|where are|list) (.+?)( are there| are on the screen)?$/.exec(outside))
+  ) {
+    const body = m[2]!;
+    const pieces = body.split(/,? and (?:the |also )?|, /);
+    if (pieces.length < 2 || pieces.length > 4) return undefined;
+    const verb = m[1] === 'how many' ? 'count' : m[1] === 'where are' ? 'locate' : m[1]!;
+    const parsed = pieces.map((p) => parseSimple(`${verb} the ${p.replace(/^the /, '')}`));
+    if (
+      !parsed.every((p) => p.frame.target.kind === 'shape' && (p.frame.target.color || p.frame.target.shape))
+    )
+      return undefined;
+    // "the red and the green circles": the shape and region named last apply to every part that names none.
+    const last = parsed[parsed.length - 1]!.frame;
+    for (const p of parsed) {
+      if (!p.frame.target.shape && last.target.shape) p.frame.target.shape = last.target.shape;
+      if (!p.frame.region && last.region) p.frame.region = last.region;
+    }
+    const frame: ExtendedFrame = {
+      ...parsed[0]!.frame,
+      parts: { mode: 'parallel', frames: parsed.map(part) },
+      raw,
+    };
+    return result(frame, Math.min(...parsed.map((p) => p.confidence)));
+  }
+  return undefined;
+}
+
+/**
+ * Maps a span of the normalised text back to the original (quoted labels keep their case). Normalisation
+ * lower-cases, collapses spaces and drops politeness, so the span is found by searching the original,
+ * case-insensitively, for the normalised words.
+ */
+function sliceOriginal(raw: string, lower: string, start: number, length: number): string {
+  const wanted = lower.slice(start, start + length).trim();
+  const i = raw.toLowerCase().indexOf(wanted);
+  return i >= 0 ? raw.slice(i, i + wanted.length) : wanted;
+}
+
+/**
+ * Command text → IntentFrame + confidence. Composed commands (conditions, comparisons, sequences, parallel
+ * targets) become frames with `condition` / `parts`; everything else is one clause.
+ *
+ * @example parseCommand('count the green circles on the toolbar').frame
+ * // { action: 'count', target: { kind: 'shape', color: 'green', shape: 'circle' }, region: 'toolbar', raw: … }
+ */
+export function parseCommand(text: string): UnderstandResult {
+  const raw = text.trim();
+  if (raw.length <= 1000) {
+    const composed = parseComposed(raw);
+    if (composed) return composed;
+  }
+  return parseSimple(raw);
 }

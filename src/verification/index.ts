@@ -1,4 +1,30 @@
-export { createCandidateVerifier } from './verifier.js';
-export type { VerifierDeps } from './verifier.js';
+/**
+ * verification/: decides whether a candidate capability may ever reach a user, on evidence gathered by running
+ * it in the sandbox. Levels basic → standard → comprehensive → production; multi-factor risk score; decision
+ * approve | conditional (with conditions) | reject. Documented in docs/verification.md.
+ */
+export { createCandidateVerifier, createVerifier } from './verifier.js';
+export type {
+  BenchmarkFigures,
+  BenchmarkRunner,
+  DetailedVerificationReport,
+  VerificationOutcome,
+  VerificationRun,
+  Verifier,
+  VerifierDeps,
+  VerifyRequest,
+} from './verifier.js';
+export {
+  PERMISSION_RISK,
+  PROVENANCE_RISK,
+  VERIFICATION_DEFAULTS,
+  resolveVerificationOptions,
+} from './options.js';
+export type { VerificationOptions, VerificationOptionsInput } from './options.js';
+export { CONDITIONS, LEVELS, decide, riskScore } from './risk.js';
+export type { Decision, RiskFactor, VerificationCheck } from './risk.js';
+export { findSecrets, outputProblems } from './output-checks.js';
+export type { SecretFinding } from './output-checks.js';
+export { fuzzInputs, sceneTarget } from './fuzz.js';
 export { buildTestCases } from './test-cases.js';
 export type { CapabilityTestCase, TestScenePort } from './test-cases.js';

@@ -53,7 +53,8 @@ const ALT_REGIONS: NamedRegion[] = ['toolbar', 'sidebar', 'content', 'statusbar'
  */
 export async function buildTestCases(
   capability: Capability,
-  pattern: Pattern,
+  /** Only its `count` is used, to vary the inputs tried between candidates of the same pattern. */
+  pattern: Pick<Pattern, 'count'>,
   scenes: TestScenePort,
   seenInputs: Array<Record<string, unknown>>,
 ): Promise<CapabilityTestCase[]> {
@@ -74,34 +75,33 @@ export async function buildTestCases(
     const next = pick(i + pattern.count);
     if (!inputs.some((x) => key(x) === key(next))) inputs.push(next);
   }
-  const cases: CapabilityTestCase[] = [];
-  let seed = 1;
-  for (const input of inputs) {
-    const count = 1 + (seed % 3);
-    const screen = await scenes.countScene({
-      ...(input.color ? { color: input.color as Color } : {}),
-      ...(input.shape ? { shape: input.shape as ShapeName } : {}),
-      ...(input.region ? { region: input.region as NamedRegion } : {}),
-      count,
-      seed,
-      theme: seed % 2 ? 'light' : 'dark',
-    });
-    cases.push({ name: `counts ${count} for ${key(input)}`, input, screen, check: countIs(count) });
-    seed++;
-  }
-  const first = inputs[0] ?? {};
-  cases.push({
-    name: `no matches for ${key(first)}`,
-    input: first,
-    screen: await scenes.countScene({
-      ...(first.color ? { color: first.color as Color } : {}),
-      ...(first.shape ? { shape: first.shape as ShapeName } : {}),
-      ...(first.region ? { region: first.region as NamedRegion } : {}),
-      count: 0,
-      seed: 99,
-    }),
-    check: countIs(0),
+  // Screens are rendered concurrently (decoding runs on libuv's pool); the order of cases stays fixed.
+  const target = (input: Record<string, unknown>) => ({
+    ...(input.color ? { color: input.color as Color } : {}),
+    ...(input.shape ? { shape: input.shape as ShapeName } : {}),
+    ...(input.region ? { region: input.region as NamedRegion } : {}),
   });
-  cases.push({ name: 'empty screen', input: first, screen: await scenes.emptyScene(7), check: countIs(0) });
+  const first = inputs[0] ?? {};
+  const counted = inputs.map((input, i) => {
+    const seed = i + 1;
+    const count = 1 + (seed % 3);
+    return {
+      input,
+      count,
+      screen: scenes.countScene({ ...target(input), count, seed, theme: seed % 2 ? 'light' : 'dark' }),
+    };
+  });
+  const none = scenes.countScene({ ...target(first), count: 0, seed: 99 });
+  const empty = scenes.emptyScene(7);
+  const cases: CapabilityTestCase[] = [];
+  for (const c of counted)
+    cases.push({
+      name: `counts ${c.count} for ${key(c.input)}`,
+      input: c.input,
+      screen: await c.screen,
+      check: countIs(c.count),
+    });
+  cases.push({ name: `no matches for ${key(first)}`, input: first, screen: await none, check: countIs(0) });
+  cases.push({ name: 'empty screen', input: first, screen: await empty, check: countIs(0) });
   return cases;
 }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
+import { bucketOf } from '../../src/rollout/index.js';
 import { countScene, renderScene } from '../../src/vision/index.js';
 
 /** Runs the CLI in-process and captures stdout/stderr and the exit code. */
@@ -67,7 +68,9 @@ describe('the learning loop through the CLI', () => {
     expect(caps.json.capabilities[0]).toMatchObject({
       id: 'count-shapes-by-color-shape-in-region',
       version: 1,
-      stage: 'development',
+      // Registered in development, then promoted at once: development needs no sample, and verification
+      // approved it (DESIGN.md budget: pattern detected → canary live < 5 s).
+      stage: 'canary',
       origin: { kind: 'generated' },
     });
 
@@ -97,11 +100,16 @@ describe('the learning loop through the CLI', () => {
     expect(internal.json.result.data.count).toBe(3);
     expect(internal.json.result.answer).toBe('There are 3 red squares in the sidebar.');
 
+    // Canary is 1% of users by a stable bucket: pick a user whose bucket is outside it.
+    const rolloutKey = (
+      await cli('rollout', 'show', 'count-shapes-by-color-shape-in-region', '--db', db, '--json')
+    ).json.rollout.rolloutKey as string;
+    const outsiderId = ['eve', 'finn', 'gus', 'hana'].find((u) => bucketOf(rolloutKey, u) >= 100)!;
     const outsider = await cli(
       'run',
       'count the red squares in the sidebar',
       '--user',
-      'eve',
+      outsiderId,
       '--screen',
       sidebarScreen,
       '--db',
@@ -120,7 +128,11 @@ describe('the learning loop through the CLI', () => {
       db,
       '--json',
     );
-    expect(events.json.events.map((e: { kind: string }) => e.kind)).toEqual(['approve', 'register']);
+    expect(events.json.events.map((e: { kind: string; toStage?: string }) => [e.kind, e.toStage])).toEqual([
+      ['approve', undefined],
+      ['register', 'development'],
+      ['promote', 'canary'],
+    ]);
   });
 
   it('answers built-in commands', async () => {

@@ -65,7 +65,9 @@ function manifestOptions(path: string): SynthesizeOptions {
   const inputSchema = schema('inputSchema');
   const outputSchema = schema('outputSchema');
   return {
-    ...(m.permissions !== undefined ? { permissions: parsePermissions(m.permissions, 'manifest permissions') } : {}),
+    ...(m.permissions !== undefined
+      ? { permissions: parsePermissions(m.permissions, 'manifest permissions') }
+      : {}),
     ...(inputSchema ? { inputSchema } : {}),
     ...(outputSchema ? { outputSchema } : {}),
   };
@@ -114,7 +116,9 @@ export const registerCheck: RegisterCommand = (program, ctx) => {
         );
         const added = report.violations.filter((v) => !source.violations.some((s) => s.rule === v.rule));
         for (const v of added)
-          lines.push(`(transformed):${v.line}:${v.column}  ${v.severity.padEnd(8)} ${v.rule.padEnd(24)} ${v.message}`);
+          lines.push(
+            `(transformed):${v.line}:${v.column}  ${v.severity.padEnd(8)} ${v.rule.padEnd(24)} ${v.message}`,
+          );
         if (lines.length) ctx.io.out(lines.join('\n'));
         const needs = report.requiredPermissions.length ? report.requiredPermissions.join(', ') : 'none';
         ctx.io.out(

@@ -1,5 +1,21 @@
 import type { RegisterCommand } from '../kit.js';
+import { registerBench } from './bench.js';
+import { registerCheck } from './check.js';
+import { registerFeedback } from './feedback.js';
+import { registerReplay } from './replay.js';
+import { registerRollout } from './rollout.js';
+import { registerSandbox } from './sandbox.js';
 import { registerShare } from './share.js';
+import { registerVerify } from './verify.js';
 
 /** The CLI commands that live in their own files; main.ts registers them after its core commands. */
-export const COMMANDS: readonly RegisterCommand[] = [registerShare];
+export const COMMANDS: readonly RegisterCommand[] = [
+  registerReplay,
+  registerRollout,
+  registerFeedback,
+  registerCheck,
+  registerSandbox,
+  registerVerify,
+  registerBench,
+  registerShare,
+];

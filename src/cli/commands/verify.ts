@@ -150,7 +150,14 @@ export const registerVerify: RegisterCommand = (program, ctx) => {
       const benchmark: BenchmarkRunner = async (cap) => {
         const input = fuzzInputs(cap.manifest.inputSchema, 1, 1)[0] ?? {};
         const screen = await scenes.countScene({ ...sceneTarget(input), count: 2, seed: 1 });
-        return benchmarkCapability({ capability: cap, tier, vision, screen, input, iterations: opts.iterations });
+        return benchmarkCapability({
+          capability: cap,
+          tier,
+          vision,
+          screen,
+          input,
+          iterations: opts.iterations,
+        });
       };
       const verifier = createVerifier({
         sandbox,

@@ -1,0 +1,189 @@
+import { OpenFeature, ProviderEvents } from '@openfeature/server-sdk';
+import { describe, expect, it } from 'vitest';
+import type { Rollout } from '../domain/index.js';
+import { createMemoryStore } from '../store/index.js';
+import { bucketOf, createRolloutEngine, IroncliwFlagProvider } from './index.js';
+
+const T0 = Date.parse('2026-03-01T00:00:00.000Z');
+const iso = (ms: number) => new Date(ms).toISOString();
+
+async function setup(stage: Rollout['stage'] = 'canary', decision: 'approve' | 'conditional' = 'approve') {
+  const store = createMemoryStore();
+  let now = T0;
+  await store.reports.add({
+    id: 'rep1',
+    capabilityId: 'cap',
+    version: 1,
+    kind: 'verification',
+    at: iso(T0),
+    report: { decision },
+  });
+  await store.rollouts.save({
+    id: 'rol1',
+    capabilityId: 'cap',
+    version: 1,
+    stage,
+    percentage: stage === 'canary' ? 100 : 0,
+    rolloutKey: 'cap:v1',
+    stageEnteredAt: iso(T0),
+    updatedAt: iso(T0),
+  });
+  const engine = await createRolloutEngine({ store, now: () => now });
+  return { store, engine, tick: (ms: number) => (now += ms) };
+}
+
+describe('manual transitions', () => {
+  it('promote, pause, resume and roll back, each an event with reason and numbers', async () => {
+    const { store, engine, tick } = await setup();
+    for (let i = 0; i < 7; i++)
+      engine.recordOutcome({
+        capabilityId: 'cap',
+        version: 1,
+        ok: i > 0,
+        category: 'timeout',
+        latencyMs: 12,
+      });
+    tick(1000);
+    const promoted = await engine.promote('cap', { reason: 'looks good' });
+    expect(promoted).toMatchObject({
+      kind: 'promote',
+      fromStage: 'canary',
+      toStage: 'beta',
+      reason: 'looks good',
+      actor: 'user',
+      numbers: { requests: 7, ok: 6, fail_timeout: 1, fromPercentage: 100, toPercentage: 1000 },
+    });
+    tick(1000);
+    await engine.pause('cap');
+    expect(engine.get('cap')).toMatchObject({ stage: 'paused', pausedFrom: 'beta', percentage: 1000 });
+    await expect(engine.promote('cap')).rejects.toMatchObject({
+      code: 'E_STATE_CONFLICT',
+      hint: 'Resume it first.',
+    });
+    await expect(engine.pause('cap')).rejects.toMatchObject({ code: 'E_STATE_CONFLICT' });
+    tick(1000);
+    await engine.resume('cap', { reason: 'p99 explained' });
+    const resumed = engine.get('cap')!;
+    expect(resumed).toMatchObject({ stage: 'beta', percentage: 1000, stageEnteredAt: iso(T0 + 3000) });
+    expect(resumed).not.toHaveProperty('pausedFrom');
+    await expect(engine.resume('cap')).rejects.toMatchObject({ code: 'E_STATE_CONFLICT' });
+    tick(1000);
+    await engine.rollback('cap', { reason: 'bad answers reported' });
+    expect(engine.get('cap')).toMatchObject({ stage: 'rolled_back', percentage: 0 });
+    await expect(engine.rollback('cap')).rejects.toMatchObject({ code: 'E_STATE_CONFLICT' });
+    const events = await store.events.list({ capabilityId: 'cap' });
+    expect(events.map((e) => `${e.kind}:${e.fromStage}→${e.toStage}`)).toEqual([
+      'promote:canary→beta',
+      'pause:beta→paused',
+      'resume:paused→beta',
+      'rollback:beta→rolled_back',
+    ]);
+    const [incident] = await store.reports.list('cap', 1, 'incident');
+    expect(incident!.report).toMatchObject({
+      reason: 'bad answers reported',
+      routedTo: 'clean failure (no earlier version)',
+    });
+    await expect(engine.promote('nope')).rejects.toMatchObject({ code: 'E_NOT_FOUND' });
+    await engine.close();
+  });
+
+  it('refuses to promote past the risk cap unless forced', async () => {
+    const { engine } = await setup('canary', 'conditional');
+    await expect(engine.promote('cap')).rejects.toMatchObject({ code: 'E_STATE_CONFLICT' });
+    expect(engine.get('cap')?.stage).toBe('canary');
+    await expect(engine.promote('cap', { force: true })).resolves.toMatchObject({ toStage: 'beta' });
+  });
+
+  it('walks the gradual steps of the policy', async () => {
+    const { engine, tick } = await setup('canary');
+    await engine.setPolicy('cap', { steps: [2000, 9000] });
+    const path = [];
+    for (let i = 0; i < 4; i++) {
+      tick(10);
+      const e = await engine.promote('cap');
+      path.push(`${e.toStage}@${e.numbers.toPercentage}`);
+    }
+    expect(path).toEqual(['beta@1000', 'gradual@2000', 'gradual@9000', 'production@10000']);
+    await expect(engine.promote('cap')).rejects.toMatchObject({ code: 'E_STATE_CONFLICT' });
+  });
+
+  it('counts the wrapper’s outcomes, failures by category', async () => {
+    const { store, engine } = await setup('canary');
+    const user = Array.from({ length: 5000 }, (_, i) => `w${i}`).find((u) => bucketOf('cap:v1', u) < 100)!;
+    await engine.withRollout('cap', { user }, 'req_ok', async (a) => a?.version);
+    const failing = Object.assign(new Error('slow'), { category: 'timeout' });
+    await expect(
+      engine.withRollout('cap', { user }, 'req_bad', async () => {
+        throw failing;
+      }),
+    ).rejects.toBe(failing);
+    // Outside the bucket there is no earlier version: nothing is run under the rollout, nothing counted.
+    await engine.withRollout('cap', { user: 'anonymous' }, 'req_anon', async (a) =>
+      expect(a?.version).toBe(undefined),
+    );
+    await engine.flush();
+    const [w] = await store.rolloutMetrics.list({ capabilityId: 'cap' });
+    expect(w!.counts).toMatchObject({ requests: 2, ok: 1, 'fail:timeout': 1 });
+    expect(await store.servedRequests.get('req_bad')).toMatchObject({ version: 1, userId: user });
+    expect(await store.servedRequests.get('req_anon')).toBeUndefined();
+  });
+});
+
+describe('OpenFeature provider', () => {
+  it('exposes each capability as a flag with variant, reason and rollout metadata', async () => {
+    const { engine, tick } = await setup('canary');
+    await engine.setPolicy('cap', { users: ['vip'] });
+    const provider = new IroncliwFlagProvider(engine);
+    await OpenFeature.setProviderAndWait('ironcliw-test', provider);
+    const client = OpenFeature.getClient('ironcliw-test');
+    const inside = Array.from({ length: 5000 }, (_, i) => `f${i}`).find((u) => bucketOf('cap:v1', u) < 100)!;
+    const outside = Array.from({ length: 50 }, (_, i) => `f${i}`).find((u) => bucketOf('cap:v1', u) >= 100)!;
+
+    const split = await client.getBooleanDetails('cap', false, { targetingKey: inside });
+    expect(split).toMatchObject({
+      value: true,
+      variant: 'canary',
+      reason: 'SPLIT',
+      flagMetadata: { stage: 'canary', rolloutId: 'rol1', version: 1, percentage: 100 },
+    });
+    expect(await client.getBooleanDetails('cap', false, { targetingKey: 'vip' })).toMatchObject({
+      value: true,
+      reason: 'TARGETING_MATCH',
+    });
+    expect(
+      await client.getBooleanDetails('cap', true, { targetingKey: 'x', groups: ['internal'] }),
+    ).toMatchObject({
+      value: true,
+      reason: 'TARGETING_MATCH',
+    });
+    expect(await client.getStringDetails('cap', '?', { targetingKey: outside })).toMatchObject({
+      value: 'stable',
+      variant: 'stable',
+      reason: 'DEFAULT',
+    });
+    expect(await client.getNumberValue('cap', -1, { targetingKey: inside })).toBe(1);
+    expect(await client.getNumberValue('cap', -1, { targetingKey: outside })).toBe(-1);
+    expect(await client.getBooleanDetails('missing', false, { targetingKey: inside })).toMatchObject({
+      value: false,
+      errorCode: 'FLAG_NOT_FOUND',
+    });
+
+    const changes: unknown[] = [];
+    client.addHandler(ProviderEvents.ConfigurationChanged, (e) => changes.push(e));
+    tick(1000);
+    await engine.rollback('cap', { reason: 'test' });
+    await new Promise((r) => setTimeout(r, 10));
+    expect(changes).toEqual([
+      expect.objectContaining({
+        flagsChanged: ['cap'],
+        metadata: { stage: 'rolled_back', rolloutId: 'rol1', version: 1 },
+      }),
+    ]);
+    expect(await client.getBooleanDetails('cap', false, { targetingKey: inside })).toMatchObject({
+      value: false,
+      variant: 'stable',
+    });
+    await OpenFeature.close();
+    await engine.close();
+  });
+});

@@ -1,0 +1,123 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Capability } from '../domain/index.js';
+import { createHostSdk, seededRandom } from '../capabilities/index.js';
+import type { VisionImage } from '../capabilities/index.js';
+import type { SandboxTier } from '../sandbox/index.js';
+import { createSandboxTier } from '../sandbox/index.js';
+import { createTestScenes, createVisionPort } from '../vision-port.js';
+import type { BenchmarkFigures, DetailedVerificationReport } from './index.js';
+import { createVerifier } from './index.js';
+import { countPattern, generatedCount, slow } from './test-capabilities.js';
+
+let sandbox: SandboxTier;
+let screen: VisionImage;
+const vision = createVisionPort();
+const scenes = createTestScenes();
+
+beforeAll(async () => {
+  sandbox = await createSandboxTier('process', { poolSize: 1 });
+  screen = await scenes.countScene({ color: 'red', shape: 'circle', count: 2, seed: 5 });
+});
+afterAll(async () => {
+  await sandbox?.close();
+});
+
+/**
+ * A small real benchmark (the benchmark/ stage has the full one): `iterations` measured runs of the capability in
+ * the process sandbox after 2 warm-up runs; p99 by nearest rank over the wall times measured here, error rate
+ * over the runs, and the least-squares slope of guest memory per iteration as the leak signal.
+ */
+async function sandboxBenchmark(capability: Capability, iterations = 12): Promise<BenchmarkFigures> {
+  const input = { color: 'red', shape: 'circle' };
+  const lat: number[] = [];
+  const memKb: number[] = [];
+  let errors = 0;
+  for (let i = -2; i < iterations; i++) {
+    const host = createHostSdk({
+      vision,
+      screen,
+      permissions: capability.manifest.permissions,
+      random: seededRandom(i + 10),
+      now: () => 0,
+    });
+    const t0 = performance.now();
+    const r = await sandbox.run({
+      code: capability.code,
+      input,
+      permissions: capability.manifest.permissions,
+      limits: capability.manifest.limits,
+      host,
+      origin: 'generated',
+    });
+    const ms = performance.now() - t0;
+    if (i < 0) continue;
+    lat.push(ms);
+    memKb.push(r.resources.peakMemoryMb * 1024);
+    if (r.status !== 'ok') errors++;
+  }
+  const sorted = [...lat].sort((a, b) => a - b);
+  const p99 = sorted[Math.min(sorted.length - 1, Math.ceil(0.99 * sorted.length) - 1)]!;
+  const n = memKb.length;
+  const mx = (n - 1) / 2;
+  const my = memKb.reduce((s, v) => s + v, 0) / n;
+  let num = 0;
+  let den = 0;
+  memKb.forEach((v, i) => {
+    num += (i - mx) * (v - my);
+    den += (i - mx) ** 2;
+  });
+  const slope = den ? num / den : 0;
+  return { latency: { p99 }, errorRate: errors / n, leak: { suspected: slope > 64, slopeKbPerIter: slope } };
+}
+
+const check = (r: DetailedVerificationReport, name: string) => r.checks.find((c) => c.name === name)!;
+
+describe('production level: benchmark against budgets and the live version', () => {
+  it('approves a generated capability whose benchmark meets the budgets and does not regress', async () => {
+    const good = generatedCount(['color', 'shape']);
+    const verifier = createVerifier({
+      sandbox,
+      vision,
+      scenes,
+      benchmark: (c) => sandboxBenchmark(c),
+      baseline: () => sandboxBenchmark(good),
+    });
+    const { report } = await verifier.verify(good, {
+      level: 'production',
+      pattern: countPattern(['color', 'shape']),
+    });
+    expect(report.level).toBe('production');
+    for (const name of ['benchmark-latency', 'benchmark-errors', 'benchmark-leak', 'regression'])
+      expect(check(report, name).passed, `${name}: ${check(report, name).detail}`).toBe(true);
+    expect(report.numbers.benchmarkP99Ms).toBeGreaterThan(0);
+    expect(report.numbers.benchmarkErrorRate).toBe(0);
+    expect(report.decision).toBe('approve');
+  });
+
+  it('a candidate slower than the live version regresses and is capped (conditional)', async () => {
+    const candidate = slow(800_000);
+    const live = generatedCount(['color', 'shape']);
+    const verifier = createVerifier({
+      sandbox,
+      vision,
+      scenes,
+      // Fewer repeated behaviour runs: this candidate costs ~80 ms of CPU per run.
+      options: { determinismRuns: 2, fuzzInputs: 1 },
+      benchmark: (c) => sandboxBenchmark(c, 6),
+      baseline: () => sandboxBenchmark(live, 6),
+    });
+    const { report } = await verifier.verify(candidate, { level: 'production' });
+    expect(check(report, 'regression').passed).toBe(false);
+    expect(check(report, 'regression').detail).toMatch(/p99 [\d.]+ ms vs live [\d.]+ ms/);
+    expect(report.numbers.benchmarkP99Ms).toBeGreaterThan(report.numbers.baselineP99Ms!);
+    expect(report.decision).toBe('conditional');
+    expect(report.conditions).toEqual(expect.arrayContaining(['max-stage:canary', 'manual-promotion']));
+  });
+
+  it('refuses the production level without a benchmark runner (E_INPUT_INVALID) before running anything', async () => {
+    const verifier = createVerifier({ sandbox, vision, scenes });
+    await expect(verifier.verify(generatedCount(), { level: 'production' })).rejects.toMatchObject({
+      code: 'E_INPUT_INVALID',
+    });
+  });
+});
