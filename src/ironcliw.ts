@@ -2,9 +2,20 @@ import type { IroncliwConfig, IroncliwConfigInput } from './config/index.js';
 import { parseConfig } from './config/index.js';
 import type { Actuator, VisionPort } from './capabilities/index.js';
 import { BUILTIN_CAPABILITIES, CapabilityRegistry } from './capabilities/index.js';
-import type { DecisionEvent, Failure, Pattern, Rollout, RolloutStage } from './domain/index.js';
+import type {
+  Capability,
+  DecisionEvent,
+  Failure,
+  Pattern,
+  Rollout,
+  RolloutStage,
+  VerificationLevel,
+} from './domain/index.js';
+import { IroncliwError, newId } from './domain/index.js';
+import type { BenchmarkRun } from './benchmark/index.js';
+import { createVerificationBenchmark } from './benchmark/index.js';
 import { FAMILIES } from './generation/index.js';
-import type { PipelineHooks, PipelineStage } from './pipeline/index.js';
+import type { CandidateVerifier, PipelineHooks, PipelineStage } from './pipeline/index.js';
 import { Pipeline } from './pipeline/index.js';
 import type { CommandResponse, ExecutionEvent, ProcessOptions } from './runtime/index.js';
 import { processCommand } from './runtime/index.js';
@@ -14,7 +25,10 @@ import type { Evaluation, ManualOptions, RolloutEngine, RolloutStatus } from './
 import { createRolloutEngine } from './rollout/index.js';
 import type { StoredCapability, Store } from './store/index.js';
 import { openStore } from './store/index.js';
-import { createCandidateVerifier, resolveVerificationOptions } from './verification/index.js';
+import type { DetailedVerificationReport } from './verification/index.js';
+import { createCandidateVerifier, createVerifier, resolveVerificationOptions } from './verification/index.js';
+import { synthesize } from './synthesis/index.js';
+import { loadOrCreateSigningKey, loadTrustedKeys, openBundle } from './sharing/index.js';
 import { createTestScenes, createVisionPort, screenLoader } from './vision-port.js';
 import { frameFields } from './understanding/index.js';
 
@@ -122,6 +136,15 @@ async function computeStatus(store: Store): Promise<AutonomousCapabilitiesStatus
   };
 }
 
+export interface ImportOutcome {
+  capabilityId: string;
+  version: number;
+  keyId: string;
+  decision: 'approve' | 'conditional' | 'reject';
+  reasons: string[];
+  stage: RolloutStage | null;
+}
+
 /** What a running Ironcliw reports as it works (for metrics, logs and live dashboards). */
 export interface IroncliwEvents {
   /** Every handled command, answered or failed. */
@@ -175,6 +198,20 @@ export interface Ironcliw extends AsyncDisposable {
     evaluate(): Promise<Evaluation[]>;
   };
   patterns(): Promise<Pattern[]>;
+  /**
+   * Verifies a stored capability (default: its latest version) at a level and stores the report.
+   * @example const report = await ironcliw.verify('count-shapes-by-color', { level: 'comprehensive' });
+   */
+  verify(
+    capabilityId: string,
+    options: { level: VerificationLevel; version?: number },
+  ): Promise<DetailedVerificationReport>;
+  /**
+   * Imports a signed capability bundle (`ironcliw export`): checks its hash and signature against the trusted
+   * keys (config sharing.keysDir), then puts it through this deployment's own static gate and verification.
+   * Whatever its origin claims, an accepted capability starts in `development` as `imported`.
+   */
+  importBundle(bundle: unknown): Promise<ImportOutcome>;
   /** Resolves when the learning triggered in this process has finished (used by `run --wait` and tests). */
   waitForLearning(timeoutMs?: number): Promise<void>;
   /** Re-reads capabilities and rollouts from the store (other nodes may have changed them). */
@@ -264,24 +301,61 @@ export async function createIroncliw(
       refresh().catch((err: unknown) => options.log?.('route refresh failed', { error: String(err) }));
     });
 
+    // Production-level verification benchmarks every candidate in the sandbox it will serve from (and the
+    // live version of its pattern, for the regression verdict); the candidate's own runs are stored with it.
+    const scenes = createTestScenes();
+    const benchmarkRuns = new Map<string, BenchmarkRun[]>();
+    const keyOf = (c: Capability) => `${c.manifest.id}@${c.manifest.version}`;
+    const benchmark = createVerificationBenchmark({
+      tier: sandbox,
+      vision,
+      scenes,
+      iterations: config.pipeline.benchmarkIterations,
+      onRun: (c, run) => benchmarkRuns.set(keyOf(c), [...(benchmarkRuns.get(keyOf(c)) ?? []), run]),
+    });
+    const baseline = async (candidate: Capability) => {
+      const live = engine.get(candidate.manifest.id);
+      if (!live || live.version === candidate.manifest.version) return undefined;
+      const cap = await store.capabilities.get(candidate.manifest.id, live.version);
+      return cap ? benchmark({ manifest: cap.manifest, code: cap.code }) : undefined;
+    };
+    const verifierDeps = {
+      sandbox,
+      vision,
+      scenes,
+      benchmark,
+      baseline,
+      options: verificationOptions,
+      // What users actually asked becomes part of the test cases.
+      seenInputs: async (pattern: Pattern) => {
+        const failures = await store.failures.list({ signature: pattern.signature, limit: 20 });
+        return failures.map((f) => {
+          const fields = frameFields(f.frame) as Record<string, unknown>;
+          return Object.fromEntries(Object.entries(fields).filter(([k]) => pattern.parameters.includes(k)));
+        });
+      },
+    };
+    const inner = createCandidateVerifier({ ...verifierDeps, level: config.pipeline.verificationLevel });
+    const direct = createVerifier(verifierDeps);
+
+    const verifier: CandidateVerifier = {
+      async verify(capability, pattern) {
+        try {
+          const out = await inner.verify(capability, pattern);
+          return { ...out, benchmarkReports: benchmarkRuns.get(keyOf(capability)) ?? [] };
+        } finally {
+          // The candidate's runs and its baseline's (the live version) are done with either way.
+          for (const key of benchmarkRuns.keys())
+            if (key.startsWith(`${capability.manifest.id}@`)) benchmarkRuns.delete(key);
+        }
+      },
+    };
+
     const pipeline = new Pipeline({
       store,
       thresholds: config.discovery,
       families: FAMILIES,
-      verifier: createCandidateVerifier({
-        sandbox,
-        vision,
-        scenes: createTestScenes(),
-        options: verificationOptions,
-        // What users actually asked becomes part of the test cases.
-        seenInputs: async (pattern) => {
-          const failures = await store.failures.list({ signature: pattern.signature, limit: 20 });
-          return failures.map((f) => {
-            const fields = frameFields(f.frame) as Record<string, unknown>;
-            return Object.fromEntries(Object.entries(fields).filter(([k]) => pattern.parameters.includes(k)));
-          });
-        },
-      }),
+      verifier,
       // A new version starts in development; judging at once lets an approved one reach canary in seconds.
       onRegistered: async () => {
         await refresh();
@@ -306,6 +380,154 @@ export async function createIroncliw(
       await engine.close(); // flushes this node's metrics
       await sb.close();
       if (!options.store) await store.close();
+    };
+
+    const verifyStored = async (
+      capabilityId: string,
+      o: { level: VerificationLevel; version?: number },
+    ): Promise<DetailedVerificationReport> => {
+      const cap = await store.capabilities.get(capabilityId, o.version);
+      if (!cap)
+        throw new IroncliwError(
+          'E_NOT_FOUND',
+          `no capability "${capabilityId.slice(0, 80)}"${o.version ? ` v${o.version}` : ''}`,
+        );
+      const capability = { manifest: cap.manifest, code: cap.code };
+      let report: DetailedVerificationReport;
+      try {
+        ({ report } = await direct.verify(capability, { level: o.level }));
+      } finally {
+        benchmarkRuns.delete(keyOf(capability));
+      }
+      await store.reports.add({
+        id: newId('rep'),
+        capabilityId,
+        version: cap.manifest.version,
+        kind: 'verification',
+        at: new Date().toISOString(),
+        report,
+      });
+      return report;
+    };
+
+    const importBundle = async (value: unknown): Promise<ImportOutcome> => {
+      const keys = { dir: config.sharing.keysDir };
+      const opened = openBundle(value, loadTrustedKeys(keys, loadOrCreateSigningKey(keys)));
+      const sent = opened.capability.manifest;
+      const version = (await store.capabilities.versions(sent.id)).length + 1;
+      // The sender's claims (origin, version, reports) are not evidence here: this deployment checks again.
+      const manifest = {
+        ...sent,
+        version,
+        origin: {
+          kind: 'imported' as const,
+          generator: `bundle:${opened.keyId}:${sent.origin.generator}`.slice(0, 200),
+          failureIds: [],
+        },
+      };
+      const synthesized = synthesize(opened.capability.code, {
+        permissions: manifest.permissions,
+        inputSchema: manifest.inputSchema,
+        outputSchema: manifest.outputSchema,
+      });
+      const capability: Capability = { manifest, code: synthesized.code };
+      const at = new Date().toISOString();
+      const base = { capabilityId: manifest.id, version, keyId: opened.keyId };
+      let report: DetailedVerificationReport | undefined;
+      let benchmarks: BenchmarkRun[] = [];
+      try {
+        if (synthesized.report.safe)
+          ({ report } = await direct.verify(capability, { level: config.pipeline.verificationLevel }));
+        benchmarks = benchmarkRuns.get(keyOf(capability)) ?? [];
+      } finally {
+        benchmarkRuns.delete(keyOf(capability));
+      }
+      const decision = report ? report.decision : 'reject';
+      const reasons = report
+        ? report.checks.filter((c) => !c.passed).map((c) => `${c.name}: ${c.detail}`)
+        : synthesized.report.violations.map((v) => `${v.rule}: ${v.message}`);
+      const numbers = {
+        safetyScore: synthesized.report.score,
+        violations: synthesized.report.violations.length,
+        ...(report ? { riskScore: report.riskScore } : {}),
+        senderReports: opened.reports.length,
+      };
+      await store.transaction(async (tx) => {
+        await tx.reports.add({
+          id: newId('rep'),
+          capabilityId: manifest.id,
+          version,
+          kind: 'synthesis',
+          at,
+          report: synthesized.report,
+        });
+        if (report)
+          await tx.reports.add({
+            id: newId('rep'),
+            capabilityId: manifest.id,
+            version,
+            kind: 'verification',
+            at,
+            report,
+          });
+        if (decision === 'reject') {
+          await tx.events.append({
+            id: newId('evt'),
+            at,
+            capabilityId: manifest.id,
+            version,
+            kind: 'reject',
+            reason: `import from key ${opened.keyId} rejected: ${reasons.join('; ').slice(0, 1000)}`,
+            numbers,
+            actor: 'system',
+          });
+          return;
+        }
+        await tx.capabilities.put(capability);
+        for (const run of benchmarks)
+          await tx.reports.add({
+            id: newId('rep'),
+            capabilityId: manifest.id,
+            version,
+            kind: 'benchmark',
+            at,
+            report: run,
+          });
+        await tx.events.append({
+          id: newId('evt'),
+          at,
+          capabilityId: manifest.id,
+          version,
+          kind: 'approve',
+          reason: `imported from key ${opened.keyId}; verification ${decision} at level ${report!.level}`,
+          numbers,
+          actor: 'system',
+        });
+        await tx.events.append({
+          id: newId('evt'),
+          at,
+          capabilityId: manifest.id,
+          version,
+          kind: 'register',
+          toStage: 'development',
+          reason:
+            'imported capabilities start in development (internal group only), whatever their origin claims',
+          numbers,
+          actor: 'system',
+        });
+        await tx.rollouts.save({
+          id: newId('rol'),
+          capabilityId: manifest.id,
+          version,
+          stage: 'development',
+          percentage: 0,
+          rolloutKey: `${manifest.id}:v${version}`,
+          stageEnteredAt: at,
+          updatedAt: at,
+        });
+      });
+      if (decision !== 'reject') await refresh();
+      return { ...base, decision, reasons, stage: decision === 'reject' ? null : 'development' };
     };
 
     return {
@@ -357,6 +579,8 @@ export async function createIroncliw(
         evaluate: () => engine.evaluate(),
       },
       patterns: () => store.patterns.list(),
+      verify: verifyStored,
+      importBundle,
       waitForLearning: (timeoutMs) => pipeline.idle(timeoutMs),
       refresh,
       on(event, listener) {

@@ -123,7 +123,20 @@ export const ConfigSchema = strict({
     concurrency: z.number().int().min(1).max(8).default(1),
     /** A job not finished within its lease is taken over by another worker (crash recovery). */
     leaseMs: z.number().int().min(1000).default(60_000),
-  }).default({ enabled: true, concurrency: 1, leaseMs: 60_000 }),
+    /**
+     * How much evidence a candidate needs before it may reach users (docs/verification.md). `production`
+     * adds a sandbox benchmark against budgets and a regression check against the live version.
+     */
+    verificationLevel: z.enum(['standard', 'comprehensive', 'production']).default('production'),
+    /** Measured sandbox runs of the production-level benchmark of each candidate. */
+    benchmarkIterations: z.number().int().min(5).max(10_000).default(40),
+  }).default({
+    enabled: true,
+    concurrency: 1,
+    leaseMs: 60_000,
+    verificationLevel: 'production',
+    benchmarkIterations: 40,
+  }),
 });
 
 export type IroncliwConfig = Readonly<z.infer<typeof ConfigSchema>>;

@@ -19,7 +19,13 @@ export interface CandidateVerifier {
   verify(
     capability: Capability,
     pattern: Pattern,
-  ): Promise<{ synthesis: SynthesisReport; verification: VerificationReport; sandboxReports: unknown[] }>;
+  ): Promise<{
+    synthesis: SynthesisReport;
+    verification: VerificationReport;
+    sandboxReports: unknown[];
+    /** Benchmark runs made while verifying (production level), stored with the capability. */
+    benchmarkReports?: unknown[];
+  }>;
 }
 
 export interface PipelineHooks {
@@ -224,7 +230,7 @@ export class Pipeline {
       this.deps.hooks?.onStage?.('verify', performance.now() - t1, 'error');
       throw err;
     }
-    const { synthesis, verification, sandboxReports } = verified;
+    const { synthesis, verification, sandboxReports, benchmarkReports = [] } = verified;
     this.deps.hooks?.onStage?.(
       'verify',
       performance.now() - t1,
@@ -278,6 +284,15 @@ export class Pipeline {
           capabilityId: m.id,
           version,
           kind: 'sandbox',
+          at,
+          report: r,
+        });
+      for (const r of benchmarkReports)
+        await tx.reports.add({
+          id: newId('rep'),
+          capabilityId: m.id,
+          version,
+          kind: 'benchmark',
           at,
           report: r,
         });

@@ -128,3 +128,69 @@ export const failuresResponse = obj(
   },
   ['failures', 'patterns'],
 );
+
+export const rolloutActionParams = obj(
+  {
+    id: { type: 'string', minLength: 1, maxLength: 200 },
+    action: { type: 'string', enum: ['promote', 'pause', 'resume', 'rollback'] },
+  },
+  ['id', 'action'],
+);
+
+export const rolloutActionBody = {
+  anyOf: [
+    obj({
+      reason: { type: 'string', maxLength: 1000 },
+      force: { type: 'boolean', description: 'promote past the verification risk cap' },
+    }),
+    { type: 'null' },
+  ],
+};
+
+export const rolloutActionResponse = obj(
+  {
+    event: open('DecisionEvent: the transition with its reason and numbers'),
+    rollout: { anyOf: [rollout, { type: 'null' }] },
+  },
+  ['event'],
+);
+
+export const rolloutStatusResponse = open(
+  'RolloutStatus: rollout, policy, stableVersion, riskCap, open window numbers, verdict, events',
+);
+
+export const feedbackBody = obj(
+  {
+    requestId: { type: 'string', minLength: 1, maxLength: 100 },
+    positive: { type: 'boolean' },
+  },
+  ['requestId', 'positive'],
+);
+
+export const okResponse = obj({ ok: { type: 'boolean' } }, ['ok']);
+
+export const verifyBody = obj(
+  {
+    level: { type: 'string', enum: ['basic', 'standard', 'comprehensive', 'production'] },
+    version: { type: 'integer', minimum: 1 },
+  },
+  ['level'],
+);
+
+export const verifyResponse = open(
+  'VerificationReport: level, passed, decision, riskScore, checks, conditions…',
+);
+
+export const importBody = open('a capability bundle written by `ironcliw export`');
+
+export const importResponse = obj(
+  {
+    capabilityId: { type: 'string' },
+    version: { type: 'integer' },
+    keyId: { type: 'string' },
+    decision: { type: 'string', enum: ['approve', 'conditional', 'reject'] },
+    reasons: { type: 'array', items: { type: 'string' } },
+    stage: { anyOf: [{ type: 'string' }, { type: 'null' }] },
+  },
+  ['capabilityId', 'version', 'keyId', 'decision', 'reasons', 'stage'],
+);

@@ -18,9 +18,21 @@ import {
   failuresQuery,
   failuresResponse,
   idParams,
+  feedbackBody,
+  importBody,
+  importResponse,
+  okResponse,
+  rolloutActionBody,
+  rolloutActionParams,
+  rolloutActionResponse,
   rolloutListResponse,
+  rolloutStatusResponse,
   statusResponse,
+  verifyBody,
+  verifyResponse,
 } from './schemas.js';
+import { isBenchmarkRun, latencyHistogramSvg } from '../benchmark/index.js';
+import type { VerificationLevel } from '../domain/index.js';
 
 export interface ServerOptions {
   /** pino logger options, or false for none (the default, for tests and embedding). */
@@ -185,17 +197,40 @@ export async function buildServer(ironcliw: Ironcliw, options: ServerOptions = {
     async () => {
       const [caps, rollouts] = await Promise.all([ironcliw.capabilities.list(), ironcliw.rollouts.list()]);
       const byId = new Map(rollouts.map((r) => [r.capabilityId, r]));
-      const verifications = await Promise.all(
-        caps.map((c) => ironcliw.store.reports.list(c.manifest.id, c.manifest.version, 'verification')),
-      );
+      const [verifications, windows] = await Promise.all([
+        Promise.all(
+          caps.map((c) => ironcliw.store.reports.list(c.manifest.id, c.manifest.version, 'verification')),
+        ),
+        // The open stage window of each rollout: the live numbers its next decision will be made from.
+        Promise.all(
+          caps.map((c) =>
+            byId.has(c.manifest.id)
+              ? ironcliw.rollouts.status(c.manifest.id).then(
+                  (st) => st.window,
+                  () => undefined,
+                )
+              : undefined,
+          ),
+        ),
+      ]);
       return {
         capabilities: caps.map((c, i) => {
           const v = verifications[i]!.at(-1)?.report as { decision: string; riskScore: number } | undefined;
+          const w = windows[i];
           return {
             manifest: c.manifest,
             createdAt: c.createdAt,
             rollout: byId.get(c.manifest.id) ?? null,
             verification: v ? { decision: v.decision, riskScore: v.riskScore } : null,
+            metrics: w
+              ? {
+                  requests: w.requests,
+                  successRate: w.requests ? w.successRate : null,
+                  p99Ms: w.requests ? w.p99Ms : null,
+                  positiveFeedbackShare: w.positive + w.negative ? w.positiveShare : null,
+                  stage: w.stage,
+                }
+              : null,
           };
         }),
       };
@@ -249,6 +284,114 @@ export async function buildServer(ironcliw: Ironcliw, options: ServerOptions = {
     async (req) => {
       const limit = Math.min(Number((req.query as { limit?: string }).limit ?? 100), 1000) || 100;
       return { failures: await ironcliw.store.failures.list({ limit }), patterns: await ironcliw.patterns() };
+    },
+  );
+
+  app.get(
+    '/v1/rollouts/:id',
+    {
+      schema: {
+        summary:
+          'One rollout: stage, policy, stable version, risk cap, open window numbers, verdict, history',
+        params: idParams,
+        response: { 200: rolloutStatusResponse, ...errors },
+      },
+    },
+    async (req) => ironcliw.rollouts.status((req.params as { id: string }).id),
+  );
+
+  app.post(
+    '/v1/rollouts/:id/:action',
+    {
+      preHandler: requireApiKey,
+      schema: {
+        summary: 'Promote, pause, resume or roll back a rollout by hand (stored as a decision by "user")',
+        params: rolloutActionParams,
+        body: rolloutActionBody,
+        security: [{ apiKey: [] }],
+        response: { 200: rolloutActionResponse, ...errors },
+      },
+    },
+    async (req) => {
+      const { id, action } = req.params as {
+        id: string;
+        action: 'promote' | 'pause' | 'resume' | 'rollback';
+      };
+      const body = (req.body ?? {}) as { reason?: string; force?: boolean };
+      const o = {
+        actor: 'user' as const,
+        ...(body.reason ? { reason: body.reason } : {}),
+        ...(body.force ? { force: true } : {}),
+      };
+      const event = await ironcliw.rollouts[action](id, o);
+      return { event, rollout: (await ironcliw.rollouts.get(id)) ?? null };
+    },
+  );
+
+  app.post(
+    '/v1/feedback',
+    {
+      preHandler: requireApiKey,
+      schema: {
+        summary: 'Feedback on an answer, by its requestId (counts towards the rollout decision)',
+        body: feedbackBody,
+        security: [{ apiKey: [] }],
+        response: { 200: okResponse, ...errors },
+      },
+    },
+    async (req) => {
+      const { requestId, positive } = req.body as { requestId: string; positive: boolean };
+      await ironcliw.feedback(requestId, positive);
+      return { ok: true };
+    },
+  );
+
+  app.post(
+    '/v1/capabilities/:id/verify',
+    {
+      preHandler: requireApiKey,
+      schema: {
+        summary: 'Verify a stored capability at a level; the report is stored with it',
+        params: idParams,
+        body: verifyBody,
+        security: [{ apiKey: [] }],
+        response: { 200: verifyResponse, ...errors },
+      },
+    },
+    async (req) => {
+      const { id } = req.params as { id: string };
+      const { level, version } = req.body as { level: VerificationLevel; version?: number };
+      return ironcliw.verify(id, { level, ...(version ? { version } : {}) });
+    },
+  );
+
+  app.post(
+    '/v1/capabilities/import',
+    {
+      preHandler: requireApiKey,
+      schema: {
+        summary: 'Import a signed capability bundle; it is verified again here and starts in development',
+        body: importBody,
+        security: [{ apiKey: [] }],
+        response: { 200: importResponse, ...errors },
+      },
+    },
+    async (req) => ironcliw.importBundle(req.body),
+  );
+
+  app.get(
+    '/v1/capabilities/:id/plots/latency.svg',
+    { schema: { hide: true, params: idParams } },
+    async (req, reply) => {
+      const { id } = req.params as { id: string };
+      const cap = await ironcliw.capabilities.get(id);
+      if (!cap) throw new IroncliwError('E_NOT_FOUND', `no capability "${id.slice(0, 80)}"`);
+      const run = (await ironcliw.store.reports.list(id, cap.manifest.version, 'benchmark'))
+        .map((r) => r.report)
+        .filter(isBenchmarkRun)
+        .at(-1);
+      if (!run) throw new IroncliwError('E_NOT_FOUND', `${id} v${cap.manifest.version} has no benchmark yet`);
+      return reply.type('image/svg+xml').send(latencyHistogramSvg(run));
     },
   );
 

@@ -66,7 +66,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard in Chromium', () => {
     await page.goto(url);
     const row = page.locator(`tr[data-capability="${capabilityId}"]`);
     await row.waitFor({ timeout: 10_000 });
-    expect(await row.locator('.stage').textContent()).toBe('development');
+    expect(await row.locator('.stage').textContent()).toBe('canary');
     expect(await page.locator('#cards').textContent()).toContain('learned capabilities');
     expect(await page.locator('#patterns tbody').textContent()).toContain('count');
     await page.locator('#live').filter({ hasText: 'live' }).waitFor();
@@ -77,6 +77,23 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard in Chromium', () => {
     expect(await page.locator('#d-code').textContent()).toContain('export default async function run');
     expect(await page.locator('#d-checks tbody tr').count()).toBeGreaterThan(0);
     expect(await page.locator('#d-events tbody').textContent()).toContain('register');
+    if (process.env['IRONCLIW_SCREENSHOT'])
+      await page.screenshot({ path: process.env['IRONCLIW_SCREENSHOT'], fullPage: true });
+
+    // A rollback clicked in the page takes effect in the API, and the page shows it.
+    await page.locator('#d-actions button[data-action="rollback"]').click();
+    await page.locator('#d-msg').filter({ hasText: 'rolled_back' }).waitFor();
+    const status = (await (await fetch(`${url}/v1/rollouts/${capabilityId}`)).json()) as {
+      rollout: { stage: string };
+      events: Array<{ kind: string; actor: string; reason: string }>;
+    };
+    expect(status.rollout.stage).toBe('rolled_back');
+    expect(status.events.at(-1)).toMatchObject({
+      kind: 'rollback',
+      actor: 'user',
+      reason: 'rollback from the dashboard',
+    });
+    await page.locator('#d-events tbody').filter({ hasText: 'rollback' }).waitFor();
     expect(problems).toEqual([]);
     await page.close();
   });

@@ -1,0 +1,40 @@
+import type { Capability } from '../domain/index.js';
+import type { VisionPort } from '../capabilities/index.js';
+import type { SandboxTier } from '../sandbox/index.js';
+import type { BenchmarkRunner, TestScenePort } from '../verification/index.js';
+import { fuzzInputs, sceneTarget } from '../verification/index.js';
+import { benchmarkCapability } from './capability-bench.js';
+import type { BenchmarkRun } from './types.js';
+
+export interface VerificationBenchmarkOptions {
+  tier: SandboxTier;
+  vision: VisionPort;
+  scenes: TestScenePort;
+  /** Measured runs per capability (after a short warm-up). */
+  iterations: number;
+  /** Every run made, so the caller can store the full report with the capability. */
+  onRun?: (capability: Capability, run: BenchmarkRun) => void;
+}
+
+/**
+ * The benchmark the `production` verification level judges: real runs of the capability in the sandbox it
+ * will serve from, on a ground-truth screen drawn for its own input (seeded, so two versions of a pattern
+ * are measured on the same screen and input — which is what a regression verdict needs).
+ */
+export function createVerificationBenchmark(o: VerificationBenchmarkOptions): BenchmarkRunner {
+  return async (capability) => {
+    const input = fuzzInputs(capability.manifest.inputSchema, 1, 1)[0] ?? {};
+    const screen = await o.scenes.countScene({ ...sceneTarget(input), count: 2, seed: 1 });
+    const run = await benchmarkCapability({
+      capability,
+      tier: o.tier,
+      vision: o.vision,
+      screen,
+      input,
+      warmup: Math.min(10, o.iterations),
+      iterations: o.iterations,
+    });
+    o.onRun?.(capability, run);
+    return run;
+  };
+}
