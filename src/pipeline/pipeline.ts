@@ -328,8 +328,9 @@ export class Pipeline {
       await tx.patterns.setStatus(patternId, 'generated', `v${version} registered in development`, m.id);
     });
     this.deps.hooks?.onStage?.('register', performance.now() - t2, 'ok');
-    await this.deps.onRegistered();
+    // Listeners hear of the registration before anything onRegistered triggers (e.g. the move to canary).
     this.deps.hooks?.onRolloutChange?.(event);
+    await this.deps.onRegistered();
     this.deps.log?.('capability registered', { capabilityId: m.id, version, stage: 'development' });
     return { capabilityId: m.id, version, numbers };
   }

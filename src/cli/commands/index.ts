@@ -1,15 +1,17 @@
 import type { RegisterCommand } from '../kit.js';
 import { registerBench } from './bench.js';
 import { registerCheck } from './check.js';
+import { registerDemo } from './demo.js';
 import { registerFeedback } from './feedback.js';
 import { registerReplay } from './replay.js';
 import { registerRollout } from './rollout.js';
 import { registerSandbox } from './sandbox.js';
-import { registerShare } from './share.js';
+import { registerImport, registerShare } from './share.js';
 import { registerVerify } from './verify.js';
 
 /** The CLI commands that live in their own files; main.ts registers them after its core commands. */
 export const COMMANDS: readonly RegisterCommand[] = [
+  registerDemo,
   registerReplay,
   registerRollout,
   registerFeedback,
@@ -18,4 +20,5 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerVerify,
   registerBench,
   registerShare,
+  registerImport,
 ];

@@ -58,6 +58,29 @@ export const registerShare: RegisterCommand = (program, { io, setExit }) => {
   );
 };
 
+/** `ironcliw import <bundle.json>`: verified again here; lands in development as `imported`, or is rejected. */
+export const registerImport: RegisterCommand = (program, { io, setExit }) => {
+  withCommon(
+    program
+      .command('import')
+      .description('import a signed capability bundle, e.g. ironcliw import bundle.json')
+      .argument('<bundle>', 'bundle file written by ironcliw export'),
+  ).action(async (file: string, opts: CommonOpts) => {
+    const bundle = readBundleFile(file);
+    await withIroncliw(opts, async (ironcliw) => {
+      const outcome = await ironcliw.importBundle(bundle);
+      if (opts.json) io.out(JSON.stringify(outcome));
+      else if (outcome.decision === 'reject')
+        io.out(`✗ ${outcome.capabilityId} refused by verification:\n  ${outcome.reasons.join('\n  ')}`);
+      else
+        io.out(
+          `imported ${outcome.capabilityId} v${outcome.version} (signed by ${outcome.keyId}); verification ${outcome.decision}; stage ${outcome.stage}`,
+        );
+      setExit(outcome.decision === 'reject' ? 1 : 0);
+    });
+  });
+};
+
 /** Reads a bundle file as JSON, with codes for the two ways it can fail. */
 export function readBundleFile(file: string): unknown {
   let text: string;
