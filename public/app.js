@@ -56,7 +56,7 @@ async function renderOverview() {
         <td>${esc(r ? r.version : c.manifest.version)}</td>
         <td>${stageBadge(r?.stage)}</td>
         <td>${r ? pct(r.percentage / 10000) : '—'}</td>
-        <td>${esc(m.requests ?? 0)}</td>
+        <td>${esc(m.requests ?? 0)}${m.source === 'last decision' ? `<div class="numbers" title="the open window is empty; numbers of the last judged window">in ${esc(m.stage)}</div>` : ''}</td>
         <td>${pct(m.successRate)}</td>
         <td>${ms(m.p99Ms)}</td>
         <td>${pct(m.positiveFeedbackShare)}</td>

@@ -33,6 +33,7 @@ import {
 } from './schemas.js';
 import { isBenchmarkRun, latencyHistogramSvg } from '../benchmark/index.js';
 import type { VerificationLevel } from '../domain/index.js';
+import type { RolloutStatus } from '../rollout/index.js';
 
 export interface ServerOptions {
   /** pino logger options, or false for none (the default, for tests and embedding). */
@@ -40,6 +41,42 @@ export interface ServerOptions {
 }
 
 const errors = { '4xx': errorResponse, '5xx': errorResponse };
+
+/**
+ * The live numbers a dashboard shows for a rollout: its open stage window, or — right after a transition,
+ * when that window is still empty — the window the last decision was made from.
+ */
+function liveNumbers(st: RolloutStatus) {
+  const w = st.window;
+  if (w.requests > 0)
+    return {
+      source: 'open window',
+      stage: w.stage,
+      requests: w.requests,
+      successRate: w.successRate,
+      p99Ms: w.p99Ms,
+      positiveFeedbackShare: w.positive + w.negative ? w.positiveShare : null,
+    };
+  const judged = [...st.events].reverse().find((e) => (e.numbers['requests'] ?? 0) > 0);
+  if (!judged)
+    return {
+      source: 'open window',
+      stage: w.stage,
+      requests: 0,
+      successRate: null,
+      p99Ms: null,
+      positiveFeedbackShare: null,
+    };
+  const n = judged.numbers;
+  return {
+    source: 'last decision',
+    stage: judged.fromStage ?? w.stage,
+    requests: n['requests'] ?? 0,
+    successRate: n['successRate'] ?? null,
+    p99Ms: n['p99Ms'] ?? null,
+    positiveFeedbackShare: (n['positiveShare'] ?? -1) >= 0 ? n['positiveShare']! : null,
+  };
+}
 
 /** Fastify's own client errors (bad JSON, wrong content type, body too large…) with our codes. */
 function clientError(e: { statusCode: number; message: string }): IroncliwError {
@@ -206,7 +243,7 @@ export async function buildServer(ironcliw: Ironcliw, options: ServerOptions = {
           caps.map((c) =>
             byId.has(c.manifest.id)
               ? ironcliw.rollouts.status(c.manifest.id).then(
-                  (st) => st.window,
+                  (st) => liveNumbers(st),
                   () => undefined,
                 )
               : undefined,
@@ -222,15 +259,7 @@ export async function buildServer(ironcliw: Ironcliw, options: ServerOptions = {
             createdAt: c.createdAt,
             rollout: byId.get(c.manifest.id) ?? null,
             verification: v ? { decision: v.decision, riskScore: v.riskScore } : null,
-            metrics: w
-              ? {
-                  requests: w.requests,
-                  successRate: w.requests ? w.successRate : null,
-                  p99Ms: w.requests ? w.p99Ms : null,
-                  positiveFeedbackShare: w.positive + w.negative ? w.positiveShare : null,
-                  stage: w.stage,
-                }
-              : null,
+            metrics: w ?? null,
           };
         }),
       };
