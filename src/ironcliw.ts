@@ -22,7 +22,7 @@ import { processCommand } from './runtime/index.js';
 import type { SandboxTier } from './sandbox/index.js';
 import { createSandboxTier } from './sandbox/index.js';
 import type { Evaluation, ManualOptions, RolloutEngine, RolloutStatus } from './rollout/index.js';
-import { createRolloutEngine } from './rollout/index.js';
+import { createRolloutEngine, IroncliwFlagProvider } from './rollout/index.js';
 import type { StoredCapability, Store } from './store/index.js';
 import { openStore } from './store/index.js';
 import type { DetailedVerificationReport } from './verification/index.js';
@@ -30,6 +30,7 @@ import { createCandidateVerifier, createVerifier, resolveVerificationOptions } f
 import { synthesize } from './synthesis/index.js';
 import { loadOrCreateSigningKey, loadTrustedKeys, openBundle } from './sharing/index.js';
 import { createTestScenes, createVisionPort, screenLoader } from './vision-port.js';
+import { X11Actuator } from './vision/index.js';
 import { frameFields } from './understanding/index.js';
 
 export interface CreateOptions {
@@ -216,6 +217,12 @@ export interface Ironcliw extends AsyncDisposable {
   waitForLearning(timeoutMs?: number): Promise<void>;
   /** Re-reads capabilities and rollouts from the store (other nodes may have changed them). */
   refresh(): Promise<void>;
+  /**
+   * An OpenFeature server provider over this node's rollouts: each capability is a flag (variant canary or
+   * stable, reason SPLIT / TARGETING_MATCH, stage and rollout id in the metadata).
+   * @example OpenFeature.setProvider(ironcliw.openFeatureProvider());
+   */
+  openFeatureProvider(): IroncliwFlagProvider;
   /** Subscribes to what this node does; returns the unsubscribe function. Listeners must not throw. */
   on<K extends keyof IroncliwEvents>(event: K, listener: (payload: IroncliwEvents[K]) => void): () => void;
   close(): Promise<void>;
@@ -256,6 +263,9 @@ export async function createIroncliw(
     const verificationOptions = resolveVerificationOptions(config.verification);
     sandbox = await createSandboxTier(config.sandbox.tier, { poolSize: config.sandbox.poolSize });
     const vision: VisionPort = createVisionPort();
+    // Actions are recorded (returned in data.actions) unless a real actuator is chosen: `actions.actuator:
+    // "x11"` drives the X display with xdotool, and fails with E_ACTUATOR_UNAVAILABLE where there is none.
+    const actuator = options.actuator ?? (config.actions.actuator === 'x11' ? new X11Actuator() : undefined);
     const screens = screenLoader(config.maxImagePixels);
     const groups = { internalGroup: config.rollout.internalGroup, betaGroup: config.rollout.betaGroup };
     const engine: RolloutEngine = (rolloutEngine = await createRolloutEngine({
@@ -544,6 +554,7 @@ export async function createIroncliw(
             maxCommandLength: config.maxCommandLength,
             minConfidence: config.understanding.minConfidence,
             sandboxDefaults: { timeoutMs: config.sandbox.timeoutMs, memoryMb: config.sandbox.memoryMb },
+            ...(actuator ? { actuator } : {}),
             onFailure: (f) => {
               emit('failure', f);
               pipeline.observe(f);
@@ -583,6 +594,7 @@ export async function createIroncliw(
       importBundle,
       waitForLearning: (timeoutMs) => pipeline.idle(timeoutMs),
       refresh,
+      openFeatureProvider: () => new IroncliwFlagProvider(engine),
       on(event, listener) {
         let set = listeners.get(event);
         if (!set) listeners.set(event, (set = new Set()));

@@ -113,6 +113,13 @@ export const ConfigSchema = strict({
    * stage when the runtime starts (unknown keys → E_CONFIG_INVALID), which owns their schema and defaults.
    */
   verification: z.record(z.string(), z.unknown()).default({}),
+  actions: strict({
+    /**
+     * What `sdk.actions.*` does: `record` returns the actions in the result without touching any screen;
+     * `x11` performs them on $DISPLAY with xdotool (E_ACTUATOR_UNAVAILABLE where there is no display).
+     */
+    actuator: z.enum(['record', 'x11']).default('record'),
+  }).default({ actuator: 'record' }),
   sharing: strict({
     /** This deployment's Ed25519 signing key (`signing-key.pem`) and the keys it trusts (`trusted/*.pem`). */
     keysDir: z.string().min(1).default('.ironcliw/keys'),

@@ -12,6 +12,7 @@ import type {
   VisionImage,
   VisionPort,
 } from '../capabilities/index.js';
+import type { Actuator } from '../capabilities/index.js';
 import { createHostSdk, schemaProblem, seededRandom } from '../capabilities/index.js';
 import type { SandboxTier } from '../sandbox/types.js';
 import type { Store } from '../store/index.js';
@@ -70,6 +71,8 @@ export interface RuntimeDeps {
   now?: () => Date;
   /** Called after a failure is durably recorded; must not block (learning runs in the background). */
   onFailure?: (failure: Failure) => void;
+  /** Performs UI actions (`sdk.actions.*`); default: record them in the result without touching a screen. */
+  actuator?: Actuator;
   /** Called after every execution of a capability (metrics for rollout decisions). */
   onExecution?: (event: ExecutionEvent) => void;
 }
@@ -255,6 +258,7 @@ async function execute(
     permissions: m.permissions,
     random: seededRandom(seed),
     ...(screen ? { screen } : {}),
+    ...(deps.actuator ? { actuator: deps.actuator } : {}),
   });
   let output: unknown;
   if (capability.builtin) {

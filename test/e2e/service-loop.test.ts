@@ -1,3 +1,4 @@
+import { OpenFeature } from '@openfeature/server-sdk';
 import type { FastifyInstance } from 'fastify';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -51,6 +52,7 @@ describe('the service: learning, rollout, feedback, verification and sharing ove
   }, 180_000);
 
   afterAll(async () => {
+    await OpenFeature.close();
     await app?.close();
     await ironcliw?.close();
   });
@@ -71,6 +73,17 @@ describe('the service: learning, rollout, feedback, verification and sharing ove
     expect(svg.statusCode).toBe(200);
     expect(svg.headers['content-type']).toContain('image/svg+xml');
     expect(svg.body.startsWith('<svg')).toBe(true);
+  });
+
+  it('exposes its rollouts to OpenFeature clients as flags', async () => {
+    await OpenFeature.setProviderAndWait('service-loop', ironcliw.openFeatureProvider());
+    const client = OpenFeature.getClient('service-loop');
+    const internal = await client.getBooleanDetails(id, false, {
+      targetingKey: 'dana',
+      groups: ['internal'],
+    });
+    expect(internal).toMatchObject({ value: true, reason: 'TARGETING_MATCH' });
+    expect(internal.flagMetadata).toMatchObject({ stage: 'canary' });
   });
 
   it('takes feedback once per answered request, behind the API key', async () => {
