@@ -2,6 +2,8 @@ import type { Item, Permission, Rect, Region } from '../domain/index.js';
 import { COLORS, IroncliwError, NAMED_REGIONS, SHAPES, SDK_METHODS, isSdkMethod } from '../domain/index.js';
 import type { ImageHandle } from '../domain/index.js';
 import type { HostApi } from '../sandbox/types.js';
+import type { Actuator, PerformedAction } from '../vision/index.js';
+import { RecordingActuator } from '../vision/index.js';
 
 /** The image as the host holds it. Pixels never cross into the sandbox; guests see ImageHandle only. */
 export interface VisionImage {
@@ -26,26 +28,9 @@ export interface VisionPort {
   findText?(img: VisionImage, query: string, rect?: Rect): Promise<Item[]>;
 }
 
-export interface PerformedAction {
-  type: 'click' | 'type' | 'press';
-  x?: number;
-  y?: number;
-  text?: string;
-  keys?: string;
-}
-
-/** Performs (or records) UI actions. The recording actuator is the default; an X11 one drives a real display. */
-export interface Actuator {
-  perform(action: PerformedAction): Promise<PerformedAction>;
-}
-
-export class RecordingActuator implements Actuator {
-  readonly performed: PerformedAction[] = [];
-  async perform(action: PerformedAction): Promise<PerformedAction> {
-    this.performed.push(action);
-    return action;
-  }
-}
+// Actuators belong to vision/ (recording by default; X11 drives a real display); re-exported for SDK users.
+export type { Actuator, PerformedAction } from '../vision/index.js';
+export { RecordingActuator } from '../vision/index.js';
 
 export interface HostSdkOptions {
   screen?: VisionImage;

@@ -1,3 +1,5 @@
+import { IroncliwError } from '../domain/index.js';
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import type { IroncliwConfig } from '../config/index.js';
@@ -86,3 +88,22 @@ export interface CliContext {
 }
 
 export type RegisterCommand = (program: Command, ctx: CliContext) => void;
+
+/** Reads a JSON file the user named (a manifest, an input…): unreadable or not JSON is E_INPUT_INVALID. */
+export function readJsonFile(path: string, what: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (cause) {
+    throw new IroncliwError('E_INPUT_INVALID', `cannot read ${what} ${path}: ${(cause as Error).message}`, {
+      cause,
+    });
+  }
+  try {
+    return JSON.parse(text);
+  } catch (cause) {
+    throw new IroncliwError('E_INPUT_INVALID', `${what} ${path} is not JSON: ${(cause as Error).message}`, {
+      cause,
+    });
+  }
+}

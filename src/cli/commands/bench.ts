@@ -17,6 +17,7 @@ import type { Ironcliw } from '../../ironcliw.js';
 import { createSandboxTier } from '../../sandbox/index.js';
 import { createTestScenes, createVisionPort, screenLoader } from '../../vision-port.js';
 import type { CommonOpts, RegisterCommand } from '../kit.js';
+import { readJsonFile } from '../kit.js';
 import { EXIT, positiveInt, table, withCommon, withIroncliw } from '../kit.js';
 
 interface BenchOpts extends CommonOpts {
@@ -47,24 +48,6 @@ function positiveNumber(name: string) {
   };
 }
 
-function readJson(path: string, what: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (cause) {
-    throw new IroncliwError('E_INPUT_INVALID', `cannot read ${what} ${path}: ${(cause as Error).message}`, {
-      cause,
-    });
-  }
-  try {
-    return JSON.parse(text);
-  } catch (cause) {
-    throw new IroncliwError('E_INPUT_INVALID', `${what} ${path} is not JSON: ${(cause as Error).message}`, {
-      cause,
-    });
-  }
-}
-
 function isFileTarget(target: string): boolean {
   return /\.(m?js)$/i.test(target) || existsSync(target);
 }
@@ -78,7 +61,7 @@ function capabilityFromFile(path: string, opts: BenchOpts, ironcliw: Ironcliw): 
   let manifest: CapabilityManifest;
   if (opts.manifest) {
     try {
-      manifest = validateManifest(readJson(opts.manifest, 'manifest'));
+      manifest = validateManifest(readJsonFile(opts.manifest, 'manifest'));
     } catch (err) {
       if (err instanceof IroncliwError && err.code === 'E_INPUT_INVALID') throw err;
       throw new IroncliwError(

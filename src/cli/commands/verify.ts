@@ -16,6 +16,7 @@ import type {
 import { createVerifier, fuzzInputs, LEVELS, sceneTarget } from '../../verification/index.js';
 import { createTestScenes, createVisionPort } from '../../vision-port.js';
 import type { CommonOpts, RegisterCommand } from '../kit.js';
+import { readJsonFile } from '../kit.js';
 import { configFrom, EXIT, positiveInt, table, withCommon } from '../kit.js';
 
 interface VerifyOpts extends CommonOpts {
@@ -23,24 +24,6 @@ interface VerifyOpts extends CommonOpts {
   level: VerificationLevel;
   version?: number;
   iterations: number;
-}
-
-function readJson(path: string, what: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (cause) {
-    throw new IroncliwError('E_INPUT_INVALID', `cannot read ${what} ${path}: ${(cause as Error).message}`, {
-      cause,
-    });
-  }
-  try {
-    return JSON.parse(text);
-  } catch (cause) {
-    throw new IroncliwError('E_INPUT_INVALID', `${what} ${path} is not JSON: ${(cause as Error).message}`, {
-      cause,
-    });
-  }
 }
 
 /** A file target: the module's text and the manifest given with --manifest (required). */
@@ -55,7 +38,7 @@ function capabilityFromFile(path: string, manifestPath: string | undefined): Cap
       cause,
     });
   }
-  const manifest = readJson(manifestPath, 'manifest');
+  const manifest = readJsonFile(manifestPath, 'manifest');
   if (!manifest || typeof manifest !== 'object' || Array.isArray(manifest))
     throw new IroncliwError('E_INPUT_INVALID', `manifest ${manifestPath} is not a JSON object`);
   // Schema problems are not usage errors: they are the first check of the report (and reject the candidate).
