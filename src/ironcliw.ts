@@ -25,7 +25,8 @@ import type { Evaluation, ManualOptions, RolloutEngine, RolloutStatus } from './
 import { createRolloutEngine, IroncliwFlagProvider } from './rollout/index.js';
 import type { StoredCapability, Store } from './store/index.js';
 import { openStore } from './store/index.js';
-import type { DetailedVerificationReport } from './verification/index.js';
+import type { DetailedVerificationReport, TaughtExample } from './verification/index.js';
+import { expectationOf, taughtSignature } from './discovery/index.js';
 import { createCandidateVerifier, createVerifier, resolveVerificationOptions } from './verification/index.js';
 import { synthesize } from './synthesis/index.js';
 import { loadOrCreateSigningKey, loadTrustedKeys, openBundle } from './sharing/index.js';
@@ -341,8 +342,29 @@ export async function createIroncliw(
         const failures = await store.failures.list({ signature: pattern.signature, limit: 20 });
         return failures.map((f) => {
           const fields = frameFields(f.frame) as Record<string, unknown>;
-          return Object.fromEntries(Object.entries(fields).filter(([k]) => pattern.parameters.includes(k)));
+          const input = Object.fromEntries(
+            Object.entries(fields).filter(([k]) => pattern.parameters.includes(k)),
+          );
+          return pattern.parameters.includes('ops') && f.frame.ops ? { ...input, ops: f.frame.ops } : input;
         });
+      },
+      // What users taught (`ironcliw teach … --expect`) becomes a test case on the screen they taught it on.
+      taught: async (pattern: Pattern) => {
+        const failures = await store.failures.list({
+          signature: taughtSignature(pattern.signature),
+          limit: 20,
+        });
+        const examples: TaughtExample[] = [];
+        for (const f of failures) {
+          const expect = expectationOf(f);
+          if (!expect || !f.screenRef) continue;
+          try {
+            examples.push({ frame: f.frame, screen: await screens.load(f.screenRef), expect, name: f.id });
+          } catch (err) {
+            options.log?.('taught screen unreadable', { failureId: f.id, error: String(err) });
+          }
+        }
+        return examples;
       },
     };
     const inner = createCandidateVerifier({ ...verifierDeps, level: config.pipeline.verificationLevel });

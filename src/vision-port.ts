@@ -29,6 +29,11 @@ export function createTestScenes(): TestScenePort {
   return {
     countScene: (req) => render(vision.countScene(req)),
     emptyScene: (seed) => render(vision.emptyScene(seed)),
+    // Any scene with its ground truth: test cases for every family are checked against what was drawn.
+    render: async (spec) => {
+      const r = await vision.renderScene(vision.parseSceneSpec(spec) as SceneSpec);
+      return { image: await vision.decodeImage(r.png), truth: r.truth };
+    },
   };
 }
 

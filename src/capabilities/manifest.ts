@@ -1,8 +1,8 @@
 import { Ajv } from 'ajv';
 import type { ValidateFunction } from 'ajv';
 import { z } from 'zod';
-import type { CapabilityManifest, JsonSchema } from '../domain/index.js';
-import { ACTIONS, IroncliwError, PERMISSIONS } from '../domain/index.js';
+import type { CapabilityManifest, IntentSpec, JsonSchema } from '../domain/index.js';
+import { ACTIONS, DATA_OPS, IroncliwError, PERMISSIONS } from '../domain/index.js';
 
 const JsonSchemaZ: z.ZodType<JsonSchema> = z.lazy(() =>
   z
@@ -23,6 +23,37 @@ const JsonSchemaZ: z.ZodType<JsonSchema> = z.lazy(() =>
 
 const SLOT = z.enum(['shape', 'color', 'region', 'text', 'label', 'quantity']);
 
+/**
+ * One intent; a composed intent lists its parts (recursively, at most 4 parts per level and 3 levels deep, so a
+ * hostile manifest cannot make validation or routing walk an unbounded tree).
+ */
+const intentSchema = (depth: number): z.ZodType<IntentSpec> =>
+  z
+    .object({
+      action: z.enum(ACTIONS),
+      targetKind: z.enum(['shape', 'text', 'button', 'element', 'screen', 'capabilities', 'window']),
+      fixed: z.record(SLOT, z.string()).optional(),
+      slots: z.array(SLOT),
+      examples: z.array(z.string().max(300)).max(50),
+      ops: z.array(z.enum(DATA_OPS)).max(8).optional(),
+      ...(depth > 0
+        ? {
+            parts: z
+              .object({
+                mode: z.enum(['sequence', 'parallel', 'conditional']),
+                intents: z
+                  .array(z.lazy(() => intentSchema(depth - 1)))
+                  .min(1)
+                  .max(4),
+              })
+              .strict()
+              .optional(),
+          }
+        : {}),
+    })
+    .strict() as z.ZodType<IntentSpec>;
+const IntentSchema = intentSchema(3);
+
 /** Manifests come from generators, bundles and users: validated strictly, unknown keys rejected. */
 export const ManifestSchema = z
   .object({
@@ -32,20 +63,7 @@ export const ManifestSchema = z
     name: z.string().min(1).max(120),
     version: z.number().int().min(1),
     description: z.string().max(2000),
-    intents: z
-      .array(
-        z
-          .object({
-            action: z.enum(ACTIONS),
-            targetKind: z.enum(['shape', 'text', 'button', 'element', 'screen', 'capabilities', 'window']),
-            fixed: z.record(SLOT, z.string()).optional(),
-            slots: z.array(SLOT),
-            examples: z.array(z.string().max(300)).max(50),
-          })
-          .strict(),
-      )
-      .min(1)
-      .max(20),
+    intents: z.array(IntentSchema).min(1).max(20),
     permissions: z.array(z.enum(PERMISSIONS)),
     inputSchema: JsonSchemaZ,
     outputSchema: JsonSchemaZ,

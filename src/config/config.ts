@@ -51,7 +51,9 @@ export const ConfigSchema = strict({
       .int()
       .min(1000)
       .default(7 * 24 * 3600 * 1000),
-  }).default({ minOccurrences: 3, minDistinctUsers: 2, windowMs: 7 * 24 * 3600 * 1000 }),
+    /** Partly understood commands at least this similar in wording (0..1) are clustered as one pattern. */
+    textSimilarity: z.number().min(0).max(1).default(0.6),
+  }).default({ minOccurrences: 3, minDistinctUsers: 2, windowMs: 7 * 24 * 3600 * 1000, textSimilarity: 0.6 }),
   sandbox: strict({
     tier: z.enum(['process', 'container']).default('process'),
     poolSize: z.number().int().min(1).max(32).default(2),

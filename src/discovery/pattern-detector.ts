@@ -3,33 +3,49 @@ import { newId } from '../domain/index.js';
 import type { Store } from '../store/index.js';
 import type { ExtendedFrameShape, PartFrame } from '../understanding/index.js';
 import { compositionOf, frameFields, frameSignature, opsOf } from '../understanding/index.js';
+import type { SafetyAssessment } from './safety.js';
+import { assessSafety, describeConcerns } from './safety.js';
+import { TAUGHT_PREFIX } from './taught.js';
+import { textKey, textSimilarity } from './text-similarity.js';
 
 export interface DiscoveryThresholds {
   minOccurrences: number;
   minDistinctUsers: number;
   windowMs: number;
+  /**
+   * Text similarity (0..1, see textSimilarity) at or above which two partly understood commands are one
+   * pattern. Default {@link TEXT_SIMILARITY_DEFAULT}.
+   */
+  textSimilarity?: number;
 }
+
+/** Two commands this similar say the same thing in other words ("count the widgets" / "count widgets pls"). */
+export const TEXT_SIMILARITY_DEFAULT = 0.6;
 
 /** Failure categories that reveal a missing capability. Timeouts and errors of a live one are its own problem. */
 const LEARNABLE = new Set(['missing_handler', 'low_confidence']);
 
-/** Requests whose intent is dangerous to automate: generation is blocked, with the reason kept on the pattern. */
-const CONCERNS: Array<[RegExp, string]> = [
-  [/\b(?:delete|remove|erase|wipe|format|destroy|uninstall|drop)\b/i, 'destructive action'],
-  [
-    /\b(?:all|every|everything)\b.*\b(?:click|close|send)\b|\b(?:click|close|send)\b.*\b(?:all|every)\b/i,
-    'bulk action',
-  ],
-  [/\b(?:password|passcode|credential|token|secret|api key|credit card|ssn)\b/i, 'credential-related'],
-  [
-    /\b(?:sudo|terminal|shell|registry|shutdown|reboot|restart the (?:computer|system))\b/i,
-    'system-level action',
-  ],
-];
+/** Patterns of blocked requests, kept apart from the parameterised pattern of the same frame signature. */
+export const BLOCKED_SIGNATURE_PREFIX = 'blocked:';
 
+/** Signatures of patterns clustered by text rather than by frame. */
+export const TEXT_SIGNATURE_PREFIX = 'text:';
+
+/**
+ * The first blocking concern's reason, if any (kept for callers of the first version).
+ * @deprecated use {@link assessSafety}, which also reports lower-priority concerns.
+ */
 export function safetyConcern(frame: Pick<IntentFrame, 'action' | 'raw'>): string | undefined {
-  for (const [pattern, why] of CONCERNS) if (pattern.test(frame.raw)) return why;
-  return undefined;
+  const a = assessSafety({ target: { kind: 'screen' }, ...frame });
+  return a.concerns.find((c) => c.severity === 'block')?.reason;
+}
+
+/**
+ * A lower-priority pattern needs twice the occurrences and one more distinct user: a request that touches a
+ * destructive, credential or system control is learned only when clearly many people need it.
+ */
+export function raisedThresholds(t: DiscoveryThresholds): DiscoveryThresholds {
+  return { ...t, minOccurrences: t.minOccurrences * 2, minDistinctUsers: t.minDistinctUsers + 1 };
 }
 
 function generaliseOne(frame: PartFrame, prefix: string, parameters: string[]): PartFrame {
@@ -80,11 +96,17 @@ export interface Observation {
   /** True when this failure pushed the pattern over the thresholds and generation should be queued. */
   ready: boolean;
   blockedReason?: string;
+  /** The request's safety assessment (concerns lower the priority or block generation). */
+  safety: SafetyAssessment;
 }
 
 /**
- * Folds one recorded failure into its pattern (clustered by frame signature) and says whether the pattern
- * is ready for generation. Counts are re-read from the store, so several nodes observing concurrently agree.
+ * Folds one recorded failure into its pattern and says whether the pattern is ready for generation. Fully
+ * understood commands cluster by frame signature; partly understood ones (`low_confidence`) by text
+ * similarity, into a `text:` pattern that is reported but never generated from (no template can be planned
+ * from a frame the parser did not understand). Safety concerns block generation or raise the thresholds,
+ * with the reasons on the pattern. Counts are re-read from the store, so several nodes observing concurrently
+ * agree.
  */
 export async function observeFailure(
   store: Store,
@@ -92,16 +114,39 @@ export async function observeFailure(
   thresholds: DiscoveryThresholds,
   now: Date,
 ): Promise<Observation | undefined> {
-  if (!LEARNABLE.has(failure.category)) return undefined;
-  const signature = failure.signature || frameSignature(failure.frame);
+  // Taught failures carry expectations for a pattern; the command's own failure is what counts.
+  if (!LEARNABLE.has(failure.category) || failure.signature.startsWith(TAUGHT_PREFIX)) return undefined;
   const since = new Date(now.getTime() - thresholds.windowMs).toISOString();
-  const [count, distinctUsers] = await Promise.all([
-    store.failures.count({ signature, since }),
-    store.failures.distinctUsers(signature, since),
-  ]);
+  const safety = assessSafety(failure.frame);
+  if (failure.category === 'low_confidence') return observeByText(store, failure, thresholds, since, safety);
+  const plain = failure.signature || frameSignature(failure.frame);
+  // Safety is about the request's values, while a pattern generalises them away: a blocked request ("click
+  // Delete") gets a blocked pattern of its own and does not count towards the parameterised one ("click
+  // <label>"); the parameterised pattern is lowered only when every request in it raised a concern.
+  const sample = await store.failures.list({ signature: plain, since, limit: SAMPLE });
+  if (!sample.some((f) => f.id === failure.id)) sample.push(failure);
+  const assessed = sample.map((f) => (f.id === failure.id ? safety : assessSafety(f.frame)));
+  const blocked = sample.filter((_, i) => assessed[i]!.verdict === 'block');
+  const usable = sample.filter((_, i) => assessed[i]!.verdict !== 'block');
+  const isBlocked = safety.verdict === 'block';
+  const members = isBlocked ? blocked : usable;
+  const signature = isBlocked ? BLOCKED_SIGNATURE_PREFIX + plain : plain;
+  let count = members.length;
+  let distinctUsers = new Set(members.map((f) => f.userId)).size;
+  if (!isBlocked && sample.length >= SAMPLE) {
+    // Past the sample, the store's totals (less the blocked requests seen) are the better estimate.
+    const [total, users] = await Promise.all([
+      store.failures.count({ signature: plain, since }),
+      store.failures.distinctUsers(plain, since),
+    ]);
+    count = total - blocked.length;
+    distinctUsers = users;
+  }
+  const lowered =
+    !isBlocked && usable.length > 0 && usable.every((f) => assessSafety(f.frame).verdict === 'lower');
   const existing = await store.patterns.getBySignature(signature);
   const { frame, parameters } = generaliseFrame(failure.frame);
-  const pattern: Pattern = {
+  const stored = await store.patterns.upsert({
     id: existing?.id ?? newId('pat'),
     signature,
     frame,
@@ -113,20 +158,106 @@ export async function observeFailure(
     status: existing?.status ?? 'collecting',
     ...(existing?.statusReason ? { statusReason: existing.statusReason } : {}),
     ...(existing?.capabilityId ? { capabilityId: existing.capabilityId } : {}),
-  };
-  const stored = await store.patterns.upsert(pattern);
-  const concern = safetyConcern(failure.frame);
-  if (concern && stored.status === 'collecting') {
-    await store.patterns.setStatus(
-      stored.id,
-      'blocked',
-      `generation blocked: ${concern} ("${failure.command.slice(0, 80)}")`,
-    );
-    return { pattern: { ...stored, status: 'blocked' }, ready: false, blockedReason: concern };
+  });
+  const effective: SafetyAssessment = isBlocked
+    ? safety
+    : lowered
+      ? safety.verdict === 'lower'
+        ? safety
+        : { verdict: 'lower', concerns: assessSafety(usable[0]!.frame).concerns }
+      : { verdict: 'ok', concerns: [] };
+  return judge(store, stored, failure, thresholds, effective);
+}
+
+/** Failures read per observation to assess the pattern's requests (counts beyond it come from the store). */
+const SAMPLE = 500;
+
+async function judge(
+  store: Store,
+  stored: Pattern,
+  failure: Failure,
+  thresholds: DiscoveryThresholds,
+  safety: SafetyAssessment,
+): Promise<Observation> {
+  const quoted = `("${failure.command.slice(0, 80)}")`;
+  if (safety.verdict === 'block' && stored.status === 'collecting') {
+    const reason = `generation blocked: ${describeConcerns(safety)} ${quoted}`;
+    await store.patterns.setStatus(stored.id, 'blocked', reason);
+    return {
+      pattern: { ...stored, status: 'blocked', statusReason: reason },
+      ready: false,
+      blockedReason: describeConcerns(safety),
+      safety,
+    };
   }
+  const t = safety.verdict === 'lower' ? raisedThresholds(thresholds) : thresholds;
   const ready =
     stored.status === 'collecting' &&
-    count >= thresholds.minOccurrences &&
-    distinctUsers >= thresholds.minDistinctUsers;
-  return { pattern: stored, ready };
+    stored.count >= t.minOccurrences &&
+    stored.distinctUsers >= t.minDistinctUsers;
+  if (safety.verdict === 'lower' && stored.status === 'collecting') {
+    const reason =
+      `lower priority: ${describeConcerns(safety)} ${quoted} — needs ${t.minOccurrences} failures from ` +
+      `${t.minDistinctUsers} users (has ${stored.count} from ${stored.distinctUsers})`;
+    await store.patterns.setStatus(stored.id, 'collecting', reason);
+    return { pattern: { ...stored, statusReason: reason }, ready, safety };
+  }
+  return { pattern: stored, ready, safety };
+}
+
+/**
+ * Partly understood commands: the pattern is the nearest existing text pattern (similarity ≥ threshold to
+ * its representative), else a new one keyed by this command's content words; its counts are the recent
+ * partly understood failures similar to the representative.
+ */
+async function observeByText(
+  store: Store,
+  failure: Failure,
+  thresholds: DiscoveryThresholds,
+  since: string,
+  safety: SafetyAssessment,
+): Promise<Observation> {
+  const threshold = thresholds.textSimilarity ?? TEXT_SIMILARITY_DEFAULT;
+  const patterns = (await store.patterns.list({ limit: 1000 })).filter((p) =>
+    p.signature.startsWith(TEXT_SIGNATURE_PREFIX),
+  );
+  let best: { pattern: Pattern; score: number } | undefined;
+  for (const p of patterns) {
+    const score = textSimilarity(p.signature.slice(TEXT_SIGNATURE_PREFIX.length), failure.command);
+    if (score >= threshold && (!best || score > best.score)) best = { pattern: p, score };
+  }
+  const signature = best?.pattern.signature ?? TEXT_SIGNATURE_PREFIX + textKey(failure.command);
+  const representative = signature.slice(TEXT_SIGNATURE_PREFIX.length);
+  const recent = await store.failures.list({ since, limit: 1000 });
+  const members = recent.filter(
+    (f) =>
+      f.category === 'low_confidence' &&
+      (f.id === failure.id || textSimilarity(representative, f.command) >= threshold),
+  );
+  if (!members.some((f) => f.id === failure.id)) members.push(failure);
+  const users = new Set(members.map((f) => f.userId));
+  const existing = best?.pattern;
+  const { frame, parameters } = generaliseFrame(failure.frame);
+  const stored = await store.patterns.upsert({
+    id: existing?.id ?? newId('pat'),
+    signature,
+    frame: existing?.frame ?? frame,
+    parameters: existing?.parameters ?? parameters,
+    count: members.length,
+    distinctUsers: users.size,
+    firstSeen: existing?.firstSeen ?? failure.at,
+    lastSeen: failure.at,
+    status: existing?.status ?? 'collecting',
+    ...(existing?.statusReason ? { statusReason: existing.statusReason } : {}),
+  });
+  if (safety.verdict === 'block') return judge(store, stored, failure, thresholds, safety);
+  if (stored.status !== 'collecting') return { pattern: stored, ready: false, safety };
+  const over = members.length >= thresholds.minOccurrences && users.size >= thresholds.minDistinctUsers;
+  const status = over ? 'rejected' : 'collecting';
+  const reason =
+    `partly understood: ${members.length} similar commands from ${users.size} users, clustered by text ` +
+    `(similarity ≥ ${threshold}); the template generator needs a fully understood frame — add a parser rule ` +
+    `or enable an LLM provider`;
+  await store.patterns.setStatus(stored.id, status, reason);
+  return { pattern: { ...stored, status, statusReason: reason }, ready: false, safety };
 }

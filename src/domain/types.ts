@@ -81,12 +81,42 @@ export interface Condition {
   frame: Omit<IntentFrame, 'condition' | 'raw'>;
 }
 
+export const DATA_OPS = ['sort', 'filter', 'aggregate', 'convert', 'compare'] as const;
+export type DataOpName = (typeof DATA_OPS)[number];
+
+export type SortOp = { op: 'sort'; by: 'x' | 'y' | 'size'; order: 'asc' | 'desc' };
+export type FilterOp = { op: 'filter'; by: 'size' | 'width' | 'height'; cmp: 'gt' | 'lt'; value: number };
+export type AggregateOp = {
+  op: 'aggregate';
+  fn: 'max' | 'min' | 'mean' | 'sum';
+  by: 'size' | 'width' | 'height' | 'area';
+};
+export type ConvertOp = { op: 'convert'; unit: 'cm' | 'mm' | 'in' | 'pt' };
+export type CompareOp = { op: 'compare'; relation: 'more' | 'fewer' | 'same' };
+/** Data processing applied to what a frame's action returns ("from left to right", "larger than 40 px"). */
+export type DataOp = SortOp | FilterOp | AggregateOp | ConvertOp | CompareOp;
+
+/** A frame inside a composed frame (no text of its own, no condition). */
+export type PartFrame = Omit<IntentFrame, 'raw' | 'condition'>;
+
+export interface FrameParts {
+  mode: 'sequence' | 'parallel';
+  frames: PartFrame[];
+}
+
 export interface IntentFrame {
   action: Action;
   target: Target;
   region?: Region;
   quantity?: number;
   condition?: Condition;
+  /**
+   * Data ops applied, in order, to what the action returns. Parsed frames carry their parameters; a
+   * pattern's generalised frame carries only the op names (the parameters become slots).
+   */
+  ops?: DataOp[] | Array<{ op: DataOpName }>;
+  /** Several frames executed one after the other or side by side (compare works over parallel parts). */
+  parts?: FrameParts;
   /** The command text as received (after trimming). */
   raw: string;
 }
@@ -133,6 +163,11 @@ export interface Failure {
   screenRef?: string;
   /** Frame signature used for clustering (see discovery). */
   signature: string;
+  /**
+   * What the user said the answer should be (`ironcliw teach`): the expected `data` fields on the screen
+   * `screenRef`. Becomes a test case of the capability generated for the command's pattern.
+   */
+  expectation?: { data: Record<string, unknown> };
 }
 
 export type PatternStatus = 'collecting' | 'queued' | 'generating' | 'generated' | 'rejected' | 'blocked';
@@ -193,6 +228,10 @@ export interface IntentSpec {
   /** Frame fields passed to the capability as input, e.g. ['color','shape','region']. */
   slots: Array<'shape' | 'color' | 'region' | 'text' | 'label' | 'quantity'>;
   examples: string[];
+  /** Names of the data ops the capability applies, in order (their parameters arrive in `input.ops`). */
+  ops?: DataOpName[];
+  /** A composed intent: each part is an intent of its own; inputs arrive as `input.steps[i]`. */
+  parts?: { mode: 'sequence' | 'parallel' | 'conditional'; intents: IntentSpec[] };
 }
 
 export interface CapabilityLimits {

@@ -79,8 +79,8 @@ function finishItems(step: StepPlan): string {
     return `  if (measured.value === null) return { answer: 'I found no ' + what + '.', data: { value: null, count: 0, items: [] } };
   const detail = ${conv ? "converted.value + ' ' + converted.unit + ' (' + measured.value + ' px)'" : "measured.value + ' px'"};
   return {
-    answer: 'The ' + ((ops[${step.ops.indexOf('aggregate')}] || {}).fn || 'max') + ' ' + ((ops[${step.ops.indexOf('aggregate')}] || {}).by || 'size') + ' of the ' + what + ' is ' + detail + '.',
-    data: { value: ${conv ? 'converted.value' : 'measured.value'}, ${conv ? 'unit: converted.unit, pixels: measured.value, ' : "unit: 'px', "}count: items.length, items: measured.item ? [measured.item] : items },
+    answer: 'The ' + ((ops[${step.ops.indexOf('aggregate')}] || {}).fn || 'max') + ' ' + ((ops[${step.ops.indexOf('aggregate')}] || {}).by || 'size') + ' of the ' + items.length + ' ' + what + ' is ' + detail + '.',
+    data: { value: ${conv ? 'converted.value' : 'measured.value'}, ${conv ? 'unit: converted.unit, pixels: measured.value, ' : "unit: 'px', "}count: items.length, items: items, item: measured.item },
   };`;
   }
   switch (step.action) {
@@ -130,6 +130,10 @@ function stepCode(n: number, step: StepPlan, helpers: Set<Helper>): string {
       helpers.add('target');
       const field = step.slots.includes('label') ? 'label' : 'text';
       lines.push(`  let items = await sdk.vision.findText(area, String(input.${field}));`);
+      // findText tolerates OCR slips ("Save" also finds "Saved"): exact matches, when there are any, win.
+      lines.push("  const plain = (s) => String(s).toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim();");
+      lines.push(`  const exact = items.filter((item) => plain(item.text) === plain(input.${field}));`);
+      lines.push('  if (exact.length) items = exact;');
       break;
     }
     case 'read':
@@ -154,7 +158,12 @@ function stepCode(n: number, step: StepPlan, helpers: Set<Helper>): string {
       lines.push('};');
       return lines.join('\n');
     case 'press':
-      lines.push('  const done = await sdk.actions.press(String(input.text));');
+      // Only a key chord is pressed; anything else is answered, not attempted (the SDK would refuse it).
+      lines.push('  const keys = String(input.text);');
+      lines.push(
+        `  if (!/^[A-Za-z0-9+_ -]{1,64}$/.test(keys)) return { answer: 'I cannot press "' + keys + '": it is not a key chord.', data: { actions: [] } };`,
+      );
+      lines.push('  const done = await sdk.actions.press(keys);');
       lines.push(`  return { answer: 'Pressed ' + input.text + '.', data: { actions: [done] } };`);
       lines.push('};');
       return lines.join('\n');
@@ -232,8 +241,9 @@ function runCode(plan: Plan, stepCodes: string[]): string {
     plan.steps.every((s) => s.kind === 'shapes' && !s.ops.includes('aggregate'))
   ) {
     lines.push('  const counts = parts.map((p) => p.count);');
+    lines.push('  const total = counts.reduce((x, y) => x + y, 0);');
     lines.push(
-      '  return { answer: answer, data: { count: counts.reduce((x, y) => x + y, 0), counts: counts, parts: parts } };',
+      "  return { answer: answer + ' (' + total + ' in all)', data: { count: total, counts: counts, parts: parts } };",
     );
   } else {
     lines.push(

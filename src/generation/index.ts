@@ -26,3 +26,12 @@ export function familyFor(
 ): GeneratorFamily | undefined {
   return families.find((f) => f.accepts(pattern));
 }
+export { createLlmProvider, extractCode, LLM_DEFAULTS, SDK_DECLARATIONS } from './llm-provider.js';
+export type {
+  LlmAttempt,
+  LlmProvider,
+  LlmProviderOptions,
+  LlmResult,
+  SandboxTests,
+  StaticGate,
+} from './llm-provider.js';

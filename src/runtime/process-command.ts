@@ -17,6 +17,7 @@ import { createHostSdk, schemaProblem, seededRandom } from '../capabilities/inde
 import type { SandboxTier } from '../sandbox/types.js';
 import type { Store } from '../store/index.js';
 import { redactSecrets, redactText } from '../synthesis/index.js';
+import { assessSafety } from '../discovery/index.js';
 import { frameSignature, parseCommand } from '../understanding/index.js';
 
 /** Where the screen of a request comes from: an already-decoded image, encoded bytes, or a file. */
@@ -165,6 +166,17 @@ export async function processCommand(
       );
     }
     capability = route.capability;
+    // A learned capability that acts (click, type, press) never does so on a destructive, bulk, credential
+    // or system-level request, even when its general pattern ("click <label>") would match the words.
+    if (!capability.builtin && capability.manifest.permissions.some((p) => p.startsWith('actions.'))) {
+      const safety = assessSafety(frame);
+      if (safety.verdict === 'block')
+        throw new CommandFailed(
+          'permission',
+          `refused: ${safety.concerns.map((c) => c.reason).join('; ')}`,
+          capability.manifest.id,
+        );
+    }
     const needsScreen = capability.manifest.permissions.includes('screen.capture');
     if (needsScreen && !screen) {
       throw new IroncliwError(

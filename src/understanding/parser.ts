@@ -397,6 +397,8 @@ function extractOps(input: string): ExtractedOps {
   return { rest: s, ops, ...(action ? { action } : {}), explained };
 }
 
+const ACTING: ReadonlySet<Action> = new Set(['click', 'type', 'press']);
+
 /** A frame without its `raw` text, as a part of a composed frame. */
 function part(r: UnderstandResult): PartFrame {
   const { raw: _raw, ...rest } = r.frame as ExtendedFrame;
@@ -468,8 +470,11 @@ function parseComposed(raw: string): UnderstandResult | undefined {
     }
     texts.push(sliceOriginal(raw, lower, from, lower.length - from));
     const parsed = texts.map((t) => parseSimple(t));
+    // A sequence that acts is an acting command ("read the title and then click Save" clicks): the frame's
+    // own action and target are its first acting part's, so routing and verification treat it as one.
+    const lead = parsed.find((p) => ACTING.has(p.frame.action)) ?? parsed[0]!;
     const frame: ExtendedFrame = {
-      ...parsed[0]!.frame,
+      ...lead.frame,
       parts: { mode: 'sequence', frames: parsed.map(part) },
       raw,
     };

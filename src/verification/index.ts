@@ -26,5 +26,19 @@ export type { Decision, RiskFactor, VerificationCheck } from './risk.js';
 export { findSecrets, outputProblems } from './output-checks.js';
 export type { SecretFinding } from './output-checks.js';
 export { fuzzInputs, sceneTarget } from './fuzz.js';
-export { buildTestCases } from './test-cases.js';
-export type { CapabilityTestCase, TestScenePort } from './test-cases.js';
+export {
+  buildTestCases,
+  expectationProblem,
+  expectedDataProblem,
+  frameForInput,
+  groundTruthScene,
+  taughtCases,
+  targetPresent,
+} from './test-cases.js';
+export type {
+  CapabilityTestCase,
+  RenderedTestScene,
+  TaughtExample,
+  TestScenePort,
+  TruthElement,
+} from './test-cases.js';

@@ -27,7 +27,7 @@ import { resolveVerificationOptions } from './options.js';
 import { findSecrets, outputProblems } from './output-checks.js';
 import type { RiskFactor, VerificationCheck } from './risk.js';
 import { CONDITIONS, decide, levelIndex, permissionRisk, provenanceRisk, riskScore } from './risk.js';
-import type { CapabilityTestCase, TestScenePort } from './test-cases.js';
+import type { CapabilityTestCase, TaughtExample, TestScenePort } from './test-cases.js';
 import { buildTestCases } from './test-cases.js';
 
 /** The part of a BenchmarkReport the production level judges (benchmark/ produces the full report). */
@@ -46,6 +46,8 @@ export interface VerifierDeps {
   scenes: TestScenePort;
   /** Inputs seen in the failures, by pattern id (so the tests include what users actually asked). */
   seenInputs?: (pattern: Pattern) => Promise<Array<Record<string, unknown>>>;
+  /** Expectations users taught (`ironcliw teach`) for a pattern's commands: each becomes a test case. */
+  taught?: (pattern: Pattern) => Promise<TaughtExample[]>;
   /** Production level: benchmarks the candidate. */
   benchmark?: BenchmarkRunner;
   /** Production level: the live version's figures for the same pattern (undefined when there is none). */
@@ -317,6 +319,7 @@ export function createVerifier(deps: VerifierDeps): Verifier {
           request.pattern ?? { count: 0 },
           deps.scenes,
           [...(request.inputs ?? []), ...seen],
+          request.pattern ? ((await deps.taught?.(request.pattern)) ?? []) : [],
         );
         let passed = 0;
         const failedCases: string[] = [];

@@ -6,6 +6,7 @@ import { registerFeedback } from './feedback.js';
 import { registerReplay } from './replay.js';
 import { registerRollout } from './rollout.js';
 import { registerSandbox } from './sandbox.js';
+import { registerTeach } from './teach.js';
 import { registerImport, registerShare } from './share.js';
 import { registerVerify } from './verify.js';
 
@@ -13,6 +14,7 @@ import { registerVerify } from './verify.js';
 export const COMMANDS: readonly RegisterCommand[] = [
   registerDemo,
   registerReplay,
+  registerTeach,
   registerRollout,
   registerFeedback,
   registerCheck,

@@ -1,0 +1,102 @@
+import { resolve } from 'node:path';
+import { parseExpectation, taughtFailure } from '../../discovery/index.js';
+import { parseCommand } from '../../understanding/index.js';
+import { expectationProblem } from '../../verification/test-cases.js';
+import type { CommonOpts, RegisterCommand } from '../kit.js';
+import { EXIT, withCommon, withIroncliw } from '../kit.js';
+
+interface TeachOpts extends CommonOpts {
+  screen: string;
+  expect: string;
+  user: string;
+  groups: string;
+}
+
+/**
+ * `ironcliw teach "<command>" --screen s.png --expect '<json>'`: the command runs as usual; when nothing
+ * serves it (or the answer differs from the expectation) a failure carrying the expectation is recorded,
+ * and the expectation becomes a test case of the capability generated for the command's pattern. A wrong
+ * answer of a live capability also counts as negative feedback for the version that gave it.
+ */
+export const registerTeach: RegisterCommand = (program, { io, setExit }) => {
+  withCommon(
+    program
+      .command('teach')
+      .description(
+        'teach the expected answer to a command on a screen, e.g. ironcliw teach "count the red circles" --screen s.png --expect \'{"count": 3}\'',
+      )
+      .argument('<command>', 'the command text')
+      .requiredOption('--screen <file>', 'PNG/JPEG screenshot the command is about')
+      .requiredOption('--expect <json>', 'the expected data fields, e.g. \'{"count": 3}\'')
+      .option('--user <id>', 'who is teaching', 'teacher')
+      .option('--groups <list>', 'comma-separated groups, e.g. internal', ''),
+  ).action(async (text: string, opts: TeachOpts) => {
+    const expect = parseExpectation(opts.expect);
+    const screenRef = resolve(opts.screen);
+    const groups = opts.groups
+      .split(',')
+      .map((g) => g.trim())
+      .filter(Boolean);
+    await withIroncliw(opts, async (ironcliw) => {
+      const response = await ironcliw.processCommand(
+        text,
+        { user: opts.user, groups },
+        { screen: { path: screenRef } },
+      );
+      const { frame } = parseCommand(text);
+      const base = { command: text.trim(), frame, userId: opts.user, screenRef, expect, at: new Date() };
+      let out: Record<string, unknown>;
+      if (response.ok) {
+        const problem = expectationProblem(expect, response.result.data);
+        if (!problem) {
+          out = {
+            recorded: false,
+            matches: true,
+            capability: response.capability,
+            answer: response.result.answer,
+          };
+        } else {
+          await ironcliw.feedback(response.requestId, false);
+          const failure = taughtFailure({
+            ...base,
+            category: 'invalid_output',
+            message: `taught: the answer does not match the expectation — ${problem}`,
+            capabilityId: response.capability.id,
+          });
+          await ironcliw.store.failures.record(failure);
+          out = {
+            recorded: true,
+            matches: false,
+            failureId: failure.id,
+            problem,
+            capability: response.capability,
+            answer: response.result.answer,
+          };
+        }
+      } else {
+        const failure = taughtFailure({
+          ...base,
+          category: response.failure.category,
+          message: `taught: ${response.failure.message}`,
+        });
+        await ironcliw.store.failures.record(failure);
+        out = {
+          recorded: true,
+          matches: false,
+          failureId: failure.id,
+          commandFailure: response.failure,
+        };
+      }
+      if (opts.json) io.out(JSON.stringify(out));
+      else if (out.matches)
+        io.out(`✓ already right: ${String(out.answer)} (${response.ok ? response.capability.id : ''})`);
+      else
+        io.out(
+          `recorded ${String(out.failureId)} with the expectation ${JSON.stringify(expect)}` +
+            (out.problem ? `\n  the current answer is wrong: ${String(out.problem)}` : '') +
+            `\n  it becomes a test case of the capability learned for this command`,
+        );
+      setExit(EXIT.ok);
+    });
+  });
+};
