@@ -13,7 +13,7 @@ import type {
 } from './domain/index.js';
 import { IroncliwError, newId } from './domain/index.js';
 import type { BenchmarkRun } from './benchmark/index.js';
-import { createVerificationBenchmark } from './benchmark/index.js';
+import { compareBenchmarks, createVerificationBenchmark } from './benchmark/index.js';
 import { FAMILIES } from './generation/index.js';
 import type { CandidateVerifier, PipelineHooks, PipelineStage } from './pipeline/index.js';
 import { Pipeline } from './pipeline/index.js';
@@ -336,6 +336,7 @@ export async function createIroncliw(
       scenes,
       benchmark,
       baseline,
+      compare: compareBenchmarks,
       options: verificationOptions,
       // What users actually asked becomes part of the test cases.
       seenInputs: async (pattern: Pattern) => {
@@ -395,6 +396,7 @@ export async function createIroncliw(
       },
       concurrency: config.pipeline.concurrency,
       leaseMs: config.pipeline.leaseMs,
+      maxAttempts: config.pipeline.maxAttempts,
       hooks,
       ...(options.log ? { log: options.log } : {}),
     });

@@ -34,7 +34,7 @@ export {
 } from './stats.js';
 export type { LatencyStats, MannWhitney, SlopeFit } from './stats.js';
 export { toStoredReport, isBenchmarkRun } from './persist.js';
-export { createVerificationBenchmark } from './verification-runner.js';
+export { compareBenchmarks, createVerificationBenchmark } from './verification-runner.js';
 export type { VerificationBenchmarkOptions } from './verification-runner.js';
 export type {
   BenchmarkRun,

@@ -4,6 +4,8 @@ import type { SandboxTier } from '../sandbox/index.js';
 import type { BenchmarkRunner, TestScenePort } from '../verification/index.js';
 import { fuzzInputs, sceneTarget } from '../verification/index.js';
 import { benchmarkCapability } from './capability-bench.js';
+import { isBenchmarkRun } from './persist.js';
+import { compareToBaseline } from './regression.js';
 import type { BenchmarkRun } from './types.js';
 
 export interface VerificationBenchmarkOptions {
@@ -37,4 +39,19 @@ export function createVerificationBenchmark(o: VerificationBenchmarkOptions): Be
     o.onRun?.(capability, run);
     return run;
   };
+}
+
+/**
+ * The `compare` of the production verification level: this stage's statistical verdict (Mann–Whitney on the
+ * medians plus a practical threshold, bootstrap on p99, z-test on errors) rather than a ratio of two noisy
+ * p99s. Runs without samples (foreign figures) are reported as not comparable, which does not fail the check.
+ */
+export function compareBenchmarks(
+  candidate: unknown,
+  baseline: unknown,
+): { verdict: 'improved' | 'unchanged' | 'regressed'; detail: string } {
+  if (!isBenchmarkRun(candidate) || !isBenchmarkRun(baseline))
+    return { verdict: 'unchanged', detail: 'not comparable: a run without latency samples' };
+  const r = compareToBaseline(candidate, baseline);
+  return { verdict: r.verdict, detail: r.detail };
 }

@@ -139,12 +139,15 @@ export const ConfigSchema = strict({
     verificationLevel: z.enum(['standard', 'comprehensive', 'production']).default('production'),
     /** Measured sandbox runs of the production-level benchmark of each candidate. */
     benchmarkIterations: z.number().int().min(5).max(10_000).default(40),
+    /** Claims of one learning job before it is given up (job failed, pattern rejected, with the reason): stops a crash loop. */
+    maxAttempts: z.number().int().min(1).max(100).default(5),
   }).default({
     enabled: true,
     concurrency: 1,
     leaseMs: 60_000,
     verificationLevel: 'production',
     benchmarkIterations: 40,
+    maxAttempts: 5,
   }),
 });
 

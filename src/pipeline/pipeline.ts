@@ -13,6 +13,7 @@ import type { GeneratorFamily } from '../generation/index.js';
 import { familyFor } from '../generation/index.js';
 import { synthesize } from '../synthesis/index.js';
 import type { Job, Store } from '../store/index.js';
+import { crashPoint } from './crash-points.js';
 
 /** What the pipeline needs from verification: a decision backed by evidence, plus the synthesis report. */
 export interface CandidateVerifier {
@@ -49,19 +50,45 @@ export interface PipelineDeps {
   hooks?: PipelineHooks;
   workerId?: string;
   concurrency?: number;
+  /** How long a claimed job is this worker's; renewed every third of it while the job runs. Default 60 s. */
   leaseMs?: number;
+  /**
+   * Most times a job is claimed before it is given up (config-shaped; default `DEFAULT_MAX_ATTEMPTS`).
+   * A job that keeps crashing its worker (or losing its lease) would otherwise be retried forever; over the
+   * cap it is marked failed and its pattern rejected, both with the reason.
+   */
+  maxAttempts?: number;
   now?: () => Date;
   log?: (msg: string, data?: Record<string, unknown>) => void;
 }
 
 export const GENERATE_JOB = 'generate';
 
+/** Claims of one job before it is given up: enough for a few crashes or restarts, few enough to stop a crash loop. */
+export const DEFAULT_MAX_ATTEMPTS = 5;
+
+/** The job's lease went to another worker while this one worked: its writes must not land. */
+class LeaseLost extends Error {
+  constructor(jobId: string) {
+    super(`job ${jobId}: lease lost to another worker; its result was discarded`);
+  }
+}
+
+interface Outcome {
+  result: Record<string, unknown>;
+  /** The job was already marked done inside the transaction that stored the outcome. */
+  completed: boolean;
+}
+
 /**
  * Learning as durable jobs. A failure is observed (pattern counts updated); a pattern over its thresholds
  * gets exactly one `generate` job (idempotency key = pattern + next version), so many nodes or retries
  * never generate twice. Workers claim jobs with a lease: a crashed worker's job is taken over when the lease
  * expires. Registration of a verified capability (code, reports, rollout, decision events) is one
- * transaction, so a crash never leaves a half-registered capability.
+ * transaction, so a crash never leaves a half-registered capability; that transaction also marks the job
+ * done under this worker's lease (a fence), so a worker whose lease ran out cannot register anything.
+ * A job claimed more than `maxAttempts` times is given up. On `start()`, failures whose pattern update was
+ * cut short by a crash are observed again (`recover`).
  */
 export class Pipeline {
   private readonly inFlight = new Set<Promise<unknown>>();
@@ -70,6 +97,7 @@ export class Pipeline {
   private readonly workerId: string;
   private wake: (() => void) | undefined;
   private loops: Promise<void>[] = [];
+  private unsubscribe: Promise<(() => void) | undefined> | undefined;
 
   constructor(private readonly deps: PipelineDeps) {
     this.workerId = deps.workerId ?? newId('worker');
@@ -82,9 +110,11 @@ export class Pipeline {
   }
 
   async observeNow(failure: Failure): Promise<Job | undefined> {
+    await crashPoint('observe:start');
     const now = this.deps.now?.() ?? new Date();
     const obs = await observeFailure(this.deps.store, failure, this.deps.thresholds, now);
     if (!obs?.ready) return undefined;
+    await crashPoint('observe:enqueue');
     const versions = obs.pattern.capabilityId
       ? await this.deps.store.capabilities.versions(obs.pattern.capabilityId)
       : [];
@@ -96,6 +126,7 @@ export class Pipeline {
       payload: { patternId: obs.pattern.id, version },
     });
     if (created) {
+      await crashPoint('observe:queued');
       await this.deps.store.patterns.setStatus(
         obs.pattern.id,
         'queued',
@@ -111,11 +142,52 @@ export class Pipeline {
     return job;
   }
 
-  /** Starts background workers that claim jobs until close(). */
+  /**
+   * Starts background workers that claim jobs until close(), after re-observing failures a crash may have
+   * left unobserved. With a store change feed (PostgreSQL), a job enqueued by another node wakes an idle
+   * worker at once; the 1 s poll stays as the fallback.
+   */
   start(): void {
     if (this.loops.length || this.closed) return;
+    this.track(this.recover());
+    this.unsubscribe = this.deps.store.changes
+      ?.subscribe((change) => {
+        if (change.table === 'jobs' || change.table === '*') this.kick();
+      })
+      .catch((err: unknown) => {
+        this.deps.log?.('cannot listen for new jobs; polling', { error: String(err) });
+        return undefined;
+      });
     const n = this.deps.concurrency ?? 1;
     for (let i = 0; i < n; i++) this.loops.push(this.workLoop());
+  }
+
+  /**
+   * Crash recovery for observation: a failure is recorded before its pattern is updated, so a crash in
+   * between leaves the pattern short of it (and maybe short of its threshold, with no job). Re-observes
+   * the newest failure of every recent signature whose pattern is missing, counts fewer failures than
+   * the store holds, or is still collecting although over its thresholds. Observation is idempotent
+   * (counts are recomputed from the failures), so doing it for a pattern that was fine changes nothing.
+   * Returns how many signatures were observed again.
+   */
+  async recover(): Promise<number> {
+    const { store, thresholds } = this.deps;
+    const now = this.deps.now?.() ?? new Date();
+    const since = new Date(now.getTime() - thresholds.windowMs).toISOString();
+    let observed = 0;
+    for (const s of await store.failures.signatures({ since })) {
+      const p = await store.patterns.getBySignature(s.signature);
+      const over =
+        (p?.count ?? 0) >= thresholds.minOccurrences &&
+        (p?.distinctUsers ?? 0) >= thresholds.minDistinctUsers;
+      if (p && p.count >= s.count && !(p.status === 'collecting' && over)) continue;
+      const [latest] = await store.failures.list({ signature: s.signature, limit: 1 });
+      if (!latest) continue;
+      await this.observeNow(latest);
+      observed++;
+    }
+    if (observed) this.deps.log?.('re-observed failures after a restart', { signatures: observed });
+    return observed;
   }
 
   private kick(): void {
@@ -143,12 +215,16 @@ export class Pipeline {
 
   /** Claims and runs one job; false when there was nothing to do. */
   async runOnce(): Promise<boolean> {
-    const job = await this.deps.store.jobs.claim(this.workerId, this.deps.leaseMs ?? 60_000, [GENERATE_JOB]);
+    const job = await this.deps.store.jobs.claim(this.workerId, this.leaseMs, [GENERATE_JOB]);
     if (!job) return false;
     const p = this.runJob(job);
     this.track(p);
     await p;
     return true;
+  }
+
+  private get leaseMs(): number {
+    return this.deps.leaseMs ?? 60_000;
   }
 
   private track(p: Promise<unknown>): void {
@@ -161,16 +237,58 @@ export class Pipeline {
   private async runJob(job: Job): Promise<void> {
     const { store } = this.deps;
     const payload = job.payload as { patternId: string; version: number };
+    const maxAttempts = this.deps.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+    if (job.attempts > maxAttempts) {
+      // Claimed again after maxAttempts claims that never finished: each crashed its worker or lost its
+      // lease. Retrying forever would crash-loop the fleet; give up, saying why.
+      const reason = `gave up after ${maxAttempts} attempts: the job never finished (its worker crashed or lost its lease each time)`;
+      await this.giveUp(job, payload.patternId, reason);
+      this.deps.log?.('job given up', {
+        jobId: job.id,
+        attempts: job.attempts,
+        patternId: payload.patternId,
+      });
+      return;
+    }
+    // Heartbeat: a long verification keeps its lease, so only a dead worker's job is taken over.
+    const heartbeat = setInterval(
+      () => {
+        store.jobs.renew(job.id, this.workerId, this.leaseMs).then(
+          (held) => {
+            if (!held) this.deps.log?.('job lease lost', { jobId: job.id });
+          },
+          () => {},
+        );
+      },
+      Math.max(100, Math.floor(this.leaseMs / 3)),
+    );
+    heartbeat.unref();
     try {
+      await crashPoint('job:claimed');
       const outcome = await this.generate(payload.patternId, payload.version, job);
-      await store.jobs.complete(job.id, outcome);
+      if (!outcome.completed && !(await store.jobs.complete(job.id, this.workerId, outcome.result)))
+        this.deps.log?.('job lease lost before completion', { jobId: job.id });
     } catch (err) {
-      await store.jobs.fail(job.id, err instanceof Error ? err.message : String(err));
-      await store.patterns.setStatus(payload.patternId, 'rejected', `generation failed: ${String(err)}`);
+      if (err instanceof LeaseLost) {
+        this.deps.log?.('job lease lost; the new holder finishes it', { jobId: job.id });
+        return;
+      }
+      await this.giveUp(job, payload.patternId, `generation failed: ${String(err)}`, err);
+    } finally {
+      clearInterval(heartbeat);
     }
   }
 
-  private async generate(patternId: string, version: number, job: Job): Promise<Record<string, unknown>> {
+  /** Marks the job failed and its pattern rejected, in one transaction and only while this worker holds it. */
+  private async giveUp(job: Job, patternId: string, reason: string, err?: unknown): Promise<void> {
+    const error = err instanceof Error ? err.message : err === undefined ? reason : String(err);
+    await this.deps.store.transaction(async (tx) => {
+      if (await tx.jobs.fail(job.id, this.workerId, error))
+        await tx.patterns.setStatus(patternId, 'rejected', reason.slice(0, 500));
+    });
+  }
+
+  private async generate(patternId: string, version: number, job: Job): Promise<Outcome> {
     const { store } = this.deps;
     const now = () => (this.deps.now?.() ?? new Date()).toISOString();
     const pattern = await store.patterns.get(patternId);
@@ -178,9 +296,14 @@ export class Pipeline {
     // A crash after registration but before `complete` must not register twice.
     if (pattern.status === 'generated' && pattern.capabilityId) {
       const existing = await store.capabilities.get(pattern.capabilityId, version);
-      if (existing) return { capabilityId: existing.manifest.id, version, resumed: true };
+      if (existing)
+        return {
+          result: { capabilityId: existing.manifest.id, version, resumed: true },
+          completed: false,
+        };
     }
     await store.patterns.setStatus(patternId, 'generating', `job ${job.id}`);
+    await crashPoint('job:generating');
     const family = familyFor(pattern, this.deps.families);
     if (!family) {
       await store.patterns.setStatus(
@@ -188,7 +311,7 @@ export class Pipeline {
         'rejected',
         `no generator family handles ${pattern.signature} yet`,
       );
-      return { rejected: 'no_family' };
+      return { result: { rejected: 'no_family' }, completed: false };
     }
     const failures = await store.failures.list({ signature: pattern.signature, limit: 50 });
     const t0 = performance.now();
@@ -211,7 +334,8 @@ export class Pipeline {
     const capability: Capability = { ...candidate, code: synthesized.code };
     if (!synthesized.report.safe) {
       const rules = [...new Set(synthesized.report.violations.map((v) => v.rule))];
-      await this.reject(capability, synthesized.report, undefined, {
+      const result = { rejected: 'synthesis', rules };
+      await this.reject(job, result, capability, synthesized.report, undefined, {
         reason: `the static gate refused the candidate: ${rules.join(', ')}`,
         numbers: {
           safetyScore: synthesized.report.score,
@@ -219,7 +343,7 @@ export class Pipeline {
           generationMs: Math.round(generationMs * 1000) / 1000,
         },
       });
-      return { rejected: 'synthesis', rules };
+      return { result, completed: true };
     }
 
     const t1 = performance.now();
@@ -247,13 +371,15 @@ export class Pipeline {
     };
     if (verification.decision === 'reject') {
       const failed = verification.checks.filter((c) => !c.passed).map((c) => `${c.name}: ${c.detail}`);
-      await this.reject(capability, synthesis, verification, {
+      const result = { rejected: 'verification', numbers };
+      await this.reject(job, result, capability, synthesis, verification, {
         reason: `verification rejected the candidate: ${failed.join('; ').slice(0, 1000)}`,
         numbers,
       });
-      return { rejected: 'verification', numbers };
+      return { result, completed: true };
     }
     this.deps.hooks?.onVerified?.(capability, verification);
+    await crashPoint('job:verified');
 
     const t2 = performance.now();
     const at = now();
@@ -268,8 +394,13 @@ export class Pipeline {
       numbers,
       actor: 'system',
     };
+    const result = { capabilityId: m.id, version, numbers };
     await store.transaction(async (tx) => {
+      // The fence first: on PostgreSQL it row-locks the job until commit, on SQLite the transaction holds
+      // the write lock; either way no other worker can take the job over between this check and the commit.
+      if (!(await tx.jobs.complete(job.id, this.workerId, result))) throw new LeaseLost(job.id);
       await tx.capabilities.put(capability);
+      await crashPoint('job:registering');
       await tx.reports.add({
         id: newId('rep'),
         capabilityId: m.id,
@@ -328,15 +459,18 @@ export class Pipeline {
       await tx.patterns.setStatus(patternId, 'generated', `v${version} registered in development`, m.id);
     });
     this.deps.hooks?.onStage?.('register', performance.now() - t2, 'ok');
+    await crashPoint('job:registered');
     // Listeners hear of the registration before anything onRegistered triggers (e.g. the move to canary).
     this.deps.hooks?.onRolloutChange?.(event);
     await this.deps.onRegistered();
     this.deps.log?.('capability registered', { capabilityId: m.id, version, stage: 'development' });
-    return { capabilityId: m.id, version, numbers };
+    return { result, completed: true };
   }
 
   /** Stores a refused candidate's reports and the `reject` decision, and marks its pattern rejected. */
   private async reject(
+    job: Job,
+    result: Record<string, unknown>,
     capability: Capability,
     synthesis: SynthesisReport,
     verification: VerificationReport | undefined,
@@ -345,6 +479,7 @@ export class Pipeline {
     const m = capability.manifest;
     const at = (this.deps.now?.() ?? new Date()).toISOString();
     await this.deps.store.transaction(async (tx) => {
+      if (!(await tx.jobs.complete(job.id, this.workerId, result))) throw new LeaseLost(job.id);
       await tx.reports.add({
         id: newId('rep'),
         capabilityId: m.id,
@@ -400,6 +535,7 @@ export class Pipeline {
 
   async close(): Promise<void> {
     this.closed = true;
+    (await this.unsubscribe)?.();
     this.kick();
     await Promise.allSettled(this.loops);
     await Promise.allSettled([...this.inFlight]);

@@ -198,6 +198,11 @@ export class RolloutEngine {
   #busy = new Set<Promise<unknown>>();
   #lastPrune = 0;
   #closed = false;
+  // LISTEN/NOTIFY (issue 11): refreshes are serialised and coalesced (see `refresh`), and a store change
+  // feed, where the store has one, triggers them as soon as another node commits a rollout change.
+  #refreshing: Promise<void> = Promise.resolve();
+  #refreshQueued: Promise<void> | undefined;
+  #feed: Promise<(() => void) | undefined> | undefined;
 
   constructor(options: RolloutEngineOptions) {
     this.#store = options.store;
@@ -388,8 +393,31 @@ export class RolloutEngine {
 
   // ---- state ---------------------------------------------------------------------------------------
 
-  /** Re-reads rollouts and policies from the store; listeners hear of every rollout that changed. */
-  async refresh(): Promise<void> {
+  /**
+   * Re-reads rollouts and policies from the store; listeners hear of every rollout that changed.
+   * Refreshes run one at a time (an older read can never overwrite a newer one); a call made while one
+   * is waiting to start joins it, since that one will read after the call anyway.
+   */
+  refresh(): Promise<void> {
+    if (this.#refreshQueued) return this.#refreshQueued;
+    const run = this.#refreshing.then(() => {
+      this.#refreshQueued = undefined;
+      return this.#refreshNow();
+    });
+    this.#refreshQueued = run;
+    this.#refreshing = run.catch(() => {});
+    return run;
+  }
+
+  /**
+   * Resolves once this node hears rollout changes pushed by the store (true), or knows it cannot and
+   * relies on the refresh timer alone (false: no change feed, not started, or listening failed).
+   */
+  async listening(): Promise<boolean> {
+    return (await this.#feed) !== undefined;
+  }
+
+  async #refreshNow(): Promise<void> {
     const [rollouts, policies] = await Promise.all([
       this.#store.rollouts.list(),
       this.#store.rolloutPolicies.list(),
@@ -804,6 +832,19 @@ export class RolloutEngine {
     };
     every(this.#opts.flushIntervalMs ?? 1000, 'flush', () => this.flush());
     every(this.#opts.refreshIntervalMs ?? 1000, 'refresh', () => this.refresh());
+    // Push, with the timer above as the fallback (SQLite has no feed; notifications sent while the feed
+    // reconnects are lost, and it then says '*', which refreshes too).
+    this.#feed = this.#store.changes
+      ?.subscribe((change) => {
+        if (change.table === 'jobs' || this.#closed) return;
+        this.refresh().catch((err: unknown) =>
+          this.#opts.log?.('rollout refresh failed', { error: String(err) }),
+        );
+      })
+      .catch((err: unknown) => {
+        this.#opts.log?.('cannot listen for rollout changes; polling only', { error: String(err) });
+        return undefined;
+      });
     every(this.#opts.evaluateIntervalMs ?? 5000, 'evaluation', () => this.evaluate());
   }
 
@@ -811,6 +852,7 @@ export class RolloutEngine {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    (await this.#feed)?.();
     for (const t of this.#timers) clearInterval(t);
     this.#timers = [];
     await Promise.allSettled([...this.#busy]);

@@ -5,7 +5,10 @@ export const DEFAULT_DB_PATH = '.ironcliw/ironcliw.db';
 
 /** What a store URL names. `path` is `:memory:` for an in-memory SQLite database. */
 export type DbTarget =
-  { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string } | { kind: 'memory' };
+  | { kind: 'sqlite'; path: string }
+  /** `schema`: from the URL's `?schema=` parameter, which is taken out of `url`. */
+  | { kind: 'postgres'; url: string; schema?: string }
+  | { kind: 'memory' };
 
 const SUPPORTED =
   'a file path, sqlite:<path>, sqlite::memory:, :memory:, memory: or postgres://user@host:port/db';
@@ -14,6 +17,8 @@ const SUPPORTED =
  * Parses a store URL: a file path (`./x.db`, `/abs/x.db`), `sqlite:<path>` (`sqlite:///abs/x.db` too),
  * `sqlite::memory:` or `:memory:` (SQLite in memory), `memory:` (the in-memory JS store), or
  * `postgres://…` / `postgresql://…`. Anything else is E_DB_URL_INVALID naming the value (password hidden).
+ * A PostgreSQL URL may name the schema holding Ironcliw's tables as `?schema=<name>` (see
+ * `OpenStoreOptions.schema`), so one `--db` / `IRONCLIW_DB` value says everything a node needs.
  *
  * @example parseDbUrl('sqlite:./data/ironcliw.db') // → { kind: 'sqlite', path: './data/ironcliw.db' }
  */
@@ -40,7 +45,12 @@ export function parseDbUrl(url: string): DbTarget {
     }
     // A socket directory may come as ?host=/var/run/postgresql instead of a host name.
     if (!parsed.hostname && !parsed.searchParams.get('host')) throw invalid('names no PostgreSQL host');
-    return { kind: 'postgres', url: u };
+    const schemas = parsed.searchParams.getAll('schema');
+    if (!schemas.length) return { kind: 'postgres', url: u };
+    if (schemas.length > 1) throw invalid('names the schema more than once');
+    // The driver does not know `schema`: hand it the URL without it.
+    parsed.searchParams.delete('schema');
+    return { kind: 'postgres', url: parsed.toString(), schema: schemas[0]! };
   }
 
   if (/^sqlite:/i.test(u)) {

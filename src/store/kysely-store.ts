@@ -27,6 +27,7 @@ import {
 } from './store-rules.js';
 import type {
   CapabilityRepository,
+  ChangeFeed,
   EventRepository,
   FailureQuery,
   FailureRepository,
@@ -201,6 +202,17 @@ function repositories(db: Kysely<Database>, flavor: SqlFlavor): Repositories {
         .executeTakeFirst();
       return num(r?.c);
     },
+    async signatures(q = {}) {
+      const limit = listLimit(q.limit, DEFAULT_LIMITS.signatures);
+      const rows = await failureFilter(q.since === undefined ? {} : { since: q.since })
+        .select((eb) => ['signature', eb.fn.countAll().as('c'), eb.fn.max('at').as('last_at')])
+        .groupBy('signature')
+        .orderBy('last_at', 'desc')
+        .orderBy('signature')
+        .limit(limit)
+        .execute();
+      return rows.map((r) => ({ signature: r.signature, count: num(r.c), lastAt: String(r.last_at) }));
+    },
   };
 
   const patterns: PatternRepository = {
@@ -227,8 +239,14 @@ function repositories(db: Kysely<Database>, flavor: SqlFlavor): Repositories {
           .values(row)
           .onConflict((oc) =>
             oc.column('signature').doUpdateSet((eb) => ({
-              count: eb.ref('excluded.count'),
-              distinct_users: eb.ref('excluded.distinct_users'),
+              // A newer observation (by lastSeen) sets the numbers; an older one, finishing late on another
+              // node, may only raise them — it must not put back a count that missed later failures.
+              count: sql<number>`case when ${eb.ref('excluded.last_seen')} > ${eb.ref('patterns.last_seen')}
+                or ${eb.ref('excluded.count')} > ${eb.ref('patterns.count')}
+                then ${eb.ref('excluded.count')} else ${eb.ref('patterns.count')} end`,
+              distinct_users: sql<number>`case when ${eb.ref('excluded.last_seen')} > ${eb.ref('patterns.last_seen')}
+                or ${eb.ref('excluded.distinct_users')} > ${eb.ref('patterns.distinct_users')}
+                then ${eb.ref('excluded.distinct_users')} else ${eb.ref('patterns.distinct_users')} end`,
               parameters: eb.ref('excluded.parameters'),
               // Observers on several nodes may finish out of order; lastSeen must not move back.
               last_seen: sql<string>`case when ${eb.ref('excluded.last_seen')} > ${eb.ref('patterns.last_seen')}
@@ -424,6 +442,26 @@ function repositories(db: Kysely<Database>, flavor: SqlFlavor): Repositories {
     },
   };
 
+  /**
+   * Ends a job only while `owner` holds it: one UPDATE … WHERE status = 'running' AND locked_by = owner, so
+   * the check and the write are atomic (and, in a transaction on PostgreSQL, the row stays locked until
+   * commit, so no claimer can take the job between the fence and the commit).
+   */
+  async function finish(
+    id: string,
+    owner: string,
+    set: { status: 'done' | 'failed'; result?: string | null; error?: string },
+  ): Promise<boolean> {
+    const r = await db
+      .updateTable('jobs')
+      .set({ ...set, locked_by: null, locked_until: null, updated_at: new Date().toISOString() })
+      .where('id', '=', id)
+      .where('status', '=', 'running')
+      .where('locked_by', '=', owner)
+      .executeTakeFirst();
+    return num(r.numUpdatedRows) > 0;
+  }
+
   const jobs: JobRepository = {
     async enqueue(job) {
       const now = new Date().toISOString();
@@ -459,31 +497,25 @@ function repositories(db: Kysely<Database>, flavor: SqlFlavor): Repositories {
       const row = await flavor.claimJob(db, { workerId, now: new Date(at).toISOString(), until, kinds });
       return row ? toJob(row) : undefined;
     },
-    async complete(id, result) {
-      await db
+    async renew(id, owner, leaseMs) {
+      const until = leaseUntil(Date.now(), leaseMs);
+      const r = await db
         .updateTable('jobs')
-        .set({
-          status: 'done',
-          result: result === undefined || result === null ? null : toJsonText(result),
-          locked_by: null,
-          locked_until: null,
-          updated_at: new Date().toISOString(),
-        })
+        .set({ locked_until: until })
         .where('id', '=', id)
-        .execute();
+        .where('status', '=', 'running')
+        .where('locked_by', '=', owner)
+        .executeTakeFirst();
+      return num(r.numUpdatedRows) > 0;
     },
-    async fail(id, error) {
-      await db
-        .updateTable('jobs')
-        .set({
-          status: 'failed',
-          error: truncateError(error),
-          locked_by: null,
-          locked_until: null,
-          updated_at: new Date().toISOString(),
-        })
-        .where('id', '=', id)
-        .execute();
+    async complete(id, owner, result) {
+      return finish(id, owner, {
+        status: 'done',
+        result: result === undefined || result === null ? null : toJsonText(result),
+      });
+    },
+    async fail(id, owner, error) {
+      return finish(id, owner, { status: 'failed', error: truncateError(error) });
     },
     async get(id) {
       const r = await db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
@@ -703,13 +735,18 @@ export class KyselyStore implements Store {
   readonly rolloutMetrics: RolloutMetricsRepository;
   readonly servedRequests: ServedRequestRepository;
   readonly rolloutPolicies: RolloutPolicyRepository;
+  readonly changes?: ChangeFeed;
+  readonly #feed: (ChangeFeed & { close(): Promise<void> }) | undefined;
   #closing: Promise<void> | undefined;
 
   constructor(
     private readonly db: Kysely<Database>,
     private readonly flavor: SqlFlavor,
+    feed?: ChangeFeed & { close(): Promise<void> },
   ) {
     this.dialect = flavor.dialect;
+    this.#feed = feed;
+    if (feed) this.changes = feed;
     const repos = repositories(db, flavor);
     this.failures = repos.failures;
     this.patterns = repos.patterns;
@@ -731,7 +768,10 @@ export class KyselyStore implements Store {
 
   /** Idempotent: a second close waits for the first. */
   close(): Promise<void> {
-    this.#closing ??= this.db.destroy();
+    this.#closing ??= (async () => {
+      await this.#feed?.close();
+      await this.db.destroy();
+    })();
     return this.#closing;
   }
 }

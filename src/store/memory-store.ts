@@ -11,8 +11,11 @@ import {
   viaJson,
 } from './store-rules.js';
 import type {
+  ChangeFeed,
   Job,
   MetricWindow,
+  SignatureCount,
+  StoreChange,
   ServedRequest,
   Store,
   StoredCapability,
@@ -76,6 +79,32 @@ export class MemoryStore implements Store {
   #data: Data = emptyData();
   #txQueue: Promise<unknown> = Promise.resolve();
   #closed = false;
+  #listeners = new Set<(change: StoreChange) => void>();
+
+  /**
+   * In-process twin of PostgreSQL's LISTEN/NOTIFY feed. Changes are announced when written (a write inside
+   * a transaction that then rolls back still announced itself: changes are hints to re-read, as documented).
+   */
+  readonly changes: ChangeFeed = {
+    subscribe: async (listener) => {
+      if (this.#closed) throw new IroncliwError('E_DB_UNAVAILABLE', 'the in-memory store is closed');
+      this.#listeners.add(listener);
+      return () => void this.#listeners.delete(listener);
+    },
+  };
+
+  #announce(change: StoreChange): void {
+    // After the current call stack, as a database notification arrives after the write returned.
+    queueMicrotask(() => {
+      for (const l of this.#listeners) {
+        try {
+          l(change);
+        } catch {
+          /* a listener's bug must not break the writer */
+        }
+      }
+    });
+  }
 
   private get d(): Data {
     if (this.#closed) throw new IroncliwError('E_DB_UNAVAILABLE', 'the in-memory store is closed');
@@ -104,6 +133,24 @@ export class MemoryStore implements Store {
       new Set(
         this.filterFailures({ signature, ...(since === undefined ? {} : { since }) }).map((f) => f.userId),
       ).size,
+    signatures: async (q = {}) => {
+      const limit = listLimit(q.limit, DEFAULT_LIMITS.signatures);
+      const bySignature = new Map<string, SignatureCount>();
+      for (const f of this.filterFailures(q.since === undefined ? {} : { since: q.since })) {
+        const s = bySignature.get(f.signature);
+        if (!s) bySignature.set(f.signature, { signature: f.signature, count: 1, lastAt: f.at });
+        else {
+          s.count++;
+          if (f.at > s.lastAt) s.lastAt = f.at;
+        }
+      }
+      // Newest first, then by signature ascending (as the SQL store orders them).
+      return [...bySignature.values()]
+        .sort((a, b) =>
+          a.lastAt !== b.lastAt ? (a.lastAt < b.lastAt ? 1 : -1) : a.signature < b.signature ? -1 : 1,
+        )
+        .slice(0, limit);
+    },
   };
 
   private filterFailures(q: { signature?: string; userId?: string; since?: string }): Failure[] {
@@ -125,8 +172,12 @@ export class MemoryStore implements Store {
       });
       const existing = this.d.patterns.find((x) => x.signature === pt.signature);
       if (existing) {
-        existing.count = incoming.count;
-        existing.distinctUsers = incoming.distinctUsers;
+        // See PatternRepository.upsert: an older observation may only raise the numbers.
+        const newer = incoming.lastSeen > existing.lastSeen;
+        existing.count = newer ? incoming.count : Math.max(existing.count, incoming.count);
+        existing.distinctUsers = newer
+          ? incoming.distinctUsers
+          : Math.max(existing.distinctUsers, incoming.distinctUsers);
         existing.parameters = incoming.parameters;
         if (incoming.lastSeen > existing.lastSeen) existing.lastSeen = incoming.lastSeen;
         return viaJson(existing);
@@ -233,6 +284,7 @@ export class MemoryStore implements Store {
         updatedAt: isoTime(r.updatedAt, 'rollout.updatedAt'),
       });
       this.d.rollouts.set(r.capabilityId, stored);
+      this.#announce({ table: 'rollouts', key: r.capabilityId });
     },
     get: async (id) => viaJson(this.d.rollouts.get(id)) ?? undefined,
     replaceIf: async (r, expectedUpdatedAt) => {
@@ -344,6 +396,7 @@ export class MemoryStore implements Store {
         p.capabilityId,
         viaJson({ ...p, updatedAt: isoTime(p.updatedAt, 'policy.updatedAt') }),
       );
+      this.#announce({ table: 'rollout_policies', key: p.capabilityId });
     },
     get: async (id) => viaJson(this.d.policies.get(id)) ?? undefined,
     list: async () => viaJson([...this.d.policies.values()].sort(by((p) => p.capabilityId))),
@@ -382,6 +435,7 @@ export class MemoryStore implements Store {
         updatedAt: now,
       };
       this.d.jobs.push(created);
+      this.#announce({ table: 'jobs', key: created.id });
       return { job: viaJson(created), created: true };
     },
     claim: async (workerId, leaseMs, kinds) => {
@@ -411,15 +465,23 @@ export class MemoryStore implements Store {
       });
       return viaJson(job);
     },
-    complete: async (id, result) => {
-      const job = this.finish(id, 'done');
-      if (!job) return;
+    renew: async (id, owner, leaseMs) => {
+      const until = leaseUntil(Date.now(), leaseMs);
+      const job = this.held(id, owner);
+      if (job) job.lockedUntil = until;
+      return job !== undefined;
+    },
+    complete: async (id, owner, result) => {
+      const job = this.finish(id, owner, 'done');
+      if (!job) return false;
       if (result === undefined || result === null) delete job.result;
       else job.result = viaJson(result);
+      return true;
     },
-    fail: async (id, error) => {
-      const job = this.finish(id, 'failed');
+    fail: async (id, owner, error) => {
+      const job = this.finish(id, owner, 'failed');
       if (job) job.error = truncateError(error);
+      return job !== undefined;
     },
     get: async (id) => viaJson(this.d.jobs.find((x) => x.id === id)) ?? undefined,
     list: async (q = {}) => {
@@ -438,8 +500,13 @@ export class MemoryStore implements Store {
     },
   };
 
-  private finish(id: string, status: 'done' | 'failed'): Job | undefined {
-    const job = this.d.jobs.find((x) => x.id === id);
+  /** The job if it is running under `owner` (the lease fence of complete, fail and renew). */
+  private held(id: string, owner: string): Job | undefined {
+    return this.d.jobs.find((x) => x.id === id && x.status === 'running' && x.lockedBy === owner);
+  }
+
+  private finish(id: string, owner: string, status: 'done' | 'failed'): Job | undefined {
+    const job = this.held(id, owner);
     if (!job) return undefined;
     job.status = status;
     job.updatedAt = new Date().toISOString();
@@ -465,6 +532,7 @@ export class MemoryStore implements Store {
 
   async close(): Promise<void> {
     this.#closed = true;
+    this.#listeners.clear();
   }
 }
 

@@ -1,5 +1,5 @@
 import type { ColumnDefinitionBuilder, Kysely, Migration, MigrationProvider } from 'kysely';
-import { Migrator } from 'kysely';
+import { Migrator, sql } from 'kysely';
 import { IroncliwError } from '../domain/index.js';
 import type { SqlFlavor } from './sql-flavor.js';
 
@@ -178,6 +178,36 @@ export function migrationProvider(flavor: SqlFlavor): MigrationProvider {
           .addColumn('policy', json, (c) => c.notNull())
           .addColumn('updated_at', 'text', (c) => c.notNull())
           .execute();
+      },
+    },
+    '0003_change_notifications': {
+      async up(db: Kysely<unknown>) {
+        // PostgreSQL only (SQLite nodes poll): triggers announce every committed rollout or policy change
+        // and every new job on one channel, so other nodes re-read within milliseconds instead of at their
+        // next poll. Triggers rather than NOTIFY calls in the code: a change made by any writer (another
+        // release, an operator's SQL) is announced too. NOTIFY is delivered at commit, never on rollback.
+        if (flavor.dialect !== 'postgres') return;
+        await sql`
+          create or replace function ironcliw_notify_change() returns trigger language plpgsql as $$
+          declare
+            r record;
+          begin
+            if tg_op = 'DELETE' then r := old; else r := new; end if;
+            perform pg_notify('ironcliw_changes', json_build_object(
+              'schema', tg_table_schema,
+              'table', tg_table_name,
+              'key', left(to_jsonb(r) ->> tg_argv[0], 200))::text);
+            return null;
+          end
+          $$`.execute(db);
+        for (const [table, key, events] of [
+          ['rollouts', 'capability_id', 'insert or update or delete'],
+          ['rollout_policies', 'capability_id', 'insert or update or delete'],
+          ['jobs', 'id', 'insert'],
+        ] as const) {
+          await sql`create trigger ${sql.id(`${table}_notify`)} after ${sql.raw(events)} on ${sql.id(table)}
+            for each row execute function ironcliw_notify_change(${sql.lit(key)})`.execute(db);
+        }
       },
     },
   };

@@ -7,6 +7,7 @@ import { DEFAULT_DB_PATH, parseDbUrl, redactUrl } from './db-url.js';
 import { KyselyStore } from './kysely-store.js';
 import { openSqliteConnection, type SqliteConnection, type SqliteDriverName } from './sqlite-driver.js';
 import { MemoryStore } from './memory-store.js';
+import { PgChangeFeed } from './pg-change-feed.js';
 import { MIGRATION_TABLE, migrateToLatest } from './migrations.js';
 import { postgresFlavor, sqliteFlavor } from './sql-flavor.js';
 import type { Database as Schema } from './sql-schema.js';
@@ -15,8 +16,9 @@ import type { Store } from './store.js';
 export interface OpenStoreOptions {
   /**
    * PostgreSQL only: the schema holding Ironcliw's tables (created if missing, put first on the
-   * search_path of every connection). Lets tests and tenants share one database. Default: the server's
-   * current schema for the user (usually `public`). A lowercase SQL identifier.
+   * search_path of every connection). Lets tests and tenants share one database. Default: the URL's
+   * `?schema=` parameter, else the server's current schema for the user (usually `public`). A lowercase
+   * SQL identifier. Naming a different schema here and in the URL is E_DB_URL_INVALID.
    */
   schema?: string;
   /** PostgreSQL only: how long to wait for a connection before failing. Default 3000 ms. */
@@ -47,7 +49,17 @@ export async function openStore(
   const target = parseDbUrl(url);
   if (target.kind === 'memory') return new MemoryStore();
   if (target.kind === 'sqlite') return openSqlite(target.path, options);
-  return openPostgres(target.url, options);
+  if (target.schema !== undefined && options.schema !== undefined && target.schema !== options.schema) {
+    throw new IroncliwError(
+      'E_DB_URL_INVALID',
+      `the store URL names schema ${JSON.stringify(target.schema)} but the options name ${JSON.stringify(options.schema)}`,
+      { details: { schema: options.schema } },
+    );
+  }
+  return openPostgres(target.url, {
+    ...options,
+    ...(target.schema !== undefined ? { schema: target.schema } : {}),
+  });
 }
 
 const unavailable = (message: string, cause: unknown, details?: Record<string, unknown>): IroncliwError =>
@@ -183,5 +195,11 @@ async function openPostgres(url: string, options: OpenStoreOptions): Promise<Sto
       ? err
       : unavailable(`cannot migrate PostgreSQL store at ${where}: ${reason(err)}`, err, { url: where });
   }
-  return new KyselyStore(db, postgresFlavor);
+  // Rollout changes and new jobs reach this node at once (see migration 0003); polling stays the fallback.
+  const feed = new PgChangeFeed({
+    connectionString: url,
+    schema: migrationSchema,
+    connectTimeoutMs: options.connectTimeoutMs ?? 3000,
+  });
+  return new KyselyStore(db, postgresFlavor, feed);
 }

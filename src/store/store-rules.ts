@@ -5,7 +5,13 @@ import { IroncliwError } from '../domain/index.js';
  * on anything a caller can observe (normalised timestamps, limits, conflicts, JSON round trips).
  */
 
-export const DEFAULT_LIMITS = { failures: 100, patterns: 1000, events: 10_000, jobs: 1000 } as const;
+export const DEFAULT_LIMITS = {
+  failures: 100,
+  signatures: 1000,
+  patterns: 1000,
+  events: 10_000,
+  jobs: 1000,
+} as const;
 
 /** Keeps a stack trace dump from bloating every job row. */
 export const MAX_JOB_ERROR_LENGTH = 4000;

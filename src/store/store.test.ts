@@ -5,7 +5,7 @@ import pg from 'pg';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Capability, DecisionEvent, Failure, Pattern, Rollout } from '../domain/index.js';
 import { newId } from '../domain/index.js';
-import type { Store } from './index.js';
+import type { Store, StoreChange } from './index.js';
 import { migrationProvider } from './migrations.js';
 import { sqliteFlavor } from './sql-flavor.js';
 import { defaultSqliteDriver, openSqliteConnection } from './sqlite-driver.js';
@@ -202,6 +202,33 @@ for (const backend of backends) {
         expect(await store.failures.distinctUsers('unknown')).toBe(0);
       });
 
+      it('lists signatures with counts, most recently seen first (what crash recovery scans)', async () => {
+        await store.failures.record(failure({ at: at(1) }));
+        await store.failures.record(failure({ at: at(5), userId: 'u2' }));
+        await store.failures.record(failure({ signature: 'b', at: at(9) }));
+        await store.failures.record(failure({ signature: 'a', at: at(9) }));
+        await store.failures.record(failure({ signature: 'old', at: at(0) }));
+        expect(await store.failures.signatures()).toEqual([
+          { signature: 'a', count: 1, lastAt: at(9) },
+          { signature: 'b', count: 1, lastAt: at(9) },
+          { signature: SIG, count: 2, lastAt: at(5) },
+          { signature: 'old', count: 1, lastAt: at(0) },
+        ]);
+        expect(await store.failures.signatures({ since: at(1), limit: 3 })).toEqual([
+          { signature: 'a', count: 1, lastAt: at(9) },
+          { signature: 'b', count: 1, lastAt: at(9) },
+          { signature: SIG, count: 2, lastAt: at(5) },
+        ]);
+        expect(await store.failures.signatures({ since: at(2) })).toContainEqual({
+          signature: SIG,
+          count: 1,
+          lastAt: at(5),
+        });
+        await expect(store.failures.signatures({ limit: -1 })).rejects.toMatchObject({
+          code: 'E_INPUT_INVALID',
+        });
+      });
+
       it('normalises timestamps to UTC ISO so text order stays time order', async () => {
         // 00:30 at +02:00 is 22:30 the previous day: earlier than at(0) although it sorts later as text.
         await store.failures.record(failure({ id: 'offset', at: '2026-01-01T00:30:00+02:00' }));
@@ -255,6 +282,14 @@ for (const backend of backends) {
         expect(await store.patterns.getBySignature('s1')).toEqual(late);
         expect(await store.patterns.get('pat_other')).toBeUndefined();
         expect(await store.patterns.getBySignature('nope')).toBeUndefined();
+        // A late observer with a stale (lower) count must not lower the numbers; a newer one sets them
+        // (they may fall as old failures leave the window).
+        expect(
+          await store.patterns.upsert(pattern({ count: 2, distinctUsers: 1, lastSeen: at(40) })),
+        ).toMatchObject({ count: 5, distinctUsers: 3, lastSeen: at(60) });
+        expect(
+          await store.patterns.upsert(pattern({ count: 2, distinctUsers: 1, lastSeen: at(70) })),
+        ).toMatchObject({ count: 2, distinctUsers: 1, lastSeen: at(70) });
       });
 
       it('lists by status, most recently seen first, and sets status precisely', async () => {
@@ -553,9 +588,9 @@ for (const backend of backends) {
         expect((await store.jobs.claim('w3', 60_000, []))!.id).toBe('g2');
         expect(await store.jobs.claim('w4', 60_000)).toBeUndefined();
 
-        await store.jobs.complete('g1', { capabilityId: 'cap-a' });
-        await store.jobs.fail('b1', 'boom '.repeat(2000));
-        await store.jobs.complete('g2', undefined);
+        expect(await store.jobs.complete('g1', 'w1', { capabilityId: 'cap-a' })).toBe(true);
+        expect(await store.jobs.fail('b1', 'w2', 'boom '.repeat(2000))).toBe(true);
+        expect(await store.jobs.complete('g2', 'w3', undefined)).toBe(true);
         const done = await store.jobs.get('g1');
         expect(done).toMatchObject({ status: 'done', result: { capabilityId: 'cap-a' }, attempts: 1 });
         expect(done).not.toHaveProperty('lockedBy');
@@ -568,7 +603,52 @@ for (const backend of backends) {
         expect((await store.jobs.list()).map((j) => j.id)).toEqual(['g1', 'b1', 'g2']);
         expect((await store.jobs.list({ limit: 1 })).map((j) => j.id)).toEqual(['g1']);
         expect(await store.jobs.claim('w5', 60_000)).toBeUndefined();
-        await store.jobs.complete('missing', 1);
+        expect(await store.jobs.complete('missing', 'w1', 1)).toBe(false);
+        // Finished is final: neither the holder nor anyone else can finish it again.
+        expect(await store.jobs.fail('g1', 'w1', 'late')).toBe(false);
+        expect(await store.jobs.get('g1')).toMatchObject({ status: 'done' });
+      });
+
+      it('lets only the lease holder finish or renew a job (a fence against a worker that lost it)', async () => {
+        await store.jobs.enqueue({ id: 'f', kind: 'generate', key: 'f', payload: {} });
+        await store.jobs.claim('slow-worker', 40);
+        await sleep(60);
+        const taken = await store.jobs.claim('w2', 60_000);
+        expect(taken).toMatchObject({ id: 'f', lockedBy: 'w2', attempts: 2 });
+        // The first worker wakes up and tries to finish: refused, nothing changes.
+        expect(await store.jobs.renew('f', 'slow-worker', 60_000)).toBe(false);
+        expect(await store.jobs.complete('f', 'slow-worker', { stale: true })).toBe(false);
+        expect(await store.jobs.fail('f', 'slow-worker', 'stale')).toBe(false);
+        expect(await store.jobs.get('f')).toMatchObject({ status: 'running', lockedBy: 'w2' });
+        expect(await store.jobs.get('f')).not.toHaveProperty('result');
+        // The holder renews its lease (a heartbeat) and finishes.
+        const before = (await store.jobs.get('f'))!.lockedUntil!;
+        await sleep(5);
+        expect(await store.jobs.renew('f', 'w2', 120_000)).toBe(true);
+        expect(Date.parse((await store.jobs.get('f'))!.lockedUntil!)).toBeGreaterThan(Date.parse(before));
+        expect(await store.jobs.complete('f', 'w2', { ok: true })).toBe(true);
+        expect(await store.jobs.get('f')).toMatchObject({ status: 'done', result: { ok: true } });
+        expect(await store.jobs.renew('f', 'w2', 60_000)).toBe(false);
+      });
+
+      it('fences a transaction: its writes land only if the job is still held', async () => {
+        await store.jobs.enqueue({ id: 't', kind: 'generate', key: 't', payload: {} });
+        await store.jobs.claim('w1', 60_000);
+        const fenced = (owner: string) =>
+          store
+            .transaction(async (tx) => {
+              if (!(await tx.jobs.complete('t', owner, 'ok'))) throw new Error('lease lost');
+              await tx.rollouts.save(rollout({ capabilityId: `cap-${owner}` }));
+            })
+            .then(
+              () => 'committed',
+              (err: Error) => err.message,
+            );
+        expect(await fenced('intruder')).toBe('lease lost');
+        expect(await store.rollouts.get('cap-intruder')).toBeUndefined();
+        expect(await fenced('w1')).toBe('committed');
+        expect(await store.rollouts.get('cap-w1')).toBeDefined();
+        expect(await fenced('w1')).toBe('lease lost');
       });
 
       it('lets another worker reclaim a job whose lease expired (crash recovery)', async () => {
@@ -583,7 +663,7 @@ for (const backend of backends) {
         // A job that finished is never reclaimed, whatever its old lease said.
         await store.jobs.enqueue({ id: 'k', kind: 'generate', key: 'k', payload: {} });
         await store.jobs.claim('w4', -1000);
-        await store.jobs.complete('k', 'ok');
+        expect(await store.jobs.complete('k', 'w4', 'ok')).toBe(true);
         expect(await store.jobs.claim('w5', 60_000)).toBeUndefined();
       });
 
@@ -787,6 +867,50 @@ for (const backend of backends) {
       });
     });
 
+    describe('change feed', () => {
+      it.runIf(backend.name === 'sqlite')('has none on SQLite (nodes on one file poll)', () => {
+        expect(store.changes).toBeUndefined();
+      });
+
+      it.skipIf(backend.name === 'sqlite')(
+        'announces rollout, policy and new-job changes made through another connection',
+        async () => {
+          const other = backend.reopen ? await backend.reopen() : store;
+          try {
+            const heard: StoreChange[] = [];
+            const unsubscribe = await store.changes!.subscribe((c) => heard.push(c));
+            const until = async (n: number) => {
+              for (let i = 0; i < 200 && heard.length < n; i++) await sleep(5);
+            };
+            const r = rollout({ capabilityId: 'cap-feed' });
+            await other.rollouts.save(r);
+            await until(1);
+            expect(heard).toEqual([{ table: 'rollouts', key: 'cap-feed' }]);
+            await other.rollouts.replaceIf({ ...r, stage: 'canary', updatedAt: at(1) }, r.updatedAt);
+            await other.rolloutPolicies.save({ capabilityId: 'cap-feed', policy: {}, updatedAt: at(1) });
+            await other.jobs.enqueue({ id: 'feed-job', kind: 'generate', key: 'feed-job', payload: {} });
+            // Claims, failures and metrics are not announced: only what other nodes must re-read.
+            await other.jobs.claim('w', 60_000);
+            await other.failures.record(failure());
+            await until(4);
+            await sleep(30);
+            expect(heard).toEqual([
+              { table: 'rollouts', key: 'cap-feed' },
+              { table: 'rollouts', key: 'cap-feed' },
+              { table: 'rollout_policies', key: 'cap-feed' },
+              { table: 'jobs', key: 'feed-job' },
+            ]);
+            unsubscribe();
+            await other.rollouts.save(rollout({ capabilityId: 'after-unsubscribe' }));
+            await sleep(30);
+            expect(heard).toHaveLength(4);
+          } finally {
+            if (other !== store) await other.close();
+          }
+        },
+      );
+    });
+
     it('closes idempotently', async () => {
       await store.close();
       await store.close();
@@ -811,6 +935,13 @@ describe('store URLs', () => {
       kind: 'postgres',
       url: 'postgresql://u:p@h/d?sslmode=disable',
     });
+    // ?schema= is ours, not the driver's: it comes out of the URL.
+    expect(parseDbUrl('postgres://u@h:5432/d?schema=tenant_a&sslmode=disable')).toEqual({
+      kind: 'postgres',
+      url: 'postgres://u@h:5432/d?sslmode=disable',
+      schema: 'tenant_a',
+    });
+    expect(() => parseDbUrl('postgres://u@h/d?schema=a&schema=b')).toThrow(/more than once/);
   });
 
   it.each([
@@ -847,6 +978,12 @@ describe('store URLs', () => {
     await expect(
       openStore('postgres://u@127.0.0.1:1/d', { schema: 'x; drop table y' }),
     ).rejects.toMatchObject({
+      code: 'E_DB_URL_INVALID',
+    });
+    await expect(openStore('postgres://u@127.0.0.1:1/d?schema=Bad%20Name')).rejects.toMatchObject({
+      code: 'E_DB_URL_INVALID',
+    });
+    await expect(openStore('postgres://u@127.0.0.1:1/d?schema=a', { schema: 'b' })).rejects.toMatchObject({
       code: 'E_DB_URL_INVALID',
     });
   });
@@ -1032,8 +1169,82 @@ describe('opening PostgreSQL', () => {
       const b = await openStore(PG!, { schema: freshSchema() });
       await a.failures.record(failure({ id: 'only-in-a' }));
       expect(await b.failures.get('only-in-a')).toBeUndefined();
+      // Changes are announced on one channel for the whole database; each store hears its own schema only.
+      const heard: StoreChange[] = [];
+      await b.changes!.subscribe((c) => heard.push(c));
+      await a.rollouts.save(rollout({ capabilityId: 'in-a' }));
+      await sleep(50);
+      expect(heard).toEqual([]);
       await a.close();
       await b.close();
+    });
+
+    it('takes the schema from the URL (?schema=)', async () => {
+      const schema = freshSchema();
+      const sep = PG!.includes('?') ? '&' : '?';
+      const viaUrl = await openStore(`${PG}${sep}schema=${schema}`);
+      const viaOption = await openStore(PG!, { schema });
+      try {
+        await viaUrl.failures.record(failure({ id: 'via-url' }));
+        expect(await viaOption.failures.get('via-url')).toBeDefined();
+      } finally {
+        await viaUrl.close();
+        await viaOption.close();
+      }
+    });
+
+    it('delivers changes in well under a second, and keeps listening after its connection is cut', async () => {
+      const schema = freshSchema();
+      const writer = await openStore(PG!, { schema });
+      const reader = await openStore(PG!, { schema });
+      const admin = new pg.Client({ connectionString: PG });
+      await admin.connect();
+      try {
+        const arrivals = new Map<string, number>();
+        const heard: StoreChange[] = [];
+        await reader.changes!.subscribe((c) => {
+          heard.push(c);
+          if (c.key) arrivals.set(c.key, performance.now());
+        });
+        const waitFor = async (pred: () => boolean, ms = 3000) => {
+          const end = Date.now() + ms;
+          while (!pred() && Date.now() < end) await sleep(2);
+          return pred();
+        };
+        // Commit → listener, measured 30 times.
+        const lags: number[] = [];
+        for (let i = 0; i < 30; i++) {
+          const key = `lag-${i}`;
+          const t0 = performance.now();
+          await writer.rollouts.save(rollout({ capabilityId: key }));
+          expect(await waitFor(() => arrivals.has(key))).toBe(true);
+          lags.push(arrivals.get(key)! - t0);
+        }
+        lags.sort((x, y) => x - y);
+        const p50 = lags[15]!;
+        const max = lags.at(-1)!;
+        console.log(
+          `store change propagation (PostgreSQL NOTIFY): p50 ${p50.toFixed(1)} ms, max ${max.toFixed(1)} ms`,
+        );
+        // The contract (a rollout change reaches every node within 1 s), not a speed target.
+        expect(max).toBeLessThan(1000);
+
+        // Cut the listening connection: the feed reconnects, says '*' (changes may have been missed) and
+        // delivers again.
+        const killed = await admin.query(
+          `select pg_terminate_backend(pid) from pg_stat_activity
+           where application_name = $1 and pid <> pg_backend_pid()`,
+          [`ironcliw-listen:${schema}`],
+        );
+        expect(killed.rowCount).toBeGreaterThan(0);
+        expect(await waitFor(() => heard.some((c) => c.table === '*'))).toBe(true);
+        await writer.rollouts.save(rollout({ capabilityId: 'after-reconnect' }));
+        expect(await waitFor(() => arrivals.has('after-reconnect'))).toBe(true);
+      } finally {
+        await admin.end();
+        await writer.close();
+        await reader.close();
+      }
     });
   });
 });

@@ -36,11 +36,36 @@ export interface Store {
   readonly servedRequests: ServedRequestRepository;
   readonly rolloutPolicies: RolloutPolicyRepository;
   /**
+   * Committed changes made by any process on this database, pushed as they happen: PostgreSQL
+   * (LISTEN/NOTIFY) and the in-memory store have one; SQLite has none (nodes sharing a file poll instead).
+   * A change is a hint to re-read, never data: readers must still re-read the store, and must keep a
+   * polling fallback, since notifications sent while a listener reconnects are lost (it then hears `*`).
+   */
+  readonly changes?: ChangeFeed;
+  /**
    * Runs fn in one transaction (the repositories passed to fn use it); a throw rolls everything back.
    * Use only `tx` inside fn: on SQLite the store has one connection, so the outer store waits for the end.
    */
   transaction<T>(fn: (tx: Omit<Store, 'transaction' | 'close'>) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+}
+
+/** What changed: the table and the row's key (capability id for rollouts and policies, job id for jobs). */
+export interface StoreChange {
+  /**
+   * `rollouts` and `rollout_policies` on insert, update and delete; `jobs` on insert (a job to claim);
+   * `*` when changes may have been missed (the listener reconnected): re-read everything.
+   */
+  table: 'rollouts' | 'rollout_policies' | 'jobs' | '*';
+  key?: string;
+}
+
+export interface ChangeFeed {
+  /**
+   * Calls listener for every change committed after the returned promise resolves (a listener that throws
+   * is ignored). Resolves to the unsubscribe function; rejects with E_DB_UNAVAILABLE if it cannot listen.
+   */
+  subscribe(listener: (change: StoreChange) => void): Promise<() => void>;
 }
 
 export interface FailureQuery {
@@ -59,12 +84,26 @@ export interface FailureRepository {
   count(query?: Omit<FailureQuery, 'limit'>): Promise<number>;
   /** Number of distinct userIds among failures with this signature (optionally since a time). */
   distinctUsers(signature: string, since?: string): Promise<number>;
+  /**
+   * Every signature with failures (optionally since a time), with how many and the newest one's time;
+   * most recently seen first (then by signature); at most 1000 unless `limit` says otherwise. Crash
+   * recovery uses it to find failures whose pattern was never updated.
+   */
+  signatures(query?: { since?: string; limit?: number }): Promise<SignatureCount[]>;
+}
+
+export interface SignatureCount {
+  signature: string;
+  count: number;
+  lastAt: string;
 }
 
 export interface PatternRepository {
   /**
    * Insert, or update count/distinctUsers/parameters of the pattern with the same signature (lastSeen only
-   * moves forward; id, firstSeen and status are kept). Returns the stored row.
+   * moves forward; id, firstSeen and status are kept). Returns the stored row. Observers on several nodes
+   * finish out of order, so an observation older than the stored one (by lastSeen) may only raise
+   * count and distinctUsers, never lower them: the stored numbers never go back to a stale count.
    */
   upsert(pattern: Pattern): Promise<Pattern>;
   get(id: string): Promise<Pattern | undefined>;
@@ -163,10 +202,22 @@ export interface JobRepository {
    * above the clock skew between them.
    */
   claim(workerId: string, leaseMs: number, kinds?: string[]): Promise<Job | undefined>;
-  /** Marks the job done and drops its lease. */
-  complete(id: string, result: unknown): Promise<void>;
-  /** Marks the job failed (error text kept up to 4000 characters) and drops its lease. */
-  fail(id: string, error: string): Promise<void>;
+  /**
+   * Extends the lease of a running job held by `owner` to now + leaseMs (a heartbeat for long jobs).
+   * False when the job is not running under that owner any more (its lease ran out and another took it).
+   */
+  renew(id: string, owner: string, leaseMs: number): Promise<boolean>;
+  /**
+   * Marks the job done and drops its lease — only while it is running under `owner`: a worker whose lease
+   * ran out (and whose job another worker took over) cannot finish it. True if it was marked now. Inside a
+   * transaction this is the fence that makes the transaction's other writes the lease holder's only.
+   */
+  complete(id: string, owner: string, result: unknown): Promise<boolean>;
+  /**
+   * Marks the job failed (error text kept up to 4000 characters) and drops its lease, under the same rule
+   * as `complete`. True if it was marked now.
+   */
+  fail(id: string, owner: string, error: string): Promise<boolean>;
   get(id: string): Promise<Job | undefined>;
   /** Oldest first (by createdAt, then id); at most 1000 unless `limit` says otherwise. */
   list(query?: { status?: JobStatus; limit?: number }): Promise<Job[]>;

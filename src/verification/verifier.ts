@@ -50,6 +50,15 @@ export interface VerifierDeps {
   taught?: (pattern: Pattern) => Promise<TaughtExample[]>;
   /** Production level: benchmarks the candidate. */
   benchmark?: BenchmarkRunner;
+  /**
+   * Production level: a statistical comparison of the candidate's benchmark with the live version's (the
+   * benchmark stage's Mann–Whitney / bootstrap verdict). Without it, p99 and error rate are compared with
+   * `regressionTolerance` — fine for large differences, noisy for small samples on a busy machine.
+   */
+  compare?: (
+    candidate: BenchmarkFigures,
+    baseline: BenchmarkFigures,
+  ) => { verdict: 'improved' | 'unchanged' | 'regressed'; detail: string };
   /** Production level: the live version's figures for the same pattern (undefined when there is none). */
   baseline?: (capability: Capability) => Promise<BenchmarkFigures | undefined>;
   /** Thresholds and weights over {@link VERIFICATION_DEFAULTS} (config key `verification`). */
@@ -629,7 +638,18 @@ export function createVerifier(deps: VerifierDeps): Verifier {
                 ? `memory grows across iterations (${bench.leak.slopeKbPerIter?.toFixed(1) ?? '?'} KB/iteration)`
                 : 'no memory growth across iterations',
             });
-            if (base) {
+            if (base && deps.compare) {
+              const r = deps.compare(bench, base);
+              numbers.baselineP99Ms = round(base.latency.p99, 3);
+              check({
+                name: 'regression',
+                level: 'production',
+                severity: 'advisory',
+                conditions: [CONDITIONS.canary, CONDITIONS.manual],
+                passed: r.verdict !== 'regressed',
+                detail: `${r.verdict} against the live version: ${r.detail}`,
+              });
+            } else if (base) {
               const tol = options.regressionTolerance;
               // A sub-millisecond p99 jitters by more than any share of itself: 1 ms of slack.
               const p99Limit = base.latency.p99 * (1 + tol) + 1;

@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import type { Failure } from '../domain/index.js';
+import { newId } from '../domain/index.js';
+import { FAMILIES } from '../generation/index.js';
+import { frameSignature, parseCommand } from '../understanding/index.js';
+import type { Store } from '../store/index.js';
+import { createMemoryStore } from '../store/index.js';
+import type { CandidateVerifier } from './index.js';
+import { GENERATE_JOB, Pipeline } from './index.js';
+
+const THRESHOLDS = { minOccurrences: 3, minDistinctUsers: 2, windowMs: 7 * 24 * 3600 * 1000 };
+
+/** These tests stop before verification; reaching it would be a bug in what they pin. */
+const unreachableVerifier: CandidateVerifier = {
+  verify: () => Promise.reject(new Error('verification must not run in this test')),
+};
+
+function pipeline(store: Store, extra: Partial<ConstructorParameters<typeof Pipeline>[0]> = {}) {
+  return new Pipeline({
+    store,
+    thresholds: THRESHOLDS,
+    families: FAMILIES,
+    verifier: unreachableVerifier,
+    onRegistered: async () => {},
+    workerId: 'w-test',
+    ...extra,
+  });
+}
+
+function failureOf(command: string, userId: string): Failure {
+  const { frame } = parseCommand(command);
+  return {
+    id: newId('fail'),
+    at: new Date().toISOString(),
+    userId,
+    command,
+    frame,
+    category: 'missing_handler',
+    message: 'no capability handles it',
+    signature: frameSignature(frame),
+  };
+}
+
+describe('pipeline crash recovery', () => {
+  it('re-observes failures a crash recorded but never folded into a pattern, and queues the job', async () => {
+    const store = createMemoryStore();
+    // Recorded (as the runtime does before answering), then the process died before observing them.
+    const failures = ['ana', 'ben', 'cleo'].map((u) =>
+      failureOf('count the green circles on the toolbar', u),
+    );
+    for (const f of failures) await store.failures.record(f);
+    // Another pattern, fully observed but below its thresholds: left as it is.
+    const lone = failureOf('find the red circles', 'ana');
+    await store.failures.record(lone);
+    const p = pipeline(store);
+    await p.observeNow(lone);
+    const loneBefore = await store.patterns.getBySignature(lone.signature);
+
+    expect(await p.recover()).toBe(1);
+    const recovered = await store.patterns.getBySignature(failures[0]!.signature);
+    expect(recovered).toMatchObject({ count: 3, distinctUsers: 3, status: 'queued' });
+    const jobs = await store.jobs.list();
+    expect(jobs).toHaveLength(1);
+    expect(jobs[0]).toMatchObject({ kind: GENERATE_JOB, payload: { patternId: recovered!.id, version: 1 } });
+    expect(await store.patterns.getBySignature(lone.signature)).toEqual(loneBefore);
+    // Idempotent: a second sweep finds nothing to do and queues nothing.
+    expect(await p.recover()).toBe(0);
+    expect(await store.jobs.list()).toHaveLength(1);
+  });
+
+  it('re-observes a pattern a crash left collecting over its thresholds (no job was queued)', async () => {
+    const store = createMemoryStore();
+    const failures = ['ana', 'ben', 'cleo'].map((u) => failureOf('where is the yellow square', u));
+    for (const f of failures) await store.failures.record(f);
+    const p = pipeline(store);
+    // Observed up to the upsert, as if the process died before enqueueing.
+    await store.patterns.upsert({
+      id: newId('pat'),
+      signature: failures[0]!.signature,
+      frame: failures[0]!.frame,
+      parameters: [],
+      count: 3,
+      distinctUsers: 3,
+      firstSeen: failures[0]!.at,
+      lastSeen: failures[2]!.at,
+      status: 'collecting',
+    });
+    expect(await p.recover()).toBe(1);
+    expect(await store.jobs.list()).toHaveLength(1);
+  });
+
+  it('gives a job up after maxAttempts claims, marking it failed and its pattern rejected with the reason', async () => {
+    const store = createMemoryStore();
+    const failures = ['ana', 'ben', 'cleo'].map((u) =>
+      failureOf('count the green circles on the toolbar', u),
+    );
+    for (const f of failures) await store.failures.record(f);
+    const p = pipeline(store, { maxAttempts: 2 });
+    const job = (await p.observeNow(failures[2]!))!;
+    expect(job).toBeDefined();
+    // Two workers claimed it and died (their leases ran out at once).
+    expect(await store.jobs.claim('dead-1', -1)).toMatchObject({ id: job.id, attempts: 1 });
+    expect(await store.jobs.claim('dead-2', -1)).toMatchObject({ id: job.id, attempts: 2 });
+
+    expect(await p.runOnce()).toBe(true);
+    const failed = await store.jobs.get(job.id);
+    expect(failed).toMatchObject({ status: 'failed', attempts: 3 });
+    expect(failed!.error).toMatch(/gave up after 2 attempts/);
+    const pattern = await store.patterns.get((job.payload as { patternId: string }).patternId);
+    expect(pattern).toMatchObject({ status: 'rejected' });
+    expect(pattern!.statusReason).toMatch(/gave up after 2 attempts/);
+    expect(await p.runOnce()).toBe(false);
+  });
+});
