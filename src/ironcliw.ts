@@ -40,6 +40,11 @@ export interface CreateOptions {
   hooks?: PipelineHooks;
   /** Start background learning workers (default: config.pipeline.enabled). */
   startWorkers?: boolean;
+  /**
+   * Start the rollout engine's timers (metrics flush, changes from other nodes, window judging). Every serving
+   * node needs them, learning or not. Default: the same as startWorkers.
+   */
+  serving?: boolean;
   actuator?: Actuator;
   log?: (msg: string, data?: Record<string, unknown>) => void;
 }
@@ -400,10 +405,9 @@ export async function createIroncliw(
       hooks,
       ...(options.log ? { log: options.log } : {}),
     });
-    if (options.startWorkers ?? config.pipeline.enabled) {
-      pipeline.start();
-      engine.start();
-    }
+    const workers = options.startWorkers ?? config.pipeline.enabled;
+    if (workers) pipeline.start();
+    if (options.serving ?? workers) engine.start();
 
     const sb = sandbox;
     let closed = false;

@@ -1,6 +1,7 @@
 import type { Figure } from './harness.js';
 import { benchmarkFigures } from './benchmark-bench.js';
 import { generationFigures } from './generation-bench.js';
+import { httpFigures } from './http-bench.js';
 import { rolloutFigures } from './rollout-bench.js';
 import { routingFigures } from './routing-bench.js';
 import { sandboxFigures } from './sandbox-bench.js';
@@ -26,4 +27,5 @@ export const SUITES: readonly BenchSuite[] = [
   { name: 'verification', figures: verificationFigures },
   { name: 'benchmark', figures: benchmarkFigures },
   { name: 'vision', figures: visionFigures },
+  { name: 'http', figures: httpFigures },
 ];

@@ -6,6 +6,7 @@ import { createIroncliw } from '../ironcliw.js';
 import { buildServer } from '../server/index.js';
 import { renderSceneFile } from '../vision-port.js';
 import { COMMANDS } from './commands/index.js';
+import { spawnLearner } from './learner.js';
 import {
   configFrom,
   defaultIo,
@@ -172,11 +173,22 @@ export function buildProgram(io: Io = defaultIo, setExit: (code: number) => void
       ...(opts.port !== undefined ? { port: opts.port } : {}),
       ...(opts.host ? { host: opts.host } : {}),
     });
-    const ironcliw = await createIroncliw(config);
+    // Learning runs in a low-priority child process unless configured inline or the store cannot be shared.
+    const shared = !['memory:', ':memory:', 'sqlite::memory:'].includes(config.db);
+    const separate = config.pipeline.enabled && config.pipeline.learner === 'process' && shared;
+    const ironcliw = await createIroncliw(config, {
+      startWorkers: config.pipeline.enabled && !separate,
+      serving: true,
+    });
     // Structured JSON logs (pino) on stdout, at config key server.logLevel.
     const app = await buildServer(ironcliw, { logger: { level: config.server.logLevel } });
     const address = await app.listen({ port: config.port, host: config.host });
-    io.out(`Ironcliw is serving on ${address} (dashboard: ${address}/, store: ${config.db})`);
+    const learner = separate
+      ? spawnLearner({ db: config.db, ...(opts.config ? { config: opts.config } : {}) })
+      : undefined;
+    io.out(
+      `Ironcliw is serving on ${address} (dashboard: ${address}/, store: ${config.db}; learning ${learner ? `in process ${learner.child.pid}` : config.pipeline.enabled ? 'inline' : 'off'})`,
+    );
     await new Promise<void>((resolve) => {
       const stop = () => resolve();
       process.once('SIGINT', stop);
@@ -186,6 +198,7 @@ export function buildProgram(io: Io = defaultIo, setExit: (code: number) => void
     // Graceful: the server stops accepting, answers what is in flight, then the pipeline stops claiming
     // jobs and waits for the running one; a job cut short keeps its lease and is taken over later.
     await app.close();
+    await learner?.stop();
     await ironcliw.close();
   });
 

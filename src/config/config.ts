@@ -129,6 +129,12 @@ export const ConfigSchema = strict({
   pipeline: strict({
     /** Run learning jobs in this process. A node with it off still records failures and serves. */
     enabled: z.boolean().default(true),
+    /**
+     * Where `serve` runs learning: `process` — a child learner at the lowest CPU priority (verification's
+     * pixel work never blocks the serving event loop); `inline` — in the serving process. Stores that cannot
+     * be shared between processes (`memory:`, `:memory:`) always learn inline.
+     */
+    learner: z.enum(['process', 'inline']).default('process'),
     concurrency: z.number().int().min(1).max(8).default(1),
     /** A job not finished within its lease is taken over by another worker (crash recovery). */
     leaseMs: z.number().int().min(1000).default(60_000),
@@ -143,6 +149,7 @@ export const ConfigSchema = strict({
     maxAttempts: z.number().int().min(1).max(100).default(5),
   }).default({
     enabled: true,
+    learner: 'process',
     concurrency: 1,
     leaseMs: 60_000,
     verificationLevel: 'production',

@@ -3,6 +3,7 @@ import { registerBench } from './bench.js';
 import { registerCheck } from './check.js';
 import { registerDemo } from './demo.js';
 import { registerFeedback } from './feedback.js';
+import { registerLearn } from './learn.js';
 import { registerReplay } from './replay.js';
 import { registerRollout } from './rollout.js';
 import { registerSandbox } from './sandbox.js';
@@ -14,6 +15,7 @@ import { registerVerify } from './verify.js';
 export const COMMANDS: readonly RegisterCommand[] = [
   registerDemo,
   registerReplay,
+  registerLearn,
   registerTeach,
   registerRollout,
   registerFeedback,

@@ -1,0 +1,31 @@
+import { setPriority } from 'node:os';
+import { createIroncliw } from '../../ironcliw.js';
+import type { CommonOpts, RegisterCommand } from '../kit.js';
+import { configFrom, withCommon } from '../kit.js';
+
+/**
+ * `ironcliw learn`: runs learning jobs (and nothing else) against a store until stopped, at the lowest CPU
+ * priority. `serve` starts one as its child; run more on other machines to learn faster.
+ */
+export const registerLearn: RegisterCommand = (program, { io }) => {
+  withCommon(
+    program
+      .command('learn')
+      .description('run the learning pipeline against a store until stopped (e.g. next to serve)'),
+  ).action(async (opts: CommonOpts) => {
+    try {
+      setPriority(19);
+    } catch {
+      // Lowering one's own priority is always allowed on Linux; elsewhere it is best effort.
+    }
+    const config = configFrom(opts, { pipeline: { enabled: true } });
+    const ironcliw = await createIroncliw(config, { startWorkers: true });
+    if (!opts.json) io.err(`learner ${process.pid} working on ${config.db}`);
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    // The job in hand finishes (or keeps its lease for another node to take over); nothing is lost.
+    await ironcliw.close();
+  });
+};

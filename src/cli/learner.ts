@@ -1,0 +1,56 @@
+import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { setPriority } from 'node:os';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * The learner: a child process that runs the learning pipeline (generation, verification with its pixel
+ * work and benchmarks) at the lowest CPU priority, next to a serving process that runs none of it.
+ *
+ * Why a process: verification renders and analyses screens on the JS thread. In the serving process that
+ * work held the event loop for blocks of up to 630 ms and doubled the handled-command p99 under load
+ * (test/e2e/load.test.ts); at nice 19 in its own process it only takes CPU the server leaves idle. Jobs are
+ * durable in the store, so the learner is just another node: it claims jobs the server enqueued, and the
+ * server's rollout engine sees what it registered (polling, or LISTEN/NOTIFY on PostgreSQL).
+ */
+export interface Learner {
+  readonly child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+const ENTRY = new URL('./entry.js', import.meta.url);
+
+export function spawnLearner(args: { db: string; config?: string }): Learner {
+  const fromSource = import.meta.url.endsWith('.ts');
+  const entry = fileURLToPath(fromSource ? new URL('./entry.ts', import.meta.url) : ENTRY);
+  const child = spawn(
+    process.execPath,
+    [
+      ...(fromSource ? ['--import', 'tsx'] : []),
+      entry,
+      'learn',
+      '--db',
+      args.db,
+      ...(args.config ? ['--config', args.config] : []),
+    ],
+    { stdio: ['ignore', 'inherit', 'inherit'], env: process.env },
+  );
+  if (child.pid !== undefined) {
+    try {
+      setPriority(child.pid, 19);
+    } catch {
+      // Not permitted here: the learner also lowers its own priority when it starts.
+    }
+  }
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    child,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      await exited;
+      clearTimeout(killer);
+    },
+  };
+}
