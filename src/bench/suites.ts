@@ -2,6 +2,7 @@ import type { Figure } from './harness.js';
 import { benchmarkFigures } from './benchmark-bench.js';
 import { generationFigures } from './generation-bench.js';
 import { httpFigures } from './http-bench.js';
+import { loopFigures } from './loop-bench.js';
 import { rolloutFigures } from './rollout-bench.js';
 import { routingFigures } from './routing-bench.js';
 import { sandboxFigures } from './sandbox-bench.js';
@@ -22,6 +23,7 @@ export const SUITES: readonly BenchSuite[] = [
   { name: 'routing', figures: routingFigures },
   { name: 'rollout', figures: rolloutFigures },
   { name: 'generation', figures: generationFigures },
+  { name: 'loop', figures: loopFigures },
   { name: 'synthesis', figures: synthesisFigures },
   { name: 'sandbox', figures: sandboxFigures },
   { name: 'verification', figures: verificationFigures },
