@@ -1,6 +1,9 @@
 import type { ColorName } from '../domain/index.js';
 import { describe, expect, it } from 'vitest';
-import { colorMask, colors, nameColor, PALETTE } from './index.js';
+import { COLORS } from '../domain/index.js';
+import { labelPixels } from './color-naming.js';
+import type { RgbaImage } from './index.js';
+import { colorMask, colors, decodeImage, nameColor, PALETTE, randomScene, renderScene } from './index.js';
 import { solidImage } from './test-helpers.js';
 
 const rgb = (hex: string) =>
@@ -118,5 +121,67 @@ describe('colors and colorMask', () => {
     expect(() => colors(img, { x: 500, y: 0, width: 5, height: 5 })).toThrow(
       expect.objectContaining({ code: 'E_INPUT_INVALID' }),
     );
+  });
+});
+
+describe('labelling a screen', () => {
+  /** The 18-bit quantisation the lookup table uses (6 bits per channel, bin centres). */
+  const naive = (img: RgbaImage, x: number, y: number) => {
+    const i = (y * img.width + x) * 4;
+    const q = (v: number) => (v >> 2) * 4 + 2;
+    return COLORS.indexOf(nameColor(q(img.data[i]!), q(img.data[i + 1]!), q(img.data[i + 2]!))) + 1;
+  };
+  /** Long runs that cross row ends, and single-pixel noise: both paths of the run-length labelling. */
+  const noisy = (): RgbaImage => {
+    const width = 61;
+    const height = 23;
+    const data = new Uint8Array(width * height * 4);
+    let seed = 7;
+    for (let p = 0; p < width * height; p++) {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      const run = p % 200 < 150; // a long run of one colour…
+      const v = run ? [229, 57, 53] : [seed & 255, (seed >> 8) & 255, (seed >> 16) & 255]; // …then noise
+      data.set([...v, 255], p * 4);
+    }
+    return { width, height, data };
+  };
+
+  it('names every pixel as nameColor does, for the whole screen and for a rectangle of it', async () => {
+    for (const img of [noisy(), await decodeImage((await renderScene(randomScene(3))).png)]) {
+      const whole = labelPixels(img, { x: 0, y: 0, width: img.width, height: img.height });
+      const rect = { x: 5, y: 3, width: Math.min(40, img.width - 5), height: Math.min(17, img.height - 3) };
+      const part = labelPixels(img, rect);
+      const wrong: string[] = [];
+      for (let y = 0; y < img.height; y++) {
+        for (let x = 0; x < img.width; x++) {
+          if (whole[y * img.width + x] !== naive(img, x, y)) wrong.push(`whole ${x},${y}`);
+        }
+      }
+      for (let y = 0; y < rect.height; y++) {
+        for (let x = 0; x < rect.width; x++) {
+          if (part[y * rect.width + x] !== naive(img, rect.x + x, rect.y + y)) wrong.push(`rect ${x},${y}`);
+        }
+      }
+      expect(wrong.slice(0, 5)).toEqual([]);
+    }
+  });
+
+  it('gives the same shares for the whole screen as pixel by pixel', () => {
+    const img = noisy();
+    const counts = new Map<string, number>();
+    for (let y = 0; y < img.height; y++) {
+      for (let x = 0; x < img.width; x++) {
+        const c = COLORS[naive(img, x, y) - 1]!;
+        counts.set(c, (counts.get(c) ?? 0) + 1);
+      }
+    }
+    const total = img.width * img.height;
+    const want = [...counts]
+      .map(([color, n]) => ({ color, share: Math.round((n / total) * 10_000) / 10_000 }))
+      .sort((a, b) => b.share - a.share);
+    expect(colors(img)).toEqual(expect.arrayContaining(want));
+    expect(colors(img)).toHaveLength(want.length);
+    // The same image object again: the shared labelling pass gives the same answer.
+    expect(colors(img)).toEqual(colors({ ...img }));
   });
 });

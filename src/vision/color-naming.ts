@@ -80,42 +80,83 @@ export function labelPixels(img: RgbaImage, rect: Rect, into?: Uint8Array): Uint
   return mapPixels(img, rect, undefined, into);
 }
 
+/** RGBA pixels as little-endian 32-bit words (one per pixel), without a copy when the bytes are aligned. */
+function pixelWords(img: RgbaImage): Uint32Array {
+  return img.data.byteOffset % 4 === 0
+    ? new Uint32Array(img.data.buffer, img.data.byteOffset, img.width * img.height)
+    : new Uint32Array(img.data.slice(0, img.width * img.height * 4).buffer);
+}
+
 /**
  * Maps every pixel of `rect` to its colour code (see {@link colorCode}), or through `table` (indexed by colour
- * code) when given; row-major.
- * Screens are mostly long runs of one colour, so a pixel equal to its left neighbour reuses its result: a
- * 1080p screen costs little more than one comparison per pixel.
+ * code) when given; row-major. `counts` (indexed by colour code), when given, receives the pixel count of
+ * every code.
+ * Screens are mostly long runs of one colour (a 1080p screen has tens of thousands of runs for two million
+ * pixels), so the colour of a run is looked up once and the run filled at once.
  */
 export function mapPixels(
   img: RgbaImage,
   rect: Rect,
   table: Uint8Array | undefined,
   into?: Uint8Array,
+  counts?: Uint32Array,
 ): Uint8Array {
   const t = colorLut();
   const out = into ?? new Uint8Array(rect.width * rect.height);
-  const words =
-    img.data.byteOffset % 4 === 0
-      ? new Uint32Array(img.data.buffer, img.data.byteOffset, img.width * img.height)
-      : new Uint32Array(img.data.slice(0, img.width * img.height * 4).buffer);
-  for (let y = 0; y < rect.height; y++) {
-    let i = (rect.y + y) * img.width + rect.x;
-    const end = i + rect.width;
-    let o = y * rect.width;
-    let prev = -1;
-    let value = 0;
-    for (; i < end; i++, o++) {
+  const words = pixelWords(img);
+  // Rows that span the image are contiguous: scan them as one long row, so runs cross row ends.
+  const whole = rect.x === 0 && rect.width === img.width;
+  const rows = whole ? 1 : rect.height;
+  const span = whole ? rect.width * rect.height : rect.width;
+  for (let y = 0; y < rows; y++) {
+    const start = (rect.y + y) * img.width + rect.x;
+    const end = start + span;
+    const shift = y * rect.width - start;
+    let i = start;
+    while (i < end) {
       const p = words[i]!;
-      if (p !== prev) {
-        prev = p;
-        // Little-endian RGBA word → 6-bit r,g,b key (every supported platform is little-endian).
-        const code = t[((p << 10) & 0x3f000) | ((p >> 4) & 0xfc0) | ((p >>> 18) & 63)]!;
-        value = table ? table[code]! : code;
-      }
-      out[o] = value;
+      let j = i + 1;
+      while (j < end && words[j] === p) j++;
+      // Little-endian RGBA word → 6-bit r,g,b key (every supported platform is little-endian).
+      const code = t[((p << 10) & 0x3f000) | ((p >> 4) & 0xfc0) | ((p >>> 18) & 63)]!;
+      const value = table ? table[code]! : code;
+      if (j - i > 16) out.fill(value, i + shift, j + shift);
+      else for (let k = i + shift; k < j + shift; k++) out[k] = value;
+      if (counts) counts[code]! += j - i;
+      i = j;
     }
   }
   return out;
+}
+
+/** White, grey and black: mostly UI chrome and text, never a hue. */
+export const ACHROMATIC: ReadonlySet<ColorName> = new Set(['white', 'grey', 'black']);
+
+/** Colour code → 255 for every hue (chromatic name), 0 for white, grey, black and "no label". */
+export const CHROMATIC_MASK = new Uint8Array(COLORS.length + 1);
+for (const c of COLORS) if (!ACHROMATIC.has(c)) CHROMATIC_MASK[colorCode(c)] = 255;
+
+/** What one labelling pass over a whole screen yields. */
+interface ScreenSummary {
+  /** Pixel count of every colour code. */
+  counts: Uint32Array;
+  /** 255 where the pixel has a hue, else 0, row-major: where coloured shapes can be. */
+  chromatic: Uint8Array;
+}
+
+/** Screens are immutable once decoded: colours and shapes of one screen share one labelling pass. */
+const summaries = new WeakMap<RgbaImage, ScreenSummary>();
+
+/** Colour counts and chromatic mask of a whole screen, computed once per image object and then shared. */
+export function screenSummary(img: RgbaImage): ScreenSummary {
+  let summary = summaries.get(img);
+  if (!summary) {
+    const counts = new Uint32Array(COLORS.length + 1);
+    const screen = { x: 0, y: 0, width: img.width, height: img.height };
+    summary = { counts, chromatic: mapPixels(img, screen, CHROMATIC_MASK, undefined, counts) };
+    summaries.set(img, summary);
+  }
+  return summary;
 }
 
 function areaOf(img: RgbaImage, rect: Rect | undefined): Rect {
@@ -163,10 +204,14 @@ export interface ColorShare {
  */
 export function colors(img: RgbaImage, rect?: Rect): ColorShare[] {
   const area = areaOf(img, rect);
-  const labels = labelPixels(img, area);
-  const counts = new Uint32Array(COLORS.length + 1);
-  for (let i = 0; i < labels.length; i++) counts[labels[i]!]!++;
-  const total = labels.length;
+  let counts: Uint32Array;
+  if (area.width === img.width && area.height === img.height) {
+    counts = screenSummary(img).counts;
+  } else {
+    counts = new Uint32Array(COLORS.length + 1);
+    mapPixels(img, area, undefined, undefined, counts);
+  }
+  const total = area.width * area.height;
   const out: ColorShare[] = [];
   COLORS.forEach((color, i) => {
     const c = counts[i + 1]!;

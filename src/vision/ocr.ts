@@ -1,11 +1,15 @@
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 import type { Item, Rect } from '../domain/index.js';
 import { IroncliwError } from '../domain/index.js';
 import type { RgbaImage } from './image-io.js';
 import { assertImage, clampRect } from './image-io.js';
+import { loadOpenCv } from './opencv.js';
 import { layoutOf } from './regions.js';
+import type { TextLine } from './text-lines.js';
+import { findTextLines, greyOf } from './text-lines.js';
 
 const require = createRequire(import.meta.url);
 
@@ -43,22 +47,57 @@ interface TesseractBox {
   x1: number;
   y1: number;
 }
-interface TesseractPage {
+interface TesseractWord {
   text: string;
-  blocks: Array<{
-    paragraphs: Array<{
-      lines: Array<{ words: Array<{ text: string; confidence: number; bbox: TesseractBox }> }>;
-    }>;
-  }> | null;
+  confidence: number;
+  bbox: TesseractBox;
+}
+interface TesseractPage {
+  /** Tab-separated: level, page, block, paragraph, line, word, left, top, width, height, confidence, text. */
+  tsv: string | null;
 }
 
-let worker: Promise<TesseractWorker> | undefined;
-/** Jobs run one at a time on the single worker; the chain keeps their order. */
-let queue: Promise<unknown> = Promise.resolve();
+/**
+ * Words of a Tesseract TSV page, line by line in Tesseract's order. TSV rather than the `blocks` tree: the
+ * tree is built in JS for every symbol and its alternatives, which costs more than reading a line of text.
+ */
+function tsvLines(tsv: string): TesseractWord[][] {
+  const lines = new Map<string, TesseractWord[]>();
+  for (const row of tsv.split('\n')) {
+    const f = row.split('\t');
+    // Level 5 is a word.
+    if (f[0] !== '5' || f.length < 12) continue;
+    const key = `${f[2]}.${f[3]}.${f[4]}`;
+    const x0 = Number(f[6]);
+    const y0 = Number(f[7]);
+    const words = lines.get(key) ?? [];
+    lines.set(key, words);
+    words.push({
+      text: f.slice(11).join('\t'),
+      confidence: Number(f[10]),
+      bbox: { x0, y0, x1: x0 + Number(f[8]), y1: y0 + Number(f[9]) },
+    });
+  }
+  return [...lines.values()];
+}
 
-/** One worker per process, created on first use (≈1 s) and reused; {@link closeOcr} ends it. */
-function getWorker(): Promise<TesseractWorker> {
-  worker ??= (async () => {
+/** One worker and the chain of jobs queued on it (a worker reads one image at a time). */
+interface Slot {
+  worker: Promise<TesseractWorker>;
+  queue: Promise<unknown>;
+  pending: number;
+}
+
+/**
+ * At most one worker per core (≤ 4: each adds ≈ 170 MB of resident memory, model and WASM heap), created
+ * lazily when every existing worker is busy; {@link closeOcr} ends them all.
+ */
+export const OCR_MAX_WORKERS = Math.max(1, Math.min(4, availableParallelism()));
+
+let slots: Slot[] = [];
+
+function createTesseractWorker(): Promise<TesseractWorker> {
+  return (async () => {
     const { createWorker } = (await import('tesseract.js')) as unknown as {
       createWorker: (lang: string, oem: number, options: Record<string, unknown>) => Promise<TesseractWorker>;
     };
@@ -68,38 +107,236 @@ function getWorker(): Promise<TesseractWorker> {
       // Never write a cache next to the process or fetch anything: the data comes from the package.
       cacheMethod: 'none',
     });
-    // Sparse text: screens hold labels and short lines scattered around, not paragraphs.
+    // Sparse text: the montage holds separate lines and labels, not paragraphs.
     await w.setParameters({ tessedit_pageseg_mode: '11', user_defined_dpi: '300' });
     return w;
   })();
-  worker.catch(() => (worker = undefined));
-  return worker;
 }
 
-/** Ends the OCR worker (if any). The next OCR call starts a new one. */
+/** Runs `job` on an idle worker, a new one if all are busy and the pool may grow, else the least loaded one. */
+function onWorker<T>(job: (w: TesseractWorker) => Promise<T>): Promise<T> {
+  let slot = slots.find((s) => s.pending === 0);
+  if (!slot && slots.length < OCR_MAX_WORKERS) {
+    const created: Slot = { worker: createTesseractWorker(), queue: Promise.resolve(), pending: 0 };
+    // A worker that failed to start is dropped, so the next call tries again.
+    created.worker.catch(() => (slots = slots.filter((s) => s !== created)));
+    slots.push(created);
+    slot = created;
+  }
+  slot ??= slots.reduce((a, b) => (b.pending < a.pending ? b : a));
+  const s = slot;
+  s.pending++;
+  const run = s.queue.then(async () => job(await s.worker));
+  s.queue = run.catch(() => undefined).finally(() => s.pending--);
+  return run;
+}
+
+/** How many OCR workers are running (or starting). */
+export function ocrWorkers(): number {
+  return slots.length;
+}
+
+/** Ends every OCR worker (if any). The next OCR call starts new ones. */
 export async function closeOcr(): Promise<void> {
-  const w = worker;
-  worker = undefined;
-  if (w) await (await w.catch(() => undefined))?.terminate();
+  const ending = slots;
+  slots = [];
+  await Promise.all(ending.map(async (s) => (await s.worker.catch(() => undefined))?.terminate()));
+}
+
+/** A text line ready for Tesseract: dark on white, upscaled, and where it came from. */
+interface Strip {
+  rect: Rect;
+  scale: number;
+  width: number;
+  height: number;
+  grey: Buffer;
 }
 
 /**
- * Screen text is small (11–16 px) and often light on dark. Tesseract reads dark text on light background at
- * ~30 px best, so the crop is upscaled, made grey, and inverted when its background is dark.
+ * Ink pixels (dark, after normalisation) that are not part of a solid blob at least `SOLID` px across. Filled
+ * shapes and icons are solid; glyph strokes of UI text are 1–4 px wide.
  */
-async function prepare(img: RgbaImage, r: Rect): Promise<{ png: Buffer; scale: number }> {
-  const scale = r.width * r.height > 2_500_000 ? 2 : 3;
-  const grey = sharp(img.data, { raw: { width: img.width, height: img.height, channels: 4 } })
-    .extract({ left: r.x, top: r.y, width: r.width, height: r.height })
-    .greyscale();
-  const { data } = await grey.clone().raw().toBuffer({ resolveWithObject: true });
+const SOLID = 7;
+
+function thinInk(grey: Uint8Array, w: number, h: number): number {
+  // Horizontal then vertical runs of ink at least SOLID long mark the cores of solid blobs.
+  const run = new Uint8Array(w * h);
+  for (let y = 0; y < h; y++) {
+    let n = 0;
+    for (let x = 0; x < w; x++) {
+      const i = y * w + x;
+      n = grey[i]! < 128 ? n + 1 : 0;
+      if (n >= SOLID) run.fill(1, i - SOLID + 1, i + 1);
+    }
+  }
+  const solid = new Uint8Array(w * h);
+  for (let x = 0; x < w; x++) {
+    let n = 0;
+    for (let y = 0; y < h; y++) {
+      n = run[y * w + x] ? n + 1 : 0;
+      if (n >= SOLID) for (let k = y - SOLID + 1; k <= y; k++) solid[k * w + x] = 1;
+    }
+  }
+  // A blob's anti-aliased rim is within 2 px of its core.
+  let thin = 0;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      if (grey[y * w + x]! >= 128) continue;
+      let near = false;
+      for (let dy = -2; dy <= 2 && !near; dy++) {
+        const yy = y + dy;
+        if (yy < 0 || yy >= h) continue;
+        for (let dx = -2; dx <= 2; dx++) {
+          const xx = x + dx;
+          if (xx >= 0 && xx < w && solid[yy * w + xx]) {
+            near = true;
+            break;
+          }
+        }
+      }
+      if (!near) thin++;
+    }
+  }
+  return thin;
+}
+
+/** A line with fewer thin ink pixels than this holds shapes or icons only, no text. */
+const MIN_THIN_INK = 12;
+
+/**
+ * Screen text is small (11–22 px) and often light on dark. Tesseract reads dark text on white at ≈ 20–30 px cap
+ * height best, so each line is made grey, inverted when its background is dark, stretched so the background is
+ * white and the darkest ink black (every line then binarises alike in one montage), and upscaled ×3 for small
+ * text, ×2 for medium and not at all for large. Lines holding only filled shapes are dropped (`undefined`).
+ */
+async function prepareStrip(img: RgbaImage, line: TextLine): Promise<Strip | undefined> {
+  const { rect: r } = line;
+  const grey = greyOf(img, r);
   const hist = new Uint32Array(256);
-  for (const v of data) hist[v]!++;
-  let mode = 0;
-  for (let v = 1; v < 256; v++) if (hist[v]! > hist[mode]!) mode = v;
-  let pipeline = grey.resize({ width: r.width * scale, height: r.height * scale, kernel: 'cubic' });
-  if (mode < 128) pipeline = pipeline.negate({ alpha: false });
-  return { png: await pipeline.png().toBuffer(), scale };
+  for (const v of grey) hist[v]!++;
+  let bg = 0;
+  for (let v = 1; v < 256; v++) if (hist[v]! > hist[bg]!) bg = v;
+  const invert = bg < 128;
+  if (invert) {
+    for (let i = 0; i < grey.length; i++) grey[i] = 255 - grey[i]!;
+    bg = 255 - bg;
+  }
+  let ink = 255;
+  for (const v of grey) if (v < ink) ink = v;
+  if (bg - ink >= 24) {
+    const k = 255 / (bg - ink);
+    for (let i = 0; i < grey.length; i++) grey[i] = Math.min(255, Math.round((grey[i]! - ink) * k));
+  }
+  // Tesseract takes a word inside a frame for a picture and drops it: the frames go.
+  const { outline } = line;
+  if (outline) for (let i = 0; i < grey.length; i++) if (outline[i]) grey[i] = 255;
+  if (thinInk(grey, r.width, r.height) < MIN_THIN_INK) return undefined;
+  const scale = line.glyphHeight <= SMALL_TEXT ? 3 : line.glyphHeight <= 2 * SMALL_TEXT ? 2 : 1;
+  const width = r.width * scale;
+  const height = r.height * scale;
+  const out =
+    scale === 1
+      ? Buffer.from(grey.buffer, grey.byteOffset, grey.length)
+      : await sharp(grey, { raw: { width: r.width, height: r.height, channels: 1 } })
+          .resize({ width, height, kernel: 'cubic' })
+          // One channel in, one out: sharp would otherwise hand back sRGB.
+          .toColourspace('b-w')
+          .raw()
+          .toBuffer();
+  return { rect: r, scale, width, height, grey: out };
+}
+
+/** Lines whose glyph clusters are at most this tall (px, ≈ 14 px type) are upscaled ×3, up to twice it ×2. */
+const SMALL_TEXT = 16;
+
+/** White space around and between the lines of a montage (montage pixels). */
+const MONTAGE_MARGIN = 16;
+const MONTAGE_GAP = 24;
+
+/**
+ * Lines stacked top to bottom on white, one image for one Tesseract call (a call costs far more than its
+ * pixels). Sent as binary PGM: no PNG compression on either side.
+ */
+function montage(strips: Strip[]): { pgm: Buffer; tops: number[]; width: number } {
+  const width = Math.max(...strips.map((s) => s.width)) + 2 * MONTAGE_MARGIN;
+  const tops: number[] = [];
+  let y = MONTAGE_MARGIN;
+  for (const s of strips) {
+    tops.push(y);
+    y += s.height + MONTAGE_GAP;
+  }
+  const height = y - MONTAGE_GAP + MONTAGE_MARGIN;
+  const header = Buffer.from(`P5\n${width} ${height}\n255\n`, 'ascii');
+  const pgm = Buffer.alloc(header.length + width * height, 255);
+  header.copy(pgm, 0);
+  strips.forEach((s, k) => {
+    for (let row = 0; row < s.height; row++) {
+      const at = header.length + (tops[k]! + row) * width + MONTAGE_MARGIN;
+      s.grey.copy(pgm, at, row * s.width, (row + 1) * s.width);
+    }
+  });
+  return { pgm, tops, width };
+}
+
+/** Words and line texts of each strip, read in one Tesseract call. */
+async function readStrips(strips: Strip[]): Promise<Array<{ words: OcrWord[]; lines: string[] }>> {
+  const { pgm, tops } = montage(strips);
+  const { data } = await onWorker((w) => w.recognize(pgm, {}, { text: false, blocks: false, tsv: true }));
+  // Pieces of Tesseract lines, per strip; each is a run of words on one line of the screen.
+  const pieces = strips.map(() => [] as OcrWord[][]);
+  for (const line of tsvLines(data.tsv ?? '')) {
+    // A Tesseract line may run across strips only if it misjudged the gap: each word goes to the strip
+    // holding its centre.
+    const kept = new Map<number, OcrWord[]>();
+    for (const word of line) {
+      const text = word.text.trim();
+      // Tesseract turns icons and shape edges into low-confidence junk "words"; real screen text reads well.
+      // Button and panel borders come back as "|", "[" or "_" words.
+      if (!text || word.confidence < 40 || /^[|[\]_]+$/.test(text)) continue;
+      const cy = (word.bbox.y0 + word.bbox.y1) / 2;
+      const k = tops.findIndex(
+        (t, i) => cy >= t - MONTAGE_GAP / 2 && cy < t + strips[i]!.height + MONTAGE_GAP / 2,
+      );
+      if (k < 0) continue;
+      const s = strips[k]!;
+      const x0 = Math.floor((word.bbox.x0 - MONTAGE_MARGIN) / s.scale);
+      const y0 = Math.floor((word.bbox.y0 - tops[k]!) / s.scale);
+      const x1 = Math.ceil((word.bbox.x1 - MONTAGE_MARGIN) / s.scale);
+      const y1 = Math.ceil((word.bbox.y1 - tops[k]!) / s.scale);
+      const bx = s.rect.x + Math.max(0, x0);
+      const by = s.rect.y + Math.max(0, y0);
+      const words = kept.get(k) ?? [];
+      kept.set(k, words);
+      words.push({
+        text,
+        confidence: Math.round(word.confidence),
+        bbox: {
+          x: bx,
+          y: by,
+          width: Math.max(1, Math.min(s.rect.x + s.rect.width, s.rect.x + x1) - bx),
+          height: Math.max(1, Math.min(s.rect.y + s.rect.height, s.rect.y + y1) - by),
+        },
+      });
+    }
+    for (const [k, words] of kept) pieces[k]!.push(words);
+  }
+  // Sparse-text mode returns lines in no particular order: reading order is top to bottom, and left to right
+  // for pieces side by side (two buttons).
+  const sameRow = (p: Rect, q: Rect) =>
+    Math.min(p.y + p.height, q.y + q.height) - Math.max(p.y, q.y) >= Math.min(p.height, q.height) / 2;
+  return pieces.map((ps) => {
+    ps.sort((a, b) =>
+      sameRow(a[0]!.bbox, b[0]!.bbox) ? a[0]!.bbox.x - b[0]!.bbox.x : a[0]!.bbox.y - b[0]!.bbox.y,
+    );
+    // Pieces side by side make one line of text.
+    const lines: string[] = [];
+    ps.forEach((words, i) => {
+      const text = words.map((w) => w.text).join(' ');
+      if (i > 0 && sameRow(ps[i - 1]![0]!.bbox, words[0]!.bbox)) lines[lines.length - 1] += ` ${text}`;
+      else lines.push(text);
+    });
+    return { words: ps.flat(), lines };
+  });
 }
 
 const cache = new WeakMap<RgbaImage, Map<string, Promise<OcrResult>>>();
@@ -126,9 +363,7 @@ export function readText(img: RgbaImage, rect?: Rect): Promise<OcrResult> {
   if (!perImage) cache.set(img, (perImage = new Map()));
   let result = perImage.get(key);
   if (!result) {
-    const job = queue.then(() => recognize(img, r));
-    queue = job.catch(() => undefined);
-    result = job;
+    result = recognize(img, r);
     perImage.set(key, result);
     result.catch(() => perImage.delete(key));
   }
@@ -136,8 +371,8 @@ export function readText(img: RgbaImage, rect?: Rect): Promise<OcrResult> {
 }
 
 /**
- * Bars and panels differ in background (and polarity, in dark themes); Tesseract binarises a page globally and
- * loses text on whichever background is in the minority. Reading each layout region on its own fixes that.
+ * Bars and panels differ in background; looking for lines region by region keeps their borders from joining
+ * the text next to them.
  */
 function pieces(img: RgbaImage, r: Rect): Rect[] {
   const layout = layoutOf(img);
@@ -155,46 +390,36 @@ function pieces(img: RgbaImage, r: Rect): Rect[] {
   return out.length ? out : [r];
 }
 
-async function recognize(img: RgbaImage, r: Rect): Promise<OcrResult> {
-  const w = await getWorker();
-  const words: OcrWord[] = [];
-  const lines: string[] = [];
-  for (const piece of pieces(img, r)) {
-    const { png, scale } = await prepare(img, piece);
-    const { data } = await w.recognize(png, {}, { text: true, blocks: true });
-    collect(data, piece, scale, words, lines);
-  }
-  return { text: lines.join('\n'), words };
-}
+/**
+ * Montage pixels worth a worker of their own: above this the lines are shared among workers (every call has a
+ * fixed cost on top of its pixels, so a region with a few labels stays on one worker).
+ */
+const PIXELS_PER_WORKER = 100_000;
 
-function collect(data: TesseractPage, r: Rect, scale: number, words: OcrWord[], lines: string[]): void {
-  for (const block of data.blocks ?? []) {
-    for (const para of block.paragraphs) {
-      for (const line of para.lines) {
-        const kept: string[] = [];
-        for (const word of line.words) {
-          const text = word.text.trim();
-          // Tesseract turns icons and shape edges into low-confidence junk "words"; real screen text reads well.
-          // Button and panel borders come back as "|", "[" or "_" words.
-          if (!text || word.confidence < 40 || /^[|[\]_]+$/.test(text)) continue;
-          kept.push(text);
-          const x0 = Math.floor(word.bbox.x0 / scale);
-          const y0 = Math.floor(word.bbox.y0 / scale);
-          words.push({
-            text,
-            confidence: Math.round(word.confidence),
-            bbox: {
-              x: r.x + x0,
-              y: r.y + y0,
-              width: Math.max(1, Math.ceil(word.bbox.x1 / scale) - x0),
-              height: Math.max(1, Math.ceil(word.bbox.y1 / scale) - y0),
-            },
-          });
-        }
-        if (kept.length) lines.push(kept.join(' '));
-      }
-    }
+async function recognize(img: RgbaImage, r: Rect): Promise<OcrResult> {
+  const { cv } = await loadOpenCv();
+  // Region by region (title bar, toolbar, sidebar, content, status bar), top to bottom within each.
+  const lines = pieces(img, r).flatMap((p) => findTextLines(cv, img, p));
+  if (!lines.length) return { text: '', words: [] };
+  const strips = (await Promise.all(lines.map((l) => prepareStrip(img, l)))).filter(
+    (s): s is Strip => s !== undefined,
+  );
+  if (!strips.length) return { text: '', words: [] };
+  // Large jobs are split into contiguous runs of lines of about equal pixel count, one per worker.
+  const total = strips.reduce((n, s) => n + s.width * (s.height + MONTAGE_GAP), 0);
+  const parts = Math.max(1, Math.min(OCR_MAX_WORKERS, Math.ceil(total / PIXELS_PER_WORKER)));
+  const runs: Strip[][] = [];
+  let acc = 0;
+  for (const s of strips) {
+    const k = Math.min(parts - 1, Math.floor((acc * parts) / total));
+    (runs[k] ??= []).push(s);
+    acc += s.width * (s.height + MONTAGE_GAP);
   }
+  const read = (await Promise.all(runs.filter(Boolean).map(readStrips))).flat();
+  return {
+    text: read.flatMap((x) => x.lines).join('\n'),
+    words: read.flatMap((x) => x.words),
+  };
 }
 
 const normalize = (s: string) =>

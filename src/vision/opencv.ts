@@ -8,6 +8,8 @@ export interface CvMat {
   rows: number;
   cols: number;
   data: Uint8Array;
+  /** The same bytes as 32-bit signed integers (CV_32S mats, e.g. connected-component stats). */
+  data32S: Int32Array;
   delete(): void;
 }
 
@@ -29,7 +31,10 @@ export interface Cv {
   MatVector: new () => CvMatVector;
   Rect: new (x: number, y: number, width: number, height: number) => CvRect;
   CV_8UC1: number;
+  CV_32S: number;
   MORPH_OPEN: number;
+  MORPH_GRADIENT: number;
+  THRESH_BINARY: number;
   Size: new (width: number, height: number) => { width: number; height: number };
   RETR_EXTERNAL: number;
   CHAIN_APPROX_SIMPLE: number;
@@ -42,6 +47,16 @@ export interface Cv {
   morphologyEx(src: CvMat, dst: CvMat, op: number, kernel: CvMat): void;
   getStructuringElement(shape: number, size: { width: number; height: number }): CvMat;
   MORPH_RECT: number;
+  threshold(src: CvMat, dst: CvMat, thresh: number, maxval: number, type: number): number;
+  /** Returns the number of labels (background included); stats rows are [x, y, width, height, area]. */
+  connectedComponentsWithStats(
+    image: CvMat,
+    labels: CvMat,
+    stats: CvMat,
+    centroids: CvMat,
+    connectivity: number,
+    ltype: number,
+  ): number;
 }
 
 const require = createRequire(import.meta.url);

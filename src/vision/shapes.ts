@@ -1,6 +1,13 @@
 import type { ColorName, Item, Rect, Shape } from '../domain/index.js';
 import { COLORS, IroncliwError, SHAPES } from '../domain/index.js';
-import { colorCode, labelPixels, mapPixels } from './color-naming.js';
+import {
+  ACHROMATIC,
+  CHROMATIC_MASK,
+  colorCode,
+  labelPixels,
+  mapPixels,
+  screenSummary,
+} from './color-naming.js';
 import type { RgbaImage } from './image-io.js';
 import { assertImage, clampRect } from './image-io.js';
 import type { Cv, CvMat } from './opencv.js';
@@ -32,10 +39,7 @@ const FILL: Record<Shape, [number, number]> = {
 /** Thinner than this is a stroke (a glyph stem, a divider line), not a filled shape. */
 const MIN_SIDE = 5;
 
-const ACHROMATIC: ReadonlySet<ColorName> = new Set(['white', 'grey', 'black']);
-const CHROMATIC_CODE = new Uint8Array(COLORS.length + 1);
-for (const c of COLORS) if (!ACHROMATIC.has(c)) CHROMATIC_CODE[colorCode(c)] = 1;
-const CHROMATIC_MASK = CHROMATIC_CODE.map((v) => v * 255);
+const CHROMATIC_CODE = CHROMATIC_MASK.map((v) => (v ? 1 : 0));
 
 interface Found {
   shape: Shape;
@@ -199,15 +203,18 @@ function splitByColor(s: Scan, labels: Labels, codes: number[]): void {
 function scan(cv: Cv, img: RgbaImage, achromatic: ColorName | undefined, floor: number): Found[] {
   const screen = { x: 0, y: 0, width: img.width, height: img.height };
   const s: Scan = { cv, img, floor, out: [] };
-  let table = CHROMATIC_MASK;
+  let table: Uint8Array = CHROMATIC_MASK;
   if (achromatic) {
     table = new Uint8Array(COLORS.length + 1);
     table[colorCode(achromatic)] = 255;
   }
   const mask = new cv.Mat(img.height, img.width, cv.CV_8UC1);
   try {
-    // The view is used right after allocation: a later WASM allocation may grow the heap and detach it.
-    mapPixels(img, screen, table, mask.data);
+    // Hues come from the labelling pass colors() shares; one achromatic colour needs a pass of its own. The
+    // mask is built in a JS buffer and copied (writing a WASM heap view byte by byte is several times slower),
+    // right after allocation: a later WASM allocation may grow the heap and detach the view.
+    const marks = achromatic ? mapPixels(img, screen, table) : screenSummary(img).chromatic;
+    mask.data.set(marks);
     const counts = new Uint32Array(COLORS.length + 1);
     outerContours(cv, mask, (c) => {
       const r = cv.boundingRect(c);
