@@ -100,9 +100,10 @@ function patternFor(command: string): Pattern {
 
 const gate: StaticGate = (code, permissions) => analyze(code, { permissions });
 const vision = createVisionPort();
-/** The real test harness: ground-truth count screens, run in the process sandbox. */
+/** The real test harness: ground-truth count screens (the count-scene port), run in the process sandbox. */
+const { render: _render, ...countScenes } = createTestScenes();
 const tests: SandboxTests = async (capability: Capability) => {
-  const cases = await buildTestCases(capability, { count: 3 }, createTestScenes(), [
+  const cases = await buildTestCases(capability, { count: 3 }, countScenes, [
     { color: 'red', shape: 'circle' },
   ]);
   const problems: string[] = [];

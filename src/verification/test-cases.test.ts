@@ -141,7 +141,8 @@ describe('ground-truth test cases', () => {
   });
 
   it('without a renderer only counting capabilities get (count-scene) cases', async () => {
-    const legacy: TestScenePort = createTestScenes();
+    // The real port renders any scene; without that method only count scenes are available.
+    const { render: _render, ...legacy }: TestScenePort = createTestScenes();
     expect(await buildTestCases(learn('count the red circles'), { count: 3 }, legacy, [])).not.toHaveLength(
       0,
     );
