@@ -26,7 +26,8 @@ export function spawnLearner(args: { db: string; config?: string }): Learner {
   const child = spawn(
     process.execPath,
     [
-      ...(fromSource ? ['--import', 'tsx'] : []),
+      // Resolved here, not by the child: its working directory need not see this checkout's node_modules.
+      ...(fromSource ? ['--import', import.meta.resolve('tsx')] : []),
       entry,
       'learn',
       '--db',

@@ -8,7 +8,12 @@ describe('config', () => {
   it('has documented defaults and is frozen', () => {
     const c = parseConfig({});
     expect(c.db).toBe('.ironcliw/ironcliw.db');
-    expect(c.discovery).toEqual({ minOccurrences: 3, minDistinctUsers: 2, windowMs: 604_800_000 });
+    expect(c.discovery).toEqual({
+      minOccurrences: 3,
+      minDistinctUsers: 2,
+      windowMs: 604_800_000,
+      textSimilarity: 0.6,
+    });
     expect(Object.isFrozen(c) && Object.isFrozen(c.sandbox)).toBe(true);
   });
 

@@ -31,7 +31,8 @@ describe.skipIf(!PG)('three nodes on one PostgreSQL', () => {
           db,
           config: {
             server: { logLevel: 'warn', rateLimitPerMinute: 0 },
-            pipeline: { verificationLevel: 'comprehensive' },
+            // Each node learns inline: three nodes (not three plus three learners) on the 2-core CI machine.
+            pipeline: { verificationLevel: 'comprehensive', learner: 'inline' },
             rollout: { refreshIntervalMs: 60_000, evaluateIntervalMs: 60_000 },
           },
         }),

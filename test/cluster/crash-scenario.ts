@@ -61,7 +61,8 @@ export async function runCrashRounds(run: CrashRun): Promise<{ kills: Record<str
         server: { logLevel: 'warn', rateLimitPerMinute: 0 },
         // A short lease: the dead node's job is taken over within 2 s of the kill (heartbeats keep a live
         // node's lease, so this does not make live jobs move).
-        pipeline: { leaseMs: 2000, verificationLevel: 'comprehensive' },
+        // Inline learning: the node under test is the one that parks at the crash points and gets killed.
+        pipeline: { leaseMs: 2000, verificationLevel: 'comprehensive', learner: 'inline' },
         rollout: { evaluateIntervalMs: 60_000 },
       },
       env: { IRONCLIW_TEST_CRASH_FILE: run.controlFile },
