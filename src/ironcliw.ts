@@ -14,7 +14,7 @@ import type {
 import { IroncliwError, newId } from './domain/index.js';
 import type { BenchmarkRun } from './benchmark/index.js';
 import { compareBenchmarks, createVerificationBenchmark } from './benchmark/index.js';
-import { FAMILIES } from './generation/index.js';
+import { createLlmProvider, FAMILIES } from './generation/index.js';
 import type { CandidateVerifier, PipelineHooks, PipelineStage } from './pipeline/index.js';
 import { Pipeline } from './pipeline/index.js';
 import type { CommandResponse, ExecutionEvent, ProcessOptions } from './runtime/index.js';
@@ -402,6 +402,17 @@ export async function createIroncliw(
       concurrency: config.pipeline.concurrency,
       leaseMs: config.pipeline.leaseMs,
       maxAttempts: config.pipeline.maxAttempts,
+      ...(config.llm.enabled
+        ? {
+            llm: createLlmProvider({
+              baseUrl: config.llm.baseUrl,
+              model: config.llm.model,
+              apiKeyEnv: config.llm.apiKeyEnv,
+              maxAttempts: config.llm.maxAttempts,
+              timeoutMs: config.llm.timeoutMs,
+            }),
+          }
+        : {}),
       hooks,
       ...(options.log ? { log: options.log } : {}),
     });
@@ -586,6 +597,11 @@ export async function createIroncliw(
             onFailure: (f) => {
               emit('failure', f);
               pipeline.observe(f);
+              // A live capability's own timeouts and errors also count towards its evolution.
+              if (f.capabilityId)
+                pipeline
+                  .considerEvolution(f.capabilityId)
+                  .catch((err: unknown) => options.log?.('evolution check failed', { error: String(err) }));
             },
             onExecution: (e) => {
               engine.recordOutcome(e);
@@ -605,7 +621,9 @@ export async function createIroncliw(
         get: (id, version) => store.capabilities.get(id, version),
       },
       feedback: async (requestId, positive) => {
-        await engine.recordFeedback({ requestId, positive });
+        const served = await engine.recordFeedback({ requestId, positive });
+        // Wrong answers reported by users can earn the capability a new version (discovery's evolution rule).
+        if (!positive) await pipeline.considerEvolution(served.capabilityId);
       },
       rollouts: {
         list: () => store.rollouts.list(),
@@ -615,7 +633,11 @@ export async function createIroncliw(
         pause: (id, o) => engine.pause(id, o),
         resume: (id, o) => engine.resume(id, o),
         rollback: (id, o) => engine.rollback(id, o),
-        evaluate: () => engine.evaluate(),
+        evaluate: async () => {
+          const evaluations = await engine.evaluate();
+          for (const e of evaluations) await pipeline.considerEvolution(e.capabilityId);
+          return evaluations;
+        },
       },
       patterns: () => store.patterns.list(),
       verify: verifyStored,

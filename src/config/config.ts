@@ -115,6 +115,29 @@ export const ConfigSchema = strict({
    * stage when the runtime starts (unknown keys → E_CONFIG_INVALID), which owns their schema and defaults.
    */
   verification: z.record(z.string(), z.unknown()).default({}),
+  /**
+   * Optional LLM generation (off by default): any OpenAI-compatible endpoint writes code for patterns no template
+   * family handles, and for capability evolution; its output goes through the same gate and verification.
+   */
+  llm: strict({
+    enabled: z.boolean().default(false),
+    baseUrl: z.string().url().default('http://127.0.0.1:8080/v1'),
+    model: z.string().min(1).default('local-model'),
+    /** Name of the environment variable that holds the API key (never the key itself). */
+    apiKeyEnv: z
+      .string()
+      .regex(/^[A-Z_][A-Z0-9_]*$/)
+      .default('IRONCLIW_LLM_API_KEY'),
+    maxAttempts: z.number().int().min(1).max(10).default(3),
+    timeoutMs: z.number().int().min(1000).max(600_000).default(30_000),
+  }).default({
+    enabled: false,
+    baseUrl: 'http://127.0.0.1:8080/v1',
+    model: 'local-model',
+    apiKeyEnv: 'IRONCLIW_LLM_API_KEY',
+    maxAttempts: 3,
+    timeoutMs: 30_000,
+  }),
   actions: strict({
     /**
      * What `sdk.actions.*` does: `record` returns the actions in the result without touching any screen;

@@ -4,8 +4,11 @@ import { createMemoryStore } from '../store/index.js';
 import { frameSignature, parseCommand } from '../understanding/index.js';
 import {
   assessSafety,
+  expectationOf,
   observeFailure,
   shouldEvolve,
+  taughtFailure,
+  taughtSignature,
   TEXT_SIGNATURE_PREFIX,
   textSimilarity,
 } from './index.js';
@@ -239,5 +242,34 @@ describe('capability evolution', () => {
     });
     expect(d.numbers.nearMisses).toBe(3);
     expect(d.evolve).toBe(true);
+  });
+});
+
+describe('taught failures', () => {
+  it('carry the expectation in its own field, leave the frame as parsed, and old rows still read', async () => {
+    const { frame } = parseCommand('count the red circles');
+    const f = taughtFailure({
+      command: 'count the red circles',
+      frame,
+      userId: 'teacher',
+      screenRef: '/tmp/s.png',
+      expect: { count: 2 },
+      category: 'missing_handler',
+      message: 'taught: no capability',
+      at: new Date(Date.UTC(2026, 0, 1)),
+    });
+    expect(f.expectation).toEqual({ data: { count: 2 } });
+    expect(f.frame).toEqual(frame);
+    expect(f.signature).toBe(taughtSignature(frameSignature(frame)));
+    expect(expectationOf(f)).toEqual({ count: 2 });
+    // Through a store and back (the expectation column), then as a row taught before the column existed.
+    const store = createMemoryStore();
+    await store.failures.record(f);
+    expect(expectationOf((await store.failures.get(f.id))!)).toEqual({ count: 2 });
+    const { expectation: _, ...old } = f;
+    const legacy = { ...old, frame: { ...frame, expect: { present: true } } } as Failure;
+    expect(expectationOf(legacy)).toEqual({ present: true });
+    expect(expectationOf({ ...old, frame: { ...frame, expect: [1] } } as Failure)).toBeUndefined();
+    expect(expectationOf(old as Failure)).toBeUndefined();
   });
 });

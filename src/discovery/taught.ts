@@ -43,9 +43,8 @@ export function parseExpectation(json: string): Record<string, unknown> {
 }
 
 /**
- * The failure `teach` records. Until the store has an expectation column, the expectation also travels
- * inside the frame JSON (`frame.expect`), which every store persists verbatim; {@link expectationOf} reads
- * either.
+ * The failure `teach` records, with the expectation in `Failure.expectation` (the store's `expectation`
+ * column since migration 0004). The frame is the parsed one, untouched.
  */
 export function taughtFailure(input: {
   command: string;
@@ -63,7 +62,7 @@ export function taughtFailure(input: {
     at: input.at.toISOString(),
     userId: input.userId,
     command: input.command,
-    frame: { ...input.frame, expect: input.expect } as IntentFrame,
+    frame: input.frame,
     category: input.category,
     message: input.message,
     signature: taughtSignature(frameSignature(input.frame)),
@@ -73,7 +72,10 @@ export function taughtFailure(input: {
   };
 }
 
-/** The expectation of a taught failure, from the field or from the frame JSON. */
+/**
+ * The expectation of a taught failure: the field, or — for failures taught before the store had an
+ * expectation column — the copy kept inside the frame JSON (`frame.expect`).
+ */
 export function expectationOf(failure: Failure): Record<string, unknown> | undefined {
   if (failure.expectation) return failure.expectation.data;
   const e = (failure.frame as { expect?: unknown }).expect;

@@ -29,6 +29,7 @@ export function familyFor(
 export { createLlmProvider, extractCode, LLM_DEFAULTS, SDK_DECLARATIONS } from './llm-provider.js';
 export type {
   LlmAttempt,
+  LlmPreviousVersion,
   LlmProvider,
   LlmProviderOptions,
   LlmResult,

@@ -1,4 +1,10 @@
 export { Pipeline, GENERATE_JOB, DEFAULT_MAX_ATTEMPTS } from './pipeline.js';
-export type { CandidateVerifier, PipelineDeps, PipelineHooks, PipelineStage } from './pipeline.js';
+export type {
+  CandidateVerifier,
+  EvolutionOutcome,
+  PipelineDeps,
+  PipelineHooks,
+  PipelineStage,
+} from './pipeline.js';
 export { CRASH_POINTS, crashPoint } from './crash-points.js';
 export type { CrashPoint } from './crash-points.js';

@@ -6,12 +6,12 @@ import type {
   SynthesisReport,
   VerificationReport,
 } from '../domain/index.js';
-import { newId } from '../domain/index.js';
-import type { DiscoveryThresholds } from '../discovery/index.js';
-import { observeFailure } from '../discovery/index.js';
-import type { GeneratorFamily } from '../generation/index.js';
+import { isIroncliwError, newId } from '../domain/index.js';
+import type { DiscoveryThresholds, EvolutionDecision, EvolutionThresholds } from '../discovery/index.js';
+import { EVOLUTION_DEFAULTS, observeFailure, shouldEvolve } from '../discovery/index.js';
+import type { GeneratorFamily, LlmProvider, SandboxTests, StaticGate } from '../generation/index.js';
 import { familyFor } from '../generation/index.js';
-import { synthesize } from '../synthesis/index.js';
+import { analyze, synthesize } from '../synthesis/index.js';
 import type { Job, Store } from '../store/index.js';
 import { crashPoint } from './crash-points.js';
 
@@ -60,7 +60,39 @@ export interface PipelineDeps {
   maxAttempts?: number;
   now?: () => Date;
   log?: (msg: string, data?: Record<string, unknown>) => void;
+  /** When a live version earns a successor (`considerEvolution`); default `EVOLUTION_DEFAULTS`. */
+  evolution?: EvolutionThresholds;
+  /**
+   * Optional language-model generator (config `llm`, off by default). Used when no template family accepts
+   * a pattern, and first for an evolution (the template would write v(n)'s code again). Its repair loop's
+   * tests are this pipeline's static gate, synthesis and verifier; what it returns goes through the same
+   * registration as template code.
+   */
+  llm?: LlmProvider;
 }
+
+/** What a generate job carries; `evolution` when a live version is being replaced (see considerEvolution). */
+interface GeneratePayload {
+  patternId: string;
+  version: number;
+  evolution?: { fromVersion: number; reason: string };
+}
+
+/** The outcome of `considerEvolution`: the decision and its numbers, and the job when one was queued. */
+export interface EvolutionOutcome {
+  capabilityId: string;
+  /** The live version judged. */
+  version?: number;
+  /** Why nothing was judged (no rollout, not generated from a pattern, a newer version exists…). */
+  skipped?: string;
+  decision?: EvolutionDecision;
+  job?: Job;
+  /** True when this call queued the job (false when it existed already: the key is idempotent). */
+  created: boolean;
+}
+
+/** Failures read per kind when judging a version (the newest; enough for the thresholds' shares). */
+const EVOLUTION_FAILURE_SAMPLE = 500;
 
 export const GENERATE_JOB = 'generate';
 
@@ -72,6 +104,25 @@ class LeaseLost extends Error {
   constructor(jobId: string) {
     super(`job ${jobId}: lease lost to another worker; its result was discarded`);
   }
+}
+
+/** Signatures whose observation a database outage cut short, kept for a retry (oldest dropped beyond). */
+const MAX_UNOBSERVED = 1000;
+
+/** The store said the database is away for now (E_DB_UNAVAILABLE), here or in what caused the error. */
+function isOutage(err: unknown, depth = 0): boolean {
+  if (depth > 3 || !err || typeof err !== 'object') return false;
+  if (isIroncliwError(err) && err.code === 'E_DB_UNAVAILABLE') return true;
+  return isOutage((err as { cause?: unknown }).cause, depth + 1);
+}
+
+type Verified = Awaited<ReturnType<CandidateVerifier['verify']>>;
+
+/** A candidate ready to register or reject: synthesized code and its verification. */
+interface Produced {
+  capability: Capability;
+  verified: Verified;
+  generationMs: number;
 }
 
 interface Outcome {
@@ -98,6 +149,11 @@ export class Pipeline {
   private wake: (() => void) | undefined;
   private loops: Promise<void>[] = [];
   private unsubscribe: Promise<(() => void) | undefined> | undefined;
+  /** Observations a database outage interrupted, by signature (observing the newest one recounts all). */
+  private readonly unobserved = new Map<string, Failure>();
+  /** Jobs this worker held when the database went away; resumed under the same lease if still held. */
+  private readonly interrupted = new Map<string, Job>();
+  private observeRetry: NodeJS.Timeout | undefined;
 
   constructor(private readonly deps: PipelineDeps) {
     this.workerId = deps.workerId ?? newId('worker');
@@ -106,7 +162,75 @@ export class Pipeline {
   /** Non-blocking: folds the failure into its pattern in the background. */
   observe(failure: Failure): void {
     this.deps.hooks?.onFailure?.(failure);
-    this.track(this.observeNow(failure));
+    this.track(
+      this.observeNow(failure).catch((err: unknown) => {
+        // The failure is stored; only folding it into its pattern failed. Retry once the store is back
+        // (workers do), rather than wait for the next failure of the pattern or the next restart.
+        if (isOutage(err)) this.remember(failure);
+        throw err;
+      }),
+    );
+  }
+
+  private remember(failure: Failure): void {
+    this.unobserved.delete(failure.signature);
+    this.unobserved.set(failure.signature, failure);
+    if (this.unobserved.size > MAX_UNOBSERVED)
+      this.unobserved.delete(this.unobserved.keys().next().value as string);
+    this.scheduleObserveRetry();
+  }
+
+  /**
+   * Observes again, every second until the store answers, what an outage interrupted. A timer of its own:
+   * a serve-only node (learning in another process) observes failures but runs no worker loop.
+   */
+  private scheduleObserveRetry(): void {
+    if (this.observeRetry || this.closed) return;
+    this.observeRetry = setTimeout(() => {
+      this.track(
+        this.observeAgain().finally(() => {
+          this.observeRetry = undefined;
+          if (this.unobserved.size) this.scheduleObserveRetry();
+        }),
+      );
+    }, 1000);
+    this.observeRetry.unref();
+  }
+
+  private async observeAgain(): Promise<void> {
+    for (const [signature, failure] of [...this.unobserved]) {
+      try {
+        await this.observeNow(failure);
+      } catch (err) {
+        if (isOutage(err)) return; // still away: the next round tries again
+        this.deps.log?.('observing a failure again failed', { failureId: failure.id, error: String(err) });
+      }
+      // A newer failure of the signature may have been remembered meanwhile: that one stays.
+      if (this.unobserved.get(signature) === failure) this.unobserved.delete(signature);
+    }
+  }
+
+  /**
+   * After a database outage: resumes this worker's interrupted jobs, still under its lease (a job whose
+   * lease another worker took meanwhile is theirs). An outage error stops it: the next round tries again.
+   */
+  private async resumeAfterOutage(): Promise<void> {
+    for (const [id, job] of [...this.interrupted]) {
+      // Taken off first: with several worker loops, only one resumes it.
+      if (!this.interrupted.delete(id)) continue;
+      let held: boolean;
+      try {
+        held = await this.deps.store.jobs.renew(id, this.workerId, this.leaseMs);
+      } catch (err) {
+        this.interrupted.set(id, job);
+        throw err;
+      }
+      if (!held) continue;
+      this.deps.log?.('resuming a job the database outage interrupted', { jobId: id });
+      const p = this.runJob(job);
+      this.track(p);
+      await p;
+    }
   }
 
   async observeNow(failure: Failure): Promise<Job | undefined> {
@@ -140,6 +264,81 @@ export class Pipeline {
     }
     this.kick();
     return job;
+  }
+
+  /**
+   * Capability evolution: judges the version a capability's rollout serves with discovery's `shouldEvolve`
+   * and, when it has earned a successor, queues `generate:<patternId>:v<n+1>` (the same idempotent key any
+   * node computes, so a fleet queues it once). The evidence, all from the store: the version's executions
+   * and feedback over all its metric windows, the capability's own failures since the version was
+   * registered (timeouts, errors, invalid outputs — including wrong answers users taught), and the
+   * `low_confidence` failures since then that match its intent (near misses). The version being rolled out
+   * stays as it is; the new one is registered in development and the rollout engine takes it from there
+   * (the highest earlier version that reached production stays the stable one for everyone else).
+   * Call it after each rollout evaluation, or when a failure names a capability. Cheap when nothing changed.
+   */
+  async considerEvolution(capabilityId: string): Promise<EvolutionOutcome> {
+    const { store } = this.deps;
+    const skip = (skipped: string, version?: number): EvolutionOutcome => ({
+      capabilityId,
+      ...(version === undefined ? {} : { version }),
+      skipped,
+      created: false,
+    });
+    const rollout = await store.rollouts.get(capabilityId);
+    if (!rollout) return skip('no rollout');
+    if (rollout.stage === 'retired') return skip('retired', rollout.version);
+    const live = await store.capabilities.get(capabilityId, rollout.version);
+    if (!live) return skip(`v${rollout.version} is not stored`, rollout.version);
+    const patternId = live.manifest.origin.patternId;
+    if (live.manifest.origin.kind !== 'generated' || !patternId)
+      return skip('not generated from a pattern', rollout.version);
+    const versions = await store.capabilities.versions(capabilityId);
+    const latest = Math.max(...versions.map((m) => m.version));
+    if (latest > rollout.version) return skip(`v${latest} exists already`, rollout.version);
+
+    const windows = await store.rolloutMetrics.list({ capabilityId, version: rollout.version });
+    const sum = (metric: string) => windows.reduce((n, w) => n + (w.counts[metric] ?? 0), 0);
+    const since = live.createdAt;
+    const [own, nearMisses] = await Promise.all([
+      store.failures.list({ capabilityId, since, limit: EVOLUTION_FAILURE_SAMPLE }),
+      store.failures.list({ category: 'low_confidence', since, limit: EVOLUTION_FAILURE_SAMPLE }),
+    ]);
+    const decision = shouldEvolve(
+      {
+        manifest: live.manifest,
+        executions: sum('requests'),
+        failures: [...own, ...nearMisses],
+        feedback: { positive: sum('feedback:positive'), negative: sum('feedback:negative') },
+      },
+      this.deps.evolution ?? EVOLUTION_DEFAULTS,
+    );
+    const base = { capabilityId, version: rollout.version, decision };
+    if (!decision.evolve) return { ...base, created: false };
+    const version = Math.max(decision.nextVersion, latest + 1);
+    const payload: GeneratePayload = {
+      patternId,
+      version,
+      evolution: { fromVersion: rollout.version, reason: decision.reason },
+    };
+    const { job, created } = await store.jobs.enqueue({
+      id: newId('job'),
+      kind: GENERATE_JOB,
+      key: `${GENERATE_JOB}:${patternId}:v${version}`,
+      payload,
+    });
+    if (created) {
+      await store.patterns.setStatus(patternId, 'queued', decision.reason.slice(0, 500));
+      this.deps.log?.('capability queued for a new version', {
+        capabilityId,
+        fromVersion: rollout.version,
+        version,
+        reason: decision.reason,
+        jobId: job.id,
+      });
+      this.kick();
+    }
+    return { ...base, job, created };
   }
 
   /**
@@ -196,7 +395,9 @@ export class Pipeline {
 
   private async workLoop(): Promise<void> {
     while (!this.closed) {
-      const did = await this.runOnce().catch((err: unknown) => {
+      const did = await (
+        this.interrupted.size ? this.resumeAfterOutage().then(() => this.runOnce()) : this.runOnce()
+      ).catch((err: unknown) => {
         this.deps.log?.('pipeline worker error', { error: String(err) });
         return false;
       });
@@ -236,7 +437,7 @@ export class Pipeline {
 
   private async runJob(job: Job): Promise<void> {
     const { store } = this.deps;
-    const payload = job.payload as { patternId: string; version: number };
+    const payload = job.payload as GeneratePayload;
     const maxAttempts = this.deps.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
     if (job.attempts > maxAttempts) {
       // Claimed again after maxAttempts claims that never finished: each crashed its worker or lost its
@@ -265,12 +466,23 @@ export class Pipeline {
     heartbeat.unref();
     try {
       await crashPoint('job:claimed');
-      const outcome = await this.generate(payload.patternId, payload.version, job);
+      const outcome = await this.generate(payload.patternId, payload.version, job, payload.evolution);
       if (!outcome.completed && !(await store.jobs.complete(job.id, this.workerId, outcome.result)))
         this.deps.log?.('job lease lost before completion', { jobId: job.id });
     } catch (err) {
       if (err instanceof LeaseLost) {
         this.deps.log?.('job lease lost; the new holder finishes it', { jobId: job.id });
+        return;
+      }
+      if (isOutage(err)) {
+        // The database went away mid-job: nothing is wrong with the pattern, so never reject it for
+        // that. Registration is one transaction, so nothing half-written is left; the job resumes here
+        // when the store is back (or, if this node dies meanwhile, on any node once its lease runs out).
+        this.interrupted.set(job.id, job);
+        this.deps.log?.('job interrupted by a database outage; resumed when it is back', {
+          jobId: job.id,
+          error: String(err),
+        });
         return;
       }
       await this.giveUp(job, payload.patternId, `generation failed: ${String(err)}`, err);
@@ -288,7 +500,12 @@ export class Pipeline {
     });
   }
 
-  private async generate(patternId: string, version: number, job: Job): Promise<Outcome> {
+  private async generate(
+    patternId: string,
+    version: number,
+    job: Job,
+    evolution?: GeneratePayload['evolution'],
+  ): Promise<Outcome> {
     const { store } = this.deps;
     const now = () => (this.deps.now?.() ?? new Date()).toISOString();
     const pattern = await store.patterns.get(patternId);
@@ -305,61 +522,92 @@ export class Pipeline {
     await store.patterns.setStatus(patternId, 'generating', `job ${job.id}`);
     await crashPoint('job:generating');
     const family = familyFor(pattern, this.deps.families);
-    if (!family) {
-      await store.patterns.setStatus(
-        patternId,
-        'rejected',
-        `no generator family handles ${pattern.signature} yet`,
-      );
-      return { result: { rejected: 'no_family' }, completed: false };
-    }
     const failures = await store.failures.list({ signature: pattern.signature, limit: 50 });
-    const t0 = performance.now();
-    const candidate = family.emit(
-      pattern,
-      version,
-      failures.map((f) => f.id),
-    );
-    const generationMs = performance.now() - t0;
-    this.deps.hooks?.onStage?.('generate', generationMs, 'ok');
-    this.deps.hooks?.onCandidate?.(candidate);
+    // A pattern's capability keeps its id across versions, whichever generator wrote each one.
+    const keepId = (c: Capability): Capability =>
+      pattern.capabilityId && c.manifest.id !== pattern.capabilityId
+        ? { ...c, manifest: { ...c.manifest, id: pattern.capabilityId } }
+        : c;
 
-    // Safe synthesis: the static gate plus transforms (seeded randomness, frozen clock, credentials out).
-    // What is stored, tested and served is the transformed module, never the raw candidate.
-    const synthesized = synthesize(candidate.code, {
-      permissions: candidate.manifest.permissions,
-      inputSchema: candidate.manifest.inputSchema,
-      outputSchema: candidate.manifest.outputSchema,
-    });
-    const capability: Capability = { ...candidate, code: synthesized.code };
-    if (!synthesized.report.safe) {
-      const rules = [...new Set(synthesized.report.violations.map((v) => v.rule))];
-      const result = { rejected: 'synthesis', rules };
-      await this.reject(job, result, capability, synthesized.report, undefined, {
-        reason: `the static gate refused the candidate: ${rules.join(', ')}`,
-        numbers: {
-          safetyScore: synthesized.report.score,
-          violations: synthesized.report.violations.length,
-          generationMs: Math.round(generationMs * 1000) / 1000,
-        },
+    let produced: Produced | undefined;
+    if (this.deps.llm && (!family || evolution)) {
+      const r = await this.llmCandidate(pattern, version, failures, evolution, keepId);
+      if (r.ok) produced = r.produced;
+      else if (!family) {
+        const reason = `no template family handles ${pattern.signature}; the LLM provider gave up: ${r.reason}`;
+        const result = { rejected: 'llm', attempts: r.attempts.map((a) => a.outcome) };
+        await store.transaction(async (tx) => {
+          if (!(await tx.jobs.complete(job.id, this.workerId, result))) throw new LeaseLost(job.id);
+          await tx.patterns.setStatus(patternId, 'rejected', reason.slice(0, 500));
+        });
+        return { result, completed: true };
+      } else
+        this.deps.log?.('LLM provider gave up; the template family generates', {
+          patternId,
+          version,
+          reason: r.reason,
+        });
+    }
+    if (!produced) {
+      if (!family) {
+        await store.patterns.setStatus(
+          patternId,
+          'rejected',
+          `no generator family handles ${pattern.signature} yet`,
+        );
+        return { result: { rejected: 'no_family' }, completed: false };
+      }
+      const t0 = performance.now();
+      const candidate = keepId(
+        family.emit(
+          pattern,
+          version,
+          failures.map((f) => f.id),
+        ),
+      );
+      const generationMs = performance.now() - t0;
+      this.deps.hooks?.onStage?.('generate', generationMs, 'ok');
+      this.deps.hooks?.onCandidate?.(candidate);
+
+      // Safe synthesis: the static gate plus transforms (seeded randomness, frozen clock, credentials out).
+      // What is stored, tested and served is the transformed module, never the raw candidate.
+      const synthesized = synthesize(candidate.code, {
+        permissions: candidate.manifest.permissions,
+        inputSchema: candidate.manifest.inputSchema,
+        outputSchema: candidate.manifest.outputSchema,
       });
-      return { result, completed: true };
-    }
+      const capability: Capability = { ...candidate, code: synthesized.code };
+      if (!synthesized.report.safe) {
+        const rules = [...new Set(synthesized.report.violations.map((v) => v.rule))];
+        const result = { rejected: 'synthesis', rules };
+        await this.reject(job, result, capability, synthesized.report, undefined, {
+          reason: `the static gate refused the candidate: ${rules.join(', ')}`,
+          numbers: {
+            safetyScore: synthesized.report.score,
+            violations: synthesized.report.violations.length,
+            generationMs: Math.round(generationMs * 1000) / 1000,
+          },
+        });
+        return { result, completed: true };
+      }
 
-    const t1 = performance.now();
-    let verified: Awaited<ReturnType<CandidateVerifier['verify']>>;
-    try {
-      verified = await this.deps.verifier.verify(capability, pattern);
-    } catch (err) {
-      this.deps.hooks?.onStage?.('verify', performance.now() - t1, 'error');
-      throw err;
+      const t1 = performance.now();
+      let verified: Verified;
+      try {
+        verified = await this.deps.verifier.verify(capability, pattern);
+      } catch (err) {
+        this.deps.hooks?.onStage?.('verify', performance.now() - t1, 'error');
+        throw err;
+      }
+      this.deps.hooks?.onStage?.(
+        'verify',
+        performance.now() - t1,
+        verified.verification.decision === 'reject' ? 'rejected' : 'ok',
+      );
+      produced = { capability, verified, generationMs };
     }
-    const { synthesis, verification, sandboxReports, benchmarkReports = [] } = verified;
-    this.deps.hooks?.onStage?.(
-      'verify',
-      performance.now() - t1,
-      verification.decision === 'reject' ? 'rejected' : 'ok',
-    );
+    const { capability, generationMs } = produced;
+    const { synthesis, verification, sandboxReports, benchmarkReports = [] } = produced.verified;
     const m = capability.manifest;
     const numbers = {
       safetyScore: synthesis.score,
@@ -467,6 +715,87 @@ export class Pipeline {
     return { result, completed: true };
   }
 
+  /**
+   * Asks the LLM provider for the pattern's module. Its repair loop's tests are the real thing: synthesis
+   * (gate + transforms) and this pipeline's verifier; their findings go back to the model. The accepted
+   * attempt's synthesized module and verification are returned for registration, so it is not verified
+   * twice. For an evolution the prompt carries the previous version's code and what went wrong with it.
+   */
+  private async llmCandidate(
+    pattern: Pattern,
+    version: number,
+    failures: Failure[],
+    evolution: GeneratePayload['evolution'],
+    keepId: (c: Capability) => Capability,
+  ): Promise<
+    { ok: true; produced: Produced } | { ok: false; reason: string; attempts: Array<{ outcome: string }> }
+  > {
+    const { store, verifier } = this.deps;
+    const llm = this.deps.llm!;
+    const accepted = new WeakMap<Capability, Produced>();
+    const t0 = performance.now();
+    const gate: StaticGate = (code, permissions) => analyze(code, { permissions });
+    const tests: SandboxTests = async (raw) => {
+      const synthesized = synthesize(raw.code, {
+        permissions: raw.manifest.permissions,
+        inputSchema: raw.manifest.inputSchema,
+        outputSchema: raw.manifest.outputSchema,
+      });
+      if (!synthesized.report.safe)
+        return synthesized.report.violations.map((v) => `${v.rule} at ${v.line}:${v.column}: ${v.message}`);
+      const capability = keepId({ manifest: raw.manifest, code: synthesized.code });
+      this.deps.hooks?.onCandidate?.(capability);
+      const verified = await verifier.verify(capability, pattern);
+      if (verified.verification.decision === 'reject')
+        return verified.verification.checks.filter((c) => !c.passed).map((c) => `${c.name}: ${c.detail}`);
+      accepted.set(raw, { capability, verified, generationMs: 0 });
+      return [];
+    };
+    let previous: Parameters<LlmProvider['generate']>[0]['previous'];
+    if (evolution && pattern.capabilityId) {
+      const prior = await store.capabilities.get(pattern.capabilityId, evolution.fromVersion);
+      const wrong = await store.failures.list({ capabilityId: pattern.capabilityId, limit: 10 });
+      if (prior)
+        previous = {
+          version: prior.manifest.version,
+          code: prior.code,
+          reason: evolution.reason,
+          failures: wrong.map((f) => ({ command: f.command, category: f.category, message: f.message })),
+        };
+    }
+    let r: Awaited<ReturnType<LlmProvider['generate']>>;
+    try {
+      r = await llm.generate({
+        pattern,
+        version,
+        failureIds: failures.map((f) => f.id),
+        examples: [...new Set(failures.map((f) => f.command))],
+        gate,
+        tests,
+        ...(previous ? { previous } : {}),
+      });
+    } catch (err) {
+      // An unreachable or misbehaving endpoint is the provider's failure, not the job's.
+      this.deps.hooks?.onStage?.('generate', performance.now() - t0, 'error');
+      return { ok: false, reason: String(err instanceof Error ? err.message : err), attempts: [] };
+    }
+    const generationMs = performance.now() - t0;
+    const produced = r.ok ? accepted.get(r.capability) : undefined;
+    this.deps.hooks?.onStage?.('generate', generationMs, produced ? 'ok' : 'rejected');
+    if (!r.ok || !produced)
+      return {
+        ok: false,
+        reason: r.ok ? 'the accepted module was not verified' : r.reason,
+        attempts: r.attempts,
+      };
+    this.deps.log?.('LLM provider wrote the candidate', {
+      patternId: pattern.id,
+      version,
+      attempts: r.attempts.length,
+    });
+    return { ok: true, produced: { ...produced, generationMs } };
+  }
+
   /** Stores a refused candidate's reports and the `reject` decision, and marks its pattern rejected. */
   private async reject(
     job: Job,
@@ -535,6 +864,7 @@ export class Pipeline {
 
   async close(): Promise<void> {
     this.closed = true;
+    clearTimeout(this.observeRetry);
     (await this.unsubscribe)?.();
     this.kick();
     await Promise.allSettled(this.loops);

@@ -219,7 +219,33 @@ export async function processCommand(
       ...(capability ? { capabilityId: capability.manifest.id } : {}),
       ...(screenRef ? { screenRef } : {}),
     };
-    await deps.store.failures.record(failure);
+    try {
+      await deps.store.failures.record(failure);
+    } catch (recordErr) {
+      if (!(recordErr instanceof IroncliwError && recordErr.code === 'E_DB_UNAVAILABLE')) throw recordErr;
+      // During a database outage a failure is rejected, not buffered: "answered as a failure" keeps
+      // meaning "stored", so a crash can never lose one a client was told about. The client retries.
+      // A capability that failed still counts against its rollout (those counters are buffered in memory).
+      if (capability) {
+        deps.onExecution?.({
+          requestId,
+          capabilityId: capability.manifest.id,
+          version: capability.manifest.version,
+          userId: context.user,
+          ok: false,
+          category: err.category,
+          latencyMs: Math.round((performance.now() - started) * 1000) / 1000,
+        });
+      }
+      throw new IroncliwError(
+        'E_DB_UNAVAILABLE',
+        `this command could not be handled (${err.category}: ${err.message}) and its failure could not be recorded: ${recordErr.message}`,
+        {
+          cause: recordErr,
+          hint: 'Nothing was stored. Retry in a few seconds, when the database is back; commands a capability handles are still answered meanwhile.',
+        },
+      );
+    }
     const latencyMs = Math.round((performance.now() - started) * 1000) / 1000;
     if (capability) {
       deps.onExecution?.({

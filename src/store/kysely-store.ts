@@ -1,7 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import { sql } from 'kysely';
 import type { CapabilityManifest, DecisionEvent, Failure, Pattern, Rollout } from '../domain/index.js';
-import { IroncliwError } from '../domain/index.js';
+import { IroncliwError, isIroncliwError } from '../domain/index.js';
 import type { SqlFlavor } from './sql-flavor.js';
 import type {
   CapabilityRow,
@@ -81,6 +81,7 @@ function repositories(db: Kysely<Database>, flavor: SqlFlavor): Repositories {
     signature: r.signature,
     ...opt('capabilityId', r.capability_id),
     ...opt('screenRef', r.screen_ref),
+    ...opt('expectation', r.expectation === null ? null : json<Failure['expectation']>(r.expectation)),
   });
 
   const toPattern = (r: Selectable<PatternRow>): Pattern => ({
@@ -156,6 +157,8 @@ function repositories(db: Kysely<Database>, flavor: SqlFlavor): Repositories {
     let query = db.selectFrom('failures');
     if (q.signature !== undefined) query = query.where('signature', '=', q.signature);
     if (q.userId !== undefined) query = query.where('user_id', '=', q.userId);
+    if (q.capabilityId !== undefined) query = query.where('capability_id', '=', q.capabilityId);
+    if (q.category !== undefined) query = query.where('category', '=', q.category);
     if (q.since !== undefined) query = query.where('at', '>=', isoTime(q.since, 'since'));
     return query;
   };
@@ -173,6 +176,7 @@ function repositories(db: Kysely<Database>, flavor: SqlFlavor): Repositories {
         capability_id: f.capabilityId ?? null,
         screen_ref: f.screenRef ?? null,
         signature: f.signature,
+        expectation: f.expectation === undefined ? null : toJsonText(f.expectation),
       };
       await insertOnce(`failure ${f.id}`, () => db.insertInto('failures').values(row).execute());
     },
@@ -722,6 +726,55 @@ function repositories(db: Kysely<Database>, flavor: SqlFlavor): Repositories {
   };
 }
 
+/**
+ * An outage is E_DB_UNAVAILABLE (HTTP 503, "retry"), whatever the driver threw: callers (the runtime, the
+ * pipeline, the rollout engine) tell "the database is away for now" from a bug by the code alone.
+ */
+function outageError(flavor: SqlFlavor): (err: unknown) => unknown {
+  return (err) => {
+    if (isIroncliwError(err)) return err;
+    const why = flavor.unreachable(err);
+    return why === undefined
+      ? err
+      : new IroncliwError('E_DB_UNAVAILABLE', `the database is unreachable (${why})`, { cause: err });
+  };
+}
+
+/** The same repositories, with every rejection passed through `translate`. */
+function guarded(repos: Repositories, translate: (err: unknown) => unknown): Repositories {
+  const wrap = <T extends object>(repo: T): T => {
+    const out: Record<string, unknown> = {};
+    for (const [name, fn] of Object.entries(repo)) {
+      if (typeof fn !== 'function') {
+        out[name] = fn;
+        continue;
+      }
+      out[name] = (...args: unknown[]) => {
+        try {
+          return (fn as (...a: unknown[]) => Promise<unknown>).apply(repo, args).catch((err: unknown) => {
+            throw translate(err);
+          });
+        } catch (err) {
+          return Promise.reject(translate(err));
+        }
+      };
+    }
+    return out as T;
+  };
+  return {
+    failures: wrap(repos.failures),
+    patterns: wrap(repos.patterns),
+    capabilities: wrap(repos.capabilities),
+    reports: wrap(repos.reports),
+    rollouts: wrap(repos.rollouts),
+    events: wrap(repos.events),
+    jobs: wrap(repos.jobs),
+    rolloutMetrics: wrap(repos.rolloutMetrics),
+    servedRequests: wrap(repos.servedRequests),
+    rolloutPolicies: wrap(repos.rolloutPolicies),
+  };
+}
+
 /** A Store over Kysely: the flavor decides SQLite or PostgreSQL, the queries are shared. */
 export class KyselyStore implements Store {
   readonly dialect: 'sqlite' | 'postgres';
@@ -738,6 +791,7 @@ export class KyselyStore implements Store {
   readonly changes?: ChangeFeed;
   readonly #feed: (ChangeFeed & { close(): Promise<void> }) | undefined;
   #closing: Promise<void> | undefined;
+  readonly #translate: (err: unknown) => unknown;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -747,7 +801,8 @@ export class KyselyStore implements Store {
     this.dialect = flavor.dialect;
     this.#feed = feed;
     if (feed) this.changes = feed;
-    const repos = repositories(db, flavor);
+    this.#translate = outageError(flavor);
+    const repos = guarded(repositories(db, flavor), this.#translate);
     this.failures = repos.failures;
     this.patterns = repos.patterns;
     this.capabilities = repos.capabilities;
@@ -761,9 +816,13 @@ export class KyselyStore implements Store {
   }
 
   transaction<T>(fn: (tx: Omit<Store, 'transaction' | 'close'>) => Promise<T>): Promise<T> {
-    return this.flavor.transaction(this.db, (trx) =>
-      fn({ dialect: this.dialect, ...repositories(trx, this.flavor) }),
-    );
+    return this.flavor
+      .transaction(this.db, (trx) =>
+        fn({ dialect: this.dialect, ...guarded(repositories(trx, this.flavor), this.#translate) }),
+      )
+      .catch((err: unknown) => {
+        throw this.#translate(err);
+      });
   }
 
   /** Idempotent: a second close waits for the first. */

@@ -12,6 +12,7 @@ import {
 } from './store-rules.js';
 import type {
   ChangeFeed,
+  FailureQuery,
   Job,
   MetricWindow,
   SignatureCount,
@@ -153,12 +154,14 @@ export class MemoryStore implements Store {
     },
   };
 
-  private filterFailures(q: { signature?: string; userId?: string; since?: string }): Failure[] {
+  private filterFailures(q: Omit<FailureQuery, 'limit'>): Failure[] {
     const since = q.since === undefined ? undefined : isoTime(q.since, 'since');
     return this.d.failures.filter(
       (f) =>
         (q.signature === undefined || f.signature === q.signature) &&
         (q.userId === undefined || f.userId === q.userId) &&
+        (q.capabilityId === undefined || f.capabilityId === q.capabilityId) &&
+        (q.category === undefined || f.category === q.category) &&
         (since === undefined || f.at >= since),
     );
   }

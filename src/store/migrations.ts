@@ -210,6 +210,20 @@ export function migrationProvider(flavor: SqlFlavor): MigrationProvider {
         }
       },
     },
+    '0004_failure_expectation': {
+      async up(db: Kysely<unknown>) {
+        // What a user taught (`ironcliw teach --expect`): the expected data of a taught failure, as JSON.
+        // Nullable, so every earlier row stays valid; rows from before this column may carry it inside
+        // `frame.expect` instead (discovery's `expectationOf` reads either).
+        await db.schema.alterTable('failures').addColumn('expectation', json).execute();
+        // Evolution reads a capability's own failures (timeouts, errors, wrong answers) by capability.
+        await db.schema
+          .createIndex('failures_capability_at')
+          .on('failures')
+          .columns(['capability_id', 'at'])
+          .execute();
+      },
+    },
   };
   return { getMigrations: async () => migrations };
 }

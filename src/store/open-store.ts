@@ -166,6 +166,10 @@ async function openPostgres(url: string, options: OpenStoreOptions): Promise<Sto
   // An idle client's error (server restart, network cut) is emitted on the pool; unheard, it would crash
   // the process. The next query gets a fresh connection or a clear error of its own.
   pool.on('error', () => {});
+  // The pool hears errors of idle clients only. A client checked out for a query when its connection drops
+  // emits 'error' too (after failing the query, which reports it as E_DB_UNAVAILABLE); unheard, that
+  // crashes the process. Such a client is not queryable any more, so the pool discards it on release.
+  pool.on('connect', (client) => client.on('error', () => {}));
 
   let migrationSchema = schema;
   try {

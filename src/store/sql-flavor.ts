@@ -16,6 +16,12 @@ export interface SqlFlavor {
   readonly migratorTransactions: boolean;
   decodeJson(value: unknown): unknown;
   isUniqueViolation(err: unknown): boolean;
+  /**
+   * Whether the error means the database cannot be reached right now (server down or restarting, network
+   * cut, connection dropped mid-query) rather than that the request was wrong. The store turns these into
+   * E_DB_UNAVAILABLE, so callers can tell an outage from a bug; undefined when it is not one.
+   */
+  unreachable(err: unknown): string | undefined;
   /** Atomically turns the oldest claimable job into a running one held by `workerId`. */
   claimJob(db: Kysely<Database>, claim: JobClaim): Promise<Selectable<JobRow> | undefined>;
   /** Runs fn in a write transaction; fn must use the handle it is given. */
@@ -98,6 +104,8 @@ export const sqliteFlavor: SqlFlavor = {
       errcode === SQLITE_CONSTRAINT_PRIMARYKEY
     );
   },
+  // A local file: there is no server to lose. Locked or unreadable files have errors of their own.
+  unreachable: () => undefined,
   // One UPDATE … WHERE id = (SELECT … LIMIT 1) is one write transaction: SQLite has a single writer, so
   // no other connection can take the same row between the pick and the update.
   claimJob: (db, claim) =>
@@ -115,6 +123,52 @@ function fnv1a32(text: string): number {
   return h | 0;
 }
 
+/** Socket errors that mean "no server at the other end any more" (node:net, dns). */
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+
+/**
+ * SQLSTATEs of a server that is going away or not ready: class 08 (connection exception), 57P01..57P03
+ * (admin shutdown, crash shutdown, cannot connect now: starting up or in recovery), 53300 (too many
+ * connections: the fleet reconnecting at once after an outage).
+ */
+const UNAVAILABLE_SQLSTATE = /^(08...|57P0[123]|53300)$/;
+
+/** What pg (and pg-pool) throw, without a code, when a connection drops or cannot be had in time. */
+const DROPPED =
+  /connection terminated|connection timeout|timeout exceeded when trying to connect|client has encountered a connection error|not queryable|server closed the connection/i;
+
+function pgUnreachable(err: unknown, depth = 0): string | undefined {
+  if (!err || typeof err !== 'object' || depth > 3) return undefined;
+  const { code, message, errors, cause } = err as {
+    code?: unknown;
+    message?: unknown;
+    errors?: unknown;
+    cause?: unknown;
+  };
+  if (typeof code === 'string' && (NETWORK_CODES.has(code) || UNAVAILABLE_SQLSTATE.test(code))) return code;
+  // The text of pg's own messages names no host or password, so it can be shown.
+  if (typeof message === 'string' && DROPPED.test(message)) return message.slice(0, 200);
+  // net's "happy eyeballs" reports every address it tried in one AggregateError.
+  if (Array.isArray(errors)) {
+    for (const e of errors) {
+      const r = pgUnreachable(e, depth + 1);
+      if (r) return r;
+    }
+  }
+  return pgUnreachable(cause, depth + 1);
+}
+
 export const postgresFlavor: SqlFlavor = {
   dialect: 'postgres',
   jsonType: 'jsonb',
@@ -123,6 +177,7 @@ export const postgresFlavor: SqlFlavor = {
   // pg parses jsonb itself; a JSON string value arrives as a JS string and must not be parsed again.
   decodeJson: (value) => value,
   isUniqueViolation: (err) => (err as { code?: unknown } | null)?.code === '23505',
+  unreachable: (err) => pgUnreachable(err),
   claimJob: async (db, claim) => {
     // Row locks last until commit; SKIP LOCKED lets concurrent claimers pass over each other's rows instead
     // of queueing behind them or taking the same one.

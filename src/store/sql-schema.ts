@@ -19,6 +19,8 @@ export interface FailureRow {
   capability_id: string | null;
   screen_ref: string | null;
   signature: string;
+  /** Since migration 0004; NULL for failures without an expectation. */
+  expectation: NullableJsonColumn;
 }
 
 export interface PatternRow {

@@ -9,6 +9,7 @@ import type { Store, StoreChange } from './index.js';
 import { migrationProvider } from './migrations.js';
 import { sqliteFlavor } from './sql-flavor.js';
 import { defaultSqliteDriver, openSqliteConnection } from './sqlite-driver.js';
+import { startTcpProxy } from '../../test/cluster/tcp-proxy.js';
 import {
   createMemoryStore,
   DEFAULT_DB_PATH,
@@ -174,6 +175,47 @@ for (const backend of backends) {
         expect(got).toEqual(bare);
         expect(Object.keys(got!)).not.toContain('capabilityId');
         expect(await store.failures.get('nope')).toBeUndefined();
+      });
+
+      it('keeps a taught expectation in its own column, and still reads one kept inside the frame', async () => {
+        const expectation = { data: { count: 3, items: [{ color: 'red' }], text: '“Save” ünï' } };
+        const taught = failure({ category: 'invalid_output', capabilityId: 'cap-a', expectation });
+        // Rows written before the column existed carried it inside the frame JSON (kept verbatim).
+        const old = failure({
+          frame: { ...failure().frame, expect: { present: true } } as Failure['frame'],
+        });
+        await store.failures.record(taught);
+        await store.failures.record(old);
+        expect(await store.failures.get(taught.id)).toEqual(taught);
+        const got = await store.failures.get(old.id);
+        expect(got).toEqual(old);
+        expect(Object.keys(got!)).not.toContain('expectation');
+        expect((got!.frame as { expect?: unknown }).expect).toEqual({ present: true });
+        expect((await store.failures.list({ capabilityId: 'cap-a' }))[0]!.expectation).toEqual(expectation);
+      });
+
+      it('filters by capability and category (what evolution reads)', async () => {
+        await store.failures.record(
+          failure({ id: 'a1', at: at(1), capabilityId: 'cap-a', category: 'timeout' }),
+        );
+        await store.failures.record(
+          failure({ id: 'a2', at: at(2), capabilityId: 'cap-a', category: 'error' }),
+        );
+        await store.failures.record(
+          failure({ id: 'b1', at: at(3), capabilityId: 'cap-b', category: 'error' }),
+        );
+        await store.failures.record(failure({ id: 'lc', at: at(4), category: 'low_confidence' }));
+        await store.failures.record(failure({ id: 'mh', at: at(5) }));
+        expect((await store.failures.list({ capabilityId: 'cap-a' })).map((f) => f.id)).toEqual(['a2', 'a1']);
+        expect((await store.failures.list({ category: 'error' })).map((f) => f.id)).toEqual(['b1', 'a2']);
+        expect(
+          (await store.failures.list({ capabilityId: 'cap-a', category: 'error' })).map((f) => f.id),
+        ).toEqual(['a2']);
+        expect(
+          (await store.failures.list({ category: 'low_confidence', since: at(4) })).map((f) => f.id),
+        ).toEqual(['lc']);
+        expect(await store.failures.count({ capabilityId: 'cap-a', since: at(2) })).toBe(1);
+        expect(await store.failures.count({ capabilityId: 'nope' })).toBe(0);
       });
 
       it('lists newest first with filters and limits, counts and distinct users', async () => {
@@ -1084,6 +1126,42 @@ describe('opening SQLite', () => {
     raw.close();
   });
 
+  it('upgrades a database from before the expectation column, keeping its failures', async () => {
+    const file = join(dir, 'before-0004.db');
+    const a = await openStore(file);
+    await a.close();
+    // Back to the schema of the release before 0004: no column, no index, no bookkeeping row.
+    const raw = openSqliteConnection(file);
+    raw.exec(`drop index failures_capability_at; alter table failures drop column expectation;
+      delete from ironcliw_migration where name = '0004_failure_expectation'`);
+    const old = failure({
+      id: 'taught-old',
+      frame: { ...failure().frame, expect: { count: 2 } } as Failure['frame'],
+    });
+    raw
+      .prepare(
+        `insert into failures (id, at, user_id, command, frame, category, message, signature)
+         values (?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run([
+        old.id,
+        old.at,
+        old.userId,
+        old.command,
+        JSON.stringify(old.frame),
+        old.category,
+        old.message,
+        SIG,
+      ]);
+    raw.close();
+    const b = await openStore(file);
+    expect(await b.failures.get('taught-old')).toEqual(old);
+    const taught = failure({ id: 'taught-new', expectation: { data: { count: 2 } } });
+    await b.failures.record(taught);
+    expect(await b.failures.get('taught-new')).toEqual(taught);
+    await b.close();
+  });
+
   it('lets several stores open one fresh file at once', async () => {
     const file = join(dir, 'together.db');
     const stores = await Promise.all([openStore(file), openStore(file), openStore(file)]);
@@ -1244,6 +1322,57 @@ describe('opening PostgreSQL', () => {
         await admin.end();
         await writer.close();
         await reader.close();
+      }
+    });
+
+    it('reports a database outage as E_DB_UNAVAILABLE and recovers without reopening', async () => {
+      // A relay between the store and PostgreSQL, cut and restored: what a node sees when the database
+      // goes away and comes back (the real server keeps running for the other tests).
+      const target = new URL(PG!);
+      const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
+      const schema = freshSchema();
+      const store = await openStore(proxy.rewrite(PG!), { schema, connectTimeoutMs: 1000 });
+      const direct = await openStore(PG!, { schema });
+      const heard: StoreChange[] = [];
+      try {
+        await store.changes!.subscribe((c) => heard.push(c));
+        await store.failures.record(failure({ id: 'before' }));
+
+        await proxy.cut();
+        const refusals = await Promise.all([
+          store.failures.record(failure({ id: 'during' })).catch((e: unknown) => e),
+          store.rollouts.list().catch((e: unknown) => e),
+          store.transaction((tx) => tx.failures.record(failure({ id: 'in-tx' }))).catch((e: unknown) => e),
+          store.jobs.claim('w', 1000).catch((e: unknown) => e),
+        ]);
+        for (const err of refusals) {
+          expect(err).toMatchObject({ code: 'E_DB_UNAVAILABLE', status: 503 });
+          // The message says why without naming the server's address.
+          expect((err as Error).message).toMatch(/^the database is unreachable \(/);
+          expect((err as Error).message).not.toContain(String(proxy.port));
+        }
+        // Other errors keep their own codes: a duplicate is still a conflict once the store is back.
+        await proxy.restore();
+        const back = Date.now();
+        // The pool's dropped connections are replaced; nothing needs reopening.
+        expect(await store.failures.get('before')).toBeDefined();
+        console.log(`store usable again ${Date.now() - back} ms after the database came back`);
+        await expect(store.failures.record(failure({ id: 'before' }))).rejects.toMatchObject({
+          code: 'E_STATE_CONFLICT',
+        });
+        expect(await direct.failures.get('during')).toBeUndefined();
+        expect(await direct.failures.get('in-tx')).toBeUndefined();
+        // The listener reconnected (with backoff) and said '*'; changes reach it again.
+        const end = Date.now() + 8000;
+        while (!heard.some((c) => c.table === '*') && Date.now() < end) await sleep(20);
+        expect(heard.some((c) => c.table === '*')).toBe(true);
+        await direct.rollouts.save(rollout({ capabilityId: 'after-outage' }));
+        while (!heard.some((c) => c.key === 'after-outage') && Date.now() < end) await sleep(5);
+        expect(heard.some((c) => c.key === 'after-outage')).toBe(true);
+      } finally {
+        await store.close();
+        await direct.close();
+        await proxy.close();
       }
     });
   });

@@ -3,6 +3,7 @@ import type {
   CapabilityManifest,
   DecisionEvent,
   Failure,
+  FailureCategory,
   Pattern,
   PatternStatus,
   Rollout,
@@ -72,6 +73,9 @@ export interface FailureQuery {
   limit?: number;
   signature?: string;
   userId?: string;
+  /** Only failures of this capability (its timeouts, errors and wrong answers). */
+  capabilityId?: string;
+  category?: FailureCategory;
   /** ISO timestamp; only failures at or after it. */
   since?: string;
 }

@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +12,7 @@ import { countScene, renderScene } from '../../src/vision/index.js';
  */
 const ENTRY = join(dirname(fileURLToPath(import.meta.url)), 'ironcliw-node.ts');
 const TSX = import.meta.resolve('tsx');
+const NODE_MODULES = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'node_modules');
 
 export interface NodeHandle {
   readonly url: string;
@@ -43,6 +44,9 @@ const exited = (proc: ChildProcess) =>
 /** Starts `ironcliw serve --port 0` and resolves once it prints the address it listens on. */
 export async function startNode(options: NodeOptions): Promise<NodeHandle> {
   const dir = mkdtempSync(join(tmpdir(), 'ironcliw-node-'));
+  // `serve` starts its learner as `node --import tsx …` when run from source; the bare name resolves from
+  // the working directory, which is this temporary one.
+  symlinkSync(NODE_MODULES, join(dir, 'node_modules'), 'dir');
   const configFile = join(dir, 'ironcliw.config.json');
   writeFileSync(
     configFile,

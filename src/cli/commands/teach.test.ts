@@ -59,6 +59,9 @@ describe('ironcliw teach', () => {
       expect(taught).toHaveLength(1);
       expect(taught[0]!.id).toBe(out.failureId);
       expect(expectationOf(taught[0]!)).toEqual({ count: 2 });
+      // Stored in the failure's own expectation column; the frame is the parsed one, untouched.
+      expect(taught[0]!.expectation).toEqual({ data: { count: 2 } });
+      expect(taught[0]!.frame).not.toHaveProperty('expect');
       expect(taught[0]!.screenRef).toBe(screen);
       // The command's own failure is recorded by the runtime under the plain signature, once.
       expect(await store.failures.count({ signature })).toBe(1);
