@@ -1,5 +1,6 @@
 import type { Figure } from './harness.js';
 import { benchmarkFigures } from './benchmark-bench.js';
+import { clusterFigures } from './cluster-bench.js';
 import { generationFigures } from './generation-bench.js';
 import { httpFigures } from './http-bench.js';
 import { loopFigures } from './loop-bench.js';
@@ -30,4 +31,5 @@ export const SUITES: readonly BenchSuite[] = [
   { name: 'benchmark', figures: benchmarkFigures },
   { name: 'vision', figures: visionFigures },
   { name: 'http', figures: httpFigures },
+  { name: 'cluster', figures: clusterFigures },
 ];
