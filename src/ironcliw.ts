@@ -274,6 +274,8 @@ export async function createIroncliw(
     const actuator = options.actuator ?? (config.actions.actuator === 'x11' ? new X11Actuator() : undefined);
     const screens = screenLoader(config.maxImagePixels);
     const groups = { internalGroup: config.rollout.internalGroup, betaGroup: config.rollout.betaGroup };
+    /** Set once the pipeline exists; the engine's timers start after that (see `start` below). */
+    const evolution: { check?: (capabilityId: string) => Promise<unknown> } = {};
     const engine: RolloutEngine = (rolloutEngine = await createRolloutEngine({
       store,
       groups,
@@ -281,6 +283,10 @@ export async function createIroncliw(
       flushIntervalMs: config.rollout.flushIntervalMs,
       refreshIntervalMs: config.rollout.refreshIntervalMs,
       evaluateIntervalMs: config.rollout.evaluateIntervalMs,
+      // Each timed judgement also judges evolution (the pipeline exists by the time the timers run).
+      onEvaluated: async (evaluations) => {
+        for (const e of evaluations) await evolution.check?.(e.capabilityId);
+      },
       ...(options.log ? { log: options.log } : {}),
     }));
     const registry = new CapabilityRegistry(groups, BUILTIN_CAPABILITIES, (id, context) =>
@@ -416,6 +422,12 @@ export async function createIroncliw(
       hooks,
       ...(options.log ? { log: options.log } : {}),
     });
+    evolution.check = (capabilityId) =>
+      pipeline
+        .considerEvolution(capabilityId)
+        .catch((err: unknown) =>
+          options.log?.('evolution check failed', { capabilityId, error: String(err) }),
+        );
     const workers = options.startWorkers ?? config.pipeline.enabled;
     if (workers) pipeline.start();
     if (options.serving ?? workers) engine.start();

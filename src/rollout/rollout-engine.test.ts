@@ -187,3 +187,35 @@ describe('OpenFeature provider', () => {
     await engine.close();
   });
 });
+
+describe('timers', () => {
+  it('hands every timed evaluation to onEvaluated (where the runtime judges evolution)', async () => {
+    const store = createMemoryStore();
+    await store.rollouts.save({
+      id: 'rol1',
+      capabilityId: 'cap',
+      version: 1,
+      stage: 'canary',
+      percentage: 100,
+      rolloutKey: 'cap:v1',
+      stageEnteredAt: new Date().toISOString(),
+      updatedAt: new Date().toISOString(),
+    });
+    const seen: string[][] = [];
+    const engine = await createRolloutEngine({
+      store,
+      evaluateIntervalMs: 20,
+      flushIntervalMs: 1000,
+      refreshIntervalMs: 1000,
+      onEvaluated: (evaluations) => void seen.push(evaluations.map((e) => e.capabilityId)),
+    });
+    engine.start();
+    await expect.poll(() => seen.length, { timeout: 2000 }).toBeGreaterThanOrEqual(2);
+    await engine.close();
+    expect(seen[0]).toEqual(['cap']);
+    // A hand-made evaluation is not reported to the hook (its caller has the results).
+    const after = seen.length;
+    await engine.evaluate();
+    expect(seen.length).toBe(after);
+  });
+});

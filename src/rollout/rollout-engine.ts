@@ -36,6 +36,11 @@ export interface RolloutEngineOptions {
   servedRetentionMs?: number;
   /** Most served-request rows buffered while the store is unreachable; older ones are dropped. Default 100,000. */
   maxBufferedServed?: number;
+  /**
+   * Called after each timed evaluation with its results (the runtime judges capability evolution there).
+   * Not called for `evaluate()` calls made by hand: their caller has the results.
+   */
+  onEvaluated?: (evaluations: Evaluation[]) => Promise<void> | void;
   log?: (msg: string, data?: Record<string, unknown>) => void;
 }
 
@@ -845,7 +850,10 @@ export class RolloutEngine {
         this.#opts.log?.('cannot listen for rollout changes; polling only', { error: String(err) });
         return undefined;
       });
-    every(this.#opts.evaluateIntervalMs ?? 5000, 'evaluation', () => this.evaluate());
+    every(this.#opts.evaluateIntervalMs ?? 5000, 'evaluation', async () => {
+      const evaluations = await this.evaluate();
+      await this.#opts.onEvaluated?.(evaluations);
+    });
   }
 
   /** Stops the timers, waits for work in flight and writes what is buffered. The store stays open. */
