@@ -383,6 +383,11 @@ export interface PipelineActivity {
   busyShare: number;
   /** Share of samples with a job claimed by the learner (it runs at nice 19: under saturation it waits). */
   claimedShare: number;
+  /**
+   * Learning phases: ms after the load ended until the learner held or had finished a job (0 = it did
+   * during the load); absent when it did not within the grace period (default 30 s).
+   */
+  learnerWorkedAfterMs?: number;
   samples: number;
   /** Pipeline stages (generate, verify, register) that ended inside the window. */
   stagesEnded: number;
@@ -409,7 +414,7 @@ export interface PhaseOutcome {
 export async function measurePhase(
   learning: boolean,
   load: Omit<LoadOptions, 'url' | 'requests'>,
-  o: { png: string; handled: HandledCommand },
+  o: { png: string; handled: HandledCommand; learnerGraceMs?: number },
 ): Promise<PhaseOutcome> {
   const service = await startService(true);
   const requests = mixedLoad(o.png, { handled: o.handled, failing: learning ? 'spread' : 'one-user' });
@@ -433,6 +438,26 @@ export async function measurePhase(
     const { start, end } = outcome.window;
     const inWindow = running.filter((r) => r.at >= start && r.at <= end);
     const ended = service.stages.filter((x) => x.end >= start && x.end <= end);
+    // Under a saturating load the learner (nice 19) may get no CPU at all: learning is then deferred,
+    // not lost. How long after the load it first held or finished a job (0: it did during the load).
+    let learnerWorkedAfterMs: number | undefined;
+    if (learning) {
+      const loadEnd = performance.now();
+      const worked = async () =>
+        (await service.ironcliw.store.jobs.list({ status: 'running', limit: 1 })).length +
+          (await service.ironcliw.store.jobs.list({ status: 'done', limit: 1 })).length +
+          (await service.ironcliw.store.jobs.list({ status: 'failed', limit: 1 })).length >
+        0;
+      if (inWindow.some((r) => r.claimed > 0)) learnerWorkedAfterMs = 0;
+      else
+        while (performance.now() - loadEnd < (o.learnerGraceMs ?? 30_000)) {
+          if (await worked()) {
+            learnerWorkedAfterMs = performance.now() - loadEnd;
+            break;
+          }
+          await new Promise((r) => setTimeout(r, 100));
+        }
+    }
     const jobs: Record<string, number> = {};
     for (const j of await service.ironcliw.store.jobs.list({ limit: 1000 }))
       jobs[j.status] = (jobs[j.status] ?? 0) + 1;
@@ -442,6 +467,7 @@ export async function measurePhase(
       activity: {
         busyShare: inWindow.length ? inWindow.filter((r) => r.n > 0).length / inWindow.length : 0,
         claimedShare: inWindow.length ? inWindow.filter((r) => r.claimed > 0).length / inWindow.length : 0,
+        ...(learnerWorkedAfterMs !== undefined ? { learnerWorkedAfterMs } : {}),
         samples: inWindow.length,
         stagesEnded: ended.length,
         verifications: ended.filter((x) => x.stage === 'verify').length,
