@@ -12,6 +12,8 @@ import { FAILING_COMMANDS, busyVsIdle } from '../../src/bench/http-bench.js';
  * ready within the warm-up and generation + production-level verification jobs run through the measured
  * window), idle again. As `ironcliw serve` runs, learning happens in a learner process at nice 19 on the same
  * store; rollout timers and the per-request work are the same in all three.
+ * This test asserts behaviour under that load; the latency budget (handled p99 busy ≤ 1.2× idle) is a figure
+ * of `npm run bench -- http`, which measures the same three runs (timed budgets do not belong in tests).
  * How it is measured and what the numbers were: docs/performance.md.
  */
 describe('HTTP service under load (200 clients, 10% failing commands feeding the pipeline)', () => {
@@ -68,20 +70,5 @@ describe('HTTP service under load (200 clients, 10% failing commands feeding the
       expect(idle.activity.jobs).toEqual({});
       expect(idle.activity.patterns).toBeGreaterThanOrEqual(FAILING_COMMANDS.length / 2);
     }
-  });
-
-  it('keeps the handled-command p99 within 1.2× of idle while the pipeline works (DESIGN.md budget)', () => {
-    const detail = phases.map((p) => ({
-      learning: p.learning,
-      p99Ms: p.load.byKind.handled!.p99Ms,
-      p50Ms: p.load.byKind.handled!.p50Ms,
-      rps: Math.round(p.load.throughput),
-      busyShare: p.activity.busyShare,
-    }));
-    // The budget is judged at the resolution this run can measure: two runs of the same idle load differed
-    // by `idleSpread`, so a busy/idle ratio within 1.2 × (1 + idleSpread) is not distinguishable from 1.2.
-    expect(r.ratio, JSON.stringify({ detail, idleSpread: r.idleSpread })).toBeLessThanOrEqual(
-      1.2 * (1 + r.idleSpread),
-    );
   });
 });
