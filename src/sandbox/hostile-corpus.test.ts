@@ -43,11 +43,15 @@ function hostBuiltins(): string {
   };
   const out: Record<string, string[]> = {};
   for (const [name, o] of Object.entries(subjects))
-    out[name] = Reflect.ownKeys(o).map((k) => {
-      const d = Object.getOwnPropertyDescriptor(o, k);
-      const v = d && 'value' in d ? typeof d.value : 'accessor';
-      return `${String(k)}:${v}`;
-    });
+    out[name] = Reflect.ownKeys(o)
+      // Node's own fetch (undici) installs its dispatcher on globalThis under these symbols the first time
+      // undici is loaded (Node 24 does it lazily, during this file); not a guest's doing.
+      .filter((k) => !(o === globalThis && typeof k === 'symbol' && /^Symbol\(undici\./.test(String(k))))
+      .map((k) => {
+        const d = Object.getOwnPropertyDescriptor(o, k);
+        const v = d && 'value' in d ? typeof d.value : 'accessor';
+        return `${String(k)}:${v}`;
+      });
   return JSON.stringify(out);
 }
 let builtinsBefore = '';
