@@ -1,3 +1,4 @@
+import type { LearnerPriority } from '../cli/learner.js';
 import { spawnLearner } from '../cli/learner.js';
 import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
@@ -332,7 +333,7 @@ export interface Service {
  * load-generator IP would hit it at once). `workers` false: failures are still recorded and patterns still
  * queue jobs, but neither pipeline workers nor rollout timers run.
  */
-export async function startService(workers: boolean): Promise<Service> {
+export async function startService(workers: boolean, learnerPriority?: LearnerPriority): Promise<Service> {
   const dir = mkdtempSync(join(tmpdir(), 'ironcliw-load-'));
   const ironcliw = await createIroncliw(
     {
@@ -344,7 +345,9 @@ export async function startService(workers: boolean): Promise<Service> {
     // low-priority learner process on the same store.
     { startWorkers: false, serving: true },
   );
-  const learner = workers ? spawnLearner({ db: join(dir, 'store.db') }) : undefined;
+  const learner = workers
+    ? spawnLearner({ db: join(dir, 'store.db'), ...(learnerPriority ? { priority: learnerPriority } : {}) })
+    : undefined;
   const stages: StageSpan[] = [];
   ironcliw.on('stage', ({ stage, ms, outcome }) => {
     const end = performance.now();
@@ -414,9 +417,9 @@ export interface PhaseOutcome {
 export async function measurePhase(
   learning: boolean,
   load: Omit<LoadOptions, 'url' | 'requests'>,
-  o: { png: string; handled: HandledCommand; learnerGraceMs?: number },
+  o: { png: string; handled: HandledCommand; learnerGraceMs?: number; learnerPriority?: LearnerPriority },
 ): Promise<PhaseOutcome> {
-  const service = await startService(true);
+  const service = await startService(true, o.learnerPriority);
   const requests = mixedLoad(o.png, { handled: o.handled, failing: learning ? 'spread' : 'one-user' });
   const running: Array<{ at: number; n: number; claimed: number }> = [];
   let sampling = Promise.resolve();
@@ -507,10 +510,16 @@ export async function busyVsIdle(o: {
   durationMs: number;
   warmupMs: number;
   handled?: HandledCommand;
+  /** The learner's priority (default: the config default, `pipeline.learnerPriority`). */
+  learnerPriority?: LearnerPriority;
 }): Promise<BusyVsIdle> {
   const png = await smallScreen();
   const load = { connections: o.connections, durationMs: o.durationMs, warmupMs: o.warmupMs };
-  const mix = { png, handled: o.handled ?? 'what can you do' } as const;
+  const mix = {
+    png,
+    handled: o.handled ?? 'what can you do',
+    ...(o.learnerPriority ? { learnerPriority: o.learnerPriority } : {}),
+  } as const;
   const idle1 = await measurePhase(false, load, mix);
   const busy = await measurePhase(true, load, mix);
   const idle2 = await measurePhase(false, load, mix);

@@ -1,6 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
 import { setPriority } from 'node:os';
+import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -20,12 +22,39 @@ export interface Learner {
 
 const ENTRY = new URL('./entry.js', import.meta.url);
 
-export function spawnLearner(args: { db: string; config?: string }): Learner {
+/** The first executable of that name on PATH (chrt and nice are found there on Linux), or undefined. */
+function onPath(name: string): string | undefined {
+  for (const dir of (process.env['PATH'] ?? '/usr/bin:/bin').split(delimiter)) {
+    const file = join(dir, name);
+    try {
+      accessSync(file, constants.X_OK);
+      return file;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The command that starts `argv` at the lowest priority from its first instruction: `nice -n 19` (so every
+ * thread Node starts, the sandbox children and OCR workers inherit it — a setpriority() on the pid after
+ * spawning reaches only the main thread), and with `idle`, `chrt --idle 0` (SCHED_IDLE) in front.
+ */
+export function lowPriorityCommand(argv: string[], priority: LearnerPriority): string[] {
+  const nice = onPath('nice');
+  const chrt = priority === 'idle' ? onPath('chrt') : undefined;
+  return [...(chrt ? [chrt, '--idle', '0'] : []), ...(nice ? [nice, '-n', '19'] : []), ...argv];
+}
+
+export type LearnerPriority = 'nice' | 'idle';
+
+export function spawnLearner(args: { db: string; config?: string; priority?: LearnerPriority }): Learner {
   const fromSource = import.meta.url.endsWith('.ts');
   const entry = fileURLToPath(fromSource ? new URL('./entry.ts', import.meta.url) : ENTRY);
-  const child = spawn(
-    process.execPath,
+  const [command, ...argv] = lowPriorityCommand(
     [
+      process.execPath,
       // Resolved here, not by the child: its working directory need not see this checkout's node_modules.
       ...(fromSource ? ['--import', import.meta.resolve('tsx')] : []),
       entry,
@@ -34,8 +63,10 @@ export function spawnLearner(args: { db: string; config?: string }): Learner {
       args.db,
       ...(args.config ? ['--config', args.config] : []),
     ],
-    { stdio: ['ignore', 'inherit', 'inherit'], env: process.env },
+    args.priority ?? 'nice',
   );
+  // nice and chrt exec the command: the pid is the learner's, and signals reach it.
+  const child = spawn(command!, argv, { stdio: ['ignore', 'inherit', 'inherit'], env: process.env });
   if (child.pid !== undefined) {
     try {
       setPriority(child.pid, 19);

@@ -184,7 +184,11 @@ export function buildProgram(io: Io = defaultIo, setExit: (code: number) => void
     const app = await buildServer(ironcliw, { logger: { level: config.server.logLevel } });
     const address = await app.listen({ port: config.port, host: config.host });
     const learner = separate
-      ? spawnLearner({ db: config.db, ...(opts.config ? { config: opts.config } : {}) })
+      ? spawnLearner({
+          db: config.db,
+          priority: config.pipeline.learnerPriority,
+          ...(opts.config ? { config: opts.config } : {}),
+        })
       : undefined;
     io.out(
       `Ironcliw is serving on ${address} (dashboard: ${address}/, store: ${config.db}; learning ${learner ? `in process ${learner.child.pid}` : config.pipeline.enabled ? 'inline' : 'off'})`,

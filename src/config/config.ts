@@ -158,6 +158,12 @@ export const ConfigSchema = strict({
      * be shared between processes (`memory:`, `:memory:`) always learn inline.
      */
     learner: z.enum(['process', 'inline']).default('process'),
+    /**
+     * CPU priority of the learner process: `nice` — nice 19 for all its threads and children; `idle` — also
+     * Linux's SCHED_IDLE (util-linux `chrt`), which runs it only when a core would otherwise be idle and lets
+     * any request preempt it at once. Falls back to `nice` where `chrt` or SCHED_IDLE is not available.
+     */
+    learnerPriority: z.enum(['nice', 'idle']).default('nice'),
     concurrency: z.number().int().min(1).max(8).default(1),
     /** A job not finished within its lease is taken over by another worker (crash recovery). */
     leaseMs: z.number().int().min(1000).default(60_000),
@@ -173,6 +179,7 @@ export const ConfigSchema = strict({
   }).default({
     enabled: true,
     learner: 'process',
+    learnerPriority: 'nice',
     concurrency: 1,
     leaseMs: 60_000,
     verificationLevel: 'production',

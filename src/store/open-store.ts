@@ -1,4 +1,4 @@
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect } from 'kysely';
 import { mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import pg from 'pg';
@@ -10,6 +10,7 @@ import { MemoryStore } from './memory-store.js';
 import { PgChangeFeed } from './pg-change-feed.js';
 import { MIGRATION_TABLE, migrateToLatest } from './migrations.js';
 import { postgresFlavor, sqliteFlavor } from './sql-flavor.js';
+import { NonBlockingSqliteDialect } from './sqlite-busy.js';
 import type { Database as Schema } from './sql-schema.js';
 import type { Store } from './store.js';
 
@@ -25,7 +26,10 @@ export interface OpenStoreOptions {
   connectTimeoutMs?: number;
   /** PostgreSQL only: most connections this node opens. Default 10. */
   poolSize?: number;
-  /** SQLite only: how long a writer waits for another process's write lock. Default 5000 ms. */
+  /**
+   * SQLite only: how long a statement waits for another process's write lock (without blocking the event
+   * loop). Default 5000 ms.
+   */
   busyTimeoutMs?: number;
   /** SQLite only: the engine. Default `node:sqlite` where Node has it (≥ 22.16), else better-sqlite3. */
   sqliteDriver?: SqliteDriverName;
@@ -125,7 +129,9 @@ async function openSqliteNow(
     if (tables.length > 0 && !tables.includes(MIGRATION_TABLE)) {
       throw new Error(`it holds tables of another application (${tables.slice(0, 5).join(', ')})`);
     }
-    sqlite.exec(`pragma busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000))}`);
+    // SQLite's own busy wait sleeps the thread (the whole event loop); NonBlockingSqliteDialect waits for a
+    // busy database between retries instead, within the same budget (src/store/sqlite-busy.ts).
+    sqlite.exec('pragma busy_timeout = 0');
     // WAL: readers never block the writer, so CLI processes can read while the server writes. synchronous
     // stays FULL (the default): a recorded failure must survive a power cut, not just a process crash.
     if (!inMemory) sqlite.exec('pragma journal_mode = WAL');
@@ -135,7 +141,10 @@ async function openSqliteNow(
     throw fail(reason(cause), cause);
   }
 
-  const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const busyTimeoutMs = Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000));
+  const db = new Kysely<Schema>({
+    dialect: new NonBlockingSqliteDialect({ database: sqlite }, busyTimeoutMs),
+  });
   try {
     await migrateToLatest(db as Kysely<unknown>, sqliteFlavor);
   } catch (err) {

@@ -1041,6 +1041,48 @@ describe('store URLs', () => {
 });
 
 describe('opening SQLite', () => {
+  it("waits for another connection's write lock without blocking the event loop, within busyTimeoutMs", async () => {
+    const file = join(dir, `busy-${newId('f')}.db`);
+    const store = await openStore(`sqlite:${file}`, { busyTimeoutMs: 2000 });
+    const other = openSqliteConnection(file);
+    try {
+      // Another writer (as the learner process would be) holds the write lock for 300 ms.
+      other.exec('begin immediate');
+      const released = new Promise<void>((r) =>
+        setTimeout(() => {
+          other.exec('commit');
+          r();
+        }, 300),
+      );
+      // Meanwhile the event loop keeps turning: a 10 ms tick fires ~30 times. SQLite's own busy wait would
+      // sleep the thread and let none of them run until the lock is free.
+      let ticks = 0;
+      const ticker = setInterval(() => ticks++, 10);
+      const started = performance.now();
+      await store.failures.record(failure({ id: 'waited' }));
+      const waitedMs = performance.now() - started;
+      clearInterval(ticker);
+      await released;
+      expect(waitedMs).toBeGreaterThanOrEqual(250);
+      expect(ticks).toBeGreaterThanOrEqual(10);
+      expect(await store.failures.get('waited')).toBeDefined();
+
+      // Past the budget the write fails (nothing stored) instead of waiting forever.
+      const short = await openStore(`sqlite:${file}`, { busyTimeoutMs: 50 });
+      other.exec('begin immediate');
+      try {
+        await expect(short.failures.record(failure({ id: 'refused' }))).rejects.toThrow(/locked|busy/i);
+      } finally {
+        other.exec('commit');
+        await short.close();
+      }
+      expect(await store.failures.get('refused')).toBeUndefined();
+    } finally {
+      other.close();
+      await store.close();
+    }
+  });
+
   it('opens in memory with sqlite::memory: and :memory:', async () => {
     for (const url of ['sqlite::memory:', ':memory:']) {
       const store = await openStore(url);
