@@ -121,6 +121,63 @@ describe('production level: benchmark against budgets and the live version', () 
     expect(report.conditions).toEqual(expect.arrayContaining(['max-stage:canary', 'manual-promotion']));
   });
 
+  it('confirms a "regressed" verdict with the order reversed: drift alone is not a regression', async () => {
+    const good = generatedCount(['color', 'shape']);
+    // Figures whose p99 only says how loaded the machine was when they were measured: each measurement is
+    // faster than the one before (load going down), whichever version it ran. Candidate first, live second
+    // looks like a regression; live first, candidate second looks like an improvement.
+    let load = 4;
+    const measured: string[] = [];
+    const figures = (who: string) => {
+      measured.push(who);
+      load -= 1;
+      return Promise.resolve({ latency: { p99: load }, errorRate: 0, leak: { suspected: false } });
+    };
+    const compare = (a: { latency: { p99: number } }, b: { latency: { p99: number } }) =>
+      a.latency.p99 > b.latency.p99 * 1.1
+        ? { verdict: 'regressed' as const, detail: `p99 ${a.latency.p99} vs ${b.latency.p99}` }
+        : { verdict: 'unchanged' as const, detail: `p99 ${a.latency.p99} vs ${b.latency.p99}` };
+    const drifting = createVerifier({
+      sandbox,
+      vision,
+      scenes,
+      benchmark: () => figures('candidate'),
+      baseline: () => figures('live'),
+      compare,
+    });
+    const { report } = await drifting.verify(good, {
+      level: 'production',
+      pattern: countPattern(['color', 'shape']),
+    });
+    expect(measured).toEqual(['candidate', 'live', 'live', 'candidate']);
+    expect(check(report, 'regression').passed).toBe(true);
+    expect(check(report, 'regression').detail).toMatch(/^not confirmed: measured first, it looked slower/);
+
+    // A real slowdown (the candidate slower whatever the order) stays a regression.
+    measured.length = 0;
+    const slower = createVerifier({
+      sandbox,
+      vision,
+      scenes,
+      benchmark: () => (
+        measured.push('candidate'),
+        Promise.resolve({ latency: { p99: 3 }, errorRate: 0, leak: { suspected: false } })
+      ),
+      baseline: () => (
+        measured.push('live'),
+        Promise.resolve({ latency: { p99: 1 }, errorRate: 0, leak: { suspected: false } })
+      ),
+      compare,
+    });
+    const confirmed = await slower.verify(good, {
+      level: 'production',
+      pattern: countPattern(['color', 'shape']),
+    });
+    expect(measured).toEqual(['candidate', 'live', 'live', 'candidate']);
+    expect(check(confirmed.report, 'regression').passed).toBe(false);
+    expect(check(confirmed.report, 'regression').detail).toMatch(/confirmed with the order reversed/);
+  });
+
   it('refuses the production level without a benchmark runner (E_INPUT_INVALID) before running anything', async () => {
     const verifier = createVerifier({ sandbox, vision, scenes });
     await expect(verifier.verify(generatedCount(), { level: 'production' })).rejects.toMatchObject({
