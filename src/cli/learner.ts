@@ -1,9 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
 import { setPriority } from 'node:os';
-import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { findOnPath } from '../sandbox/index.js';
 
 /**
  * The learner: a child process that runs the learning pipeline (generation, verification with its pixel
@@ -22,28 +21,14 @@ export interface Learner {
 
 const ENTRY = new URL('./entry.js', import.meta.url);
 
-/** The first executable of that name on PATH (chrt and nice are found there on Linux), or undefined. */
-function onPath(name: string): string | undefined {
-  for (const dir of (process.env['PATH'] ?? '/usr/bin:/bin').split(delimiter)) {
-    const file = join(dir, name);
-    try {
-      accessSync(file, constants.X_OK);
-      return file;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
-}
-
 /**
  * The command that starts `argv` at the lowest priority from its first instruction: `nice -n 19` (so every
  * thread Node starts, the sandbox children and OCR workers inherit it — a setpriority() on the pid after
  * spawning reaches only the main thread), and with `idle`, `chrt --idle 0` (SCHED_IDLE) in front.
  */
 export function lowPriorityCommand(argv: string[], priority: LearnerPriority): string[] {
-  const nice = onPath('nice');
-  const chrt = priority === 'idle' ? onPath('chrt') : undefined;
+  const nice = findOnPath('nice');
+  const chrt = priority === 'idle' ? findOnPath('chrt') : null;
   return [...(chrt ? [chrt, '--idle', '0'] : []), ...(nice ? [nice, '-n', '19'] : []), ...argv];
 }
 

@@ -219,14 +219,9 @@ export async function processCommand(
       ...(capability ? { capabilityId: capability.manifest.id } : {}),
       ...(screenRef ? { screenRef } : {}),
     };
-    try {
-      await deps.store.failures.record(failure);
-    } catch (recordErr) {
-      if (!(recordErr instanceof IroncliwError && recordErr.code === 'E_DB_UNAVAILABLE')) throw recordErr;
-      // During a database outage a failure is rejected, not buffered: "answered as a failure" keeps
-      // meaning "stored", so a crash can never lose one a client was told about. The client retries.
-      // A capability that failed still counts against its rollout (those counters are buffered in memory).
-      if (capability) {
+    /** A capability that failed counts against its rollout, whether or not its failure could be stored. */
+    const countFailedRun = (latencyMs: number) => {
+      if (capability)
         deps.onExecution?.({
           requestId,
           capabilityId: capability.manifest.id,
@@ -234,9 +229,17 @@ export async function processCommand(
           userId: context.user,
           ok: false,
           category: err.category,
-          latencyMs: Math.round((performance.now() - started) * 1000) / 1000,
+          latencyMs,
         });
-      }
+    };
+    try {
+      await deps.store.failures.record(failure);
+    } catch (recordErr) {
+      if (!(recordErr instanceof IroncliwError && recordErr.code === 'E_DB_UNAVAILABLE')) throw recordErr;
+      // During a database outage a failure is rejected, not buffered: "answered as a failure" keeps
+      // meaning "stored", so a crash can never lose one a client was told about. The client retries.
+      // The rollout counters are buffered in memory, so the failed run still counts.
+      countFailedRun(Math.round((performance.now() - started) * 1000) / 1000);
       throw new IroncliwError(
         'E_DB_UNAVAILABLE',
         `this command could not be handled (${err.category}: ${err.message}) and its failure could not be recorded: ${recordErr.message}`,
@@ -247,17 +250,7 @@ export async function processCommand(
       );
     }
     const latencyMs = Math.round((performance.now() - started) * 1000) / 1000;
-    if (capability) {
-      deps.onExecution?.({
-        requestId,
-        capabilityId: capability.manifest.id,
-        version: capability.manifest.version,
-        userId: context.user,
-        ok: false,
-        category: err.category,
-        latencyMs,
-      });
-    }
+    countFailedRun(latencyMs);
     deps.onFailure?.(failure);
     return {
       ok: false,

@@ -32,6 +32,7 @@ export { createInlineTier, InlineTier } from './inline-tier.js';
 export { runTestCases } from './test-harness.js';
 export type { HarnessCapability, HarnessCase, HarnessCaseResult } from './test-harness.js';
 export { redactArgs } from './host-bridge.js';
+export { findOnPath } from './os-layers.js';
 
 export type SandboxTierName = 'process' | 'container' | 'inline';
 
