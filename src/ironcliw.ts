@@ -610,10 +610,7 @@ export async function createIroncliw(
               emit('failure', f);
               pipeline.observe(f);
               // A live capability's own timeouts and errors also count towards its evolution.
-              if (f.capabilityId)
-                pipeline
-                  .considerEvolution(f.capabilityId)
-                  .catch((err: unknown) => options.log?.('evolution check failed', { error: String(err) }));
+              if (f.capabilityId) void evolution.check?.(f.capabilityId);
             },
             onExecution: (e) => {
               engine.recordOutcome(e);
@@ -635,7 +632,7 @@ export async function createIroncliw(
       feedback: async (requestId, positive) => {
         const served = await engine.recordFeedback({ requestId, positive });
         // Wrong answers reported by users can earn the capability a new version (discovery's evolution rule).
-        if (!positive) await pipeline.considerEvolution(served.capabilityId);
+        if (!positive) await evolution.check?.(served.capabilityId);
       },
       rollouts: {
         list: () => store.rollouts.list(),
@@ -647,7 +644,7 @@ export async function createIroncliw(
         rollback: (id, o) => engine.rollback(id, o),
         evaluate: async () => {
           const evaluations = await engine.evaluate();
-          for (const e of evaluations) await pipeline.considerEvolution(e.capabilityId);
+          for (const e of evaluations) await evolution.check?.(e.capabilityId);
           return evaluations;
         },
       },

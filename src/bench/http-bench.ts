@@ -446,11 +446,9 @@ export async function measurePhase(
     let learnerWorkedAfterMs: number | undefined;
     if (learning) {
       const loadEnd = performance.now();
+      // Held (running) or finished (done, failed): anything but still queued.
       const worked = async () =>
-        (await service.ironcliw.store.jobs.list({ status: 'running', limit: 1 })).length +
-          (await service.ironcliw.store.jobs.list({ status: 'done', limit: 1 })).length +
-          (await service.ironcliw.store.jobs.list({ status: 'failed', limit: 1 })).length >
-        0;
+        (await service.ironcliw.store.jobs.list({ limit: 1000 })).some((j) => j.status !== 'queued');
       if (inWindow.some((r) => r.claimed > 0)) learnerWorkedAfterMs = 0;
       else
         while (performance.now() - loadEnd < (o.learnerGraceMs ?? 30_000)) {

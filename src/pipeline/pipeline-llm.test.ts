@@ -2,18 +2,16 @@ import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Failure } from '../domain/index.js';
-import { newId } from '../domain/index.js';
 import { createLlmProvider, FAMILIES } from '../generation/index.js';
 import type { SandboxTier } from '../sandbox/index.js';
 import { createSandboxTier } from '../sandbox/index.js';
 import type { Store } from '../store/index.js';
 import { createMemoryStore } from '../store/index.js';
-import { frameSignature, parseCommand } from '../understanding/index.js';
 import { createCandidateVerifier } from '../verification/index.js';
 import { createTestScenes, createVisionPort } from '../vision-port.js';
 import type { CandidateVerifier, PipelineDeps } from './index.js';
 import { Pipeline } from './index.js';
+import { THRESHOLDS, failureOf } from './test-failures.js';
 
 /**
  * The LLM provider wired into the pipeline, against a local HTTP server that speaks the OpenAI chat
@@ -89,8 +87,6 @@ afterAll(async () => {
   await sandbox?.close();
 });
 
-const THRESHOLDS = { minOccurrences: 3, minDistinctUsers: 2, windowMs: 7 * 24 * 3600 * 1000 };
-
 function pipeline(store: Store, extra: Partial<PipelineDeps> = {}): Pipeline {
   return new Pipeline({
     store,
@@ -101,20 +97,6 @@ function pipeline(store: Store, extra: Partial<PipelineDeps> = {}): Pipeline {
     workerId: 'w-llm',
     ...extra,
   });
-}
-
-function failureOf(command: string, userId: string): Failure {
-  const { frame } = parseCommand(command);
-  return {
-    id: newId('fail'),
-    at: new Date().toISOString(),
-    userId,
-    command,
-    frame,
-    category: 'missing_handler',
-    message: 'no capability handles it',
-    signature: frameSignature(frame),
-  };
 }
 
 /** Records and observes the failures that put the command's pattern over its thresholds. */

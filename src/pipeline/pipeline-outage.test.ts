@@ -1,19 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import type { Failure } from '../domain/index.js';
-import { IroncliwError, newId } from '../domain/index.js';
+import { IroncliwError } from '../domain/index.js';
 import { FAMILIES } from '../generation/index.js';
 import type { Store } from '../store/index.js';
 import { createMemoryStore } from '../store/index.js';
-import { frameSignature, parseCommand } from '../understanding/index.js';
 import type { CandidateVerifier } from './index.js';
 import { Pipeline } from './index.js';
+import { THRESHOLDS, failureOf } from './test-failures.js';
 
 /**
  * The pipeline through a database outage (the multi-process test is test/cluster/db-outage.test.ts): a
  * real in-memory store behind a switch that makes every call fail as the SQL store does when PostgreSQL
  * is away (E_DB_UNAVAILABLE), so the moment of the cut is exact.
  */
-const THRESHOLDS = { minOccurrences: 3, minDistinctUsers: 2, windowMs: 7 * 24 * 3600 * 1000 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Switched {
@@ -83,20 +81,6 @@ const rejectingVerifier = (calls: { n: number }): CandidateVerifier => ({
     } as Awaited<ReturnType<CandidateVerifier['verify']>>;
   },
 });
-
-function failureOf(command: string, userId: string): Failure {
-  const { frame } = parseCommand(command);
-  return {
-    id: newId('fail'),
-    at: new Date().toISOString(),
-    userId,
-    command,
-    frame,
-    category: 'missing_handler',
-    message: 'no capability handles it',
-    signature: frameSignature(frame),
-  };
-}
 
 describe('pipeline through a database outage', () => {
   it('keeps a job the outage interrupted (never rejects its pattern for it) and resumes it when the store is back', async () => {

@@ -1,14 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { Failure } from '../domain/index.js';
 import { newId } from '../domain/index.js';
 import { FAMILIES } from '../generation/index.js';
-import { frameSignature, parseCommand } from '../understanding/index.js';
 import type { Store } from '../store/index.js';
 import { createMemoryStore } from '../store/index.js';
 import type { CandidateVerifier } from './index.js';
 import { GENERATE_JOB, Pipeline } from './index.js';
-
-const THRESHOLDS = { minOccurrences: 3, minDistinctUsers: 2, windowMs: 7 * 24 * 3600 * 1000 };
+import { THRESHOLDS, failureOf } from './test-failures.js';
 
 /** These tests stop before verification; reaching it would be a bug in what they pin. */
 const unreachableVerifier: CandidateVerifier = {
@@ -25,20 +22,6 @@ function pipeline(store: Store, extra: Partial<ConstructorParameters<typeof Pipe
     workerId: 'w-test',
     ...extra,
   });
-}
-
-function failureOf(command: string, userId: string): Failure {
-  const { frame } = parseCommand(command);
-  return {
-    id: newId('fail'),
-    at: new Date().toISOString(),
-    userId,
-    command,
-    frame,
-    category: 'missing_handler',
-    message: 'no capability handles it',
-    signature: frameSignature(frame),
-  };
 }
 
 describe('pipeline crash recovery', () => {
