@@ -17,7 +17,7 @@ import { compareBenchmarks, createVerificationBenchmark } from './benchmark/inde
 import { createLlmProvider, FAMILIES } from './generation/index.js';
 import type { CandidateVerifier, PipelineHooks, PipelineStage } from './pipeline/index.js';
 import { Pipeline } from './pipeline/index.js';
-import type { CommandResponse, ExecutionEvent, ProcessOptions } from './runtime/index.js';
+import type { CommandResponse, ExecutionEvent, ProcessOptions, RuntimeDeps } from './runtime/index.js';
 import { processCommand } from './runtime/index.js';
 import type { SandboxTier } from './sandbox/index.js';
 import { createSandboxTier } from './sandbox/index.js';
@@ -32,7 +32,7 @@ import { synthesize } from './synthesis/index.js';
 import { loadOrCreateSigningKey, loadTrustedKeys, openBundle } from './sharing/index.js';
 import { createTestScenes, createVisionPort, screenLoader } from './vision-port.js';
 import { X11Actuator } from './vision/index.js';
-import { frameFields } from './understanding/index.js';
+import { frameFields, ParseCache } from './understanding/index.js';
 
 export interface CreateOptions {
   /** Use this store instead of opening config.db (the caller keeps ownership). */
@@ -591,36 +591,37 @@ export async function createIroncliw(
       return { ...base, decision, reasons, stage: decision === 'reject' ? null : 'development' };
     };
 
+    // Built once: the request path is hot (a handled command costs ~10 µs of our own work), so nothing in
+    // it is rebuilt per call that does not change per call.
+    const parseCache = new ParseCache();
+    const runtimeDeps: RuntimeDeps = {
+      store,
+      registry,
+      vision,
+      screens,
+      sandbox: sb,
+      maxCommandLength: config.maxCommandLength,
+      minConfidence: config.understanding.minConfidence,
+      sandboxDefaults: { timeoutMs: config.sandbox.timeoutMs, memoryMb: config.sandbox.memoryMb },
+      ...(actuator ? { actuator } : {}),
+      parse: (text) => parseCache.parse(text),
+      onFailure: (f) => {
+        emit('failure', f);
+        pipeline.observe(f);
+        // A live capability's own timeouts and errors also count towards its evolution.
+        if (f.capabilityId) void evolution.check?.(f.capabilityId);
+      },
+      onExecution: (e) => {
+        engine.recordOutcome(e);
+        emit('execution', e);
+      },
+    };
+
     return {
       config,
       store,
       processCommand: (command, context, opts) =>
-        processCommand(
-          {
-            store,
-            registry,
-            vision,
-            screens,
-            sandbox: sb,
-            maxCommandLength: config.maxCommandLength,
-            minConfidence: config.understanding.minConfidence,
-            sandboxDefaults: { timeoutMs: config.sandbox.timeoutMs, memoryMb: config.sandbox.memoryMb },
-            ...(actuator ? { actuator } : {}),
-            onFailure: (f) => {
-              emit('failure', f);
-              pipeline.observe(f);
-              // A live capability's own timeouts and errors also count towards its evolution.
-              if (f.capabilityId) void evolution.check?.(f.capabilityId);
-            },
-            onExecution: (e) => {
-              engine.recordOutcome(e);
-              emit('execution', e);
-            },
-          },
-          command,
-          context,
-          opts,
-        ).then((response) => {
+        processCommand(runtimeDeps, command, context, opts).then((response) => {
           emit('command', response);
           return response;
         }),

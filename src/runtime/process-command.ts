@@ -4,6 +4,7 @@ import type {
   FailureCategory,
   IntentFrame,
   RequestContext,
+  UnderstandResult,
 } from '../domain/index.js';
 import { IroncliwError, newId } from '../domain/index.js';
 import type {
@@ -76,6 +77,8 @@ export interface RuntimeDeps {
   actuator?: Actuator;
   /** Called after every execution of a capability (metrics for rollout decisions). */
   onExecution?: (event: ExecutionEvent) => void;
+  /** Command text → frame; default `parseCommand`. The runtime passes a memoising one (ParseCache). */
+  parse?: (text: string) => UnderstandResult;
 }
 
 class CommandFailed extends Error {
@@ -147,7 +150,7 @@ export async function processCommand(
     screenRef = 'path' in options.screen ? options.screen.path : options.screen.ref;
   }
 
-  const { frame, confidence } = parseCommand(command);
+  const { frame, confidence } = (deps.parse ?? parseCommand)(command);
   let capability: RegisteredCapability | undefined;
   try {
     if (confidence < deps.minConfidence) {
@@ -261,15 +264,24 @@ export async function processCommand(
   }
 }
 
+/** `promise`, or a 'timeout' failure after `ms`: one timer and one promise, no race/finally chain. */
 function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(
       () => reject(new CommandFailed('timeout', `${what} did not finish within ${ms} ms`)),
       ms,
     );
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        reject(err);
+      },
+    );
   });
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
 
 async function execute(
@@ -281,22 +293,33 @@ async function execute(
   requestId: string,
 ): Promise<CapabilityResult> {
   const m = capability.manifest;
-  // Seeded per request so a replay of the same request id sees the same randomness.
-  let seed = 0;
-  for (const ch of requestId) seed = (Math.imul(seed, 31) + ch.charCodeAt(0)) | 0;
-  const sdk = createHostSdk({
-    vision: deps.vision,
-    permissions: m.permissions,
-    random: seededRandom(seed),
-    ...(screen ? { screen } : {}),
-    ...(deps.actuator ? { actuator: deps.actuator } : {}),
-  });
+  const makeSdk = () => {
+    // Seeded per request so a replay of the same request id sees the same randomness.
+    let seed = 0;
+    for (const ch of requestId) seed = (Math.imul(seed, 31) + ch.charCodeAt(0)) | 0;
+    return createHostSdk({
+      vision: deps.vision,
+      permissions: m.permissions,
+      random: seededRandom(seed),
+      ...(screen ? { screen } : {}),
+      ...(deps.actuator ? { actuator: deps.actuator } : {}),
+    });
+  };
   let output: unknown;
   if (capability.builtin) {
     const builtin = capability.builtin;
     const served = () => deps.registry.servedTo(context).map((c) => c.manifest);
+    // Built on first use: most built-ins (help, listings) never touch the screen or the SDK.
+    let sdk: ReturnType<typeof createHostSdk> | undefined;
+    const ctx = {
+      context,
+      served,
+      get sdk() {
+        return (sdk ??= makeSdk());
+      },
+    };
     output = await withDeadline(
-      builtin.execute(input, { sdk, context, served }).catch((e: unknown) => {
+      builtin.execute(input, ctx).catch((e: unknown) => {
         if (e instanceof IroncliwError && e.code === 'E_PERMISSION_DENIED')
           throw new CommandFailed('permission', e.message, m.id);
         if (e instanceof IroncliwError && e.code === 'E_INPUT_INVALID') throw e;
@@ -315,7 +338,7 @@ async function execute(
       input,
       permissions: m.permissions,
       limits,
-      host: sdk,
+      host: makeSdk(),
       origin: m.origin.kind,
     });
     switch (r.status) {

@@ -28,6 +28,8 @@ export function createServerMetrics(ironcliw: Ironcliw): ServerMetrics {
     labelNames: ['outcome'] as const,
     registers: [registry],
   });
+  const answered = commands.labels({ outcome: 'answered' });
+  const failed = commands.labels({ outcome: 'failed' });
   const failures = new client.Counter({
     name: 'ironcliw_failures_total',
     help: 'Failures recorded, by category',
@@ -55,23 +57,42 @@ export function createServerMetrics(ironcliw: Ironcliw): ServerMetrics {
     registers: [registry],
   });
 
+  /** Label children by capability, version and outcome (bounded by the capabilities that exist). */
+  const executionChildren = new Map<string, client.Histogram.Internal<'capability' | 'version' | 'ok'>>();
   const off = [
-    ironcliw.on('command', (r) => commands.inc({ outcome: r.ok ? 'answered' : 'failed' })),
+    ironcliw.on('command', (r) => (r.ok ? answered : failed).inc()),
     ironcliw.on('failure', (f) => failures.inc({ category: f.category })),
-    ironcliw.on('execution', (e) =>
-      executions.observe(
-        { capability: e.capabilityId, version: String(e.version), ok: String(e.ok) },
-        e.latencyMs / 1000,
-      ),
-    ),
+    ironcliw.on('execution', (e) => {
+      const key = `${e.ok ? 1 : 0}${e.version} ${e.capabilityId}`;
+      let child = executionChildren.get(key);
+      if (!child) {
+        child = executions.labels({
+          capability: e.capabilityId,
+          version: String(e.version),
+          ok: String(e.ok),
+        });
+        executionChildren.set(key, child);
+      }
+      child.observe(e.latencyMs / 1000);
+    }),
     ironcliw.on('stage', (s) => stages.observe({ stage: s.stage, outcome: s.outcome }, s.ms / 1000)),
     ironcliw.on('rollout', (e) => transitions.inc({ kind: e.kind, stage: e.toStage ?? '' })),
   ];
 
+  // prom-client hashes the label set on every observe; the few (method, route, status) combinations a
+  // server sees get their child once instead. Bounded: route is the route's pattern, never the raw URL.
+  const httpChildren = new Map<string, client.Histogram.Internal<'method' | 'route' | 'status'>>();
   return {
     registry,
-    observeRequest: (method, route, status, seconds) =>
-      http.observe({ method, route, status: String(status) }, seconds),
+    observeRequest: (method, route, status, seconds) => {
+      const key = `${method} ${status} ${route}`;
+      let child = httpChildren.get(key);
+      if (!child) {
+        child = http.labels({ method, route, status: String(status) });
+        httpChildren.set(key, child);
+      }
+      child.observe(seconds);
+    },
     close: () => off.forEach((f) => f()),
   };
 }

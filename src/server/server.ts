@@ -103,13 +103,15 @@ export async function buildServer(ironcliw: Ironcliw, options: ServerOptions = {
   });
   const metrics = createServerMetrics(ironcliw);
   app.addHook('onClose', async () => metrics.close());
-  app.addHook('onResponse', async (req, reply) => {
+  // A callback hook, not an async one: it runs on every response, and an async hook costs a promise each.
+  app.addHook('onResponse', (req, reply, done) => {
     metrics.observeRequest(
       req.method,
       req.routeOptions.url ?? 'unmatched',
       reply.statusCode,
       reply.elapsedTime / 1000,
     );
+    done();
   });
 
   await app.register(swagger, {

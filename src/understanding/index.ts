@@ -1,4 +1,5 @@
 export { parseCommand, parseSimple, normalizeCommand } from './parser.js';
+export { ParseCache, PARSE_CACHE_ENTRIES } from './parse-cache.js';
 export { frameSignature, frameFields, matchIntent, matchCapability } from './intent-match.js';
 export type { IntentMatch } from './intent-match.js';
 export { DATA_OPS, OP_PARAMS, compositionOf, opsOf, partsOf } from './frame-ext.js';
