@@ -243,6 +243,24 @@ describe('process tier', () => {
   });
 });
 
+const parentOf = (pid: number): number =>
+  Number(/PPid:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+async function waitFor(cond: () => boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not reached in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 describe('tier lifecycle', () => {
   it('close() kills every child and leaves none running', async () => {
     const tier = createProcessTier({ poolSize: 2 });
@@ -254,6 +272,47 @@ describe('tier lifecycle', () => {
     for (const pid of pids) expect(() => process.kill(pid, 0)).toThrow();
     const r = await tier.run({ code: 'export default () => 1', input: {}, permissions: [], limits });
     expect(r.status).toBe('error');
+  });
+
+  it('children are started by the launcher process, never forked from this one', async () => {
+    const tier = createProcessTier({ poolSize: 2 });
+    try {
+      await tier.availability();
+      const launcher = tier.launcherPid();
+      expect(launcher).toBeGreaterThan(0);
+      expect(launcher).not.toBe(process.pid);
+      for (const pid of tier.childPids()) expect(parentOf(pid)).toBe(launcher);
+      const r = await tier.run({
+        code: 'export default (i) => i.x * 2',
+        input: { x: 21 },
+        permissions: [],
+        limits,
+      });
+      expect(r.output).toBe(42);
+    } finally {
+      await tier.close();
+    }
+    const launcher = tier.launcherPid();
+    if (launcher) expect(() => process.kill(launcher, 0)).toThrow();
+  });
+
+  it('a lost launcher takes its children with it, and the pool recovers with a new one', async () => {
+    const tier = createProcessTier({ poolSize: 2 });
+    try {
+      await tier.availability();
+      const first = tier.launcherPid()!;
+      const children = tier.childPids();
+      process.kill(first, 'SIGKILL');
+      // The old children are killed (none left running under nobody) and replaced by a new launcher's.
+      await waitFor(() => children.every((pid) => !alive(pid)));
+      await waitFor(() => tier.childStates().idle === 2, 20_000);
+      expect(tier.launcherPid()).not.toBe(first);
+      for (const pid of tier.childPids()) expect(parentOf(pid)).toBe(tier.launcherPid());
+      const r = await tier.run({ code: 'export default () => "ok"', input: {}, permissions: [], limits });
+      expect(r.output).toBe('ok');
+    } finally {
+      await tier.close();
+    }
   });
 
   it('await using disposes the tier', async () => {

@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import type { SandboxResult, SandboxStatus } from '../domain/index.js';
 import { RunAudit, SDK_METHOD_NAMES } from './host-bridge.js';
 import type { BridgeReply } from './host-bridge.js';
 import { effectiveLimits, resolveOptions } from './options.js';
 import type { ResolvedSandboxOptions, SandboxOptions } from './options.js';
+import { Launcher } from './launcher.js';
+import type { RemoteChild } from './launcher.js';
 import { bwrapUsable, launchSpec } from './os-layers.js';
 import type { SandboxLayer } from './os-layers.js';
 import { validateRequest } from './request.js';
@@ -55,7 +55,7 @@ interface Death {
 
 /** One child process of the pool. Everything it sends is untrusted: an escaped guest would be speaking. */
 class Child {
-  readonly proc: ChildProcess;
+  readonly proc: RemoteChild;
   readonly ready: Promise<boolean>;
   readonly spawnedAt = performance.now();
   readyMs = 0;
@@ -73,16 +73,11 @@ class Child {
   current: Pending | null = null;
   readonly exited: Promise<void>;
 
-  constructor(command: string, args: string[], onExit: (c: Child) => void) {
-    this.proc = spawn(command, args, {
-      // An empty environment: no secrets, no proxies, no NODE_OPTIONS smuggling flags into the child.
-      env: {},
-      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-      serialization: 'json',
-      detached: false,
-    });
-    this.proc.stderr?.setEncoding('utf8');
-    this.proc.stderr?.on('data', (s: string) => {
+  constructor(launcher: Launcher, command: string, args: string[], onExit: (c: Child) => void) {
+    // Started by the launcher process with an empty environment (no secrets, no proxies, no NODE_OPTIONS
+    // smuggling flags into the child) — only Node's IPC variables, which Node removes at start-up.
+    this.proc = launcher.spawn(command, args);
+    this.proc.on('stderr', (s: string) => {
       this.stderr = (this.stderr + s).slice(-STDERR_TAIL_BYTES);
     });
     let markReady: (ok: boolean) => void = () => {};
@@ -93,7 +88,7 @@ class Child {
     }, READY_TIMEOUT_MS);
     readyTimer.unref();
     this.exited = new Promise<void>((resolve) => {
-      this.proc.once('exit', (code, signal) => {
+      this.proc.once('exit', (code: number | null, signal: NodeJS.Signals | null) => {
         clearTimeout(readyTimer);
         this.state = 'dead';
         markReady(false);
@@ -103,9 +98,6 @@ class Child {
         onExit(this);
         resolve();
       });
-    });
-    this.proc.on('error', (err) => {
-      this.stderr = (this.stderr + String(err)).slice(-STDERR_TAIL_BYTES);
     });
     this.proc.on('message', (msg: unknown) => {
       if (!msg || typeof msg !== 'object') return;
@@ -161,7 +153,7 @@ class Child {
   kill(by: Death['killedBy']): void {
     if (this.state === 'dead') return;
     this.killedBy ??= by;
-    this.proc.kill('SIGKILL');
+    this.proc.kill();
   }
 }
 
@@ -180,6 +172,8 @@ export class ProcessPoolTier implements SandboxTier {
   private readonly args: string[];
   private readonly osLayers: SandboxLayer[];
   private readonly children = new Set<Child>();
+  /** Starts the children, so this process (often the server) never forks itself: see launcher-host.mjs. */
+  private readonly launcher = new Launcher();
   private readonly waiters: Array<(c: Child | null) => void> = [];
   private spawnFailures = 0;
   private lastSpawnError = '';
@@ -228,7 +222,7 @@ export class ProcessPoolTier implements SandboxTier {
 
   private spawnChild(): void {
     if (this.closed || this.spawnFailures >= MAX_SPAWN_FAILURES) return;
-    const child = new Child(this.command, this.args, (c) => this.onChildExit(c));
+    const child = new Child(this.launcher, this.command, this.args, (c) => this.onChildExit(c));
     this.children.add(child);
     void child.ready.then((ok) => {
       if (ok) {
@@ -438,6 +432,19 @@ export class ProcessPoolTier implements SandboxTier {
     const all = [...this.children];
     for (const c of all) c.kill('close');
     await Promise.all(all.map((c) => c.exited));
+    await this.launcher.close();
+  }
+
+  /** PID of the process that starts this tier's children, if it is running. */
+  launcherPid(): number | undefined {
+    return this.launcher.pid;
+  }
+
+  /** Children by state: how many are ready to serve (idle), serving, or still starting. */
+  childStates(): Record<'starting' | 'idle' | 'busy', number> {
+    const n = { starting: 0, idle: 0, busy: 0 };
+    for (const c of this.children) if (c.state !== 'dead') n[c.state]++;
+    return n;
   }
 
   /** PIDs of live children (what tests check is empty after close()). */
