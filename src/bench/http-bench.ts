@@ -538,7 +538,7 @@ export async function busyVsIdle(o: {
  * validate it against a small schema, answer a small JSON object serialised from a response schema. No
  * plugins, hooks, logging, metrics, store or capability.
  */
-export async function startBareFastify(): Promise<{ url: string; close(): Promise<void> }> {
+export async function startBareFastify(workUs = 0): Promise<{ url: string; close(): Promise<void> }> {
   const app = Fastify({ logger: false });
   app.post(
     '/bare',
@@ -562,6 +562,8 @@ export async function startBareFastify(): Promise<{ url: string; close(): Promis
     },
     async (req) => {
       const { command } = req.body as { command: string };
+      // Calibration only: `workUs` of synchronous CPU, to show what any handler work costs here.
+      if (workUs > 0) for (const end = performance.now() + workUs / 1000; performance.now() < end;);
       return { ok: true, answer: `you said: ${command}`, length: command.length };
     },
   );
@@ -582,6 +584,9 @@ const throughputOf = async (url: string, path: string, body: unknown, ms: number
   return r;
 };
 
+/** Synchronous work per request of the calibration route (about our own in-process work per command). */
+const CALIBRATION_WORK_US = 10;
+
 export async function httpFigures(): Promise<Figure[]> {
   const connections = 50;
   const ms = 5000;
@@ -589,21 +594,34 @@ export async function httpFigures(): Promise<Figure[]> {
 
   // Throughput: the bare route and ours alternate twice, so drift of the shared machine hits both.
   const bare = await startBareFastify();
+  const bareWork = await startBareFastify(CALIBRATION_WORK_US);
   const service = await startService(true);
   const help = { command: 'what can you do', context: { user: 'ana' } };
   const ours: number[] = [];
   const peer: number[] = [];
+  const calibration: number[] = [];
+  let ownWorkUs: number;
   try {
     for (let i = 0; i < 2; i++) {
       peer.push((await throughputOf(bare.url, '/bare', help, ms / 2, connections)).throughput);
       ours.push((await throughputOf(service.url, '/v1/commands', help, ms / 2, connections)).throughput);
+      calibration.push((await throughputOf(bareWork.url, '/bare', help, ms / 2, connections)).throughput);
     }
+    // Our own work per handled command, in-process (no HTTP): what the service adds to a route.
+    const ctx = { user: 'ana', groups: [] };
+    for (let i = 0; i < 5000; i++) await service.ironcliw.processCommand(help.command, ctx);
+    const n = 20_000;
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) await service.ironcliw.processCommand(help.command, ctx);
+    ownWorkUs = ((performance.now() - t0) * 1000) / n;
   } finally {
     await bare.close();
+    await bareWork.close();
     await service.close();
   }
   const oursRps = (ours[0]! + ours[1]!) / 2;
   const bareRps = (peer[0]! + peer[1]!) / 2;
+  const calibrationRps = (calibration[0]! + calibration[1]!) / 2;
   figures.push(
     {
       name: 'http: POST /v1/commands throughput ("what can you do", built-in)',
@@ -617,7 +635,13 @@ export async function httpFigures(): Promise<Figure[]> {
       value: (100 * oursRps) / bareRps,
       unit: '%',
       budget: { min: 80, unit: '%' },
-      note: 'bare route: parse + validate JSON, answer a small JSON object; ours adds metrics hooks, understanding, routing, the built-in, the response schema',
+      note: `bare route: parse + validate JSON, answer a small JSON object; ours adds metrics hooks, understanding, routing, the built-in (${ownWorkUs.toFixed(1)} µs per command in-process), a 640-byte response`,
+    },
+    {
+      name: `http: calibration — bare Fastify + ${CALIBRATION_WORK_US} µs of synchronous work, share of bare`,
+      value: (100 * calibrationRps) / bareRps,
+      unit: '%',
+      note: `${Math.round(calibrationRps)} req/s: what any ${CALIBRATION_WORK_US} µs of handler CPU costs on this machine with the load tool on the same cores`,
     },
   );
 
