@@ -37,20 +37,29 @@ async function coldStarts(rounds: number) {
   return { firstCall };
 }
 
+/** Pool back at strength: both children ready, not merely started. */
+async function atStrength(tier: ProcessPoolTier): Promise<void> {
+  while (tier.childStates().idle < 2) await sleep(5);
+}
+
+/** SIGKILLs one child; returns once the pool has noticed (it drops the child and asks for a replacement). */
+async function loseOneChild(tier: ProcessPoolTier): Promise<void> {
+  const pid = tier.childPids()[0];
+  if (!pid) return;
+  process.kill(pid, 'SIGKILL');
+  while (tier.childPids().includes(pid)) await new Promise((r) => setImmediate(r));
+}
+
 /** A pool slot lost (child killed) just before a request: what the caller waits. */
 async function afterChildLoss(tier: ProcessPoolTier, rounds: number): Promise<number[]> {
   const out: number[] = [];
   for (let i = 0; i < rounds; i++) {
-    // Wait until the pool is back at strength (both children ready, not merely started), then lose one.
-    while (tier.childStates().idle < 2) await sleep(20);
+    await atStrength(tier);
     await Promise.all(
       [1, 2].map(() => tier.run({ code: TRIVIAL, input: { x: 1 }, permissions: [], limits })),
     );
-    while (tier.childStates().idle < 2) await sleep(5);
-    const pid = tier.childPids()[0];
-    if (pid) process.kill(pid, 'SIGKILL');
-    // The pool has noticed the loss (and started a replacement) when the child leaves its list.
-    while (pid && tier.childPids().includes(pid)) await new Promise((r) => setImmediate(r));
+    await atStrength(tier);
+    await loseOneChild(tier);
     const t = performance.now();
     const r = await tier.run({ code: TRIVIAL, input: { x: 2 }, permissions: [], limits });
     out.push(performance.now() - t);
@@ -68,7 +77,7 @@ async function spawnStalls(tier: ProcessPoolTier, rounds: number): Promise<{ poo
   const pool: number[] = [];
   const direct: number[] = [];
   for (let i = 0; i < rounds; i++) {
-    while (tier.childStates().idle < 2) await sleep(20);
+    await atStrength(tier);
     let maxGap = 0;
     let last = performance.now();
     let watching = true;
@@ -79,11 +88,8 @@ async function spawnStalls(tier: ProcessPoolTier, rounds: number): Promise<{ poo
       if (watching) setImmediate(watch);
     };
     setImmediate(watch);
-    const pid = tier.childPids()[0];
-    if (pid) process.kill(pid, 'SIGKILL');
-    // Until the replacement has been asked for and is starting (the pool noticed and respawned).
-    while (pid && tier.childPids().includes(pid)) await new Promise((r) => setImmediate(r));
-    await sleep(30);
+    await loseOneChild(tier);
+    await sleep(30); // the replacement is being started meanwhile
     watching = false;
     pool.push(maxGap);
 

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Launcher } from './launcher.js';
 import type { RemoteChild } from './launcher.js';
 
@@ -25,11 +25,12 @@ describe('Launcher', () => {
       const done = exitOf(child);
       const replies: any[] = [];
       child.on('message', (m: unknown) => replies.push(m));
-      await new Promise((r) => setTimeout(r, 50));
       // Messages sent before the channel arrived are refused, not queued: the pool waits for 'ready'.
-      await waitFor(() => child.connected);
+      expect(child.connected).toBe(false);
+      expect(child.send({ early: true })).toBe(false);
+      await vi.waitUntil(() => child.connected, { timeout: 10_000, interval: 10 });
       expect(child.send({ n: 1 })).toBe(true);
-      await waitFor(() => replies.length === 1);
+      await vi.waitUntil(() => replies.length === 1, { timeout: 10_000, interval: 10 });
       child.send({ bye: true });
       const exit = await done;
       expect(exit.code).toBe(0);
@@ -70,7 +71,7 @@ describe('Launcher', () => {
     const launcher = new Launcher();
     const [cmd, args] = script(`setInterval(() => {}, 1000);`);
     const child = launcher.spawn(cmd, [...args]);
-    await waitFor(() => child.pid !== undefined);
+    await vi.waitUntil(() => child.pid !== undefined, { timeout: 10_000, interval: 10 });
     const exited = exitOf(child);
     await launcher.close();
     const exit = await exited;
@@ -78,11 +79,3 @@ describe('Launcher', () => {
     expect(() => process.kill(child.pid!, 0)).toThrow();
   });
 });
-
-async function waitFor(cond: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

@@ -101,11 +101,13 @@ export class RemoteChild extends EventEmitter {
   }
 
   private onData(chunk: string): void {
+    // Only the new text can hold a newline; lines are cut out in one pass and the rest kept once.
+    let nl = this.buffered.length;
     this.buffered += chunk;
-    let nl: number;
-    while ((nl = this.buffered.indexOf('\n')) >= 0) {
-      const line = this.buffered.slice(0, nl);
-      this.buffered = this.buffered.slice(nl + 1);
+    let start = 0;
+    while ((nl = this.buffered.indexOf('\n', nl)) >= 0) {
+      const line = this.buffered.slice(start, nl);
+      start = ++nl;
       let msg: unknown;
       try {
         msg = JSON.parse(line);
@@ -114,6 +116,7 @@ export class RemoteChild extends EventEmitter {
       }
       this.emit('message', msg);
     }
+    if (start > 0) this.buffered = this.buffered.slice(start);
     if (this.buffered.length > this.maxMessageBytes) {
       this.emit('stderr', `sandbox child sent a message larger than ${this.maxMessageBytes} bytes\n`);
       this.buffered = '';

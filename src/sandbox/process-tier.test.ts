@@ -1,5 +1,5 @@
 import { readFileSync, readlinkSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { IroncliwError } from '../domain/index.js';
 import type { HostApi } from './index.js';
 import { createProcessTier, createSandbox, runTestCases, SANDBOX_DEFAULTS } from './index.js';
@@ -253,13 +253,6 @@ const alive = (pid: number): boolean => {
     return false;
   }
 };
-async function waitFor(cond: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('tier lifecycle', () => {
   it('close() kills every child and leaves none running', async () => {
@@ -304,8 +297,8 @@ describe('tier lifecycle', () => {
       const children = tier.childPids();
       process.kill(first, 'SIGKILL');
       // The old children are killed (none left running under nobody) and replaced by a new launcher's.
-      await waitFor(() => children.every((pid) => !alive(pid)));
-      await waitFor(() => tier.childStates().idle === 2, 20_000);
+      await vi.waitUntil(() => children.every((pid) => !alive(pid)), { timeout: 10_000, interval: 10 });
+      await vi.waitUntil(() => tier.childStates().idle === 2, { timeout: 20_000, interval: 20 });
       expect(tier.launcherPid()).not.toBe(first);
       for (const pid of tier.childPids()) expect(parentOf(pid)).toBe(tier.launcherPid());
       const r = await tier.run({ code: 'export default () => "ok"', input: {}, permissions: [], limits });

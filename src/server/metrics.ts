@@ -57,42 +57,43 @@ export function createServerMetrics(ironcliw: Ironcliw): ServerMetrics {
     registers: [registry],
   });
 
-  /** Label children by capability, version and outcome (bounded by the capabilities that exist). */
-  const executionChildren = new Map<string, client.Histogram.Internal<'capability' | 'version' | 'ok'>>();
+  const execution = childrenOf(executions); // bounded by the capability versions that exist
   const off = [
     ironcliw.on('command', (r) => (r.ok ? answered : failed).inc()),
     ironcliw.on('failure', (f) => failures.inc({ category: f.category })),
-    ironcliw.on('execution', (e) => {
-      const key = `${e.ok ? 1 : 0}${e.version} ${e.capabilityId}`;
-      let child = executionChildren.get(key);
-      if (!child) {
-        child = executions.labels({
-          capability: e.capabilityId,
-          version: String(e.version),
-          ok: String(e.ok),
-        });
-        executionChildren.set(key, child);
-      }
-      child.observe(e.latencyMs / 1000);
-    }),
+    ironcliw.on('execution', (e) =>
+      execution({ capability: e.capabilityId, version: String(e.version), ok: String(e.ok) }).observe(
+        e.latencyMs / 1000,
+      ),
+    ),
     ironcliw.on('stage', (s) => stages.observe({ stage: s.stage, outcome: s.outcome }, s.ms / 1000)),
     ironcliw.on('rollout', (e) => transitions.inc({ kind: e.kind, stage: e.toStage ?? '' })),
   ];
 
-  // prom-client hashes the label set on every observe; the few (method, route, status) combinations a
-  // server sees get their child once instead. Bounded: route is the route's pattern, never the raw URL.
-  const httpChildren = new Map<string, client.Histogram.Internal<'method' | 'route' | 'status'>>();
+  const request = childrenOf(http); // bounded: route is the route's pattern, never the raw URL
   return {
     registry,
-    observeRequest: (method, route, status, seconds) => {
-      const key = `${method} ${status} ${route}`;
-      let child = httpChildren.get(key);
-      if (!child) {
-        child = http.labels({ method, route, status: String(status) });
-        httpChildren.set(key, child);
-      }
-      child.observe(seconds);
-    },
+    observeRequest: (method, route, status, seconds) =>
+      request({ method, route, status: String(status) }).observe(seconds),
     close: () => off.forEach((f) => f()),
+  };
+}
+
+/**
+ * A histogram's child per label set, made once: prom-client hashes the label set on every `observe`, and
+ * these run on every request. Only for label sets drawn from a bounded set of values.
+ */
+function childrenOf<L extends string>(
+  metric: client.Histogram<L>,
+): (labels: Record<L, string>) => client.Histogram.Internal<L> {
+  const children = new Map<string, client.Histogram.Internal<L>>();
+  return (labels) => {
+    const key = Object.values(labels).join('\0');
+    let child = children.get(key);
+    if (!child) {
+      child = metric.labels(labels);
+      children.set(key, child);
+    }
+    return child;
   };
 }

@@ -116,6 +116,12 @@ describe('HTTP API', () => {
     expect(after).toContain(
       'ironcliw_http_request_duration_seconds_count{method="POST",route="/v1/commands",status="200"}',
     );
+    expect(
+      count(after, 'ironcliw_capability_execution_seconds_count{capability="help",version="1",ok="true"}'),
+    ).toBe(
+      count(before, 'ironcliw_capability_execution_seconds_count{capability="help",version="1",ok="true"}') +
+        1,
+    );
     expect(after).toContain('ironcliw_process_cpu_seconds_total');
   });
 });
