@@ -56,6 +56,28 @@ describe('Launcher', () => {
     }
   });
 
+  it('says a child is lost as soon as it is known dead, and exits only after its last words arrive', async () => {
+    const launcher = new Launcher();
+    try {
+      const [cmd, args] = script(
+        `require('node:fs').writeSync(3, JSON.stringify({ last: 'words' }) + '\\n'); process.exit(3);`,
+      );
+      const child = launcher.spawn(cmd, [...args]);
+      const events: string[] = [];
+      child.on('message', (m: { last?: string }) => events.push(`message:${m.last}`));
+      child.on('lost', () => events.push('lost'));
+      const exit = await exitOf(child);
+      events.push('exit');
+      expect(exit.code).toBe(3);
+      expect(events.indexOf('lost')).toBeGreaterThanOrEqual(0);
+      expect(events.indexOf('lost')).toBeLessThan(events.indexOf('exit'));
+      expect(events.indexOf('message:words')).toBeGreaterThanOrEqual(0);
+      expect(events.at(-1)).toBe('exit');
+    } finally {
+      await launcher.close();
+    }
+  });
+
   it('reports a command that cannot start as an exit with the reason', async () => {
     const launcher = new Launcher();
     try {

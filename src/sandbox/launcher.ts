@@ -14,7 +14,8 @@ const DRAIN_AFTER_EXIT_MS = 1000;
 /**
  * A sandbox child started by the launcher, spoken to directly over its own socket (Node's IPC framing for
  * `serialization: 'json'`: one JSON document per line). Events: 'message' (parsed), 'stderr' (text),
- * 'exit' (code, signal) — once, after the channel has delivered everything the child wrote.
+ * 'lost' — the process is known to be gone — then 'exit' (code, signal) once, after the channel has
+ * delivered everything the child wrote.
  */
 export class RemoteChild extends EventEmitter {
   pid: number | undefined;
@@ -80,6 +81,8 @@ export class RemoteChild extends EventEmitter {
     if (this.exit) return;
     this.exit = { code, signal };
     if (error) this.emit('stderr', `${error}\n`);
+    // Known dead now, though its last words may still be in the channel: nothing new may be given to it.
+    this.emit('lost');
     if (!this.channel) this.channelClosed = true;
     else {
       // Whatever the child wrote before dying is still readable; wait for the channel to end, not forever.

@@ -298,6 +298,8 @@ describe('tier lifecycle', () => {
       process.kill(first, 'SIGKILL');
       // The old children are killed (none left running under nobody) and replaced by a new launcher's.
       await vi.waitUntil(() => children.every((pid) => !alive(pid)), { timeout: 10_000, interval: 10 });
+      // Killed means no longer offered, even while their channels drain.
+      expect(tier.childPids().filter((pid) => children.includes(pid))).toEqual([]);
       await vi.waitUntil(() => tier.childStates().idle === 2, { timeout: 20_000, interval: 20 });
       expect(tier.launcherPid()).not.toBe(first);
       for (const pid of tier.childPids()) expect(parentOf(pid)).toBe(tier.launcherPid());

@@ -99,6 +99,11 @@ class Child {
         resolve();
       });
     });
+    // Dead but not yet drained: an idle or starting child must not be handed work (or counted as ready)
+    // in the time its channel takes to close. A busy one keeps its run until the drain delivers the end.
+    this.proc.once('lost', () => {
+      if (this.state === 'idle' || this.state === 'starting') this.state = 'dead';
+    });
     this.proc.on('message', (msg: unknown) => {
       if (!msg || typeof msg !== 'object') return;
       const m = msg as Record<string, unknown>;
@@ -449,7 +454,10 @@ export class ProcessPoolTier implements SandboxTier {
 
   /** PIDs of live children (what tests check is empty after close()). */
   childPids(): number[] {
-    return [...this.children].map((c) => c.proc.pid).filter((p): p is number => typeof p === 'number');
+    return [...this.children]
+      .filter((c) => c.state !== 'dead')
+      .map((c) => c.proc.pid)
+      .filter((p): p is number => typeof p === 'number');
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -234,11 +234,40 @@ describe.skipIf(!tools.xvfb || !tools.xwd)('X11 screen source under Xvfb', () =>
     }
     const shift = (r: Rect, o: { x: number; y: number }): Rect => ({ ...r, x: r.x + o.x, y: r.y + o.y });
 
+    /**
+     * The screen once the page is on it. A loaded page is not yet a painted window: Chromium composites in
+     * software and pushes frames to the X server on its own schedule (on a busy machine, a capture straight
+     * after load saw the empty root). Captures until two in a row agree on the viewport and it is not one
+     * flat colour; whatever is asserted is then asserted on that one capture.
+     */
+    async function paintedCapture(display: string, viewport: Rect) {
+      const source = new X11ScreenSource({ display });
+      const rows = (img: { width: number; data: Uint8Array }) => {
+        const out: Uint8Array[] = [];
+        for (let y = viewport.y; y < viewport.y + viewport.height; y++) {
+          const at = (y * img.width + viewport.x) * 4;
+          out.push(img.data.subarray(at, at + viewport.width * 4));
+        }
+        return Buffer.concat(out);
+      };
+      const deadline = Date.now() + 15_000;
+      let previous: Buffer | null = null;
+      for (;;) {
+        const img = await source.capture();
+        const now = rows(img);
+        const flat = now.every((b, i) => b === now[i % 4]);
+        if (!flat && previous?.equals(now)) return img;
+        if (Date.now() > deadline) throw new Error('the page never settled on the X screen within 15 s');
+        previous = now;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+
     it('sees the shapes and labels of a real window where the DOM says they are', async () => {
       const { page, origin } = await open('editor-light.html');
       const truth = (await page.evaluate('groundTruth()')) as DomTruth;
-      const img = await new X11ScreenSource({ display: xvfb.display }).capture();
       const viewport = { x: origin.x, y: origin.y, width: truth.width, height: truth.height };
+      const img = await paintedCapture(xvfb.display, viewport);
       const found = await findShapes(img, { within: viewport });
       expect(found).toHaveLength(truth.shapes.length);
       for (const t of truth.shapes) {
