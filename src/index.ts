@@ -17,6 +17,8 @@ export type {
   CommandResponse,
   CommandSuccess,
   ExecutionEvent,
+  HealthCheck,
+  HealthReport,
   ProcessOptions,
   ScreenInput,
 } from './runtime/index.js';

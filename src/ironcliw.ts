@@ -17,8 +17,14 @@ import { compareBenchmarks, createVerificationBenchmark } from './benchmark/inde
 import { createLlmProvider, FAMILIES } from './generation/index.js';
 import type { CandidateVerifier, PipelineHooks, PipelineStage } from './pipeline/index.js';
 import { Pipeline } from './pipeline/index.js';
-import type { CommandResponse, ExecutionEvent, ProcessOptions, RuntimeDeps } from './runtime/index.js';
-import { processCommand } from './runtime/index.js';
+import type {
+  CommandResponse,
+  ExecutionEvent,
+  HealthReport,
+  ProcessOptions,
+  RuntimeDeps,
+} from './runtime/index.js';
+import { checkHealth, processCommand } from './runtime/index.js';
 import type { SandboxTier } from './sandbox/index.js';
 import { createSandboxTier } from './sandbox/index.js';
 import type { Evaluation, ManualOptions, RolloutEngine, RolloutStatus } from './rollout/index.js';
@@ -182,6 +188,11 @@ export interface Ironcliw extends AsyncDisposable {
     options?: ProcessOptions,
   ): Promise<CommandResponse>;
   getAutonomousCapabilitiesStatus(): Promise<AutonomousCapabilitiesStatus>;
+  /**
+   * Whether this node can serve: a `select 1` on the store and a look at the sandbox pool, each within
+   * 2 s. `ok`, `degraded` (the database is away; handled commands are still answered) or `failing`.
+   */
+  health(): Promise<HealthReport>;
   capabilities: {
     list(): Promise<StoredCapability[]>;
     get(id: string, version?: number): Promise<StoredCapability | undefined>;
@@ -626,6 +637,7 @@ export async function createIroncliw(
           return response;
         }),
       getAutonomousCapabilitiesStatus: () => computeStatus(store),
+      health: () => checkHealth({ store, sandbox: sb, closed }),
       capabilities: {
         list: () => store.capabilities.list(),
         get: (id, version) => store.capabilities.get(id, version),

@@ -40,7 +40,7 @@ function switched(inner: Store): Switched {
         };
       },
     });
-  const repos = (r: Omit<Store, 'transaction' | 'close'>) => ({
+  const repos = (r: Omit<Store, 'transaction' | 'close' | 'ping'>) => ({
     dialect: r.dialect,
     failures: wrap('failures', r.failures),
     patterns: wrap('patterns', r.patterns),
@@ -58,6 +58,10 @@ function switched(inner: Store): Switched {
     async transaction(fn) {
       guard('transaction');
       return inner.transaction((tx) => fn(repos(tx)));
+    },
+    async ping() {
+      guard('ping');
+      return inner.ping();
     },
     close: () => inner.close(),
   };

@@ -72,6 +72,37 @@ export const statusResponse = open(
   'getAutonomousCapabilitiesStatus(): generation, verification, rollout, failure stats',
 );
 
+const healthCheck = (kind: string, extra: Record<string, unknown>) =>
+  obj(
+    {
+      ok: { type: 'boolean' },
+      ms: { type: 'number', description: 'how long the check took' },
+      error: { type: 'string', description: 'why it failed' },
+      ...extra,
+    },
+    ['ok', 'ms', kind],
+  );
+
+export const healthResponse = obj(
+  {
+    status: {
+      type: 'string',
+      enum: ['ok', 'degraded', 'failing'],
+      description:
+        'ok; degraded: the shared database is unreachable (handled commands still answered, 200); ' +
+        'failing: this node cannot serve — closed, or no sandbox (503)',
+    },
+    checks: obj(
+      {
+        store: healthCheck('dialect', { dialect: { type: 'string' } }),
+        sandbox: healthCheck('tier', { tier: { type: 'string' } }),
+      },
+      ['store', 'sandbox'],
+    ),
+  },
+  ['status', 'checks'],
+);
+
 const rollout = open(
   'Rollout: {id, capabilityId, version, stage, percentage, rolloutKey, stageEnteredAt, updatedAt}',
 );

@@ -83,6 +83,29 @@ describe('HTTP API', () => {
     }
   });
 
+  it('answers a health probe cheaply, and 503 once the node cannot serve', async () => {
+    const res = await app.inject({ method: 'GET', url: '/healthz' });
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(body.status).toBe('ok');
+    expect(body.checks.store).toMatchObject({ ok: true, dialect: 'memory' });
+    expect(body.checks.sandbox).toMatchObject({ ok: true, tier: 'process' });
+    expect(Object.keys(body)).toEqual(['status', 'checks']);
+
+    const other = await open();
+    try {
+      await other.ironcliw.close();
+      const down = await other.app.inject({ method: 'GET', url: '/healthz' });
+      expect(down.statusCode).toBe(503);
+      expect(down.json()).toMatchObject({
+        status: 'failing',
+        checks: { sandbox: { ok: false, error: 'the runtime is closed' } },
+      });
+    } finally {
+      await other.app.close();
+    }
+  });
+
   it('publishes an OpenAPI document generated from the route schemas', async () => {
     const res = await app.inject({ method: 'GET', url: '/openapi.json' });
     expect(res.statusCode).toBe(200);
@@ -92,7 +115,13 @@ describe('HTTP API', () => {
     expect(post.requestBody.content['application/json'].schema.required).toEqual(['command']);
     expect(Object.keys(post.responses)).toEqual(expect.arrayContaining(['200', '4XX']));
     expect(Object.keys(doc.paths)).toEqual(
-      expect.arrayContaining(['/v1/status', '/v1/capabilities', '/v1/capabilities/{id}', '/v1/rollouts']),
+      expect.arrayContaining([
+        '/healthz',
+        '/v1/status',
+        '/v1/capabilities',
+        '/v1/capabilities/{id}',
+        '/v1/rollouts',
+      ]),
     );
     expect(doc.paths['/metrics']).toBeUndefined();
   });

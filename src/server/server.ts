@@ -17,6 +17,7 @@ import {
   errorResponse,
   failuresQuery,
   failuresResponse,
+  healthResponse,
   idParams,
   feedbackBody,
   importBody,
@@ -223,6 +224,23 @@ export async function buildServer(ironcliw: Ironcliw, options: ServerOptions = {
       },
     },
     async () => ironcliw.getAutonomousCapabilitiesStatus(),
+  );
+
+  app.get(
+    '/healthz',
+    {
+      schema: {
+        summary: 'Health of this node, for load balancers: a store round trip and the sandbox pool',
+        description:
+          'Cheap (nothing that grows with the data). 200 when status is ok or degraded — the database is ' +
+          'shared, so an outage is no reason to stop routing here — 503 when this node cannot serve.',
+        response: { 200: healthResponse, 503: healthResponse, ...errors },
+      },
+    },
+    async (_req, reply) => {
+      const report = await ironcliw.health();
+      return reply.status(report.status === 'failing' ? 503 : 200).send(report);
+    },
   );
 
   app.get(

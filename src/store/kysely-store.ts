@@ -47,7 +47,7 @@ import type {
   StoredRolloutPolicy,
 } from './store.js';
 
-type Repositories = Omit<Store, 'transaction' | 'close' | 'dialect'>;
+type Repositories = Omit<Store, 'transaction' | 'close' | 'ping' | 'dialect'>;
 
 /** PostgreSQL returns COUNT(*) (bigint) as a string. */
 const num = (v: unknown): number => Number(v ?? 0);
@@ -815,7 +815,7 @@ export class KyselyStore implements Store {
     this.rolloutPolicies = repos.rolloutPolicies;
   }
 
-  transaction<T>(fn: (tx: Omit<Store, 'transaction' | 'close'>) => Promise<T>): Promise<T> {
+  transaction<T>(fn: (tx: Omit<Store, 'transaction' | 'close' | 'ping'>) => Promise<T>): Promise<T> {
     return this.flavor
       .transaction(this.db, (trx) =>
         fn({ dialect: this.dialect, ...guarded(repositories(trx, this.flavor), this.#translate) }),
@@ -823,6 +823,15 @@ export class KyselyStore implements Store {
       .catch((err: unknown) => {
         throw this.#translate(err);
       });
+  }
+
+  async ping(): Promise<void> {
+    if (this.#closing) throw new IroncliwError('E_DB_UNAVAILABLE', 'the store is closed');
+    try {
+      await sql`select 1`.execute(this.db);
+    } catch (err) {
+      throw this.#translate(err);
+    }
   }
 
   /** Idempotent: a second close waits for the first. */

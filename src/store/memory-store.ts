@@ -518,7 +518,7 @@ export class MemoryStore implements Store {
     return job;
   }
 
-  async transaction<T>(fn: (tx: Omit<Store, 'transaction' | 'close'>) => Promise<T>): Promise<T> {
+  async transaction<T>(fn: (tx: Omit<Store, 'transaction' | 'close' | 'ping'>) => Promise<T>): Promise<T> {
     const run = async (): Promise<T> => {
       const snapshot = structuredClone(this.d);
       try {
@@ -531,6 +531,10 @@ export class MemoryStore implements Store {
     const result = this.#txQueue.then(run, run);
     this.#txQueue = result.catch(() => {});
     return result;
+  }
+
+  async ping(): Promise<void> {
+    if (this.#closed) throw new IroncliwError('E_DB_UNAVAILABLE', 'the in-memory store is closed');
   }
 
   async close(): Promise<void> {

@@ -164,6 +164,13 @@ for (const backend of backends) {
       expect(store.dialect).toBe(backend.name);
     });
 
+    it('answers a ping while open, and refuses it with E_DB_UNAVAILABLE once closed', async () => {
+      await expect(store.ping()).resolves.toBeUndefined();
+      const other = await (backend.reopen ?? backend.open)();
+      await other.close();
+      await expect(other.ping()).rejects.toMatchObject({ code: 'E_DB_UNAVAILABLE' });
+    });
+
     describe('failures', () => {
       it('round-trips a failure, with and without the optional fields', async () => {
         const full = failure({ capabilityId: 'cap-a', screenRef: 'screens/1.png' });

@@ -47,7 +47,12 @@ export interface Store {
    * Runs fn in one transaction (the repositories passed to fn use it); a throw rolls everything back.
    * Use only `tx` inside fn: on SQLite the store has one connection, so the outer store waits for the end.
    */
-  transaction<T>(fn: (tx: Omit<Store, 'transaction' | 'close'>) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: Omit<Store, 'transaction' | 'close' | 'ping'>) => Promise<T>): Promise<T>;
+  /**
+   * The cheapest round trip to the database (`select 1`), for health checks; rejects with E_DB_UNAVAILABLE
+   * when it is unreachable or the store is closed.
+   */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 

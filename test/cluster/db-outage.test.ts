@@ -125,9 +125,17 @@ describe.skipIf(!PG)('a node through a PostgreSQL outage', () => {
       expect(a.ok).toBe(false);
       taught.push(a.failure!.id);
     }
+    const probe = async () => {
+      const res = await fetch(`${node.url}/healthz`);
+      return { status: res.status, json: (await res.json()) as Record<string, any> };
+    };
+    const beforeCut = await probe();
     await proxy.cut();
     const cutAt = performance.now();
+    // A load balancer's probe during the outage: the node says degraded and stays in rotation (200).
+    const duringCut = new Promise((r) => setTimeout(r, 300)).then(probe);
     await new Promise((r) => setTimeout(r, OUTAGE_MS));
+    const health = await duringCut;
     const restoreAt = performance.now();
     await proxy.restore();
     // Until an unhandled command is recorded again (the traffic keeps sending them).
@@ -140,6 +148,18 @@ describe.skipIf(!PG)('a node through a PostgreSQL outage', () => {
     await new Promise((r) => setTimeout(r, 300));
     stop = true;
     await traffic;
+    const afterRestore = await probe();
+    expect(beforeCut.status).toBe(200);
+    expect(beforeCut.json).toMatchObject({
+      status: 'ok',
+      checks: { store: { ok: true, dialect: 'postgres' } },
+    });
+    expect(health.status).toBe(200);
+    expect(health.json).toMatchObject({
+      status: 'degraded',
+      checks: { store: { ok: false, dialect: 'postgres' }, sandbox: { ok: true } },
+    });
+    expect(afterRestore.json.status).toBe('ok');
     expect(
       recoveredAt,
       `unhandled commands are recorded again after the outage\n${node.stderr()}`,
@@ -184,7 +204,8 @@ describe.skipIf(!PG)('a node through a PostgreSQL outage', () => {
     console.log(
       `database outage of ${OUTAGE_MS} ms: ${handled.filter(inOutage).length} handled commands answered (200) ` +
         `and ${during.length} unhandled refused (503 E_DB_UNAVAILABLE) during it; ` +
-        `failures recorded again ${Math.round(recoveredAt! - restoreAt)} ms after the database came back`,
+        `failures recorded again ${Math.round(recoveredAt! - restoreAt)} ms after the database came back; ` +
+        `GET /healthz during it: ${health.status} ${JSON.stringify(health.json)}`,
     );
 
     // 3. The rollout counters buffered during the outage were flushed: every answer of the capability
