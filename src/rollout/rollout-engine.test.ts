@@ -1,5 +1,5 @@
 import { OpenFeature, ProviderEvents } from '@openfeature/server-sdk';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Rollout } from '../domain/index.js';
 import { createMemoryStore } from '../store/index.js';
 import { bucketOf, createRolloutEngine, IroncliwFlagProvider } from './index.js';
@@ -172,7 +172,8 @@ describe('OpenFeature provider', () => {
     client.addHandler(ProviderEvents.ConfigurationChanged, (e) => changes.push(e));
     tick(1000);
     await engine.rollback('cap', { reason: 'test' });
-    await new Promise((r) => setTimeout(r, 10));
+    // The change event may reach client handlers after the call returns: wait for it, not for a fixed time.
+    await vi.waitUntil(() => changes.length > 0, { timeout: 5000, interval: 5 });
     expect(changes).toEqual([
       expect.objectContaining({
         flagsChanged: ['cap'],
