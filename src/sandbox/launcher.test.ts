@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { Launcher } from './launcher.js';
+import type { ChildProcess } from 'node:child_process';
 import type { RemoteChild } from './launcher.js';
 
 // The launcher starts any command; these tests use tiny trusted Node scripts (host code, not guest code)
@@ -73,6 +74,42 @@ describe('Launcher', () => {
       expect(events.indexOf('lost')).toBeLessThan(events.indexOf('exit'));
       expect(events.indexOf('message:words')).toBeGreaterThanOrEqual(0);
       expect(events.at(-1)).toBe('exit');
+    } finally {
+      await launcher.close();
+    }
+  });
+
+  it('a launcher replaced before it exits takes only its own children with it', async () => {
+    const launcher = new Launcher();
+    try {
+      const [cmd, args] = script(
+        `process.on('message', (m) => process.send({ echo: m })); setInterval(() => {}, 1000);`,
+      );
+      const first = launcher.spawn(cmd, [...args]);
+      await vi.waitUntil(() => first.connected, { timeout: 10_000, interval: 10 });
+      const firstExit = exitOf(first);
+      const old = (launcher as unknown as { proc: ChildProcess }).proc;
+      // A launcher that dies loses its channel and exits as two events, in either order; a spawn between
+      // them starts a new launcher at once. Spawning when the channel goes makes that window certain.
+      let second: RemoteChild | undefined;
+      old.once('disconnect', () => (second = launcher.spawn(cmd, [...args])));
+      process.kill(old.pid!, 'SIGKILL');
+      expect(await firstExit).toMatchObject({
+        code: null,
+        signal: null,
+        stderr: expect.stringMatching(/sandbox launcher exited/),
+      });
+      expect(second, 'a spawn was made when the channel went').toBeDefined();
+      expect(launcher.pid).not.toBe(old.pid);
+      let secondExited = false;
+      second!.once('exit', () => (secondExited = true));
+      await vi.waitUntil(() => second!.connected, { timeout: 10_000, interval: 10 });
+      const replies: unknown[] = [];
+      second!.on('message', (m: unknown) => replies.push(m));
+      second!.send({ n: 2 });
+      await vi.waitUntil(() => replies.length === 1, { timeout: 10_000, interval: 10 });
+      expect(replies).toEqual([{ echo: { n: 2 } }]);
+      expect(secondExited).toBe(false);
     } finally {
       await launcher.close();
     }

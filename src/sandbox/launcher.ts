@@ -136,7 +136,8 @@ export class RemoteChild extends EventEmitter {
 export class Launcher {
   private proc: ChildProcess | null = null;
   private nextId = 1;
-  private readonly children = new Map<number, RemoteChild>();
+  /** Children by request id, with the launcher process that was asked to start them. */
+  private readonly children = new Map<number, { child: RemoteChild; by: ChildProcess }>();
   private stderr = '';
   private closed = false;
 
@@ -150,7 +151,7 @@ export class Launcher {
     }
     const proc = this.ensure();
     const id = this.nextId++;
-    this.children.set(id, child);
+    this.children.set(id, { child, by: proc });
     child.once('exit', () => this.children.delete(id));
     proc.send({ t: 'spawn', id, command, args });
     return child;
@@ -179,7 +180,8 @@ export class Launcher {
     proc.on('message', (msg: unknown, handle: unknown) => {
       if (!msg || typeof msg !== 'object') return;
       const m = msg as { t?: string; id?: number; pid?: number; fd?: string; code?: number | null };
-      const child = typeof m.id === 'number' ? this.children.get(m.id) : undefined;
+      const entry = typeof m.id === 'number' ? this.children.get(m.id) : undefined;
+      const child = entry?.by === proc ? entry.child : undefined;
       const socket = handle as Socket | undefined;
       if (!child) {
         socket?.destroy();
@@ -197,7 +199,10 @@ export class Launcher {
       if (this.proc === proc) this.proc = null;
       // Its children lose their exit reports: kill them and report them gone — as killed when we closed
       // it, as a crash (not as an unexplained SIGKILL, which would read as out-of-memory) when it died.
-      for (const child of this.children.values()) {
+      // Only its own: a launcher that lost its channel is replaced at once, possibly before it exits, and
+      // its successor's children must not die with it.
+      for (const { child, by } of this.children.values()) {
+        if (by !== proc) continue;
         child.kill();
         if (this.closed) child.exited(null, 'SIGKILL');
         else child.exited(null, null, `sandbox launcher exited: ${this.stderr.trim().slice(-300)}`);
