@@ -400,3 +400,48 @@ export interface DecisionEvent {
   numbers: Record<string, number>;
   actor: 'system' | 'user';
 }
+
+/**
+ * A UI element seen on a screen (`sdk.vision.elements`, DESIGN.md "The SDK"): a control, a piece of text, or a
+ * shape. `text` is the element's own label or text; for a control named by a separate label (a checkbox with the
+ * words beside it, a field with the label above or left of it) it is that label. `bbox` is the clickable box in
+ * screen coordinates; a click lands on its centre.
+ */
+export type UiElementKind =
+  | 'button'
+  | 'link'
+  | 'text-field'
+  | 'checkbox'
+  | 'radio'
+  | 'tab'
+  | 'dialog'
+  | 'close-button'
+  | 'list-item'
+  | 'tree-node'
+  | 'dropdown'
+  | 'icon'
+  | 'label'
+  | 'heading'
+  | 'text'
+  | 'shape';
+
+export type UiElementState = 'checked' | 'selected' | 'focused' | 'expanded' | 'disabled';
+
+export interface UiElement {
+  kind: UiElementKind;
+  /** The label or text, '' when none could be read. */
+  text: string;
+  bbox: Rect;
+  /** Visible states only; absent means not seen (e.g. an unchecked box has no 'checked'). */
+  state: UiElementState[];
+  /** For kind 'shape': the shape and colour names, as in Item. */
+  shape?: string;
+  color?: string;
+}
+
+/** What `sdk.vision.elements(image, query)` filters by: kind, text (case-insensitive match), near a point/element. */
+export interface ElementQuery {
+  kind?: UiElementKind;
+  text?: string;
+  near?: { x: number; y: number };
+}
