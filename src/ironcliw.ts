@@ -37,7 +37,7 @@ import { createCandidateVerifier, createVerifier, resolveVerificationOptions } f
 import { synthesize } from './synthesis/index.js';
 import { loadOrCreateSigningKey, loadTrustedKeys, openBundle } from './sharing/index.js';
 import { createTestScenes, createVisionPort, screenLoader } from './vision-port.js';
-import { X11Actuator } from './vision/index.js';
+import { holdOcr, X11Actuator } from './vision/index.js';
 import { frameFields, ParseCache } from './understanding/index.js';
 
 export interface CreateOptions {
@@ -252,6 +252,8 @@ export async function createIroncliw(
 ): Promise<Ironcliw> {
   const config = Object.isFrozen(configInput) ? (configInput as IroncliwConfig) : parseConfig(configInput);
   const store = options.store ?? (await openStore(config.db));
+  // OCR workers start on first use; this runtime's close() ends them (they would keep the process alive).
+  const releaseOcr = holdOcr();
   let sandbox: SandboxTier | undefined;
   let rolloutEngine: RolloutEngine | undefined;
   const listeners = new Map<keyof IroncliwEvents, Set<(payload: never) => void>>();
@@ -451,6 +453,7 @@ export async function createIroncliw(
       await pipeline.close();
       await engine.close(); // flushes this node's metrics
       await sb.close();
+      await releaseOcr();
       if (!options.store) await store.close();
     };
 
@@ -679,6 +682,7 @@ export async function createIroncliw(
   } catch (err) {
     await rolloutEngine?.close();
     await sandbox?.close();
+    await releaseOcr();
     if (!options.store) await store.close();
     throw err;
   }

@@ -22,7 +22,7 @@ export type { FindShapesOptions } from './shapes.js';
 export { loadOpenCv } from './opencv.js';
 export { describe } from './describe.js';
 export type { ScreenDescription } from './describe.js';
-export { readText, findText, closeOcr, OCR_LANG_PATH, OCR_MAX_WORKERS } from './ocr.js';
+export { readText, findText, closeOcr, holdOcr, ocrWorkers, OCR_LANG_PATH, OCR_MAX_WORKERS } from './ocr.js';
 export type { OcrResult, OcrWord } from './ocr.js';
 export { FileScreenSource, SceneScreenSource, StaticScreenSource } from './screen-source.js';
 export type { ScreenSource } from './screen-source.js';

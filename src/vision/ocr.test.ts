@@ -5,7 +5,9 @@ import {
   closeOcr,
   decodeImage,
   findText,
+  holdOcr,
   OCR_LANG_PATH,
+  ocrWorkers,
   randomScene,
   readText,
   renderScene,
@@ -110,5 +112,20 @@ describe('OCR', () => {
     console.info(`OCR findText: ${ok}/${total}`, misses);
     expect(total).toBeGreaterThan(20);
     expect(ok / total).toBeGreaterThanOrEqual(0.9);
+  });
+});
+
+describe('the OCR worker pool', () => {
+  it('ends its workers when the last holder releases it, not before', async () => {
+    const { img } = await scene('light');
+    const first = holdOcr();
+    const second = holdOcr();
+    await readText(img, resolveRegion(img, 'titlebar'));
+    expect(ocrWorkers()).toBeGreaterThan(0);
+    await first();
+    await first(); // releasing twice counts once
+    expect(ocrWorkers()).toBeGreaterThan(0);
+    await second();
+    expect(ocrWorkers()).toBe(0);
   });
 });

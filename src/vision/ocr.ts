@@ -143,6 +143,23 @@ export async function closeOcr(): Promise<void> {
   await Promise.all(ending.map(async (s) => (await s.worker.catch(() => undefined))?.terminate()));
 }
 
+let holders = 0;
+
+/**
+ * Registers a user of the shared worker pool (a runtime); the returned release ends the pool once the last
+ * holder is done. Why: live tesseract workers keep a Node process from exiting, so a CLI command that read
+ * text never ended, and a second runtime in the same process must not lose workers it is using.
+ */
+export function holdOcr(): () => Promise<void> {
+  holders++;
+  let released = false;
+  return async () => {
+    if (released) return;
+    released = true;
+    if (--holders === 0) await closeOcr();
+  };
+}
+
 /** A text line ready for Tesseract: dark on white, upscaled, and where it came from. */
 interface Strip {
   rect: Rect;
