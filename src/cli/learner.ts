@@ -16,10 +16,42 @@ import { findOnPath } from '../sandbox/index.js';
  */
 export interface Learner {
   readonly child: ChildProcess;
-  stop(): Promise<void>;
+  /** SIGTERM, then SIGKILL if it has not exited within `graceMs` (default 30 s). */
+  stop(graceMs?: number): Promise<void>;
 }
 
 const ENTRY = new URL('./entry.js', import.meta.url);
+
+/** Set in a learner's environment by `serve`: the pid of the server it belongs to. */
+export const LEARNER_PARENT_ENV = 'IRONCLIW_LEARNER_PARENT';
+
+/** How often a learner looks whether its server is still its parent. */
+const PARENT_CHECK_MS = 250;
+
+/**
+ * In a learner started by `serve`: calls `onGone` once its server is no longer its parent (it died, and the
+ * learner was re-parented), checked now and then every 250 ms. Why not the IPC channel's disconnect: it can
+ * close before the learner has loaded enough to listen, and a learner that missed it would run forever.
+ * Returns a function that stops watching; a no-op where the learner was not started by a server.
+ */
+export function watchParent(onGone: () => void): () => void {
+  const expected = Number(process.env[LEARNER_PARENT_ENV]);
+  // Not inherited by anything this process starts.
+  delete process.env[LEARNER_PARENT_ENV];
+  if (!Number.isInteger(expected) || expected <= 0) return () => {};
+  if (process.ppid !== expected) {
+    onGone();
+    return () => {};
+  }
+  const timer = setInterval(() => {
+    if (process.ppid === expected) return;
+    clearInterval(timer);
+    onGone();
+  }, PARENT_CHECK_MS);
+  // Watching must never be what keeps the learner alive.
+  timer.unref();
+  return () => clearInterval(timer);
+}
 
 /**
  * The command that starts `argv` at the lowest priority from its first instruction: `nice -n 19` (so every
@@ -51,7 +83,12 @@ export function spawnLearner(args: { db: string; config?: string; priority?: Lea
     args.priority ?? 'nice',
   );
   // nice and chrt exec the command: the pid is the learner's, and signals reach it.
-  const child = spawn(command!, argv, { stdio: ['ignore', 'inherit', 'inherit'], env: process.env });
+  // The learner stops when this process is gone, however it died (kill -9 leaves no signal to forward): it
+  // watches that its parent is still this pid (commands/learn.ts).
+  const child = spawn(command!, argv, {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...process.env, [LEARNER_PARENT_ENV]: String(process.pid) },
+  });
   if (child.pid !== undefined) {
     try {
       setPriority(child.pid, 19);
@@ -62,10 +99,10 @@ export function spawnLearner(args: { db: string; config?: string; priority?: Lea
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
     child,
-    async stop() {
+    async stop(graceMs = 30_000) {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
-      const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      const killer = setTimeout(() => child.kill('SIGKILL'), graceMs);
       await exited;
       clearTimeout(killer);
     },

@@ -1,14 +1,10 @@
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { IroncliwError, isIroncliwError } from '../domain/index.js';
-import { createIroncliw } from '../ironcliw.js';
-import { buildServer } from '../server/index.js';
 import { renderSceneFile } from '../vision-port.js';
 import { COMMANDS } from './commands/index.js';
-import { spawnLearner } from './learner.js';
 import {
-  configFrom,
   defaultIo,
   EXIT,
   positiveInt,
@@ -160,52 +156,6 @@ export function buildProgram(io: Io = defaultIo, setExit: (code: number) => void
     });
   });
 
-  withCommon(
-    program
-      .command('serve')
-      .description('run the HTTP API and dashboard')
-      .addOption(
-        new Option('--port <n>', 'port (env IRONCLIW_PORT, default 7878)').argParser(positiveInt('--port')),
-      )
-      .option('--host <host>', 'interface to bind (default 127.0.0.1)'),
-  ).action(async (opts: CommonOpts & { port?: number; host?: string }) => {
-    const config = configFrom(opts, {
-      ...(opts.port !== undefined ? { port: opts.port } : {}),
-      ...(opts.host ? { host: opts.host } : {}),
-    });
-    // Learning runs in a low-priority child process unless configured inline or the store cannot be shared.
-    const shared = !['memory:', ':memory:', 'sqlite::memory:'].includes(config.db);
-    const separate = config.pipeline.enabled && config.pipeline.learner === 'process' && shared;
-    const ironcliw = await createIroncliw(config, {
-      startWorkers: config.pipeline.enabled && !separate,
-      serving: true,
-    });
-    // Structured JSON logs (pino) on stdout, at config key server.logLevel.
-    const app = await buildServer(ironcliw, { logger: { level: config.server.logLevel } });
-    const address = await app.listen({ port: config.port, host: config.host });
-    const learner = separate
-      ? spawnLearner({
-          db: config.db,
-          priority: config.pipeline.learnerPriority,
-          ...(opts.config ? { config: opts.config } : {}),
-        })
-      : undefined;
-    io.out(
-      `Ironcliw is serving on ${address} (dashboard: ${address}/, store: ${config.db}; learning ${learner ? `in process ${learner.child.pid}` : config.pipeline.enabled ? 'inline' : 'off'})`,
-    );
-    await new Promise<void>((resolve) => {
-      const stop = () => resolve();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-    });
-    io.out('shutting down: finishing in-flight requests; unfinished learning jobs resume on the next start');
-    // Graceful: the server stops accepting, answers what is in flight, then the pipeline stops claiming
-    // jobs and waits for the running one; a job cut short keeps its lease and is taken over later.
-    await app.close();
-    await learner?.stop();
-    await ironcliw.close();
-  });
-
   program
     .command('scene')
     .description('render a synthetic desktop screen from a JSON spec and print its ground truth')
@@ -261,7 +211,8 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       return EXIT.no;
     }
     if (json) io.out(JSON.stringify({ ok: false, error: e.toJSON() }));
-    else io.err(`error ${e.code}: ${e.message}\n  ${e.hint}`);
+    // One line, code first: what scripts grep for and what a person reads.
+    else io.err(`${e.code}: ${e.message} — ${e.hint}`);
     return e.code === 'E_INTERNAL' ? EXIT.no : EXIT.usage;
   }
 }

@@ -102,14 +102,23 @@ export const ConfigSchema = strict({
   server: strict({
     /** Requests per minute one client (IP) may make; beyond it, 429 E_RATE_LIMITED. 0 turns it off. */
     rateLimitPerMinute: z.number().int().min(0).default(6000),
-    /** pino log level of `ironcliw serve` (logs are JSON lines on stdout). */
-    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /**
+     * pino log level of `ironcliw serve` (JSON lines on stdout; `--log-level`). `warn` by default: at `info`
+     * every request writes a line, which buries what matters in a terminal.
+     */
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('warn'),
+    /**
+     * How long `serve` (and its learner, `learn`) may take to stop gracefully after SIGINT/SIGTERM — finish
+     * in-flight requests, stop the learner, close the store — before it exits anyway (exit 1). Bounds a stop
+     * whatever was served; nothing is lost by it (failures are stored first, learning jobs resume).
+     */
+    shutdownTimeoutMs: z.number().int().min(100).max(600_000).default(10_000),
     /**
      * Folder HTTP clients may name screens in (`screen.path`, resolved inside it). Unset: `screen.path` is
      * refused over HTTP, so a remote client can never make the server open arbitrary files.
      */
     screenRoot: z.string().min(1).optional(),
-  }).default({ rateLimitPerMinute: 6000, logLevel: 'info' }),
+  }).default({ rateLimitPerMinute: 6000, logLevel: 'warn', shutdownTimeoutMs: 10_000 }),
   /**
    * Verification thresholds and weights (docs/verification.md). Validated key by key by the verification
    * stage when the runtime starts (unknown keys → E_CONFIG_INVALID), which owns their schema and defaults.

@@ -80,6 +80,19 @@ export const ERROR_CODES = {
     status: 429,
     hint: 'Slow down and retry after the retry-after header (config key server.rateLimitPerMinute).',
   },
+  E_METHOD_NOT_ALLOWED: {
+    status: 405,
+    hint: 'Use one of the methods in the Allow header (see /openapi.json for the routes).',
+  },
+  E_URL_TOO_LONG: { status: 414, hint: 'Shorten the path or the query string (e.g. the id in it).' },
+  E_MEDIA_TYPE_UNSUPPORTED: {
+    status: 415,
+    hint: 'Send the body as JSON with the header content-type: application/json.',
+  },
+  E_PORT_IN_USE: {
+    status: 503,
+    hint: 'choose another with --port or IRONCLIW_PORT',
+  },
   E_INTERNAL: { status: 500, hint: 'This is a bug in Ironcliw; please report it with the request id.' },
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -50,9 +50,19 @@ export function descendants(root: number): Map<number, string> {
   return out;
 }
 
-/** Of processes seen earlier, those still alive (same pid, same start time). */
-export function stillAlive(seen: Map<number, string>): number[] {
-  return [...seen].filter(([pid, start]) => statOf(pid)?.start === start).map(([pid]) => pid);
+/** Of processes seen earlier, those still alive (same pid, same start time), as `pid: command line`. */
+export function stillAlive(seen: Map<number, string>): string[] {
+  return [...seen]
+    .filter(([pid, start]) => statOf(pid)?.start === start)
+    .map(([pid]) => {
+      let cmd = '';
+      try {
+        cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').slice(0, 200);
+      } catch {
+        // Gone meanwhile.
+      }
+      return `${pid}: ${cmd}`;
+    });
 }
 
 export interface CliProcess {
@@ -142,9 +152,9 @@ export function startCli(
     exit: (timeoutMs) => until(() => exited, timeoutMs),
     killAll() {
       proc.kill('SIGKILL');
-      for (const pid of stillAlive(seen)) {
+      for (const alive of stillAlive(seen)) {
         try {
-          process.kill(pid, 'SIGKILL');
+          process.kill(Number.parseInt(alive, 10), 'SIGKILL');
         } catch {
           // Already gone.
         }

@@ -7,12 +7,14 @@ import { registerLearn } from './learn.js';
 import { registerReplay } from './replay.js';
 import { registerRollout } from './rollout.js';
 import { registerSandbox } from './sandbox.js';
+import { registerServe } from './serve.js';
 import { registerTeach } from './teach.js';
 import { registerImport, registerShare } from './share.js';
 import { registerVerify } from './verify.js';
 
 /** The CLI commands that live in their own files; main.ts registers them after its core commands. */
 export const COMMANDS: readonly RegisterCommand[] = [
+  registerServe,
   registerDemo,
   registerReplay,
   registerLearn,

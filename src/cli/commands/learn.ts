@@ -2,6 +2,8 @@ import { setPriority } from 'node:os';
 import { createIroncliw } from '../../ironcliw.js';
 import type { CommonOpts, RegisterCommand } from '../kit.js';
 import { configFrom, withCommon } from '../kit.js';
+import { watchParent } from '../learner.js';
+import { shutdownRequested, stopWithin } from '../shutdown.js';
 
 /**
  * `ironcliw learn`: runs learning jobs (and nothing else) against a store until stopped, at the lowest CPU
@@ -18,14 +20,26 @@ export const registerLearn: RegisterCommand = (program, { io }) => {
     } catch {
       // Lowering one's own priority is always allowed on Linux; elsewhere it is best effort.
     }
+    // Started by `serve`: a learner whose server is gone stops too, whatever killed the server. Watched from
+    // the start, since the server may die while this one is still starting.
+    let parentGone: string | undefined;
+    let onParentGone: ((reason: string) => void) | undefined;
+    const unwatch = watchParent(() => {
+      parentGone = 'its server is gone';
+      onParentGone?.(parentGone);
+    });
     const config = configFrom(opts, { pipeline: { enabled: true } });
     const ironcliw = await createIroncliw(config, { startWorkers: true });
     if (!opts.json) io.err(`learner ${process.pid} working on ${config.db}`);
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
+    const reason = await shutdownRequested((trigger) => {
+      if (parentGone) trigger(parentGone);
+      else onParentGone = trigger;
     });
+    unwatch();
+    if (!opts.json && !reason.startsWith('SIG')) io.err(`learner ${process.pid} stopping: ${reason}`);
     // The job in hand finishes (or keeps its lease for another node to take over); nothing is lost.
-    await ironcliw.close();
+    await stopWithin({ io, deadlineMs: config.server.shutdownTimeoutMs, what: 'learner' }, () =>
+      ironcliw.close(),
+    );
   });
 };
