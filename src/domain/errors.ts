@@ -89,6 +89,8 @@ export const ERROR_CODES = {
     status: 415,
     hint: 'Send the body as JSON with the header content-type: application/json.',
   },
+  E_REQUEST_TIMEOUT: { status: 408, hint: 'Send the whole request promptly, then retry.' },
+  E_HEADERS_TOO_LARGE: { status: 431, hint: 'Send smaller request headers (cookies, long tokens).' },
   E_PORT_IN_USE: {
     status: 503,
     hint: 'choose another with --port or IRONCLIW_PORT',

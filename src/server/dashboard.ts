@@ -19,6 +19,25 @@ const LIVE_EVENTS: (keyof IroncliwEvents)[] = ['failure', 'stage', 'rollout'];
 /** A page needs at most this many refresh nudges per second, however busy the node is. */
 const SSE_MIN_GAP_MS = 500;
 
+/** In the OpenAPI document: what the stream sends (the route writes it itself, so nothing is serialised). */
+const EVENTS_SCHEMA = {
+  summary: 'Server-sent events that tell dashboards something changed',
+  description:
+    'A text/event-stream that never ends on its own. Each event is `data: {"kind", "at"}` with kind ' +
+    '`failure`, `stage` or `rollout` (at most two per second); re-read /v1/* on one. A comment line ' +
+    '(`: keep-alive`) every 15 s keeps proxies from closing it; `retry: 3000` asks clients to reconnect after 3 s.',
+  response: {
+    200: {
+      description: 'The event stream',
+      content: {
+        'text/event-stream': {
+          schema: { type: 'string', example: 'data: {"kind":"rollout","at":"2026-01-01T00:00:00.000Z"}\n\n' },
+        },
+      },
+    },
+  },
+};
+
 export function registerDashboard(app: FastifyInstance, ironcliw: Ironcliw): void {
   const files = Object.fromEntries(
     Object.keys(ASSETS).map((name) => [name, readFileSync(new URL(name, PUBLIC), 'utf8')]),
@@ -39,7 +58,7 @@ export function registerDashboard(app: FastifyInstance, ironcliw: Ironcliw): voi
     for (const end of streams) end();
   });
 
-  app.get('/v1/events', { schema: { hide: true } }, (req, reply) => {
+  app.get('/v1/events', { schema: EVENTS_SCHEMA }, (req, reply) => {
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, {

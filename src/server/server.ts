@@ -4,10 +4,11 @@ import Fastify from 'fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { timingSafeEqual } from 'node:crypto';
 import { isAbsolute, relative, resolve } from 'node:path';
-import { IroncliwError, isIroncliwError } from '../domain/index.js';
+import { IroncliwError } from '../domain/index.js';
 import type { Ironcliw } from '../ironcliw.js';
 import type { ScreenInput } from '../runtime/index.js';
 import { registerDashboard } from './dashboard.js';
+import { errorHandler, frameworkError, methodAwareNotFound, socketError } from './http-errors.js';
 import { createServerMetrics } from './metrics.js';
 import {
   capabilityListResponse,
@@ -79,13 +80,6 @@ function liveNumbers(st: RolloutStatus) {
   };
 }
 
-/** Fastify's own client errors (bad JSON, wrong content type, body too large…) with our codes. */
-function clientError(e: { statusCode: number; message: string }): IroncliwError {
-  if (e.statusCode === 413)
-    return new IroncliwError('E_BODY_TOO_LARGE', 'the request body is larger than maxBodyBytes');
-  return new IroncliwError('E_INPUT_INVALID', e.message);
-}
-
 /**
  * The HTTP face of a running Ironcliw: a thin shell over the library. Every route has JSON schemas (requests
  * validated, responses serialised from them, /openapi.json generated from them); mutating routes need the
@@ -101,7 +95,11 @@ export async function buildServer(ironcliw: Ironcliw, options: ServerOptions = {
     // Refuse what the schemas do not allow instead of quietly dropping or coercing it: `{command: 42}` or an
     // unknown field is the client's bug, and it should hear about it.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+    // Errors raised before any route runs (router, HTTP parser) get the documented shape too.
+    frameworkErrors: frameworkError,
+    clientErrorHandler: socketError,
   });
+  const notFound = methodAwareNotFound(app);
   const metrics = createServerMetrics(ironcliw);
   app.addHook('onClose', async () => metrics.close());
   // A callback hook, not an async one: it runs on every response, and an async hook costs a promise each.
@@ -136,30 +134,8 @@ export async function buildServer(ironcliw: Ironcliw, options: ServerOptions = {
     });
   }
 
-  app.setErrorHandler((err, req, reply) => {
-    if (isIroncliwError(err)) return reply.status(err.status).send({ error: err.toJSON() });
-    const e = err as { validation?: unknown; statusCode?: number; message: string };
-    if (e.validation) {
-      return reply.status(400).send({ error: new IroncliwError('E_INPUT_INVALID', e.message).toJSON() });
-    }
-    if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) {
-      return reply
-        .status(e.statusCode)
-        .send({ error: clientError({ statusCode: e.statusCode, message: e.message }).toJSON() });
-    }
-    req.log.error({ err }, 'unhandled error');
-    return reply
-      .status(500)
-      .send({ error: new IroncliwError('E_INTERNAL', `internal error (request ${req.id})`).toJSON() });
-  });
-
-  app.setNotFoundHandler((req, reply) => {
-    reply.status(404).send({
-      error: new IroncliwError('E_NOT_FOUND', `no route ${req.method} ${req.url.slice(0, 200)}`, {
-        hint: 'See /openapi.json for the routes.',
-      }).toJSON(),
-    });
-  });
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler(notFound);
 
   /** preHandler of mutating routes: the configured API key, compared in constant time. */
   const requireApiKey = async (req: FastifyRequest) => {
