@@ -118,6 +118,8 @@ describe('serve', () => {
     expect(exit, `still running 120 s after SIGTERM\n${p.out()}\n${p.err()}`).toBeDefined();
     expect(exit!.code).toBe(0);
     expect(p.out()).toMatch(/stopped in \d+ ms/);
+    // Request logs are at info; the default level is warn, so a request leaves no line in the terminal.
+    expect(p.out()).not.toMatch(/incoming request|request completed/);
     expect(p.err()).not.toMatch(/still kept the process alive/);
     expect(p.seen.has(learnerPid!)).toBe(true);
     expect(stillAlive(p.seen)).toEqual([]);
