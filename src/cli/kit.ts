@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import type { IroncliwConfig } from '../config/index.js';
 import { loadConfig } from '../config/index.js';
-import type { Ironcliw } from '../ironcliw.js';
+import type { CreateOptions, Ironcliw } from '../ironcliw.js';
 import { createIroncliw } from '../ironcliw.js';
 
 /**
@@ -61,8 +61,9 @@ export async function withIroncliw<T>(
   opts: CommonOpts,
   fn: (i: Ironcliw) => Promise<T>,
   extra: Record<string, unknown> = {},
+  create: Omit<CreateOptions, 'startWorkers'> = {},
 ): Promise<T> {
-  const ironcliw = await createIroncliw(configFrom(opts, extra), { startWorkers: false });
+  const ironcliw = await createIroncliw(configFrom(opts, extra), { ...create, startWorkers: false });
   try {
     return await fn(ironcliw);
   } finally {

@@ -4,6 +4,8 @@ import { dirname } from 'node:path';
 import { IroncliwError, isIroncliwError } from '../domain/index.js';
 import { renderSceneFile } from '../vision-port.js';
 import { COMMANDS } from './commands/index.js';
+import type { LearningObservations, LearningReport } from './learning-report.js';
+import { formatLearning, learningReport } from './learning-report.js';
 import {
   defaultIo,
   EXIT,
@@ -16,6 +18,9 @@ import {
 } from './kit.js';
 
 export { EXIT } from './kit.js';
+
+/** How long `run --wait` waits for the learning its failure triggered. */
+const WAIT_MS = 120_000;
 
 export function buildProgram(io: Io = defaultIo, setExit: (code: number) => void = () => {}): Command {
   const program = new Command('ironcliw')
@@ -43,28 +48,54 @@ export function buildProgram(io: Io = defaultIo, setExit: (code: number) => void
       text: string,
       opts: CommonOpts & { user: string; groups: string; screen?: string; wait?: boolean },
     ) => {
-      await withIroncliw(opts, async (ironcliw) => {
-        const groups = opts.groups
-          .split(',')
-          .map((g) => g.trim())
-          .filter(Boolean);
-        const response = await ironcliw.processCommand(
-          text,
-          { user: opts.user, groups },
-          opts.screen ? { screen: { path: opts.screen } } : {},
-        );
-        if (opts.wait) await ironcliw.waitForLearning(120_000);
-        if (opts.json) io.out(JSON.stringify(response));
-        else if (response.ok)
-          io.out(
-            `${response.result.answer}\n  (${response.capability.id} v${response.capability.version}, ${response.capability.origin}, ${response.latencyMs.toFixed(1)} ms)`,
+      // What this process sees learning do while it waits (the store has the rest).
+      const seen: LearningObservations = { candidates: [], stageMs: {} };
+      await withIroncliw(
+        opts,
+        async (ironcliw) => {
+          const groups = opts.groups
+            .split(',')
+            .map((g) => g.trim())
+            .filter(Boolean);
+          ironcliw.on('stage', (s) => (seen.stageMs[s.stage] = s.ms));
+          const response = await ironcliw.processCommand(
+            text,
+            { user: opts.user, groups },
+            opts.screen ? { screen: { path: opts.screen } } : {},
           );
-        else
-          io.out(
-            `✗ ${response.failure.category}: ${response.failure.message}\n  (recorded as ${response.failure.id}; Ironcliw learns from repeated failures)`,
-          );
-        setExit(response.ok ? EXIT.ok : EXIT.no);
-      });
+          let learning: LearningReport | undefined;
+          if (opts.wait) {
+            let unfinished: string | undefined;
+            try {
+              await ironcliw.waitForLearning(WAIT_MS);
+            } catch {
+              unfinished = `learning did not finish within ${WAIT_MS / 1000} s; it goes on in the background (ironcliw failures --patterns)`;
+            }
+            if (!response.ok) {
+              learning = await learningReport(
+                ironcliw,
+                response.failure.id,
+                { user: opts.user, groups },
+                seen,
+              );
+              if (unfinished) learning.steps.push({ stage: 'not-learned', ok: false, text: unfinished });
+            }
+          }
+          if (opts.json) io.out(JSON.stringify(learning ? { ...response, learning } : response));
+          else if (response.ok)
+            io.out(
+              `${response.result.answer}\n  (${response.capability.id} v${response.capability.version}, ${response.capability.origin}, ${response.latencyMs.toFixed(1)} ms)`,
+            );
+          else
+            io.out(
+              `✗ ${response.failure.category}: ${response.failure.message}\n  (recorded as ${response.failure.id}; Ironcliw learns from repeated failures${opts.wait ? '' : '; --wait shows what it learned'})` +
+                (learning ? `\n${formatLearning(learning)}` : ''),
+            );
+          setExit(response.ok ? EXIT.ok : EXIT.no);
+        },
+        {},
+        { hooks: { onCandidate: (c) => seen.candidates.push(c) } },
+      );
     },
   );
 

@@ -5,6 +5,8 @@
  */
 export {
   observeFailure,
+  patternOf,
+  isLearnable,
   generaliseFrame,
   safetyConcern,
   raisedThresholds,

@@ -261,3 +261,35 @@ async function observeByText(
   await store.patterns.setStatus(stored.id, status, reason);
   return { pattern: { ...stored, status, statusReason: reason }, ready: false, safety };
 }
+
+/**
+ * The pattern a recorded failure was folded into, read only (what `run --wait` reports on): by frame
+ * signature, its blocked twin for a blocked request, or the nearest text pattern for a partly understood
+ * command. Undefined when the failure is not one discovery learns from (a live capability's timeout or
+ * error counts towards that capability's evolution instead) or was not observed yet.
+ */
+export async function patternOf(
+  store: Store,
+  failure: Failure,
+  thresholds: Pick<DiscoveryThresholds, 'textSimilarity'> = {},
+): Promise<Pattern | undefined> {
+  if (!LEARNABLE.has(failure.category) || failure.signature.startsWith(TAUGHT_PREFIX)) return undefined;
+  if (failure.category === 'low_confidence') {
+    const threshold = thresholds.textSimilarity ?? TEXT_SIMILARITY_DEFAULT;
+    let best: { pattern: Pattern; score: number } | undefined;
+    for (const p of await store.patterns.list({ limit: 1000 })) {
+      if (!p.signature.startsWith(TEXT_SIGNATURE_PREFIX)) continue;
+      const score = textSimilarity(p.signature.slice(TEXT_SIGNATURE_PREFIX.length), failure.command);
+      if (score >= threshold && (!best || score > best.score)) best = { pattern: p, score };
+    }
+    return best?.pattern;
+  }
+  const plain = failure.signature || frameSignature(failure.frame);
+  const blocked = assessSafety(failure.frame).verdict === 'block';
+  return store.patterns.getBySignature(blocked ? BLOCKED_SIGNATURE_PREFIX + plain : plain);
+}
+
+/** Whether a failure's category is one discovery learns from (a missing or misunderstood capability). */
+export function isLearnable(failure: Pick<Failure, 'category'>): boolean {
+  return LEARNABLE.has(failure.category);
+}

@@ -60,6 +60,24 @@ describe('the learning loop through the CLI', () => {
       );
       expect(r.code, r.err).toBe(1);
       expect(r.json).toMatchObject({ ok: false, failure: { category: 'missing_handler' } });
+      if (user !== 'cleo') continue;
+      // --wait says what learning did, one step per stage reached.
+      const steps = r.json.learning.steps as Array<{ stage: string; ok: boolean; text: string }>;
+      expect(steps.map((s) => s.stage)).toEqual(['pattern', 'generated', 'verification', 'rollout']);
+      expect(steps[0]!.text).toMatch(/^count:shape\[color,shape\]@region: 3 failures from 3 users/);
+      expect(steps[1]!.text).toMatch(
+        /^count-shapes-by-color-shape-in-region v1 by template\/count-shapes in [\d.]+ m?s$/,
+      );
+      const verification =
+        /^(approve|conditional) at level production: risk [\d.]+, (\d+)\/(\d+) checks passed/.exec(
+          steps[2]!.text,
+        );
+      expect(verification, steps[2]!.text).not.toBeNull();
+      // Reasons are given exactly when a check failed.
+      expect(steps[2]!.text.includes(' — ')).toBe(verification![2] !== verification![3]);
+      expect(steps[3]!.text).toMatch(
+        /^canary 1% — served to 1% of users and the internal group; you \(cleo\): (yes|not yet) \(/,
+      );
     }
 
     const caps = await cli('capabilities', 'list', '--db', db, '--json');
