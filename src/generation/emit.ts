@@ -11,10 +11,10 @@ import { planPermissions } from './plan.js';
  */
 
 const HELPERS = {
-  target: `function targetText(input) {
+  target: `function targetText(input, n) {
   if (input.label) return 'the "' + input.label + '"' + (input.region ? ' in the ' + input.region : '');
   if (input.text) return '"' + input.text + '"' + (input.region ? ' in the ' + input.region : '');
-  const noun = input.shape ? input.shape + 's' : 'shapes';
+  const noun = (input.shape || 'shape') + (n === 1 ? '' : 's');
   return (input.color ? input.color + ' ' : '') + noun + (input.region ? ' in the ' + input.region : '');
 }`,
   itemText: `const ROWS = ['top', 'middle', 'bottom'];
@@ -176,7 +176,8 @@ function stepCode(n: number, step: StepPlan, helpers: Set<Helper>): string {
       lines.push(opCall(op, i));
     });
   }
-  lines.push('  const what = targetText(input);');
+  // Singular for exactly one ("1 red square"), plural otherwise ("no red squares", "3 red squares").
+  lines.push('  const what = targetText(input, items.length);');
   if (!step.ops.includes('aggregate') && step.action !== 'count' && step.action !== 'check')
     helpers.add('itemText');
   lines.push(finishItems(step));
