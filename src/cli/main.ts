@@ -189,10 +189,12 @@ export function buildProgram(io: Io = defaultIo, setExit: (code: number) => void
 
   program
     .command('scene')
-    .description('render a synthetic desktop screen from a JSON spec and print its ground truth')
+    .description(
+      'render a synthetic desktop screen from a JSON spec and print its ground truth (every element drawn, with its box)',
+    )
     .argument('<spec>', 'scene spec JSON file (docs/scenes.md)')
     .requiredOption('--out <file>', 'PNG to write')
-    .option('--json', 'print the ground truth as JSON')
+    .option('--json', 'print the ground truth as JSON (with the output path)')
     .action(async (specPath: string, opts: { out: string; json?: boolean }) => {
       let spec: unknown;
       try {
@@ -208,8 +210,28 @@ export function buildProgram(io: Io = defaultIo, setExit: (code: number) => void
       const dir = dirname(opts.out);
       if (!existsSync(dir)) mkdirSync(dir, { recursive: true });
       writeFileSync(opts.out, png);
-      if (opts.json) io.out(JSON.stringify({ out: opts.out, truth }));
-      else io.out(`wrote ${opts.out} (${(truth as unknown[]).length} elements)`);
+      if (opts.json) return io.out(JSON.stringify({ out: opts.out, truth }));
+      const elements = truth as Array<{
+        kind: string;
+        shape?: string;
+        color?: string;
+        text?: string;
+        region?: string;
+        bbox: { x: number; y: number; width: number; height: number };
+      }>;
+      io.out(`wrote ${opts.out}; its ground truth (${elements.length} elements, screen pixels):`);
+      io.out(
+        table(
+          elements.map((e) => ({
+            kind: e.kind,
+            what:
+              e.text !== undefined ? JSON.stringify(e.text) : [e.color, e.shape].filter(Boolean).join(' '),
+            region: e.region ?? '',
+            bbox: `${e.bbox.x},${e.bbox.y} ${e.bbox.width}×${e.bbox.height}`,
+          })),
+          ['kind', 'what', 'region', 'bbox'],
+        ),
+      );
     });
 
   for (const register of COMMANDS) register(program, { io, setExit });
