@@ -24,7 +24,7 @@ import type {
   ProcessOptions,
   RuntimeDeps,
 } from './runtime/index.js';
-import { checkHealth, processCommand } from './runtime/index.js';
+import { checkHealth, DecodeAdmission, processCommand } from './runtime/index.js';
 import type { SandboxTier } from './sandbox/index.js';
 import { createSandboxTier } from './sandbox/index.js';
 import type { Evaluation, ManualOptions, RolloutEngine, RolloutStatus } from './rollout/index.js';
@@ -616,6 +616,12 @@ export async function createIroncliw(
       sandboxDefaults: { timeoutMs: config.sandbox.timeoutMs, memoryMb: config.sandbox.memoryMb },
       ...(actuator ? { actuator } : {}),
       parse: (text) => parseCache.parse(text),
+      hostBudget: { maxCalls: config.hostWork.maxSdkCalls, maxHostMs: config.hostWork.maxHostMs },
+      decodeAdmission: new DecodeAdmission({
+        pixelsInFlight: config.hostWork.decodePixelsInFlight,
+        maxQueued: config.hostWork.decodeQueue,
+        maxWaitMs: config.hostWork.decodeWaitMs,
+      }),
       onFailure: (f) => {
         emit('failure', f);
         pipeline.observe(f);
