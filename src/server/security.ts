@@ -56,6 +56,15 @@ export function hostnameOf(host: string): string {
   return colon > 0 && h.indexOf(':') === colon ? h.slice(0, colon) : h;
 }
 
+/** Whether an Origin names the host the request was sent to (default ports normalised: `:80` = none). */
+function sameHost(origin: URL, host: string): boolean {
+  try {
+    return new URL(`${origin.protocol}//${host}`).host === origin.host;
+  } catch {
+    return false;
+  }
+}
+
 export interface SecurityPolicy {
   /** Who the request is; throws E_UNAUTHORIZED for a key that matches no client. */
   identify(headers: FastifyRequest['headers'], socketAddress: string | undefined): Identity;
@@ -159,7 +168,7 @@ export function createSecurityPolicy(config: IroncliwConfig): SecurityPolicy {
       }
       if (parsed && allowedOrigins.has(parsed.origin)) return;
       const host = headers.host;
-      if (parsed && host !== undefined && parsed.host.toLowerCase() === host.toLowerCase()) return;
+      if (parsed && host !== undefined && sameHost(parsed, host)) return;
       throw new IroncliwError(
         'E_FORBIDDEN',
         `requests from origin "${origin.slice(0, 100)}" may not change anything here`,
