@@ -44,6 +44,8 @@ const HEALTH_ROUTE = '/healthz';
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 /** Mutating routes any caller may use (the command itself; what it may claim is checked per request). */
 const OPEN_MUTATING_ROUTES = new Set(['/v1/commands']);
+/** Mutating routes any authenticated client may use (feedback on the answers it was given). */
+const CLIENT_ROUTES = new Set(['/v1/feedback']);
 
 const LOCAL_HOSTNAMES = new Set(['localhost', 'localhost.localdomain', 'ip6-localhost', 'ip6-loopback']);
 
@@ -268,6 +270,9 @@ export function installSecurity(app: FastifyInstance, policy: SecurityPolicy, co
             throw new IroncliwError('E_UNAUTHORIZED', 'this server serves authenticated clients only', {
               hint: 'Send a client key in x-api-key (config key server.clients).',
             });
+        } else if (route !== undefined && CLIENT_ROUTES.has(route)) {
+          if (policy.keysConfigured && identity.kind === 'anonymous')
+            throw new IroncliwError('E_UNAUTHORIZED', 'missing or wrong x-api-key');
         } else if (policy.keysConfigured && !identity.admin) {
           throw new IroncliwError(
             identity.kind === 'key' ? 'E_FORBIDDEN' : 'E_UNAUTHORIZED',
