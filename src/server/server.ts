@@ -1,7 +1,7 @@
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import Fastify from 'fastify';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { IroncliwError, isIroncliwError } from '../domain/index.js';
 import type { Ironcliw } from '../ironcliw.js';
 import type { ScreenInput } from '../runtime/index.js';
