@@ -427,6 +427,10 @@ export async function createIroncliw(
       concurrency: config.pipeline.concurrency,
       leaseMs: config.pipeline.leaseMs,
       maxAttempts: config.pipeline.maxAttempts,
+      versionLimit: {
+        max: config.pipeline.maxVersionsPerWindow,
+        windowMs: config.pipeline.versionWindowMs,
+      },
       ...(config.llm.enabled
         ? {
             llm: createLlmProvider({
