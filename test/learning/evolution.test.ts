@@ -1,3 +1,6 @@
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAMILIES } from '../../src/generation/index.js';
 import type { Ironcliw } from '../../src/ironcliw.js';
@@ -16,7 +19,24 @@ import { closeOcr, decodeImage, parseSceneSpec, renderScene } from '../../src/vi
  * The decision is taken by a second Pipeline on the same store, as another node of the fleet would: it
  * only reads the store and enqueues (its verifier is never reached); the job is then run by the runtime's
  * pipeline through `waitForLearning`, with the real verifier.
+ *
+ * Version 2 is written by a language model (a local endpoint speaking the OpenAI chat protocol, with a
+ * different module from the template's): without one, the template family writes v1's module again, and a
+ * version that changes nothing is not registered (src/pipeline/pipeline-evolution-gate.test.ts).
  */
+const V2_MODULE = `\`\`\`js
+export default async function run(input, sdk) {
+  const screen = await sdk.screen.capture();
+  const area = input.region ? await sdk.vision.region(screen, input.region) : screen;
+  const query = {};
+  if (input.shape) query.shape = input.shape;
+  if (input.color) query.color = input.color;
+  const items = await sdk.vision.findShapes(area, query);
+  return { answer: 'There are ' + items.length + ' matching shapes.', data: { count: items.length, items: items } };
+}
+\`\`\``;
+let llm: Server;
+const llmRequests: string[] = [];
 const COMMAND = 'count the red circles';
 let ironcliw: Ironcliw;
 let screen: Awaited<ReturnType<typeof decodeImage>>;
@@ -27,12 +47,34 @@ const unreachableVerifier: CandidateVerifier = {
 };
 
 beforeAll(async () => {
-  ironcliw = await createIroncliw({ db: ':memory:' }, { startWorkers: false });
+  llm = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      llmRequests.push(body);
+      res.writeHead(200, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          id: 'chatcmpl-1',
+          object: 'chat.completion',
+          created: 1735689600,
+          model: 'test-model',
+          choices: [{ index: 0, message: { role: 'assistant', content: V2_MODULE }, finish_reason: 'stop' }],
+        }),
+      );
+    });
+  });
+  await new Promise<void>((r) => llm.listen(0, '127.0.0.1', r));
+  const baseUrl = `http://127.0.0.1:${(llm.address() as AddressInfo).port}/v1`;
+  ironcliw = await createIroncliw(
+    { db: ':memory:', llm: { enabled: true, baseUrl, model: 'test-model' } },
+    { startWorkers: false },
+  );
   screen = await decodeImage((await renderScene(parseSceneSpec(groundTruthScene(1)))).png);
 }, 60_000);
 
 afterAll(async () => {
   await ironcliw?.close();
+  await new Promise((r) => llm?.close(r));
   await closeOcr();
 });
 
@@ -108,6 +150,9 @@ describe('capability evolution', () => {
 
     await ironcliw.waitForLearning(60_000);
     const v2 = await ironcliw.capabilities.get(capabilityId, 2);
+    // Written by the model from v1's code and what went wrong with it: a different module.
+    expect(llmRequests.length).toBeGreaterThan(0);
+    expect(v2?.code).not.toBe((await ironcliw.capabilities.get(capabilityId, 1))!.code);
     expect(v2?.manifest).toMatchObject({ id: capabilityId, version: 2, origin: { patternId } });
     const verification = await ironcliw.store.reports.list(capabilityId, 2, 'verification');
     expect(verification).toHaveLength(1);
