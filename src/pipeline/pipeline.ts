@@ -432,6 +432,24 @@ export class Pipeline {
   }
 
   /**
+   * Issue 15 item 4: when the version a registration replaces stands rolled back by a person, the new one
+   * waits for a person (the rollout gate derives the same from the events); this is the line that says so.
+   */
+  private async replacesHumanRollback(capabilityId: string): Promise<string | undefined> {
+    const { store } = this.deps;
+    const current = await store.rollouts.get(capabilityId);
+    if (current?.stage !== 'rolled_back') return undefined;
+    const rollback = (await store.events.list({ capabilityId }))
+      .filter((e) => e.version === current.version && e.kind === 'rollback')
+      .at(-1);
+    if (rollback?.actor !== 'user') return undefined;
+    return (
+      `v${current.version} was rolled back by ${rollback.by ?? 'a person'}: this version is served to the ` +
+      `internal group only and waits for a person's promotion`
+    );
+  }
+
+  /**
    * Stores that an evolution produced nothing new: the job is done with that result, a `reject` decision
    * names the identical version, and the pattern says why and what would help. Nothing is registered.
    */
@@ -771,6 +789,7 @@ export class Pipeline {
 
     const t2 = performance.now();
     const at = now();
+    const waits = await this.replacesHumanRollback(m.id);
     const event: DecisionEvent = {
       id: newId('evt'),
       at,
@@ -778,7 +797,7 @@ export class Pipeline {
       version,
       kind: 'register',
       toStage: 'development',
-      reason: `verification ${verification.decision} at level ${verification.level}; registered in development (internal group only)`,
+      reason: `verification ${verification.decision} at level ${verification.level}; registered in development (internal group only)${waits ? `; ${waits}` : ''}`,
       numbers,
       actor: 'system',
     };
@@ -844,7 +863,12 @@ export class Pipeline {
         stageEnteredAt: at,
         updatedAt: at,
       });
-      await tx.patterns.setStatus(patternId, 'generated', `v${version} registered in development`, m.id);
+      await tx.patterns.setStatus(
+        patternId,
+        'generated',
+        `v${version} registered in development${waits ? `; ${waits}` : ''}`.slice(0, 500),
+        m.id,
+      );
     });
     this.deps.hooks?.onStage?.('register', performance.now() - t2, 'ok');
     await crashPoint('job:registered');

@@ -189,4 +189,66 @@ describe('capability evolution', () => {
     expect(fresh).toMatchObject({ version: 2, created: false, decision: { evolve: false } });
     await decider.close();
   }, 180_000);
+
+  it('after a person rolls a version back, its successor waits in development for a person', async () => {
+    const command = 'count the blue squares on the toolbar';
+    const known = new Set((await ironcliw.capabilities.list()).map((c) => c.manifest.id));
+    for (const user of ['kim', 'lou', 'kim']) {
+      const r = await ironcliw.processCommand(command, { user }, { screen: { image: screen } });
+      expect(r.ok).toBe(false);
+    }
+    await ironcliw.waitForLearning(60_000);
+    const learned = (await ironcliw.capabilities.list()).find((c) => !known.has(c.manifest.id));
+    expect(learned).toBeDefined();
+    const id = learned!.manifest.id;
+    const patternId = learned!.manifest.origin.patternId!;
+    // Internal users are served v1 and say its answers are wrong: that queues v2.
+    const answered: string[] = [];
+    for (const user of ['mo', 'nia', 'oz', 'pia']) {
+      const r = await ironcliw.processCommand(
+        command,
+        { user, groups: ['internal'] },
+        { screen: { image: screen } },
+      );
+      expect(r.ok, user).toBe(true);
+      if (r.ok) answered.push(r.requestId);
+    }
+    for (const [i, requestId] of answered.entries()) await ironcliw.feedback(requestId, i === 3);
+    expect((await ironcliw.store.jobs.list({ status: 'queued' })).map((j) => j.key)).toEqual([
+      `${GENERATE_JOB}:${patternId}:v2`,
+    ]);
+    // A person rolls v1 back before the learner gets to v2 (the demo's sequence).
+    await ironcliw.rollouts.rollback(id, { by: 'operator', reason: 'users reported wrong answers' });
+    await ironcliw.waitForLearning(60_000);
+    expect((await ironcliw.capabilities.get(id, 2))?.manifest.version).toBe(2);
+    const register = (await ironcliw.store.events.list({ capabilityId: id })).find(
+      (e) => e.kind === 'register' && e.version === 2,
+    );
+    expect(register!.reason).toContain('v1 was rolled back by operator');
+    expect((await ironcliw.store.patterns.get(patternId))!.statusReason).toContain(
+      "waits for a person's promotion",
+    );
+
+    // The engine's judgements (its timer's, here by hand) leave it in development and store why.
+    await ironcliw.rollouts.evaluate();
+    await ironcliw.rollouts.evaluate();
+    expect(await ironcliw.rollouts.get(id)).toMatchObject({ version: 2, stage: 'development' });
+    const holds = (await ironcliw.store.events.list({ capabilityId: id })).filter((e) => e.kind === 'hold');
+    expect(holds).toHaveLength(1);
+    const status = await ironcliw.rollouts.status(id);
+    expect(status.gate.replacesHumanRollback).toMatchObject({ version: 1, by: 'operator' });
+    expect(status.gate.needsPerson).toContain('a person must promote v2');
+    const outsider = await ironcliw.processCommand(command, { user: 'quinn' }, { screen: { image: screen } });
+    expect(outsider.ok).toBe(false);
+    const insider = await ironcliw.processCommand(
+      command,
+      { user: 'rae', groups: ['internal'] },
+      { screen: { image: screen } },
+    );
+    expect(insider.ok && insider.capability).toMatchObject({ id, version: 2 });
+
+    const promoted = await ironcliw.rollouts.promote(id, { by: 'operator', reason: 'v2 checked by hand' });
+    expect(promoted).toMatchObject({ toStage: 'canary', actor: 'user', by: 'operator' });
+    expect((await ironcliw.rollouts.status(id)).gate.needsPerson).toBeUndefined();
+  }, 180_000);
 });
