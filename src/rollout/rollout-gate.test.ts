@@ -118,6 +118,10 @@ describe.each(backends)('the rollout gate on the $name store', ({ skip, open }) 
         expect(first!.event!.reason).toContain('manual-promotion');
         now += 5000;
         await engine.evaluate();
+        // Another node judging the same window finds the hold stored (its id is the window's).
+        const other = await createRolloutEngine({ store, now: () => now });
+        expect((await other.evaluate())[0]!.event).toBeUndefined();
+        await other.close();
         expect(engine.get(CAP)?.stage).toBe('development');
         // One hold per stage window, not one per evaluation.
         expect(kinds(await store.events.list({ capabilityId: CAP }))).toEqual([
