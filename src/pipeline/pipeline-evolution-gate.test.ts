@@ -123,7 +123,9 @@ describe('evolution that changes nothing', () => {
       // The rollout is untouched: no new version restarts at development.
       expect(await store.rollouts.get(id)).toMatchObject({ version: 1, stage });
       // More complaints do not queue the same nothing again.
-      expect(await p.considerEvolution(id)).toMatchObject({ created: false });
+      const again = await p.considerEvolution(id);
+      expect(again).toMatchObject({ created: false });
+      expect(again.skipped).toContain('v2 would change nothing (identical to v1)');
       expect(await store.jobs.list()).toHaveLength(1);
       await p.close();
     });

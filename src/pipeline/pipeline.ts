@@ -361,6 +361,14 @@ export class Pipeline {
       key: `${GENERATE_JOB}:${patternId}:v${version}`,
       payload,
     });
+    const result = job.result as { rejected?: string; identicalTo?: number } | undefined;
+    if (!created && job.status === 'done' && result?.rejected === 'identical')
+      return {
+        ...base,
+        job,
+        created,
+        skipped: `v${version} would change nothing (identical to v${result.identicalTo}): ${WHAT_HELPS}`,
+      };
     if (created) {
       await store.patterns.setStatus(patternId, 'queued', decision.reason.slice(0, 500));
       this.deps.log?.('capability queued for a new version', {
