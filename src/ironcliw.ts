@@ -156,6 +156,14 @@ export interface ImportOutcome {
   decision: 'approve' | 'conditional' | 'reject';
   reasons: string[];
   stage: RolloutStage | null;
+  /**
+   * When the id was already learned here: the version the import follows and where its rollout stood. The
+   * import is a new version of it (never a replacement in place); the previous version stays the stable one
+   * if it reached production, and the rollout gate decides who gets the new one.
+   */
+  previous: { version: number; stage: RolloutStage | null } | null;
+  /** Conditions verification attached (e.g. `manual-promotion` for imported code): see `rollout show`. */
+  conditions: string[];
 }
 
 /** What a running Ironcliw reports as it works (for metrics, logs and live dashboards). */
@@ -419,6 +427,10 @@ export async function createIroncliw(
       concurrency: config.pipeline.concurrency,
       leaseMs: config.pipeline.leaseMs,
       maxAttempts: config.pipeline.maxAttempts,
+      versionLimit: {
+        max: config.pipeline.maxVersionsPerWindow,
+        windowMs: config.pipeline.versionWindowMs,
+      },
       ...(config.llm.enabled
         ? {
             llm: createLlmProvider({
@@ -486,7 +498,33 @@ export async function createIroncliw(
       const keys = { dir: config.sharing.keysDir };
       const opened = openBundle(value, loadTrustedKeys(keys, loadOrCreateSigningKey(keys)));
       const sent = opened.capability.manifest;
-      const version = (await store.capabilities.versions(sent.id)).length + 1;
+      // Built-in ids are reserved: an import under one would shadow the built-in's routing (issue 16).
+      if (BUILTIN_CAPABILITIES.some((b) => b.manifest.id === sent.id))
+        throw new IroncliwError(
+          'E_ID_RESERVED',
+          `bundle from key ${opened.keyId} names "${sent.id.slice(0, 80)}", the id of a built-in capability`,
+        );
+      // An existing learned id: the import is the next version of it, beside the versions already stored.
+      const existing = await store.capabilities.versions(sent.id);
+      const latest = existing.reduce((n, m) => Math.max(n, m.version), 0);
+      const version = latest + 1;
+      const previousRollout = latest ? await store.rollouts.get(sent.id) : undefined;
+      const previous = latest
+        ? {
+            version: previousRollout?.version ?? latest,
+            stage: previousRollout ? previousRollout.stage : null,
+          }
+        : null;
+      // A version still rolling out would lose its users to the import without anyone deciding it: refuse.
+      const rolling: RolloutStage[] = ['development', 'canary', 'beta', 'gradual', 'paused'];
+      if (previousRollout && rolling.includes(previousRollout.stage))
+        throw new IroncliwError(
+          'E_STATE_CONFLICT',
+          `${sent.id.slice(0, 80)} v${previousRollout.version} is still rolling out (${previousRollout.stage}); an import would replace it`,
+          {
+            hint: `Finish its rollout (ironcliw rollout promote) or roll it back (ironcliw rollout rollback ${sent.id.slice(0, 80)}) first; the import then becomes v${version}.`,
+          },
+        );
       // The sender's claims (origin, version, reports) are not evidence here: this deployment checks again.
       const manifest = {
         ...sent,
@@ -523,7 +561,13 @@ export async function createIroncliw(
         violations: synthesized.report.violations.length,
         ...(report ? { riskScore: report.riskScore } : {}),
         senderReports: opened.reports.length,
+        ...(previous ? { previousVersion: previous.version } : {}),
       };
+      const follows = !previous
+        ? ''
+        : previous.stage === 'production'
+          ? `; a new version of the learned ${manifest.id}: v${previous.version} (production) stays the stable version for everyone the rollout gate does not admit to v${version}`
+          : `; a new version of the learned ${manifest.id} (v${previous.version} is ${previous.stage ?? 'not rolled out'})`;
       await store.transaction(async (tx) => {
         await tx.reports.add({
           id: newId('rep'),
@@ -571,7 +615,7 @@ export async function createIroncliw(
           capabilityId: manifest.id,
           version,
           kind: 'approve',
-          reason: `imported from key ${opened.keyId}; verification ${decision} at level ${report!.level}`,
+          reason: `imported from key ${opened.keyId}; verification ${decision} at level ${report!.level}${follows}`,
           numbers,
           actor: 'system',
         });
@@ -582,8 +626,7 @@ export async function createIroncliw(
           version,
           kind: 'register',
           toStage: 'development',
-          reason:
-            'imported capabilities start in development (internal group only), whatever their origin claims',
+          reason: `imported capabilities start in development (internal group only), whatever their origin claims${report!.conditions.length ? `; conditions ${report!.conditions.join(', ')}` : ''}${follows}`,
           numbers,
           actor: 'system',
         });
@@ -599,7 +642,14 @@ export async function createIroncliw(
         });
       });
       if (decision !== 'reject') await refresh();
-      return { ...base, decision, reasons, stage: decision === 'reject' ? null : 'development' };
+      return {
+        ...base,
+        decision,
+        reasons,
+        stage: decision === 'reject' ? null : 'development',
+        previous,
+        conditions: report?.conditions ?? [],
+      };
     };
 
     // Built once: the request path is hot (a handled command costs ~10 µs of our own work), so nothing in

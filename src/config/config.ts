@@ -176,6 +176,12 @@ export const ConfigSchema = strict({
     benchmarkIterations: z.number().int().min(5).max(10_000).default(40),
     /** Claims of one learning job before it is given up (job failed, pattern rejected, with the reason): stops a crash loop. */
     maxAttempts: z.number().int().min(1).max(100).default(5),
+    /**
+     * Most versions one capability may register within `versionWindowMs`: evolution beyond it waits (the
+     * pattern says until when), so complaints cannot churn out versions faster than people can review them.
+     */
+    maxVersionsPerWindow: z.number().int().min(1).max(1000).default(3),
+    versionWindowMs: z.number().int().min(1000).default(3_600_000),
   }).default({
     enabled: true,
     learner: 'process',
@@ -185,6 +191,8 @@ export const ConfigSchema = strict({
     verificationLevel: 'production',
     benchmarkIterations: 40,
     maxAttempts: 5,
+    maxVersionsPerWindow: 3,
+    versionWindowMs: 3_600_000,
   }),
 });
 
