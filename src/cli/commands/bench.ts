@@ -268,6 +268,8 @@ export const registerBench: RegisterCommand = (program, { io, setExit }) => {
           screen = await createTestScenes().countScene({ count: 5, seed: 1 });
         const tier = await createSandboxTier(ironcliw.config.sandbox.tier, {
           poolSize: opts.pool ?? ironcliw.config.sandbox.poolSize,
+          allowSharedNetwork: ironcliw.config.sandbox.allowSharedNetwork,
+          allowRootChildren: ironcliw.config.sandbox.allowRootChildren,
         });
         try {
           run = await benchmarkCapability({

@@ -125,7 +125,11 @@ export const registerVerify: RegisterCommand = (program, ctx) => {
         }
       } else capability = capabilityFromFile(target, opts.manifest);
 
-      sandbox = await createSandboxTier(config.sandbox.tier, { poolSize: 1 });
+      sandbox = await createSandboxTier(config.sandbox.tier, {
+        poolSize: 1,
+        allowSharedNetwork: config.sandbox.allowSharedNetwork,
+        allowRootChildren: config.sandbox.allowRootChildren,
+      });
       const vision = createVisionPort();
       const scenes = createTestScenes();
       const tier = sandbox;
