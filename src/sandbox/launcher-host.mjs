@@ -1,4 +1,4 @@
-/* global setTimeout */
+/* global setTimeout, Buffer */
 // The sandbox launcher: a small process whose only job is to start sandbox children for the pool.
 //
 // Why it exists: starting a process from Node forks the caller, and fork copies the caller's page tables —
