@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { createRequire } from 'node:module';
-import { delimiter, dirname, join } from 'node:path';
+import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 import { bwrapArgs, CONTAINER_ID, containerFiles, probeBwrap } from './container-walls.js';
@@ -172,22 +172,26 @@ export function unreadableBy(path: string, uid: number, gid: number): string | n
       : st.gid === gid
         ? (st.mode & (bit << 3)) !== 0
         : (st.mode & bit) !== 0;
+  // Both the path as the child is given it (every folder on the way must be searchable) and where it
+  // really leads (a symlinked file or folder is checked at its target).
   let real: string;
   try {
     real = realpathSync(path);
   } catch (err) {
     return `${path} cannot be resolved: ${(err as Error).message}`;
   }
-  const parts = real.split('/').filter(Boolean);
-  let dir = '/';
-  for (let i = 0; i < parts.length; i++) {
-    const st = statSync(dir);
-    if (!may(st, 1)) return `${dir} is not searchable by uid ${uid} (mode ${(st.mode & 0o777).toString(8)})`;
-    dir = join(dir, parts[i] as string);
+  for (const p of new Set([resolve(path), real])) {
+    const parts = p.split('/').filter(Boolean);
+    let dir = '/';
+    for (const part of parts) {
+      const st = statSync(dir);
+      if (!may(st, 1))
+        return `${dir} is not searchable by uid ${uid} (mode ${(st.mode & 0o777).toString(8)})`;
+      dir = join(dir, part);
+    }
   }
   const st = statSync(real);
-  const need = st.isDirectory() ? 5 : 4;
-  if ((may(st, 4) ? 4 : 0) + (st.isDirectory() && may(st, 1) ? 1 : 0) < need)
+  if (!may(st, 4) || (st.isDirectory() && !may(st, 1)))
     return `${real} is not readable by uid ${uid} (mode ${(st.mode & 0o777).toString(8)})`;
   return null;
 }
