@@ -24,8 +24,8 @@ import type {
   ProcessOptions,
   RuntimeDeps,
 } from './runtime/index.js';
-import { checkHealth, processCommand } from './runtime/index.js';
-import type { SandboxTier } from './sandbox/index.js';
+import { checkHealth, processCommand, sandboxLayers } from './runtime/index.js';
+import type { SandboxLayerInfo, SandboxTier } from './sandbox/index.js';
 import { createSandboxTier } from './sandbox/index.js';
 import type { Evaluation, ManualOptions, RolloutEngine, RolloutStatus } from './rollout/index.js';
 import { createRolloutEngine, IroncliwFlagProvider } from './rollout/index.js';
@@ -79,6 +79,8 @@ export interface AutonomousCapabilitiesStatus {
   };
   failureStats: { total: number; recentByCategory: Record<string, number> };
   capabilities: { builtin: number; learned: number };
+  /** This node's sandbox tier and its isolation layers, active or not and why (docs/sandbox.md). */
+  sandbox?: { tier: string; layers: SandboxLayerInfo[] };
 }
 
 const tally = <T>(items: T[], key: (t: T) => string | undefined): Record<string, number> => {
@@ -286,7 +288,11 @@ export async function createIroncliw(
   try {
     // Validated before anything starts, so a typo in a threshold fails fast with the key's name.
     const verificationOptions = resolveVerificationOptions(config.verification);
-    sandbox = await createSandboxTier(config.sandbox.tier, { poolSize: config.sandbox.poolSize });
+    sandbox = await createSandboxTier(config.sandbox.tier, {
+      poolSize: config.sandbox.poolSize,
+      allowSharedNetwork: config.sandbox.allowSharedNetwork,
+      allowRootChildren: config.sandbox.allowRootChildren,
+    });
     const vision: VisionPort = createVisionPort();
     // Actions are recorded (returned in data.actions) unless a real actuator is chosen: `actions.actuator:
     // "x11"` drives the X display with xdotool, and fails with E_ACTUATOR_UNAVAILABLE where there is none.
@@ -686,7 +692,10 @@ export async function createIroncliw(
           emit('command', response);
           return response;
         }),
-      getAutonomousCapabilitiesStatus: () => computeStatus(store),
+      getAutonomousCapabilitiesStatus: async () => {
+        const [status, layers] = await Promise.all([computeStatus(store), sandboxLayers(sb)]);
+        return { ...status, sandbox: { tier: sb.name, layers } };
+      },
       health: () => checkHealth({ store, sandbox: sb, closed }),
       capabilities: {
         list: () => store.capabilities.list(),

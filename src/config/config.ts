@@ -60,7 +60,24 @@ export const ConfigSchema = strict({
     /** Default limits for generated capabilities (a manifest may ask for less, never more). */
     timeoutMs: z.number().int().min(10).max(60_000).default(5000),
     memoryMb: z.number().int().min(16).max(1024).default(128),
-  }).default({ tier: 'process', poolSize: 2, timeoutMs: 5000, memoryMb: 128 }),
+    /**
+     * Where no network namespace can be made, the process tier refuses to start (fail closed): its children
+     * would share the host's network. `true` accepts that risk; /healthz and `status` then show the layer off.
+     */
+    allowSharedNetwork: z.boolean().default(false),
+    /**
+     * On a root host, children are dropped to uid/gid 65534; where that is impossible (no setpriv, or the
+     * runtime files are not readable by that user) the tier refuses to start. `true` accepts root children.
+     */
+    allowRootChildren: z.boolean().default(false),
+  }).default({
+    tier: 'process',
+    poolSize: 2,
+    timeoutMs: 5000,
+    memoryMb: 128,
+    allowSharedNetwork: false,
+    allowRootChildren: false,
+  }),
   rollout: strict({
     internalGroup: z.string().default('internal'),
     betaGroup: z.string().default('beta'),

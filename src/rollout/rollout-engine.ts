@@ -275,7 +275,7 @@ export class RolloutEngine {
     return true;
   }
 
-  /** The hot part of recording, without an options object (the wrapper calls it on every request). */
+  /** The hot part of recording, without an options object (recordOutcome calls it on every request). */
   #count(
     c: CompiledRollout,
     version: number,
@@ -912,42 +912,6 @@ export class RolloutEngine {
   }
 
   // ---- wrapper and lifetime ------------------------------------------------------------------------
-
-  /**
-   * Runs one request through the rollout: assigns the version, runs `fn` with it, counts the outcome
-   * (a throw counts as `error`, or as the `category` property of what was thrown) and rethrows.
-   */
-  withRollout<T>(
-    capabilityId: string,
-    context: RequestContext | undefined,
-    requestId: string | undefined,
-    fn: (assignment: RolloutAssignment | undefined) => Promise<T>,
-  ): Promise<T> {
-    const a = this.assign(capabilityId, context);
-    const c = this.#states.get(capabilityId);
-    const version = a?.version;
-    if (!c || version === undefined) return fn(a);
-    const user = context?.user;
-    const started = performance.now();
-    let p: Promise<T>;
-    try {
-      p = fn(a);
-    } catch (err) {
-      p = Promise.reject(err);
-    }
-    // then() rather than async/await: one microtask less on every request.
-    return p.then(
-      (result) => {
-        this.#count(c, version, user, requestId, true, undefined, performance.now() - started);
-        return result;
-      },
-      (err: unknown) => {
-        const category = (err as { category?: FailureCategory } | null)?.category ?? 'error';
-        this.#count(c, version, user, requestId, false, category, performance.now() - started);
-        throw err;
-      },
-    );
-  }
 
   /** Starts the flush, refresh and evaluation timers (unref'd: they never keep a process alive). */
   start(): void {

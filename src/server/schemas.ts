@@ -73,16 +73,27 @@ export const statusResponse = open(
 );
 
 /** One check of /healthz, with the name of what it checked under `what` (the store's dialect, the tier). */
-const healthCheck = (what: string) =>
+const healthCheck = (what: string, more: Record<string, unknown> = {}) =>
   obj(
     {
       ok: { type: 'boolean' },
       ms: { type: 'number', description: 'how long the check took' },
       error: { type: 'string', description: 'why it failed' },
       [what]: { type: 'string' },
+      ...more,
     },
-    ['ok', 'ms', what],
+    ['ok', 'ms', what, ...Object.keys(more)],
   );
+
+/** The sandbox tier's isolation layers on this node (docs/sandbox.md), active or not and why. */
+const sandboxLayers = {
+  type: 'array',
+  items: obj({ name: { type: 'string' }, active: { type: 'boolean' }, detail: { type: 'string' } }, [
+    'name',
+    'active',
+    'detail',
+  ]),
+};
 
 export const healthResponse = obj(
   {
@@ -96,7 +107,7 @@ export const healthResponse = obj(
     checks: obj(
       {
         store: healthCheck('dialect'),
-        sandbox: healthCheck('tier'),
+        sandbox: healthCheck('tier', { layers: sandboxLayers }),
       },
       ['store', 'sandbox'],
     ),
