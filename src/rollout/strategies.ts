@@ -29,6 +29,7 @@ export type AssignReason =
   | 'excluded'
   | 'flag_off'
   | 'inactive'
+  | 'limited_group'
   | 'internal_group'
   | 'target_user'
   | 'target_group'
@@ -58,12 +59,15 @@ export interface CompiledRollout {
   readonly groups: ReadonlySet<string>;
   readonly excludeUsers: ReadonlySet<string>;
   readonly excludeGroups: ReadonlySet<string>;
+  /** A `limited-group` condition of the version's gate not lifted by a person: nobody outside is served. */
+  readonly limitedGroup: string | undefined;
 }
 
 export function compileRollout(
   rollout: Rollout,
   policy: RolloutPolicy = DEFAULT_POLICY,
   stableVersion?: number,
+  limitedGroup?: string,
 ): CompiledRollout {
   return {
     rollout,
@@ -74,6 +78,7 @@ export function compileRollout(
     groups: new Set(policy.groups),
     excludeUsers: new Set(policy.excludeUsers),
     excludeGroups: new Set(policy.excludeGroups),
+    limitedGroup,
   };
 }
 
@@ -88,8 +93,11 @@ const has = (groups: readonly string[] | undefined, group: string): boolean =>
 
 /**
  * Which version this user gets, and why. Rules, first match wins:
- * 1. no stable key (anonymous) → the new version in production, else stable; 2. excluded user or group → stable; 3. flag off → stable;
- * 4. rolled back or retired → stable; 5. internal group → new version from development on;
+ * 1. no stable key (anonymous) → the new version in production (unless a group limit is in force), else
+ * stable; 2. excluded user or group → stable; 3. flag off → stable;
+ * 4. rolled back or retired → stable; 4b. a `limited-group` condition in force and the user outside that group
+ * → stable (verification's conditions bind routing: no policy, stage or bucket widens it);
+ * 5. internal group → new version from development on;
  * 6. development → stable for everyone else; 7. canary users / target groups → new version;
  * 8. beta group → new version from beta on; 9. production → everyone; 10. bucket < percentage → new version
  * (monotonic: raising the percentage keeps everyone already in); 11. else stable.
@@ -110,7 +118,7 @@ export function assignVersion(
     // Nothing to bucket by, so served exactly what everyone is served at 100%: the new version once the
     // rollout is in production (and on), the stable version before. Never "still rolling out" at 100%.
     const s = c.servingStage;
-    if (c.policy.enabled && s === 'production')
+    if (c.policy.enabled && s === 'production' && c.limitedGroup === undefined)
       return { variant: 'canary', version: c.rollout.version, reason: 'production' };
     return stable('anonymous');
   }
@@ -119,6 +127,7 @@ export function assignVersion(
   if (!c.policy.enabled) return stable('flag_off');
   const stage = c.servingStage;
   if (stage === 'rolled_back' || stage === 'retired') return stable('inactive');
+  if (c.limitedGroup !== undefined && !has(groups, c.limitedGroup)) return stable('limited_group');
   let reason: AssignReason;
   if (has(groups, routing.internalGroup)) reason = 'internal_group';
   else if (stage === 'development') return stable('not_in_rollout');

@@ -7,6 +7,7 @@ import type { Ironcliw } from '../ironcliw.js';
 import type { ScreenInput } from '../runtime/index.js';
 import { registerDashboard } from './dashboard.js';
 import { createServerMetrics } from './metrics.js';
+import type { Identity } from './security.js';
 import { ANONYMOUS_IDENTITY, createSecurityPolicy, installSecurity } from './security.js';
 import { createScreenRoot } from './screen-root.js';
 import {
@@ -77,6 +78,13 @@ function liveNumbers(st: RolloutStatus) {
     p99Ms: n['p99Ms'] ?? null,
     positiveFeedbackShare: (n['positiveShare'] ?? -1) >= 0 ? n['positiveShare']! : null,
   };
+}
+
+/** Who a person's rollout decision is recorded as: never only what an authenticated client's body claims. */
+function recordedBy(identity: Identity, claimed: string | undefined): string {
+  if (identity.kind === 'key')
+    return claimed ? `${identity.client}:${claimed}`.slice(0, 200) : identity.client;
+  return claimed ?? 'http';
 }
 
 /** Fastify's own client errors (bad JSON, wrong content type, body too large…) with our codes. */
@@ -358,9 +366,12 @@ export async function buildServer(ironcliw: Ironcliw, options: ServerOptions = {
         id: string;
         action: 'promote' | 'pause' | 'resume' | 'rollback';
       };
-      const body = (req.body ?? {}) as { reason?: string; force?: boolean };
+      const body = (req.body ?? {}) as { reason?: string; force?: boolean; by?: string };
       const o = {
         actor: 'user' as const,
+        // Who: the authenticated client when there is one (the name it gives, if any, after it), else the
+        // name the caller gives (the dashboard's or a script's); `http` when it gives none.
+        by: recordedBy(req.identity ?? ANONYMOUS_IDENTITY, body.by),
         ...(body.reason ? { reason: body.reason } : {}),
         ...(body.force ? { force: true } : {}),
       };
