@@ -72,6 +72,10 @@ export const ERROR_CODES = {
     status: 403,
     hint: "Put the sender's public key (ironcliw export --public-key) in .ironcliw/keys/trusted/ if you trust them.",
   },
+  E_ID_RESERVED: {
+    status: 409,
+    hint: 'Built-in capability ids are reserved: ask the sender to export it under another id.',
+  },
   E_BODY_TOO_LARGE: {
     status: 413,
     hint: 'Send a smaller body (config key maxBodyBytes), e.g. a downscaled screen.',
@@ -80,15 +84,27 @@ export const ERROR_CODES = {
     status: 429,
     hint: 'Slow down and retry after the retry-after header (config key server.rateLimitPerMinute).',
   },
+  E_FORBIDDEN: {
+    status: 403,
+    hint: 'Use credentials allowed to do this (config key server.clients), or send the request from an allowed origin and host (server.allowedOrigins, server.allowedHosts).',
+  },
+  E_UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    hint: 'Send the body as JSON with the header content-type: application/json (an empty object {} when there is nothing to say).',
+  },
+  E_BUSY: {
+    status: 503,
+    hint: 'The server is decoding as many screens as its memory budget allows (config key hostWork.decodePixelsInFlight); retry after the retry-after header.',
+  },
+  E_HOST_BUDGET_EXCEEDED: {
+    status: 429,
+    hint: 'The run used up its host work budget (config keys hostWork.maxSdkCalls, hostWork.maxHostMs); make fewer or cheaper sdk calls.',
+  },
   E_METHOD_NOT_ALLOWED: {
     status: 405,
     hint: 'Use one of the methods in the Allow header (see /openapi.json for the routes).',
   },
   E_URL_TOO_LONG: { status: 414, hint: 'Shorten the path or the query string (e.g. the id in it).' },
-  E_MEDIA_TYPE_UNSUPPORTED: {
-    status: 415,
-    hint: 'Send the body as JSON with the header content-type: application/json.',
-  },
   E_REQUEST_TIMEOUT: { status: 408, hint: 'Send the whole request promptly, then retry.' },
   E_HEADERS_TOO_LARGE: { status: 431, hint: 'Send smaller request headers (cookies, long tokens).' },
   E_PORT_IN_USE: {

@@ -61,7 +61,7 @@ describe('HTTP errors', () => {
         payload: '<command/>',
         headers: { 'content-type': 'application/xml' },
       }),
-      'E_MEDIA_TYPE_UNSUPPORTED',
+      'E_UNSUPPORTED_MEDIA_TYPE',
     );
     expectError(
       await app.inject({ method: 'POST', url: '/v1/commands', payload: '{"command":', headers: json }),

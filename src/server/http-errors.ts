@@ -19,7 +19,7 @@ export function clientError(e: { statusCode: number; message: string; code?: str
     408: 'E_REQUEST_TIMEOUT',
     413: 'E_BODY_TOO_LARGE',
     414: 'E_URL_TOO_LONG',
-    415: 'E_MEDIA_TYPE_UNSUPPORTED',
+    415: 'E_UNSUPPORTED_MEDIA_TYPE',
     429: 'E_RATE_LIMITED',
     431: 'E_HEADERS_TOO_LARGE',
   };
@@ -29,8 +29,12 @@ export function clientError(e: { statusCode: number; message: string; code?: str
   return new IroncliwError(code, e.message.slice(0, 300));
 }
 
-const send = (reply: FastifyReply, err: IroncliwError) =>
-  reply.status(err.status).send({ error: err.toJSON() });
+const send = (reply: FastifyReply, err: IroncliwError) => {
+  // E_BUSY (the decode budget) says when to come back, like a 429.
+  const retry = err.code === 'E_BUSY' ? err.details?.['retryAfterSeconds'] : undefined;
+  if (typeof retry === 'number') void reply.header('retry-after', String(retry));
+  return reply.status(err.status).send({ error: err.toJSON() });
+};
 
 /** `frameworkErrors` (Fastify option): errors raised by the router before any route or hook runs. */
 export function frameworkError(err: Error & { code?: string }, req: FastifyRequest, reply: FastifyReply) {

@@ -71,6 +71,8 @@ export const registerServe: RegisterCommand = (program, { io }) => {
     const ironcliw = await createIroncliw(config, {
       startWorkers: config.pipeline.enabled && !separate,
       serving: true,
+      // Screen scans for requests run on a worker thread: the serving loop stays free (docs/security.md).
+      offloadVision: true,
     });
     let address: string;
     // Structured JSON logs (pino) on stdout, at config key server.logLevel.
