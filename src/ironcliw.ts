@@ -478,10 +478,9 @@ export async function createIroncliw(
       if (closed) return;
       closed = true;
       await pipeline.close();
-      await engine.close(); // flushes this node's metrics
-      await sb.close();
-      await closeVision?.();
-      await releaseOcr();
+      // Independent of each other: the sandbox children, the vision worker and the OCR workers end while the
+      // engine flushes this node's metrics (a CLI command exits only once all of them are gone).
+      await Promise.all([engine.close(), sb.close(), closeVision?.(), releaseOcr()]);
       if (!options.store) await store.close();
     };
 

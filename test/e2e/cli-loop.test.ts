@@ -75,8 +75,12 @@ describe('the learning loop through the CLI', () => {
       expect(verification, steps[2]!.text).not.toBeNull();
       // Reasons are given exactly when a check failed.
       expect(steps[2]!.text.includes(' — ')).toBe(verification![2] !== verification![3]);
+      // An approved candidate goes to the 1% canary at once; a conditional one may be held in development
+      // (the rollout gate obeys the verification's conditions).
       expect(steps[3]!.text).toMatch(
-        /^canary 1% — served to 1% of users and the internal group; you \(cleo\): (yes|not yet) \(/,
+        verification![1] === 'approve'
+          ? /^canary 1% — served to 1% of users and the internal group; you \(cleo\): (yes|not yet) \(/
+          : /^(canary 1% — served to 1% of users and the internal group|development — served to the internal group only); you \(cleo\): (yes|not yet) \(/,
       );
     }
 
