@@ -80,6 +80,10 @@ export const ERROR_CODES = {
     status: 429,
     hint: 'Slow down and retry after the retry-after header (config key server.rateLimitPerMinute).',
   },
+  E_DEMO_STORE_NOT_EMPTY: {
+    status: 409,
+    hint: 'Run `ironcliw demo` without --db (it fills a fresh temporary store), or give --db a new file.',
+  },
   E_INTERNAL: { status: 500, hint: 'This is a bug in Ironcliw; please report it with the request id.' },
 } as const satisfies Record<string, ErrorSpec>;
 

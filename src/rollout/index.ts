@@ -30,3 +30,11 @@ export type {
   ThresholdOverrides,
 } from './rollout-engine.js';
 export { IroncliwFlagProvider } from './openfeature-provider.js';
+export {
+  measuredNumber,
+  MEASURED_NUMBER_KEYS,
+  readDecisionEvent,
+  readEventNumbers,
+  readRolloutStatus,
+} from './event-numbers.js';
+export type { ReadableDecisionEvent, ReadableRolloutStatus } from './event-numbers.js';
