@@ -262,7 +262,11 @@ async function renderDetail(id) {
   $('#d-chart').innerHTML = timeline
     ? rolloutChart(timeline, { width: widthOf('#d-chart') })
     : '<p class="empty">Not rolled out: no timeline.</p>';
-  $('#d-windows').innerHTML = timeline ? windowCharts(timeline, { width: widthOf('#d-windows') }) : '';
+  // Side by side when there is room, one above the other when not.
+  const room = widthOf('#d-windows');
+  $('#d-windows').innerHTML = timeline
+    ? windowCharts(timeline, { width: room >= 760 ? Math.floor(room / 2) - 4 : room })
+    : '';
   rows(
     'd-events',
     [...c.events].reverse(),

@@ -109,13 +109,13 @@ export function rolloutChart(timeline, { width = 640, height = 200 } = {}) {
  * One bar per stage window, for success rate and p99, beside the bounds they are judged against. A window
  * without requests is drawn as "no data", not as zero. `timeline` is GET /v1/rollouts/:id/timeline.
  */
-export function windowCharts(timeline, { width = 640, height = 170 } = {}) {
+export function windowCharts(timeline, { width = 320, height = 170 } = {}) {
   const windows = timeline.windows;
   const t = timeline.thresholds;
   const label = (win) => `${stageAt(win.stage, win.percent)}${win.open ? ' (open)' : ''}`;
   const one = (kind, value, max, bound, fmtValue, boundText, bad) => {
     const pad = { left: 44, right: 12, top: 14, bottom: 44 };
-    const w = width / 2 - pad.left - pad.right;
+    const w = width - pad.left - pad.right;
     const h = height - pad.top - pad.bottom;
     const band = w / Math.max(1, windows.length);
     const y = (v) => pad.top + h - (Math.min(v, max) / max) * h;
@@ -125,14 +125,14 @@ export function windowCharts(timeline, { width = 640, height = 170 } = {}) {
         const bx = pad.left + i * band + band * 0.15;
         const bw = band * 0.7;
         const title = `${label(win)} · ${win.requests} requests · ${kind === 'success' ? 'success' : 'p99'} ${fmtValue(v)}${win.closedBy ? `\nclosed by ${win.closedBy.kind}: ${win.closedBy.reason}` : '\nthe open window: live numbers'}`;
-        const name = `<text class="tick" x="${(bx + bw / 2).toFixed(1)}" y="${pad.top + h + 14}" text-anchor="middle">${esc(win.stage.replace('rolled_back', 'rolled back'))}</text><text class="tick" x="${(bx + bw / 2).toFixed(1)}" y="${pad.top + h + 27}" text-anchor="middle">${esc(win.open ? 'now' : `${+win.percent.toFixed(2)}%`)}</text>`;
+        const name = `<text class="tick" x="${(bx + bw / 2).toFixed(1)}" y="${pad.top + h + 14}" text-anchor="middle">${esc(band < 80 ? (SHORT[win.stage] ?? win.stage) : win.stage.replace('_', ' '))}</text><text class="tick" x="${(bx + bw / 2).toFixed(1)}" y="${pad.top + h + 27}" text-anchor="middle">${esc(win.open ? 'now' : `${+win.percent.toFixed(2)}%`)}</text>`;
         if (v === null)
           return `<g class="bar ${kind} nodata" data-stage="${esc(win.stage)}" data-value="" data-open="${win.open}"><rect x="${bx.toFixed(1)}" y="${pad.top}" width="${bw.toFixed(1)}" height="${h}" class="nodata"/><text class="nodata-label" x="${(bx + bw / 2).toFixed(1)}" y="${pad.top + h / 2}" text-anchor="middle">no data</text><title>${esc(title)}</title></g>${name}`;
         return `<g class="bar ${kind}${bad(v) ? ' out' : ''}" data-stage="${esc(win.stage)}" data-value="${esc(v)}" data-open="${win.open}"><rect x="${bx.toFixed(1)}" y="${y(v).toFixed(1)}" width="${bw.toFixed(1)}" height="${(pad.top + h - y(v)).toFixed(1)}"/><title>${esc(title)}</title></g>${name}`;
       })
       .join('');
     const by = y(bound);
-    return `<svg class="chart window-chart ${kind}-chart" viewBox="0 0 ${width / 2} ${height}" width="${width / 2}" height="${height}" role="img" aria-label="${kind === 'success' ? 'success rate' : 'p99 latency'} per stage window" data-bound="${esc(bound)}">
+    return `<svg class="chart window-chart ${kind}-chart" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${kind === 'success' ? 'success rate' : 'p99 latency'} per stage window" data-bound="${esc(bound)}">
       <text class="chart-title" x="${pad.left}" y="10">${kind === 'success' ? 'success rate' : 'p99 latency'} per stage window</text>
       <line class="axis" x1="${pad.left}" x2="${pad.left + w}" y1="${pad.top + h}" y2="${pad.top + h}"/>
       <text class="tick" x="${pad.left - 6}" y="${pad.top + 4}" text-anchor="end">${esc(kind === 'success' ? '100%' : `${Math.round(max)} ms`)}</text>
@@ -164,6 +164,9 @@ export function windowCharts(timeline, { width = 640, height = 170 } = {}) {
     )
   );
 }
+
+/** Stage names that fit under a narrow bar. */
+const SHORT = { development: 'dev', production: 'prod', rolled_back: 'rolled back' };
 
 const PALETTE = ['#2f6fdd', '#c2410c', '#17803d', '#8b5cf6', '#b7791f', '#0e7490', '#be185d', '#4b5563'];
 
