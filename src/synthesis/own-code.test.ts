@@ -4,7 +4,11 @@ import { ownCode, transform } from './index.js';
 describe('ownCode', () => {
   const manifest = {
     permissions: ['screen.capture' as const],
-    inputSchema: { type: 'object', properties: { n: { type: 'integer' } }, additionalProperties: false },
+    inputSchema: {
+      type: 'object' as const,
+      properties: { n: { type: 'integer' as const } },
+      additionalProperties: false,
+    },
   };
 
   it('takes the injected wrapper off a transformed module and keeps what the author wrote', () => {
