@@ -60,7 +60,10 @@ function liveNumbers(st: RolloutStatus) {
       p99Ms: w.p99Ms,
       positiveFeedbackShare: w.positive + w.negative ? w.positiveShare : null,
     };
-  const judged = [...st.events].reverse().find((e) => (e.numbers['requests'] ?? 0) > 0);
+  // Only windows of the version now rolled out: after a rollback and a new version, v1's numbers are not v2's.
+  const judged = [...st.events]
+    .reverse()
+    .find((e) => e.version === st.rollout.version && (e.numbers['requests'] ?? 0) > 0);
   if (!judged)
     return {
       source: 'open window',

@@ -319,6 +319,11 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard in Chromium', () => {
     expect(await page.locator('[data-card="rollbacks"] b').textContent()).toBe(
       String(overall.rolloutStatus.rolledBack),
     );
+    // Its row shows v2's numbers (none yet), not the last window v1 was judged on.
+    const row = page.locator(`tr[data-capability="${capabilityId}"] td`);
+    expect(await row.nth(1).textContent()).toBe('2');
+    expect(await row.nth(4).textContent()).toBe('0');
+    expect(await row.nth(5).textContent()).toBe('—');
     // The pattern now points at v2 in development, the internal group only.
     const pattern = page.locator('tr[data-pattern="count:shape[color,shape]@region"] .pattern-status');
     expect(await pattern.textContent()).toContain('v2');
