@@ -252,7 +252,9 @@ async function renderDetail(id) {
   $('#d-desc').textContent = m.description;
   const r = c.rollout;
   $('#d-rollout').innerHTML = r
-    ? `${stageBadge(r.stage)} serving v${esc(r.version)} to ${esc(audience(r))} · since ${when(r.stageEnteredAt)}`
+    ? `${stageBadge(r.stage)} serving v${esc(r.version)} to ${esc(audience(r))} · since ${when(r.stageEnteredAt)}${
+        timeline?.needsPerson ? `<div class="gate" role="note">⚑ ${esc(timeline.needsPerson)}</div>` : ''
+      }`
     : 'not rolled out';
   for (const b of document.querySelectorAll('#d-actions button')) {
     b.disabled = !r;
@@ -271,7 +273,7 @@ async function renderDetail(id) {
     'd-events',
     [...c.events].reverse(),
     (e) =>
-      `<tr data-kind="${esc(e.kind)}"><td class="when">${when(e.at)}</td><td>${esc(e.kind)}</td><td class="move">${move(e)}</td><td>${esc(e.actor)}</td><td>${esc(e.reason)}<div class="numbers">${esc(readableNumbers(e.numbers))}</div></td></tr>`,
+      `<tr data-kind="${esc(e.kind)}"><td class="when">${when(e.at)}</td><td>${esc(e.kind)}</td><td class="move">${move(e)}</td><td title="${esc(e.actor)}">${esc(e.by ?? e.actor)}</td><td>${esc(e.reason)}<div class="numbers">${esc(readableNumbers(e.numbers))}</div></td></tr>`,
     'No decisions yet.',
   );
   const verification = c.reports.filter((x) => x.kind === 'verification').at(-1)?.report;

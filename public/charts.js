@@ -30,6 +30,7 @@ const KIND_COLOUR = {
   pause: '#c2410c',
   rollback: '#b42318',
   retire: '#5b6472',
+  hold: '#8a6d1f',
   approve: '#17803d',
   reject: '#b42318',
 };
@@ -86,7 +87,7 @@ export function rolloutChart(timeline, { width = 640, height = 200 } = {}) {
         p.fromStage || p.toStage
           ? `${stageAt(p.fromStage, p.fromPercent)} → ${stageAt(p.toStage, p.toPercent)}`
           : '';
-      const title = `${p.at} · ${p.kind}${move ? ` ${move}` : ''} by ${p.actor}\n${p.reason}`;
+      const title = `${p.at} · ${p.kind}${move ? ` ${move}` : ''} by ${p.by ?? p.actor}\n${p.reason}`;
       return `<circle class="decision" cx="${x(Date.parse(p.at)).toFixed(1)}" cy="${y(level).toFixed(1)}" r="5" fill="${KIND_COLOUR[p.kind] ?? '#5b6472'}" data-kind="${esc(p.kind)}" data-percent="${esc(level)}" data-at="${esc(p.at)}"><title>${esc(title)}</title></circle>`;
     })
     .join('');

@@ -19,7 +19,7 @@ import { countScene, renderScene } from '../vision/index.js';
  *
  * Only the users are simulated: each is an id sending commands through `processCommand`. Every answer, metric
  * and decision is the system's own. Decision thresholds are lowered (small samples, no dwell) so stages can
- * pass in seconds, and a p99 bound that tolerates a busy laptop; the rules are the production ones.
+ * pass in seconds, and latency is not judged (the bench does that), so the walk is the same on any machine.
  */
 export interface DemoOptions {
   /**
@@ -47,6 +47,8 @@ export interface DemoSummary {
   decisions: Array<{ capabilityId: string; kind: string; toStage?: string; reason: string }>;
 }
 
+const DEMO_LATENCY_UNJUDGED_MS = 3_600_000;
+
 /** Demo thresholds: the production decision rules, with samples small enough for a one-minute run. */
 export const DEMO_CONFIG: IroncliwConfigInput = {
   rollout: {
@@ -54,14 +56,16 @@ export const DEMO_CONFIG: IroncliwConfigInput = {
       minSamples: { canary: 12, beta: 12, gradual: 12, production: 12 },
       dwellMs: { development: 0, canary: 0, beta: 0, gradual: 0, production: 0 },
       minFeedback: 8,
-      // Each demo request decodes a full 1280×800 screenshot on a machine that is also rendering the demo's
-      // screens and running the pipeline; 100 ms (the default) would make the walk depend on the laptop, and
-      // so did 400 ms (a 2-core machine under load 15 measured p99 484–1800 ms, and the demo paused). The
-      // demo shows the decision rules, not this machine's speed: its bound is the capability's own timeout
-      // (3 s; a slower run is a timeout, which counts as an error and rolls back).
-      maxP99Ms: 3000,
+      // The demo's walk must not depend on how fast (or how busy) the machine is: a 400 ms bound still paused
+      // the capability on a loaded 2-core box (issue 20). Its verdicts come from success, errors and
+      // feedback — what the users do — and latency is judged where it is measured against budgets, by
+      // `npm run bench` (docs/performance.md). Only an hour-long p99 (a dead machine) would still pause it.
+      maxP99Ms: DEMO_LATENCY_UNJUDGED_MS,
     },
   },
+  // Likewise the production-level benchmark's p99 budget (an advisory check that conditions the rollout):
+  // the schema's ceiling, so a busy machine does not turn the demo's verification into a manual promotion.
+  verification: { p99BudgetMs: 60_000 },
   pipeline: { benchmarkIterations: 20 },
 };
 

@@ -38,3 +38,5 @@ export {
   readRolloutStatus,
 } from './event-numbers.js';
 export type { ReadableDecisionEvent, ReadableRolloutStatus } from './event-numbers.js';
+export { gateOf, LIMITED_GROUP, MANUAL_PROMOTION, MAX_STAGE } from './gate.js';
+export type { GateCondition, GateInput, RolloutGate } from './gate.js';

@@ -17,6 +17,8 @@ export interface TimelinePoint {
   at: string;
   kind: DecisionKind;
   actor: 'system' | 'user';
+  /** Who, for a person's decision (the name given, the OS user or the API client). */
+  by: string | null;
   reason: string;
   version: number;
   fromStage: RolloutStage | null;
@@ -50,6 +52,8 @@ export interface RolloutTimeline {
   windows: StageWindow[];
   /** The bounds the windows are judged against (config rollout.decision), to draw beside them. */
   thresholds: { minSuccessRate: number; maxP99Ms: number };
+  /** Why a person must act before the engine moves this rollout again (the rollout gate), or null. */
+  needsPerson: string | null;
 }
 
 /** Share of users a stage serves when the event does not say (`register` names no percentage). */
@@ -65,7 +69,7 @@ const percentOf = (bp: number | undefined, stage: RolloutStage | undefined): num
 };
 
 export function rolloutTimeline(
-  status: Pick<RolloutStatus, 'rollout' | 'window'>,
+  status: Pick<RolloutStatus, 'rollout' | 'window'> & { gate?: Pick<RolloutStatus['gate'], 'needsPerson'> },
   events: readonly DecisionEvent[],
   thresholds: RolloutTimeline['thresholds'],
   now: Date,
@@ -74,6 +78,7 @@ export function rolloutTimeline(
     at: e.at,
     kind: e.kind,
     actor: e.actor,
+    by: e.by ?? null,
     reason: e.reason,
     version: e.version,
     fromStage: e.fromStage ?? null,
@@ -121,7 +126,14 @@ export function rolloutTimeline(
     p99Ms: w.requests > 0 && Number.isFinite(w.p99Ms) ? w.p99Ms : null,
     closedBy: null,
   });
-  return { capabilityId: r.capabilityId, now: now.toISOString(), points, windows, thresholds };
+  return {
+    capabilityId: r.capabilityId,
+    now: now.toISOString(),
+    points,
+    windows,
+    thresholds,
+    needsPerson: status.gate?.needsPerson ?? null,
+  };
 }
 
 export interface FailureSeries {
@@ -221,11 +233,23 @@ const stageWindowSchema = {
 const timelinePointSchema = {
   type: 'object',
   additionalProperties: false,
-  required: ['at', 'kind', 'actor', 'reason', 'version', 'fromStage', 'toStage', 'fromPercent', 'toPercent'],
+  required: [
+    'at',
+    'kind',
+    'actor',
+    'by',
+    'reason',
+    'version',
+    'fromStage',
+    'toStage',
+    'fromPercent',
+    'toPercent',
+  ],
   properties: {
     at: { type: 'string' },
     kind: { type: 'string' },
     actor: { type: 'string' },
+    by: nullableString,
     reason: { type: 'string' },
     version: { type: 'integer' },
     fromStage: nullableString,
@@ -255,7 +279,7 @@ export function registerDashboardData(app: FastifyInstance, ironcliw: Ironcliw):
           200: {
             type: 'object',
             additionalProperties: false,
-            required: ['capabilityId', 'now', 'points', 'windows', 'thresholds'],
+            required: ['capabilityId', 'now', 'points', 'windows', 'thresholds', 'needsPerson'],
             properties: {
               capabilityId: { type: 'string' },
               now: { type: 'string' },
@@ -267,6 +291,7 @@ export function registerDashboardData(app: FastifyInstance, ironcliw: Ironcliw):
                 required: ['minSuccessRate', 'maxP99Ms'],
                 properties: { minSuccessRate: { type: 'number' }, maxP99Ms: { type: 'number' } },
               },
+              needsPerson: nullableString,
             },
           },
           '4xx': errorResponse,
