@@ -55,9 +55,17 @@ export function registerDashboard(app: FastifyInstance, ironcliw: Ironcliw): voi
 
   // The first state is read through the API's own routes (inject: same handlers, schemas and limits), so the
   // page shows exactly what its later reads would. Any route that does not answer 200 in time is left out.
-  const initialState = async (): Promise<Record<string, unknown> | null> => {
+  // The reads carry the page request's own host and credentials, so they pass (or fail) the same walls.
+  const initialState = async (
+    headers: Record<string, string | string[] | undefined>,
+  ): Promise<Record<string, unknown> | null> => {
+    const forwarded = Object.fromEntries(
+      ['host', 'x-api-key', 'authorization']
+        .map((h) => [h, headers[h]] as const)
+        .filter((e): e is readonly [string, string] => typeof e[1] === 'string'),
+    );
     const reads = Object.entries(INITIAL_STATE).map(async ([name, url]) => {
-      const res = await app.inject({ method: 'GET', url });
+      const res = await app.inject({ method: 'GET', url, headers: forwarded });
       return res.statusCode === 200 ? ([name, res.json()] as const) : undefined;
     });
     let timer: NodeJS.Timeout | undefined;
@@ -75,8 +83,8 @@ export function registerDashboard(app: FastifyInstance, ironcliw: Ironcliw): voi
     }
   };
 
-  app.get('/', { schema: { hide: true } }, async (_req, reply) => {
-    const state = await initialState();
+  app.get('/', { schema: { hide: true } }, async (req, reply) => {
+    const state = await initialState(req.headers);
     // A replacer function, not a string: `$&` and friends in stored text must stay literal.
     const slot = `<script type="application/json" id="initial-state">${scriptJson(state)}</script>`;
     const html = files['index.html']!.replace(INITIAL_SLOT, () => slot);
