@@ -185,6 +185,12 @@ export const rolloutActionBody = {
     obj({
       reason: { type: 'string', maxLength: 1000 },
       force: { type: 'boolean', description: 'promote past the verification risk cap' },
+      by: {
+        type: 'string',
+        minLength: 1,
+        maxLength: 200,
+        description: 'who decides (stored with the decision event as `by`)',
+      },
     }),
     { type: 'null' },
   ],
@@ -234,6 +240,18 @@ export const importResponse = obj(
     decision: { type: 'string', enum: ['approve', 'conditional', 'reject'] },
     reasons: { type: 'array', items: { type: 'string' } },
     stage: { anyOf: [{ type: 'string' }, { type: 'null' }] },
+    previous: {
+      anyOf: [
+        obj({ version: { type: 'integer' }, stage: { anyOf: [{ type: 'string' }, { type: 'null' }] } }),
+        { type: 'null' },
+      ],
+      description: 'the learned version this import follows (it is a new version, never a replacement)',
+    },
+    conditions: {
+      type: 'array',
+      items: { type: 'string' },
+      description: 'verification conditions the rollout gate enforces (e.g. manual-promotion)',
+    },
   },
   ['capabilityId', 'version', 'keyId', 'decision', 'reasons', 'stage'],
 );
