@@ -80,23 +80,25 @@ export type ColorName = (typeof COLORS)[number];
  * What a command is about: a shape, a piece of text, a UI element (any, or of one widget kind — the names are
  * UiElementKind's), the screen itself, or the system.
  */
-export type TargetKind =
-  | 'shape'
-  | 'text'
-  | 'button'
-  | 'element'
-  | 'screen'
-  | 'capabilities'
-  | 'window'
-  | 'link'
-  | 'text-field'
-  | 'checkbox'
-  | 'radio'
-  | 'tab'
-  | 'dialog'
-  | 'list-item'
-  | 'tree-node'
-  | 'dropdown';
+export const TARGET_KINDS = [
+  'shape',
+  'text',
+  'button',
+  'element',
+  'screen',
+  'capabilities',
+  'window',
+  'link',
+  'text-field',
+  'checkbox',
+  'radio',
+  'tab',
+  'dialog',
+  'list-item',
+  'tree-node',
+  'dropdown',
+] as const;
+export type TargetKind = (typeof TARGET_KINDS)[number];
 
 export interface Target {
   kind: TargetKind;
