@@ -76,9 +76,9 @@ function convert(pixels, op, dpi) {
 }
 function excludeItems(items, op) {
   const value = String(op.value || '').toLowerCase().trim();
-  const field = op.by === 'color' ? 'color' : op.by === 'shape' ? 'shape' : op.by === 'kind' ? 'kind' : op.by === 'label' ? 'text' : '';
-  if (!field) return items;
-  return items.filter((item) => String(item[field] || '').toLowerCase().trim() !== value);
+  const get = (item) => (op.by === 'color' ? item.color : op.by === 'shape' ? item.shape : op.by === 'kind' ? item.kind : op.by === 'label' ? item.text : null);
+  if (op.by !== 'color' && op.by !== 'shape' && op.by !== 'kind' && op.by !== 'label') return items;
+  return items.filter((item) => String(get(item) || '').toLowerCase().trim() !== value);
 }`,
   relative: `function relativeTo(items, anchors, op) {
   if (!anchors.length) return [];
@@ -102,17 +102,21 @@ function excludeItems(items, op) {
   return keep.slice().sort((p, q) => dist(p) - dist(q));
 }`,
   pick: `function readingOrder(items) {
-  const byY = items.slice().sort((p, q) => p.bbox.y + p.bbox.height / 2 - (q.bbox.y + q.bbox.height / 2));
-  const rows = [];
+  const cy = (item) => item.bbox.y + item.bbox.height / 2;
+  const byY = items.slice().sort((p, q) => cy(p) - cy(q));
+  const keyed = [];
+  let row = -1;
+  let cy0 = 0;
+  let h0 = 0;
   for (const item of byY) {
-    const cy = item.bbox.y + item.bbox.height / 2;
-    const row = rows.length ? rows[rows.length - 1] : null;
-    if (row && Math.abs(cy - row.cy) <= Math.max(row.h, item.bbox.height) / 2) row.items.push(item);
-    else rows.push({ cy: cy, h: item.bbox.height, items: [item] });
+    if (row < 0 || Math.abs(cy(item) - cy0) > Math.max(h0, item.bbox.height) / 2) {
+      row++;
+      cy0 = cy(item);
+      h0 = item.bbox.height;
+    }
+    keyed.push({ item: item, row: row });
   }
-  const out = [];
-  for (const row of rows) for (const item of row.items.sort((p, q) => p.bbox.x - q.bbox.x)) out.push(item);
-  return out;
+  return keyed.sort((a, b) => a.row - b.row || a.item.bbox.x - b.item.bbox.x).map((k) => k.item);
 }
 function pickItems(items, op) {
   let sorted;
@@ -126,14 +130,17 @@ function pickItems(items, op) {
   return sorted.slice(index - 1, index - 1 + count);
 }`,
   lines: `function countLines(words) {
-  const rows = [];
-  for (const w of words.slice().sort((p, q) => p.bbox.y - q.bbox.y)) {
+  let n = 0;
+  let cy0 = 0;
+  let h0 = 0;
+  for (const w of words.slice().sort((p, q) => p.bbox.y + p.bbox.height / 2 - (q.bbox.y + q.bbox.height / 2))) {
     const cy = w.bbox.y + w.bbox.height / 2;
-    const row = rows.length ? rows[rows.length - 1] : null;
-    if (row && Math.abs(cy - row.cy) <= Math.max(row.h, w.bbox.height) / 2) row.n++;
-    else rows.push({ cy: cy, h: w.bbox.height, n: 1 });
+    if (n > 0 && Math.abs(cy - cy0) <= Math.max(h0, w.bbox.height) / 2) continue;
+    n++;
+    cy0 = cy;
+    h0 = w.bbox.height;
   }
-  return rows.length;
+  return n;
 }`,
 } as const;
 type Helper = keyof typeof HELPERS;
@@ -196,7 +203,7 @@ function finishItems(step: StepPlan): string {
     const at = opIndex(step, 'attribute');
     return `  if (items.length === 0) return { answer: 'I found no ' + what + '.', data: { value: null, values: [], count: 0, items: [] } };
   const of = (ops[${at}] || {}).of === 'shape' ? 'shape' : 'color';
-  const values = items.map((item) => String(item[of] || 'unknown'));
+  const values = items.map((item) => String((of === 'shape' ? item.shape : item.color) || 'unknown'));
   const distinct = values.filter((v, i) => values.indexOf(v) === i);
   return { answer: 'The ' + what + (items.length === 1 ? ' is ' : ' are ') + distinct.join(', ') + '.', data: { value: distinct.join(', '), values: values, count: items.length, items: items } };`;
   }
