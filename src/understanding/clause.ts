@@ -58,8 +58,11 @@ class Span {
 
   /** Removes [index, index + length) and tidies spaces in both strings. */
   cut(index: number, length: number): void {
-    const tidy = (x: string) =>
-      (x.slice(0, index) + ' ' + x.slice(index + length)).replace(/\s+/g, ' ').trim();
+    const tidy = (x: string) => {
+      const a = x.slice(0, index).trimEnd();
+      const b = x.slice(index + length).trimStart();
+      return a && b ? a + ' ' + b : a || b;
+    };
     this.s = tidy(this.s);
     this.o = tidy(this.o);
   }
@@ -80,10 +83,12 @@ class Span {
   }
 }
 
+/** Non-global copies (a global regex keeps `lastIndex` between calls). */
+const POLITE = POLITENESS.map((p) => new RegExp(p.source, p.flags.replace('g', '')));
+
 export function normalizeText(text: string): Span {
   const span = Span.of(text);
-  for (const p of POLITENESS) {
-    const re = new RegExp(p.source, p.flags.replace('g', ''));
+  for (const re of POLITE) {
     for (let guard = 0; guard < 4; guard++) {
       const m = re.exec(span.s);
       if (!m || m[0].length === 0) break;
@@ -99,6 +104,15 @@ export function normalizeText(text: string): Span {
 
 const PLACEHOLDER = /⟦(\d+)⟧/;
 const QUOTE_TOKEN = '⟦\\d+⟧';
+const TIMES_RE = new RegExp(
+  `^times (?:does|do|is|are) (${QUOTE_TOKEN}) (?:appear|occur|show up|shown|written)\\b`,
+);
+const NAMED_RE = new RegExp(
+  `\\b(?:labell?ed|called|named|titled|that says|which says|saying|that reads|with the (?:label|text))\\s+(${QUOTE_TOKEN}|[^\\s]+)`,
+);
+const REL_RE = new RegExp(
+  `\\b(?:that is |which is )?(?:(?:to the |on the )?(right|left) of|(below|under|underneath|beneath|above|over)|(next to|beside|near))\\s+(?:the )?(${QUOTE_TOKEN}|[^\\s]+(?: [^\\s]+)?)$`,
+);
 
 interface Draft {
   action?: Action;
@@ -155,7 +169,7 @@ function excluded(phrase: string, orig: string, quotes: readonly string[]): Excl
   return undefined;
 }
 
-const REL_WORDS: Record<string, 'right-of' | 'left-of' | 'above' | 'below' | 'near'> = {
+const REL_WORDS: Readonly<Record<string, 'right-of' | 'left-of' | 'above' | 'below' | 'near'>> = {
   right: 'right-of',
   left: 'left-of',
   below: 'below',
@@ -252,7 +266,7 @@ export function parseClause(text: string, quotes: readonly string[] = [], raw = 
     const rep = span.take(/\b(?:twice|thrice|(\d{1,2}|two|three|four|five) times)\b/);
     if (rep) d.repeat = { op: 'repeat', times: rep.m[0] === 'twice' ? 2 : rep.m[0] === 'thrice' ? 3 : num(rep.m[1]!)! };
   }
-  const times = span.take(new RegExp(`^times (?:does|do|is|are) (${QUOTE_TOKEN}) (?:appear|occur|show up|shown|written)\\b`));
+  const times = span.take(TIMES_RE);
   if (times) {
     d.kind = 'text';
     const q = quoteOf(times.m[1]!, quotes);
@@ -263,11 +277,7 @@ export function parseClause(text: string, quotes: readonly string[] = [], raw = 
   }
 
   // Label phrases: "the tab named "Billing"", "the button that says Apply".
-  const named = span.take(
-    new RegExp(
-      `\\b(?:labell?ed|called|named|titled|that says|which says|saying|that reads|with the (?:label|text))\\s+(${QUOTE_TOKEN}|[^\\s]+)`,
-    ),
-  );
+  const named = span.take(NAMED_RE);
   if (named) {
     const q = quoteOf(named.m[1]!, quotes);
     d.label = q !== undefined ? quotes[q]! : named.orig(1);
@@ -278,11 +288,7 @@ export function parseClause(text: string, quotes: readonly string[] = [], raw = 
   takeExclusions(span, d, quotes);
 
   // Relations to an anchor: "to the right of Cancel", "below the Email field", "next to "Remember me"".
-  const rel = span.take(
-    new RegExp(
-      `\\b(?:that is |which is )?(?:(?:to the |on the )?(right|left) of|(below|under|underneath|beneath|above|over)|(next to|beside|near))\\s+(?:the )?(${QUOTE_TOKEN}|[^\\s]+(?: [^\\s]+)?)$`,
-    ),
-  );
+  const rel = span.take(REL_RE);
   if (rel) {
     const relation = REL_WORDS[rel.m[1] ?? rel.m[2] ?? rel.m[3]!]!;
     let anchorWords = rel.m[4]!;
@@ -411,19 +417,22 @@ function keyFrame(keys: string, raw: string): UnderstandResult {
   return { frame: { action: 'press', target: { kind: 'text', text }, raw }, confidence: 1 };
 }
 
-function takeExclusions(span: Span, d: Draft, quotes: readonly string[]): void {
-  const placeRe = '(?:on|in|inside|within|at) (?:the )?(.+?)';
-  const rules: Array<[RegExp, 'place' | 'thing']> = [
-    [new RegExp(`,? (?:but |that |which )?(?:are |is )?(?:not|n't) ${placeRe}$`), 'place'],
-    [new RegExp(`,? (?:that|which) (?:are not|aren't|is not|isn't) ${placeRe}$`), 'place'],
+const PLACE_RE = '(?:on|in|inside|within|at) (?:the )?(.+?)';
+const EXCLUSIONS: ReadonlyArray<[RegExp, 'place' | 'thing']> = [
+    [new RegExp(`,? (?:but |that |which )?(?:are |is )?(?:not|n't) ${PLACE_RE}$`), 'place'],
+    [new RegExp(`,? (?:that|which) (?:are not|aren't|is not|isn't) ${PLACE_RE}$`), 'place'],
     [/\b(?:that are|which are|that is|which is|are|is) (?:not|n't) (?:in|on|inside) (?:the )?(.+?)$/, 'place'],
     [/(?:,? but)? (?:not )?(?:outside|out of) (?:of )?(?:the )?(.+?)$/, 'place'],
     [new RegExp(`(?:,? but not|,? except(?: for)?|,? excluding|,? other than|,? apart from|,? besides|,? but) (?:the )?(.+?)$`), 'thing'],
     [/\b(?:that|which)? ?(?:are not|aren't|is not|isn't|are|is)? ?(?:not|n't) (?:the )?(.+?)$/, 'thing'],
-  ];
+];
+
+function takeExclusions(span: Span, d: Draft, quotes: readonly string[]): void {
+  // Cheap pre-check: most commands exclude nothing.
+  if (!/\b(?:not|n't|outside|out of|except|excluding|other than|apart from|besides|but)\b|n't\b/.test(span.s)) return;
   for (let guard = 0; guard < 3; guard++) {
     let hit = false;
-    for (const [re, kind] of rules) {
+    for (const [re, kind] of EXCLUSIONS) {
       const m = re.exec(span.s);
       if (!m) continue;
       const phrase = m[1]!;
@@ -455,6 +464,10 @@ function takeExclusions(span: Span, d: Draft, quotes: readonly string[]): void {
   }
 }
 
+const SUPERLATIVE_RE = new RegExp(
+  `\\b(?:the )?(?:(\\d{1,2}|two|three|four|five) )?(${Object.keys(SUPERLATIVES).join('|')})(?: one)?\\b`,
+);
+
 function takeOrdinal(span: Span, d: Draft): void {
   const ord = span.take(
     /\b(?:the )?(?:(second|2nd|next) (?:to|from) last|(second|2nd|third|3rd) last|penultimate|(last)|(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d{1,2}(?:st|nd|rd|th))(?: (\d{1,2}|two|three|four|five))?)\b/,
@@ -471,11 +484,7 @@ function takeOrdinal(span: Span, d: Draft): void {
     }
     return;
   }
-  const sup = span.take(
-    new RegExp(
-      `\\b(?:the )?(?:(\\d{1,2}|two|three|four|five) )?(${Object.keys(SUPERLATIVES).join('|')})(?: one)?\\b`,
-    ),
-  );
+  const sup = span.take(SUPERLATIVE_RE);
   if (sup) {
     const s = SUPERLATIVES[sup.m[2]!]!;
     const count = sup.m[1] ? num(sup.m[1]) ?? 1 : 1;
@@ -571,11 +580,12 @@ function takeItemOps(span: Span, d: Draft): DataOp[] {
 
 const FIELD_NOUN = '(?:text ?field|text ?box|textbox|input(?: box| field)?|field|box|area|textarea)';
 
+const INTO_RE = new RegExp(`\\b(?:into|in|to|on) (?:the )?((?:[^\\s]+ ){0,2}?)${FIELD_NOUN}\\b`);
+const FILL_RE = new RegExp(`^(?:the )?((?:[^\\s]+ ){0,2}?)${FIELD_NOUN} with\\b`);
+
 function takeField(span: Span, d: Draft, quotes: readonly string[]): void {
-  const into = span.take(
-    new RegExp(`\\b(?:into|in|to|on) (?:the )?((?:[^\\s]+ ){0,2}?)${FIELD_NOUN}\\b`),
-  );
-  const fill = into ? undefined : span.take(new RegExp(`^(?:the )?((?:[^\\s]+ ){0,2}?)${FIELD_NOUN} with\\b`));
+  const into = span.take(INTO_RE);
+  const fill = into ? undefined : span.take(FILL_RE);
   const hit = into ?? fill;
   if (!hit) return;
   d.kind = 'text-field';

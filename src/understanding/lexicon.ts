@@ -6,6 +6,11 @@ import type { Action, ColorName, NamedRegion, Shape, TargetKind } from '../domai
  */
 
 /** Politeness and hedges: removed before parsing, they never change what is asked. */
+/** A lookup table without a prototype: a command word like "constructor" must not find Object's. */
+function table<T>(entries: Record<string, T>): Readonly<Record<string, T>> {
+  return Object.freeze(Object.assign(Object.create(null) as Record<string, T>, entries));
+}
+
 export const POLITENESS: readonly RegExp[] = [
   /^(?:(?:hey|hi|hello|ok|okay|so|now|just|yo|alright)\b[,\s]*)+/,
   /\b(?:please|pls|plz|kindly|thanks|thank you)\b/g,
@@ -19,7 +24,7 @@ export const POLITENESS: readonly RegExp[] = [
   /\b(?:just|quickly)\b(?= (?:click|tap|press|type|select|read|count))/g,
 ];
 
-export const COLOR_WORDS: Readonly<Record<string, ColorName>> = {
+export const COLOR_WORDS: Readonly<Record<string, ColorName>> = table({
   red: 'red',
   orange: 'orange',
   yellow: 'yellow',
@@ -36,9 +41,9 @@ export const COLOR_WORDS: Readonly<Record<string, ColorName>> = {
   brown: 'brown',
   cyan: 'cyan',
   teal: 'cyan',
-};
+});
 
-export const SHAPE_WORDS: Readonly<Record<string, Shape>> = {
+export const SHAPE_WORDS: Readonly<Record<string, Shape>> = table({
   circle: 'circle',
   circles: 'circle',
   dot: 'circle',
@@ -54,7 +59,7 @@ export const SHAPE_WORDS: Readonly<Record<string, Shape>> = {
   boxes: 'rectangle',
   triangle: 'triangle',
   triangles: 'triangle',
-};
+});
 
 /** Words for "some shape": a shape target with no particular shape. */
 export const GENERIC_SHAPE_WORDS: ReadonlySet<string> = new Set([
@@ -74,7 +79,7 @@ export const GENERIC_SHAPE_WORDS: ReadonlySet<string> = new Set([
   'markers',
 ]);
 
-export const SIZE_WORDS: Readonly<Record<string, 'large' | 'small'>> = {
+export const SIZE_WORDS: Readonly<Record<string, 'large' | 'small'>> = table({
   large: 'large',
   big: 'large',
   huge: 'large',
@@ -84,7 +89,7 @@ export const SIZE_WORDS: Readonly<Record<string, 'large' | 'small'>> = {
   tiny: 'small',
   little: 'small',
   smaller: 'small',
-};
+});
 
 /**
  * Widget nouns (multi-word first), each naming a target kind. `menu` stays a button (what the template
@@ -144,7 +149,7 @@ export const LABEL_INNER: ReadonlySet<string> = new Set(['in', 'me', 'up', 'out'
 /** Words a bulk request is made of: dropped from a count, never from an action. */
 export const BULK = /^(?:all|every|each|both)$/;
 
-export const ORDINALS: Readonly<Record<string, number>> = {
+export const ORDINALS: Readonly<Record<string, number>> = table({
   first: 1,
   '1st': 1,
   second: 2,
@@ -165,9 +170,9 @@ export const ORDINALS: Readonly<Record<string, number>> = {
   '9th': 9,
   tenth: 10,
   '10th': 10,
-};
+});
 
-export const NUMBER_WORDS: Readonly<Record<string, number>> = {
+export const NUMBER_WORDS: Readonly<Record<string, number>> = table({
   one: 1,
   two: 2,
   three: 3,
@@ -178,10 +183,10 @@ export const NUMBER_WORDS: Readonly<Record<string, number>> = {
   eight: 8,
   nine: 9,
   ten: 10,
-};
+});
 
 /** Superlatives of position and size: which item of several ("the topmost link", "the largest circle"). */
-export const SUPERLATIVES: Readonly<Record<string, { by: 'x' | 'y' | 'size'; order: 'asc' | 'desc' }>> = {
+export const SUPERLATIVES: Readonly<Record<string, { by: 'x' | 'y' | 'size'; order: 'asc' | 'desc' }>> = table({
   topmost: { by: 'y', order: 'asc' },
   'top-most': { by: 'y', order: 'asc' },
   uppermost: { by: 'y', order: 'asc' },
@@ -198,7 +203,7 @@ export const SUPERLATIVES: Readonly<Record<string, { by: 'x' | 'y' | 'size'; ord
   biggest: { by: 'size', order: 'desc' },
   smallest: { by: 'size', order: 'asc' },
   tiniest: { by: 'size', order: 'asc' },
-};
+});
 
 /** Multi-word region phrases first, so "top left" wins over "top". */
 export const REGION_PHRASES: ReadonlyArray<[RegExp, NamedRegion]> = [
