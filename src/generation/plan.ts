@@ -158,7 +158,8 @@ export function planStep(frame: PartFrame, slots: Slot[]): StepPlan {
   if (kind === 'shape' && SHAPE_ACTIONS.has(frame.action) && !has('text') && !has('label') && !has('state'))
     step = { ...base, kind: 'shapes' };
   else if (
-    (kind === 'button' || kind === 'element') &&
+    // A labelled button, link or tab is found by its text (OCR); other widgets need the element detector.
+    (kind === 'button' || kind === 'element' || kind === 'link' || kind === 'tab') &&
     has('label') &&
     !has('text') &&
     !has('size') &&
