@@ -126,7 +126,11 @@ function parseExpected(spec: string, where: string): Omit<IntentFrame, 'raw'> | 
       parts: { mode: 'parallel', frames },
       ops: [{ op: 'compare', relation: m[1] === 'cmp-more' ? 'more' : 'fewer' }],
     };
-  return { action: frames[0]!.action, target: frames[0]!.target, parts: { mode: m[1] === 'seq' ? 'sequence' : 'parallel', frames } };
+  return {
+    action: frames[0]!.action,
+    target: frames[0]!.target,
+    parts: { mode: m[1] === 'seq' ? 'sequence' : 'parallel', frames },
+  };
 }
 
 export function loadCorpus(text: string = readFileSync(CORPUS_URL, 'utf8')): CorpusEntry[] {

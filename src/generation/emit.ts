@@ -71,7 +71,8 @@ function convert(pixels, op, dpi) {
   const mid = (lo + hi) / 2;
   return items.filter((item, i) => (size === 'large' ? sizes[i] >= mid : sizes[i] < mid));
 }`,
-  exclude: `function sameBox(a, b) {
+  exclude: `const REGION_NAMES = ${JSON.stringify(NAMED_REGIONS)};
+function sameBox(a, b) {
   return Math.abs(a.x - b.x) <= 2 && Math.abs(a.y - b.y) <= 2 && Math.abs(a.width - b.width) <= 2 && Math.abs(a.height - b.height) <= 2;
 }
 function excludeItems(items, op) {
@@ -150,9 +151,14 @@ function opCall(op: DataOpName, index: number, step: StepPlan): string {
     // A region is excluded by finding what is inside it and dropping those items (items are in screen pixels).
     const inside =
       step.kind === 'elements'
-        ? 'await sdk.vision.elements(await sdk.vision.region(screen, String(ops[' + index + '].value)), query)'
-        : 'await sdk.vision.findShapes(await sdk.vision.region(screen, String(ops[' + index + '].value)), query)';
-    return `  if ((ops[${index}] || {}).by === 'region') {
+        ? 'await sdk.vision.elements(await sdk.vision.region(screen, String(ops[' +
+          index +
+          '].value)), query)'
+        : 'await sdk.vision.findShapes(await sdk.vision.region(screen, String(ops[' +
+          index +
+          '].value)), query)';
+    // Only named regions are cut (the parser never sends another; a fuzzed value excludes nothing, not a crash).
+    return `  if ((ops[${index}] || {}).by === 'region' && REGION_NAMES.includes(String(ops[${index}].value))) {
     const inside${index} = ${inside};
     items = items.filter((item) => !inside${index}.some((o) => sameBox(o.bbox, item.bbox)));
   } else items = excludeItems(items, ops[${index}] || {});`;
@@ -249,7 +255,9 @@ function finishElements(step: StepPlan): string {
     case 'collapse': {
       const flag = step.action === 'toggle' ? 'checked' : 'expanded';
       const want =
-        step.action === 'toggle' ? "input.state === 'on' ? true : input.state === 'off' ? false : null" : String(step.action === 'expand');
+        step.action === 'toggle'
+          ? "input.state === 'on' ? true : input.state === 'off' ? false : null"
+          : String(step.action === 'expand');
       return `${none(step.action)}
   const item = items[0];
   const now = (item.state || []).includes('${flag}') || (item.state || []).includes('selected');
@@ -328,7 +336,9 @@ function stepCode(n: number, step: StepPlan, helpers: Set<Helper>): string {
       lines.push('  let items = await sdk.vision.elements(area, query);');
       if (step.slots.includes('label')) {
         lines.push("  const plain = (s) => String(s).toLowerCase().replace(/\\s+/g, ' ').trim();");
-        lines.push('  const exact = input.label ? items.filter((item) => plain(item.text) === plain(input.label)) : [];');
+        lines.push(
+          '  const exact = input.label ? items.filter((item) => plain(item.text) === plain(input.label)) : [];',
+        );
         lines.push('  if (exact.length) items = exact;');
       }
       if (step.slots.includes('size')) {
@@ -356,7 +366,10 @@ function stepCode(n: number, step: StepPlan, helpers: Set<Helper>): string {
       const field = step.slots.includes('label') ? 'label' : 'text';
       lines.push(`  let items = await sdk.vision.findText(area, String(input.${field}));`);
       // findText tolerates OCR slips ("Save" also finds "Saved"): exact matches, when there are any, win.
-      lines.push("  const plain = (s) => String(s).toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim();");
+      // Letters and digits of any script ("确定"); a label of symbols only ("♥♥♥") is compared as it is.
+      lines.push(
+        "  const plain = (s) => String(s).toLowerCase().replace(/[^\\p{L}\\p{N}]+/gu, ' ').trim() || String(s).replace(/\\s+/g, '');",
+      );
       lines.push(`  const exact = items.filter((item) => plain(item.text) === plain(input.${field}));`);
       lines.push('  if (exact.length) items = exact;');
       break;
@@ -561,10 +574,7 @@ function stepInputSchema(step: StepPlan): JsonSchema {
     type: 'object',
     properties,
     // Text to find, type or press is the point of the step; shape, colour and region narrow it and may be absent.
-    required: [
-      ...requiredSlots(step),
-      ...(step.ops.length ? ['ops'] : []),
-    ],
+    required: [...requiredSlots(step), ...(step.ops.length ? ['ops'] : [])],
     additionalProperties: false,
   };
 }
@@ -604,9 +614,11 @@ function stepDataSchema(step: StepPlan): JsonSchema {
       items: ITEMS,
       unit: { type: 'string' },
     });
-  if (step.kind === 'words') return obj(['count', 'items'], { count: { type: 'integer', minimum: 0 }, items: ITEMS });
+  if (step.kind === 'words')
+    return obj(['count', 'items'], { count: { type: 'integer', minimum: 0 }, items: ITEMS });
   if (step.kind === 'elements') {
-    if (step.action === 'read') return obj(['text', 'count', 'items'], { text: { type: 'string' }, items: ITEMS });
+    if (step.action === 'read')
+      return obj(['text', 'count', 'items'], { text: { type: 'string' }, items: ITEMS });
     if (step.action === 'type') return obj(['actions'], { actions: ACTIONS_SCHEMA });
     if (!['count', 'find', 'locate', 'check', 'list'].includes(step.action))
       return obj(['clicked', 'actions', 'items'], {
@@ -725,8 +737,7 @@ function phrase(step: StepPlan, i: number): string {
     case 'shapes':
       if (step.ops.includes('aggregate'))
         return `how big is the largest ${shapes.replace(/s$/, '')}${where}${ops}`;
-      if (step.ops.includes('attribute'))
-        return `what colour is the ${shapes.replace(/s$/, '')}${where}`;
+      if (step.ops.includes('attribute')) return `what colour is the ${shapes.replace(/s$/, '')}${where}`;
       if (step.action === 'check') return `are there any ${shapes}${where}${ops}`;
       if (step.action === 'click' || step.action === 'double-click')
         return `${step.action} the ${shapes.replace(/s$/, '')}${where}${ops}`;
@@ -752,7 +763,8 @@ function phrase(step: StepPlan, i: number): string {
       const label = has('label') ? `"${v('label')}" ` : '';
       const what = `the ${pick}${size}${label}${noun}${where}${ops}`;
       if (step.action === 'type') return `type "${v('text')}" into ${what}`;
-      if (step.action === 'toggle') return `${has('state') ? (v('state') === 'on' ? 'check' : 'uncheck') : 'toggle'} ${what}`;
+      if (step.action === 'toggle')
+        return `${has('state') ? (v('state') === 'on' ? 'check' : 'uncheck') : 'toggle'} ${what}`;
       if (step.action === 'check') return `is there ${what.replace(/^the /, 'a ')}`;
       if (step.action === 'count') return `how many ${noun}s are there${where}`;
       if (step.action === 'select' && has('quantity')) return `select ${v('quantity')} ${noun}s${where}`;

@@ -38,7 +38,14 @@ const SHAPE_ACTIONS: ReadonlySet<Action> = new Set([
   'describe',
   'double-click',
 ]);
-const TEXT_ACTIONS: ReadonlySet<Action> = new Set(['find', 'locate', 'check', 'click', 'count', 'double-click']);
+const TEXT_ACTIONS: ReadonlySet<Action> = new Set([
+  'find',
+  'locate',
+  'check',
+  'click',
+  'count',
+  'double-click',
+]);
 /** What a step on UI elements can do: look, or act with `sdk.actions.click` / `type` / `press`. */
 const ELEMENT_ACTIONS: ReadonlySet<Action> = new Set([
   'count',
@@ -188,7 +195,13 @@ export function planStep(frame: PartFrame, slots: Slot[]): StepPlan {
   if (!step) throw new PlanError(`no template for ${frame.action} ${kind} with [${slots.join(', ')}]`);
   if (has('quantity') && !(step.kind === 'elements' && step.action === 'select'))
     throw new PlanError('quantities are only supported for selecting several elements');
-  if (ops.length && step.kind !== 'shapes' && step.kind !== 'text' && step.kind !== 'elements' && step.kind !== 'words')
+  if (
+    ops.length &&
+    step.kind !== 'shapes' &&
+    step.kind !== 'text' &&
+    step.kind !== 'elements' &&
+    step.kind !== 'words'
+  )
     throw new PlanError(`data ops need items, not ${step.kind}`);
   if (step.kind === 'words') {
     if (ops.some((o) => o !== 'group')) throw new PlanError('counting words takes no data ops but "lines"');

@@ -50,7 +50,11 @@ class Span {
   ) {}
 
   static of(text: string): Span {
-    const o = text.normalize('NFKC').replace(/[\u2018\u2019]/g, "'").replace(/\s+/g, ' ').trim();
+    const o = text
+      .normalize('NFKC')
+      .replace(/[\u2018\u2019]/g, "'")
+      .replace(/\s+/g, ' ')
+      .trim();
     const s = o.toLowerCase();
     // Lower-casing can change lengths in a few scripts; then the original case is given up, not misaligned.
     return new Span(s, s.length === o.length ? o : s);
@@ -157,8 +161,10 @@ function excluded(phrase: string, orig: string, quotes: readonly string[]): Excl
   const owords = orig.split(' ').filter((w) => w && !STOPWORDS.has(w.toLowerCase()) && !/^ones?$/i.test(w));
   const region = regionOf(phrase.replace(/^(?:the )/, ''));
   if (region) return { op: 'exclude', by: 'region', value: region };
-  if (words.length === 1 && COLOR_WORDS[words[0]!]) return { op: 'exclude', by: 'color', value: COLOR_WORDS[words[0]!]! };
-  if (words.length === 1 && SHAPE_WORDS[words[0]!]) return { op: 'exclude', by: 'shape', value: SHAPE_WORDS[words[0]!]! };
+  if (words.length === 1 && COLOR_WORDS[words[0]!])
+    return { op: 'exclude', by: 'color', value: COLOR_WORDS[words[0]!]! };
+  if (words.length === 1 && SHAPE_WORDS[words[0]!])
+    return { op: 'exclude', by: 'shape', value: SHAPE_WORDS[words[0]!]! };
   const widget = WIDGET_PHRASES.find(([re]) => re.test(words[words.length - 1] ?? ''));
   if (widget) {
     if (words.length === 1) return { op: 'exclude', by: 'kind', value: widget[1] };
@@ -189,7 +195,11 @@ function num(word: string): number | undefined {
 }
 
 /** One clause (no composition) → frame + confidence + the words it could not explain. */
-export function parseClause(text: string, quotes: readonly string[] = [], raw = text.trim()): UnderstandResult {
+export function parseClause(
+  text: string,
+  quotes: readonly string[] = [],
+  raw = text.trim(),
+): UnderstandResult {
   const span = normalizeText(text);
   const d: Draft = {
     textVerb: false,
@@ -253,7 +263,10 @@ export function parseClause(text: string, quotes: readonly string[] = [], raw = 
     const what = means.m[1]!.replace(/^the /, '');
     const q = quoteOf(what, quotes);
     const glyph = q !== undefined ? quotes[q]! : what;
-    if (d.action === 'close' && /^(?:x|×|✕|✖|close(?: button)?|the close button|the x|x button)$/i.test(glyph.trim())) {
+    if (
+      d.action === 'close' &&
+      /^(?:x|×|✕|✖|close(?: button)?|the close button|the x|x button)$/i.test(glyph.trim())
+    ) {
       if (q !== undefined) d.quotesUsed.add(q);
     } else {
       const r = parseClause(`click ${means.orig(1)}`, quotes, raw);
@@ -264,7 +277,11 @@ export function parseClause(text: string, quotes: readonly string[] = [], raw = 
   // Repetitions are for actions; "count … twice" stays unexplained.
   if (d.action && ACTING.has(d.action)) {
     const rep = span.take(/\b(?:twice|thrice|(\d{1,2}|two|three|four|five) times)\b/);
-    if (rep) d.repeat = { op: 'repeat', times: rep.m[0] === 'twice' ? 2 : rep.m[0] === 'thrice' ? 3 : num(rep.m[1]!)! };
+    if (rep)
+      d.repeat = {
+        op: 'repeat',
+        times: rep.m[0] === 'twice' ? 2 : rep.m[0] === 'thrice' ? 3 : num(rep.m[1]!)!,
+      };
   }
   const times = span.take(TIMES_RE);
   if (times) {
@@ -403,7 +420,7 @@ export function parseClause(text: string, quotes: readonly string[] = [], raw = 
   }
 
   words(span, d, quotes, verb);
-  return finish(d, raw, quotes);
+  return finish(d, raw);
 }
 
 /** A placeholder so the noun's position stays known for label words before it. */
@@ -419,17 +436,23 @@ function keyFrame(keys: string, raw: string): UnderstandResult {
 
 const PLACE_RE = '(?:on|in|inside|within|at) (?:the )?(.+?)';
 const EXCLUSIONS: ReadonlyArray<[RegExp, 'place' | 'thing']> = [
-    [new RegExp(`,? (?:but |that |which )?(?:are |is )?(?:not|n't) ${PLACE_RE}$`), 'place'],
-    [new RegExp(`,? (?:that|which) (?:are not|aren't|is not|isn't) ${PLACE_RE}$`), 'place'],
-    [/\b(?:that are|which are|that is|which is|are|is) (?:not|n't) (?:in|on|inside) (?:the )?(.+?)$/, 'place'],
-    [/(?:,? but)? (?:not )?(?:outside|out of) (?:of )?(?:the )?(.+?)$/, 'place'],
-    [new RegExp(`(?:,? but not|,? except(?: for)?|,? excluding|,? other than|,? apart from|,? besides|,? but) (?:the )?(.+?)$`), 'thing'],
-    [/\b(?:that|which)? ?(?:are not|aren't|is not|isn't|are|is)? ?(?:not|n't) (?:the )?(.+?)$/, 'thing'],
+  [new RegExp(`,? (?:but |that |which )?(?:are |is )?(?:not|n't) ${PLACE_RE}$`), 'place'],
+  [new RegExp(`,? (?:that|which) (?:are not|aren't|is not|isn't) ${PLACE_RE}$`), 'place'],
+  [/\b(?:that are|which are|that is|which is|are|is) (?:not|n't) (?:in|on|inside) (?:the )?(.+?)$/, 'place'],
+  [/(?:,? but)? (?:not )?(?:outside|out of) (?:of )?(?:the )?(.+?)$/, 'place'],
+  [
+    new RegExp(
+      `(?:,? but not|,? except(?: for)?|,? excluding|,? other than|,? apart from|,? besides|,? but) (?:the )?(.+?)$`,
+    ),
+    'thing',
+  ],
+  [/\b(?:that|which)? ?(?:are not|aren't|is not|isn't|are|is)? ?(?:not|n't) (?:the )?(.+?)$/, 'thing'],
 ];
 
 function takeExclusions(span: Span, d: Draft, quotes: readonly string[]): void {
   // Cheap pre-check: most commands exclude nothing.
-  if (!/\b(?:not|n't|outside|out of|except|excluding|other than|apart from|besides|but)\b|n't\b/.test(span.s)) return;
+  if (!/\b(?:not|n't|outside|out of|except|excluding|other than|apart from|besides|but)\b|n't\b/.test(span.s))
+    return;
   for (let guard = 0; guard < 3; guard++) {
     let hit = false;
     for (const [re, kind] of EXCLUSIONS) {
@@ -474,12 +497,13 @@ function takeOrdinal(span: Span, d: Draft): void {
   );
   if (ord) {
     const m = ord.m;
-    if (m[1] || m[0].includes('penultimate')) d.pick = { op: 'pick', by: 'reading', order: 'desc', index: 2, count: 1 };
+    if (m[1] || m[0].includes('penultimate'))
+      d.pick = { op: 'pick', by: 'reading', order: 'desc', index: 2, count: 1 };
     else if (m[2]) d.pick = { op: 'pick', by: 'reading', order: 'desc', index: ORDINALS[m[2]]!, count: 1 };
     else if (m[3]) d.pick = { op: 'pick', by: 'reading', order: 'desc', index: 1, count: 1 };
     else {
       const n = ORDINALS[m[4]!] ?? Number(m[4]!.replace(/\D/g, ''));
-      const count = m[5] ? num(m[5]) ?? 1 : 1;
+      const count = m[5] ? (num(m[5]) ?? 1) : 1;
       d.pick = { op: 'pick', by: 'reading', order: 'asc', index: count > 1 ? 1 : n, count };
     }
     return;
@@ -487,7 +511,7 @@ function takeOrdinal(span: Span, d: Draft): void {
   const sup = span.take(SUPERLATIVE_RE);
   if (sup) {
     const s = SUPERLATIVES[sup.m[2]!]!;
-    const count = sup.m[1] ? num(sup.m[1]) ?? 1 : 1;
+    const count = sup.m[1] ? (num(sup.m[1]) ?? 1) : 1;
     d.pick = { op: 'pick', by: s.by, order: s.order, index: 1, count };
   }
 }
@@ -681,7 +705,13 @@ function words(span: Span, d: Draft, quotes: readonly string[], verb: string): v
     if (nounIdx >= 0) {
       // Before the noun: "the Remember me checkbox", "the Log in button".
       let j = nounIdx - 1;
-      while (j >= 0 && (list[j]!.role === 'unknown' || (list[j]!.role !== 'slot' && LABEL_INNER.has(list[j]!.w)) || list[j]!.role === 'vague' && LABEL_INNER.has(list[j]!.w))) j--;
+      while (
+        j >= 0 &&
+        (list[j]!.role === 'unknown' ||
+          (list[j]!.role !== 'slot' && LABEL_INNER.has(list[j]!.w)) ||
+          (list[j]!.role === 'vague' && LABEL_INNER.has(list[j]!.w)))
+      )
+        j--;
       let start = j + 1;
       while (start < nounIdx && list[start]!.role !== 'unknown') start++;
       for (let k = start; k < nounIdx; k++) labelParts.push(k);
@@ -691,7 +721,8 @@ function words(span: Span, d: Draft, quotes: readonly string[], verb: string): v
       let ok = true;
       for (let k = first; k <= last; k++) {
         const t = list[k]!;
-        if (t.role === 'unknown' || ((t.role === 'stop' || t.role === 'vague') && LABEL_INNER.has(t.w))) labelParts.push(k);
+        if (t.role === 'unknown' || ((t.role === 'stop' || t.role === 'vague') && LABEL_INNER.has(t.w)))
+          labelParts.push(k);
         else ok = false;
       }
       if (!ok) labelParts.length = 0;
@@ -738,7 +769,7 @@ const WIDGET_KINDS: ReadonlySet<TargetKind> = new Set([
   'element',
 ]);
 
-function finish(d: Draft, raw: string, quotes: readonly string[]): UnderstandResult {
+function finish(d: Draft, raw: string): UnderstandResult {
   const target: Target = { kind: 'screen' };
   const action = d.action;
   let kind = d.kind;
@@ -778,7 +809,8 @@ function finish(d: Draft, raw: string, quotes: readonly string[]): UnderstandRes
 
   let act: Action = action ?? 'describe';
   // "open the Photos folder" expands it.
-  if (act === 'click' && kind === 'tree-node' && /^open\b/.test(raw.toLowerCase().replace(/^\W+/, ''))) act = 'expand';
+  if (act === 'click' && kind === 'tree-node' && /^open\b/.test(raw.toLowerCase().replace(/^\W+/, '')))
+    act = 'expand';
   const frame: IntentFrame = { action: act, target, raw };
   if (d.region) frame.region = d.region;
   if (d.quantity !== undefined) frame.quantity = d.quantity;
@@ -804,7 +836,8 @@ function finish(d: Draft, raw: string, quotes: readonly string[]): UnderstandRes
   let confidence: number;
   if (!action) confidence = 0.25 * share;
   else if (unexplained.length) confidence = Math.min(0.5, 0.5 * share);
-  else if (needsTarget || (action !== undefined && TARGETED.has(action) && kind === 'screen')) confidence = 0.4;
+  else if (needsTarget || (action !== undefined && TARGETED.has(action) && kind === 'screen'))
+    confidence = 0.4;
   else confidence = d.guessedLabel ? 0.9 : 1;
   if (!action && unexplained.length === 0) unexplained.push(d.firstWord || raw.split(/\s+/)[0]!);
   if (needsTarget && unexplained.length === 0) unexplained.push(`(nothing to ${action})`);

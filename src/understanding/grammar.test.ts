@@ -61,7 +61,7 @@ describe('never silently change the meaning', () => {
     expect(parseCommand('count the circles twice').unexplained).toContain('twice');
   });
 
-  it('a word that would be Object.prototype\'s is just an unknown word', () => {
+  it("a word that would be Object.prototype's is just an unknown word", () => {
     expect(parseCommand('count the constructor circles').unexplained).toContain('constructor');
     expect(parseCommand('count the __proto__ squares').unexplained).toContain('__proto__');
   });
@@ -69,7 +69,10 @@ describe('never silently change the meaning', () => {
 
 describe('understanding more', () => {
   it('quoted strings are verbatim in any script; numbers in labels are not quantities', () => {
-    expect(parseCommand('Click on the "确定" button.').frame.target).toEqual({ kind: 'button', label: '确定' });
+    expect(parseCommand('Click on the "确定" button.').frame.target).toEqual({
+      kind: 'button',
+      label: '确定',
+    });
     expect(parseCommand('Click on "♥♥♥".').frame.target).toEqual({ kind: 'element', label: '♥♥♥' });
     expect(parseCommand('type "こんにちは"').frame.target).toEqual({ kind: 'text', text: 'こんにちは' });
     expect(parseCommand("click on 'Next'").frame.target.label).toBe('Next');
@@ -79,7 +82,10 @@ describe('understanding more', () => {
     const five = parseCommand('Click on a large 5');
     expect(five.frame.target).toEqual({ kind: 'element', label: '5', size: 'large' });
     expect(five.frame.quantity).toBeUndefined();
-    expect(parseCommand('select 2 checkboxes').frame).toMatchObject({ target: { kind: 'checkbox' }, quantity: 2 });
+    expect(parseCommand('select 2 checkboxes').frame).toMatchObject({
+      target: { kind: 'checkbox' },
+      quantity: 2,
+    });
   });
 
   it('lists of targets and a trailing action are parts', () => {
@@ -117,7 +123,10 @@ describe('understanding more', () => {
     expect(f('expand the "Documents" folder').action).toBe('expand');
     expect(f('collapse the "Settings" node').action).toBe('collapse');
     expect(f('close the dialog')).toEqual({ action: 'close', target: { kind: 'dialog' } });
-    expect(f('focus the Email field')).toEqual({ action: 'focus', target: { kind: 'text-field', label: 'Email' } });
+    expect(f('focus the Email field')).toEqual({
+      action: 'focus',
+      target: { kind: 'text-field', label: 'Email' },
+    });
     expect(f('double-click the "Documents" folder').action).toBe('double-click');
     expect(f('right click on the red square').action).toBe('right-click');
     expect(f('hover over the Help link').action).toBe('hover');
@@ -146,10 +155,20 @@ describe('understanding more', () => {
       required: ['label'],
       examples: [],
     };
-    for (const c of ['find the Export button', 'where is the Import button', 'locate the Save button', 'show me the OK button'])
-      expect(matchIntent(parseCommand(c).frame, intent)?.input, c).toMatchObject({ label: expect.any(String) });
+    for (const c of [
+      'find the Export button',
+      'where is the Import button',
+      'locate the Save button',
+      'show me the OK button',
+    ])
+      expect(matchIntent(parseCommand(c).frame, intent)?.input, c).toMatchObject({
+        label: expect.any(String),
+      });
     expect(parseCommand('how many red circles are there').frame.action).toBe('count');
-    expect(parseCommand('what does the status bar say').frame).toMatchObject({ action: 'read', region: 'statusbar' });
+    expect(parseCommand('what does the status bar say').frame).toMatchObject({
+      action: 'read',
+      region: 'statusbar',
+    });
   });
 
   it('"analyze the green circles on the toolbar" is understood as a shape description', () => {
@@ -170,9 +189,14 @@ describe('understanding more', () => {
       required: ['label'],
       examples: [],
     };
-    expect(parseCommand('Click the button.').frame).toMatchObject({ action: 'click', target: { kind: 'button' } });
+    expect(parseCommand('Click the button.').frame).toMatchObject({
+      action: 'click',
+      target: { kind: 'button' },
+    });
     expect(matchIntent(parseCommand('Click the button.').frame, clickByLabel)).toBeUndefined();
-    expect(matchIntent(parseCommand('click the "Save" button').frame, clickByLabel)?.input).toEqual({ label: 'Save' });
+    expect(matchIntent(parseCommand('click the "Save" button').frame, clickByLabel)?.input).toEqual({
+      label: 'Save',
+    });
   });
 });
 
@@ -184,7 +208,11 @@ describe('the labelled corpus (test/fixtures/understanding)', () => {
     expect(corpus.filter((e) => e.half === 'dev').length).toBeGreaterThan(200);
   });
   it('the held-back half meets the accuracy goal at the default threshold', () => {
-    const s = scoreCorpus(corpus.filter((e) => e.half === 'test'), parseCommand, 0.6);
+    const s = scoreCorpus(
+      corpus.filter((e) => e.half === 'test'),
+      parseCommand,
+      0.6,
+    );
     expect(s.accuracy).toBeGreaterThanOrEqual(0.95);
   });
 });

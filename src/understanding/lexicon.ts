@@ -96,7 +96,10 @@ export const SIZE_WORDS: Readonly<Record<string, 'large' | 'small'>> = table({
  * generator has always clicked by label); `option`/`section` are any element.
  */
 export const WIDGET_PHRASES: ReadonlyArray<[RegExp, TargetKind]> = [
-  [/\b(?:text ?fields?|text ?box(?:es)?|text ?areas?|input (?:box|field)(?:es|s)?|search (?:bar|box|field)|textarea)\b/, 'text-field'],
+  [
+    /\b(?:text ?fields?|text ?box(?:es)?|text ?areas?|input (?:box|field)(?:es|s)?|search (?:bar|box|field)|textarea)\b/,
+    'text-field',
+  ],
   [/\b(?:check ?box(?:es)?|tick ?box(?:es)?|switch(?:es)?|toggles?)\b/, 'checkbox'],
   [/\b(?:radio(?: buttons?)?|option buttons?)\b/, 'radio'],
   [/\b(?:drop-?downs?|combo ?box(?:es)?|select box(?:es)?|pick ?lists?)\b/, 'dropdown'],
@@ -123,7 +126,7 @@ export const STOPWORDS: ReadonlySet<string> = new Set(
     'the a an of on in at to from inside within there is are be any some that this these those ' +
     'me my you its screen display please what which how do does did i we see visible currently now ' +
     'here area part side corner edge half region whole entire and with have has shown appear appears page ' +
-    'there\'s it\'s all every each both also ones one them it'
+    "there's it's all every each both also ones one them it"
   ).split(' '),
 );
 
@@ -144,7 +147,21 @@ export const VAGUE: ReadonlySet<string> = new Set([
 ]);
 
 /** Stopwords that may sit inside an unquoted label ("Log in", "Remember me", "Sign up"). */
-export const LABEL_INNER: ReadonlySet<string> = new Set(['in', 'me', 'up', 'out', 'on', 'off', 'of', 'to', 'all', 'it', 'my', 'and', 'you']);
+export const LABEL_INNER: ReadonlySet<string> = new Set([
+  'in',
+  'me',
+  'up',
+  'out',
+  'on',
+  'off',
+  'of',
+  'to',
+  'all',
+  'it',
+  'my',
+  'and',
+  'you',
+]);
 
 /** Words a bulk request is made of: dropped from a count, never from an action. */
 export const BULK = /^(?:all|every|each|both)$/;
@@ -186,24 +203,25 @@ export const NUMBER_WORDS: Readonly<Record<string, number>> = table({
 });
 
 /** Superlatives of position and size: which item of several ("the topmost link", "the largest circle"). */
-export const SUPERLATIVES: Readonly<Record<string, { by: 'x' | 'y' | 'size'; order: 'asc' | 'desc' }>> = table({
-  topmost: { by: 'y', order: 'asc' },
-  'top-most': { by: 'y', order: 'asc' },
-  uppermost: { by: 'y', order: 'asc' },
-  highest: { by: 'y', order: 'asc' },
-  bottommost: { by: 'y', order: 'desc' },
-  'bottom-most': { by: 'y', order: 'desc' },
-  lowest: { by: 'y', order: 'desc' },
-  lowermost: { by: 'y', order: 'desc' },
-  leftmost: { by: 'x', order: 'asc' },
-  'left-most': { by: 'x', order: 'asc' },
-  rightmost: { by: 'x', order: 'desc' },
-  'right-most': { by: 'x', order: 'desc' },
-  largest: { by: 'size', order: 'desc' },
-  biggest: { by: 'size', order: 'desc' },
-  smallest: { by: 'size', order: 'asc' },
-  tiniest: { by: 'size', order: 'asc' },
-});
+export const SUPERLATIVES: Readonly<Record<string, { by: 'x' | 'y' | 'size'; order: 'asc' | 'desc' }>> =
+  table({
+    topmost: { by: 'y', order: 'asc' },
+    'top-most': { by: 'y', order: 'asc' },
+    uppermost: { by: 'y', order: 'asc' },
+    highest: { by: 'y', order: 'asc' },
+    bottommost: { by: 'y', order: 'desc' },
+    'bottom-most': { by: 'y', order: 'desc' },
+    lowest: { by: 'y', order: 'desc' },
+    lowermost: { by: 'y', order: 'desc' },
+    leftmost: { by: 'x', order: 'asc' },
+    'left-most': { by: 'x', order: 'asc' },
+    rightmost: { by: 'x', order: 'desc' },
+    'right-most': { by: 'x', order: 'desc' },
+    largest: { by: 'size', order: 'desc' },
+    biggest: { by: 'size', order: 'desc' },
+    smallest: { by: 'size', order: 'asc' },
+    tiniest: { by: 'size', order: 'asc' },
+  });
 
 /** Multi-word region phrases first, so "top left" wins over "top". */
 export const REGION_PHRASES: ReadonlyArray<[RegExp, NamedRegion]> = [
@@ -272,11 +290,15 @@ export const ACTION_RULES: readonly ActionRule[] = [
   { action: 'right-click', pattern: /^right[- ]?click(?: on)?\b/ },
   { action: 'hover', pattern: /^(?:hover(?: over| on)?|mouse over|move the mouse (?:over|to)|point at)\b/ },
   { action: 'drag', pattern: /^drag\b/ },
-  { action: 'focus', pattern: /^(?:focus(?: on)?|put the cursor (?:in|into|on)|place the cursor (?:in|into|on))\b/ },
+  {
+    action: 'focus',
+    pattern: /^(?:focus(?: on)?|put the cursor (?:in|into|on)|place the cursor (?:in|into|on))\b/,
+  },
   { action: 'locate', pattern: /^(?:where does it say|where can i see)\b/, text: true },
   {
     action: 'locate',
-    pattern: /^(?:locate|where(?:'s| is| are)|where can i find|position of|find the position of|show me where)\b/,
+    pattern:
+      /^(?:locate|where(?:'s| is| are)|where can i find|position of|find the position of|show me where)\b/,
   },
   {
     action: 'check',
@@ -292,7 +314,10 @@ export const ACTION_RULES: readonly ActionRule[] = [
   { action: 'collapse', pattern: /^(?:collapse|fold)\b/ },
   { action: 'close', pattern: /^(?:close|dismiss)\b/ },
   { action: 'type', pattern: /^(?:type|enter|input|write|fill(?: in| out)?)\b/ },
-  { action: 'find', pattern: /^(?:find(?: me)?|show(?: me)?|highlight|search for|look for|point out|which)\b/ },
+  {
+    action: 'find',
+    pattern: /^(?:find(?: me)?|show(?: me)?|highlight|search for|look for|point out|which)\b/,
+  },
   { action: 'list', pattern: /^(?:list|enumerate|name(?: all)?)\b/ },
   { action: 'list', pattern: /^what(?= \S+(?: \S+)? (?:are|is) (?:there|on|in|visible|shown)\b)/ },
   { action: 'compare', pattern: /^(?:compare|which (?:is|are) more)\b/ },

@@ -59,8 +59,12 @@ function combine(frame: ExtendedFrame, parsed: UnderstandResult[]): UnderstandRe
 const VERB =
   '(?:click|tap|press|hit|type|enter|input|write|fill|select|choose|pick|check|uncheck|tick|untick|toggle|expand|collapse|close|dismiss|focus|read|count|find|locate|open|hover|drag|double[- ]?click|right[- ]?click|describe|list)';
 /** Clause boundaries: "then", ";", ", and then", and "and" before a verb. */
-const SEPARATOR = new RegExp(`,? (?:and )?then |\\s*;\\s*(?:then )?| and after that |,? and (?=${VERB}\\b)|, (?=then |${VERB}\\b)`, 'g');
-const LIST_VERBS = /^(select|choose|pick|check|uncheck|tick|untick|toggle|click|tap|expand|collapse)\b\s+(.*)$/;
+const SEPARATOR = new RegExp(
+  `,? (?:and )?then |\\s*;\\s*(?:then )?| and after that |,? and (?=${VERB}\\b)|, (?=then |${VERB}\\b)`,
+  'g',
+);
+const LIST_VERBS =
+  /^(select|choose|pick|check|uncheck|tick|untick|toggle|click|tap|expand|collapse)\b\s+(.*)$/;
 
 /**
  * "Select ACjXo, ktK, ZAHr" / "Check "Apple" and "Pear"": one verb over a list of labels becomes one clause
@@ -161,7 +165,9 @@ function parseComposed(raw: string, q: Quoted): UnderstandResult | undefined {
     if (pieces.length < 2 || pieces.length > 4) return undefined;
     const verb = m[1] === 'how many' ? 'count' : m[1] === 'where are' ? 'locate' : m[1]!;
     const parsed = pieces.map((p) => parseClause(`${verb} the ${p.replace(/^the /i, '')}`, q.quotes, raw));
-    if (!parsed.every((p) => p.frame.target.kind === 'shape' && (p.frame.target.color || p.frame.target.shape)))
+    if (
+      !parsed.every((p) => p.frame.target.kind === 'shape' && (p.frame.target.color || p.frame.target.shape))
+    )
       return undefined;
     // "the red and the green circles": the shape and region named last apply to every part that names none.
     const last = parsed[parsed.length - 1]!.frame;

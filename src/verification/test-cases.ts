@@ -461,9 +461,7 @@ function checkStep(f: PartFrame, data: Data, truth: TruthElement[]): string | nu
   if (attribute && attribute.op === 'attribute') {
     const targets = targetsOf(f, truth);
     const want = [...new Set(targets.map((t) => (attribute.of === 'shape' ? t.shape : t.color)))].sort();
-    const got = [
-      ...new Set((Array.isArray(data.values) ? data.values : []).map((v) => String(v))),
-    ].sort();
+    const got = [...new Set((Array.isArray(data.values) ? data.values : []).map((v) => String(v)))].sort();
     return key(want) === key(got) ? null : `${attribute.of} ${key(got)}, expected ${key(want)}`;
   }
   if (f.action === 'describe' && f.target.kind !== 'shape') {
@@ -631,7 +629,13 @@ function opInput(op: string, r: number): Record<string, unknown> {
     case 'convert':
       return { op, unit: ['cm', 'mm', 'in', 'pt'][r % 4] };
     case 'pick':
-      return { op, by: ['reading', 'x', 'y', 'size'][r % 4], order: r % 2 ? 'desc' : 'asc', index: 1 + (r % 2), count: 1 };
+      return {
+        op,
+        by: ['reading', 'x', 'y', 'size'][r % 4],
+        order: r % 2 ? 'desc' : 'asc',
+        index: 1 + (r % 2),
+        count: 1,
+      };
     case 'exclude':
       return r % 2
         ? { op, by: 'region', value: SHAPE_REGIONS[r % SHAPE_REGIONS.length] }
