@@ -326,7 +326,8 @@ export function parseClause(
     }
     const q = quoteOf(anchorWords, quotes);
     const shapeAnchor = anchorWords.split(' ').some((w) => COLOR_WORDS[w] || SHAPE_WORDS[w]);
-    if (shapeAnchor || (q === undefined && STOPWORDS.has(anchorWords))) {
+    const nounAnchor = q === undefined && WIDGET_PHRASES.some(([re]) => re.test(anchorWords));
+    if (shapeAnchor || nounAnchor || (q === undefined && STOPWORDS.has(anchorWords))) {
       d.unexplained.push(...rel.m[0].split(' '));
     } else {
       if (q !== undefined) d.quotesUsed.add(q);

@@ -156,10 +156,8 @@ export const LABEL_INNER: ReadonlySet<string> = new Set([
   'off',
   'of',
   'to',
-  'all',
   'it',
   'my',
-  'and',
   'you',
 ]);
 
