@@ -102,7 +102,7 @@ export function routingFigures(): Figure[] {
       name: 'command understanding (p99)',
       value: parse.p99,
       unit: 'µs',
-      note: 'no budget in DESIGN.md; tracked',
+      budget: { max: 100, unit: 'µs' },
     },
   ];
 }

@@ -416,6 +416,13 @@ export function parseClause(
     span.s = span.s.slice(0, m.index) + '¶' + span.s.slice(m.index + m[0].length);
     span.o = span.o.slice(0, m.index) + '¶' + span.o.slice(m.index + m[0].length);
     d.kind = 'list-item';
+  } else if (
+    d.inList &&
+    d.kind === undefined &&
+    (d.label !== undefined || quotes.length > 0 || /\S/.test(span.s))
+  ) {
+    // "Select Banana from the list": what is chosen from a list is one of its items.
+    d.kind = 'list-item';
   } else if (d.inList && d.kind !== 'list-item') {
     d.unexplained.push('list');
   }

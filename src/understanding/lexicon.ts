@@ -144,6 +144,10 @@ export const VAGUE: ReadonlySet<string> = new Set([
   'my',
   'this',
   'that',
+  // What a previous answer was ("Click the number."): the frame cannot refer back to it.
+  'number',
+  'answer',
+  'result',
 ]);
 
 /** Stopwords that may sit inside an unquoted label ("Log in", "Remember me", "Sign up"). */

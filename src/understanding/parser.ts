@@ -60,7 +60,7 @@ const VERB =
   '(?:click|tap|press|hit|type|enter|input|write|fill|select|choose|pick|check|uncheck|tick|untick|toggle|expand|collapse|close|dismiss|focus|read|count|find|locate|open|hover|drag|double[- ]?click|right[- ]?click|describe|list)';
 /** Clause boundaries: "then", ";", ", and then", and "and" before a verb. */
 const SEPARATOR = new RegExp(
-  `,? (?:and )?then |\\s*;\\s*(?:then )?| and after that |,? and (?=${VERB}\\b)|, (?=then |${VERB}\\b)`,
+  `,? (?:and )?then |\\s*;\\s*(?:then )?| and after that |,? and (?=${VERB}\\b)|, (?=then |${VERB}\\b)|[.?!] (?=${VERB}\\b)`,
   'g',
 );
 const LIST_VERBS =
