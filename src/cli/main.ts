@@ -83,6 +83,12 @@ export function buildProgram(io: Io = defaultIo, setExit: (code: number) => void
             `patterns: ${s.generationStats.patterns} ${JSON.stringify(s.generationStats.patternsByStatus)}`,
             `active rollouts: ${s.rolloutStatus.active} ${JSON.stringify(s.rolloutStatus.byStage)}`,
             `failures recorded: ${s.failureStats.total}`,
+            ...(s.sandbox
+              ? [
+                  `sandbox (${s.sandbox.tier}): ${s.sandbox.layers.map((l) => `${l.active ? '+' : '-'}${l.name}`).join(' ')}`,
+                  ...s.sandbox.layers.filter((l) => !l.active).map((l) => `  ${l.name} is off: ${l.detail}`),
+                ]
+              : []),
           ].join('\n'),
         );
       });

@@ -60,7 +60,24 @@ export const ConfigSchema = strict({
     /** Default limits for generated capabilities (a manifest may ask for less, never more). */
     timeoutMs: z.number().int().min(10).max(60_000).default(5000),
     memoryMb: z.number().int().min(16).max(1024).default(128),
-  }).default({ tier: 'process', poolSize: 2, timeoutMs: 5000, memoryMb: 128 }),
+    /**
+     * Where no network namespace can be made, the process tier refuses to start (fail closed): its children
+     * would share the host's network. `true` accepts that risk; /healthz and `status` then show the layer off.
+     */
+    allowSharedNetwork: z.boolean().default(false),
+    /**
+     * On a root host, children are dropped to uid/gid 65534; where that is impossible (no setpriv, or the
+     * runtime files are not readable by that user) the tier refuses to start. `true` accepts root children.
+     */
+    allowRootChildren: z.boolean().default(false),
+  }).default({
+    tier: 'process',
+    poolSize: 2,
+    timeoutMs: 5000,
+    memoryMb: 128,
+    allowSharedNetwork: false,
+    allowRootChildren: false,
+  }),
   rollout: strict({
     internalGroup: z.string().default('internal'),
     betaGroup: z.string().default('beta'),
@@ -176,6 +193,12 @@ export const ConfigSchema = strict({
     benchmarkIterations: z.number().int().min(5).max(10_000).default(40),
     /** Claims of one learning job before it is given up (job failed, pattern rejected, with the reason): stops a crash loop. */
     maxAttempts: z.number().int().min(1).max(100).default(5),
+    /**
+     * Most versions one capability may register within `versionWindowMs`: evolution beyond it waits (the
+     * pattern says until when), so complaints cannot churn out versions faster than people can review them.
+     */
+    maxVersionsPerWindow: z.number().int().min(1).max(1000).default(3),
+    versionWindowMs: z.number().int().min(1000).default(3_600_000),
   }).default({
     enabled: true,
     learner: 'process',
@@ -185,6 +208,8 @@ export const ConfigSchema = strict({
     verificationLevel: 'production',
     benchmarkIterations: 40,
     maxAttempts: 5,
+    maxVersionsPerWindow: 3,
+    versionWindowMs: 3_600_000,
   }),
 });
 

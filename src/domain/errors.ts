@@ -72,6 +72,10 @@ export const ERROR_CODES = {
     status: 403,
     hint: "Put the sender's public key (ironcliw export --public-key) in .ironcliw/keys/trusted/ if you trust them.",
   },
+  E_ID_RESERVED: {
+    status: 409,
+    hint: 'Built-in capability ids are reserved: ask the sender to export it under another id.',
+  },
   E_BODY_TOO_LARGE: {
     status: 413,
     hint: 'Send a smaller body (config key maxBodyBytes), e.g. a downscaled screen.',

@@ -477,8 +477,12 @@ export interface Rollout {
   updatedAt: string;
 }
 
+/**
+ * `hold`: an automatic move the rollout gate refused (a verification condition, a stage cap, or a version that
+ * replaces one a person rolled back) — stored once per stage window, so a person can see why nothing moves.
+ */
 export type DecisionKind =
-  'reject' | 'approve' | 'register' | 'promote' | 'pause' | 'resume' | 'rollback' | 'retire';
+  'reject' | 'approve' | 'register' | 'promote' | 'pause' | 'resume' | 'rollback' | 'retire' | 'hold';
 
 /** Every decision the system takes about a capability, with its reasons and numbers. */
 export interface DecisionEvent {
@@ -492,6 +496,8 @@ export interface DecisionEvent {
   reason: string;
   numbers: Record<string, number>;
   actor: 'system' | 'user';
+  /** Who, for a person's decision (`actor: 'user'`): the name given with `--by`, the OS user, or the API client. */
+  by?: string;
 }
 
 /**

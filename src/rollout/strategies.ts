@@ -25,6 +25,7 @@ export type AssignReason =
   | 'excluded'
   | 'flag_off'
   | 'inactive'
+  | 'limited_group'
   | 'internal_group'
   | 'target_user'
   | 'target_group'
@@ -54,12 +55,15 @@ export interface CompiledRollout {
   readonly groups: ReadonlySet<string>;
   readonly excludeUsers: ReadonlySet<string>;
   readonly excludeGroups: ReadonlySet<string>;
+  /** A `limited-group` condition of the version's gate not lifted by a person: nobody outside is served. */
+  readonly limitedGroup: string | undefined;
 }
 
 export function compileRollout(
   rollout: Rollout,
   policy: RolloutPolicy = DEFAULT_POLICY,
   stableVersion?: number,
+  limitedGroup?: string,
 ): CompiledRollout {
   return {
     rollout,
@@ -70,6 +74,7 @@ export function compileRollout(
     groups: new Set(policy.groups),
     excludeUsers: new Set(policy.excludeUsers),
     excludeGroups: new Set(policy.excludeGroups),
+    limitedGroup,
   };
 }
 
@@ -85,7 +90,9 @@ const has = (groups: readonly string[] | undefined, group: string): boolean =>
 /**
  * Which version this user gets, and why. Rules, first match wins:
  * 1. no stable key (anonymous) → stable; 2. excluded user or group → stable; 3. flag off → stable;
- * 4. rolled back or retired → stable; 5. internal group → new version from development on;
+ * 4. rolled back or retired → stable; 4b. a `limited-group` condition in force and the user outside that group
+ * → stable (verification's conditions bind routing: no policy, stage or bucket widens it);
+ * 5. internal group → new version from development on;
  * 6. development → stable for everyone else; 7. canary users / target groups → new version;
  * 8. beta group → new version from beta on; 9. production → everyone; 10. bucket < percentage → new version
  * (monotonic: raising the percentage keeps everyone already in); 11. else stable.
@@ -108,6 +115,7 @@ export function assignVersion(
   if (!c.policy.enabled) return stable('flag_off');
   const stage = c.servingStage;
   if (stage === 'rolled_back' || stage === 'retired') return stable('inactive');
+  if (c.limitedGroup !== undefined && !has(groups, c.limitedGroup)) return stable('limited_group');
   let reason: AssignReason;
   if (has(groups, routing.internalGroup)) reason = 'internal_group';
   else if (stage === 'development') return stable('not_in_rollout');

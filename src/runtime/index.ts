@@ -1,4 +1,4 @@
-export { checkHealth, HEALTH_CHECK_TIMEOUT_MS } from './health.js';
+export { checkHealth, HEALTH_CHECK_TIMEOUT_MS, sandboxLayers } from './health.js';
 export type { HealthCheck, HealthReport } from './health.js';
 export { processCommand } from './process-command.js';
 export type {

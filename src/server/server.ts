@@ -366,9 +366,11 @@ export async function buildServer(ironcliw: Ironcliw, options: ServerOptions = {
         id: string;
         action: 'promote' | 'pause' | 'resume' | 'rollback';
       };
-      const body = (req.body ?? {}) as { reason?: string; force?: boolean };
+      const body = (req.body ?? {}) as { reason?: string; force?: boolean; by?: string };
       const o = {
         actor: 'user' as const,
+        // Who: the name the caller gives (the dashboard's or a script's); `http` when it gives none.
+        by: body.by ?? 'http',
         ...(body.reason ? { reason: body.reason } : {}),
         ...(body.force ? { force: true } : {}),
       };

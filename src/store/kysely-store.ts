@@ -136,6 +136,7 @@ function repositories(db: Kysely<Database>, flavor: SqlFlavor): Repositories {
     reason: r.reason,
     numbers: json(r.numbers),
     actor: r.actor as DecisionEvent['actor'],
+    ...opt('by', r.decided_by),
   });
 
   const toJob = (r: Selectable<JobRow>): Job => ({
@@ -435,6 +436,7 @@ function repositories(db: Kysely<Database>, flavor: SqlFlavor): Repositories {
         reason: e.reason,
         numbers: toJsonText(e.numbers),
         actor: e.actor,
+        decided_by: e.by ?? null,
       };
       await insertOnce(`event ${e.id}`, () => db.insertInto('events').values(row).execute());
     },
