@@ -216,3 +216,18 @@ describe('the labelled corpus (test/fixtures/understanding)', () => {
     expect(s.accuracy).toBeGreaterThanOrEqual(0.95);
   });
 });
+
+describe('the new UI verbs act, so safety treats them as actions', () => {
+  it('blocks destructive, bulk and credential requests made with them', async () => {
+    const { assessSafety } = await import('../discovery/index.js');
+    for (const c of [
+      'double-click the "Delete" button',
+      'select the Uninstall option',
+      'check all the checkboxes',
+      'right-click the Trash icon and then click "Empty trash"',
+      'focus the password field',
+    ])
+      expect(assessSafety(parseCommand(c).frame).verdict, c).toBe('block');
+    expect(assessSafety(parseCommand('find the "Delete" button').frame).verdict).toBe('lower');
+  });
+});
