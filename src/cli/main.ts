@@ -185,6 +185,8 @@ export function buildProgram(io: Io = defaultIo, setExit: (code: number) => void
     const ironcliw = await createIroncliw(config, {
       startWorkers: config.pipeline.enabled && !separate,
       serving: true,
+      // Screen scans for requests run on a worker thread: the serving loop stays free (docs/security.md).
+      offloadVision: true,
     });
     // Structured JSON logs (pino) on stdout, at config key server.logLevel.
     const app = await buildServer(ironcliw, { logger: { level: config.server.logLevel } });
