@@ -439,6 +439,12 @@ export interface UiElement {
   state: UiElementState[];
   /** What a text field or dropdown holds (its label is `text`), when something could be read. */
   value?: string;
+  /**
+   * 0..100, the lowest OCR word confidence of `text`. Absent when there was no text to read; when there was
+   * text but none of it could be read, `text` is '' and `unread` is true (nothing is guessed).
+   */
+  confidence?: number;
+  unread?: boolean;
   /** For kind 'shape': the shape and colour names, as in Item. */
   shape?: string;
   color?: string;

@@ -4,11 +4,11 @@ import { rgbToHsv } from '../color-naming.js';
 import type { RgbaImage } from '../image-io.js';
 import { assertImage } from '../image-io.js';
 import type { OcrWord } from '../ocr.js';
-import { readText } from '../ocr.js';
+import { readPieces } from '../ocr.js';
 import { loadOpenCv } from '../opencv.js';
 import { findShapes } from '../shapes.js';
 import type { Blob, PixelAnalysis } from './pixel-analysis.js';
-import { analysePixels, inkShare, meanColor, perimeterShare } from './pixel-analysis.js';
+import { analysePixels, inkShare, meanColor, perimeterShare, RECT_SHARE } from './pixel-analysis.js';
 
 /**
  * Element detection in three passes over one pixel analysis (pixel-analysis.ts):
@@ -49,6 +49,8 @@ interface Phrase {
   glyph: number;
   words: OcrWord[];
   used?: boolean;
+  /** Whether OCR should read it (not an ×, a chevron). */
+  read?: boolean;
 }
 
 interface Found extends UiElement {
@@ -119,7 +121,7 @@ function findBoxes(a: PixelAnalysis, img: RgbaImage): Box[] {
     if (w >= 0.97 * a.width && h >= 0.9 * a.height) continue;
     // A box's inside touches every side of its own bounding box: rounded corners and a label touching the
     // padding cost a little, an L-shaped or ragged background area costs a lot.
-    if (perimeterShare(a.faceLabels, a.width, f) < 0.72) continue;
+    if (perimeterShare(a.faceLabels, a.width, f) < RECT_SHARE) continue;
     // The flat inside stops a pixel or two short of the border (the gradient marks both sides of an edge).
     boxes.push({
       x: f.x0 - 2,
@@ -303,10 +305,16 @@ function groupPhrases(a: PixelAnalysis, img: RgbaImage, blobs: Blob[], boxes: Bo
     y1: b.y1,
     blobs: [b],
     box: boxAt(boxes, centreOf(b)),
-    blue: isBlueInk(a, img, b),
+    blue: false,
     glyph: b.y1 - b.y0,
     words: [],
+    read: true,
   }));
+  // Blue or purple ink outside a coloured box is a link (a white label on a blue button is not).
+  for (const p of ps) {
+    const fill = p.box?.fill;
+    p.blue = !(fill && rgbToHsv(...fill).s > 0.3) && isBlueInk(a, img, p.blobs[0]!);
+  }
   ps.sort((p, q) => p.x0 - q.x0);
   const join = (p: Phrase, q: Phrase) => {
     if (p.box !== q.box || p.blue !== q.blue) return false;
@@ -349,6 +357,8 @@ function groupPhrases(a: PixelAnalysis, img: RgbaImage, blobs: Blob[], boxes: Bo
   return ps.sort((p, q) => p.y0 - q.y0 || p.x0 - q.x0);
 }
 
+const RULE_CONTRAST = 24;
+
 /** Horizontal rules: rows where the ink runs unbroken for at least 5 text units (tab strips, separators). */
 function findRules(
   a: PixelAnalysis,
@@ -360,12 +370,13 @@ function findRules(
     const row = y * a.width;
     let x = 0;
     while (x < a.width) {
-      if (a.grad[row + x]! < 40) {
+      // Rules are often faint (a light grey line under a tab strip): a lower contrast than ink will do.
+      if (a.grad[row + x]! < RULE_CONTRAST) {
         x++;
         continue;
       }
       const s = x;
-      while (x < a.width && a.grad[row + x]! >= 40) x++;
+      while (x < a.width && a.grad[row + x]! >= RULE_CONTRAST) x++;
       if (x - s >= min) {
         const prev = segs.find((g) => g.y1 === y && Math.abs(g.x0 - s) <= 3 && Math.abs(g.x1 - x) <= 3);
         if (prev) prev.y1 = y + 1;
@@ -437,6 +448,7 @@ function detect(a: PixelAnalysis, img: RgbaImage, shapes: UiElement[]): Detectio
     if (cx < c.x + 0.7 * c.width || cy > c.y + Math.max(0.3 * c.height, 2.5 * u)) continue;
     dialogs.add(c);
     p.used = true;
+    p.read = false;
     const r = own ?? {
       x: p.x0 - 0.25 * u,
       y: p.y0 - 0.25 * u,
@@ -467,7 +479,7 @@ function detect(a: PixelAnalysis, img: RgbaImage, shapes: UiElement[]): Detectio
   const kidsOf = (b: Box) => boxes.filter((x) => x.parent === b);
 
   // Rows of lists and trees: decided per container before its boxes are taken as controls.
-  const isSmall = (b: Box) => b.height <= 2.3 * u;
+  const isSmall = (b: Box) => b.height <= 3 * u;
   const taken = new Set<Box>();
   const treeNodes: Found[] = [];
   // Trees: phrases led by a triangle, and the indented rows under an open one.
@@ -551,13 +563,52 @@ function detect(a: PixelAnalysis, img: RgbaImage, shapes: UiElement[]): Detectio
     taken.add(c);
   }
 
+  // Lists without a frame of their own: three or more boxes of one width, stacked edge to edge, each holding at
+  // most one left-aligned phrase (rows separated by lines).
+  const stacks = boxes
+    .filter((b) => !taken.has(b) && isSmall(b) && b.width >= 3 * u)
+    .sort((p, q) => p.x - q.x || p.y - q.y);
+  for (let i = 0; i < stacks.length;) {
+    const run = [stacks[i]!];
+    let j = i + 1;
+    for (; j < stacks.length; j++) {
+      const prev = run.at(-1)!;
+      const b = stacks[j]!;
+      if (Math.abs(b.x - prev.x) > 2 || Math.abs(b.width - prev.width) > 3) break;
+      if (b.y - (prev.y + prev.height) > 0.3 * u || b.y < prev.y + prev.height - 4) break;
+      run.push(b);
+    }
+    i = j;
+    if (run.length < 3) continue;
+    const rows = run.map((b) => ({ b, ps: phrasesIn(b) }));
+    if (rows.some((r) => r.ps.length > 1 || (r.ps[0] && r.ps[0].x0 - r.b.face.x0 > 0.35 * r.b.width)))
+      continue;
+    const fills = rows.map((r) => r.b.fill);
+    for (const r of rows) {
+      const odd = fills.filter((f) => colourDistance(f, r.b.fill) > 30).length >= fills.length / 2;
+      const f = push({
+        kind: 'list-item',
+        text: '',
+        bbox: toRect({ x0: r.b.x, y0: r.b.y, x1: r.b.x + r.b.width, y1: r.b.y + r.b.height }),
+        state: odd ? ['selected'] : [],
+        phrases: r.ps,
+      });
+      void f;
+      for (const p of r.ps) p.used = true;
+      taken.add(r.b);
+    }
+  }
+
   // Controls from small boxes.
   const controls: Found[] = [];
   for (const b of boxes) {
     if (taken.has(b) || (b as Box & { taken?: boolean }).taken || dialogs.has(b)) continue;
     if (!isSmall(b) || b.width < 0.8 * b.height) continue;
     if (kidsOf(b).some((k) => !taken.has(k))) continue;
+    // The inside of a checkbox or radio is not a field.
+    if (toggles.some((t) => inside(centreOf(b.face), toRect(t.blob)))) continue;
     const ps = phrasesIn(b);
+    if (ps.length === 0 && b.width < 2 * b.height) continue;
     let kind: UiElementKind;
     let value: Phrase[] = [];
     const inner = { x0: b.face.x0, x1: b.face.x1 };
@@ -571,11 +622,14 @@ function detect(a: PixelAnalysis, img: RgbaImage, shapes: UiElement[]): Detectio
       const chevron =
         last.blobs.length === 1 &&
         last.y1 - last.y0 <= 0.65 * u &&
+        last.x1 - last.x0 <= 0.8 * u &&
         inner.x1 - last.x1 <= 1 * u &&
-        (ps.length > 1 || last.x0 - inner.x0 > 1.2 * u);
-      if (chevron && ps.length > 1) {
+        ps.length > 1 &&
+        last.x0 - Math.max(...ps.filter((p) => p !== last).map((p) => p.x1)) >= 0.6 * u;
+      if (chevron) {
         kind = 'dropdown';
         last.used = true;
+        last.read = false;
         value = ps.filter((p) => p !== last);
       } else if (Math.abs(ml - mr) <= Math.max(3, 0.3 * (ml + mr))) kind = 'button';
       else if (ml < mr) {
@@ -777,13 +831,7 @@ function textOf(ps: Phrase[], skip?: Blob): string {
     .join(' ');
 }
 
-function attachWords(d: Detection, words: OcrWord[]): void {
-  const u = d.unit;
-  for (const w of words) {
-    const c = { x: w.bbox.x + w.bbox.width / 2, y: w.bbox.y + w.bbox.height / 2 };
-    const p = d.phrases.find((q) => inside(c, toRect(pad(q, 0.2 * u))));
-    if (p) p.words.push(w);
-  }
+function attachWords(d: Detection): void {
   for (const e of d.elements) {
     if (e.kind === 'close-button' || e.kind === 'shape') continue;
     const lead = e.kind === 'tree-node' && e.phrases[0] ? triangleBlob(e.phrases[0]) : undefined;
@@ -791,6 +839,9 @@ function attachWords(d: Detection, words: OcrWord[]): void {
     const vp = (e as Found & { valuePhrases?: Phrase[] }).valuePhrases;
     if (vp && vp.length) e.value = textOf(vp);
     if (e.kind === 'dropdown' && !e.text && e.value) e.text = e.value;
+    const ws = [...e.phrases, ...(vp ?? [])].flatMap((p) => p.words);
+    if (ws.length) e.confidence = Math.min(...ws.map((w) => w.confidence));
+    else if (e.phrases.length) e.unread = true;
   }
 }
 
@@ -823,12 +874,34 @@ export async function detectElements(img: RgbaImage, query: ElementQuery = {}): 
         color: s.color!,
       }));
       const d = detect(a, img, shapes);
-      const { words } = await readText(img);
-      attachWords(d, words);
+      const read = d.phrases.filter((p) => p.read);
+      const words = await readPieces(
+        img,
+        read.map((p) => {
+          const h = p.y1 - p.y0;
+          const m = Math.max(2, Math.round(0.3 * h));
+          let r = { x0: p.x0 - m, y0: p.y0 - m, x1: p.x1 + m, y1: p.y1 + m };
+          // Inside a box, the piece stops at the box's inside: its border is no part of the text.
+          if (p.box) {
+            const f = p.box.face;
+            r = {
+              x0: Math.max(r.x0, f.x0),
+              y0: Math.max(r.y0, f.y0),
+              x1: Math.min(r.x1, f.x1),
+              y1: Math.min(r.y1, f.y1),
+            };
+          }
+          return { rect: toRect(r), ...(p.box ? { background: greyOfRgb(p.box.fill) } : {}) };
+        }),
+      );
+      read.forEach((p, i) => (p.words = words[i]!));
+      attachWords(d);
       return d.elements
         .map(({ phrases: _p, ...e }) => {
           const el: UiElement = { kind: e.kind, text: e.text, bbox: e.bbox, state: e.state };
           if (e.value) el.value = e.value;
+          if (e.confidence !== undefined) el.confidence = e.confidence;
+          if (e.unread) el.unread = true;
           if (e.shape) el.shape = e.shape;
           if (e.color) el.color = e.color;
           return el;

@@ -35,6 +35,8 @@ export interface PixelAnalysis {
 export const INK_CONTRAST = 40;
 /** Below this contrast a pixel is inside a flat area (a fill or a background). */
 export const FLAT_CONTRAST = 16;
+/** Share of its bounding box's outline a flat area must cover to be the inside of a box (rounded corners lose some). */
+export const RECT_SHARE = 0.72;
 
 function components(cv: Cv, mask: InstanceType<Cv['Mat']>, connectivity: number, w: number) {
   const labels = new cv.Mat();
@@ -62,20 +64,41 @@ export function analysePixels(cv: Cv, img: RgbaImage): PixelAnalysis {
   const { width, height } = img;
   const greyMat = new cv.Mat(height, width, cv.CV_8UC1);
   const gradMat = new cv.Mat();
-  const mask = new cv.Mat();
+  const mask = new cv.Mat(height, width, cv.CV_8UC1);
   const kernel = cv.getStructuringElement(cv.MORPH_RECT, new cv.Size(3, 3));
   try {
     const grey = greyOf(img, { x: 0, y: 0, width, height });
     greyMat.data.set(grey);
     cv.morphologyEx(greyMat, gradMat, cv.MORPH_GRADIENT, kernel);
     const grad = new Uint8Array(gradMat.data);
-    cv.threshold(gradMat, mask, INK_CONTRAST - 1, 255, cv.THRESH_BINARY);
-    const ink = components(cv, mask, 8, width);
-    // Flat = gradient < FLAT_CONTRAST: threshold the inverse.
+    // Flat areas first: the rectangular ones are the insides of boxes.
     const flat = new Uint8Array(grad.length);
     for (let i = 0; i < grad.length; i++) flat[i] = grad[i]! < FLAT_CONTRAST ? 255 : 0;
     mask.data.set(flat);
     const face = components(cv, mask, 4, width);
+    // Ink, cut along the inside edge of every box: a label whose letters reach the border of a tight button
+    // would otherwise be one cluster with the button's outline and never be read as text.
+    cv.threshold(gradMat, mask, INK_CONTRAST - 1, 255, cv.THRESH_BINARY);
+    const m = mask.data;
+    for (const f of face.blobs) {
+      const w = f.x1 - f.x0;
+      const h = f.y1 - f.y0;
+      if (w < 6 || h < 6 || (w >= 0.97 * width && h >= 0.9 * height)) continue;
+      if (perimeterShare(face.labels, width, f) < RECT_SHARE) continue;
+      const x0 = Math.max(0, f.x0 - 1);
+      const x1 = Math.min(width - 1, f.x1);
+      const y0 = Math.max(0, f.y0 - 1);
+      const y1 = Math.min(height - 1, f.y1);
+      for (let x = x0; x <= x1; x++) {
+        m[y0 * width + x] = 0;
+        m[y1 * width + x] = 0;
+      }
+      for (let y = y0; y <= y1; y++) {
+        m[y * width + x0] = 0;
+        m[y * width + x1] = 0;
+      }
+    }
+    const ink = components(cv, mask, 8, width);
     return {
       width,
       height,
