@@ -78,12 +78,15 @@ export function analysePixels(cv: Cv, img: RgbaImage): PixelAnalysis {
     const face = components(cv, mask, 4, width);
     // Ink, cut along the inside edge of every box: a label whose letters reach the border of a tight button
     // would otherwise be one cluster with the button's outline and never be read as text.
+    // The text size comes from the uncut ink (the counters of large letters are flat too, and must not be cut).
     cv.threshold(gradMat, mask, INK_CONTRAST - 1, 255, cv.THRESH_BINARY);
+    const unit = textUnit(components(cv, mask, 8, width).blobs, height);
     const m = mask.data;
+    const min = Math.max(6, 0.45 * unit);
     for (const f of face.blobs) {
       const w = f.x1 - f.x0;
       const h = f.y1 - f.y0;
-      if (w < 6 || h < 6 || (w >= 0.97 * width && h >= 0.9 * height)) continue;
+      if (w < min || h < min || (w >= 0.97 * width && h >= 0.9 * height)) continue;
       if (perimeterShare(face.labels, width, f) < RECT_SHARE) continue;
       const x0 = Math.max(0, f.x0 - 1);
       const x1 = Math.min(width - 1, f.x1);
@@ -108,7 +111,7 @@ export function analysePixels(cv: Cv, img: RgbaImage): PixelAnalysis {
       faceLabels: face.labels,
       blobs: ink.blobs,
       faces: face.blobs,
-      unit: textUnit(ink.blobs, height),
+      unit,
     };
   } finally {
     greyMat.delete();
