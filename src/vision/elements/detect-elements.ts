@@ -201,7 +201,7 @@ function findToggles(a: PixelAnalysis, img: RgbaImage): Toggle[] {
       while (k < s / 2 && a.inkLabels[(cy + dy * k) * a.width + cx + dx * k] !== b.id) k++;
       inset += k / 4;
     }
-    const round = inset >= Math.max(1.6, 0.12 * s);
+    const round = inset >= Math.max(1.6, 0.1 * s);
     const mx = (b.x0 + b.x1 - 1) / 2;
     const my = (b.y0 + b.y1 - 1) / 2;
     const mids = [
@@ -242,11 +242,9 @@ function findToggles(a: PixelAnalysis, img: RgbaImage): Toggle[] {
     ];
     // Filled: the flat pixels inside (not the mark's strokes) are of another colour than outside.
     const filled = innerColour !== undefined && colourDistance(innerColour, outside) > 60;
-    // A filled coloured square with nothing inside is a shape, not a control.
-    if (filled && innerInk < 0.05) {
-      const hsv = rgbToHsv(...innerColour!);
-      if (hsv.s > 0.35 && kind === 'checkbox') continue;
-    }
+    // Filled with nothing drawn inside: a solid shape or a ▾, not a control (a ticked box has its tick, a
+    // chosen radio its dot).
+    if (filled && innerInk < 0.05) continue;
     // Something inside the frame: a hollow glyph (a letter "O", "D") has nothing to its left or right of
     // its own size; the mark of a control is inside and the label starts a little further on.
     const contrast = Math.abs(greyOfRgb(meanColor(img, b.x0, my - 1, b.x0 + 1, my + 1)) - greyOfRgb(outside));
@@ -490,6 +488,16 @@ function detect(a: PixelAnalysis, img: RgbaImage, shapes: UiElement[]): Detectio
     if (h > 2.2 * u) return false;
     if (h <= Math.max(3, 0.25 * u) && w >= 2 * u) return false;
     if (b.area < 0.2 * w * h && h > 1.0 * u) return false;
+    // The rounded corner of a box, cut off its outline: it touches two sides of the box's inside.
+    if (
+      boxes.some((x) => {
+        const f = x.face;
+        const lr = Math.abs(b.x0 - f.x0) <= 1 || Math.abs(b.x1 - f.x1) <= 1;
+        const tb = Math.abs(b.y0 - f.y0) <= 1 || Math.abs(b.y1 - f.y1) <= 1;
+        return lr && tb && w < 0.5 * u && h < 0.5 * u;
+      })
+    )
+      return false;
     // The outline of a box: its inside is a box face.
     if (
       boxes.some((x) => Math.abs(x.x - b.x0) <= 2 && Math.abs(x.y - b.y0) <= 2 && Math.abs(x.width - w) <= 4)
@@ -959,12 +967,15 @@ export async function detectElements(img: RgbaImage, query: ElementQuery = {}): 
           let r = { x0: p.x0 - m, y0: p.y0 - m, x1: p.x1 + m, y1: p.y1 + m };
           // Inside a box, the piece stops at the box's inside: its border is no part of the text.
           if (p.box) {
+            // A little inside the flat area: the anti-aliased inner edge of a thick (hi-dpi) border reads as
+            // a stray "r" or "4" otherwise.
             const f = p.box.face;
+            const k = Math.max(1, Math.round(0.06 * d.unit));
             r = {
-              x0: Math.max(r.x0, f.x0),
-              y0: Math.max(r.y0, f.y0),
-              x1: Math.min(r.x1, f.x1),
-              y1: Math.min(r.y1, f.y1),
+              x0: Math.max(r.x0, Math.min(p.x0, f.x0 + k)),
+              y0: Math.max(r.y0, Math.min(p.y0, f.y0 + k)),
+              x1: Math.min(r.x1, Math.max(p.x1, f.x1 - k)),
+              y1: Math.min(r.y1, Math.max(p.y1, f.y1 - k)),
             };
           }
           return { rect: toRect(r), ...(p.box ? { background: greyOfRgb(p.box.fill) } : {}) };
