@@ -465,9 +465,21 @@ async function pieceStrip(img: RgbaImage, piece: TextPiece): Promise<Strip | und
           .raw()
           .toBuffer();
   const cut = far * 0.45;
-  const out = Buffer.alloc(up.length);
-  for (let i = 0; i < up.length; i++) out[i] = up[i]! > cut ? 0 : 255;
-  return { rect: r, scale, width, height, grey: out };
+  // A lone digit or letter ("4" on a small button) is dropped as noise by Tesseract's sparse-text mode unless
+  // it sits in a line-sized strip: short pieces are widened with white to at least three heights.
+  const wide = Math.max(width, 3 * height);
+  const pad = (wide - width) >> 1;
+  const out = Buffer.alloc(wide * height, 255);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) if (up[y * width + x]! > cut) out[y * wide + pad + x] = 0;
+  }
+  return {
+    rect: { x: r.x - Math.round(pad / scale), y: r.y, width: Math.round(wide / scale), height: r.height },
+    scale,
+    width: wide,
+    height,
+    grey: out,
+  };
 }
 
 /**

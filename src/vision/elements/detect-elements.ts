@@ -458,13 +458,12 @@ function findRules(
       }
     }
   }
-  // The top or bottom edge of a box (a field, a button) is not a rule of its own.
+  // The top or bottom edges of boxes (fields, a row of buttons side by side) are not a rule of their own.
   const edge = (g: { x0: number; x1: number; y0: number; y1: number }) =>
-    boxes.some(
-      (b) =>
-        (Math.abs(b.y - g.y0) <= 3 || Math.abs(b.y + b.height - g.y1) <= 3) &&
-        Math.min(b.x + b.width, g.x1) - Math.max(b.x, g.x0) >= 0.8 * (g.x1 - g.x0),
-    );
+    boxes
+      .filter((b) => Math.abs(b.y - g.y0) <= 3 || Math.abs(b.y + b.height - g.y1) <= 3)
+      .reduce((n, b) => n + Math.max(0, Math.min(b.x + b.width, g.x1) - Math.max(b.x, g.x0)), 0) >=
+    0.8 * (g.x1 - g.x0);
   return segs.filter((g) => g.y1 - g.y0 <= Math.max(4, 0.3 * a.unit) && !edge(g));
 }
 
@@ -505,7 +504,23 @@ function detect(a: PixelAnalysis, img: RgbaImage, shapes: UiElement[]): Detectio
       return false;
     return true;
   });
-  const phrases = groupPhrases(a, img, glyphs, boxes);
+  // Filled shapes are shapes, not letters.
+  // (A filled button is a coloured rectangle to findShapes too: shapes that are boxes hold labels.)
+  const solidShapes = shapes.filter((sh) => !boxes.some((x) => iou(x, sh.bbox) > 0.5));
+  const inShape = (b: Blob) =>
+    solidShapes.some(
+      (s) =>
+        b.x0 >= s.bbox.x - 2 &&
+        b.y0 >= s.bbox.y - 2 &&
+        b.x1 <= s.bbox.x + s.bbox.width + 2 &&
+        b.y1 <= s.bbox.y + s.bbox.height + 2,
+    );
+  const phrases = groupPhrases(
+    a,
+    img,
+    glyphs.filter((b) => !inShape(b)),
+    boxes,
+  );
   const out: Found[] = [];
   const push = (e: Omit<Found, 'state'> & { state?: UiElementState[] }) => {
     const f = { state: [], ...e } as Found;
@@ -693,6 +708,9 @@ function detect(a: PixelAnalysis, img: RgbaImage, shapes: UiElement[]): Detectio
     if (toggles.some((t) => inside(centreOf(b.face), toRect(t.blob)))) continue;
     const ps = phrasesIn(b);
     if (ps.length === 0 && b.width < 2 * b.height) continue;
+    // One line of text at most: a box holding a paragraph is a panel (a banner, a card), not a control.
+    const rows = ps.some((p) => ps.some((q) => q.y0 >= p.y1 - 1 && q.x0 < p.x1 + u));
+    if (rows || ps.some((p) => p.y1 - p.y0 > 2 * u)) continue;
     let kind: UiElementKind;
     let value: Phrase[] = [];
     const inner = { x0: b.face.x0, x1: b.face.x1 };
@@ -1017,7 +1035,8 @@ export function filterElements(all: UiElement[], q: ElementQuery): UiElement[] {
     const t = norm(q.text);
     const scored = out
       .map((e) => {
-        const s = norm(e.text);
+        // An × is named by what it does: "x", "close".
+        const s = e.kind === 'close-button' && ['x', 'close', ''].includes(t) ? t : norm(e.text);
         const v = norm(e.value ?? '');
         const score =
           s === t || v === t ? 0 : ` ${s} `.includes(` ${t} `) || ` ${v} `.includes(` ${t} `) ? 1 : -1;

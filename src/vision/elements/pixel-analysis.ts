@@ -80,7 +80,8 @@ export function analysePixels(cv: Cv, img: RgbaImage): PixelAnalysis {
     // would otherwise be one cluster with the button's outline and never be read as text.
     // The text size comes from the uncut ink (the counters of large letters are flat too, and must not be cut).
     cv.threshold(gradMat, mask, INK_CONTRAST - 1, 255, cv.THRESH_BINARY);
-    const unit = textUnit(components(cv, mask, 8, width).blobs, height);
+    const uncut = components(cv, mask, 8, width);
+    const unit = textUnit(uncut.blobs, uncut.labels, width, height);
     const m = mask.data;
     const min = Math.max(6, 0.45 * unit);
     for (const f of face.blobs) {
@@ -127,7 +128,7 @@ export function analysePixels(cv: Cv, img: RgbaImage): PixelAnalysis {
  * at large sizes they stay apart, so single clusters would measure words at one size and letters at another;
  * lines measure the same thing at every size. 14 px (an 11 px font) when a screen holds no text.
  */
-function textUnit(blobs: Blob[], height: number): number {
+function textUnit(blobs: Blob[], labels: Int32Array, width: number, height: number): number {
   const cand = blobs.filter((b) => {
     const w = b.x1 - b.x0;
     const h = b.y1 - b.y0;
@@ -135,10 +136,17 @@ function textUnit(blobs: Blob[], height: number): number {
     // Thin uprights are the sides of frames (a rounded border breaks into four strokes), not text.
     if (w < 0.2 * h && h > 10) return false;
     // Outlines (frames of buttons and fields) cover little of their box; glyphs and words a good share.
-    return !(b.area < 0.18 * w * h && h > 12);
+    if (b.area < 0.18 * w * h && h > 12) return false;
+    // A small frame (a digit button) is dense but empty in the middle and covers its own outline.
+    const cx = (b.x0 + b.x1) >> 1;
+    const cy = (b.y0 + b.y1) >> 1;
+    let own = 0;
+    for (let dy = -1; dy <= 1; dy++)
+      for (let dx = -1; dx <= 1; dx++) if (labels[(cy + dy) * width + cx + dx] === b.id) own++;
+    return !(own === 0 && perimeterShare(labels, width, b) >= 0.6);
   });
   cand.sort((p, q) => p.x0 - q.x0);
-  const lines: Array<{ x1: number; y0: number; y1: number }> = [];
+  const lines: Array<{ x1: number; y0: number; y1: number; hs: number[] }> = [];
   for (const b of cand) {
     const h = b.y1 - b.y0;
     const line = lines.find((l) => {
@@ -149,11 +157,13 @@ function textUnit(blobs: Blob[], height: number): number {
       line.x1 = Math.max(line.x1, b.x1);
       line.y0 = Math.min(line.y0, b.y0);
       line.y1 = Math.max(line.y1, b.y1);
-    } else lines.push({ x1: b.x1, y0: b.y0, y1: b.y1 });
+      line.hs.push(h);
+    } else lines.push({ x1: b.x1, y0: b.y0, y1: b.y1, hs: [h] });
   }
   if (lines.length === 0) return 14;
-  const hs = lines.map((l) => l.y1 - l.y0).sort((a, b) => a - b);
-  return Math.max(6, hs[hs.length >> 1]!);
+  // Each cluster votes with its line's height: lines of text hold many clusters, a stray frame piece one.
+  const votes = lines.flatMap((l) => l.hs.map(() => l.y1 - l.y0)).sort((a, b) => a - b);
+  return Math.max(6, votes[votes.length >> 1]!);
 }
 
 /** Share of the perimeter of `b`'s box (inset by `inset`) whose pixels carry label `b.id` in `labels`. */
