@@ -1,8 +1,9 @@
 import { Option } from 'commander';
+import { userInfo } from 'node:os';
 import type { IroncliwConfig } from '../../config/index.js';
 import type { Rollout } from '../../domain/index.js';
 import type { RolloutEngine, ThresholdOverrides } from '../../rollout/index.js';
-import { createRolloutEngine } from '../../rollout/index.js';
+import { createRolloutEngine, readDecisionEvent, readRolloutStatus } from '../../rollout/index.js';
 import { openStore } from '../../store/index.js';
 import type { CommonOpts, RegisterCommand } from '../kit.js';
 import { configFrom, table, withCommon } from '../kit.js';
@@ -36,9 +37,19 @@ export async function withRolloutEngine<T>(
 }
 
 const pct = (bp: number) => `${bp / 100}%`;
-const rate = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(1)}%` : '-');
+/** "No data" is shown as —, never as a number (NaN, or the -1 stored for it in decision events). */
+const rate = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(1)}%` : '—');
 
-type ManualOpts = CommonOpts & { reason?: string; force?: boolean };
+type ManualOpts = CommonOpts & { reason?: string; force?: boolean; by?: string };
+
+/** Who runs the CLI, for the decision's `by` when `--by` is not given (the OS account; never empty). */
+function osUser(): string {
+  try {
+    return userInfo().username || 'cli';
+  } catch {
+    return 'cli';
+  }
+}
 
 export const registerRollout: RegisterCommand = (program, { io }) => {
   const rollout = program
@@ -78,17 +89,25 @@ export const registerRollout: RegisterCommand = (program, { io }) => {
   ).action(async (id: string, opts: CommonOpts) => {
     await withRolloutEngine(opts, async (engine) => {
       const s = await engine.status(id);
-      if (opts.json) return io.out(JSON.stringify(s));
+      if (opts.json) return io.out(JSON.stringify(readRolloutStatus(s)));
       const r: Rollout = s.rollout;
       const w = s.window;
       io.out(
         [
           `${r.capabilityId} v${r.version}  ${r.stage}${r.pausedFrom ? ` (from ${r.pausedFrom})` : ''}  ${pct(r.percentage)} of users  rollout ${r.id}`,
           `stable version: ${s.stableVersion ?? 'none (users outside get a clean failure)'}   risk cap: ${s.riskCap.stage} (${s.riskCap.decision})`,
-          `window since ${w.windowStart}: ${w.requests} requests, success ${rate(w.successRate)}, errors ${rate(w.errorRate)}, p99 ${Number.isFinite(w.p99Ms) ? `${w.p99Ms.toFixed(1)} ms` : '-'}, feedback +${w.positive}/-${w.negative}`,
+          `window since ${w.windowStart}: ${w.requests} requests, success ${rate(w.successRate)}, errors ${rate(w.errorRate)}, p99 ${Number.isFinite(w.p99Ms) ? `${w.p99Ms.toFixed(1)} ms` : '—'}, feedback +${w.positive}/-${w.negative}`,
           s.verdict
             ? `verdict: ${s.verdict.status} → ${s.verdict.action}: ${s.verdict.reason}`
             : 'verdict: not judged in this stage',
+          `gate: ${s.gate.needsPerson ?? 'the engine promotes on its own within the stage cap'}`,
+          ...(s.gate.conditions.length
+            ? [
+                `conditions: ${s.gate.conditions
+                  .map((c) => `${c.condition} (${c.source}${c.lifted ? ', lifted by a person' : ''})`)
+                  .join(', ')}`,
+              ]
+            : []),
           '',
         ].join('\n'),
       );
@@ -98,7 +117,7 @@ export const registerRollout: RegisterCommand = (program, { io }) => {
             at: e.at,
             kind: e.kind,
             move: e.fromStage || e.toStage ? `${e.fromStage ?? ''} → ${e.toStage ?? ''}` : '',
-            by: e.actor,
+            by: e.by ? `${e.by} (${e.actor})` : e.actor,
             reason: e.reason,
           })),
           ['at', 'kind', 'move', 'by', 'reason'],
@@ -116,18 +135,21 @@ export const registerRollout: RegisterCommand = (program, { io }) => {
       .command(name)
       .description(description)
       .argument('<id>', 'capability id')
-      .option('--reason <text>', 'why (kept in the decision event)');
+      .option('--reason <text>', 'why (kept in the decision event)')
+      .option('--by <name>', 'who decides (kept in the decision event; default: your OS user name)');
     extra?.(cmd);
     withCommon(cmd).action(async (id: string, opts: ManualOpts) => {
       await withRolloutEngine(opts, async (engine) => {
         const o = {
           actor: 'user' as const,
+          by: opts.by ?? osUser(),
           ...(opts.reason ? { reason: opts.reason } : {}),
           ...(opts.force ? { force: true } : {}),
         };
         const event = await engine[name](id, o);
         const r = engine.get(id);
-        if (opts.json) return io.out(JSON.stringify({ ok: true, event, rollout: r }));
+        if (opts.json)
+          return io.out(JSON.stringify({ ok: true, event: readDecisionEvent(event), rollout: r }));
         io.out(
           `${id}: ${event.fromStage} → ${event.toStage} (${pct(r?.percentage ?? 0)} of users) — ${event.reason}`,
         );
