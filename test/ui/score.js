@@ -6,8 +6,17 @@
 
 /** Kinds a person acts on: precision and recall are over these. */
 export const INTERACTIVE = [
-  'button', 'link', 'text-field', 'checkbox', 'radio', 'tab', 'dialog', 'close-button', 'list-item',
-  'tree-node', 'dropdown',
+  'button',
+  'link',
+  'text-field',
+  'checkbox',
+  'radio',
+  'tab',
+  'dialog',
+  'close-button',
+  'list-item',
+  'tree-node',
+  'dropdown',
 ];
 
 const norm = (s) =>
@@ -92,7 +101,19 @@ export function scoreElements(truthElements, detected, { minIou = 0.5 } = {}) {
     detCount++;
     falses.push(d);
   }
-  return { tp, truth: truthCount, detected: detCount, labelOk, labelN, stateOk, stateN, misses, falses, labelErrors, stateErrors };
+  return {
+    tp,
+    truth: truthCount,
+    detected: detCount,
+    labelOk,
+    labelN,
+    stateOk,
+    stateN,
+    misses,
+    falses,
+    labelErrors,
+    stateErrors,
+  };
 }
 
 export function sumScores(list) {
