@@ -1,5 +1,13 @@
-import type { Item, Permission, Rect, Region } from '../domain/index.js';
-import { COLORS, IroncliwError, NAMED_REGIONS, SHAPES, SDK_METHODS, isSdkMethod } from '../domain/index.js';
+import type { ElementQuery, Item, Permission, Rect, Region, UiElement } from '../domain/index.js';
+import {
+  COLORS,
+  IroncliwError,
+  NAMED_REGIONS,
+  SHAPES,
+  SDK_METHODS,
+  UI_ELEMENT_KINDS,
+  isSdkMethod,
+} from '../domain/index.js';
 import type { ImageHandle } from '../domain/index.js';
 import type { HostApi } from '../sandbox/types.js';
 import type { Actuator, PerformedAction } from '../vision/index.js';
@@ -26,6 +34,8 @@ export interface VisionPort {
     rect?: Rect,
   ): Promise<{ text: string; words: Array<{ text: string; bbox: Rect; confidence: number }> }>;
   findText?(img: VisionImage, query: string, rect?: Rect): Promise<Item[]>;
+  /** UI elements (controls with labels and states, text, shapes) inside `rect`, narrowed by `query`. */
+  elements?(img: VisionImage, query: ElementQuery, rect?: Rect): Promise<UiElement[]>;
 }
 
 // Actuators belong to vision/ (recording by default; X11 drives a real display); re-exported for SDK users.
@@ -198,6 +208,32 @@ export function createHostSdk(options: HostSdkOptions): HostSdk {
       if (typeof query !== 'string' || query.length === 0 || query.length > 200)
         bad('findText query must be a string of 1..200 characters');
       return options.vision.findText(screen(), query, within(h));
+    },
+    'vision.elements': async ([h, query]) => {
+      if (!options.vision.elements)
+        throw new IroncliwError(
+          'E_SANDBOX_UNAVAILABLE',
+          'UI element detection is not available in this runtime',
+        );
+      const q = (query === undefined || query === null ? {} : query) as Record<string, unknown>;
+      if (typeof q !== 'object' || Array.isArray(q))
+        bad('elements query must be an object {kind?, text?, near?}');
+      const kind = optString(q.kind, UI_ELEMENT_KINDS, 'elements kind');
+      if (q.text !== undefined && (typeof q.text !== 'string' || q.text.length > 200))
+        bad('elements text must be a string of at most 200 characters');
+      const near = q.near === undefined ? undefined : asPoint(q.near);
+      if (q.near !== undefined && !near) bad('elements near must be a point {x, y} or an item with a bbox');
+      const rect = rectOf(h);
+      if (rect.width === 0 || rect.height === 0) return [];
+      return options.vision.elements(
+        screen(),
+        {
+          ...(kind ? { kind: kind as ElementQuery['kind'] & string } : {}),
+          ...(typeof q.text === 'string' ? { text: q.text } : {}),
+          ...(near ? { near } : {}),
+        },
+        within(h),
+      );
     },
     'actions.click': async ([target]) => {
       const point = asRect(target) ? centre(asRect(target)!) : asPoint(target);

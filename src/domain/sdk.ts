@@ -10,6 +10,7 @@ export const SDK_METHODS = {
   'vision.findShapes': 'vision.analyze',
   'vision.colors': 'vision.analyze',
   'vision.describe': 'vision.analyze',
+  'vision.elements': 'vision.analyze',
   'vision.readText': 'ocr.read',
   'vision.findText': 'ocr.read',
   'actions.click': 'actions.click',

@@ -1,5 +1,6 @@
 import type { Pattern } from '../domain/index.js';
 import { countShapesFamily } from './count-shapes-family.js';
+import { elementFamily } from './element-family.js';
 import type { GeneratorFamily } from './family.js';
 import { hasElements } from './plan.js';
 import {
@@ -12,6 +13,7 @@ import {
 
 export type { GeneratorFamily } from './family.js';
 export { countShapesFamily } from './count-shapes-family.js';
+export { elementFamily, ELEMENT_MODULES } from './element-family.js';
 export {
   actionFamily,
   composeFamily,
@@ -30,6 +32,8 @@ export type { EmitOptions } from './emit.js';
  */
 export const FAMILIES: readonly GeneratorFamily[] = [
   countShapesFamily,
+  // Controls by label before the text templates: a button is a control, not the first word that matches.
+  ...(hasElements() ? [elementFamily] : []),
   visionFamily,
   actionFamily,
   dataFamily,

@@ -439,6 +439,95 @@ async function recognize(img: RgbaImage, r: Rect): Promise<OcrResult> {
   };
 }
 
+/** A piece of the screen known to hold one line of text, and the colour (grey) behind it when known. */
+export interface TextPiece {
+  rect: Rect;
+  /** Luminance of the background (the fill of the button or row holding the text); else the most common grey. */
+  background?: number;
+}
+
+/**
+ * Each piece upscaled to a ≈ 36 px line, set dark on white from its own background, and binarised on its own
+ * (a threshold half-way between its background and its darkest ink), so a white label on a blue button and
+ * grey text on a dark panel read as well as black on white. The ink's own height decides the upscale.
+ */
+async function pieceStrip(img: RgbaImage, piece: TextPiece): Promise<Strip | undefined> {
+  const r = clampRect(img, piece.rect);
+  if (r.width < 2 || r.height < 2) return undefined;
+  const grey = greyOf(img, r);
+  let bg = piece.background;
+  if (bg === undefined) {
+    const hist = new Uint32Array(256);
+    for (const v of grey) hist[v]!++;
+    bg = 0;
+    for (let v = 1; v < 256; v++) if (hist[v]! > hist[bg]!) bg = v;
+  }
+  // Ink is what differs most from the background, darker or lighter: distance from it, inverted.
+  let far = 0;
+  for (let i = 0; i < grey.length; i++) {
+    const d = Math.abs(grey[i]! - bg);
+    grey[i] = d;
+    if (d > far) far = d;
+  }
+  if (far < 24) return undefined;
+  const scale = Math.max(1, Math.min(4, Math.round(36 / r.height)));
+  const width = r.width * scale;
+  const height = r.height * scale;
+  const up =
+    scale === 1
+      ? Buffer.from(grey)
+      : await sharp(grey, { raw: { width: r.width, height: r.height, channels: 1 } })
+          .resize({ width, height, kernel: 'cubic' })
+          .toColourspace('b-w')
+          .raw()
+          .toBuffer();
+  const cut = far * 0.45;
+  // A lone digit or letter ("4" on a small button) is dropped as noise by Tesseract's sparse-text mode unless
+  // it sits in a line-sized strip: short pieces are widened with white to at least three heights.
+  const wide = Math.max(width, 3 * height);
+  const pad = (wide - width) >> 1;
+  const out = Buffer.alloc(wide * height, 255);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) if (up[y * width + x]! > cut) out[y * wide + pad + x] = 0;
+  }
+  return {
+    rect: { x: r.x - Math.round(pad / scale), y: r.y, width: Math.round(wide / scale), height: r.height },
+    scale,
+    width: wide,
+    height,
+    grey: out,
+  };
+}
+
+/**
+ * Reads pieces of one text line each (the detector's phrases), every piece prepared and binarised on its
+ * own, all in one Tesseract call. Returns the words of each piece in screen coordinates, `[]` for a piece that
+ * could not be read (nothing above confidence 40): callers report it unread rather than guess.
+ */
+export async function readPieces(img: RgbaImage, pieces: TextPiece[]): Promise<OcrWord[][]> {
+  assertImage(img);
+  const strips = await Promise.all(pieces.map((p) => pieceStrip(img, p)));
+  const present = strips.map((s, i) => ({ s, i })).filter((x): x is { s: Strip; i: number } => !!x.s);
+  const out: OcrWord[][] = pieces.map(() => []);
+  if (!present.length) return out;
+  const total = present.reduce((n, x) => n + x.s.width * (x.s.height + MONTAGE_GAP), 0);
+  const parts = Math.max(1, Math.min(OCR_MAX_WORKERS, Math.ceil(total / PIXELS_PER_WORKER)));
+  const runs: Array<typeof present> = [];
+  let acc = 0;
+  for (const x of present) {
+    const k = Math.min(parts - 1, Math.floor((acc * parts) / total));
+    (runs[k] ??= []).push(x);
+    acc += x.s.width * (x.s.height + MONTAGE_GAP);
+  }
+  await Promise.all(
+    runs.filter(Boolean).map(async (run) => {
+      const read = await readStrips(run.map((x) => x.s));
+      read.forEach((r, k) => (out[run[k]!.i] = r.words));
+    }),
+  );
+  return out;
+}
+
 const normalize = (s: string) =>
   s
     .toLowerCase()
