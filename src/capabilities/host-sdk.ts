@@ -1,4 +1,4 @@
-import type { Item, Permission, Rect, Region } from '../domain/index.js';
+import type { ElementQuery, Item, Permission, Rect, Region, UiElement } from '../domain/index.js';
 import { COLORS, IroncliwError, NAMED_REGIONS, SHAPES, SDK_METHODS, isSdkMethod } from '../domain/index.js';
 import type { ImageHandle } from '../domain/index.js';
 import type { HostApi } from '../sandbox/types.js';
@@ -26,6 +26,8 @@ export interface VisionPort {
     rect?: Rect,
   ): Promise<{ text: string; words: Array<{ text: string; bbox: Rect; confidence: number }> }>;
   findText?(img: VisionImage, query: string, rect?: Rect): Promise<Item[]>;
+  /** UI elements (`sdk.vision.elements`), filtered by the query, within `rect` when given. */
+  elements?(img: VisionImage, query: ElementQuery, rect?: Rect): Promise<UiElement[]>;
 }
 
 // Actuators belong to vision/ (recording by default; X11 drives a real display); re-exported for SDK users.
@@ -177,6 +179,33 @@ export function createHostSdk(options: HostSdkOptions): HostSdk {
       if (typeof query !== 'string' || query.length === 0 || query.length > 200)
         bad('findText query must be a string of 1..200 characters');
       return options.vision.findText(screen(), query, within(h));
+    },
+    'vision.elements': async ([h, query]) => {
+      if (!options.vision.elements)
+        throw new IroncliwError(
+          'E_SANDBOX_UNAVAILABLE',
+          'UI element detection is not available in this runtime',
+        );
+      const q = (query && typeof query === 'object' ? query : {}) as Record<string, unknown>;
+      const out: ElementQuery = {};
+      if (q.kind !== undefined) {
+        if (typeof q.kind !== 'string' || !/^[a-z-]{1,20}$/.test(q.kind))
+          bad('elements kind must be an element kind');
+        out.kind = q.kind as ElementQuery['kind'] & string;
+      }
+      if (q.text !== undefined) {
+        if (typeof q.text !== 'string' || q.text.length > 200)
+          bad('elements text must be a string of at most 200 characters');
+        out.text = q.text;
+      }
+      if (q.near !== undefined) {
+        const p = asPoint(q.near);
+        if (!p) bad('elements near must be {x, y}');
+        out.near = p;
+      }
+      const rect = rectOf(h);
+      if (rect.width === 0 || rect.height === 0) return [];
+      return options.vision.elements(screen(), out, within(h));
     },
     'actions.click': async ([target]) => {
       const point = asRect(target) ? centre(asRect(target)!) : asPoint(target);

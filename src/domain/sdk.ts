@@ -12,6 +12,7 @@ export const SDK_METHODS = {
   'vision.describe': 'vision.analyze',
   'vision.readText': 'ocr.read',
   'vision.findText': 'ocr.read',
+  'vision.elements': 'vision.analyze',
   'actions.click': 'actions.click',
   'actions.type': 'actions.type',
   'actions.press': 'actions.type',
