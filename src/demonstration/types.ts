@@ -1,26 +1,6 @@
-import type { IntentFrame, Rect, UiElement, UiElementKind } from '../domain/index.js';
+import type { DemoAction, Rect, UiElement, UiElementKind } from '../domain/index.js';
 
-/** One action of a demonstration, in screen pixels of the demonstration's screen. */
-export type DemoAction =
-  { type: 'click'; x: number; y: number } | { type: 'type'; text: string } | { type: 'press'; key: string };
-
-/**
- * What a user showed: a command, the screen it was about (`screenRef`, a file the learner can read), and what
- * should have happened — the actions in order and/or the expected answer fields.
- */
-export interface Demonstration {
-  id: string;
-  at: string;
-  userId: string;
-  command: string;
-  /** The pattern's signature (frame signature, or `text:` cluster) the demonstration belongs to. */
-  signature: string;
-  patternId: string;
-  frame: IntentFrame;
-  screenRef: string;
-  actions: DemoAction[];
-  expect?: Record<string, unknown>;
-}
+export type { DemoAction, Demonstration } from '../domain/index.js';
 
 /**
  * A value of the DSL: a parameter (a slot of the command's frame, so it varies with the command) or a

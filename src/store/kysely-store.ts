@@ -2,6 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import { sql } from 'kysely';
 import type { CapabilityManifest, DecisionEvent, Failure, Pattern, Rollout } from '../domain/index.js';
 import { IroncliwError, isIroncliwError } from '../domain/index.js';
+import { demonstrationRepositories } from './demonstration-store.js';
 import type { SqlFlavor } from './sql-flavor.js';
 import type {
   CapabilityRow,
@@ -27,6 +28,8 @@ import {
 } from './store-rules.js';
 import type {
   CapabilityRepository,
+  DemonstrationRepository,
+  ScreenRepository,
   ChangeFeed,
   EventRepository,
   FailureQuery,
@@ -723,6 +726,7 @@ function repositories(db: Kysely<Database>, flavor: SqlFlavor): Repositories {
     rolloutMetrics,
     servedRequests,
     rolloutPolicies,
+    ...demonstrationRepositories(db, flavor),
   };
 }
 
@@ -772,6 +776,8 @@ function guarded(repos: Repositories, translate: (err: unknown) => unknown): Rep
     rolloutMetrics: wrap(repos.rolloutMetrics),
     servedRequests: wrap(repos.servedRequests),
     rolloutPolicies: wrap(repos.rolloutPolicies),
+    demonstrations: wrap(repos.demonstrations),
+    screens: wrap(repos.screens),
   };
 }
 
@@ -788,6 +794,8 @@ export class KyselyStore implements Store {
   readonly rolloutMetrics: RolloutMetricsRepository;
   readonly servedRequests: ServedRequestRepository;
   readonly rolloutPolicies: RolloutPolicyRepository;
+  readonly demonstrations: DemonstrationRepository;
+  readonly screens: ScreenRepository;
   readonly changes?: ChangeFeed;
   readonly #feed: (ChangeFeed & { close(): Promise<void> }) | undefined;
   #closing: Promise<void> | undefined;
@@ -813,6 +821,8 @@ export class KyselyStore implements Store {
     this.rolloutMetrics = repos.rolloutMetrics;
     this.servedRequests = repos.servedRequests;
     this.rolloutPolicies = repos.rolloutPolicies;
+    this.demonstrations = repos.demonstrations;
+    this.screens = repos.screens;
   }
 
   transaction<T>(fn: (tx: Omit<Store, 'transaction' | 'close' | 'ping'>) => Promise<T>): Promise<T> {
