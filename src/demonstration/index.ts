@@ -21,3 +21,10 @@ export type { SynthesisOptions } from './synthesize.js';
 export { commandParams, DEMONSTRATION_GENERATOR, emitDemonstrated, emitModule, unservable } from './emit.js';
 export type { DemonstrationEmitOptions } from './emit.js';
 export { parseDemoActions } from './parse-actions.js';
+export { createDemonstrationLearner, demonstrationProblem } from './learner.js';
+export type {
+  DemonstrationCandidate,
+  DemonstrationCase,
+  DemonstrationLearner,
+  DemonstrationLearnerDeps,
+} from './learner.js';
