@@ -8,6 +8,7 @@ import { IroncliwError, isIroncliwError } from '../domain/index.js';
 import type { Ironcliw } from '../ironcliw.js';
 import type { ScreenInput } from '../runtime/index.js';
 import { registerDashboard } from './dashboard.js';
+import { registerDemonstrationRoutes } from './demonstration-routes.js';
 import { createServerMetrics } from './metrics.js';
 import {
   capabilityListResponse,
@@ -376,6 +377,8 @@ export async function buildServer(ironcliw: Ironcliw, options: ServerOptions = {
       return { event, rollout: (await ironcliw.rollouts.get(id)) ?? null };
     },
   );
+
+  registerDemonstrationRoutes(app, ironcliw, { requireApiKey, screenPath, errors });
 
   app.post(
     '/v1/feedback',
