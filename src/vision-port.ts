@@ -13,6 +13,16 @@ export function createVisionPort(): VisionPort {
     describe: (img, rect) => vision.describe(img, rect),
     readText: (img, rect) => vision.readText(img, rect),
     findText: (img, query, rect) => vision.findText(img, query, rect),
+    elements: async (img, query, rect) => {
+      const all = await vision.detectElements(img, query);
+      if (!rect) return all;
+      // Elements of a region: those whose centre lies inside it (one element is never in two regions).
+      return all.filter((e) => {
+        const cx = e.bbox.x + e.bbox.width / 2;
+        const cy = e.bbox.y + e.bbox.height / 2;
+        return cx >= rect.x && cx < rect.x + rect.width && cy >= rect.y && cy < rect.y + rect.height;
+      });
+    },
   };
 }
 

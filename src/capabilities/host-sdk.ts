@@ -1,5 +1,13 @@
 import type { ElementQuery, Item, Permission, Rect, Region, UiElement } from '../domain/index.js';
-import { COLORS, IroncliwError, NAMED_REGIONS, SHAPES, SDK_METHODS, isSdkMethod } from '../domain/index.js';
+import {
+  COLORS,
+  IroncliwError,
+  NAMED_REGIONS,
+  SHAPES,
+  SDK_METHODS,
+  UI_ELEMENT_KINDS,
+  isSdkMethod,
+} from '../domain/index.js';
 import type { ImageHandle } from '../domain/index.js';
 import type { HostApi } from '../sandbox/types.js';
 import type { Actuator, PerformedAction } from '../vision/index.js';
@@ -26,7 +34,7 @@ export interface VisionPort {
     rect?: Rect,
   ): Promise<{ text: string; words: Array<{ text: string; bbox: Rect; confidence: number }> }>;
   findText?(img: VisionImage, query: string, rect?: Rect): Promise<Item[]>;
-  /** UI elements (`sdk.vision.elements`), filtered by the query, within `rect` when given. */
+  /** UI elements (controls with labels and states, text, shapes) inside `rect`, narrowed by `query`. */
   elements?(img: VisionImage, query: ElementQuery, rect?: Rect): Promise<UiElement[]>;
 }
 
@@ -186,26 +194,25 @@ export function createHostSdk(options: HostSdkOptions): HostSdk {
           'E_SANDBOX_UNAVAILABLE',
           'UI element detection is not available in this runtime',
         );
-      const q = (query && typeof query === 'object' ? query : {}) as Record<string, unknown>;
-      const out: ElementQuery = {};
-      if (q.kind !== undefined) {
-        if (typeof q.kind !== 'string' || !/^[a-z-]{1,20}$/.test(q.kind))
-          bad('elements kind must be an element kind');
-        out.kind = q.kind as ElementQuery['kind'] & string;
-      }
-      if (q.text !== undefined) {
-        if (typeof q.text !== 'string' || q.text.length > 200)
-          bad('elements text must be a string of at most 200 characters');
-        out.text = q.text;
-      }
-      if (q.near !== undefined) {
-        const p = asPoint(q.near);
-        if (!p) bad('elements near must be {x, y}');
-        out.near = p;
-      }
+      const q = (query === undefined || query === null ? {} : query) as Record<string, unknown>;
+      if (typeof q !== 'object' || Array.isArray(q))
+        bad('elements query must be an object {kind?, text?, near?}');
+      const kind = optString(q.kind, UI_ELEMENT_KINDS, 'elements kind');
+      if (q.text !== undefined && (typeof q.text !== 'string' || q.text.length > 200))
+        bad('elements text must be a string of at most 200 characters');
+      const near = q.near === undefined ? undefined : asPoint(q.near);
+      if (q.near !== undefined && !near) bad('elements near must be a point {x, y} or an item with a bbox');
       const rect = rectOf(h);
       if (rect.width === 0 || rect.height === 0) return [];
-      return options.vision.elements(screen(), out, within(h));
+      return options.vision.elements(
+        screen(),
+        {
+          ...(kind ? { kind: kind as ElementQuery['kind'] & string } : {}),
+          ...(typeof q.text === 'string' ? { text: q.text } : {}),
+          ...(near ? { near } : {}),
+        },
+        within(h),
+      );
     },
     'actions.click': async ([target]) => {
       const point = asRect(target) ? centre(asRect(target)!) : asPoint(target);

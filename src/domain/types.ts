@@ -407,23 +407,26 @@ export interface DecisionEvent {
  * words beside it, a field with the label above or left of it) it is that label. `bbox` is the clickable box in
  * screen coordinates; a click lands on its centre.
  */
-export type UiElementKind =
-  | 'button'
-  | 'link'
-  | 'text-field'
-  | 'checkbox'
-  | 'radio'
-  | 'tab'
-  | 'dialog'
-  | 'close-button'
-  | 'list-item'
-  | 'tree-node'
-  | 'dropdown'
-  | 'icon'
-  | 'label'
-  | 'heading'
-  | 'text'
-  | 'shape';
+/** Kinds of UI element `sdk.vision.elements` reports (DESIGN.md "The SDK"). Extend, never rename. */
+export const UI_ELEMENT_KINDS = [
+  'button',
+  'link',
+  'text-field',
+  'checkbox',
+  'radio',
+  'tab',
+  'dialog',
+  'close-button',
+  'list-item',
+  'tree-node',
+  'dropdown',
+  'icon',
+  'label',
+  'heading',
+  'text',
+  'shape',
+] as const;
+export type UiElementKind = (typeof UI_ELEMENT_KINDS)[number];
 
 export type UiElementState = 'checked' | 'selected' | 'focused' | 'expanded' | 'disabled';
 
@@ -434,6 +437,8 @@ export interface UiElement {
   bbox: Rect;
   /** Visible states only; absent means not seen (e.g. an unchecked box has no 'checked'). */
   state: UiElementState[];
+  /** What a text field or dropdown holds (its label is `text`), when something could be read. */
+  value?: string;
   /** For kind 'shape': the shape and colour names, as in Item. */
   shape?: string;
   color?: string;

@@ -7,7 +7,15 @@ import type {
   Permission,
   Violation,
 } from '../domain/index.js';
-import { COLORS, IroncliwError, NAMED_REGIONS, PERMISSIONS, SDK_METHODS, SHAPES } from '../domain/index.js';
+import {
+  COLORS,
+  IroncliwError,
+  NAMED_REGIONS,
+  PERMISSIONS,
+  SDK_METHODS,
+  SHAPES,
+  UI_ELEMENT_KINDS,
+} from '../domain/index.js';
 import { capabilityIdFor } from './emit.js';
 import { PlanError, planPattern } from './plan.js';
 
@@ -75,6 +83,7 @@ interface Sdk {
     describe(image: Image): Promise<{ summary: string; shapes: Array<{ shape: string; color: string; count: number }> }>;
     readText(image: Image): Promise<{ text: string; words: Array<{ text: string; bbox: Rect; confidence: number }> }>; // needs ocr.read
     findText(image: Image, query: string): Promise<Item[]>;               // needs ocr.read
+    elements(image: Image, query?: { kind?: ${UI_ELEMENT_KINDS.map((k) => `'${k}'`).join(' | ')}; text?: string; near?: { x: number; y: number } }): Promise<Array<{ kind: string; text: string; bbox: Rect; state: string[]; value?: string }>>; // UI controls with labels; state: checked|selected|focused|expanded|disabled
   };
   actions: {
     click(target: Item | { x: number; y: number }): Promise<{ type: 'click'; x: number; y: number }>; // needs actions.click

@@ -21,6 +21,7 @@ export { findShapes, DEFAULT_MIN_AREA } from './shapes.js';
 export type { FindShapesOptions } from './shapes.js';
 export { loadOpenCv } from './opencv.js';
 export { describe } from './describe.js';
+export { detectElements, filterElements } from './elements/detect-elements.js';
 export type { ScreenDescription } from './describe.js';
 export { readText, findText, closeOcr, OCR_LANG_PATH, OCR_MAX_WORKERS } from './ocr.js';
 export type { OcrResult, OcrWord } from './ocr.js';

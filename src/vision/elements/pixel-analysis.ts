@@ -1,0 +1,196 @@
+import type { RgbaImage } from '../image-io.js';
+import type { Cv } from '../opencv.js';
+import { greyOf } from '../text-lines.js';
+
+/** A connected component: box [x0, x1) × [y0, y1), pixel count, label id in its label map. */
+export interface Blob {
+  id: number;
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+  area: number;
+}
+
+/**
+ * What the element detector reads from the pixels, once per screen:
+ * - `ink`: the 3×3 morphological gradient of the luminance is ≥ 40 — glyph strokes, borders, outlines;
+ * - `faces`: 4-connected areas where the gradient is < 16 — the insides of buttons, fields, panels, rows;
+ * - `unit`: the screen's text size (median height of its lines of ink, ≈ 1.1 × the font size + 2 px), which every
+ *   size threshold of the detector is a multiple of, so one rule serves a 160×210 crop and a hi-dpi desktop.
+ */
+export interface PixelAnalysis {
+  width: number;
+  height: number;
+  grey: Uint8Array;
+  grad: Uint8Array;
+  inkLabels: Int32Array;
+  faceLabels: Int32Array;
+  blobs: Blob[];
+  faces: Blob[];
+  unit: number;
+}
+
+/** Luminance contrast that marks ink: anti-aliased UI text and 1 px borders reach far more, noise far less. */
+export const INK_CONTRAST = 40;
+/** Below this contrast a pixel is inside a flat area (a fill or a background). */
+export const FLAT_CONTRAST = 16;
+
+function components(cv: Cv, mask: InstanceType<Cv['Mat']>, connectivity: number, w: number) {
+  const labels = new cv.Mat();
+  const stats = new cv.Mat();
+  const centroids = new cv.Mat();
+  try {
+    const n = cv.connectedComponentsWithStats(mask, labels, stats, centroids, connectivity, cv.CV_32S);
+    const s = stats.data32S;
+    const out: Blob[] = [];
+    for (let k = 1; k < n; k++) {
+      const x = s[k * 5]!;
+      const y = s[k * 5 + 1]!;
+      out.push({ id: k, x0: x, y0: y, x1: x + s[k * 5 + 2]!, y1: y + s[k * 5 + 3]!, area: s[k * 5 + 4]! });
+    }
+    void w;
+    return { labels: new Int32Array(labels.data32S), blobs: out };
+  } finally {
+    labels.delete();
+    stats.delete();
+    centroids.delete();
+  }
+}
+
+export function analysePixels(cv: Cv, img: RgbaImage): PixelAnalysis {
+  const { width, height } = img;
+  const greyMat = new cv.Mat(height, width, cv.CV_8UC1);
+  const gradMat = new cv.Mat();
+  const mask = new cv.Mat();
+  const kernel = cv.getStructuringElement(cv.MORPH_RECT, new cv.Size(3, 3));
+  try {
+    const grey = greyOf(img, { x: 0, y: 0, width, height });
+    greyMat.data.set(grey);
+    cv.morphologyEx(greyMat, gradMat, cv.MORPH_GRADIENT, kernel);
+    const grad = new Uint8Array(gradMat.data);
+    cv.threshold(gradMat, mask, INK_CONTRAST - 1, 255, cv.THRESH_BINARY);
+    const ink = components(cv, mask, 8, width);
+    // Flat = gradient < FLAT_CONTRAST: threshold the inverse.
+    const flat = new Uint8Array(grad.length);
+    for (let i = 0; i < grad.length; i++) flat[i] = grad[i]! < FLAT_CONTRAST ? 255 : 0;
+    mask.data.set(flat);
+    const face = components(cv, mask, 4, width);
+    return {
+      width,
+      height,
+      grey,
+      grad,
+      inkLabels: ink.labels,
+      faceLabels: face.labels,
+      blobs: ink.blobs,
+      faces: face.blobs,
+      unit: textUnit(ink.blobs, height),
+    };
+  } finally {
+    greyMat.delete();
+    gradMat.delete();
+    mask.delete();
+    kernel.delete();
+  }
+}
+
+/**
+ * The screen's text size: the median height of its lines of ink (glyph-sized clusters side by side, at most a
+ * height apart), ≈ 1.1 × the font size + 2 px. At small sizes the letters of a word touch and form one cluster,
+ * at large sizes they stay apart, so single clusters would measure words at one size and letters at another;
+ * lines measure the same thing at every size. 14 px (an 11 px font) when a screen holds no text.
+ */
+function textUnit(blobs: Blob[], height: number): number {
+  const cand = blobs.filter((b) => {
+    const w = b.x1 - b.x0;
+    const h = b.y1 - b.y0;
+    if (h < 5 || h > height / 6 || b.area < 8) return false;
+    // Thin uprights are the sides of frames (a rounded border breaks into four strokes), not text.
+    if (w < 0.2 * h && h > 10) return false;
+    // Outlines (frames of buttons and fields) cover little of their box; glyphs and words a good share.
+    return !(b.area < 0.18 * w * h && h > 12);
+  });
+  cand.sort((p, q) => p.x0 - q.x0);
+  const lines: Array<{ x1: number; y0: number; y1: number }> = [];
+  for (const b of cand) {
+    const h = b.y1 - b.y0;
+    const line = lines.find((l) => {
+      const ov = Math.min(l.y1, b.y1) - Math.max(l.y0, b.y0);
+      return ov >= 0.5 * Math.min(h, l.y1 - l.y0) && b.x0 - l.x1 <= Math.max(h, l.y1 - l.y0);
+    });
+    if (line) {
+      line.x1 = Math.max(line.x1, b.x1);
+      line.y0 = Math.min(line.y0, b.y0);
+      line.y1 = Math.max(line.y1, b.y1);
+    } else lines.push({ x1: b.x1, y0: b.y0, y1: b.y1 });
+  }
+  if (lines.length === 0) return 14;
+  const hs = lines.map((l) => l.y1 - l.y0).sort((a, b) => a - b);
+  return Math.max(6, hs[hs.length >> 1]!);
+}
+
+/** Share of the perimeter of `b`'s box (inset by `inset`) whose pixels carry label `b.id` in `labels`. */
+export function perimeterShare(labels: Int32Array, width: number, b: Blob, inset = 0): number {
+  const x0 = b.x0 + inset;
+  const y0 = b.y0 + inset;
+  const x1 = b.x1 - 1 - inset;
+  const y1 = b.y1 - 1 - inset;
+  if (x1 <= x0 || y1 <= y0) return 0;
+  let hit = 0;
+  let n = 0;
+  for (let x = x0; x <= x1; x++) {
+    n += 2;
+    if (labels[y0 * width + x] === b.id) hit++;
+    if (labels[y1 * width + x] === b.id) hit++;
+  }
+  for (let y = y0 + 1; y < y1; y++) {
+    n += 2;
+    if (labels[y * width + x0] === b.id) hit++;
+    if (labels[y * width + x1] === b.id) hit++;
+  }
+  return hit / n;
+}
+
+/** Share of pixels of a rectangle where the gradient marks ink. */
+export function inkShare(a: PixelAnalysis, x0: number, y0: number, x1: number, y1: number): number {
+  x0 = Math.max(0, Math.round(x0));
+  y0 = Math.max(0, Math.round(y0));
+  x1 = Math.min(a.width, Math.round(x1));
+  y1 = Math.min(a.height, Math.round(y1));
+  if (x1 <= x0 || y1 <= y0) return 0;
+  let n = 0;
+  for (let y = y0; y < y1; y++) {
+    const row = y * a.width;
+    for (let x = x0; x < x1; x++) if (a.grad[row + x]! >= INK_CONTRAST) n++;
+  }
+  return n / ((x1 - x0) * (y1 - y0));
+}
+
+/** Mean RGB of a rectangle (clamped). */
+export function meanColor(
+  img: RgbaImage,
+  x0: number,
+  y0: number,
+  x1: number,
+  y1: number,
+): [number, number, number] {
+  x0 = Math.max(0, Math.round(x0));
+  y0 = Math.max(0, Math.round(y0));
+  x1 = Math.min(img.width, Math.round(x1));
+  y1 = Math.min(img.height, Math.round(y1));
+  let r = 0;
+  let g = 0;
+  let b = 0;
+  let n = 0;
+  for (let y = y0; y < y1; y++) {
+    for (let x = x0; x < x1; x++) {
+      const i = (y * img.width + x) * 4;
+      r += img.data[i]!;
+      g += img.data[i + 1]!;
+      b += img.data[i + 2]!;
+      n++;
+    }
+  }
+  return n ? [r / n, g / n, b / n] : [0, 0, 0];
+}
