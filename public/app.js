@@ -76,7 +76,11 @@ async function renderOverview() {
     'failures',
     fails.failures,
     (f) =>
-      `<tr><td>${esc(when(f.at))}</td><td>${esc(f.userId)}</td><td>${esc(f.command)}</td><td>${esc(f.category)}</td></tr>`,
+      `<tr><td>${esc(when(f.at))}</td><td>${esc(f.userId)}</td><td>${esc(f.command)}</td><td>${esc(f.category)}${
+        String(f.screenRef ?? '').startsWith('screen:')
+          ? ` · <a href="/dashboard/demonstrate.html?failure=${encodeURIComponent(f.id)}">demonstrate</a>`
+          : ''
+      }</td></tr>`,
     'No failures recorded.',
   );
   const v = status.verificationStats ?? {};

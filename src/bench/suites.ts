@@ -1,6 +1,7 @@
 import type { Figure } from './harness.js';
 import { benchmarkFigures } from './benchmark-bench.js';
 import { clusterFigures } from './cluster-bench.js';
+import { demonstrationFigures } from './demonstration-bench.js';
 import { generationFigures } from './generation-bench.js';
 import { httpFigures } from './http-bench.js';
 import { loopFigures } from './loop-bench.js';
@@ -24,6 +25,7 @@ export const SUITES: readonly BenchSuite[] = [
   { name: 'routing', figures: routingFigures },
   { name: 'rollout', figures: rolloutFigures },
   { name: 'generation', figures: generationFigures },
+  { name: 'demonstrations', figures: demonstrationFigures },
   { name: 'loop', figures: loopFigures },
   { name: 'synthesis', figures: synthesisFigures },
   { name: 'sandbox', figures: sandboxFigures },

@@ -100,7 +100,7 @@ const ACTIONS_SCHEMA: JsonSchema = {
  * rule) and calls only the SDK methods its steps need (least permissions).
  */
 const RUNTIME_SOURCE = `function norm(s) {
-  return String(s === undefined || s === null ? '' : s).toLowerCase().replace(/[\\s_]+/g, ' ').replace(/^[\\s"'.,:;!?]+|[\\s"'.,:;!?]+$/g, '');
+  return String(s === undefined || s === null ? '' : s).toLowerCase().replace(/[\\s_]+/g, ' ').replace(/^[\\s"'.,:;!?()[\\]|*\\u2022\\u00b7-]+|[\\s"'.,:;!?()[\\]|*\\u2022\\u00b7-]+$/g, '');
 }
 function centreOf(e) {
   return { x: Math.round(e.bbox.x + e.bbox.width / 2), y: Math.round(e.bbox.y + e.bbox.height / 2) };
