@@ -101,7 +101,10 @@ export function createDemonstrate(deps: DemonstrateDeps) {
   const loadRef = storedScreenLoader(deps.store, deps.screens);
   const { config, store } = deps;
 
-  const keepScreen = async (screen: DemonstrationScreen): Promise<{ ref: string; image: VisionImage }> => {
+  /** Reads the screen; `store` keeps an uploaded one (called once the demonstration is known to be valid). */
+  const readScreen = async (
+    screen: DemonstrationScreen,
+  ): Promise<{ ref: string; image: VisionImage; store?: () => Promise<void> }> => {
     if (!screen || typeof screen !== 'object')
       throw new IroncliwError('E_INPUT_INVALID', 'screen must be {path}, {pngBase64} or a kept screen {ref}');
     if ('ref' in screen) {
@@ -114,8 +117,8 @@ export function createDemonstrate(deps: DemonstrateDeps) {
     const image = await deps.screens.decode(screen.bytes);
     const id = newId('scr');
     // Kept with the demonstration for good: it is a test case of every version learned from it.
-    await store.screens.put({ id, at: new Date().toISOString(), bytes: screen.bytes });
-    return { ref: SCREEN_REF_PREFIX + id, image };
+    const keep = () => store.screens.put({ id, at: new Date().toISOString(), bytes: screen.bytes });
+    return { ref: SCREEN_REF_PREFIX + id, image, store: keep };
   };
 
   const patternFor = async (
@@ -175,12 +178,14 @@ export function createDemonstrate(deps: DemonstrateDeps) {
     if (typeof command !== 'string' || !command.trim())
       throw new IroncliwError('E_COMMAND_EMPTY', 'the command of a demonstration is empty');
     const expect = parseExpect(o.expect);
-    const { ref, image } = await keepScreen(o.screen);
+    const { ref, image, store: keepUpload } = await readScreen(o.screen);
     const actions = o.actions === undefined ? [] : parseDemoActions(o.actions, image);
     if (!actions.length && !expect)
       throw new IroncliwError('E_INPUT_INVALID', 'a demonstration needs actions, expect, or both', {
         hint: 'e.g. {"actions":[{"type":"click","x":74,"y":120}]} or {"expect":{"count":3}}',
       });
+    // Only a valid demonstration keeps its screen: a refused one stores nothing.
+    await keepUpload?.();
     const response = await deps.processCommand(command, context, { screen: { image, ref } });
     const text = command.trim();
     let current: DemonstrationOutcome['current'];
