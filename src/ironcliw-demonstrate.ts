@@ -155,6 +155,9 @@ export function createDemonstrate(deps: DemonstrateDeps) {
     if (typeof r.capabilityId === 'string') return `learned: ${r.capabilityId} v${String(r.version)}`;
     if (r.demonstration === 'ambiguous') return `needs another demonstration: ${String(r.reason)}`;
     if (r.demonstration) return `cannot learn from the demonstrations: ${String(r.reason)}`;
+    // The demonstrations give the program already live: nothing new to register.
+    if (r.rejected === 'identical' && pattern?.capabilityId)
+      return `learned: ${pattern.capabilityId} v${String(r.identicalTo)} (unchanged)`;
     return `rejected: ${pattern?.statusReason ?? JSON.stringify(r).slice(0, 300)}`;
   };
 

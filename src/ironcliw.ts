@@ -24,8 +24,8 @@ import type {
   ProcessOptions,
   RuntimeDeps,
 } from './runtime/index.js';
-import { checkHealth, processCommand } from './runtime/index.js';
-import type { SandboxTier } from './sandbox/index.js';
+import { checkHealth, DecodeAdmission, processCommand, sandboxLayers } from './runtime/index.js';
+import type { SandboxLayerInfo, SandboxTier } from './sandbox/index.js';
 import { createSandboxTier } from './sandbox/index.js';
 import type { Evaluation, ManualOptions, RolloutEngine, RolloutStatus } from './rollout/index.js';
 import { createRolloutEngine, IroncliwFlagProvider } from './rollout/index.js';
@@ -36,6 +36,7 @@ import { expectationOf, taughtSignature } from './discovery/index.js';
 import { createCandidateVerifier, createVerifier, resolveVerificationOptions } from './verification/index.js';
 import { synthesize } from './synthesis/index.js';
 import { loadOrCreateSigningKey, loadTrustedKeys, openBundle } from './sharing/index.js';
+import { offloadVision } from './vision-offload.js';
 import { createTestScenes, createVisionPort, screenLoader } from './vision-port.js';
 import { X11Actuator } from './vision/index.js';
 import { frameFields, ParseCache } from './understanding/index.js';
@@ -56,6 +57,11 @@ export interface CreateOptions {
   serving?: boolean;
   actuator?: Actuator;
   log?: (msg: string, data?: Record<string, unknown>) => void;
+  /**
+   * Run screen scans (`findShapes`) on a worker thread, off the event loop that serves requests: `serve`
+   * sets it, so a run that asks for many scans never delays other requests or the sandbox watchdog.
+   */
+  offloadVision?: boolean;
 }
 
 export interface AutonomousCapabilitiesStatus {
@@ -82,6 +88,8 @@ export interface AutonomousCapabilitiesStatus {
   };
   failureStats: { total: number; recentByCategory: Record<string, number> };
   capabilities: { builtin: number; learned: number };
+  /** This node's sandbox tier and its isolation layers, active or not and why (docs/sandbox.md). */
+  sandbox?: { tier: string; layers: SandboxLayerInfo[] };
 }
 
 const tally = <T>(items: T[], key: (t: T) => string | undefined): Record<string, number> => {
@@ -159,6 +167,14 @@ export interface ImportOutcome {
   decision: 'approve' | 'conditional' | 'reject';
   reasons: string[];
   stage: RolloutStage | null;
+  /**
+   * When the id was already learned here: the version the import follows and where its rollout stood. The
+   * import is a new version of it (never a replacement in place); the previous version stays the stable one
+   * if it reached production, and the rollout gate decides who gets the new one.
+   */
+  previous: { version: number; stage: RolloutStage | null } | null;
+  /** Conditions verification attached (e.g. `manual-promotion` for imported code): see `rollout show`. */
+  conditions: string[];
 }
 
 /** What a running Ironcliw reports as it works (for metrics, logs and live dashboards). */
@@ -272,6 +288,7 @@ export async function createIroncliw(
   const store = options.store ?? (await openStore(config.db));
   let sandbox: SandboxTier | undefined;
   let rolloutEngine: RolloutEngine | undefined;
+  let closeVision: (() => Promise<void>) | undefined;
   const listeners = new Map<keyof IroncliwEvents, Set<(payload: never) => void>>();
   const emit = <K extends keyof IroncliwEvents>(event: K, payload: IroncliwEvents[K]) => {
     for (const l of listeners.get(event) ?? []) {
@@ -296,8 +313,14 @@ export async function createIroncliw(
   try {
     // Validated before anything starts, so a typo in a threshold fails fast with the key's name.
     const verificationOptions = resolveVerificationOptions(config.verification);
-    sandbox = await createSandboxTier(config.sandbox.tier, { poolSize: config.sandbox.poolSize });
-    const vision: VisionPort = createVisionPort();
+    sandbox = await createSandboxTier(config.sandbox.tier, {
+      poolSize: config.sandbox.poolSize,
+      allowSharedNetwork: config.sandbox.allowSharedNetwork,
+      allowRootChildren: config.sandbox.allowRootChildren,
+    });
+    const offloaded = options.offloadVision ? offloadVision(createVisionPort()) : undefined;
+    closeVision = offloaded?.close;
+    const vision: VisionPort = offloaded?.port ?? createVisionPort();
     // Actions are recorded (returned in data.actions) unless a real actuator is chosen: `actions.actuator:
     // "x11"` drives the X display with xdotool, and fails with E_ACTUATOR_UNAVAILABLE where there is none.
     const actuator = options.actuator ?? (config.actions.actuator === 'x11' ? new X11Actuator() : undefined);
@@ -452,6 +475,10 @@ export async function createIroncliw(
       concurrency: config.pipeline.concurrency,
       leaseMs: config.pipeline.leaseMs,
       maxAttempts: config.pipeline.maxAttempts,
+      versionLimit: {
+        max: config.pipeline.maxVersionsPerWindow,
+        windowMs: config.pipeline.versionWindowMs,
+      },
       ...(config.llm.enabled
         ? {
             llm: createLlmProvider({
@@ -496,6 +523,7 @@ export async function createIroncliw(
       await pipeline.close();
       await engine.close(); // flushes this node's metrics
       await sb.close();
+      await closeVision?.();
       if (!options.store) await store.close();
     };
 
@@ -531,7 +559,33 @@ export async function createIroncliw(
       const keys = { dir: config.sharing.keysDir };
       const opened = openBundle(value, loadTrustedKeys(keys, loadOrCreateSigningKey(keys)));
       const sent = opened.capability.manifest;
-      const version = (await store.capabilities.versions(sent.id)).length + 1;
+      // Built-in ids are reserved: an import under one would shadow the built-in's routing (issue 16).
+      if (BUILTIN_CAPABILITIES.some((b) => b.manifest.id === sent.id))
+        throw new IroncliwError(
+          'E_ID_RESERVED',
+          `bundle from key ${opened.keyId} names "${sent.id.slice(0, 80)}", the id of a built-in capability`,
+        );
+      // An existing learned id: the import is the next version of it, beside the versions already stored.
+      const existing = await store.capabilities.versions(sent.id);
+      const latest = existing.reduce((n, m) => Math.max(n, m.version), 0);
+      const version = latest + 1;
+      const previousRollout = latest ? await store.rollouts.get(sent.id) : undefined;
+      const previous = latest
+        ? {
+            version: previousRollout?.version ?? latest,
+            stage: previousRollout ? previousRollout.stage : null,
+          }
+        : null;
+      // A version still rolling out would lose its users to the import without anyone deciding it: refuse.
+      const rolling: RolloutStage[] = ['development', 'canary', 'beta', 'gradual', 'paused'];
+      if (previousRollout && rolling.includes(previousRollout.stage))
+        throw new IroncliwError(
+          'E_STATE_CONFLICT',
+          `${sent.id.slice(0, 80)} v${previousRollout.version} is still rolling out (${previousRollout.stage}); an import would replace it`,
+          {
+            hint: `Finish its rollout (ironcliw rollout promote) or roll it back (ironcliw rollout rollback ${sent.id.slice(0, 80)}) first; the import then becomes v${version}.`,
+          },
+        );
       // The sender's claims (origin, version, reports) are not evidence here: this deployment checks again.
       const manifest = {
         ...sent,
@@ -568,7 +622,13 @@ export async function createIroncliw(
         violations: synthesized.report.violations.length,
         ...(report ? { riskScore: report.riskScore } : {}),
         senderReports: opened.reports.length,
+        ...(previous ? { previousVersion: previous.version } : {}),
       };
+      const follows = !previous
+        ? ''
+        : previous.stage === 'production'
+          ? `; a new version of the learned ${manifest.id}: v${previous.version} (production) stays the stable version for everyone the rollout gate does not admit to v${version}`
+          : `; a new version of the learned ${manifest.id} (v${previous.version} is ${previous.stage ?? 'not rolled out'})`;
       await store.transaction(async (tx) => {
         await tx.reports.add({
           id: newId('rep'),
@@ -616,7 +676,7 @@ export async function createIroncliw(
           capabilityId: manifest.id,
           version,
           kind: 'approve',
-          reason: `imported from key ${opened.keyId}; verification ${decision} at level ${report!.level}`,
+          reason: `imported from key ${opened.keyId}; verification ${decision} at level ${report!.level}${follows}`,
           numbers,
           actor: 'system',
         });
@@ -627,8 +687,7 @@ export async function createIroncliw(
           version,
           kind: 'register',
           toStage: 'development',
-          reason:
-            'imported capabilities start in development (internal group only), whatever their origin claims',
+          reason: `imported capabilities start in development (internal group only), whatever their origin claims${report!.conditions.length ? `; conditions ${report!.conditions.join(', ')}` : ''}${follows}`,
           numbers,
           actor: 'system',
         });
@@ -644,7 +703,14 @@ export async function createIroncliw(
         });
       });
       if (decision !== 'reject') await refresh();
-      return { ...base, decision, reasons, stage: decision === 'reject' ? null : 'development' };
+      return {
+        ...base,
+        decision,
+        reasons,
+        stage: decision === 'reject' ? null : 'development',
+        previous,
+        conditions: report?.conditions ?? [],
+      };
     };
 
     // Built once: the request path is hot (a handled command costs ~10 µs of our own work), so nothing in
@@ -661,6 +727,12 @@ export async function createIroncliw(
       sandboxDefaults: { timeoutMs: config.sandbox.timeoutMs, memoryMb: config.sandbox.memoryMb },
       ...(actuator ? { actuator } : {}),
       parse: (text) => parseCache.parse(text),
+      hostBudget: { maxCalls: config.hostWork.maxSdkCalls, maxHostMs: config.hostWork.maxHostMs },
+      decodeAdmission: new DecodeAdmission({
+        pixelsInFlight: config.hostWork.decodePixelsInFlight,
+        maxQueued: config.hostWork.decodeQueue,
+        maxWaitMs: config.hostWork.decodeWaitMs,
+      }),
       onFailure: (f) => {
         emit('failure', f);
         pipeline.observe(f);
@@ -727,7 +799,10 @@ export async function createIroncliw(
       processCommand: process,
       demonstrate,
       purgeScreens,
-      getAutonomousCapabilitiesStatus: () => computeStatus(store),
+      getAutonomousCapabilitiesStatus: async () => {
+        const [status, layers] = await Promise.all([computeStatus(store), sandboxLayers(sb)]);
+        return { ...status, sandbox: { tier: sb.name, layers } };
+      },
       health: () => checkHealth({ store, sandbox: sb, closed }),
       capabilities: {
         list: () => store.capabilities.list(),
@@ -766,6 +841,7 @@ export async function createIroncliw(
   } catch (err) {
     await rolloutEngine?.close();
     await sandbox?.close();
+    await closeVision?.();
     if (!options.store) await store.close();
     throw err;
   }

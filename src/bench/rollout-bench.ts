@@ -4,7 +4,7 @@ import { createRolloutEngine } from '../rollout/index.js';
 import { createMemoryStore } from '../store/index.js';
 import { parseCommand } from '../understanding/index.js';
 import type { Figure } from './harness.js';
-import { measure, measureAsync } from './harness.js';
+import { measure } from './harness.js';
 import { syntheticRegistry } from './routing-bench.js';
 
 const N = 1000;
@@ -65,11 +65,10 @@ async function unleashFromBootstrap(list: Rollout[]): Promise<Unleash> {
   return unleash;
 }
 
-function busy(ms: number): void {
-  const end = performance.now() + ms;
-  while (performance.now() < end);
-}
-
+/**
+ * The rollout decision against Unleash, and routing + decision on 1,000 capabilities. The wrapper figure
+ * (routing + rollout + outcome recording) is measured on the served path itself: routing-bench.ts.
+ */
 export async function rolloutFigures(): Promise<Figure[]> {
   const list = rollouts();
   const store = createMemoryStore();
@@ -103,26 +102,6 @@ export async function rolloutFigures(): Promise<Figure[]> {
       if (r.kind === 'matched') engine.assign(r.capability.manifest.id, context);
     }, 200_000);
 
-    // Wrapper: assign + timing + counting + remembering the request id, around a handler.
-    let n = 0;
-    const noop = async () => 1;
-    const bareNoop = await measureAsync(() => noop(), 200_000, 5000);
-    const wrappedNoop = await measureAsync(
-      () => engine.withRollout(`cap-${(n++ % 250) * 4 + 3}`, { user: `user-${n % USERS}` }, `req_${n}`, noop),
-      200_000,
-      5000,
-    );
-    const handler = async () => busy(1);
-    const bare1ms = await measureAsync(() => handler(), 1500, 100);
-    const wrapped1ms = await measureAsync(
-      () =>
-        engine.withRollout(`cap-${(n++ % 250) * 4 + 3}`, { user: `user-${n % USERS}` }, `req_${n}`, handler),
-      1500,
-      100,
-    );
-    // Medians: on a shared machine the means carry GC pauses and preemptions of many ms that have nothing to
-    // do with the wrapper (both means are in the note).
-    const overheadUs = Math.max(0, wrappedNoop.p50 - bareNoop.p50);
     return [
       {
         name: 'rollout decision (assign), 1,000 capabilities (p99)',
@@ -138,20 +117,6 @@ export async function rolloutFigures(): Promise<Figure[]> {
         unit: 'µs',
         budget: { max: 50, unit: 'µs' },
         note: `registry.route + engine.assign; p50 ${routed.p50.toFixed(2)} µs`,
-      },
-      {
-        name: 'rollout-aware wrapper overhead (p50)',
-        value: overheadUs,
-        unit: 'µs',
-        budget: { max: 2, unit: 'µs' },
-        note: `withRollout (assign, time, count, remember request id) around a no-op vs the bare no-op, p50 ${wrappedNoop.p50.toFixed(2)} − ${bareNoop.p50.toFixed(2)} µs (means ${wrappedNoop.mean.toFixed(2)} / ${bareNoop.mean.toFixed(2)} µs)`,
-      },
-      {
-        name: 'rollout-aware wrapper overhead on a 1 ms handler',
-        value: (overheadUs / bare1ms.p50) * 100,
-        unit: '%',
-        budget: { max: 1, unit: '%' },
-        note: `overhead ÷ handler p50 (${bare1ms.p50.toFixed(1)} µs bare, ${wrapped1ms.p50.toFixed(1)} µs wrapped: the direct difference is within timer noise)`,
       },
     ];
   } finally {

@@ -3,6 +3,7 @@ import { benchmarkFigures } from './benchmark-bench.js';
 import { clusterFigures } from './cluster-bench.js';
 import { demonstrationFigures } from './demonstration-bench.js';
 import { generationFigures } from './generation-bench.js';
+import { hostWorkBenchFigures } from './host-work-bench.js';
 import { httpFigures } from './http-bench.js';
 import { loopFigures } from './loop-bench.js';
 import { rolloutFigures } from './rollout-bench.js';
@@ -33,5 +34,6 @@ export const SUITES: readonly BenchSuite[] = [
   { name: 'benchmark', figures: benchmarkFigures },
   { name: 'vision', figures: visionFigures },
   { name: 'http', figures: httpFigures },
+  { name: 'host-work', figures: hostWorkBenchFigures },
   { name: 'cluster', figures: clusterFigures },
 ];

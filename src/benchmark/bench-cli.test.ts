@@ -127,10 +127,27 @@ describe('ironcliw bench', () => {
       '--json',
       '--no-save',
     ]);
-    const report = JSON.parse(acts.out).report;
+    const answer = JSON.parse(acts.out);
+    const report = answer.report;
     expect(report.capabilityId).toBe('file-acts');
     expect(report.errorRate).toBe(1);
     expect(report.errorKinds[0].message).toMatch(/actions.click/);
+    // 100% errors is a "no": exit 1 with the reason (README: exit 1 when the answer is no).
+    expect(acts.code).toBe(1);
+    expect(answer.ok).toBe(false);
+    expect(answer.reason).toMatch(/5 of 5 requests failed \(100\.0% > 5\.0% allowed\)/);
+    // The bar is an option: a benchmark of code expected to fail can say so.
+    const tolerated = await bench([
+      join(dir, 'acts.mjs'),
+      '--iterations',
+      '5',
+      '--warmup',
+      '0',
+      '--max-error-rate',
+      '1',
+      '--no-save',
+    ]);
+    expect(tolerated.code).toBe(0);
   });
 
   it('exits 2 on bad input', async () => {

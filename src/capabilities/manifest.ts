@@ -3,6 +3,7 @@ import type { ValidateFunction } from 'ajv';
 import { z } from 'zod';
 import type { CapabilityManifest, IntentSpec, JsonSchema } from '../domain/index.js';
 import { ACTIONS, DATA_OPS, IroncliwError, PERMISSIONS } from '../domain/index.js';
+import { compositionOf, frameFields, opsOf, parseCommand } from '../understanding/index.js';
 
 const JsonSchemaZ: z.ZodType<JsonSchema> = z.lazy(() =>
   z
@@ -32,7 +33,9 @@ const intentSchema = (depth: number): z.ZodType<IntentSpec> =>
     .object({
       action: z.enum(ACTIONS),
       targetKind: z.enum(['shape', 'text', 'button', 'element', 'screen', 'capabilities', 'window']),
-      fixed: z.record(SLOT, z.string()).optional(),
+      // Partial: an intent pins some fields and leaves the rest free (zod 4's z.record with enum keys is
+      // exhaustive — it demanded every slot).
+      fixed: z.partialRecord(SLOT.exclude(['quantity']), z.string()).optional(),
       slots: z.array(SLOT),
       examples: z.array(z.string().max(300)).max(50),
       ops: z.array(z.enum(DATA_OPS)).max(8).optional(),
@@ -82,8 +85,80 @@ export const ManifestSchema = z
   })
   .strict();
 
+/** Below this parser confidence an example cannot define an intent (the same bar as serving a command). */
+const MIN_EXAMPLE_CONFIDENCE = 0.6;
+
+type IntentIn = Record<string, unknown> & { examples?: unknown };
+
+/**
+ * A hand-written intent may give only `examples`: its `action`, `targetKind` and `slots` (and `ops`) are then
+ * read from them with the same parser that serves commands, so the intent matches exactly what its examples
+ * say. Every example must parse, and all must agree on action, target kind and data ops; the fields any
+ * example names become slots (pin values with `fixed`). Given fields are kept as written. Whatever cannot be
+ * derived is refused with the intent's path, the example and what is missing.
+ */
+function deriveIntent(intent: IntentIn, path: string): IntentIn {
+  const missing = (['action', 'targetKind', 'slots'] as const).filter((k) => intent[k] === undefined);
+  if (missing.length === 0 || intent['parts'] !== undefined) return intent;
+  const examples = Array.isArray(intent.examples)
+    ? intent.examples.filter((e): e is string => typeof e === 'string')
+    : [];
+  const fail = (why: string): never => {
+    throw new IroncliwError('E_CAPABILITY_INVALID', `manifest ${path}: ${why}`);
+  };
+  if (examples.length === 0)
+    fail(
+      `missing ${missing.join(', ')}: give ${missing.length > 1 ? 'them' : 'it'}, or examples (commands this capability answers) to derive ${missing.length > 1 ? 'them' : 'it'} from`,
+    );
+  const frames = examples.map((text, i) => {
+    const r = parseCommand(text);
+    if (compositionOf(r.frame))
+      fail(
+        `examples.${i} "${text}" is a composed command: give action, targetKind, slots and parts explicitly`,
+      );
+    if (r.confidence < MIN_EXAMPLE_CONFIDENCE)
+      fail(
+        `examples.${i} "${text}" is not understood well enough to derive ${missing.join(', ')} (confidence ${r.confidence.toFixed(2)} < ${MIN_EXAMPLE_CONFIDENCE}): rephrase it, or give ${missing.join(', ')}`,
+      );
+    return r.frame;
+  });
+  const first = frames[0]!;
+  const ops = (f: typeof first) => opsOf(f).map((o) => o.op);
+  frames.forEach((f, i) => {
+    for (const [what, a, b] of [
+      ['action', f.action, first.action],
+      ['targetKind', f.target.kind, first.target.kind],
+      ['data ops', ops(f).join(',') || 'none', ops(first).join(',') || 'none'],
+    ] as const)
+      if (a !== b)
+        fail(
+          `examples disagree on ${what}: "${examples[0]}" reads as ${b}, "${examples[i]}" as ${a} — split them into separate intents, or give ${missing.join(', ')}`,
+        );
+  });
+  const slots = [...new Set(frames.flatMap((f) => Object.keys(frameFields(f))))];
+  return {
+    ...intent,
+    ...(intent['action'] === undefined ? { action: first.action } : {}),
+    ...(intent['targetKind'] === undefined ? { targetKind: first.target.kind } : {}),
+    ...(intent['slots'] === undefined ? { slots } : {}),
+    ...(intent['ops'] === undefined && ops(first).length ? { ops: ops(first) } : {}),
+  };
+}
+
+function withDerivedIntents(value: unknown): unknown {
+  if (!value || typeof value !== 'object' || !Array.isArray((value as { intents?: unknown }).intents))
+    return value;
+  const v = value as { intents: unknown[] };
+  return {
+    ...v,
+    intents: v.intents.map((it, i) =>
+      it && typeof it === 'object' && !Array.isArray(it) ? deriveIntent(it as IntentIn, `intents.${i}`) : it,
+    ),
+  };
+}
+
 export function validateManifest(value: unknown): CapabilityManifest {
-  const r = ManifestSchema.safeParse(value);
+  const r = ManifestSchema.safeParse(withDerivedIntents(value));
   if (!r.success) {
     const i = r.error.issues[0];
     throw new IroncliwError(

@@ -83,6 +83,12 @@ export function buildProgram(io: Io = defaultIo, setExit: (code: number) => void
             `patterns: ${s.generationStats.patterns} ${JSON.stringify(s.generationStats.patternsByStatus)}`,
             `active rollouts: ${s.rolloutStatus.active} ${JSON.stringify(s.rolloutStatus.byStage)}`,
             `failures recorded: ${s.failureStats.total}`,
+            ...(s.sandbox
+              ? [
+                  `sandbox (${s.sandbox.tier}): ${s.sandbox.layers.map((l) => `${l.active ? '+' : '-'}${l.name}`).join(' ')}`,
+                  ...s.sandbox.layers.filter((l) => !l.active).map((l) => `  ${l.name} is off: ${l.detail}`),
+                ]
+              : []),
           ].join('\n'),
         );
       });
@@ -179,6 +185,8 @@ export function buildProgram(io: Io = defaultIo, setExit: (code: number) => void
     const ironcliw = await createIroncliw(config, {
       startWorkers: config.pipeline.enabled && !separate,
       serving: true,
+      // Screen scans for requests run on a worker thread: the serving loop stays free (docs/security.md).
+      offloadVision: true,
     });
     // Structured JSON logs (pino) on stdout, at config key server.logLevel.
     const app = await buildServer(ironcliw, { logger: { level: config.server.logLevel } });

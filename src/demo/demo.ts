@@ -17,7 +17,7 @@ import { countScene, renderScene } from '../vision/index.js';
  *
  * Only the users are simulated: each is an id sending commands through `processCommand`. Every answer, metric
  * and decision is the system's own. Decision thresholds are lowered (small samples, no dwell) so stages can
- * pass in seconds, and a p99 bound that tolerates a busy laptop; the rules are the production ones.
+ * pass in seconds, and latency is not judged (the bench does that), so the walk is the same on any machine.
  */
 export interface DemoOptions {
   /** Store URL; default a fresh SQLite file in a temporary folder. */
@@ -40,6 +40,8 @@ export interface DemoSummary {
   decisions: Array<{ capabilityId: string; kind: string; toStage?: string; reason: string }>;
 }
 
+const DEMO_LATENCY_UNJUDGED_MS = 3_600_000;
+
 /** Demo thresholds: the production decision rules, with samples small enough for a one-minute run. */
 export const DEMO_CONFIG: IroncliwConfigInput = {
   rollout: {
@@ -47,11 +49,16 @@ export const DEMO_CONFIG: IroncliwConfigInput = {
       minSamples: { canary: 12, beta: 12, gradual: 12, production: 12 },
       dwellMs: { development: 0, canary: 0, beta: 0, gradual: 0, production: 0 },
       minFeedback: 8,
-      // Each demo request decodes a full 1280×800 screenshot on a machine that is also rendering the demo's
-      // screens and running the pipeline; 100 ms (the default) would make the walk depend on the laptop.
-      maxP99Ms: 400,
+      // The demo's walk must not depend on how fast (or how busy) the machine is: a 400 ms bound still paused
+      // the capability on a loaded 2-core box (issue 20). Its verdicts come from success, errors and
+      // feedback — what the users do — and latency is judged where it is measured against budgets, by
+      // `npm run bench` (docs/performance.md). Only an hour-long p99 (a dead machine) would still pause it.
+      maxP99Ms: DEMO_LATENCY_UNJUDGED_MS,
     },
   },
+  // Likewise the production-level benchmark's p99 budget (an advisory check that conditions the rollout):
+  // the schema's ceiling, so a busy machine does not turn the demo's verification into a manual promotion.
+  verification: { p99BudgetMs: 60_000 },
   pipeline: { benchmarkIterations: 20 },
 };
 

@@ -1,5 +1,5 @@
 import type { Failure, IntentFrame, Pattern } from '../domain/index.js';
-import { newId } from '../domain/index.js';
+import { isVerifiedUser, newId } from '../domain/index.js';
 import type { Store } from '../store/index.js';
 import type { ExtendedFrameShape, PartFrame } from '../understanding/index.js';
 import { compositionOf, frameFields, frameSignature, opsOf } from '../understanding/index.js';
@@ -132,7 +132,8 @@ export async function observeFailure(
   const members = isBlocked ? blocked : usable;
   const signature = isBlocked ? BLOCKED_SIGNATURE_PREFIX + plain : plain;
   let count = members.length;
-  let distinctUsers = new Set(members.map((f) => f.userId)).size;
+  // Only identities someone vouched for count: a flood of anonymous or invented ids is one crowd of nobody.
+  let distinctUsers = new Set(members.map((f) => f.userId).filter(isVerifiedUser)).size;
   if (!isBlocked && sample.length >= SAMPLE) {
     // Past the sample, the store's totals (less the blocked requests seen) are the better estimate.
     const [total, users] = await Promise.all([
@@ -235,7 +236,7 @@ async function observeByText(
       (f.id === failure.id || textSimilarity(representative, f.command) >= threshold),
   );
   if (!members.some((f) => f.id === failure.id)) members.push(failure);
-  const users = new Set(members.map((f) => f.userId));
+  const users = new Set(members.map((f) => f.userId).filter(isVerifiedUser));
   const existing = best?.pattern;
   const { frame, parameters } = generaliseFrame(failure.frame);
   const stored = await store.patterns.upsert({

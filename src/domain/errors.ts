@@ -72,6 +72,10 @@ export const ERROR_CODES = {
     status: 403,
     hint: "Put the sender's public key (ironcliw export --public-key) in .ironcliw/keys/trusted/ if you trust them.",
   },
+  E_ID_RESERVED: {
+    status: 409,
+    hint: 'Built-in capability ids are reserved: ask the sender to export it under another id.',
+  },
   E_BODY_TOO_LARGE: {
     status: 413,
     hint: 'Send a smaller body (config key maxBodyBytes), e.g. a downscaled screen.',
@@ -79,6 +83,22 @@ export const ERROR_CODES = {
   E_RATE_LIMITED: {
     status: 429,
     hint: 'Slow down and retry after the retry-after header (config key server.rateLimitPerMinute).',
+  },
+  E_FORBIDDEN: {
+    status: 403,
+    hint: 'Use credentials allowed to do this (config key server.clients), or send the request from an allowed origin and host (server.allowedOrigins, server.allowedHosts).',
+  },
+  E_UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    hint: 'Send the body as JSON with the header content-type: application/json (an empty object {} when there is nothing to say).',
+  },
+  E_BUSY: {
+    status: 503,
+    hint: 'The server is decoding as many screens as its memory budget allows (config key hostWork.decodePixelsInFlight); retry after the retry-after header.',
+  },
+  E_HOST_BUDGET_EXCEEDED: {
+    status: 429,
+    hint: 'The run used up its host work budget (config keys hostWork.maxSdkCalls, hostWork.maxHostMs); make fewer or cheaper sdk calls.',
   },
   E_INTERNAL: { status: 500, hint: 'This is a bug in Ironcliw; please report it with the request id.' },
 } as const satisfies Record<string, ErrorSpec>;

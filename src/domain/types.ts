@@ -132,6 +132,20 @@ export interface RequestContext {
   groups?: string[];
 }
 
+/** The user id of a request that names no user. */
+export const ANONYMOUS_USER = 'anonymous';
+/**
+ * Prefix of a user id nobody vouched for (an unauthenticated HTTP caller's `context.user`): it still keys
+ * rollout buckets, but never matches a rollout's target users and never counts as a distinct user for
+ * learning (docs/security.md), so a flood of invented ids cannot trigger generation.
+ */
+export const UNVERIFIED_USER_PREFIX = 'anon:';
+
+/** Whether a user id is an identity someone vouched for (the library's caller, a client key, a proxy). */
+export function isVerifiedUser(userId: string): boolean {
+  return userId !== ANONYMOUS_USER && !userId.startsWith(UNVERIFIED_USER_PREFIX);
+}
+
 export interface Command {
   id: string;
   text: string;
@@ -384,8 +398,12 @@ export interface Rollout {
   updatedAt: string;
 }
 
+/**
+ * `hold`: an automatic move the rollout gate refused (a verification condition, a stage cap, or a version that
+ * replaces one a person rolled back) — stored once per stage window, so a person can see why nothing moves.
+ */
 export type DecisionKind =
-  'reject' | 'approve' | 'register' | 'promote' | 'pause' | 'resume' | 'rollback' | 'retire';
+  'reject' | 'approve' | 'register' | 'promote' | 'pause' | 'resume' | 'rollback' | 'retire' | 'hold';
 
 /** Every decision the system takes about a capability, with its reasons and numbers. */
 export interface DecisionEvent {
@@ -399,6 +417,8 @@ export interface DecisionEvent {
   reason: string;
   numbers: Record<string, number>;
   actor: 'system' | 'user';
+  /** Who, for a person's decision (`actor: 'user'`): the name given with `--by`, the OS user, or the API client. */
+  by?: string;
 }
 
 /**

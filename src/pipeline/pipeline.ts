@@ -71,6 +71,13 @@ export interface PipelineDeps {
    */
   llm?: LlmProvider;
   /**
+   * Most versions one capability may register within `windowMs` (config `pipeline.maxVersionsPerWindow`,
+   * `pipeline.versionWindowMs`; default {@link DEFAULT_VERSION_LIMIT}). Beyond it `considerEvolution` queues
+   * nothing and says so on the pattern: a stream of complaints cannot churn out versions faster than people
+   * can look at them.
+   */
+  versionLimit?: { max: number; windowMs: number };
+  /**
    * Learning from demonstrations (src/demonstration/). A pattern that has demonstrations is learned from them
    * (program synthesis) instead of a template or the LLM, by `generate` and `demonstrate` jobs alike.
    */
@@ -81,6 +88,31 @@ export interface PipelineDeps {
       o: { id: string; version: number; failureIds: string[] },
     ): Promise<DemonstrationCandidate>;
   };
+}
+
+/** Three versions per capability per hour. */
+export const DEFAULT_VERSION_LIMIT: Readonly<{ max: number; windowMs: number }> = Object.freeze({
+  max: 3,
+  windowMs: 3_600_000,
+});
+
+/** What would help a pattern whose generator can only write what it already wrote. */
+const WHAT_HELPS =
+  'a demonstration of what should happen (`ironcliw teach "<command>" --screen s.png --demo …` or --expect) ' +
+  'or an LLM generator (config llm.enabled) could write a different version';
+
+/** The parts of a capability that change what it does: its code and what its manifest routes and allows. */
+function behaviourOf(c: Capability): string {
+  const m = c.manifest;
+  return JSON.stringify([
+    c.code,
+    m.intents,
+    m.permissions,
+    m.inputSchema,
+    m.outputSchema,
+    m.limits,
+    m.combines ?? null,
+  ]);
 }
 
 /** What a generate job carries; `evolution` when a live version is being replaced (see considerEvolution). */
@@ -333,6 +365,8 @@ export class Pipeline {
     const base = { capabilityId, version: rollout.version, decision };
     if (!decision.evolve) return { ...base, created: false };
     const version = Math.max(decision.nextVersion, latest + 1);
+    const limited = await this.rateLimited(capabilityId, patternId, version);
+    if (limited) return { ...base, skipped: limited, created: false };
     const payload: GeneratePayload = {
       patternId,
       version,
@@ -344,6 +378,14 @@ export class Pipeline {
       key: `${GENERATE_JOB}:${patternId}:v${version}`,
       payload,
     });
+    const result = job.result as { rejected?: string; identicalTo?: number } | undefined;
+    if (!created && job.status === 'done' && result?.rejected === 'identical')
+      return {
+        ...base,
+        job,
+        created,
+        skipped: `v${version} would change nothing (identical to v${result.identicalTo}): ${WHAT_HELPS}`,
+      };
     if (created) {
       await store.patterns.setStatus(patternId, 'queued', decision.reason.slice(0, 500));
       this.deps.log?.('capability queued for a new version', {
@@ -356,6 +398,119 @@ export class Pipeline {
       this.kick();
     }
     return { ...base, job, created };
+  }
+
+  /**
+   * The version rate limit (see `versionLimit`): the reason, stored on the pattern, when `capabilityId` has
+   * registered `max` versions within the window; undefined when another may be generated.
+   */
+  private async rateLimited(
+    capabilityId: string,
+    patternId: string,
+    version: number,
+  ): Promise<string | undefined> {
+    const { store } = this.deps;
+    const limit = this.deps.versionLimit ?? DEFAULT_VERSION_LIMIT;
+    const now = (this.deps.now?.() ?? new Date()).getTime();
+    const since = now - limit.windowMs;
+    const registered = (await store.events.list({ capabilityId }))
+      .filter((e) => e.kind === 'register' && Date.parse(e.at) >= since)
+      .map((e) => Date.parse(e.at))
+      .sort((a, b) => a - b);
+    if (registered.length < limit.max) return undefined;
+    const next = new Date(registered[registered.length - limit.max]! + limit.windowMs).toISOString();
+    const reason =
+      `v${version} not generated yet: ${registered.length} versions registered in the last ` +
+      `${Math.round(limit.windowMs / 60_000)} min (limit pipeline.maxVersionsPerWindow ${limit.max}); ` +
+      `next possible after ${next}`;
+    const pattern = await store.patterns.get(patternId);
+    // Written once per limit period (the reason names its end), not on every evaluation.
+    if (pattern && pattern.statusReason !== reason)
+      await store.patterns.setStatus(patternId, pattern.status, reason, pattern.capabilityId);
+    return reason;
+  }
+
+  /**
+   * A candidate that would change nothing: the stored version of the same capability whose code and
+   * manifest behaviour (intents, permissions, schemas, limits) are identical, with what became of it.
+   */
+  private async identicalVersion(
+    capability: Capability,
+  ): Promise<{ version: number; stage: string } | undefined> {
+    const { store } = this.deps;
+    const id = capability.manifest.id;
+    const versions = await store.capabilities.versions(id);
+    if (!versions.length) return undefined;
+    const rollout = await store.rollouts.get(id);
+    const events = await store.events.list({ capabilityId: id });
+    const target = behaviourOf(capability);
+    for (const m of [...versions].sort((a, b) => b.version - a.version)) {
+      if (m.version === capability.manifest.version) continue;
+      const stored = await store.capabilities.get(id, m.version);
+      if (!stored || behaviourOf({ manifest: stored.manifest, code: stored.code }) !== target) continue;
+      const rolledBack = events.some((e) => e.version === m.version && e.kind === 'rollback');
+      const stage =
+        rollout?.version === m.version ? rollout.stage : rolledBack ? 'rolled_back' : 'superseded';
+      return { version: m.version, stage };
+    }
+    return undefined;
+  }
+
+  /**
+   * Issue 15 item 4: when the version a registration replaces stands rolled back by a person, the new one
+   * waits for a person (the rollout gate derives the same from the events); this is the line that says so.
+   */
+  private async replacesHumanRollback(capabilityId: string): Promise<string | undefined> {
+    const { store } = this.deps;
+    const current = await store.rollouts.get(capabilityId);
+    if (current?.stage !== 'rolled_back') return undefined;
+    const rollback = (await store.events.list({ capabilityId }))
+      .filter((e) => e.version === current.version && e.kind === 'rollback')
+      .at(-1);
+    if (rollback?.actor !== 'user') return undefined;
+    return (
+      `v${current.version} was rolled back by ${rollback.by ?? 'a person'}: this version is served to the ` +
+      `internal group only and waits for a person's promotion`
+    );
+  }
+
+  /**
+   * Stores that an evolution produced nothing new: the job is done with that result, a `reject` decision
+   * names the identical version, and the pattern says why and what would help. Nothing is registered.
+   */
+  private async unchanged(
+    job: Job,
+    patternId: string,
+    capability: Capability,
+    same: { version: number; stage: string },
+    generator: string,
+  ): Promise<Outcome> {
+    const m = capability.manifest;
+    const at = (this.deps.now?.() ?? new Date()).toISOString();
+    const reason =
+      `v${m.version} not registered: ${generator} wrote the same module and manifest as v${same.version} ` +
+      `(${same.stage}); a version that changes nothing is not a version — ${WHAT_HELPS}`;
+    const result = { rejected: 'identical', identicalTo: same.version };
+    await this.deps.store.transaction(async (tx) => {
+      if (!(await tx.jobs.complete(job.id, this.workerId, result))) throw new LeaseLost(job.id);
+      await tx.events.append({
+        id: newId('evt'),
+        at,
+        capabilityId: m.id,
+        version: m.version,
+        kind: 'reject',
+        reason,
+        numbers: { identicalTo: same.version },
+        actor: 'system',
+      });
+      await tx.patterns.setStatus(patternId, 'generated', reason.slice(0, 500), m.id);
+    });
+    this.deps.log?.('evolution produced an identical candidate', {
+      capabilityId: m.id,
+      version: m.version,
+      identicalTo: same.version,
+    });
+    return { result, completed: true };
   }
 
   /**
@@ -582,10 +737,14 @@ export class Pipeline {
         : c;
 
     let produced: Produced | undefined;
+    // The template path compares before verifying (cheap); the LLM's module is compared once it is accepted.
+    let fromLlm = false;
     if (this.deps.llm && (!family || evolution) && !demonstrated) {
       const r = await this.llmCandidate(pattern, version, failures, evolution, keepId);
-      if (r.ok) produced = r.produced;
-      else if (!family) {
+      if (r.ok) {
+        produced = r.produced;
+        fromLlm = true;
+      } else if (!family) {
         const reason = `no template family handles ${pattern.signature}; the LLM provider gave up: ${r.reason}`;
         const result = { rejected: 'llm', attempts: r.attempts.map((a) => a.outcome) };
         await store.transaction(async (tx) => {
@@ -675,6 +834,16 @@ export class Pipeline {
         return { result, completed: true };
       }
 
+      const same = await this.identicalVersion(capability);
+      if (same)
+        return this.unchanged(
+          job,
+          patternId,
+          capability,
+          same,
+          learned ? `the ${learned.demonstrations} demonstration(s)` : `the template family ${family!.id}`,
+        );
+
       const t1 = performance.now();
       let verified: Verified;
       try {
@@ -689,6 +858,10 @@ export class Pipeline {
         verified.verification.decision === 'reject' ? 'rejected' : 'ok',
       );
       produced = { capability, verified, generationMs };
+    }
+    if (fromLlm) {
+      const same = await this.identicalVersion(produced.capability);
+      if (same) return this.unchanged(job, patternId, produced.capability, same, 'the LLM generator');
     }
     const { capability, generationMs } = produced;
     const { synthesis, verification, sandboxReports, benchmarkReports = [] } = produced.verified;
@@ -716,6 +889,7 @@ export class Pipeline {
 
     const t2 = performance.now();
     const at = now();
+    const waits = await this.replacesHumanRollback(m.id);
     const event: DecisionEvent = {
       id: newId('evt'),
       at,
@@ -724,7 +898,7 @@ export class Pipeline {
       kind: 'register',
       toStage: 'development',
       reason:
-        `verification ${verification.decision} at level ${verification.level}; registered in development (internal group only)` +
+        `verification ${verification.decision} at level ${verification.level}; registered in development (internal group only)${waits ? `; ${waits}` : ''}` +
         (learned
           ? `; learned from ${learned.demonstrations} demonstration(s): ${learned.description}`.slice(0, 600)
           : ''),
@@ -793,7 +967,12 @@ export class Pipeline {
         stageEnteredAt: at,
         updatedAt: at,
       });
-      await tx.patterns.setStatus(patternId, 'generated', `v${version} registered in development`, m.id);
+      await tx.patterns.setStatus(
+        patternId,
+        'generated',
+        `v${version} registered in development${waits ? `; ${waits}` : ''}`.slice(0, 500),
+        m.id,
+      );
     });
     this.deps.hooks?.onStage?.('register', performance.now() - t2, 'ok');
     await crashPoint('job:registered');

@@ -104,6 +104,11 @@ export interface Verdict {
   action: VerdictAction;
   reason: string;
   numbers: Record<string, number>;
+  /**
+   * Set when the window passes but the gate refuses the automatic promotion (risk cap, `max-stage`,
+   * `manual-promotion`, a group limit, a replaced human rollback): the engine stores it as a `hold` decision.
+   */
+  held?: { to: RolloutStage; reason: string };
 }
 
 export interface JudgeInput {
@@ -116,6 +121,8 @@ export interface JudgeInput {
   /** Highest stage allowed by the risk cap. */
   cap: RolloutStage;
   capReason: string;
+  /** Why a person must promote (the rollout gate), or undefined when the engine may. */
+  needsPerson?: string | undefined;
 }
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
@@ -194,7 +201,15 @@ export function judge(input: JudgeInput, t: DecisionThresholds = DEFAULT_THRESHO
   const healthy = `${s.requests} requests, success ${s.requests ? pct(s.successRate) : 'n/a'}, p99 ${Number.isFinite(s.p99Ms) ? `${s.p99Ms.toFixed(1)} ms` : 'n/a'}`;
   if (!input.next) return v('pass', 'none', `healthy in ${stage}: ${healthy}`);
   if (ORDER.indexOf(input.next) > ORDER.indexOf(input.cap))
-    return v('pass', 'none', `healthy, held at ${stage}: ${input.capReason}`);
+    return {
+      ...v('pass', 'none', `healthy, held at ${stage}: ${input.capReason}`),
+      held: { to: input.next, reason: input.capReason },
+    };
+  if (input.needsPerson)
+    return {
+      ...v('pass', 'none', `healthy, held at ${stage}: ${input.needsPerson}`),
+      held: { to: input.next, reason: input.needsPerson },
+    };
   if (input.openForMs < dwellMs)
     return v(
       'pass',

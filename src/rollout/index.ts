@@ -30,3 +30,5 @@ export type {
   ThresholdOverrides,
 } from './rollout-engine.js';
 export { IroncliwFlagProvider } from './openfeature-provider.js';
+export { gateOf, LIMITED_GROUP, MANUAL_PROMOTION, MAX_STAGE } from './gate.js';
+export type { GateCondition, GateInput, RolloutGate } from './gate.js';

@@ -116,4 +116,49 @@ describe('ironcliw rollout / feedback', () => {
     expect(text).toContain('cap v1  rolled_back');
     expect(text).toContain('wrong counts');
   });
+
+  it('shows the gate of a held import, and records who promoted it and why', async () => {
+    const db = join(dir, 'gate.db');
+    const store = await openStore(db);
+    const at = '2026-03-01T00:00:00.000Z';
+    await store.reports.add({
+      id: 'r',
+      capabilityId: 'imp',
+      version: 1,
+      kind: 'verification',
+      at,
+      report: { decision: 'conditional', conditions: ['limited-group:internal', 'manual-promotion'] },
+    });
+    await store.rollouts.save({
+      id: 'rol_imp',
+      capabilityId: 'imp',
+      version: 1,
+      stage: 'development',
+      percentage: 0,
+      rolloutKey: 'imp:v1',
+      stageEnteredAt: at,
+      updatedAt: at,
+    });
+    await store.close();
+
+    const held = (await cli(db, 'rollout', 'show', 'imp')).join('\n');
+    expect(held).toContain('gate: a person must promote v1');
+    expect(held).toContain('limited-group:internal (verification)');
+    const json = JSON.parse((await cli(db, 'rollout', 'show', 'imp', '--json'))[0]!);
+    expect(json.gate).toMatchObject({ manualPromotion: true, limitedGroup: 'internal' });
+
+    const promoted = JSON.parse(
+      (await cli(db, 'rollout', 'promote', 'imp', '--by', 'dana', '--reason', 'read the code', '--json'))[0]!,
+    );
+    expect(promoted.event).toMatchObject({ kind: 'promote', toStage: 'canary', actor: 'user', by: 'dana' });
+    expect(promoted.event.reason).toMatch(/^read the code \[by a person: .*limited-group:internal/);
+    const after = (await cli(db, 'rollout', 'show', 'imp')).join('\n');
+    expect(after).toContain('limited-group:internal (verification, lifted by a person)');
+    expect(after).toContain('dana (user)');
+    // Without --by, the OS account is recorded.
+    await cli(db, 'rollout', 'pause', 'imp');
+    const events = JSON.parse((await cli(db, 'rollout', 'show', 'imp', '--json'))[0]!).events;
+    expect(events.at(-1).by).toEqual(expect.any(String));
+    expect(events.at(-1).by.length).toBeGreaterThan(0);
+  });
 });

@@ -107,20 +107,30 @@ describe('manual transitions', () => {
     await expect(engine.promote('cap')).rejects.toMatchObject({ code: 'E_STATE_CONFLICT' });
   });
 
-  it('counts the wrapper’s outcomes, failures by category', async () => {
+  it('counts served outcomes (assign, then recordOutcome as processCommand does), failures by category', async () => {
     const { store, engine } = await setup('canary');
     const user = Array.from({ length: 5000 }, (_, i) => `w${i}`).find((u) => bucketOf('cap:v1', u) < 100)!;
-    await engine.withRollout('cap', { user }, 'req_ok', async (a) => a?.version);
-    const failing = Object.assign(new Error('slow'), { category: 'timeout' });
-    await expect(
-      engine.withRollout('cap', { user }, 'req_bad', async () => {
-        throw failing;
-      }),
-    ).rejects.toBe(failing);
-    // Outside the bucket there is no earlier version: nothing is run under the rollout, nothing counted.
-    await engine.withRollout('cap', { user: 'anonymous' }, 'req_anon', async (a) =>
-      expect(a?.version).toBe(undefined),
-    );
+    const a = engine.assign('cap', { user });
+    expect(a?.version).toBe(1);
+    engine.recordOutcome({
+      capabilityId: 'cap',
+      version: 1,
+      ok: true,
+      latencyMs: 1,
+      userId: user,
+      requestId: 'req_ok',
+    });
+    engine.recordOutcome({
+      capabilityId: 'cap',
+      version: 1,
+      ok: false,
+      category: 'timeout',
+      latencyMs: 1,
+      userId: user,
+      requestId: 'req_bad',
+    });
+    // Outside the bucket there is no earlier version: nothing is served under the rollout, nothing counted.
+    expect(engine.assign('cap', { user: 'anonymous' })?.version).toBe(undefined);
     await engine.flush();
     const [w] = await store.rolloutMetrics.list({ capabilityId: 'cap' });
     expect(w!.counts).toMatchObject({ requests: 2, ok: 1, 'fail:timeout': 1 });

@@ -14,6 +14,8 @@ import { DEFAULT_THRESHOLDS, judge, windowStats } from './decision.js';
 import { LATENCY_COUNTERS, latencyBucket } from './latency-buckets.js';
 import type { RolloutPolicy, RolloutPolicyInput } from './policy.js';
 import { DEFAULT_POLICY, parsePolicy } from './policy.js';
+import type { RolloutGate } from './gate.js';
+import { gateOf, LIMITED_GROUP, lowerStage, MANUAL_PROMOTION } from './gate.js';
 import { JUDGED_STAGES, STAGE_PERCENTAGE } from './stages.js';
 import type { Assignment, CompiledRollout, RoutingGroups } from './strategies.js';
 import { assignVersion, compileRollout } from './strategies.js';
@@ -119,6 +121,8 @@ export interface Evaluation {
 export interface ManualOptions {
   reason?: string;
   actor?: 'user' | 'system';
+  /** Who (a person's name or the API client), stored with the decision (`DecisionEvent.by`). */
+  by?: string;
   /** Promote past the risk cap of the verification decision. */
   force?: boolean;
 }
@@ -128,6 +132,12 @@ export interface RolloutStatus {
   policy: RolloutPolicy;
   stableVersion: number | undefined;
   riskCap: { stage: RolloutStage; decision: VerificationDecision | 'unverified' };
+  /**
+   * What the engine may not do without a person: verification's conditions (and whether a person lifted
+   * them), the group the version is limited to, its stage cap, and whether it replaces a version a person
+   * rolled back. `gate.needsPerson` is the one line to show.
+   */
+  gate: RolloutGate;
   /** The open window of the rollout's version. */
   window: WindowStats & { stage: RolloutStage; windowStart: string };
   /** What the engine would do now. */
@@ -190,7 +200,11 @@ export class RolloutEngine {
   #policyStamps = new Map<string, string>();
   /** Stable version per rollout id: depends only on older versions' history, so it never changes. */
   #stableByRolloutId = new Map<string, number | undefined>();
-  #riskCaps = new Map<string, VerificationDecision | 'unverified'>();
+  #riskCaps = new Map<string, { decision: VerificationDecision; conditions?: string[] }>();
+  /** Gate per rollout row (id + updatedAt): a person's promotion changes the row, so the gate is re-derived. */
+  #gates = new Map<string, RolloutGate>();
+  /** Hold decisions already stored, per stage window (their ids are deterministic, so nodes store one). */
+  #held = new Set<string>();
   #pending = new Map<string, PendingWindow>();
   #windowCache = new WeakMap<CompiledRollout, Map<number, PendingWindow>>();
   #isoMs = Number.NaN;
@@ -261,7 +275,7 @@ export class RolloutEngine {
     return true;
   }
 
-  /** The hot part of recording, without an options object (the wrapper calls it on every request). */
+  /** The hot part of recording, without an options object (recordOutcome calls it on every request). */
   #count(
     c: CompiledRollout,
     version: number,
@@ -442,7 +456,11 @@ export class RolloutEngine {
         next.set(r.capabilityId, prev);
         continue;
       }
-      next.set(r.capabilityId, compileRollout(r, this.#policyOf(stored), await this.#stableVersion(r)));
+      const gate = await this.#gate(r);
+      next.set(
+        r.capabilityId,
+        compileRollout(r, this.#policyOf(stored), await this.#stableVersion(r), gate.limitedGroup),
+      );
       this.#policyStamps.set(r.capabilityId, stamp);
       changed.push({ capabilityId: r.capabilityId, rollout: r });
     }
@@ -480,18 +498,50 @@ export class RolloutEngine {
     return result;
   }
 
+  async #verification(
+    r: Rollout,
+  ): Promise<{ decision: VerificationDecision; conditions?: string[] } | undefined> {
+    const key = `${r.capabilityId}@${r.version}`;
+    let v = this.#riskCaps.get(key);
+    if (!v) {
+      const reports = await this.#store.reports.list(r.capabilityId, r.version, 'verification');
+      const last = reports.at(-1)?.report as
+        { decision?: VerificationDecision; conditions?: unknown } | undefined;
+      if (!last?.decision) return undefined;
+      const conditions = Array.isArray(last.conditions)
+        ? last.conditions.filter((c): c is string => typeof c === 'string')
+        : undefined;
+      v = { decision: last.decision, ...(conditions ? { conditions } : {}) };
+      this.#riskCaps.set(key, v);
+    }
+    return v;
+  }
+
   async #riskCap(
     r: Rollout,
   ): Promise<{ stage: RolloutStage; decision: VerificationDecision | 'unverified' }> {
-    const key = `${r.capabilityId}@${r.version}`;
-    let decision = this.#riskCaps.get(key);
-    if (!decision) {
-      const reports = await this.#store.reports.list(r.capabilityId, r.version, 'verification');
-      const last = reports.at(-1)?.report as { decision?: VerificationDecision } | undefined;
-      decision = last?.decision ?? 'unverified';
-      if (decision !== 'unverified') this.#riskCaps.set(key, decision);
-    }
+    const decision = (await this.#verification(r))?.decision ?? 'unverified';
     return { stage: this.thresholds.riskCaps[decision], decision };
+  }
+
+  /** The rollout gate of this row's version (see gate.ts), derived from its verification and the events. */
+  async #gate(r: Rollout): Promise<RolloutGate> {
+    const key = `${r.id}@${r.updatedAt}`;
+    const cached = this.#gates.get(key);
+    if (cached) return cached;
+    const [verification, events] = await Promise.all([
+      this.#verification(r),
+      this.#store.events.list({ capabilityId: r.capabilityId }),
+    ]);
+    const gate = gateOf({
+      version: r.version,
+      verification,
+      events,
+      internalGroup: this.groups.internalGroup,
+    });
+    if (this.#gates.size > 10_000) this.#gates.clear();
+    this.#gates.set(key, gate);
+    return gate;
   }
 
   /** Subscribes to rollout changes (this node's transitions and others' seen on refresh). */
@@ -543,15 +593,20 @@ export class RolloutEngine {
   async #judge(r: Rollout): Promise<Verdict | undefined> {
     if (!JUDGED_STAGES.has(r.stage)) return undefined;
     const policy = this.#states.get(r.capabilityId)?.policy ?? DEFAULT_POLICY;
-    const cap = await this.#riskCap(r);
+    const [cap, gate] = await Promise.all([this.#riskCap(r), this.#gate(r)]);
+    const stage = lowerStage(cap.stage, gate.maxStage);
     return judge(
       {
         stage: r.stage,
         stats: await this.#window(r),
         openForMs: Math.max(0, this.#now() - Date.parse(r.stageEnteredAt)),
         next: nextStep(r, policy)?.stage,
-        cap: cap.stage,
-        capReason: `verification decision ${cap.decision} caps this capability at ${cap.stage}`,
+        cap: stage,
+        capReason:
+          stage === cap.stage
+            ? `verification decision ${cap.decision} caps this capability at ${cap.stage}`
+            : `verification condition max-stage:${stage} caps this capability at ${stage}`,
+        needsPerson: gate.needsPerson,
       },
       this.thresholds,
     );
@@ -569,6 +624,10 @@ export class RolloutEngine {
       if (!verdict) continue;
       const e: Evaluation = { capabilityId: r.capabilityId, version: r.version, stage: r.stage, verdict };
       out.push(e);
+      if (verdict.held) {
+        const held = await this.#hold(r, verdict);
+        if (held) e.event = held;
+      }
       if (verdict.action === 'none') continue;
       try {
         const policy = this.#states.get(r.capabilityId)?.policy ?? DEFAULT_POLICY;
@@ -592,6 +651,40 @@ export class RolloutEngine {
     return out;
   }
 
+  /**
+   * Stores a refused automatic promotion as a `hold` decision, once per stage window: its id is derived from
+   * the rollout and the window, so every node (and every later evaluation) finds it already stored.
+   */
+  async #hold(r: Rollout, verdict: Verdict): Promise<DecisionEvent | undefined> {
+    const id = `evt_hold_${r.id}_${Date.parse(r.stageEnteredAt)}`;
+    if (this.#held.has(id) || !verdict.held) return undefined;
+    const event: DecisionEvent = {
+      id,
+      at: new Date(this.#now()).toISOString(),
+      capabilityId: r.capabilityId,
+      version: r.version,
+      kind: 'hold',
+      fromStage: r.stage,
+      reason: `automatic promotion ${r.stage} → ${verdict.held.to} refused: ${verdict.held.reason}`,
+      numbers: { ...verdict.numbers, fromPercentage: r.percentage },
+      actor: 'system',
+    };
+    try {
+      await this.#store.events.append(event);
+    } catch (err) {
+      if (err instanceof IroncliwError && err.code === 'E_STATE_CONFLICT') {
+        this.#held.add(id); // another node (or an earlier run of this one) stored it
+        return undefined;
+      }
+      throw err;
+    }
+    if (this.#held.size > 10_000) this.#held.clear();
+    this.#held.add(id);
+    this.#opts.log?.('rollout hold', { capabilityId: r.capabilityId, reason: event.reason });
+    this.#emit({ capabilityId: r.capabilityId, rollout: r, event });
+    return event;
+  }
+
   async #apply(
     current: Rollout,
     to: Step & { pausedFrom?: RolloutStage },
@@ -599,6 +692,7 @@ export class RolloutEngine {
     reason: string,
     numbers: Record<string, number>,
     actor: 'system' | 'user',
+    by?: string,
   ): Promise<DecisionEvent> {
     // updatedAt is the compare-and-set token: it must move forward even within one millisecond.
     const at = new Date(Math.max(this.#now(), Date.parse(current.updatedAt) + 1)).toISOString();
@@ -624,6 +718,7 @@ export class RolloutEngine {
       reason,
       numbers: { ...numbers, fromPercentage: current.percentage, toPercentage: to.percentage },
       actor,
+      ...(by && actor === 'user' ? { by: by.slice(0, 200) } : {}),
     };
     // Read before the transaction: on SQLite the store's one connection is the transaction's.
     const stable = kind === 'rollback' ? await this.#stableVersion(current) : undefined;
@@ -654,7 +749,12 @@ export class RolloutEngine {
       }
     });
     const prev = this.#states.get(current.capabilityId);
-    const compiled = compileRollout(next, prev?.policy ?? DEFAULT_POLICY, await this.#stableVersion(next));
+    const compiled = compileRollout(
+      next,
+      prev?.policy ?? DEFAULT_POLICY,
+      await this.#stableVersion(next),
+      (await this.#gate(next)).limitedGroup,
+    );
     this.#states = new Map(this.#states).set(current.capabilityId, compiled);
     this.#opts.log?.('rollout transition', {
       capabilityId: current.capabilityId,
@@ -681,7 +781,13 @@ export class RolloutEngine {
     return (await this.#judge(r))?.numbers ?? {};
   }
 
-  /** Moves a rollout one step up by hand (minimum sample and dwell are the person's call; the risk cap is not, without `force`). */
+  /**
+   * Moves a rollout one step up by hand. Minimum sample and dwell are the person's call; the stage cap (risk
+   * cap of the verification decision, or a `max-stage` condition) is not, without `force`. A person's
+   * promotion lifts the version's `limited-group` conditions and the hold of a replaced human rollback; the
+   * event records who (`by`) and why (`reason`) and names what it lifted. `actor: 'system'` cannot promote a
+   * version whose gate needs a person.
+   */
   async promote(capabilityId: string, o: ManualOptions = {}): Promise<DecisionEvent> {
     const r = await this.#current(capabilityId);
     const policy = this.#policyOf(await this.#store.rolloutPolicies.get(capabilityId));
@@ -693,15 +799,37 @@ export class RolloutEngine {
             ? 'Resume it first.'
             : 'Only development, canary, beta and gradual rollouts can be promoted.',
       });
-    const cap = await this.#riskCap(r);
-    if (isAbove(step.stage, cap.stage) && !o.force)
+    const [risk, gate] = await Promise.all([this.#riskCap(r), this.#gate(r)]);
+    const actor = o.actor ?? 'user';
+    if (actor !== 'user' && gate.needsPerson)
+      throw new IroncliwError('E_STATE_CONFLICT', `${capabilityId}: ${gate.needsPerson}`, {
+        hint: `A person promotes it: ironcliw rollout promote ${capabilityId} --reason "…"`,
+      });
+    const cap = lowerStage(risk.stage, gate.maxStage);
+    if (isAbove(step.stage, cap) && !o.force)
       throw new IroncliwError(
         'E_STATE_CONFLICT',
-        `${capabilityId} v${r.version} is capped at ${cap.stage} (verification decision ${cap.decision})`,
-        { hint: 'Re-verify the capability, or pass --force to override the risk cap.' },
+        cap === risk.stage
+          ? `${capabilityId} v${r.version} is capped at ${cap} (verification decision ${risk.decision})`
+          : `${capabilityId} v${r.version} is capped at ${cap} (verification condition max-stage:${cap})`,
+        { hint: 'Re-verify the capability, or pass --force to override the cap.' },
       );
+    const lifts =
+      actor === 'user'
+        ? gate.conditions
+            .filter(
+              (c) => !c.lifted && (c.condition.startsWith(LIMITED_GROUP) || c.source === 'human-rollback'),
+            )
+            .map((c) => c.condition)
+        : [];
+    if (actor === 'user' && gate.conditions.some((c) => !c.lifted && c.condition === MANUAL_PROMOTION))
+      lifts.push(MANUAL_PROMOTION);
+    const passes = isAbove(step.stage, cap) ? [`stage cap ${cap} (forced)`] : [];
+    const why = o.reason ?? 'promoted by hand';
+    const notes = [...new Set([...lifts, ...passes])];
+    const reason = notes.length ? `${why} [by a person: ${notes.join(', ')}]` : why;
     const numbers = await this.#manualNumbers(r);
-    return this.#apply(r, step, 'promote', o.reason ?? 'promoted by hand', numbers, o.actor ?? 'user');
+    return this.#apply(r, step, 'promote', reason, numbers, actor, o.by);
   }
 
   /** Freezes a rollout: the users it serves keep the version, nobody new gets it, nothing is judged. */
@@ -717,6 +845,7 @@ export class RolloutEngine {
       o.reason ?? 'paused by hand',
       numbers,
       o.actor ?? 'user',
+      o.by,
     );
   }
 
@@ -736,6 +865,7 @@ export class RolloutEngine {
       o.reason ?? 'resumed by hand',
       numbers,
       o.actor ?? 'user',
+      o.by,
     );
   }
 
@@ -752,6 +882,7 @@ export class RolloutEngine {
       o.reason ?? 'rolled back by hand',
       numbers,
       o.actor ?? 'user',
+      o.by,
     );
   }
 
@@ -759,10 +890,11 @@ export class RolloutEngine {
   async status(capabilityId: string): Promise<RolloutStatus> {
     await this.flush().catch(() => {});
     const r = await this.#current(capabilityId);
-    const [policy, stableVersion, riskCap, stats, verdict, events] = await Promise.all([
+    const [policy, stableVersion, riskCap, gate, stats, verdict, events] = await Promise.all([
       this.#store.rolloutPolicies.get(capabilityId).then((p) => this.#policyOf(p)),
       this.#stableVersion(r),
       this.#riskCap(r),
+      this.#gate(r),
       this.#window(r),
       this.#judge(r),
       this.#store.events.list({ capabilityId }),
@@ -772,6 +904,7 @@ export class RolloutEngine {
       policy,
       stableVersion,
       riskCap,
+      gate,
       window: { ...stats, stage: r.stage, windowStart: r.stageEnteredAt },
       verdict,
       events,
@@ -779,42 +912,6 @@ export class RolloutEngine {
   }
 
   // ---- wrapper and lifetime ------------------------------------------------------------------------
-
-  /**
-   * Runs one request through the rollout: assigns the version, runs `fn` with it, counts the outcome
-   * (a throw counts as `error`, or as the `category` property of what was thrown) and rethrows.
-   */
-  withRollout<T>(
-    capabilityId: string,
-    context: RequestContext | undefined,
-    requestId: string | undefined,
-    fn: (assignment: RolloutAssignment | undefined) => Promise<T>,
-  ): Promise<T> {
-    const a = this.assign(capabilityId, context);
-    const c = this.#states.get(capabilityId);
-    const version = a?.version;
-    if (!c || version === undefined) return fn(a);
-    const user = context?.user;
-    const started = performance.now();
-    let p: Promise<T>;
-    try {
-      p = fn(a);
-    } catch (err) {
-      p = Promise.reject(err);
-    }
-    // then() rather than async/await: one microtask less on every request.
-    return p.then(
-      (result) => {
-        this.#count(c, version, user, requestId, true, undefined, performance.now() - started);
-        return result;
-      },
-      (err: unknown) => {
-        const category = (err as { category?: FailureCategory } | null)?.category ?? 'error';
-        this.#count(c, version, user, requestId, false, category, performance.now() - started);
-        throw err;
-      },
-    );
-  }
 
   /** Starts the flush, refresh and evaluation timers (unref'd: they never keep a process alive). */
   start(): void {

@@ -1,4 +1,4 @@
-import type { SandboxTier } from '../sandbox/index.js';
+import type { SandboxLayerInfo, SandboxTier } from '../sandbox/index.js';
 import type { Store } from '../store/index.js';
 
 /** How long one health check may take before it counts as failed (a probe must answer promptly). */
@@ -27,7 +27,11 @@ export interface HealthReport {
   status: 'ok' | 'degraded' | 'failing';
   checks: {
     store: HealthCheck & { dialect: Store['dialect'] };
-    sandbox: HealthCheck & { tier: SandboxTier['name'] };
+    /**
+     * `layers`: each isolation layer of the tier on this machine and whether it is active (an operator who
+     * accepted a missing wall, e.g. `sandbox.allowSharedNetwork`, sees it here as inactive).
+     */
+    sandbox: HealthCheck & { tier: SandboxTier['name']; layers: SandboxLayerInfo[] };
   };
 }
 
@@ -57,7 +61,7 @@ export async function checkHealth(deps: {
   timeoutMs?: number;
 }): Promise<HealthReport> {
   const timeoutMs = deps.timeoutMs ?? HEALTH_CHECK_TIMEOUT_MS;
-  const [store, sandbox] = await Promise.all([
+  const [store, sandbox, layers] = await Promise.all([
     timed(async () => {
       await deps.store.ping();
       return undefined;
@@ -67,13 +71,23 @@ export async function checkHealth(deps: {
       const a = await deps.sandbox.availability();
       return a.available ? undefined : (a.reason ?? 'unavailable');
     }, timeoutMs),
+    sandboxLayers(deps.sandbox),
   ]);
   const status = deps.closed || !sandbox.ok ? 'failing' : store.ok ? 'ok' : 'degraded';
   return {
     status,
     checks: {
       store: { ...store, dialect: deps.store.dialect },
-      sandbox: { ...sandbox, tier: deps.sandbox.name },
+      sandbox: { ...sandbox, tier: deps.sandbox.name, layers },
     },
   };
+}
+
+/** The tier's isolation layers (name, active, why), as /healthz and `status` report them. */
+export async function sandboxLayers(sandbox: SandboxTier): Promise<SandboxLayerInfo[]> {
+  try {
+    return (await sandbox.capabilities?.())?.layers ?? [];
+  } catch {
+    return [];
+  }
 }

@@ -1,4 +1,4 @@
-export { checkHealth, HEALTH_CHECK_TIMEOUT_MS } from './health.js';
+export { checkHealth, HEALTH_CHECK_TIMEOUT_MS, sandboxLayers } from './health.js';
 export type { HealthCheck, HealthReport } from './health.js';
 export { processCommand } from './process-command.js';
 export type {
@@ -11,3 +11,5 @@ export type {
   ScreenInput,
   ScreenLoader,
 } from './process-command.js';
+export { DecodeAdmission } from './decode-admission.js';
+export type { DecodeAdmissionOptions } from './decode-admission.js';

@@ -1,4 +1,4 @@
-/* global setTimeout */
+/* global setTimeout, Buffer */
 // The sandbox launcher: a small process whose only job is to start sandbox children for the pool.
 //
 // Why it exists: starting a process from Node forks the caller, and fork copies the caller's page tables —
@@ -10,7 +10,8 @@
 // from then on the pool talks to the child directly, and nothing the child says passes through here. This
 // process runs no guest code, holds no secrets (empty environment) and trusts nothing but its parent.
 //
-// Messages in:  {t:'spawn', id, command, args}
+// Messages in:  {t:'spawn', id, command, args, stdin?} — stdin (base64) is written to the child's fd 0 and
+//               closed (bubblewrap reads the container's seccomp program from there)
 // Messages out: {t:'spawned', id, pid, fd:'ipc'|'stderr'} with the socket as handle; {t:'exit', id, code,
 //               signal, error?} once per child.
 
@@ -30,12 +31,12 @@ const send = (msg, handle) => {
 
 process.on('message', (msg) => {
   if (!msg || typeof msg !== 'object' || msg.t !== 'spawn') return;
-  const { id, command, args } = msg;
+  const { id, command, args, stdin } = msg;
   let child;
   try {
     child = spawn(String(command), Array.isArray(args) ? args.map(String) : [], {
       // fd 3 becomes the child's Node IPC channel (see above); stdout is not read by anyone.
-      stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
+      stdio: [typeof stdin === 'string' ? 'pipe' : 'ignore', 'ignore', 'pipe', 'pipe'],
       env: { NODE_CHANNEL_FD: '3', NODE_CHANNEL_SERIALIZATION_MODE: 'json' },
       detached: false,
     });
@@ -53,6 +54,11 @@ process.on('message', (msg) => {
   child.on('error', (err) => report(null, null, String(err?.message ?? err)));
   child.on('exit', (code, signal) => report(code, signal));
   if (child.pid === undefined) return; // spawn failed: 'error' reports it
+  if (child.stdin) {
+    // A child that dies before reading it closes the pipe: its exit is what gets reported, not EPIPE.
+    child.stdin.on('error', () => {});
+    child.stdin.end(Buffer.from(String(stdin), 'base64'));
+  }
   children.set(id, child);
   // The handles move to the pool; this process keeps no copy (keepOpen false closes ours once sent).
   send({ t: 'spawned', id, pid: child.pid, fd: 'ipc' }, child.stdio[3]);

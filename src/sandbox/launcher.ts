@@ -143,7 +143,8 @@ export class Launcher {
 
   constructor(private readonly maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES) {}
 
-  spawn(command: string, args: string[]): RemoteChild {
+  /** `stdin`: bytes written to the child's fd 0 and then closed (bwrap reads its seccomp program there). */
+  spawn(command: string, args: string[], stdin?: Buffer): RemoteChild {
     const child = new RemoteChild(this.maxMessageBytes);
     if (this.closed) {
       queueMicrotask(() => child.exited(null, null, 'the launcher is closed'));
@@ -153,7 +154,7 @@ export class Launcher {
     const id = this.nextId++;
     this.children.set(id, { child, by: proc });
     child.once('exit', () => this.children.delete(id));
-    proc.send({ t: 'spawn', id, command, args });
+    proc.send({ t: 'spawn', id, command, args, ...(stdin ? { stdin: stdin.toString('base64') } : {}) });
     return child;
   }
 

@@ -37,8 +37,17 @@ export interface SandboxOptions {
   maxRunsPerChild?: number;
   /** V8 old-space cap of the child's own (host-side) JavaScript heap. */
   childHeapMb?: number;
-  /** Use a network namespace (`unshare -n`) when the OS allows it. Default true. */
-  isolateNetwork?: boolean;
+  /**
+   * Start the process tier even where no network namespace can be made (children then share the host's
+   * network). Default false: the tier refuses to start (fail closed). Config `sandbox.allowSharedNetwork`.
+   */
+  allowSharedNetwork?: boolean;
+  /**
+   * On a root host, start the process tier even where children cannot be dropped to uid/gid 65534 (no
+   * `setpriv`, or their files are not readable by that user). Default false: refused. Config
+   * `sandbox.allowRootChildren`.
+   */
+  allowRootChildren?: boolean;
   /**
    * The engine's per-run heap wall (refuses wasm heap growth beyond `memoryMb`). Default true. `false` exists
    * only to demonstrate that the OS layer alone (the child's address-space rlimit) stops a memory bomb.
@@ -60,7 +69,8 @@ export interface ResolvedSandboxOptions {
   readonly recycleGrowthMb: number;
   readonly maxRunsPerChild: number;
   readonly childHeapMb: number;
-  readonly isolateNetwork: boolean;
+  readonly allowSharedNetwork: boolean;
+  readonly allowRootChildren: boolean;
   readonly engineMemoryWall: boolean;
 }
 
@@ -82,7 +92,8 @@ export const SANDBOX_DEFAULTS = Object.freeze({
   recycleGrowthMb: 8,
   maxRunsPerChild: 10_000,
   childHeapMb: 128,
-  isolateNetwork: true,
+  allowSharedNetwork: false,
+  allowRootChildren: false,
   engineMemoryWall: true,
 });
 
@@ -125,7 +136,8 @@ export function resolveOptions(o: SandboxOptions = {}): ResolvedSandboxOptions {
     recycleGrowthMb: positiveInt('recycleGrowthMb', o.recycleGrowthMb, d.recycleGrowthMb),
     maxRunsPerChild: positiveInt('maxRunsPerChild', o.maxRunsPerChild, d.maxRunsPerChild),
     childHeapMb: positiveInt('childHeapMb', o.childHeapMb, d.childHeapMb),
-    isolateNetwork: o.isolateNetwork ?? d.isolateNetwork,
+    allowSharedNetwork: o.allowSharedNetwork ?? d.allowSharedNetwork,
+    allowRootChildren: o.allowRootChildren ?? d.allowRootChildren,
     engineMemoryWall: o.engineMemoryWall ?? d.engineMemoryWall,
   });
 }

@@ -1,9 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, readFileSync, realpathSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import type { Stats } from 'node:fs';
 import { createRequire } from 'node:module';
-import { delimiter, dirname, join } from 'node:path';
+import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
+import { bwrapArgs, CONTAINER_ID, containerFiles, probeBwrap } from './container-walls.js';
+import { DENIED_SYSCALLS } from './seccomp-filter.js';
 import type { SandboxLayerInfo } from './types.js';
 
 /** One isolation layer and whether this machine provides it. Unavailable layers are reported, never faked. */
@@ -113,13 +116,31 @@ function probe(cmd: string, args: string[]): { ok: boolean; detail: string } {
 export interface HostFacts {
   prlimit: string | null;
   unshare: string | null;
-  /** Whether `unshare -n` works here (needs CAP_SYS_ADMIN or unprivileged user namespaces). */
-  netns: { ok: boolean; detail: string };
+  /** util-linux `setpriv`, which drops a root host's children to an unprivileged uid/gid. */
+  setpriv: string | null;
+  /**
+   * Whether a network namespace can be made here, and with which `unshare` flags: `-n` needs CAP_SYS_ADMIN
+   * (root); otherwise `-U -n` works where unprivileged user namespaces are allowed.
+   */
+  netns: { ok: boolean; detail: string; flags: string[] };
   bwrap: string | null;
   isRoot: boolean;
 }
 
 let factsCache: HostFacts | undefined;
+
+function probeNetns(unshare: string | null): HostFacts['netns'] {
+  if (!unshare) return { ok: false, detail: 'unshare (util-linux) is not installed', flags: [] };
+  const plain = probe(unshare, ['-n', 'true']);
+  if (plain.ok) return { ok: true, detail: 'ok', flags: ['-n'] };
+  const userns = probe(unshare, ['-U', '-n', 'true']);
+  if (userns.ok) return { ok: true, detail: 'ok (in a user namespace)', flags: ['-U', '-n'] };
+  return {
+    ok: false,
+    detail: `unshare -n failed: ${plain.detail}; unshare -U -n failed: ${userns.detail}`,
+    flags: [],
+  };
+}
 
 /** Probed once per process (a few ms): which OS mechanisms this machine offers. */
 export function hostFacts(): HostFacts {
@@ -128,71 +149,71 @@ export function hostFacts(): HostFacts {
   factsCache = {
     prlimit: findOnPath('prlimit'),
     unshare,
-    netns: unshare
-      ? probe(unshare, ['-n', 'true'])
-      : { ok: false, detail: 'unshare (util-linux) is not installed' },
+    setpriv: findOnPath('setpriv'),
+    netns: probeNetns(unshare),
     bwrap: findOnPath('bwrap'),
     isRoot: typeof process.getuid === 'function' && process.getuid() === 0,
   };
   return factsCache;
 }
 
-function underTmp(dirs: string[]): string[] {
-  return [...new Set(dirs.map((d) => d.replace(/\/+$/, '')))].filter((d) => d.startsWith('/tmp/'));
-}
+/** The uid/gid a root host's process-tier children run as ("nobody"). */
+export const UNPRIVILEGED_ID = 65534;
 
-/** The bubblewrap flags of the container tier: fresh namespaces, read-only root, scratch /tmp, no capabilities. */
-export const BWRAP_FLAGS: readonly string[] = Object.freeze([
-  '--unshare-user',
-  '--unshare-pid',
-  '--unshare-net',
-  '--unshare-ipc',
-  '--unshare-uts',
-  '--die-with-parent',
-  '--new-session',
-  '--ro-bind',
-  '/',
-  '/',
-  '--tmpfs',
-  '/tmp',
-  // The scratch /tmp hides whatever lived there; a checkout or a Node binary under /tmp (CI clones, the
-  // Node 24 package) is bound back read-only so the child can still load its own code.
-  ...underTmp([fileURLToPath(new URL('../..', import.meta.url)), dirname(dirname(process.execPath))]).flatMap(
-    (d) => ['--ro-bind', d, d],
-  ),
-  '--proc',
-  '/proc',
-  '--dev',
-  '/dev',
-  '--cap-drop',
-  'ALL',
-  '--uid',
-  '65534',
-  '--gid',
-  '65534',
-]);
-
-let bwrapCache: { ok: boolean; detail: string } | undefined;
-
-export function bwrapUsable(): { ok: boolean; detail: string } {
-  if (bwrapCache) return bwrapCache;
-  const bwrap = hostFacts().bwrap;
-  if (!bwrap)
-    bwrapCache = {
-      ok: false,
-      detail: 'bubblewrap (bwrap) is not installed (Debian: apt-get install bubblewrap)',
-    };
-  else {
-    const r = probe(bwrap, [...BWRAP_FLAGS, '--', '/bin/true']);
-    bwrapCache = r.ok ? r : { ok: false, detail: `bwrap cannot create its namespaces here: ${r.detail}` };
+/**
+ * Why `uid`/`gid` cannot read `path` (or enter a folder on the way), by the mode bits; null when it can.
+ * Checked before children are dropped to nobody, so an install under a private folder (e.g. /root) is
+ * refused with its path instead of children dying at start-up.
+ */
+export function unreadableBy(path: string, uid: number, gid: number): string | null {
+  const may = (st: Stats, bit: number) =>
+    st.uid === uid
+      ? (st.mode & (bit << 6)) !== 0
+      : st.gid === gid
+        ? (st.mode & (bit << 3)) !== 0
+        : (st.mode & bit) !== 0;
+  // Both the path as the child is given it (every folder on the way must be searchable) and where it
+  // really leads (a symlinked file or folder is checked at its target).
+  let real: string;
+  try {
+    real = realpathSync(path);
+  } catch (err) {
+    return `${path} cannot be resolved: ${(err as Error).message}`;
   }
-  return bwrapCache;
+  for (const p of new Set([resolve(path), real])) {
+    const parts = p.split('/').filter(Boolean);
+    let dir = '/';
+    for (const part of parts) {
+      const st = statSync(dir);
+      if (!may(st, 1))
+        return `${dir} is not searchable by uid ${uid} (mode ${(st.mode & 0o777).toString(8)})`;
+      dir = join(dir, part);
+    }
+  }
+  const st = statSync(real);
+  if (!may(st, 4) || (st.isDirectory() && !may(st, 1)))
+    return `${real} is not readable by uid ${uid} (mode ${(st.mode & 0o777).toString(8)})`;
+  return null;
 }
 
 export interface LaunchSpec {
   command: string;
   args: string[];
   layers: SandboxLayer[];
+  /**
+   * Why the tier must not start on this machine with these options — a wall that is required is missing and
+   * the risk was not accepted (fail closed). Null when it may start.
+   */
+  refusal: string | null;
+  /** Bytes the launcher writes to the child's stdin (the container tier's seccomp program for bwrap). */
+  stdin?: Buffer;
+  /**
+   * The wrappers only — every wall outside Node itself — as a command line that a program is appended to.
+   * Tests run a stand-in for an escaped guest (plain `node -e`, no permission model) inside them.
+   */
+  wrapper: { command: string; args: string[] } | null;
+  /** The Node binary to append to `wrapper` (inside the container: its real path, the one bound there). */
+  node: string;
 }
 
 export interface LaunchOptions {
@@ -201,7 +222,8 @@ export interface LaunchOptions {
   childHeapMb: number;
   childCpuSeconds: number;
   recycleGrowthMb: number;
-  isolateNetwork: boolean;
+  allowSharedNetwork: boolean;
+  allowRootChildren: boolean;
   engineMemoryWall: boolean;
   container: boolean;
   /** SDK method names, so the child warms up (and pre-builds) exactly the `sdk` real runs get. */
@@ -215,10 +237,15 @@ export interface LaunchOptions {
  */
 const AS_BASELINE_MB = 1536;
 
-/** The command line of one child: [bwrap …] [prlimit …] [unshare -n] node <flags> child-host.mjs … */
-export function launchSpec(o: LaunchOptions): LaunchSpec {
-  const facts = hostFacts();
+/**
+ * The command line of one child, outermost first:
+ * process tier `prlimit … -- unshare -n -- setpriv --reuid 65534 … -- node <flags> child-host.mjs …`;
+ * container tier `prlimit … -- bwrap <namespaces, binds, seccomp> -- node <flags> child-host.mjs …`.
+ * `facts` is injectable so the fail-closed decisions can be replayed for any machine.
+ */
+export function launchSpec(o: LaunchOptions, facts: HostFacts = hostFacts()): LaunchSpec {
   const pkgs = enginePackages();
+  const refusals: string[] = [];
   const layers: SandboxLayer[] = [
     {
       name: 'engine',
@@ -261,39 +288,111 @@ export function launchSpec(o: LaunchOptions): LaunchSpec {
     detail: 'children start with env {} (only Node’s IPC fd variables)',
   });
 
-  let command = o.nodePath;
-  let args = [
+  // Inside the container the child runs the Node binary bound at its real path.
+  const container = o.container ? probeBwrap(facts.bwrap, o.nodePath, pkgs.readPaths) : null;
+  const files = o.container ? containerFiles(o.nodePath, pkgs.readPaths) : null;
+  const node = files?.node ?? o.nodePath;
+  const childArgs = [
     ...nodeArgs,
-    CHILD_SCRIPT,
+    realpathSync(CHILD_SCRIPT),
     pkgs.coreUrl,
     pkgs.variantUrl,
     String(o.recycleGrowthMb),
     JSON.stringify(o.sdkMethods),
     o.engineMemoryWall ? '1' : '0',
   ];
+  // Built inside out: each wall wraps the command line of the walls within it.
+  let wrapper: string[] = [];
 
-  const wrapNetns = !o.container && o.isolateNetwork && facts.netns.ok && facts.unshare;
-  if (wrapNetns && facts.unshare) {
-    args = ['-n', '--', command, ...args];
-    command = facts.unshare;
-  }
-  if (!o.container)
+  if (!o.container) {
+    // Children of a root host would be root: a guest that got out of the engine and Node's permission model
+    // could then do anything root can. They run as nobody, with no capabilities and no_new_privs.
+    const drop = facts.isRoot && facts.setpriv !== null;
+    const unreadable = drop
+      ? [o.nodePath, ...pkgs.readPaths]
+          .map((p) => unreadableBy(p, UNPRIVILEGED_ID, UNPRIVILEGED_ID))
+          .find(Boolean)
+      : undefined;
+    if (drop && !unreadable && facts.setpriv) {
+      wrapper = [
+        facts.setpriv,
+        `--reuid=${UNPRIVILEGED_ID}`,
+        `--regid=${UNPRIVILEGED_ID}`,
+        '--clear-groups',
+        '--no-new-privs',
+        '--inh-caps=-all',
+        '--bounding-set=-all',
+        '--',
+      ];
+    }
+    const rootProblem = !facts.isRoot
+      ? null
+      : !facts.setpriv
+        ? 'setpriv (util-linux) is not installed, so children of this root process would run as root'
+        : unreadable
+          ? `children run as uid ${UNPRIVILEGED_ID}, which cannot read their own files: ${unreadable} (install Ironcliw and Node where others may read them)`
+          : null;
+    if (rootProblem && !o.allowRootChildren)
+      refusals.push(
+        `${rootProblem}. Fix that, or accept the risk with config sandbox.allowRootChildren: true (library option allowRootChildren)`,
+      );
+    layers.push({
+      name: 'unprivileged-user',
+      active: !facts.isRoot || (drop && !unreadable),
+      detail: !facts.isRoot
+        ? `the host runs as uid ${process.getuid?.() ?? '?'} (not root): children inherit it`
+        : rootProblem
+          ? `inactive: ${rootProblem}${o.allowRootChildren ? ' — accepted by allowRootChildren' : ''}`
+          : `setpriv: uid/gid ${UNPRIVILEGED_ID}, no supplementary groups, no capabilities (bounding set empty), no_new_privs`,
+    });
+
+    const netns = facts.netns.ok && facts.unshare !== null;
+    if (netns && facts.unshare) wrapper = [facts.unshare, ...facts.netns.flags, '--', ...wrapper];
+    else if (!o.allowSharedNetwork)
+      refusals.push(
+        `network isolation is unavailable here (${facts.netns.detail}), so sandbox children would share the host's network. Fix that (util-linux unshare, run as root or allow unprivileged user namespaces), or accept the risk with config sandbox.allowSharedNetwork: true (library option allowSharedNetwork)`,
+      );
     layers.push({
       name: 'network-namespace',
-      active: Boolean(wrapNetns),
-      detail: wrapNetns
-        ? 'unshare -n: the child has only an unconfigured loopback of its own'
-        : !o.isolateNetwork
-          ? 'disabled by option isolateNetwork: false'
-          : `unavailable: ${facts.netns.detail} — the child can reach the network if the engine is ever escaped`,
+      active: netns,
+      detail: netns
+        ? `unshare ${facts.netns.flags.join(' ')}: the child has only an unconfigured loopback of its own`
+        : `inactive: ${facts.netns.detail} — the child shares the host network (accepted by allowSharedNetwork)`,
     });
+  }
+
+  let stdin: Buffer | undefined;
+  if (o.container && container && files) {
+    if (container.ok) {
+      wrapper = [facts.bwrap as string, ...bwrapArgs(files, container.seccomp !== null), '--', ...wrapper];
+      if (container.seccomp) stdin = container.seccomp;
+    }
+    layers.push({
+      name: 'bubblewrap',
+      active: container.ok,
+      detail: container.ok
+        ? `bwrap: new user/pid/net/ipc/uts namespaces, an empty read-only root holding only ${files.binds.length} read-only paths (the Node binary, its libraries found by ${files.libsFrom}, the child's scripts and the QuickJS packages), tmpfs /tmp, private /proc, minimal /dev, all capabilities dropped, uid/gid ${CONTAINER_ID}, dies with parent`
+        : `unavailable: ${container.detail}`,
+    });
+    layers.push({
+      name: 'seccomp',
+      active: container.ok && container.seccomp !== null,
+      detail: !container.ok
+        ? 'unavailable: bubblewrap is unavailable'
+        : container.seccomp
+          ? `bwrap --seccomp: ${DENIED_SYSCALLS.length} system calls refused (EPERM: mounts, namespaces, ptrace, modules, keyrings, bpf, perf…), io_uring and clone3 ENOSYS, clone with namespace flags and sockets other than AF_UNIX refused, foreign syscall ABIs killed`
+          : `unavailable: no system-call table for ${process.arch} (x64 and arm64 only)`,
+    });
+    if (!container.ok) refusals.push(container.detail);
+  }
 
   const asBytes = (AS_BASELINE_MB + o.maxMemoryMb + o.childHeapMb) * 1024 * 1024;
   // CPU: soft limit SIGXCPU, hard +5 s SIGKILL. Over the child's whole life: the pool retires children early.
   const cpu = `${o.childCpuSeconds}:${o.childCpuSeconds + 5}`;
-  // RLIMIT_NPROC counts every process of the real uid and root is exempt; under bwrap the uid is shared with
-  // everything else of that user. Node's permission model already blocks child processes, so nproc is only
-  // set where it is meaningful and cannot starve Node's own threads: a non-root user outside bwrap.
+  // RLIMIT_NPROC counts every process of the real uid and root is exempt; under bwrap or setpriv the uid is
+  // shared with everything else of that user. Node's permission model already blocks child processes, so
+  // nproc is only set where it is meaningful and cannot starve Node's own threads: a non-root user's own
+  // children outside bwrap.
   const nproc = !facts.isRoot && !o.container;
   if (facts.prlimit) {
     const limits = [
@@ -303,38 +402,19 @@ export function launchSpec(o: LaunchOptions): LaunchSpec {
       '--core=0',
       ...(nproc ? ['--nproc=256'] : []),
     ];
-    args = [...limits, '--', command, ...args];
-    command = facts.prlimit;
+    wrapper = [facts.prlimit, ...limits, '--', ...wrapper];
     layers.push({
       name: 'rlimits',
       active: true,
       detail: `prlimit: address space ${Math.round(asBytes / 1048576)} MiB, CPU ${o.childCpuSeconds} s per child life, file size 0, no core dumps${nproc ? ', nproc 256' : ' (nproc not set: root is exempt / shared uid)'}`,
     });
   } else {
-    const sh = '/bin/sh';
     const script = `ulimit -v ${Math.floor(asBytes / 1024)} && ulimit -t ${o.childCpuSeconds} && ulimit -f 0 && ulimit -c 0 && exec "$@"`;
-    args = ['-c', script, 'sandbox-child', command, ...args];
-    command = sh;
+    wrapper = ['/bin/sh', '-c', script, 'sandbox-child', ...wrapper];
     layers.push({
       name: 'rlimits',
       active: true,
       detail: `sh ulimit (prlimit not installed): address space ${Math.round(asBytes / 1048576)} MiB, CPU ${o.childCpuSeconds} s, file size 0`,
-    });
-  }
-
-  if (o.container) {
-    const b = bwrapUsable();
-    const bwrap = hostFacts().bwrap;
-    if (b.ok && bwrap) {
-      args = [...BWRAP_FLAGS, '--', command, ...args];
-      command = bwrap;
-    }
-    layers.push({
-      name: 'bubblewrap',
-      active: b.ok,
-      detail: b.ok
-        ? 'bwrap: new user/pid/net/ipc/uts namespaces, read-only root, tmpfs /tmp, all capabilities dropped, uid 65534, dies with parent'
-        : `unavailable: ${b.detail}`,
     });
   }
   layers.push({
@@ -342,5 +422,21 @@ export function launchSpec(o: LaunchOptions): LaunchSpec {
     active: true,
     detail: 'the parent SIGKILLs a child that has not answered by timeoutMs + killGraceMs',
   });
-  return { command, args, layers };
+
+  const [command, ...args] = [...wrapper, node, ...childArgs] as [string, ...string[]];
+  return {
+    command,
+    args,
+    layers,
+    refusal: refusals.length ? refusals.join('; ') : null,
+    ...(stdin ? { stdin } : {}),
+    wrapper: wrapper.length ? { command: wrapper[0] as string, args: wrapper.slice(1) } : null,
+    node,
+  };
+}
+
+/** Whether the container tier can run here (bubblewrap installed and able to build its walls). */
+export function bwrapUsable(nodePath: string = process.execPath): { ok: boolean; detail: string } {
+  const r = probeBwrap(hostFacts().bwrap, nodePath, enginePackages().readPaths);
+  return { ok: r.ok, detail: r.detail };
 }

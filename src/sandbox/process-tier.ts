@@ -5,7 +5,7 @@ import { effectiveLimits, resolveOptions } from './options.js';
 import type { ResolvedSandboxOptions, SandboxOptions } from './options.js';
 import { Launcher } from './launcher.js';
 import type { RemoteChild } from './launcher.js';
-import { bwrapUsable, launchSpec } from './os-layers.js';
+import { launchSpec } from './os-layers.js';
 import type { SandboxLayer } from './os-layers.js';
 import { validateRequest } from './request.js';
 import type { SandboxRequest, SandboxTier, TierAvailability } from './types.js';
@@ -73,10 +73,16 @@ class Child {
   current: Pending | null = null;
   readonly exited: Promise<void>;
 
-  constructor(launcher: Launcher, command: string, args: string[], onExit: (c: Child) => void) {
+  constructor(
+    launcher: Launcher,
+    command: string,
+    args: string[],
+    stdin: Buffer | undefined,
+    onExit: (c: Child) => void,
+  ) {
     // Started by the launcher process with an empty environment (no secrets, no proxies, no NODE_OPTIONS
     // smuggling flags into the child) — only Node's IPC variables, which Node removes at start-up.
-    this.proc = launcher.spawn(command, args);
+    this.proc = launcher.spawn(command, args, stdin);
     this.proc.on('stderr', (s: string) => {
       this.stderr = (this.stderr + s).slice(-STDERR_TAIL_BYTES);
     });
@@ -175,6 +181,7 @@ export class ProcessPoolTier implements SandboxTier {
   private readonly options: ResolvedSandboxOptions;
   private readonly command: string;
   private readonly args: string[];
+  private readonly stdin: Buffer | undefined;
   private readonly osLayers: SandboxLayer[];
   private readonly children = new Set<Child>();
   /** Starts the children, so this process (often the server) never forks itself: see launcher-host.mjs. */
@@ -199,8 +206,10 @@ export class ProcessPoolTier implements SandboxTier {
     });
     this.command = spec.command;
     this.args = spec.args;
+    this.stdin = spec.stdin;
     this.osLayers = spec.layers;
-    this.unavailableReason = kind === 'container' && !bwrapUsable().ok ? bwrapUsable().detail : null;
+    // Fail closed: a wall this machine cannot build (and whose absence was not accepted) keeps the tier shut.
+    this.unavailableReason = spec.refusal;
     if (!this.unavailableReason) for (let i = 0; i < this.options.poolSize; i++) this.spawnChild();
   }
 
@@ -227,7 +236,7 @@ export class ProcessPoolTier implements SandboxTier {
 
   private spawnChild(): void {
     if (this.closed || this.spawnFailures >= MAX_SPAWN_FAILURES) return;
-    const child = new Child(this.launcher, this.command, this.args, (c) => this.onChildExit(c));
+    const child = new Child(this.launcher, this.command, this.args, this.stdin, (c) => this.onChildExit(c));
     this.children.add(child);
     void child.ready.then((ok) => {
       if (ok) {

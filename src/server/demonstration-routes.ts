@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { RequestContext } from '../domain/index.js';
 import { IroncliwError } from '../domain/index.js';
 import type { Ironcliw } from '../ironcliw.js';
 import type { DemonstrationScreen } from '../ironcliw-demonstrate.js';
@@ -76,15 +77,19 @@ export const demonstrationResponse = {
 };
 
 export interface DemonstrationRouteDeps {
-  requireApiKey(req: FastifyRequest): Promise<void>;
-  /** `screen.path` over HTTP, resolved inside server.screenRoot (or refused). */
-  screenPath(path: string): string;
+  /** The user and groups a request may act as, from its credentials (the server's walls, security.ts). */
+  context(req: FastifyRequest, claimed: { user?: string; groups?: string[] } | undefined): RequestContext;
+  /** Refuses a request without credentials when the server has any (a kept screen may show anything). */
+  requireCredentials(req: FastifyRequest): void;
+  /** `screen.path` over HTTP: the bytes of a file inside server.screenRoot (or refused). */
+  screenFile(path: string): Promise<Uint8Array>;
   errors: Record<string, unknown>;
 }
 
 /**
- * `POST /v1/demonstrations` (a write: the API key when one is configured) and `GET /v1/screens/:id` (a kept
- * screen, for the dashboard's demonstrate page; the same key, since a screen may show anything).
+ * `POST /v1/demonstrations` — a write: the server's walls (security.ts) ask what they ask of every write that
+ * changes what is learned (an admin client when keys are configured) — and `GET /v1/screens/:id` (a kept
+ * screen, for the dashboard's demonstrate page; credentials when the server has any).
  */
 export function registerDemonstrationRoutes(
   app: FastifyInstance,
@@ -94,7 +99,6 @@ export function registerDemonstrationRoutes(
   app.post(
     '/v1/demonstrations',
     {
-      preHandler: deps.requireApiKey,
       schema: {
         summary: 'Record a demonstration (command, screen, actions and/or expected answer) and learn from it',
         body: demonstrationBody,
@@ -119,25 +123,21 @@ export function registerDemonstrationRoutes(
       const screen: DemonstrationScreen = body.screen.pngBase64
         ? { bytes: Buffer.from(body.screen.pngBase64, 'base64') }
         : body.screen.path
-          ? { path: deps.screenPath(body.screen.path) }
+          ? { bytes: await deps.screenFile(body.screen.path) }
           : { ref: body.screen.ref! };
-      return ironcliw.demonstrate(
-        body.command,
-        { user: body.context?.user ?? 'anonymous', groups: body.context?.groups ?? [] },
-        {
-          screen,
-          ...(body.actions ? { actions: body.actions } : {}),
-          ...(body.expect ? { expect: body.expect } : {}),
-          ...(body.wait ? { wait: true } : {}),
-        },
-      );
+      return ironcliw.demonstrate(body.command, deps.context(req, body.context), {
+        screen,
+        ...(body.actions ? { actions: body.actions } : {}),
+        ...(body.expect ? { expect: body.expect } : {}),
+        ...(body.wait ? { wait: true } : {}),
+      });
     },
   );
 
   app.get(
     '/v1/screens/:id',
     {
-      preHandler: deps.requireApiKey,
+      preHandler: async (req) => deps.requireCredentials(req),
       schema: {
         summary: 'A kept screen (of a failed command or a demonstration), as the image it was received as',
         params: {

@@ -73,16 +73,27 @@ export const statusResponse = open(
 );
 
 /** One check of /healthz, with the name of what it checked under `what` (the store's dialect, the tier). */
-const healthCheck = (what: string) =>
+const healthCheck = (what: string, more: Record<string, unknown> = {}) =>
   obj(
     {
       ok: { type: 'boolean' },
       ms: { type: 'number', description: 'how long the check took' },
       error: { type: 'string', description: 'why it failed' },
       [what]: { type: 'string' },
+      ...more,
     },
-    ['ok', 'ms', what],
+    ['ok', 'ms', what, ...Object.keys(more)],
   );
+
+/** The sandbox tier's isolation layers on this node (docs/sandbox.md), active or not and why. */
+const sandboxLayers = {
+  type: 'array',
+  items: obj({ name: { type: 'string' }, active: { type: 'boolean' }, detail: { type: 'string' } }, [
+    'name',
+    'active',
+    'detail',
+  ]),
+};
 
 export const healthResponse = obj(
   {
@@ -96,7 +107,7 @@ export const healthResponse = obj(
     checks: obj(
       {
         store: healthCheck('dialect'),
-        sandbox: healthCheck('tier'),
+        sandbox: healthCheck('tier', { layers: sandboxLayers }),
       },
       ['store', 'sandbox'],
     ),
@@ -174,6 +185,12 @@ export const rolloutActionBody = {
     obj({
       reason: { type: 'string', maxLength: 1000 },
       force: { type: 'boolean', description: 'promote past the verification risk cap' },
+      by: {
+        type: 'string',
+        minLength: 1,
+        maxLength: 200,
+        description: 'who decides (stored with the decision event as `by`)',
+      },
     }),
     { type: 'null' },
   ],
@@ -223,6 +240,18 @@ export const importResponse = obj(
     decision: { type: 'string', enum: ['approve', 'conditional', 'reject'] },
     reasons: { type: 'array', items: { type: 'string' } },
     stage: { anyOf: [{ type: 'string' }, { type: 'null' }] },
+    previous: {
+      anyOf: [
+        obj({ version: { type: 'integer' }, stage: { anyOf: [{ type: 'string' }, { type: 'null' }] } }),
+        { type: 'null' },
+      ],
+      description: 'the learned version this import follows (it is a new version, never a replacement)',
+    },
+    conditions: {
+      type: 'array',
+      items: { type: 'string' },
+      description: 'verification conditions the rollout gate enforces (e.g. manual-promotion)',
+    },
   },
   ['capabilityId', 'version', 'keyId', 'decision', 'reasons', 'stage'],
 );

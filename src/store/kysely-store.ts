@@ -1,7 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import { sql } from 'kysely';
 import type { CapabilityManifest, DecisionEvent, Failure, Pattern, Rollout } from '../domain/index.js';
-import { IroncliwError, isIroncliwError } from '../domain/index.js';
+import { ANONYMOUS_USER, IroncliwError, isIroncliwError, UNVERIFIED_USER_PREFIX } from '../domain/index.js';
 import { demonstrationRepositories } from './demonstration-store.js';
 import type { SqlFlavor } from './sql-flavor.js';
 import type {
@@ -139,6 +139,7 @@ function repositories(db: Kysely<Database>, flavor: SqlFlavor): Repositories {
     reason: r.reason,
     numbers: json(r.numbers),
     actor: r.actor as DecisionEvent['actor'],
+    ...opt('by', r.decided_by),
   });
 
   const toJob = (r: Selectable<JobRow>): Job => ({
@@ -204,7 +205,10 @@ function repositories(db: Kysely<Database>, flavor: SqlFlavor): Repositories {
       return num(r?.c);
     },
     async distinctUsers(signature, since) {
+      // Anonymous and unverified ids (docs/security.md) are not distinct users.
       const r = await failureFilter({ signature, ...(since === undefined ? {} : { since }) })
+        .where('user_id', '!=', ANONYMOUS_USER)
+        .where('user_id', 'not like', `${UNVERIFIED_USER_PREFIX}%`)
         .select((eb) => eb.fn.count('user_id').distinct().as('c'))
         .executeTakeFirst();
       return num(r?.c);
@@ -438,6 +442,7 @@ function repositories(db: Kysely<Database>, flavor: SqlFlavor): Repositories {
         reason: e.reason,
         numbers: toJsonText(e.numbers),
         actor: e.actor,
+        decided_by: e.by ?? null,
       };
       await insertOnce(`event ${e.id}`, () => db.insertInto('events').values(row).execute());
     },

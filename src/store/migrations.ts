@@ -224,6 +224,13 @@ export function migrationProvider(flavor: SqlFlavor): MigrationProvider {
           .execute();
       },
     },
+    '0005_decision_by': {
+      async up(db: Kysely<unknown>) {
+        // Who took a person's decision (a promotion that lifts a rollout condition, a rollback…): issue 16
+        // asks for who and why. Nullable: system decisions and every earlier row have no person.
+        await db.schema.alterTable('events').addColumn('decided_by', 'text').execute();
+      },
+    },
     '0010_demonstrations': {
       async up(db: Kysely<unknown>) {
         // Demonstrations (`teach --demo`, POST /v1/demonstrations): learned together per pattern, oldest first.

@@ -79,6 +79,8 @@ export interface EventRow {
   reason: string;
   numbers: JsonColumn;
   actor: string;
+  /** Migration 0005: the person behind a `user` decision. */
+  decided_by: string | null;
 }
 
 export interface JobRow {

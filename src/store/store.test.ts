@@ -1235,10 +1235,12 @@ describe('opening SQLite', () => {
     const file = join(dir, 'before-0004.db');
     const a = await openStore(file);
     await a.close();
-    // Back to the schema of the release before 0004: no column, no index, no bookkeeping row.
+    // Back to the schema of the release before 0004: no column, no index, no bookkeeping row (and none of
+    // the later migrations: 0005's column on events).
     const raw = openSqliteConnection(file);
     raw.exec(`drop index failures_capability_at; alter table failures drop column expectation;
-      delete from ironcliw_migration where name = '0004_failure_expectation'`);
+      alter table events drop column decided_by;
+      delete from ironcliw_migration where name in ('0004_failure_expectation', '0005_decision_by')`);
     const old = failure({
       id: 'taught-old',
       frame: { ...failure().frame, expect: { count: 2 } } as Failure['frame'],
@@ -1264,6 +1266,22 @@ describe('opening SQLite', () => {
     const taught = failure({ id: 'taught-new', expectation: { data: { count: 2 } } });
     await b.failures.record(taught);
     expect(await b.failures.get('taught-new')).toEqual(taught);
+    // 0005: who took a person's decision.
+    const event = {
+      id: 'evt_by',
+      at: '2026-03-01T00:00:00.000Z',
+      capabilityId: 'cap',
+      version: 1,
+      kind: 'promote' as const,
+      fromStage: 'development' as const,
+      toStage: 'canary' as const,
+      reason: 'checked',
+      numbers: {},
+      actor: 'user' as const,
+      by: 'ana',
+    };
+    await b.events.append(event);
+    expect(await b.events.list({ capabilityId: 'cap' })).toEqual([event]);
     await b.close();
   });
 

@@ -1,3 +1,6 @@
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAMILIES } from '../../src/generation/index.js';
 import type { Ironcliw } from '../../src/ironcliw.js';
@@ -16,7 +19,24 @@ import { closeOcr, decodeImage, parseSceneSpec, renderScene } from '../../src/vi
  * The decision is taken by a second Pipeline on the same store, as another node of the fleet would: it
  * only reads the store and enqueues (its verifier is never reached); the job is then run by the runtime's
  * pipeline through `waitForLearning`, with the real verifier.
+ *
+ * Version 2 is written by a language model (a local endpoint speaking the OpenAI chat protocol, with a
+ * different module from the template's): without one, the template family writes v1's module again, and a
+ * version that changes nothing is not registered (src/pipeline/pipeline-evolution-gate.test.ts).
  */
+const V2_MODULE = `\`\`\`js
+export default async function run(input, sdk) {
+  const screen = await sdk.screen.capture();
+  const area = input.region ? await sdk.vision.region(screen, input.region) : screen;
+  const query = {};
+  if (input.shape) query.shape = input.shape;
+  if (input.color) query.color = input.color;
+  const items = await sdk.vision.findShapes(area, query);
+  return { answer: 'There are ' + items.length + ' matching shapes.', data: { count: items.length, items: items } };
+}
+\`\`\``;
+let llm: Server;
+const llmRequests: string[] = [];
 const COMMAND = 'count the red circles';
 let ironcliw: Ironcliw;
 let screen: Awaited<ReturnType<typeof decodeImage>>;
@@ -27,12 +47,34 @@ const unreachableVerifier: CandidateVerifier = {
 };
 
 beforeAll(async () => {
-  ironcliw = await createIroncliw({ db: ':memory:' }, { startWorkers: false });
+  llm = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      llmRequests.push(body);
+      res.writeHead(200, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          id: 'chatcmpl-1',
+          object: 'chat.completion',
+          created: 1735689600,
+          model: 'test-model',
+          choices: [{ index: 0, message: { role: 'assistant', content: V2_MODULE }, finish_reason: 'stop' }],
+        }),
+      );
+    });
+  });
+  await new Promise<void>((r) => llm.listen(0, '127.0.0.1', r));
+  const baseUrl = `http://127.0.0.1:${(llm.address() as AddressInfo).port}/v1`;
+  ironcliw = await createIroncliw(
+    { db: ':memory:', llm: { enabled: true, baseUrl, model: 'test-model' } },
+    { startWorkers: false },
+  );
   screen = await decodeImage((await renderScene(parseSceneSpec(groundTruthScene(1)))).png);
 }, 60_000);
 
 afterAll(async () => {
   await ironcliw?.close();
+  await new Promise((r) => llm?.close(r));
   await closeOcr();
 });
 
@@ -108,6 +150,9 @@ describe('capability evolution', () => {
 
     await ironcliw.waitForLearning(60_000);
     const v2 = await ironcliw.capabilities.get(capabilityId, 2);
+    // Written by the model from v1's code and what went wrong with it: a different module.
+    expect(llmRequests.length).toBeGreaterThan(0);
+    expect(v2?.code).not.toBe((await ironcliw.capabilities.get(capabilityId, 1))!.code);
     expect(v2?.manifest).toMatchObject({ id: capabilityId, version: 2, origin: { patternId } });
     const verification = await ironcliw.store.reports.list(capabilityId, 2, 'verification');
     expect(verification).toHaveLength(1);
@@ -143,5 +188,67 @@ describe('capability evolution', () => {
     const fresh = await decider.considerEvolution(capabilityId);
     expect(fresh).toMatchObject({ version: 2, created: false, decision: { evolve: false } });
     await decider.close();
+  }, 180_000);
+
+  it('after a person rolls a version back, its successor waits in development for a person', async () => {
+    const command = 'count the blue squares on the toolbar';
+    const known = new Set((await ironcliw.capabilities.list()).map((c) => c.manifest.id));
+    for (const user of ['kim', 'lou', 'kim']) {
+      const r = await ironcliw.processCommand(command, { user }, { screen: { image: screen } });
+      expect(r.ok).toBe(false);
+    }
+    await ironcliw.waitForLearning(60_000);
+    const learned = (await ironcliw.capabilities.list()).find((c) => !known.has(c.manifest.id));
+    expect(learned).toBeDefined();
+    const id = learned!.manifest.id;
+    const patternId = learned!.manifest.origin.patternId!;
+    // Internal users are served v1 and say its answers are wrong: that queues v2.
+    const answered: string[] = [];
+    for (const user of ['mo', 'nia', 'oz', 'pia']) {
+      const r = await ironcliw.processCommand(
+        command,
+        { user, groups: ['internal'] },
+        { screen: { image: screen } },
+      );
+      expect(r.ok, user).toBe(true);
+      if (r.ok) answered.push(r.requestId);
+    }
+    for (const [i, requestId] of answered.entries()) await ironcliw.feedback(requestId, i === 3);
+    expect((await ironcliw.store.jobs.list({ status: 'queued' })).map((j) => j.key)).toEqual([
+      `${GENERATE_JOB}:${patternId}:v2`,
+    ]);
+    // A person rolls v1 back before the learner gets to v2 (the demo's sequence).
+    await ironcliw.rollouts.rollback(id, { by: 'operator', reason: 'users reported wrong answers' });
+    await ironcliw.waitForLearning(60_000);
+    expect((await ironcliw.capabilities.get(id, 2))?.manifest.version).toBe(2);
+    const register = (await ironcliw.store.events.list({ capabilityId: id })).find(
+      (e) => e.kind === 'register' && e.version === 2,
+    );
+    expect(register!.reason).toContain('v1 was rolled back by operator');
+    expect((await ironcliw.store.patterns.get(patternId))!.statusReason).toContain(
+      "waits for a person's promotion",
+    );
+
+    // The engine's judgements (its timer's, here by hand) leave it in development and store why.
+    await ironcliw.rollouts.evaluate();
+    await ironcliw.rollouts.evaluate();
+    expect(await ironcliw.rollouts.get(id)).toMatchObject({ version: 2, stage: 'development' });
+    const holds = (await ironcliw.store.events.list({ capabilityId: id })).filter((e) => e.kind === 'hold');
+    expect(holds).toHaveLength(1);
+    const status = await ironcliw.rollouts.status(id);
+    expect(status.gate.replacesHumanRollback).toMatchObject({ version: 1, by: 'operator' });
+    expect(status.gate.needsPerson).toContain('a person must promote v2');
+    const outsider = await ironcliw.processCommand(command, { user: 'quinn' }, { screen: { image: screen } });
+    expect(outsider.ok).toBe(false);
+    const insider = await ironcliw.processCommand(
+      command,
+      { user: 'rae', groups: ['internal'] },
+      { screen: { image: screen } },
+    );
+    expect(insider.ok && insider.capability).toMatchObject({ id, version: 2 });
+
+    const promoted = await ironcliw.rollouts.promote(id, { by: 'operator', reason: 'v2 checked by hand' });
+    expect(promoted).toMatchObject({ toStage: 'canary', actor: 'user', by: 'operator' });
+    expect((await ironcliw.rollouts.status(id)).gate.needsPerson).toBeUndefined();
   }, 180_000);
 });

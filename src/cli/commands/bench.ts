@@ -14,6 +14,7 @@ import { validateManifest } from '../../capabilities/index.js';
 import type { Capability, CapabilityManifest, Permission } from '../../domain/index.js';
 import { IroncliwError } from '../../domain/index.js';
 import type { Ironcliw } from '../../ironcliw.js';
+import { DEFAULT_THRESHOLDS } from '../../rollout/index.js';
 import { createSandboxTier } from '../../sandbox/index.js';
 import { createTestScenes, createVisionPort, screenLoader } from '../../vision-port.js';
 import type { CommonOpts, RegisterCommand } from '../kit.js';
@@ -35,6 +36,7 @@ interface BenchOpts extends CommonOpts {
   plot?: string;
   save: boolean;
   body?: string;
+  maxErrorRate?: number;
 }
 
 /** Permissions of a capability file benchmarked without a manifest: it may look and read, never act. */
@@ -129,6 +131,24 @@ function parseInput(text: string | undefined): unknown {
   }
 }
 
+/** Why a benchmark's answer is "no", or null when it is yes. */
+export function benchVerdict(r: BenchmarkRun, maxErrorRate: number): string | null {
+  if (r.requests > 0 && r.errorRate > maxErrorRate)
+    return `${r.errors} of ${r.requests} requests failed (${(r.errorRate * 100).toFixed(1)}% > ${(maxErrorRate * 100).toFixed(1)}% allowed)`;
+  if (r.requests === 0) return 'no request completed';
+  if (r.regression?.verdict === 'regressed')
+    return `regressed against ${r.regression.baselineId ?? 'the baseline'}`;
+  return null;
+}
+
+function rate(name: string) {
+  return (v: string) => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError(`${name} must be in 0..1`);
+    return n;
+  };
+}
+
 function summary(r: BenchmarkRun): string {
   const f = (v: number) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(3));
   const model =
@@ -186,7 +206,8 @@ function summary(r: BenchmarkRun): string {
 /**
  * `ironcliw bench <capability-id | file.js | http://url>` — measures through the real sandbox (or autocannon
  * for a URL), stores the report (kind 'benchmark'), optionally judges it against a baseline and plots it.
- * Exit 0; 1 when the verdict is 'regressed'; 2 on bad input.
+ * Exit 0; 1 when the answer is no — more errors than `--max-error-rate` (the rollout's bar, 5%), or the verdict
+ * against the baseline is 'regressed'; 2 on bad input.
  */
 export const registerBench: RegisterCommand = (program, { io, setExit }) => {
   withCommon(
@@ -217,14 +238,23 @@ export const registerBench: RegisterCommand = (program, { io, setExit }) => {
       .option('--baseline <id>', "compare with a stored report: its id, 'previous' or 'live'")
       .option('--plot <file.svg>', 'write latency histogram, CDF and load curve as SVG')
       .option('--body <json>', 'request body for a URL target (sent as JSON with POST)')
-      .option('--no-save', 'do not store the report'),
+      .option('--no-save', 'do not store the report')
+      .option(
+        '--max-error-rate <r>',
+        'share of failed requests (0..1) above which the answer is no, exit 1 (default: config rollout.decision.maxErrorRate, 0.05)',
+        rate('--max-error-rate'),
+      ),
   ).action(async (target: string, opts: BenchOpts) => {
     if (opts.concurrency === 0)
       throw new IroncliwError('E_INPUT_INVALID', '--concurrency must be at least 1');
     if (opts.iterations === 0) throw new IroncliwError('E_INPUT_INVALID', '--iterations must be at least 1');
     if (opts.pool === 0) throw new IroncliwError('E_INPUT_INVALID', '--pool must be at least 1');
     const durationMs = opts.duration !== undefined ? opts.duration * 1000 : undefined;
+    let maxErrorRate = opts.maxErrorRate ?? DEFAULT_THRESHOLDS.maxErrorRate;
     const report = await withIroncliw(opts, async (ironcliw) => {
+      // The same bar as the rollout: more errors than a stage window may hold is a "no".
+      maxErrorRate =
+        opts.maxErrorRate ?? ironcliw.config.rollout.decision.maxErrorRate ?? DEFAULT_THRESHOLDS.maxErrorRate;
       let run: BenchmarkRun;
       if (/^https?:\/\//i.test(target)) {
         let body: Record<string, unknown> | undefined;
@@ -268,6 +298,8 @@ export const registerBench: RegisterCommand = (program, { io, setExit }) => {
           screen = await createTestScenes().countScene({ count: 5, seed: 1 });
         const tier = await createSandboxTier(ironcliw.config.sandbox.tier, {
           poolSize: opts.pool ?? ironcliw.config.sandbox.poolSize,
+          allowSharedNetwork: ironcliw.config.sandbox.allowSharedNetwork,
+          allowRootChildren: ironcliw.config.sandbox.allowRootChildren,
         });
         try {
           run = await benchmarkCapability({
@@ -295,13 +327,24 @@ export const registerBench: RegisterCommand = (program, { io, setExit }) => {
       if (!existsSync(dir)) mkdirSync(dir, { recursive: true });
       writeFileSync(opts.plot, renderBenchmarkSvg(report));
     }
-    if (opts.json) io.out(JSON.stringify({ ok: true, saved: opts.save, plot: opts.plot ?? null, report }));
+    const failed = benchVerdict(report, maxErrorRate);
+    if (opts.json)
+      io.out(
+        JSON.stringify({
+          ok: failed === null,
+          ...(failed ? { reason: failed } : {}),
+          saved: opts.save,
+          plot: opts.plot ?? null,
+          report,
+        }),
+      );
     else {
       io.out(summary(report));
       io.out(
         `${opts.save ? `stored as ${report.id}` : 'not stored'}${opts.plot ? ` · plot written to ${opts.plot}` : ''}`,
       );
     }
-    setExit(report.regression?.verdict === 'regressed' ? EXIT.no : EXIT.ok);
+    if (failed && !opts.json) io.out(`✗ ${failed}`);
+    setExit(failed ? EXIT.no : EXIT.ok);
   });
 };

@@ -1,4 +1,5 @@
 import { Option } from 'commander';
+import { userInfo } from 'node:os';
 import type { IroncliwConfig } from '../../config/index.js';
 import type { Rollout } from '../../domain/index.js';
 import type { RolloutEngine, ThresholdOverrides } from '../../rollout/index.js';
@@ -38,7 +39,16 @@ export async function withRolloutEngine<T>(
 const pct = (bp: number) => `${bp / 100}%`;
 const rate = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(1)}%` : '-');
 
-type ManualOpts = CommonOpts & { reason?: string; force?: boolean };
+type ManualOpts = CommonOpts & { reason?: string; force?: boolean; by?: string };
+
+/** Who runs the CLI, for the decision's `by` when `--by` is not given (the OS account; never empty). */
+function osUser(): string {
+  try {
+    return userInfo().username || 'cli';
+  } catch {
+    return 'cli';
+  }
+}
 
 export const registerRollout: RegisterCommand = (program, { io }) => {
   const rollout = program
@@ -89,6 +99,14 @@ export const registerRollout: RegisterCommand = (program, { io }) => {
           s.verdict
             ? `verdict: ${s.verdict.status} → ${s.verdict.action}: ${s.verdict.reason}`
             : 'verdict: not judged in this stage',
+          `gate: ${s.gate.needsPerson ?? 'the engine promotes on its own within the stage cap'}`,
+          ...(s.gate.conditions.length
+            ? [
+                `conditions: ${s.gate.conditions
+                  .map((c) => `${c.condition} (${c.source}${c.lifted ? ', lifted by a person' : ''})`)
+                  .join(', ')}`,
+              ]
+            : []),
           '',
         ].join('\n'),
       );
@@ -98,7 +116,7 @@ export const registerRollout: RegisterCommand = (program, { io }) => {
             at: e.at,
             kind: e.kind,
             move: e.fromStage || e.toStage ? `${e.fromStage ?? ''} → ${e.toStage ?? ''}` : '',
-            by: e.actor,
+            by: e.by ? `${e.by} (${e.actor})` : e.actor,
             reason: e.reason,
           })),
           ['at', 'kind', 'move', 'by', 'reason'],
@@ -116,12 +134,14 @@ export const registerRollout: RegisterCommand = (program, { io }) => {
       .command(name)
       .description(description)
       .argument('<id>', 'capability id')
-      .option('--reason <text>', 'why (kept in the decision event)');
+      .option('--reason <text>', 'why (kept in the decision event)')
+      .option('--by <name>', 'who decides (kept in the decision event; default: your OS user name)');
     extra?.(cmd);
     withCommon(cmd).action(async (id: string, opts: ManualOpts) => {
       await withRolloutEngine(opts, async (engine) => {
         const o = {
           actor: 'user' as const,
+          by: opts.by ?? osUser(),
           ...(opts.reason ? { reason: opts.reason } : {}),
           ...(opts.force ? { force: true } : {}),
         };

@@ -7,7 +7,7 @@ import type { Permission, SandboxResult } from '../../domain/index.js';
 import { createSandboxTier } from '../../sandbox/index.js';
 import type { SandboxTier } from '../../sandbox/index.js';
 import { createVisionPort, screenLoader } from '../../vision-port.js';
-import { EXIT, positiveInt } from '../kit.js';
+import { configFrom, EXIT, positiveInt } from '../kit.js';
 import type { RegisterCommand } from '../kit.js';
 
 /** Largest screenshot accepted (pixels), as for `run --screen`. */
@@ -24,6 +24,7 @@ interface SandboxOpts {
   script?: boolean;
   permissions?: string;
   json?: boolean;
+  config?: string;
 }
 
 function parseInput(text: string | undefined): unknown {
@@ -91,6 +92,7 @@ export const registerSandbox: RegisterCommand = (program, ctx) => {
       `comma-separated permissions granted (default all: ${PERMISSIONS.join(',')})`,
     )
     .option('--json', 'print the SandboxResult as JSON')
+    .option('--config <file>', 'config file (default ./ironcliw.config.json if present): sandbox.allow* keys')
     .action(async (file: string, opts: SandboxOpts) => {
       if (opts.timeoutMs < 1) throw new IroncliwError('E_INPUT_INVALID', '--timeout-ms must be at least 1');
       if (opts.memoryMb < 1 || opts.memoryMb > MAX_MEMORY_MB)
@@ -115,9 +117,13 @@ export const registerSandbox: RegisterCommand = (program, ctx) => {
 
       let tier: SandboxTier;
       try {
+        // The walls' risk switches come from the deployment's config, as for every other command.
+        const walls = configFrom(opts.config ? { config: opts.config } : {}).sandbox;
         tier = await createSandboxTier(opts.tier as 'process' | 'container', {
           poolSize: 1,
           maxMemoryMb: Math.max(opts.memoryMb, 1024),
+          allowSharedNetwork: walls.allowSharedNetwork,
+          allowRootChildren: walls.allowRootChildren,
         });
       } catch (err) {
         // A tier this machine cannot provide is reported, never replaced by a weaker one.

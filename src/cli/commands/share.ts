@@ -74,7 +74,13 @@ export const registerImport: RegisterCommand = (program, { io, setExit }) => {
         io.out(`✗ ${outcome.capabilityId} refused by verification:\n  ${outcome.reasons.join('\n  ')}`);
       else
         io.out(
-          `imported ${outcome.capabilityId} v${outcome.version} (signed by ${outcome.keyId}); verification ${outcome.decision}; stage ${outcome.stage}`,
+          `imported ${outcome.capabilityId} v${outcome.version} (signed by ${outcome.keyId}); verification ${outcome.decision}; stage ${outcome.stage}` +
+            (outcome.previous
+              ? `\n  a new version of the learned ${outcome.capabilityId} (v${outcome.previous.version} ${outcome.previous.stage ?? ''})`.trimEnd()
+              : '') +
+            (outcome.conditions.length
+              ? `\n  conditions: ${outcome.conditions.join(', ')} — a person promotes it: ironcliw rollout promote ${outcome.capabilityId} --reason "…"`
+              : ''),
         );
       setExit(outcome.decision === 'reject' ? 1 : 0);
     });

@@ -1,6 +1,7 @@
 import { Option } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
 import { benchmarkCapability } from '../../benchmark/index.js';
+import { validateManifest } from '../../capabilities/index.js';
 import type { Capability, VerificationLevel } from '../../domain/index.js';
 import { IroncliwError } from '../../domain/index.js';
 import { newId } from '../../domain/ids.js';
@@ -42,7 +43,12 @@ function capabilityFromFile(path: string, manifestPath: string | undefined): Cap
   if (!manifest || typeof manifest !== 'object' || Array.isArray(manifest))
     throw new IroncliwError('E_INPUT_INVALID', `manifest ${manifestPath} is not a JSON object`);
   // Schema problems are not usage errors: they are the first check of the report (and reject the candidate).
-  return { manifest: manifest as Capability['manifest'], code };
+  // A valid hand-written manifest is taken as validated, i.e. with intents derived from their examples.
+  try {
+    return { manifest: validateManifest(manifest), code };
+  } catch {
+    return { manifest: manifest as Capability['manifest'], code };
+  }
 }
 
 function looksLikeFile(target: string): boolean {
@@ -125,7 +131,11 @@ export const registerVerify: RegisterCommand = (program, ctx) => {
         }
       } else capability = capabilityFromFile(target, opts.manifest);
 
-      sandbox = await createSandboxTier(config.sandbox.tier, { poolSize: 1 });
+      sandbox = await createSandboxTier(config.sandbox.tier, {
+        poolSize: 1,
+        allowSharedNetwork: config.sandbox.allowSharedNetwork,
+        allowRootChildren: config.sandbox.allowRootChildren,
+      });
       const vision = createVisionPort();
       const scenes = createTestScenes();
       const tier = sandbox;
