@@ -1236,11 +1236,11 @@ describe('opening SQLite', () => {
     const a = await openStore(file);
     await a.close();
     // Back to the schema of the release before 0004: no column, no index, no bookkeeping row (and none of
-    // the later migrations: 0005's column on events).
+    // the later migrations: 0005's column on events, 0010's demonstrations and screens).
     const raw = openSqliteConnection(file);
     raw.exec(`drop index failures_capability_at; alter table failures drop column expectation;
-      alter table events drop column decided_by;
-      delete from ironcliw_migration where name in ('0004_failure_expectation', '0005_decision_by')`);
+      alter table events drop column decided_by; drop table demonstrations; drop table screens;
+      delete from ironcliw_migration where name in ('0004_failure_expectation', '0005_decision_by', '0010_demonstrations')`);
     const old = failure({
       id: 'taught-old',
       frame: { ...failure().frame, expect: { count: 2 } } as Failure['frame'],

@@ -82,7 +82,6 @@ describe('learning from a demonstration over HTTP, judged by the task page', () 
           context: internal,
           screen: { pngBase64: (await task.screenshot()).toString('base64') },
         },
-        null,
       );
       const body = r.json() as {
         ok: boolean;
