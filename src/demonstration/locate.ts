@@ -8,11 +8,13 @@ import type { DslValue, Locator } from './types.js';
  */
 
 export function norm(s: unknown): string {
-  return String(s ?? '')
-    .toLowerCase()
-    .replace(/[\s_]+/g, ' ')
-    // OCR leaves stray marks at a label's ends (a border read as "|" or "-", a bracket): not part of it.
-    .replace(/^[\s"'.,:;!?()[\]|*\u2022\u00b7-]+|[\s"'.,:;!?()[\]|*\u2022\u00b7-]+$/g, '');
+  return (
+    String(s ?? '')
+      .toLowerCase()
+      .replace(/[\s_]+/g, ' ')
+      // OCR leaves stray marks at a label's ends (a border read as "|" or "-", a bracket): not part of it.
+      .replace(/^[\s"'.,:;!?()[\]|*\u2022\u00b7-]+|[\s"'.,:;!?()[\]|*\u2022\u00b7-]+$/g, '')
+  );
 }
 
 export function valueOf(v: DslValue, params: Record<string, string>): string | undefined {

@@ -75,14 +75,11 @@ describe('learning from a demonstration over HTTP, judged by the task page', () 
   async function episode(family: string, seed: number) {
     const task = await openTask(browser, family, seed);
     try {
-      const r = await post(
-        '/v1/commands',
-        {
-          command: task.instruction,
-          context: internal,
-          screen: { pngBase64: (await task.screenshot()).toString('base64') },
-        },
-      );
+      const r = await post('/v1/commands', {
+        command: task.instruction,
+        context: internal,
+        screen: { pngBase64: (await task.screenshot()).toString('base64') },
+      });
       const body = r.json() as {
         ok: boolean;
         capability?: { id: string };

@@ -42,7 +42,10 @@ for (const family of families) {
       },
     });
     await task.close();
-    const status = r.statusCode === 200 ? (r.json() as { status: string }).status : `HTTP ${r.statusCode}: ${r.body.slice(0, 200)}`;
+    const status =
+      r.statusCode === 200
+        ? (r.json() as { status: string }).status
+        : `HTTP ${r.statusCode}: ${r.body.slice(0, 200)}`;
     let ok = 0;
     const misses: string[] = [];
     for (let e = 0; e < episodes; e++) {
@@ -50,13 +53,22 @@ for (const family of families) {
       const res = await app.inject({
         method: 'POST',
         url: '/v1/commands',
-        payload: { command: t.instruction, context, screen: { pngBase64: (await t.screenshot()).toString('base64') } },
+        payload: {
+          command: t.instruction,
+          context,
+          screen: { pngBase64: (await t.screenshot()).toString('base64') },
+        },
       });
-      const body = res.json() as { ok: boolean; result?: { answer: string; data: { actions?: unknown[] } }; failure?: { message: string } };
+      const body = res.json() as {
+        ok: boolean;
+        result?: { answer: string; data: { actions?: unknown[] } };
+        failure?: { message: string };
+      };
       if (body.ok) await t.apply(body.result!.data.actions ?? []);
       const reward = (await t.reward()) as number;
       if (reward === 1) ok++;
-      else if (misses.length < 2) misses.push(`${t.target}: ${body.ok ? body.result!.answer : body.failure!.message}`.slice(0, 120));
+      else if (misses.length < 2)
+        misses.push(`${t.target}: ${body.ok ? body.result!.answer : body.failure!.message}`.slice(0, 120));
       await t.close();
     }
     row[`after ${k}`] = `${ok}/${episodes}`;
