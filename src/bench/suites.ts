@@ -10,6 +10,7 @@ import { rolloutFigures } from './rollout-bench.js';
 import { routingFigures } from './routing-bench.js';
 import { sandboxFigures } from './sandbox-bench.js';
 import { synthesisFigures } from './synthesis-bench.js';
+import { understandingFigures } from './understanding-bench.js';
 import { verificationFigures } from './verification-bench.js';
 import { visionFigures } from './vision-bench.js';
 
@@ -24,6 +25,7 @@ export interface BenchSuite {
 
 export const SUITES: readonly BenchSuite[] = [
   { name: 'routing', figures: routingFigures },
+  { name: 'understanding', figures: understandingFigures },
   { name: 'rollout', figures: rolloutFigures },
   { name: 'generation', figures: generationFigures },
   { name: 'demonstrations', figures: demonstrationFigures },

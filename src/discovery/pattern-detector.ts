@@ -19,6 +19,20 @@ export interface DiscoveryThresholds {
   textSimilarity?: number;
 }
 
+/** The words the parser could not explain in a cluster's commands, most frequent first. */
+function unexplainedWords(members: readonly Failure[]): string[] {
+  const counts = new Map<string, number>();
+  for (const f of members) {
+    const m = /I do not know what (.+?) means? here/.exec(f.message);
+    if (!m) continue;
+    for (const w of m[1]!.matchAll(/"([^"]+)"/g)) counts.set(w[1]!, (counts.get(w[1]!) ?? 0) + 1);
+  }
+  return [...counts.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 5)
+    .map(([w]) => w);
+}
+
 /** Two commands this similar say the same thing in other words ("count the widgets" / "count widgets pls"). */
 export const TEXT_SIMILARITY_DEFAULT = 0.6;
 
@@ -255,10 +269,14 @@ async function observeByText(
   if (stored.status !== 'collecting') return { pattern: stored, ready: false, safety };
   const over = members.length >= thresholds.minOccurrences && users.size >= thresholds.minDistinctUsers;
   const status = over ? 'rejected' : 'collecting';
+  const unknown = unexplainedWords(members);
   const reason =
     `partly understood: ${members.length} similar commands from ${users.size} users, clustered by text ` +
-    `(similarity ≥ ${threshold}); the template generator needs a fully understood frame — add a parser rule ` +
-    `or enable an LLM provider`;
+    `(similarity ≥ ${threshold})` +
+    (unknown.length ? `; words not understood: ${unknown.map((w) => `"${w}"`).join(', ')}` : '') +
+    '; no generator takes a frame the parser did not fully understand (not the templates, not the LLM provider): ' +
+    'it becomes learnable with a parser rule for these words (docs/generation.md, "Grammar"), or when the ' +
+    'commands are rephrased, or taught with demonstrations of what they should do (ironcliw teach)';
   await store.patterns.setStatus(stored.id, status, reason);
   return { pattern: { ...stored, status, statusReason: reason }, ready: false, safety };
 }

@@ -189,13 +189,18 @@ async function handle(
     screenRef = input.ref ?? ('path' in input ? input.path : undefined);
   }
 
-  const { frame, confidence } = (deps.parse ?? parseCommand)(command);
+  const { frame, confidence, unexplained } = (deps.parse ?? parseCommand)(command);
   let capability: RegisteredCapability | undefined;
   try {
     if (confidence < deps.minConfidence) {
+      // Name the words: a guess that drops them could change what was asked ("not", "second", "except").
+      const words = (unexplained ?? []).slice(0, 8).map((w) => `"${w.slice(0, 40)}"`);
       throw new CommandFailed(
         'low_confidence',
-        `I only understood part of this command (confidence ${confidence} < ${deps.minConfidence})`,
+        `I only understood part of this command (confidence ${confidence} < ${deps.minConfidence})` +
+          (words.length
+            ? `: I do not know what ${words.join(', ')} mean${words.length === 1 ? 's' : ''} here. Rephrase without ${words.length === 1 ? 'it' : 'them'}, or teach it with a demonstration (ironcliw teach)`
+            : ''),
       );
     }
     const route = deps.registry.route(frame, context);
