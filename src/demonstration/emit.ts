@@ -17,7 +17,7 @@ import type { AnswerSpec, DslValue, Locator, Program, Step } from './types.js';
 export const DEMONSTRATION_GENERATOR = 'demonstration';
 
 type Slot = IntentSpec['slots'][number];
-const SLOTS: readonly Slot[] = ['shape', 'color', 'region', 'text', 'label', 'quantity'];
+const SLOTS: readonly Slot[] = ['shape', 'color', 'region', 'text', 'label', 'quantity', 'size', 'state'];
 const SLOT_SCHEMAS: Record<Slot, JsonSchema> = {
   color: { type: 'string', enum: [...COLORS] },
   shape: { type: 'string', enum: [...SHAPES] },
@@ -25,6 +25,8 @@ const SLOT_SCHEMAS: Record<Slot, JsonSchema> = {
   text: { type: 'string', maxLength: 200 },
   label: { type: 'string', maxLength: 200 },
   quantity: { type: 'integer', minimum: 0, maximum: 1000 },
+  size: { type: 'string', enum: ['large', 'small'] },
+  state: { type: 'string', enum: ['on', 'off'] },
 };
 
 /**
@@ -135,7 +137,7 @@ function param(v) {
 /** A DSL value as a JavaScript expression: a static read of the input, or a JSON literal. */
 function valueExpr(v: DslValue): string {
   if ('const' in v) return JSON.stringify(v.const);
-  const m = /^(?:(\d+)\.)?(shape|color|region|text|label|quantity)$/.exec(v.param);
+  const m = /^(?:(\d+)\.)?(shape|color|region|text|label|quantity|size|state)$/.exec(v.param);
   if (!m) throw new Error(`unknown parameter ${v.param}`);
   return m[1] === undefined
     ? `param(input.${m[2]})`
