@@ -84,6 +84,10 @@ export const ERROR_CODES = {
     status: 429,
     hint: 'Slow down and retry after the retry-after header (config key server.rateLimitPerMinute).',
   },
+  E_DEMO_STORE_NOT_EMPTY: {
+    status: 409,
+    hint: 'Run `ironcliw demo` without --db (it fills a fresh temporary store), or give --db a new file.',
+  },
   E_FORBIDDEN: {
     status: 403,
     hint: 'Use credentials allowed to do this (config key server.clients), or send the request from an allowed origin and host (server.allowedOrigins, server.allowedHosts).',

@@ -37,6 +37,8 @@ import {
 import { isBenchmarkRun, latencyHistogramSvg } from '../benchmark/index.js';
 import type { VerificationLevel } from '../domain/index.js';
 import type { RolloutStatus } from '../rollout/index.js';
+import { measuredNumber, readDecisionEvent, readRolloutStatus } from '../rollout/index.js';
+import { ownCode } from '../synthesis/index.js';
 
 export interface ServerOptions {
   /** pino logger options, or false for none (the default, for tests and embedding). */
@@ -60,7 +62,10 @@ function liveNumbers(st: RolloutStatus) {
       p99Ms: w.p99Ms,
       positiveFeedbackShare: w.positive + w.negative ? w.positiveShare : null,
     };
-  const judged = [...st.events].reverse().find((e) => (e.numbers['requests'] ?? 0) > 0);
+  // Only windows of the version now rolled out: after a rollback and a new version, v1's numbers are not v2's.
+  const judged = [...st.events]
+    .reverse()
+    .find((e) => e.version === st.rollout.version && (e.numbers['requests'] ?? 0) > 0);
   if (!judged)
     return {
       source: 'open window',
@@ -75,9 +80,9 @@ function liveNumbers(st: RolloutStatus) {
     source: 'last decision',
     stage: judged.fromStage ?? w.stage,
     requests: n['requests'] ?? 0,
-    successRate: n['successRate'] ?? null,
-    p99Ms: n['p99Ms'] ?? null,
-    positiveFeedbackShare: (n['positiveShare'] ?? -1) >= 0 ? n['positiveShare']! : null,
+    successRate: measuredNumber(n, 'successRate'),
+    p99Ms: measuredNumber(n, 'p99Ms'),
+    positiveFeedbackShare: measuredNumber(n, 'positiveShare'),
   };
 }
 
@@ -309,9 +314,10 @@ export async function buildServer(ironcliw: Ironcliw, options: ServerOptions = {
       return {
         manifest: cap.manifest,
         code: cap.code,
+        ownCode: ownCode(cap.code) ?? cap.code,
         createdAt: cap.createdAt,
         rollout: rollout ?? null,
-        events,
+        events: events.map(readDecisionEvent),
         reports,
       };
     },
@@ -348,7 +354,7 @@ export async function buildServer(ironcliw: Ironcliw, options: ServerOptions = {
         response: { 200: rolloutStatusResponse, ...errors },
       },
     },
-    async (req) => ironcliw.rollouts.status((req.params as { id: string }).id),
+    async (req) => readRolloutStatus(await ironcliw.rollouts.status((req.params as { id: string }).id)),
   );
 
   app.post(
@@ -377,7 +383,7 @@ export async function buildServer(ironcliw: Ironcliw, options: ServerOptions = {
         ...(body.force ? { force: true } : {}),
       };
       const event = await ironcliw.rollouts[action](id, o);
-      return { event, rollout: (await ironcliw.rollouts.get(id)) ?? null };
+      return { event: readDecisionEvent(event), rollout: (await ironcliw.rollouts.get(id)) ?? null };
     },
   );
 
