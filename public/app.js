@@ -149,7 +149,11 @@ function renderOverview({ status, capabilities, failures, failureTimeline }) {
     'failures',
     failures.failures,
     (f) =>
-      `<tr><td class="when">${when(f.at)}</td><td>${esc(f.userId)}</td><td>${esc(f.command)}</td><td>${esc(f.category)}</td></tr>`,
+      `<tr><td class="when">${when(f.at)}</td><td>${esc(f.userId)}</td><td>${esc(f.command)}</td><td>${esc(f.category)}${
+        String(f.screenRef ?? '').startsWith('screen:')
+          ? ` · <a href="/dashboard/demonstrate.html?failure=${encodeURIComponent(f.id)}">demonstrate</a>`
+          : ''
+      }</td></tr>`,
     'No failures recorded.',
   );
   const v = status.verificationStats ?? {};

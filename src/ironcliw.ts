@@ -40,6 +40,9 @@ import { offloadVision } from './vision-offload.js';
 import { createTestScenes, createVisionPort, screenLoader } from './vision-port.js';
 import { holdOcr, X11Actuator } from './vision/index.js';
 import { frameFields, ParseCache } from './understanding/index.js';
+import { createDemonstrationLearner } from './demonstration/index.js';
+import type { DemonstrateOptions, DemonstrationOutcome } from './ironcliw-demonstrate.js';
+import { createDemonstrate, SCREEN_REF_PREFIX, storedScreenLoader } from './ironcliw-demonstrate.js';
 
 export interface CreateOptions {
   /** Use this store instead of opening config.db (the caller keeps ownership). */
@@ -246,6 +249,21 @@ export interface Ironcliw extends AsyncDisposable {
    * Whatever its origin claims, an accepted capability starts in `development` as `imported`.
    */
   importBundle(bundle: unknown): Promise<ImportOutcome>;
+  /**
+   * Records a demonstration — the command, its screen, and what should have happened (actions in screen
+   * pixels and/or expected answer fields) — and queues learning from its pattern's demonstrations (program
+   * synthesis; the result is an ordinary capability through the gate, sandbox, verification and rollout).
+   * @example
+   * await ironcliw.demonstrate('click the Save button', { user: 'ana' }, {
+   *   screen: { path: 'screen.png' }, actions: [{ type: 'click', x: 74, y: 120 }], wait: true });
+   */
+  demonstrate(
+    command: string,
+    context: { user: string; groups?: string[] },
+    options: DemonstrateOptions,
+  ): Promise<DemonstrationOutcome>;
+  /** Deletes the kept screens of failed commands older than config demonstrations.screenRetentionMs. */
+  purgeScreens(): Promise<number>;
   /** Resolves when the learning triggered in this process has finished (used by `run --wait` and tests). */
   waitForLearning(timeoutMs?: number): Promise<void>;
   /** Re-reads capabilities and rollouts from the store (other nodes may have changed them). */
@@ -309,6 +327,19 @@ export async function createIroncliw(
     // "x11"` drives the X display with xdotool, and fails with E_ACTUATOR_UNAVAILABLE where there is none.
     const actuator = options.actuator ?? (config.actions.actuator === 'x11' ? new X11Actuator() : undefined);
     const screens = screenLoader(config.maxImagePixels);
+    const loadScreen = storedScreenLoader(store, screens);
+    // Learning from demonstrations runs in the learner's jobs: detection of the demonstration screens is
+    // host code there (sdk.vision.elements is what the learned module calls).
+    const demonstrations = createDemonstrationLearner({
+      store,
+      loadScreen,
+      ...(vision.elements
+        ? { detect: (img: Parameters<NonNullable<VisionPort['elements']>>[0]) => vision.elements!(img, {}) }
+        : {}),
+      synthesis: { askUntil: config.demonstrations.askUntil },
+      maxPerPattern: config.demonstrations.maxPerPattern,
+      ...(options.log ? { log: options.log } : {}),
+    });
     const groups = { internalGroup: config.rollout.internalGroup, betaGroup: config.rollout.betaGroup };
     /** Set once the pipeline exists; the engine's timers start after that (see `start` below). */
     const evolution: { check?: (capabilityId: string) => Promise<unknown> } = {};
@@ -407,11 +438,13 @@ export async function createIroncliw(
           const expect = expectationOf(f);
           if (!expect || !f.screenRef) continue;
           try {
-            examples.push({ frame: f.frame, screen: await screens.load(f.screenRef), expect, name: f.id });
+            examples.push({ frame: f.frame, screen: await loadScreen(f.screenRef), expect, name: f.id });
           } catch (err) {
             options.log?.('taught screen unreadable', { failureId: f.id, error: String(err) });
           }
         }
+        // Demonstrations are test cases of what is learned for their pattern (and of later versions).
+        for (const c of await demonstrations.cases(pattern)) examples.push(c);
         return examples;
       },
     };
@@ -460,6 +493,7 @@ export async function createIroncliw(
           }
         : {}),
       hooks,
+      demonstrations,
       ...(options.log ? { log: options.log } : {}),
     });
     evolution.check = (capabilityId) =>
@@ -471,12 +505,23 @@ export async function createIroncliw(
     const workers = options.startWorkers ?? config.pipeline.enabled;
     if (workers) pipeline.start();
     if (options.serving ?? workers) engine.start();
+    const purgeScreens = () => store.screens.purge(new Date().toISOString());
+    // A serving node purges expired screens of failed commands hourly (any node may: the delete is idempotent).
+    const purgeTimer =
+      (options.serving ?? workers) && config.demonstrations.screenRetentionMs > 0
+        ? setInterval(() => {
+            purgeScreens().catch((err: unknown) =>
+              options.log?.('screen purge failed', { error: String(err) }),
+            );
+          }, 3600_000).unref()
+        : undefined;
 
     const sb = sandbox;
     let closed = false;
     const close = async () => {
       if (closed) return;
       closed = true;
+      clearInterval(purgeTimer);
       await pipeline.close();
       // Independent of each other: the sandbox children, the vision worker and the OCR workers end while the
       // engine flushes this node's metrics (a CLI command exits only once all of them are gone).
@@ -702,14 +747,60 @@ export async function createIroncliw(
       },
     };
 
+    const retention = config.demonstrations.screenRetentionMs;
+    const process = async (
+      command: string,
+      context: { user: string; groups?: string[] },
+      opts?: ProcessOptions,
+    ): Promise<CommandResponse> => {
+      // An uploaded screen of a failed command is kept for a while under its own id, so the failure can be
+      // opened and demonstrated on (dashboard); the failure's screenRef names it.
+      const upload = opts?.screen && 'bytes' in opts.screen && retention > 0 ? opts.screen.bytes : undefined;
+      const id = upload ? newId('scr') : undefined;
+      const response = await processCommand(
+        runtimeDeps,
+        command,
+        context,
+        upload ? { ...opts, screen: { bytes: upload, ref: SCREEN_REF_PREFIX + id } } : opts,
+      );
+      if (upload && !response.ok) {
+        const at = new Date();
+        await store.screens
+          .put({
+            id: id!,
+            at: at.toISOString(),
+            expiresAt: new Date(at.getTime() + retention).toISOString(),
+            bytes: upload,
+          })
+          .catch((err: unknown) => options.log?.('keeping a failed screen failed', { error: String(err) }));
+      }
+      emit('command', response);
+      return response;
+    };
+    const feedback = async (requestId: string, positive: boolean) => {
+      const served = await engine.recordFeedback({ requestId, positive });
+      // Wrong answers reported by users can earn the capability a new version (discovery's evolution rule).
+      if (!positive) await evolution.check?.(served.capabilityId);
+    };
+    const demonstrate = createDemonstrate({
+      config,
+      store,
+      screens,
+      vision,
+      pipeline,
+      thresholds: config.discovery,
+      processCommand: process,
+      feedback,
+      // A serving node whose learning runs in another process only reads the job; `run`-like CLI uses drain here.
+      learnsHere: workers || !(options.serving ?? workers),
+    });
+
     return {
       config,
       store,
-      processCommand: (command, context, opts) =>
-        processCommand(runtimeDeps, command, context, opts).then((response) => {
-          emit('command', response);
-          return response;
-        }),
+      processCommand: process,
+      demonstrate,
+      purgeScreens,
       getAutonomousCapabilitiesStatus: async () => {
         const [status, layers] = await Promise.all([computeStatus(store), sandboxLayers(sb)]);
         return { ...status, sandbox: { tier: sb.name, layers } };
@@ -719,11 +810,7 @@ export async function createIroncliw(
         list: () => store.capabilities.list(),
         get: (id, version) => store.capabilities.get(id, version),
       },
-      feedback: async (requestId, positive) => {
-        const served = await engine.recordFeedback({ requestId, positive });
-        // Wrong answers reported by users can earn the capability a new version (discovery's evolution rule).
-        if (!positive) await evolution.check?.(served.capabilityId);
-      },
+      feedback,
       rollouts: {
         list: () => store.rollouts.list(),
         get: (id) => store.rollouts.get(id),

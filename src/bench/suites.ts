@@ -1,6 +1,7 @@
 import type { Figure } from './harness.js';
 import { benchmarkFigures } from './benchmark-bench.js';
 import { clusterFigures } from './cluster-bench.js';
+import { demonstrationFigures } from './demonstration-bench.js';
 import { generationFigures } from './generation-bench.js';
 import { hostWorkBenchFigures } from './host-work-bench.js';
 import { httpFigures } from './http-bench.js';
@@ -27,6 +28,7 @@ export const SUITES: readonly BenchSuite[] = [
   { name: 'understanding', figures: understandingFigures },
   { name: 'rollout', figures: rolloutFigures },
   { name: 'generation', figures: generationFigures },
+  { name: 'demonstrations', figures: demonstrationFigures },
   { name: 'loop', figures: loopFigures },
   { name: 'synthesis', figures: synthesisFigures },
   { name: 'sandbox', figures: sandboxFigures },

@@ -260,6 +260,34 @@ export const ConfigSchema = strict({
      */
     actuator: z.enum(['record', 'x11']).default('record'),
   }).default({ actuator: 'record' }),
+  demonstrations: strict({
+    /** Learn a pattern from its demonstrations once it has this many (and again with each new one). */
+    learnFrom: z.number().int().min(1).max(100).default(1),
+    /**
+     * While a pattern has fewer demonstrations than this, equally simple programs that would act differently
+     * ask for another demonstration instead of guessing; from this many on the preferred one is learned.
+     */
+    askUntil: z.number().int().min(1).max(100).default(3),
+    /** The newest demonstrations of a pattern learned from (bounds the learner's work per job). */
+    maxPerPattern: z.number().int().min(1).max(200).default(20),
+    /**
+     * How long the screen of a failed command is kept so it can be demonstrated on (dashboard); then purged.
+     * `0` keeps none. Screens demonstrated on are kept with their demonstration.
+     */
+    screenRetentionMs: z
+      .number()
+      .int()
+      .min(0)
+      .default(7 * 24 * 3600 * 1000),
+    /** Most time `teach --demo` / `wait: true` waits for learning to finish before answering `learning`. */
+    waitMs: z.number().int().min(0).max(600_000).default(60_000),
+  }).default({
+    learnFrom: 1,
+    askUntil: 3,
+    maxPerPattern: 20,
+    screenRetentionMs: 7 * 24 * 3600 * 1000,
+    waitMs: 60_000,
+  }),
   sharing: strict({
     /** This deployment's Ed25519 signing key (`signing-key.pem`) and the keys it trusts (`trusted/*.pem`). */
     keysDir: z.string().min(1).default('.ironcliw/keys'),

@@ -1,4 +1,10 @@
-export { Pipeline, GENERATE_JOB, DEFAULT_MAX_ATTEMPTS } from './pipeline.js';
+export {
+  Pipeline,
+  GENERATE_JOB,
+  DEMONSTRATE_JOB,
+  DEFAULT_MAX_ATTEMPTS,
+  demonstratedCapabilityId,
+} from './pipeline.js';
 export type {
   CandidateVerifier,
   EvolutionOutcome,

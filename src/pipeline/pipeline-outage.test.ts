@@ -52,6 +52,8 @@ function switched(inner: Store): Switched {
     rolloutMetrics: wrap('rolloutMetrics', r.rolloutMetrics),
     servedRequests: wrap('servedRequests', r.servedRequests),
     rolloutPolicies: wrap('rolloutPolicies', r.rolloutPolicies),
+    demonstrations: wrap('demonstrations', r.demonstrations),
+    screens: wrap('screens', r.screens),
   });
   s.store = {
     ...repos(inner),

@@ -12,6 +12,7 @@ import { EVOLUTION_DEFAULTS, observeFailure, shouldEvolve } from '../discovery/i
 import type { GeneratorFamily, LlmProvider, SandboxTests, StaticGate } from '../generation/index.js';
 import { familyFor } from '../generation/index.js';
 import { analyze, synthesize } from '../synthesis/index.js';
+import type { DemonstrationCandidate } from '../demonstration/index.js';
 import type { Job, Store } from '../store/index.js';
 import { crashPoint } from './crash-points.js';
 
@@ -76,6 +77,17 @@ export interface PipelineDeps {
    * can look at them.
    */
   versionLimit?: { max: number; windowMs: number };
+  /**
+   * Learning from demonstrations (src/demonstration/). A pattern that has demonstrations is learned from them
+   * (program synthesis) instead of a template or the LLM, by `generate` and `demonstrate` jobs alike.
+   */
+  demonstrations?: {
+    has(patternId: string): Promise<boolean>;
+    candidate(
+      pattern: Pattern,
+      o: { id: string; version: number; failureIds: string[] },
+    ): Promise<DemonstrationCandidate>;
+  };
 }
 
 /** Three versions per capability per hour. */
@@ -106,7 +118,10 @@ function behaviourOf(c: Capability): string {
 /** What a generate job carries; `evolution` when a live version is being replaced (see considerEvolution). */
 interface GeneratePayload {
   patternId: string;
-  version: number;
+  /** Absent on `demonstrate` jobs: the next version when the job runs. */
+  version?: number;
+  /** On `demonstrate` jobs: how many demonstrations the pattern had when it was queued. */
+  demonstrations?: number;
   evolution?: { fromVersion: number; reason: string };
 }
 
@@ -127,6 +142,8 @@ export interface EvolutionOutcome {
 const EVOLUTION_FAILURE_SAMPLE = 500;
 
 export const GENERATE_JOB = 'generate';
+/** Learn a pattern again from its demonstrations (one job per demonstration count: `demonstrate:<id>:d<n>`). */
+export const DEMONSTRATE_JOB = 'demonstrate';
 
 /** Claims of one job before it is given up: enough for a few crashes or restarts, few enough to stop a crash loop. */
 export const DEFAULT_MAX_ATTEMPTS = 5;
@@ -571,7 +588,10 @@ export class Pipeline {
 
   /** Claims and runs one job; false when there was nothing to do. */
   async runOnce(): Promise<boolean> {
-    const job = await this.deps.store.jobs.claim(this.workerId, this.leaseMs, [GENERATE_JOB]);
+    const job = await this.deps.store.jobs.claim(this.workerId, this.leaseMs, [
+      GENERATE_JOB,
+      DEMONSTRATE_JOB,
+    ]);
     if (!job) return false;
     const p = this.runJob(job);
     this.track(p);
@@ -621,7 +641,8 @@ export class Pipeline {
     heartbeat.unref();
     try {
       await crashPoint('job:claimed');
-      const outcome = await this.generate(payload.patternId, payload.version, job, payload.evolution);
+      const version = payload.version ?? (await this.nextVersion(payload.patternId));
+      const outcome = await this.generate(payload.patternId, version, job, payload.evolution);
       if (!outcome.completed && !(await store.jobs.complete(job.id, this.workerId, outcome.result)))
         this.deps.log?.('job lease lost before completion', { jobId: job.id });
     } catch (err) {
@@ -644,6 +665,36 @@ export class Pipeline {
     } finally {
       clearInterval(heartbeat);
     }
+  }
+
+  /** The version a pattern's next capability gets (1 when it has none yet). */
+  private async nextVersion(patternId: string): Promise<number> {
+    const pattern = await this.deps.store.patterns.get(patternId);
+    if (!pattern?.capabilityId) return 1;
+    return (await this.deps.store.capabilities.versions(pattern.capabilityId)).length + 1;
+  }
+
+  /**
+   * Queues learning from a pattern's demonstrations (after one was recorded): idempotent per demonstration
+   * count, so a retried request queues it once. Returns the job.
+   */
+  async enqueueDemonstration(patternId: string, demonstrations: number): Promise<Job> {
+    const payload: GeneratePayload = { patternId, demonstrations };
+    const { job, created } = await this.deps.store.jobs.enqueue({
+      id: newId('job'),
+      kind: DEMONSTRATE_JOB,
+      key: `${DEMONSTRATE_JOB}:${patternId}:d${demonstrations}`,
+      payload,
+    });
+    if (created) {
+      await this.deps.store.patterns.setStatus(
+        patternId,
+        'queued',
+        `learning from ${demonstrations} demonstration(s) (job ${job.id})`,
+      );
+      this.kick();
+    }
+    return job;
   }
 
   /** Marks the job failed and its pattern rejected, in one transaction and only while this worker holds it. */
@@ -677,6 +728,7 @@ export class Pipeline {
     await store.patterns.setStatus(patternId, 'generating', `job ${job.id}`);
     await crashPoint('job:generating');
     const family = familyFor(pattern, this.deps.families);
+    const demonstrated = (await this.deps.demonstrations?.has(patternId)) ?? false;
     const failures = await store.failures.list({ signature: pattern.signature, limit: 50 });
     // A pattern's capability keeps its id across versions, whichever generator wrote each one.
     const keepId = (c: Capability): Capability =>
@@ -687,7 +739,7 @@ export class Pipeline {
     let produced: Produced | undefined;
     // The template path compares before verifying (cheap); the LLM's module is compared once it is accepted.
     let fromLlm = false;
-    if (this.deps.llm && (!family || evolution)) {
+    if (this.deps.llm && (!family || evolution) && !demonstrated) {
       const r = await this.llmCandidate(pattern, version, failures, evolution, keepId);
       if (r.ok) {
         produced = r.produced;
@@ -707,8 +759,38 @@ export class Pipeline {
           reason: r.reason,
         });
     }
+    let learned: Extract<DemonstrationCandidate, { ok: true }> | undefined;
+    if (!produced && demonstrated) {
+      const t0 = performance.now();
+      const r = await this.deps.demonstrations!.candidate(pattern, {
+        id: pattern.capabilityId ?? demonstratedCapabilityId(pattern.signature),
+        version,
+        failureIds: failures.map((f) => f.id),
+      });
+      if (!r.ok) {
+        this.deps.hooks?.onStage?.('generate', performance.now() - t0, 'rejected');
+        // Not a rejection of the pattern: another demonstration (or a template, for what demonstrations
+        // cannot say) may still teach it, so it goes back to collecting with the reason.
+        const result = {
+          demonstration: r.status,
+          reason: r.reason,
+          demonstrations: r.demonstrations,
+          ...(r.programs ? { programs: r.programs } : {}),
+        };
+        const why =
+          r.status === 'ambiguous'
+            ? `needs another demonstration: ${r.reason}`
+            : `cannot learn from the demonstrations: ${r.reason}`;
+        await store.transaction(async (tx) => {
+          if (!(await tx.jobs.complete(job.id, this.workerId, result))) throw new LeaseLost(job.id);
+          await tx.patterns.setStatus(patternId, 'collecting', why.slice(0, 500));
+        });
+        return { result, completed: true };
+      }
+      learned = r;
+    }
     if (!produced) {
-      if (!family) {
+      if (!family && !learned) {
         await store.patterns.setStatus(
           patternId,
           'rejected',
@@ -718,13 +800,15 @@ export class Pipeline {
       }
       const t0 = performance.now();
       const candidate = keepId(
-        family.emit(
-          pattern,
-          version,
-          failures.map((f) => f.id),
-        ),
+        learned
+          ? learned.capability
+          : family!.emit(
+              pattern,
+              version,
+              failures.map((f) => f.id),
+            ),
       );
-      const generationMs = performance.now() - t0;
+      const generationMs = learned ? learned.synthesisMs + learned.detectionMs : performance.now() - t0;
       this.deps.hooks?.onStage?.('generate', generationMs, 'ok');
       this.deps.hooks?.onCandidate?.(candidate);
 
@@ -751,7 +835,14 @@ export class Pipeline {
       }
 
       const same = await this.identicalVersion(capability);
-      if (same) return this.unchanged(job, patternId, capability, same, `the template family ${family.id}`);
+      if (same)
+        return this.unchanged(
+          job,
+          patternId,
+          capability,
+          same,
+          learned ? `the ${learned.demonstrations} demonstration(s)` : `the template family ${family!.id}`,
+        );
 
       const t1 = performance.now();
       let verified: Verified;
@@ -782,6 +873,7 @@ export class Pipeline {
       checksPassed: verification.checks.filter((c) => c.passed).length,
       checksTotal: verification.checks.length,
       generationMs: Math.round(generationMs * 1000) / 1000,
+      ...(learned ? { demonstrations: learned.demonstrations } : {}),
     };
     if (verification.decision === 'reject') {
       const failed = verification.checks.filter((c) => !c.passed).map((c) => `${c.name}: ${c.detail}`);
@@ -805,7 +897,11 @@ export class Pipeline {
       version,
       kind: 'register',
       toStage: 'development',
-      reason: `verification ${verification.decision} at level ${verification.level}; registered in development (internal group only)${waits ? `; ${waits}` : ''}`,
+      reason:
+        `verification ${verification.decision} at level ${verification.level}; registered in development (internal group only)${waits ? `; ${waits}` : ''}` +
+        (learned
+          ? `; learned from ${learned.demonstrations} demonstration(s): ${learned.description}`.slice(0, 600)
+          : ''),
       numbers,
       actor: 'system',
     };
@@ -1042,4 +1138,14 @@ export class Pipeline {
     await Promise.allSettled(this.loops);
     await Promise.allSettled([...this.inFlight]);
   }
+}
+
+/** The id of a capability learned from demonstrations for a pattern that had none: stable per signature. */
+export function demonstratedCapabilityId(signature: string): string {
+  const slug = signature
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 60);
+  return `demo-${slug || 'pattern'}`;
 }

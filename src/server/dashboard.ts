@@ -14,6 +14,9 @@ const ASSETS: Record<string, string> = {
   'app.js': 'text/javascript; charset=utf-8',
   'charts.js': 'text/javascript; charset=utf-8',
   'style.css': 'text/css; charset=utf-8',
+  // The demonstrate page (a failed command's kept screen: click on it, type, send as a demonstration).
+  'demonstrate.html': 'text/html; charset=utf-8',
+  'demonstrate.js': 'text/javascript; charset=utf-8',
 };
 
 /** Events that change what the dashboard shows; `command` is left out (it is counted, not listed). */

@@ -6,6 +6,7 @@ import { IroncliwError } from '../domain/index.js';
 import type { Ironcliw } from '../ironcliw.js';
 import type { ScreenInput } from '../runtime/index.js';
 import { registerDashboard } from './dashboard.js';
+import { registerDemonstrationRoutes } from './demonstration-routes.js';
 import { errorHandler, frameworkError, methodAwareNotFound, socketError } from './http-errors.js';
 import { createServerMetrics } from './metrics.js';
 import type { Identity } from './security.js';
@@ -357,6 +358,16 @@ export async function buildServer(ironcliw: Ironcliw, options: ServerOptions = {
       return { event: readDecisionEvent(event), rollout: (await ironcliw.rollouts.get(id)) ?? null };
     },
   );
+
+  registerDemonstrationRoutes(app, ironcliw, {
+    context: (req, claimed) => security.commandContext(req.identity ?? ANONYMOUS_IDENTITY, claimed),
+    requireCredentials: (req) => {
+      if (security.keysConfigured && (req.identity ?? ANONYMOUS_IDENTITY).kind === 'anonymous')
+        throw new IroncliwError('E_UNAUTHORIZED', 'missing or wrong x-api-key');
+    },
+    screenFile,
+    errors,
+  });
 
   app.post(
     '/v1/feedback',

@@ -2,6 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import { sql } from 'kysely';
 import type { CapabilityManifest, DecisionEvent, Failure, Pattern, Rollout } from '../domain/index.js';
 import { ANONYMOUS_USER, IroncliwError, isIroncliwError, UNVERIFIED_USER_PREFIX } from '../domain/index.js';
+import { demonstrationRepositories } from './demonstration-store.js';
 import type { SqlFlavor } from './sql-flavor.js';
 import type {
   CapabilityRow,
@@ -27,6 +28,8 @@ import {
 } from './store-rules.js';
 import type {
   CapabilityRepository,
+  DemonstrationRepository,
+  ScreenRepository,
   ChangeFeed,
   EventRepository,
   FailureQuery,
@@ -728,6 +731,7 @@ function repositories(db: Kysely<Database>, flavor: SqlFlavor): Repositories {
     rolloutMetrics,
     servedRequests,
     rolloutPolicies,
+    ...demonstrationRepositories(db, flavor),
   };
 }
 
@@ -777,6 +781,8 @@ function guarded(repos: Repositories, translate: (err: unknown) => unknown): Rep
     rolloutMetrics: wrap(repos.rolloutMetrics),
     servedRequests: wrap(repos.servedRequests),
     rolloutPolicies: wrap(repos.rolloutPolicies),
+    demonstrations: wrap(repos.demonstrations),
+    screens: wrap(repos.screens),
   };
 }
 
@@ -793,6 +799,8 @@ export class KyselyStore implements Store {
   readonly rolloutMetrics: RolloutMetricsRepository;
   readonly servedRequests: ServedRequestRepository;
   readonly rolloutPolicies: RolloutPolicyRepository;
+  readonly demonstrations: DemonstrationRepository;
+  readonly screens: ScreenRepository;
   readonly changes?: ChangeFeed;
   readonly #feed: (ChangeFeed & { close(): Promise<void> }) | undefined;
   #closing: Promise<void> | undefined;
@@ -818,6 +826,8 @@ export class KyselyStore implements Store {
     this.rolloutMetrics = repos.rolloutMetrics;
     this.servedRequests = repos.servedRequests;
     this.rolloutPolicies = repos.rolloutPolicies;
+    this.demonstrations = repos.demonstrations;
+    this.screens = repos.screens;
   }
 
   transaction<T>(fn: (tx: Omit<Store, 'transaction' | 'close' | 'ping'>) => Promise<T>): Promise<T> {

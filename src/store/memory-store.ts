@@ -1,4 +1,4 @@
-import type { DecisionEvent, Failure, Pattern, Rollout } from '../domain/index.js';
+import type { DecisionEvent, Demonstration, Failure, Pattern, Rollout } from '../domain/index.js';
 import { IroncliwError, isVerifiedUser } from '../domain/index.js';
 import {
   conflict,
@@ -10,6 +10,7 @@ import {
   truncateError,
   viaJson,
 } from './store-rules.js';
+import { DEFAULT_DEMONSTRATION_LIMIT } from './demonstration-store.js';
 import type {
   ChangeFeed,
   FailureQuery,
@@ -37,6 +38,9 @@ interface Data {
   counters: Map<string, MetricWindow>;
   served: Map<string, ServedRequest>;
   policies: Map<string, StoredRolloutPolicy>;
+  demonstrations: Demonstration[];
+  /** Screens with their bytes as base64, as the SQL column holds them. */
+  screens: Map<string, { id: string; at: string; expiresAt?: string; data: string }>;
 }
 
 const emptyData = (): Data => ({
@@ -50,6 +54,8 @@ const emptyData = (): Data => ({
   rollouts: new Map(),
   events: [],
   jobs: [],
+  demonstrations: [],
+  screens: new Map(),
 });
 
 /** Ascending by the keys given, compared as strings (ISO timestamps and ids). */
@@ -519,6 +525,65 @@ export class MemoryStore implements Store {
     delete job.lockedUntil;
     return job;
   }
+
+  readonly demonstrations: Store['demonstrations'] = {
+    add: async (d) => {
+      const stored = viaJson({ ...d, at: isoTime(d.at, 'demonstration.at') });
+      if (this.d.demonstrations.some((x) => x.id === d.id)) throw conflict(`demonstration ${d.id}`);
+      this.d.demonstrations.push(stored);
+    },
+    list: async (q) =>
+      viaJson(
+        this.d.demonstrations
+          .filter((d) => q.patternId === undefined || d.patternId === q.patternId)
+          .sort(
+            by<Demonstration>(
+              (d) => d.at,
+              (d) => d.id,
+            ),
+          )
+          .slice(0, listLimit(q.limit, DEFAULT_DEMONSTRATION_LIMIT)),
+      ),
+    count: async (q) => this.d.demonstrations.filter((d) => d.patternId === q.patternId).length,
+  };
+
+  readonly screens: Store['screens'] = {
+    put: async (s) => {
+      if (this.d.screens.has(s.id)) throw conflict(`screen ${s.id}`);
+      this.d.screens.set(s.id, {
+        id: s.id,
+        at: isoTime(s.at, 'screen.at'),
+        ...(s.expiresAt === undefined ? {} : { expiresAt: isoTime(s.expiresAt, 'screen.expiresAt') }),
+        data: Buffer.from(s.bytes).toString('base64'),
+      });
+    },
+    get: async (id) => {
+      const s = this.d.screens.get(id);
+      if (!s) return undefined;
+      return {
+        id: s.id,
+        at: s.at,
+        ...(s.expiresAt === undefined ? {} : { expiresAt: s.expiresAt }),
+        bytes: new Uint8Array(Buffer.from(s.data, 'base64')),
+      };
+    },
+    keep: async (id) => {
+      const s = this.d.screens.get(id);
+      if (!s) return false;
+      delete s.expiresAt;
+      return true;
+    },
+    purge: async (now) => {
+      const t = isoTime(now, 'now');
+      let n = 0;
+      for (const [id, s] of this.d.screens)
+        if (s.expiresAt !== undefined && s.expiresAt < t) {
+          this.d.screens.delete(id);
+          n++;
+        }
+      return n;
+    },
+  };
 
   async transaction<T>(fn: (tx: Omit<Store, 'transaction' | 'close' | 'ping'>) => Promise<T>): Promise<T> {
     const run = async (): Promise<T> => {

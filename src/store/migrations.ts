@@ -231,6 +231,39 @@ export function migrationProvider(flavor: SqlFlavor): MigrationProvider {
         await db.schema.alterTable('events').addColumn('decided_by', 'text').execute();
       },
     },
+    '0010_demonstrations': {
+      async up(db: Kysely<unknown>) {
+        // Demonstrations (`teach --demo`, POST /v1/demonstrations): learned together per pattern, oldest first.
+        await db.schema
+          .createTable('demonstrations')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('at', 'text', (c) => c.notNull())
+          .addColumn('user_id', 'text', (c) => c.notNull())
+          .addColumn('command', 'text', (c) => c.notNull())
+          .addColumn('frame', json, (c) => c.notNull())
+          .addColumn('pattern_id', 'text', (c) => c.notNull())
+          .addColumn('signature', 'text', (c) => c.notNull())
+          .addColumn('screen_ref', 'text', (c) => c.notNull())
+          .addColumn('actions', json, (c) => c.notNull())
+          .addColumn('expect', json)
+          .execute();
+        await db.schema
+          .createIndex('demonstrations_pattern_at')
+          .on('demonstrations')
+          .columns(['pattern_id', 'at', 'id'])
+          .execute();
+        // Screens of failed commands (kept for a retention so they can be demonstrated on) and of
+        // demonstrations (kept). Base64 text: one column type on both dialects, and screens are small.
+        await db.schema
+          .createTable('screens')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('at', 'text', (c) => c.notNull())
+          .addColumn('expires_at', 'text')
+          .addColumn('data', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('screens_expires_at').on('screens').column('expires_at').execute();
+      },
+    },
   };
   return { getMigrations: async () => migrations };
 }

@@ -125,6 +125,28 @@ export interface RolloutPolicyRow {
   updated_at: string;
 }
 
+/** Since migration 0010. */
+export interface DemonstrationRow {
+  id: string;
+  at: string;
+  user_id: string;
+  command: string;
+  frame: JsonColumn;
+  pattern_id: string;
+  signature: string;
+  screen_ref: string;
+  actions: JsonColumn;
+  expect: NullableJsonColumn;
+}
+
+/** Since migration 0010: the image as base64 text (the same column type on both dialects). */
+export interface ScreenRow {
+  id: string;
+  at: string;
+  expires_at: string | null;
+  data: string;
+}
+
 export interface Database {
   failures: FailureRow;
   patterns: PatternRow;
@@ -136,4 +158,6 @@ export interface Database {
   rollout_counters: RolloutCounterRow;
   served_requests: ServedRequestRow;
   rollout_policies: RolloutPolicyRow;
+  demonstrations: DemonstrationRow;
+  screens: ScreenRow;
 }

@@ -916,6 +916,62 @@ for (const backend of backends) {
       });
     });
 
+    describe('demonstrations and kept screens', () => {
+      const demo = (id: string, patternId: string, t: number, expect?: Record<string, unknown>) => ({
+        id,
+        at: at(t),
+        userId: 'ana',
+        command: 'click the Save button',
+        frame: {
+          action: 'click' as const,
+          target: { kind: 'button' as const, label: 'save' },
+          raw: 'click the Save button',
+        },
+        patternId,
+        signature: 'click:button[label]',
+        screenRef: 'screen:scr_1',
+        actions: [
+          { type: 'click' as const, x: 10, y: 20 },
+          { type: 'type' as const, text: 'Kasey "K" ✓' },
+          { type: 'press' as const, key: 'Enter' },
+        ],
+        ...(expect ? { expect } : {}),
+      });
+      it('round-trips demonstrations per pattern, oldest first, and refuses a duplicate id', async () => {
+        await store.demonstrations.add(demo('d2', 'p1', 2, { count: 3 }));
+        await store.demonstrations.add(demo('d1', 'p1', 1));
+        await store.demonstrations.add(demo('d3', 'p2', 3));
+        expect(await store.demonstrations.list({ patternId: 'p1' })).toEqual([
+          demo('d1', 'p1', 1),
+          demo('d2', 'p1', 2, { count: 3 }),
+        ]);
+        expect(await store.demonstrations.count({ patternId: 'p1' })).toBe(2);
+        expect(await store.demonstrations.count({ patternId: 'nope' })).toBe(0);
+        expect((await store.demonstrations.list({ limit: 1 })).map((d) => d.id)).toEqual(['d1']);
+        await expect(store.demonstrations.add(demo('d1', 'p9', 9))).rejects.toMatchObject({
+          code: 'E_STATE_CONFLICT',
+        });
+      });
+      it('keeps screen bytes exactly, purges only expired ones, and keeps for good what a demonstration uses', async () => {
+        const bytes = new Uint8Array([137, 80, 78, 71, 0, 255, 13, 10]);
+        await store.screens.put({ id: 's1', at: at(1), expiresAt: at(5), bytes });
+        await store.screens.put({ id: 's2', at: at(1), expiresAt: at(5), bytes });
+        await store.screens.put({ id: 's3', at: at(1), expiresAt: at(50), bytes });
+        await store.screens.put({ id: 's4', at: at(1), bytes });
+        expect(await store.screens.get('s1')).toEqual({ id: 's1', at: at(1), expiresAt: at(5), bytes });
+        expect(await store.screens.keep('s2')).toBe(true);
+        expect(await store.screens.keep('nope')).toBe(false);
+        expect(await store.screens.purge(at(10))).toBe(1);
+        expect(await store.screens.get('s1')).toBeUndefined();
+        expect((await store.screens.get('s2'))?.expiresAt).toBeUndefined();
+        expect(await store.screens.get('s3')).toBeDefined();
+        expect(await store.screens.get('s4')).toEqual({ id: 's4', at: at(1), bytes });
+        await expect(store.screens.put({ id: 's4', at: at(2), bytes })).rejects.toMatchObject({
+          code: 'E_STATE_CONFLICT',
+        });
+      });
+    });
+
     describe('change feed', () => {
       it.runIf(backend.name === 'sqlite')('has none on SQLite (nodes on one file poll)', () => {
         expect(store.changes).toBeUndefined();
@@ -1180,11 +1236,11 @@ describe('opening SQLite', () => {
     const a = await openStore(file);
     await a.close();
     // Back to the schema of the release before 0004: no column, no index, no bookkeeping row (and none of
-    // the later migrations: 0005's column on events).
+    // the later migrations: 0005's column on events, 0010's demonstrations and screens).
     const raw = openSqliteConnection(file);
     raw.exec(`drop index failures_capability_at; alter table failures drop column expectation;
-      alter table events drop column decided_by;
-      delete from ironcliw_migration where name in ('0004_failure_expectation', '0005_decision_by')`);
+      alter table events drop column decided_by; drop table demonstrations; drop table screens;
+      delete from ironcliw_migration where name in ('0004_failure_expectation', '0005_decision_by', '0010_demonstrations')`);
     const old = failure({
       id: 'taught-old',
       frame: { ...failure().frame, expect: { count: 2 } } as Failure['frame'],

@@ -2,6 +2,7 @@ import type {
   Capability,
   CapabilityManifest,
   DecisionEvent,
+  Demonstration,
   Failure,
   FailureCategory,
   Pattern,
@@ -36,6 +37,8 @@ export interface Store {
   readonly rolloutMetrics: RolloutMetricsRepository;
   readonly servedRequests: ServedRequestRepository;
   readonly rolloutPolicies: RolloutPolicyRepository;
+  readonly demonstrations: DemonstrationRepository;
+  readonly screens: ScreenRepository;
   /**
    * Committed changes made by any process on this database, pushed as they happen: PostgreSQL
    * (LISTEN/NOTIFY) and the in-memory store have one; SQLite has none (nodes sharing a file poll instead).
@@ -314,4 +317,35 @@ export interface RolloutPolicyRepository {
   get(capabilityId: string): Promise<StoredRolloutPolicy | undefined>;
   /** Ordered by capability id. */
   list(): Promise<StoredRolloutPolicy[]>;
+}
+
+export interface DemonstrationRepository {
+  /** Inserts; an id that exists is E_STATE_CONFLICT. */
+  add(demonstration: Demonstration): Promise<void>;
+  /** Oldest first (by `at`, then id); at most 100 unless `limit` says otherwise. */
+  list(query: { patternId?: string; limit?: number }): Promise<Demonstration[]>;
+  count(query: { patternId: string }): Promise<number>;
+}
+
+/**
+ * A screen image kept in the store: the screen of a failed command (so it can be demonstrated on later, for
+ * `demonstrations.screenRetentionMs`), or of a demonstration (kept as long as the demonstration: no expiry).
+ */
+export interface StoredScreen {
+  id: string;
+  at: string;
+  /** When it may be purged; absent = kept. */
+  expiresAt?: string;
+  /** The encoded image (PNG or JPEG) as received. */
+  bytes: Uint8Array;
+}
+
+export interface ScreenRepository {
+  /** Inserts; an id that exists is E_STATE_CONFLICT. */
+  put(screen: StoredScreen): Promise<void>;
+  get(id: string): Promise<StoredScreen | undefined>;
+  /** Keeps the screen for good (a demonstration was made on it). False when it is unknown. */
+  keep(id: string): Promise<boolean>;
+  /** Deletes every screen whose `expiresAt` is before `now`; returns how many. */
+  purge(now: string): Promise<number>;
 }

@@ -77,6 +77,11 @@ export interface TaughtExample {
   screen: VisionImage;
   expect: Record<string, unknown>;
   name?: string;
+  /**
+   * A check of its own instead of comparing `expect` (a demonstration: its clicks must land inside the
+   * elements clicked, its text and keys be the same, and then `expect` hold).
+   */
+  check?: (output: unknown) => string | null;
 }
 
 function countIs(expected: number) {
@@ -113,11 +118,18 @@ export async function buildTestCases(
 ): Promise<CapabilityTestCase[]> {
   const intent = capability.manifest.intents[0];
   if (!intent) return [];
-  const cases = scenes.render
-    ? await groundTruthCases(capability, intent, pattern.count, scenes, seenInputs)
-    : await countCases(intent, pattern, scenes, seenInputs);
+  // A capability learned from demonstrations is judged on them (its taught cases): what a template family
+  // would do on a synthetic screen is exactly what the demonstrations corrected, not ground truth.
+  const cases = demonstrated(capability)
+    ? []
+    : scenes.render
+      ? await groundTruthCases(capability, intent, pattern.count, scenes, seenInputs)
+      : await countCases(intent, pattern, scenes, seenInputs);
   return [...cases, ...taughtCases(capability, taught)];
 }
+
+/** Generator name of capabilities learned from demonstrations (src/demonstration/ DEMONSTRATION_GENERATOR). */
+const demonstrated = (c: Capability) => c.manifest.origin.generator === 'demonstration';
 
 /** Count scenes only (ports without `render`). */
 async function countCases(
@@ -806,7 +818,9 @@ export function taughtCases(capability: Capability, taught: TaughtExample[]): Ca
       name: `taught: ${t.name ?? `#${i + 1}`} ${key(t.expect)}`,
       input: m.input,
       screen: t.screen,
-      check: (output) => expectationProblem(t.expect, (output as { data?: unknown } | undefined)?.data),
+      check:
+        t.check ??
+        ((output) => expectationProblem(t.expect, (output as { data?: unknown } | undefined)?.data)),
     });
   }
   return cases;

@@ -77,4 +77,52 @@ describe('ironcliw teach', () => {
       expect(r.error).toBe('E_INPUT_INVALID');
     }
   });
+
+  it('records a demonstration with --demo and says what learning did (JSON), the demonstration stored', async () => {
+    const r = await teach(
+      'count the red circles',
+      '--screen',
+      screen,
+      '--demo',
+      '{"expect": {"count": 2}}',
+      '--user',
+      'dora',
+      '--json',
+    );
+    expect([EXIT.ok, EXIT.no]).toContain(r.code);
+    const out = JSON.parse(r.out) as {
+      recorded: boolean;
+      patternId: string;
+      demonstrations: number;
+      status: string;
+    };
+    expect(out).toMatchObject({ recorded: true, demonstrations: 1 });
+    expect(out.status).toMatch(
+      /^(learned: |needs another demonstration: |cannot learn|rejected: |already right: )/,
+    );
+    const store = await openStore(db);
+    try {
+      const demos = await store.demonstrations.list({ patternId: out.patternId });
+      expect(demos).toHaveLength(1);
+      expect(demos[0]).toMatchObject({
+        userId: 'dora',
+        command: 'count the red circles',
+        expect: { count: 2 },
+        actions: [],
+      });
+      expect(demos[0]!.screenRef).toBe(screen);
+    } finally {
+      await store.close();
+    }
+  }, 240_000);
+
+  it('refuses --demo that is not a demonstration (exit 2, E_INPUT_INVALID) and teach without --expect or --demo (E_USAGE)', async () => {
+    for (const bad of ['{actions: 1}', '[1]', '{"actions": [{"type": "drag"}]}', '{"steps": []}', '{}']) {
+      const r = await teach('click the Save button', '--screen', screen, '--demo', bad);
+      expect(r.code, bad).toBe(EXIT.usage);
+      expect(r.error, bad).toBe('E_INPUT_INVALID');
+    }
+    const none = await teach('click the Save button', '--screen', screen);
+    expect(none).toMatchObject({ code: EXIT.usage, error: 'E_USAGE' });
+  }, 120_000);
 });

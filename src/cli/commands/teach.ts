@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { parseExpectation, taughtFailure } from '../../discovery/index.js';
+import { IroncliwError } from '../../domain/index.js';
 import { parseCommand } from '../../understanding/index.js';
 import { expectationProblem } from '../../verification/test-cases.js';
 import type { CommonOpts, RegisterCommand } from '../kit.js';
@@ -7,7 +8,8 @@ import { EXIT, withCommon, withIroncliw } from '../kit.js';
 
 interface TeachOpts extends CommonOpts {
   screen: string;
-  expect: string;
+  expect?: string;
+  demo?: string;
   user: string;
   groups: string;
 }
@@ -27,10 +29,19 @@ export const registerTeach: RegisterCommand = (program, { io, setExit }) => {
       )
       .argument('<command>', 'the command text')
       .requiredOption('--screen <file>', 'PNG/JPEG screenshot the command is about')
-      .requiredOption('--expect <json>', 'the expected data fields, e.g. \'{"count": 3}\'')
+      .option('--expect <json>', 'the expected data fields, e.g. \'{"count": 3}\'')
+      .option(
+        '--demo <json>',
+        'what should happen, e.g. \'{"actions":[{"type":"click","x":74,"y":120},{"type":"type","text":"Kasey"},{"type":"press","key":"Enter"}]}\'',
+      )
       .option('--user <id>', 'who is teaching', 'teacher')
       .option('--groups <list>', 'comma-separated groups, e.g. internal', ''),
   ).action(async (text: string, opts: TeachOpts) => {
+    if (opts.demo !== undefined) return demonstrate(text, opts);
+    if (opts.expect === undefined)
+      throw new IroncliwError('E_USAGE', 'teach needs --expect <json>, --demo <json>, or both', {
+        hint: `e.g. ironcliw teach "click the Save button" --screen s.png --demo '{"actions":[{"type":"click","x":74,"y":120}]}'`,
+      });
     const expect = parseExpectation(opts.expect);
     const screenRef = resolve(opts.screen);
     const groups = opts.groups
@@ -99,4 +110,64 @@ export const registerTeach: RegisterCommand = (program, { io, setExit }) => {
       setExit(EXIT.ok);
     });
   });
+
+  /**
+   * `teach --demo`: a demonstration (actions, and the `--expect` fields if given). Learning runs here, to the
+   * end (at most config demonstrations.waitMs), so the answer says what was learned.
+   */
+  async function demonstrate(text: string, opts: TeachOpts): Promise<void> {
+    const demo = parseDemo(opts.demo!);
+    const expect = opts.expect === undefined ? demo.expect : parseExpectation(opts.expect);
+    const groups = opts.groups
+      .split(',')
+      .map((g) => g.trim())
+      .filter(Boolean);
+    await withIroncliw(opts, async (ironcliw) => {
+      const out = await ironcliw.demonstrate(
+        text,
+        { user: opts.user, groups },
+        {
+          screen: { path: resolve(opts.screen) },
+          ...(demo.actions ? { actions: demo.actions } : {}),
+          ...(expect ? { expect } : {}),
+          wait: true,
+        },
+      );
+      if (opts.json) io.out(JSON.stringify(out));
+      else
+        io.out(
+          `recorded demonstration ${out.demonstrationId} (${out.demonstrations} for pattern ${out.patternId})\n  ${out.status}` +
+            (out.current && !out.current.matches
+              ? `\n  ${out.current.capabilityId} v${out.current.version} did otherwise: ${out.current.problem ?? ''} (negative feedback recorded)`
+              : ''),
+        );
+      // "No" when learning refused what was shown; asking for another demonstration is an answer, not a failure.
+      setExit(/^(rejected|cannot learn)/.test(out.status) ? EXIT.no : EXIT.ok);
+    });
+  }
 };
+
+/** `--demo` JSON: `{"actions": [...], "expect"?: {...}}` (the actions are checked against the screen later). */
+function parseDemo(json: string): { actions?: unknown; expect?: Record<string, unknown> } {
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch (err) {
+    throw new IroncliwError('E_INPUT_INVALID', `--demo is not JSON: ${(err as Error).message}`, {
+      hint: `e.g. --demo '{"actions":[{"type":"click","x":74,"y":120}]}'`,
+    });
+  }
+  if (!value || typeof value !== 'object' || Array.isArray(value))
+    throw new IroncliwError(
+      'E_INPUT_INVALID',
+      '--demo must be a JSON object {"actions": [...], "expect"?: {...}}',
+    );
+  const o = value as Record<string, unknown>;
+  const unknown = Object.keys(o).find((k) => k !== 'actions' && k !== 'expect');
+  if (unknown)
+    throw new IroncliwError('E_INPUT_INVALID', `--demo has an unknown field "${unknown.slice(0, 40)}"`);
+  return {
+    ...(o.actions !== undefined ? { actions: o.actions } : {}),
+    ...(o.expect !== undefined ? { expect: o.expect as Record<string, unknown> } : {}),
+  };
+}

@@ -1,0 +1,307 @@
+import type {
+  Capability,
+  CapabilityManifest,
+  IntentFrame,
+  IntentSpec,
+  JsonSchema,
+  Pattern,
+  Permission,
+} from '../domain/index.js';
+import { COLORS, NAMED_REGIONS, SHAPES } from '../domain/index.js';
+import type { PartFrame } from '../understanding/index.js';
+import { compositionOf, frameFields, opsOf } from '../understanding/index.js';
+import { describeProgram } from './synthesize.js';
+import type { AnswerSpec, DslValue, Locator, Program, Step } from './types.js';
+
+/** The generator name demonstrated capabilities carry in `origin.generator`. */
+export const DEMONSTRATION_GENERATOR = 'demonstration';
+
+type Slot = IntentSpec['slots'][number];
+const SLOTS: readonly Slot[] = ['shape', 'color', 'region', 'text', 'label', 'quantity', 'size', 'state'];
+const SLOT_SCHEMAS: Record<Slot, JsonSchema> = {
+  color: { type: 'string', enum: [...COLORS] },
+  shape: { type: 'string', enum: [...SHAPES] },
+  region: { type: 'string', enum: [...NAMED_REGIONS] },
+  text: { type: 'string', maxLength: 200 },
+  label: { type: 'string', maxLength: 200 },
+  quantity: { type: 'integer', minimum: 0, maximum: 1000 },
+  size: { type: 'string', enum: ['large', 'small'] },
+  state: { type: 'string', enum: ['on', 'off'] },
+};
+
+/**
+ * The parameters of a command for synthesis: its frame's slots as text (`label`, `text`…; `0.text` for the
+ * first part of a composed frame), exactly the names the emitted module reads from its input.
+ */
+export function commandParams(frame: Omit<IntentFrame, 'raw'>): Record<string, string> {
+  const out: Record<string, string> = {};
+  const comp = compositionOf(frame);
+  const parts: Array<[string, PartFrame]> = comp
+    ? comp.frames.map((f, i) => [`${i}.`, f])
+    : [['', frame as PartFrame]];
+  for (const [prefix, f] of parts)
+    for (const [k, v] of Object.entries(frameFields(f))) if (v !== undefined) out[prefix + k] = String(v);
+  return out;
+}
+
+/** Why a pattern cannot be served by a demonstrated program, or undefined when it can. */
+export function unservable(pattern: Pick<Pattern, 'signature' | 'frame'>): string | undefined {
+  if (pattern.signature.startsWith('text:'))
+    return 'the command is only partly understood (a text cluster): a learned program could not be routed to';
+  if (opsOf(pattern.frame).length) return 'commands with data operations are not learned from demonstrations';
+  if (compositionOf(pattern.frame)?.mode === 'conditional')
+    return 'conditional commands are not learned from demonstrations';
+  return undefined;
+}
+
+function partIntent(f: PartFrame, slots: Slot[]): IntentSpec {
+  return { action: f.action, targetKind: f.target.kind, slots, examples: [] };
+}
+
+/** The intent that routes the pattern's commands to the capability: its action, target kind and slots. */
+function intentFor(pattern: Pick<Pattern, 'frame' | 'parameters'>, examples: string[]): IntentSpec {
+  const comp = compositionOf(pattern.frame);
+  const slotsOf = (prefix: string) => SLOTS.filter((s) => pattern.parameters.includes(prefix + s));
+  if (!comp) return { ...partIntent(pattern.frame as PartFrame, slotsOf('')), examples };
+  return {
+    action: pattern.frame.action,
+    targetKind: pattern.frame.target.kind,
+    slots: [],
+    examples,
+    parts: {
+      mode: comp.mode as 'sequence' | 'parallel',
+      intents: comp.frames.map((f, i) => partIntent(f, slotsOf(`${i}.`))),
+    },
+  };
+}
+
+function inputSchemaFor(intent: IntentSpec): JsonSchema {
+  const props = (slots: Slot[]) => Object.fromEntries(slots.map((s) => [s, SLOT_SCHEMAS[s]]));
+  if (!intent.parts) return { type: 'object', properties: props(intent.slots), additionalProperties: false };
+  return {
+    type: 'object',
+    required: ['steps'],
+    properties: { steps: { type: 'array', items: { type: 'object' } } },
+    additionalProperties: false,
+  };
+}
+
+const ACTIONS_SCHEMA: JsonSchema = {
+  type: 'array',
+  items: {
+    type: 'object',
+    required: ['type'],
+    properties: { type: { type: 'string', enum: ['click', 'type', 'press'] } },
+  },
+};
+
+/**
+ * The DSL's helpers as the module carries them (the same semantics as locate.ts on the host; a test runs a
+ * module in the sandbox beside the host evaluation). Programs are compiled to straight-line code over them:
+ * parameter and constant names are fixed at emit time, so the module reads no run-time keys (the static gate's
+ * rule) and calls only the SDK methods its steps need (least permissions).
+ */
+const RUNTIME_SOURCE = `function norm(s) {
+  return String(s === undefined || s === null ? '' : s).toLowerCase().replace(/[\\s_]+/g, ' ').replace(/^[\\s"'.,:;!?()[\\]|*\\u2022\\u00b7-]+|[\\s"'.,:;!?()[\\]|*\\u2022\\u00b7-]+$/g, '');
+}
+function centreOf(e) {
+  return { x: Math.round(e.bbox.x + e.bbox.width / 2), y: Math.round(e.bbox.y + e.bbox.height / 2) };
+}
+function readingOrder(a, b) {
+  const ay = a.bbox.y + a.bbox.height / 2;
+  const by = b.bbox.y + b.bbox.height / 2;
+  if (Math.abs(ay - by) > 8) return ay - by;
+  return a.bbox.x - b.bbox.x || ay - by;
+}
+function nearest(candidates, elements, anchorText) {
+  const want = norm(anchorText);
+  const anchor = elements.find((e) => candidates.indexOf(e) < 0 && norm(e.text) === want);
+  if (!anchor) return undefined;
+  const a = centreOf(anchor);
+  let best;
+  let bestD = Infinity;
+  for (const c of candidates) {
+    const p = centreOf(c);
+    const d = (p.x - a.x) * (p.x - a.x) + (p.y - a.y) * (p.y - a.y);
+    if (d < bestD) {
+      best = c;
+      bestD = d;
+    }
+  }
+  return best;
+}
+function param(v) {
+  return typeof v === 'string' || typeof v === 'number' ? String(v) : undefined;
+}`;
+
+/** A DSL value as a JavaScript expression: a static read of the input, or a JSON literal. */
+function valueExpr(v: DslValue): string {
+  if ('const' in v) return JSON.stringify(v.const);
+  const m = /^(?:(\d+)\.)?(shape|color|region|text|label|quantity|size|state)$/.exec(v.param);
+  if (!m) throw new Error(`unknown parameter ${v.param}`);
+  return m[1] === undefined
+    ? `param(input.${m[2]})`
+    : `param((input.steps || [])[${Number(m[1])}] && input.steps[${Number(m[1])}].${m[2]})`;
+}
+
+function filterExpr(loc: Omit<Locator, 'ordinal' | 'near'>): string {
+  const conds: string[] = [];
+  if (loc.kind) conds.push(`e.kind === ${JSON.stringify(loc.kind)}`);
+  for (const k of ['text', 'color', 'shape'] as const) {
+    const v = loc[k];
+    if (v) conds.push(`norm(e.${k}) === norm(${valueExpr(v)})`);
+  }
+  return `elements.filter((e) => ${conds.join(' && ') || 'true'}).sort(readingOrder)`;
+}
+
+/** Parameters a locator needs: when one is missing from the input, the step cannot be done. */
+function needs(loc: Locator): string[] {
+  return [loc.text, loc.color, loc.shape, loc.near].flatMap((v) => (v && 'param' in v ? [valueExpr(v)] : []));
+}
+
+function describeExpr(loc: Omit<Locator, 'ordinal'>): string {
+  const parts: string[] = [];
+  if (loc.color) parts.push(valueExpr(loc.color));
+  if (loc.shape) parts.push(valueExpr(loc.shape));
+  parts.push(JSON.stringify(loc.kind ?? 'element'));
+  if (loc.text) parts.push(`'"' + ${valueExpr(loc.text)} + '"'`);
+  if (loc.near) parts.push(`'near "' + ${valueExpr(loc.near)} + '"'`);
+  return parts.join(" + ' ' + ");
+}
+
+const FAIL = (what: string) =>
+  `return { answer: ${what}, data: { done: false, actions: actions, items: clicked } };`;
+
+function stepSource(step: Step): string {
+  if (step.op === 'press') return `  actions.push(await sdk.actions.press(${JSON.stringify(step.key)}));`;
+  if (step.op === 'type') {
+    const e = valueExpr(step.text);
+    return [
+      '  {',
+      `    const text = ${e};`,
+      `    if (text === undefined) ${FAIL("'I do not know what to type.'")}`,
+      '    actions.push(await sdk.actions.type(text));',
+      '  }',
+    ].join('\n');
+  }
+  const loc = step.locate;
+  const pick = loc.near
+    ? `nearest(found, elements, ${valueExpr(loc.near)})`
+    : (loc.ordinal ?? 0) < 0
+      ? `found[found.length - ${-(loc.ordinal ?? 0)}]`
+      : `found[${loc.ordinal ?? 0}]`;
+  const missing = needs(loc).map((e) => `${e} === undefined`);
+  return [
+    '  {',
+    ...(missing.length
+      ? [`    if (${missing.join(' || ')}) ${FAIL("'The command does not say which element to click.'")}`]
+      : []),
+    `    const found = ${filterExpr(loc)};`,
+    `    const target = ${pick};`,
+    `    if (!target) ${FAIL(`'I could not find the ' + ${describeExpr(loc)} + ' to click.'`)}`,
+    '    actions.push(await sdk.actions.click(centreOf(target)));',
+    '    clicked.push({ kind: target.kind, text: target.text, bbox: target.bbox });',
+    '  }',
+  ].join('\n');
+}
+
+function answerSource(answer: AnswerSpec): string {
+  const lines = [
+    `  const found = ${filterExpr(answer.query)};`,
+    `  const what = ${describeExpr(answer.query)};`,
+  ];
+  for (const f of answer.fields) {
+    if (f === 'count')
+      lines.push(
+        '  data.count = found.length;',
+        "  answer = (answer + ' There ' + (found.length === 1 ? 'is 1 ' : 'are ' + found.length + ' ') + what + '.').trim();",
+      );
+    else if (f === 'present')
+      lines.push(
+        '  data.present = found.length > 0;',
+        "  answer = (answer + (found.length ? ' Yes, there is a ' : ' No, there is no ') + what + '.').trim();",
+      );
+    else
+      lines.push(
+        "  data.text = found.length ? found[0].text : '';",
+        "  answer = (answer + ' ' + (found.length ? found[0].text : 'Nothing found.')).trim();",
+      );
+  }
+  return lines.join('\n');
+}
+
+/** The module of a program: the helpers, then `run` doing the steps in order and answering. */
+export function emitModule(program: Program): string {
+  return [
+    RUNTIME_SOURCE,
+    'export default async function run(input, sdk) {',
+    '  const screen = await sdk.screen.capture();',
+    '  const elements = await sdk.vision.elements(screen, {});',
+    '  const actions = [];',
+    '  const clicked = [];',
+    ...program.steps.map(stepSource),
+    '  const data = { done: true, actions: actions, items: clicked };',
+    "  let answer = actions.length ? 'Done: ' + actions.map((a) => (a.type === 'click' ? 'clicked at ' + a.x + ',' + a.y : a.type === 'type' ? 'typed \"' + a.text + '\"' : 'pressed ' + a.keys)).join(', ') + '.' : '';",
+    ...(program.answer ? [answerSource(program.answer)] : []),
+    '  return { answer: answer, data: data };',
+    '}',
+    '',
+  ].join('\n');
+}
+
+function permissionsFor(program: Program): Permission[] {
+  const p = new Set<Permission>(['screen.capture', 'vision.analyze']);
+  for (const s of program.steps) p.add(s.op === 'click' ? 'actions.click' : 'actions.type');
+  return [...p];
+}
+
+export interface DemonstrationEmitOptions {
+  id: string;
+  version: number;
+  pattern: Pick<Pattern, 'id' | 'frame' | 'parameters'>;
+  /** Commands demonstrated (kept as the intent's examples; data, never code). */
+  examples: string[];
+  failureIds: string[];
+}
+
+/**
+ * Program → capability: the program as a JSON literal (constants from the screens arrive JSON-escaped, never as
+ * code), the DSL's runtime, and `run` calling `sdk.vision.elements` and `sdk.actions.*`. An ordinary module:
+ * the static gate, the sandbox, verification and rollout treat it like any other.
+ */
+export function emitDemonstrated(program: Program, o: DemonstrationEmitOptions): Capability {
+  const intent = intentFor(o.pattern, o.examples.slice(0, 5));
+  const code = emitModule(program);
+  const manifest: CapabilityManifest = {
+    id: o.id,
+    name: `Demonstrated: ${o.examples[0] ?? o.id}`.slice(0, 120),
+    version: o.version,
+    description: `Learned from ${o.examples.length} demonstration(s): ${describeProgram(program)}.`.slice(
+      0,
+      1000,
+    ),
+    intents: [intent],
+    permissions: permissionsFor(program),
+    inputSchema: inputSchemaFor(intent),
+    outputSchema: {
+      type: 'object',
+      required: ['answer', 'data'],
+      properties: {
+        answer: { type: 'string' },
+        data: {
+          type: 'object',
+          required: ['actions'],
+          properties: { done: { type: 'boolean' }, actions: ACTIONS_SCHEMA },
+        },
+      },
+    },
+    limits: { timeoutMs: 5000, memoryMb: 64 },
+    origin: {
+      kind: 'generated',
+      generator: DEMONSTRATION_GENERATOR,
+      patternId: o.pattern.id,
+      failureIds: o.failureIds,
+    },
+  };
+  return { manifest, code };
+}

@@ -1,0 +1,74 @@
+import type { UiElement } from '../domain/index.js';
+import type { DslValue, Locator } from './types.js';
+
+/**
+ * The DSL's semantics on the host (synthesis). The emitted module carries the same functions as JavaScript
+ * (`RUNTIME_SOURCE` in emit.ts); a test runs both on the same screens, so the learner judges programs exactly
+ * as they will behave when served.
+ */
+
+export function norm(s: unknown): string {
+  return (
+    String(s ?? '')
+      .toLowerCase()
+      .replace(/[\s_]+/g, ' ')
+      // OCR leaves stray marks at a label's ends (a border read as "|" or "-", a bracket): not part of it.
+      .replace(/^[\s"'.,:;!?()[\]|*\u2022\u00b7-]+|[\s"'.,:;!?()[\]|*\u2022\u00b7-]+$/g, '')
+  );
+}
+
+export function valueOf(v: DslValue, params: Record<string, string>): string | undefined {
+  return 'param' in v ? params[v.param] : v.const;
+}
+
+/** Rows first (centres within 8 px are one row), then left to right: the order people read a screen in. */
+export function readingOrder(a: UiElement, b: UiElement): number {
+  const ay = a.bbox.y + a.bbox.height / 2;
+  const by = b.bbox.y + b.bbox.height / 2;
+  if (Math.abs(ay - by) > 8) return ay - by;
+  return a.bbox.x - b.bbox.x || ay - by;
+}
+
+export function centre(e: UiElement): { x: number; y: number } {
+  return { x: Math.round(e.bbox.x + e.bbox.width / 2), y: Math.round(e.bbox.y + e.bbox.height / 2) };
+}
+
+function matches(e: UiElement, loc: Locator, params: Record<string, string>): boolean {
+  if (loc.kind && e.kind !== loc.kind) return false;
+  if (loc.text && norm(e.text) !== norm(valueOf(loc.text, params))) return false;
+  if (loc.color && norm(e.color) !== norm(valueOf(loc.color, params))) return false;
+  if (loc.shape && norm(e.shape) !== norm(valueOf(loc.shape, params))) return false;
+  return true;
+}
+
+/** Every element the locator's filters keep, in reading order. */
+export function select(elements: UiElement[], loc: Locator, params: Record<string, string>): UiElement[] {
+  return elements.filter((e) => matches(e, loc, params)).sort(readingOrder);
+}
+
+/** The element a locator designates on a screen, or undefined (a missing parameter designates nothing). */
+export function locate(
+  elements: UiElement[],
+  loc: Locator,
+  params: Record<string, string>,
+): UiElement | undefined {
+  for (const v of [loc.text, loc.color, loc.shape, loc.near])
+    if (v && valueOf(v, params) === undefined) return undefined;
+  const candidates = select(elements, loc, params);
+  if (loc.near) {
+    const want = norm(valueOf(loc.near, params));
+    const anchor = elements.find((e) => !candidates.includes(e) && norm(e.text) === want);
+    if (!anchor) return undefined;
+    const a = centre(anchor);
+    let best: UiElement | undefined;
+    let bestD = Infinity;
+    for (const c of candidates) {
+      const p = centre(c);
+      const d = (p.x - a.x) ** 2 + (p.y - a.y) ** 2;
+      if (d < bestD) [best, bestD] = [c, d];
+    }
+    return best;
+  }
+  const i = loc.ordinal ?? 0;
+  return i < 0 ? candidates[candidates.length + i] : candidates[i];
+}
