@@ -24,7 +24,7 @@ import type {
   ProcessOptions,
   RuntimeDeps,
 } from './runtime/index.js';
-import { checkHealth, processCommand, sandboxLayers } from './runtime/index.js';
+import { checkHealth, DecodeAdmission, processCommand, sandboxLayers } from './runtime/index.js';
 import type { SandboxLayerInfo, SandboxTier } from './sandbox/index.js';
 import { createSandboxTier } from './sandbox/index.js';
 import type { Evaluation, ManualOptions, RolloutEngine, RolloutStatus } from './rollout/index.js';
@@ -36,6 +36,7 @@ import { expectationOf, taughtSignature } from './discovery/index.js';
 import { createCandidateVerifier, createVerifier, resolveVerificationOptions } from './verification/index.js';
 import { synthesize } from './synthesis/index.js';
 import { loadOrCreateSigningKey, loadTrustedKeys, openBundle } from './sharing/index.js';
+import { offloadVision } from './vision-offload.js';
 import { createTestScenes, createVisionPort, screenLoader } from './vision-port.js';
 import { X11Actuator } from './vision/index.js';
 import { frameFields, ParseCache } from './understanding/index.js';
@@ -53,6 +54,11 @@ export interface CreateOptions {
   serving?: boolean;
   actuator?: Actuator;
   log?: (msg: string, data?: Record<string, unknown>) => void;
+  /**
+   * Run screen scans (`findShapes`) on a worker thread, off the event loop that serves requests: `serve`
+   * sets it, so a run that asks for many scans never delays other requests or the sandbox watchdog.
+   */
+  offloadVision?: boolean;
 }
 
 export interface AutonomousCapabilitiesStatus {
@@ -264,6 +270,7 @@ export async function createIroncliw(
   const store = options.store ?? (await openStore(config.db));
   let sandbox: SandboxTier | undefined;
   let rolloutEngine: RolloutEngine | undefined;
+  let closeVision: (() => Promise<void>) | undefined;
   const listeners = new Map<keyof IroncliwEvents, Set<(payload: never) => void>>();
   const emit = <K extends keyof IroncliwEvents>(event: K, payload: IroncliwEvents[K]) => {
     for (const l of listeners.get(event) ?? []) {
@@ -293,7 +300,9 @@ export async function createIroncliw(
       allowSharedNetwork: config.sandbox.allowSharedNetwork,
       allowRootChildren: config.sandbox.allowRootChildren,
     });
-    const vision: VisionPort = createVisionPort();
+    const offloaded = options.offloadVision ? offloadVision(createVisionPort()) : undefined;
+    closeVision = offloaded?.close;
+    const vision: VisionPort = offloaded?.port ?? createVisionPort();
     // Actions are recorded (returned in data.actions) unless a real actuator is chosen: `actions.actuator:
     // "x11"` drives the X display with xdotool, and fails with E_ACTUATOR_UNAVAILABLE where there is none.
     const actuator = options.actuator ?? (config.actions.actuator === 'x11' ? new X11Actuator() : undefined);
@@ -469,6 +478,7 @@ export async function createIroncliw(
       await pipeline.close();
       await engine.close(); // flushes this node's metrics
       await sb.close();
+      await closeVision?.();
       if (!options.store) await store.close();
     };
 
@@ -672,6 +682,12 @@ export async function createIroncliw(
       sandboxDefaults: { timeoutMs: config.sandbox.timeoutMs, memoryMb: config.sandbox.memoryMb },
       ...(actuator ? { actuator } : {}),
       parse: (text) => parseCache.parse(text),
+      hostBudget: { maxCalls: config.hostWork.maxSdkCalls, maxHostMs: config.hostWork.maxHostMs },
+      decodeAdmission: new DecodeAdmission({
+        pixelsInFlight: config.hostWork.decodePixelsInFlight,
+        maxQueued: config.hostWork.decodeQueue,
+        maxWaitMs: config.hostWork.decodeWaitMs,
+      }),
       onFailure: (f) => {
         emit('failure', f);
         pipeline.observe(f);
@@ -738,6 +754,7 @@ export async function createIroncliw(
   } catch (err) {
     await rolloutEngine?.close();
     await sandbox?.close();
+    await closeVision?.();
     if (!options.store) await store.close();
     throw err;
   }

@@ -1,3 +1,6 @@
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
+import sharp from 'sharp';
 import type { VisionPort } from './capabilities/index.js';
 import type { ScreenLoader } from './runtime/index.js';
 import type { TestScenePort } from './verification/index.js';
@@ -16,10 +19,37 @@ export function createVisionPort(): VisionPort {
   };
 }
 
+/** Header bytes read to size a screen file before admitting its decode (PNG and WebP need < 64). */
+const PROBE_BYTES = 64 * 1024;
+
 export function screenLoader(maxPixels: number): ScreenLoader {
+  const size = async (bytes: Uint8Array) => {
+    try {
+      const m = await sharp(bytes, { limitInputPixels: false }).metadata();
+      return m.width && m.height ? { width: m.width, height: m.height } : undefined;
+    } catch {
+      return undefined; // not an image: decoding refuses it before allocating pixels
+    }
+  };
   return {
     decode: (bytes) => vision.decodeImage(bytes, { maxPixels }),
     load: (path) => vision.loadImageFile(path, { maxPixels }),
+    probe: async (screen) => {
+      if ('bytes' in screen) return size(screen.bytes);
+      // A file is sized from its first bytes, read without following it anywhere a decode would not go.
+      let handle;
+      try {
+        handle = await open(screen.path, constants.O_RDONLY | constants.O_NONBLOCK);
+        if (!(await handle.stat()).isFile()) return undefined;
+        const buf = Buffer.alloc(PROBE_BYTES);
+        const { bytesRead } = await handle.read(buf, 0, PROBE_BYTES, 0);
+        return await size(buf.subarray(0, bytesRead));
+      } catch {
+        return undefined;
+      } finally {
+        await handle?.close();
+      }
+    },
   };
 }
 

@@ -109,7 +109,7 @@ export async function routingFigures(): Promise<Figure[]> {
       name: 'command understanding (p99)',
       value: parse.p99,
       unit: 'µs',
-      note: 'no budget in DESIGN.md; tracked',
+      budget: { max: 100, unit: 'µs' },
     },
     ...(await servedPathFigures()),
   ];

@@ -2,12 +2,14 @@ import type { Figure } from './harness.js';
 import { benchmarkFigures } from './benchmark-bench.js';
 import { clusterFigures } from './cluster-bench.js';
 import { generationFigures } from './generation-bench.js';
+import { hostWorkBenchFigures } from './host-work-bench.js';
 import { httpFigures } from './http-bench.js';
 import { loopFigures } from './loop-bench.js';
 import { rolloutFigures } from './rollout-bench.js';
 import { routingFigures } from './routing-bench.js';
 import { sandboxFigures } from './sandbox-bench.js';
 import { synthesisFigures } from './synthesis-bench.js';
+import { understandingFigures } from './understanding-bench.js';
 import { verificationFigures } from './verification-bench.js';
 import { visionFigures } from './vision-bench.js';
 
@@ -22,6 +24,7 @@ export interface BenchSuite {
 
 export const SUITES: readonly BenchSuite[] = [
   { name: 'routing', figures: routingFigures },
+  { name: 'understanding', figures: understandingFigures },
   { name: 'rollout', figures: rolloutFigures },
   { name: 'generation', figures: generationFigures },
   { name: 'loop', figures: loopFigures },
@@ -31,5 +34,6 @@ export const SUITES: readonly BenchSuite[] = [
   { name: 'benchmark', figures: benchmarkFigures },
   { name: 'vision', figures: visionFigures },
   { name: 'http', figures: httpFigures },
+  { name: 'host-work', figures: hostWorkBenchFigures },
   { name: 'cluster', figures: clusterFigures },
 ];

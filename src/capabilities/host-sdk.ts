@@ -43,11 +43,32 @@ export interface HostSdkOptions {
   now?: () => number;
   /** Cap on handles a run may create (each is a small record, but a loop could make millions). */
   maxHandles?: number;
+  /**
+   * Host work this run may cause (config `hostWork`): set for generated and imported code, absent for
+   * trusted built-ins. Calls then run one at a time, each admitted only while the budget lasts.
+   */
+  budget?: HostBudget;
+  /** Clock of the budget (ms, monotonic); injected so tests need not depend on the machine's speed. */
+  budgetClock?: () => number;
+}
+
+export interface HostBudget {
+  /** SDK calls the run may make. */
+  maxCalls: number;
+  /** Host time (ms) the run's calls may take in total. */
+  maxHostMs: number;
 }
 
 export interface HostSdk extends HostApi {
   readonly actions: PerformedAction[];
   readonly logs: string[];
+  /** Host work so far: calls admitted and the host time they took. */
+  readonly usage: { calls: number; hostMs: number; refused: number };
+  /**
+   * The run is over (finished, timed out, stopped): calls still queued are refused without doing any work,
+   * and no new call starts. The call in progress, if any, finishes (a synchronous scan cannot be interrupted).
+   */
+  cancel(reason: string): void;
 }
 
 /** mulberry32: tiny seeded PRNG so `sdk.random()` is reproducible per run. */
@@ -207,9 +228,49 @@ export function createHostSdk(options: HostSdkOptions): HostSdk {
     },
   };
 
+  const usage = { calls: 0, hostMs: 0, refused: 0 };
+  const budget = options.budget;
+  const clock = options.budgetClock ?? (() => performance.now());
+  let cancelled: string | undefined;
+  /** Tail of this run's call queue: with a budget, calls run one after another, never side by side. */
+  let tail: Promise<unknown> = Promise.resolve();
+
+  const admit = (method: string): void => {
+    if (cancelled !== undefined) {
+      usage.refused++;
+      throw new IroncliwError('E_HOST_BUDGET_EXCEEDED', `sdk.${method} was not run: ${cancelled}`);
+    }
+    if (!budget) return;
+    const over =
+      usage.calls >= budget.maxCalls
+        ? `more than ${budget.maxCalls} sdk calls`
+        : usage.hostMs >= budget.maxHostMs
+          ? `more than ${budget.maxHostMs} ms of host time (used ${Math.round(usage.hostMs)} ms in ${usage.calls} calls)`
+          : undefined;
+    if (over) {
+      usage.refused++;
+      throw new IroncliwError('E_HOST_BUDGET_EXCEEDED', `host work budget spent: ${over}`);
+    }
+  };
+
+  const run = async (method: string, fn: (args: unknown[]) => unknown, args: unknown[]): Promise<unknown> => {
+    admit(method);
+    usage.calls++;
+    const t0 = clock();
+    try {
+      return await fn(args);
+    } finally {
+      usage.hostMs += clock() - t0;
+    }
+  };
+
   return {
     actions,
     logs,
+    usage,
+    cancel(reason) {
+      cancelled ??= reason;
+    },
     async call(method, args) {
       if (!isSdkMethod(method)) bad(`unknown SDK method "${String(method).slice(0, 60)}"`);
       const needed = SDK_METHODS[method];
@@ -218,7 +279,13 @@ export function createHostSdk(options: HostSdkOptions): HostSdk {
       }
       const fn = impl[method];
       if (!fn) bad(`SDK method ${method} is not implemented by this host`);
-      return fn(Array.isArray(args) ? args : []);
+      const list = Array.isArray(args) ? args : [];
+      if (!budget) return run(method, fn, list);
+      // Admission is decided when a call reaches the head of the queue, not when it is asked for: a guest
+      // that fires 990 calls at once gets them judged one by one against what the earlier ones cost.
+      const result = tail.then(() => run(method, fn, list));
+      tail = result.catch(() => undefined);
+      return result;
     },
   };
 }

@@ -3,6 +3,7 @@ export type {
   Actuator,
   HostSdk,
   HostSdkOptions,
+  HostBudget,
   PerformedAction,
   VisionImage,
   VisionPort,

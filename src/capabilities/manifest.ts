@@ -2,7 +2,7 @@ import { Ajv } from 'ajv';
 import type { ValidateFunction } from 'ajv';
 import { z } from 'zod';
 import type { CapabilityManifest, IntentSpec, JsonSchema } from '../domain/index.js';
-import { ACTIONS, DATA_OPS, IroncliwError, PERMISSIONS } from '../domain/index.js';
+import { ACTIONS, DATA_OPS, IroncliwError, PERMISSIONS, TARGET_KINDS } from '../domain/index.js';
 import { compositionOf, frameFields, opsOf, parseCommand } from '../understanding/index.js';
 
 const JsonSchemaZ: z.ZodType<JsonSchema> = z.lazy(() =>
@@ -22,21 +22,23 @@ const JsonSchemaZ: z.ZodType<JsonSchema> = z.lazy(() =>
     .strict(),
 );
 
-const SLOT = z.enum(['shape', 'color', 'region', 'text', 'label', 'quantity']);
+const SLOT = z.enum(['shape', 'color', 'region', 'text', 'label', 'quantity', 'size', 'state']);
+const FIXED_SLOT = z.enum(['shape', 'color', 'region', 'text', 'label']);
 
 /**
- * One intent; a composed intent lists its parts (recursively, at most 4 parts per level and 3 levels deep, so a
+ * One intent; a composed intent lists its parts (recursively, at most 8 parts per level and 3 levels deep, so a
  * hostile manifest cannot make validation or routing walk an unbounded tree).
  */
 const intentSchema = (depth: number): z.ZodType<IntentSpec> =>
   z
     .object({
       action: z.enum(ACTIONS),
-      targetKind: z.enum(['shape', 'text', 'button', 'element', 'screen', 'capabilities', 'window']),
+      targetKind: z.enum(TARGET_KINDS),
       // Partial: an intent pins some fields and leaves the rest free (zod 4's z.record with enum keys is
       // exhaustive — it demanded every slot).
-      fixed: z.partialRecord(SLOT.exclude(['quantity']), z.string()).optional(),
+      fixed: z.partialRecord(FIXED_SLOT, z.string()).optional(),
       slots: z.array(SLOT),
+      required: z.array(SLOT).max(8).optional(),
       examples: z.array(z.string().max(300)).max(50),
       ops: z.array(z.enum(DATA_OPS)).max(8).optional(),
       ...(depth > 0
@@ -47,7 +49,7 @@ const intentSchema = (depth: number): z.ZodType<IntentSpec> =>
                 intents: z
                   .array(z.lazy(() => intentSchema(depth - 1)))
                   .min(1)
-                  .max(4),
+                  .max(8),
               })
               .strict()
               .optional(),

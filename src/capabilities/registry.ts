@@ -2,7 +2,7 @@ import type { CapabilityManifest, IntentFrame, RequestContext, Rollout } from '.
 import type { AssignReason, RoutingGroups, ServeReason } from '../rollout/index.js';
 import { servesUser } from '../rollout/index.js';
 import type { IntentMatch } from '../understanding/index.js';
-import { frameFields, matchIntent } from '../understanding/index.js';
+import { frameFields, matchIntent, routingAction } from '../understanding/index.js';
 import type { BuiltinCapability } from './builtins.js';
 
 export interface RegisteredCapability {
@@ -38,6 +38,16 @@ export type RouteDecision =
       serveReason: ServeReason | AssignReason | 'builtin';
     }
   | { kind: 'unmatched'; reason: 'no_capability' | 'not_in_rollout'; withheld: string[] };
+
+/**
+ * Manifests stored before intents declared `required` still say it in their input schema: a capability is
+ * only chosen when the frame fills every input it requires (the composed `steps`/`ops` are checked by
+ * matchIntent), so a request that cannot give it what it needs never counts against its rollout.
+ */
+function fillsRequired(manifest: CapabilityManifest, input: Record<string, unknown>): boolean {
+  const required = manifest.inputSchema.required ?? [];
+  return required.every((k) => input[k] !== undefined || k === 'steps' || k === 'ops');
+}
 
 function intentKey(action: string, kind: string, fixed: Array<[string, string | number]>): string {
   let key = `${action}:${kind}`;
@@ -89,7 +99,7 @@ export class CapabilityRegistry {
     for (const cap of next) {
       for (const intent of cap.manifest.intents) {
         const fixed = Object.entries(intent.fixed ?? {}).sort(([a], [b]) => (a < b ? -1 : 1));
-        const key = intentKey(intent.action, intent.targetKind, fixed);
+        const key = intentKey(routingAction(intent.action), intent.targetKind, fixed);
         const list = byKey.get(key) ?? [];
         if (!list.includes(cap)) list.push(cap);
         byKey.set(key, list);
@@ -122,7 +132,7 @@ export class CapabilityRegistry {
     for (let mask = 0; mask < 1 << entries.length; mask++) {
       const list = this.byKey.get(
         intentKey(
-          frame.action,
+          routingAction(frame.action),
           frame.target.kind,
           entries.filter((_, i) => mask & (1 << i)),
         ),
@@ -143,7 +153,7 @@ export class CapabilityRegistry {
         const m = matchIntent(frame, intent, fields);
         if (m && (!match || m.score > match.score)) match = m;
       }
-      if (!match) continue;
+      if (!match || !fillsRequired(capability.manifest, match.input)) continue;
       const served = this.serve(capability, context);
       if (!served) {
         withheld.push(capability.manifest.id);

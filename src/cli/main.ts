@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { IroncliwError, isIroncliwError } from '../domain/index.js';
 import { createIroncliw } from '../ironcliw.js';
+import { readDecisionEvent } from '../rollout/index.js';
 import { buildServer } from '../server/index.js';
 import { renderSceneFile } from '../vision-port.js';
 import { COMMANDS } from './commands/index.js';
@@ -157,7 +158,12 @@ export function buildProgram(io: Io = defaultIo, setExit: (code: number) => void
       const events = await ironcliw.store.events.list({ capabilityId: id });
       if (opts.json)
         return io.out(
-          JSON.stringify({ manifest: cap.manifest, code: cap.code, rollout: rollout ?? null, events }),
+          JSON.stringify({
+            manifest: cap.manifest,
+            code: cap.code,
+            rollout: rollout ?? null,
+            events: events.map(readDecisionEvent),
+          }),
         );
       io.out(
         `${cap.manifest.id} v${cap.manifest.version} — ${cap.manifest.description}\nstage: ${rollout?.stage ?? 'unreleased'}\n\n${cap.code}`,
@@ -185,6 +191,8 @@ export function buildProgram(io: Io = defaultIo, setExit: (code: number) => void
     const ironcliw = await createIroncliw(config, {
       startWorkers: config.pipeline.enabled && !separate,
       serving: true,
+      // Screen scans for requests run on a worker thread: the serving loop stays free (docs/security.md).
+      offloadVision: true,
     });
     // Structured JSON logs (pino) on stdout, at config key server.logLevel.
     const app = await buildServer(ironcliw, { logger: { level: config.server.logLevel } });

@@ -17,6 +17,29 @@ describe('config', () => {
     expect(Object.isFrozen(c) && Object.isFrozen(c.sandbox)).toBe(true);
   });
 
+  it('has documented security defaults, and a client needs exactly one of key and keySha256', () => {
+    const c = parseConfig({});
+    expect(c.hostWork).toEqual({
+      maxSdkCalls: 200,
+      maxHostMs: 3000,
+      decodePixelsInFlight: 48_000_000,
+      decodeQueue: 16,
+      decodeWaitMs: 10_000,
+    });
+    expect(c.server).toMatchObject({ clients: [], trustProxy: [], allowAnonymous: true, allowedOrigins: [] });
+    const key = 'k'.repeat(16);
+    expect(parseConfig({ server: { clients: [{ name: 'a', key }] } }).server.clients[0]).toMatchObject({
+      groups: [],
+      admin: false,
+    });
+    for (const client of [
+      { name: 'a' },
+      { name: 'a', key, keySha256: 'a'.repeat(64) },
+      { name: 'a', key: 'short' },
+    ])
+      expect(() => parseConfig({ server: { clients: [client] } })).toThrow(/server\.clients\.0/);
+  });
+
   it('rejects unknown keys, naming them', () => {
     expect(() => parseConfig({ dbb: 'x' })).toThrow(expect.objectContaining({ code: 'E_CONFIG_INVALID' }));
     expect(() => parseConfig({ sandbox: { timeout: 5 } })).toThrow(/sandbox/);

@@ -126,7 +126,95 @@ export const ConfigSchema = strict({
      * refused over HTTP, so a remote client can never make the server open arbitrary files.
      */
     screenRoot: z.string().min(1).optional(),
-  }).default({ rateLimitPerMinute: 6000, logLevel: 'info' }),
+    /**
+     * Per-client API keys (x-api-key). A request's groups come from its credentials, never from what an
+     * unauthenticated body claims: a client may assert only the groups listed here (`*` = any), and only an
+     * `admin` client may change rollouts, verify or import. The legacy `apiKey` is an admin client that may
+     * assert any group. Give the key's SHA-256 (hex) rather than the key itself where the file is shared.
+     */
+    clients: z
+      .array(
+        strict({
+          name: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/),
+          key: z.string().min(16).optional(),
+          keySha256: z
+            .string()
+            .regex(/^[0-9a-f]{64}$/)
+            .optional(),
+          groups: z.array(z.string().min(1).max(100)).max(50).default([]),
+          admin: z.boolean().default(false),
+        }).refine((c) => (c.key === undefined) !== (c.keySha256 === undefined), {
+          message: 'give exactly one of key or keySha256',
+        }),
+      )
+      .max(1000)
+      .default([]),
+    /**
+     * Addresses (or CIDR ranges) of reverse proxies in front of this server. Only a request whose socket
+     * comes from one of them has its X-Forwarded-For believed (rate limiting per real client) and its
+     * identity headers (`proxyIdentity`) accepted. Empty: no proxy is trusted.
+     */
+    trustProxy: z.array(z.string().min(1)).default([]),
+    /**
+     * Trusted-proxy identity: a proxy at a `trustProxy` address that has authenticated the user sets these
+     * headers (user id; comma-separated groups). Ignored (and never believed) from any other address.
+     */
+    proxyIdentity: strict({
+      userHeader: z
+        .string()
+        .regex(/^[a-z0-9-]+$/)
+        .default('x-ironcliw-user'),
+      groupsHeader: z
+        .string()
+        .regex(/^[a-z0-9-]+$/)
+        .default('x-ironcliw-groups'),
+    }).optional(),
+    /** Commands from callers with no credentials: served as anonymous users (true) or refused with 401. */
+    allowAnonymous: z.boolean().default(true),
+    /**
+     * Origins (scheme://host[:port]) besides the server's own allowed to send mutating requests (a browser
+     * page elsewhere that operates this server). Every other cross-site POST is refused (E_FORBIDDEN).
+     */
+    allowedOrigins: z.array(z.string().url()).default([]),
+    /**
+     * Host header values (host or host:port) besides the server's own address and localhost names. A request
+     * naming another host is refused: DNS rebinding turns a hostile page into a same-origin client otherwise.
+     */
+    allowedHosts: z.array(z.string().min(1).max(255)).default([]),
+  }).default({
+    rateLimitPerMinute: 6000,
+    logLevel: 'info',
+    clients: [],
+    trustProxy: [],
+    allowAnonymous: true,
+    allowedOrigins: [],
+    allowedHosts: [],
+  }),
+  /**
+   * Host work done on behalf of one run or request, bounded like the run itself (docs/security.md): the
+   * sandbox limits the guest, these limit what its sdk calls and its screen make the host do.
+   */
+  hostWork: strict({
+    /** SDK calls one generated capability's run may make (each one is host work: a scan, a read…). */
+    maxSdkCalls: z.number().int().min(1).max(100_000).default(200),
+    /** Host time (ms) one generated capability's sdk calls may use in total; then the run is stopped. */
+    maxHostMs: z.number().int().min(10).max(600_000).default(3000),
+    /**
+     * Decoded screen pixels held at once by requests in flight (RGBA: 4 bytes each, so the default is
+     * ≈ 192 MB). An image larger than the whole budget is admitted only alone.
+     */
+    decodePixelsInFlight: z.number().int().min(1).default(48_000_000),
+    /** Requests waiting for decode budget; beyond it 503 E_BUSY with Retry-After. */
+    decodeQueue: z.number().int().min(0).max(10_000).default(16),
+    /** Longest wait for decode budget before 503 E_BUSY. */
+    decodeWaitMs: z.number().int().min(0).max(600_000).default(10_000),
+  }).default({
+    maxSdkCalls: 200,
+    maxHostMs: 3000,
+    decodePixelsInFlight: 48_000_000,
+    decodeQueue: 16,
+    decodeWaitMs: 10_000,
+  }),
   /**
    * Verification thresholds and weights (docs/verification.md). Validated key by key by the verification
    * stage when the runtime starts (unknown keys → E_CONFIG_INVALID), which owns their schema and defaults.

@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import type { IroncliwConfigInput } from '../config/index.js';
 import type { Ironcliw } from '../ironcliw.js';
 import { createIroncliw } from '../ironcliw.js';
-import { bucketOf, STAGE_PERCENTAGE } from '../rollout/index.js';
+import { IroncliwError } from '../domain/index.js';
+import { bucketOf, measuredNumber, STAGE_PERCENTAGE } from '../rollout/index.js';
+import { openStore } from '../store/index.js';
 import type { CountSceneRequest } from '../vision/index.js';
 import { countScene, renderScene } from '../vision/index.js';
 
@@ -20,7 +22,12 @@ import { countScene, renderScene } from '../vision/index.js';
  * pass in seconds, and latency is not judged (the bench does that), so the walk is the same on any machine.
  */
 export interface DemoOptions {
-  /** Store URL; default a fresh SQLite file in a temporary folder. */
+  /**
+   * Store URL; default a fresh SQLite file in a temporary folder. A given store must be empty (no capability,
+   * no failure): the demo judges every rollout in its store with its lowered thresholds, so on a store that
+   * already has rollouts — a second demo run, or a real deployment — it would pause or roll back what is
+   * there. It refuses with E_DEMO_STORE_NOT_EMPTY before changing anything.
+   */
   db?: string;
   log?: (line: string) => void;
 }
@@ -70,6 +77,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   const t = () => `${((performance.now() - started) / 1000).toFixed(1).padStart(5)}s`;
   const say = (line: string) => log(`${t()}  ${line}`);
 
+  if (options.db) await requireEmptyStore(options.db);
   const dir = mkdtempSync(join(tmpdir(), 'ironcliw-demo-'));
   const db = options.db ?? join(dir, 'demo.db');
   if (!options.db) mkdirSync(dir, { recursive: true });
@@ -91,8 +99,13 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   const ironcliw = await createIroncliw({ ...DEMO_CONFIG, db }, { startWorkers: false });
   try {
     ironcliw.on('stage', (s) => say(`   pipeline: ${s.stage} ${s.outcome} in ${s.ms.toFixed(0)} ms`));
+    // Gradual has several steps: name the share of users, or `gradual → gradual` hides 25/50/75%.
+    const at = (stage: string | undefined, bp: number | undefined) =>
+      stage && bp !== undefined ? `${stage} ${bp / 100}%` : (stage ?? '');
     ironcliw.on('rollout', (e) =>
-      say(`   decision: ${e.kind}${e.toStage ? ` → ${e.toStage}` : ''} — ${e.reason.slice(0, 110)}`),
+      say(
+        `   decision: ${e.kind}${e.toStage ? ` ${at(e.fromStage, e.numbers['fromPercentage'])} → ${at(e.toStage, e.numbers['toPercentage'])}`.replace(/ {2,}/g, ' ') : ''} — ${e.reason.slice(0, 110)}`,
+      ),
     );
 
     // 1. Failures: nothing can count shapes yet.
@@ -215,14 +228,31 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
         version: rollout.version,
         stage: rollout.stage,
         requests: n['requests'] ?? 0,
-        successRate: n['successRate'] ?? null,
-        p99Ms: n['p99Ms'] ?? null,
-        positiveFeedbackShare: (n['positiveShare'] ?? -1) >= 0 ? n['positiveShare']! : null,
+        successRate: measuredNumber(n, 'successRate'),
+        p99Ms: measuredNumber(n, 'p99Ms'),
+        positiveFeedbackShare: measuredNumber(n, 'positiveShare'),
       });
     }
     return summary;
   } finally {
     await ironcliw.close();
+  }
+}
+
+/** Refuses a store that already holds capabilities or failures (see DemoOptions.db); reads, never writes. */
+async function requireEmptyStore(db: string): Promise<void> {
+  const store = await openStore(db);
+  try {
+    const [capabilities, failures] = await Promise.all([store.capabilities.list(), store.failures.count()]);
+    if (capabilities.length === 0 && failures === 0) return;
+    throw new IroncliwError(
+      'E_DEMO_STORE_NOT_EMPTY',
+      `the store ${db} already holds ${capabilities.length} capabilit${capabilities.length === 1 ? 'y' : 'ies'} ` +
+        `and ${failures} failure${failures === 1 ? '' : 's'}; the demo would judge their rollouts with its ` +
+        'lowered thresholds, so it only fills an empty store (nothing was changed)',
+    );
+  } finally {
+    await store.close();
   }
 }
 

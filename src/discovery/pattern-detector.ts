@@ -1,5 +1,5 @@
 import type { Failure, IntentFrame, Pattern } from '../domain/index.js';
-import { newId } from '../domain/index.js';
+import { isVerifiedUser, newId } from '../domain/index.js';
 import type { Store } from '../store/index.js';
 import type { ExtendedFrameShape, PartFrame } from '../understanding/index.js';
 import { compositionOf, frameFields, frameSignature, opsOf } from '../understanding/index.js';
@@ -17,6 +17,20 @@ export interface DiscoveryThresholds {
    * pattern. Default {@link TEXT_SIMILARITY_DEFAULT}.
    */
   textSimilarity?: number;
+}
+
+/** The words the parser could not explain in a cluster's commands, most frequent first. */
+function unexplainedWords(members: readonly Failure[]): string[] {
+  const counts = new Map<string, number>();
+  for (const f of members) {
+    const m = /I do not know what (.+?) means? here/.exec(f.message);
+    if (!m) continue;
+    for (const w of m[1]!.matchAll(/"([^"]+)"/g)) counts.set(w[1]!, (counts.get(w[1]!) ?? 0) + 1);
+  }
+  return [...counts.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 5)
+    .map(([w]) => w);
 }
 
 /** Two commands this similar say the same thing in other words ("count the widgets" / "count widgets pls"). */
@@ -132,7 +146,8 @@ export async function observeFailure(
   const members = isBlocked ? blocked : usable;
   const signature = isBlocked ? BLOCKED_SIGNATURE_PREFIX + plain : plain;
   let count = members.length;
-  let distinctUsers = new Set(members.map((f) => f.userId)).size;
+  // Only identities someone vouched for count: a flood of anonymous or invented ids is one crowd of nobody.
+  let distinctUsers = new Set(members.map((f) => f.userId).filter(isVerifiedUser)).size;
   if (!isBlocked && sample.length >= SAMPLE) {
     // Past the sample, the store's totals (less the blocked requests seen) are the better estimate.
     const [total, users] = await Promise.all([
@@ -235,7 +250,7 @@ async function observeByText(
       (f.id === failure.id || textSimilarity(representative, f.command) >= threshold),
   );
   if (!members.some((f) => f.id === failure.id)) members.push(failure);
-  const users = new Set(members.map((f) => f.userId));
+  const users = new Set(members.map((f) => f.userId).filter(isVerifiedUser));
   const existing = best?.pattern;
   const { frame, parameters } = generaliseFrame(failure.frame);
   const stored = await store.patterns.upsert({
@@ -254,10 +269,14 @@ async function observeByText(
   if (stored.status !== 'collecting') return { pattern: stored, ready: false, safety };
   const over = members.length >= thresholds.minOccurrences && users.size >= thresholds.minDistinctUsers;
   const status = over ? 'rejected' : 'collecting';
+  const unknown = unexplainedWords(members);
   const reason =
     `partly understood: ${members.length} similar commands from ${users.size} users, clustered by text ` +
-    `(similarity ≥ ${threshold}); the template generator needs a fully understood frame — add a parser rule ` +
-    `or enable an LLM provider`;
+    `(similarity ≥ ${threshold})` +
+    (unknown.length ? `; words not understood: ${unknown.map((w) => `"${w}"`).join(', ')}` : '') +
+    '; no generator takes a frame the parser did not fully understand (not the templates, not the LLM provider): ' +
+    'it becomes learnable with a parser rule for these words (docs/generation.md, "Grammar"), or when the ' +
+    'commands are rephrased, or taught with demonstrations of what they should do (ironcliw teach)';
   await store.patterns.setStatus(stored.id, status, reason);
   return { pattern: { ...stored, status, statusReason: reason }, ready: false, safety };
 }

@@ -17,7 +17,34 @@ export interface SafetyAssessment {
   concerns: SafetyConcern[];
 }
 
-const ACTING: ReadonlySet<Action> = new Set(['click', 'type', 'press']);
+/** Every action that changes something on the screen (the UI verbs too: "double-click Delete" acts). */
+const ACTING: ReadonlySet<Action> = new Set([
+  'click',
+  'type',
+  'press',
+  'select',
+  'toggle',
+  'expand',
+  'collapse',
+  'close',
+  'focus',
+  'double-click',
+  'right-click',
+  'hover',
+  'drag',
+]);
+/** Actions that act on targets (bulk when on "all" of them or on several). */
+const TARGETING: ReadonlySet<Action> = new Set([
+  'click',
+  'select',
+  'toggle',
+  'expand',
+  'collapse',
+  'close',
+  'double-click',
+  'right-click',
+  'drag',
+]);
 
 /**
  * Word lists per concern. A request that *acts* (click, type, press) on such a thing is blocked; one that
@@ -72,7 +99,7 @@ export function assessSafety(frame: Pick<IntentFrame, 'raw'> & Omit<IntentFrame,
       destructive[0],
     );
   const bulk = WORDS.bulk.exec(text);
-  const clicks = acting.filter((f) => f.action === 'click');
+  const clicks = acting.filter((f) => TARGETING.has(f.action));
   if (clicks.length && (bulk || clicks.some((f) => (f.quantity ?? 1) > 1)))
     add(
       'bulk',

@@ -84,6 +84,26 @@ export const ERROR_CODES = {
     status: 429,
     hint: 'Slow down and retry after the retry-after header (config key server.rateLimitPerMinute).',
   },
+  E_DEMO_STORE_NOT_EMPTY: {
+    status: 409,
+    hint: 'Run `ironcliw demo` without --db (it fills a fresh temporary store), or give --db a new file.',
+  },
+  E_FORBIDDEN: {
+    status: 403,
+    hint: 'Use credentials allowed to do this (config key server.clients), or send the request from an allowed origin and host (server.allowedOrigins, server.allowedHosts).',
+  },
+  E_UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    hint: 'Send the body as JSON with the header content-type: application/json (an empty object {} when there is nothing to say).',
+  },
+  E_BUSY: {
+    status: 503,
+    hint: 'The server is decoding as many screens as its memory budget allows (config key hostWork.decodePixelsInFlight); retry after the retry-after header.',
+  },
+  E_HOST_BUDGET_EXCEEDED: {
+    status: 429,
+    hint: 'The run used up its host work budget (config keys hostWork.maxSdkCalls, hostWork.maxHostMs); make fewer or cheaper sdk calls.',
+  },
   E_INTERNAL: { status: 500, hint: 'This is a bug in Ironcliw; please report it with the request id.' },
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -16,6 +16,17 @@ export const ACTIONS = [
   'list',
   'compare',
   'help',
+  // UI actions (the widget grammar, docs/generation.md): executed through `sdk.vision.elements` + `sdk.actions.*`.
+  'select',
+  'toggle',
+  'expand',
+  'collapse',
+  'close',
+  'focus',
+  'double-click',
+  'right-click',
+  'hover',
+  'drag',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -65,8 +76,29 @@ export const COLORS = [
 ] as const;
 export type ColorName = (typeof COLORS)[number];
 
-/** What a command is about: a shape, a piece of text, a UI element, the screen itself, or the system. */
-export type TargetKind = 'shape' | 'text' | 'button' | 'element' | 'screen' | 'capabilities' | 'window';
+/**
+ * What a command is about: a shape, a piece of text, a UI element (any, or of one widget kind — the names are
+ * UiElementKind's), the screen itself, or the system.
+ */
+export const TARGET_KINDS = [
+  'shape',
+  'text',
+  'button',
+  'element',
+  'screen',
+  'capabilities',
+  'window',
+  'link',
+  'text-field',
+  'checkbox',
+  'radio',
+  'tab',
+  'dialog',
+  'list-item',
+  'tree-node',
+  'dropdown',
+] as const;
+export type TargetKind = (typeof TARGET_KINDS)[number];
 
 export interface Target {
   kind: TargetKind;
@@ -74,6 +106,8 @@ export interface Target {
   color?: ColorName;
   text?: string;
   label?: string;
+  /** "a large 5", "the small squares": relative to the other candidates on the screen. */
+  size?: 'large' | 'small';
 }
 
 export interface Condition {
@@ -81,7 +115,19 @@ export interface Condition {
   frame: Omit<IntentFrame, 'condition' | 'raw'>;
 }
 
-export const DATA_OPS = ['sort', 'filter', 'aggregate', 'convert', 'compare'] as const;
+export const DATA_OPS = [
+  'sort',
+  'filter',
+  'aggregate',
+  'convert',
+  'compare',
+  'exclude',
+  'relative',
+  'pick',
+  'attribute',
+  'group',
+  'repeat',
+] as const;
 export type DataOpName = (typeof DATA_OPS)[number];
 
 export type SortOp = { op: 'sort'; by: 'x' | 'y' | 'size'; order: 'asc' | 'desc' };
@@ -93,8 +139,44 @@ export type AggregateOp = {
 };
 export type ConvertOp = { op: 'convert'; unit: 'cm' | 'mm' | 'in' | 'pt' };
 export type CompareOp = { op: 'compare'; relation: 'more' | 'fewer' | 'same' };
+/** "not on the toolbar", "except the green ones", "anything but buttons": drop the items that have this value. */
+export type ExcludeOp = { op: 'exclude'; by: 'color' | 'shape' | 'region' | 'kind' | 'label'; value: string };
+/** "the button to the right of Cancel", "the field below Email": keep items on that side of the anchor, nearest first. */
+export type RelativeOp = {
+  op: 'relative';
+  relation: 'right-of' | 'left-of' | 'above' | 'below' | 'near';
+  anchor: string;
+};
+/**
+ * Ordinals and superlatives: "the second blue square" (reading order, index 2), "the last button" (reading, desc,
+ * 1), "the topmost link" (y, asc, 1), "the 3 largest circles" (size, desc, 1, count 3). `index` is 1-based.
+ */
+export type PickOp = {
+  op: 'pick';
+  by: 'reading' | 'x' | 'y' | 'size';
+  order: 'asc' | 'desc';
+  index: number;
+  count: number;
+};
+/** "what colour is …", "what shape is …": the answer is that attribute of the items. */
+export type AttributeOp = { op: 'attribute'; of: 'color' | 'shape' };
+/** "how many lines …": words grouped into lines of text. */
+export type GroupOp = { op: 'group'; by: 'line' };
+/** "click it twice": the action is performed `times` times on the same target. */
+export type RepeatOp = { op: 'repeat'; times: number };
 /** Data processing applied to what a frame's action returns ("from left to right", "larger than 40 px"). */
-export type DataOp = SortOp | FilterOp | AggregateOp | ConvertOp | CompareOp;
+export type DataOp =
+  | SortOp
+  | FilterOp
+  | AggregateOp
+  | ConvertOp
+  | CompareOp
+  | ExcludeOp
+  | RelativeOp
+  | PickOp
+  | AttributeOp
+  | GroupOp
+  | RepeatOp;
 
 /** A frame inside a composed frame (no text of its own, no condition). */
 export type PartFrame = Omit<IntentFrame, 'raw' | 'condition'>;
@@ -117,19 +199,39 @@ export interface IntentFrame {
   ops?: DataOp[] | Array<{ op: DataOpName }>;
   /** Several frames executed one after the other or side by side (compare works over parallel parts). */
   parts?: FrameParts;
+  /** toggle: the state wanted ("check" → on, "uncheck" → off; absent = flip). */
+  state?: 'on' | 'off';
+  /** drag: where the target goes ("drag the red circle to the toolbar"). */
+  destination?: { target?: Target; region?: Region };
   /** The command text as received (after trimming). */
   raw: string;
 }
 
 export interface UnderstandResult {
   frame: IntentFrame;
-  /** 0..1 — how much of the command the parser accounted for. */
+  /** 0..1 — how much of the command the parser accounted for (docs/generation.md, "Confidence"). */
   confidence: number;
+  /** Content words of the command that no slot, op, part or known filler explains (they may change its meaning). */
+  unexplained?: string[];
 }
 
 export interface RequestContext {
   user: string;
   groups?: string[];
+}
+
+/** The user id of a request that names no user. */
+export const ANONYMOUS_USER = 'anonymous';
+/**
+ * Prefix of a user id nobody vouched for (an unauthenticated HTTP caller's `context.user`): it still keys
+ * rollout buckets, but never matches a rollout's target users and never counts as a distinct user for
+ * learning (docs/security.md), so a flood of invented ids cannot trigger generation.
+ */
+export const UNVERIFIED_USER_PREFIX = 'anon:';
+
+/** Whether a user id is an identity someone vouched for (the library's caller, a client key, a proxy). */
+export function isVerifiedUser(userId: string): boolean {
+  return userId !== ANONYMOUS_USER && !userId.startsWith(UNVERIFIED_USER_PREFIX);
 }
 
 export interface Command {
@@ -226,7 +328,12 @@ export interface IntentSpec {
   /** Fixed frame fields, e.g. {shape:'circle'}; absent fields are free. */
   fixed?: Partial<Record<'shape' | 'color' | 'region' | 'text' | 'label', string>>;
   /** Frame fields passed to the capability as input, e.g. ['color','shape','region']. */
-  slots: Array<'shape' | 'color' | 'region' | 'text' | 'label' | 'quantity'>;
+  slots: Array<'shape' | 'color' | 'region' | 'text' | 'label' | 'quantity' | 'size' | 'state'>;
+  /**
+   * Slots the capability cannot run without ("click <label>" needs a label): a frame that leaves one empty is
+   * not routed here (it is a missing_handler of its own signature).
+   */
+  required?: Array<'shape' | 'color' | 'region' | 'text' | 'label' | 'quantity' | 'size' | 'state'>;
   examples: string[];
   /** Names of the data ops the capability applies, in order (their parameters arrive in `input.ops`). */
   ops?: DataOpName[];

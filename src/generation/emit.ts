@@ -1,7 +1,7 @@
 import type { Capability, CapabilityManifest, IntentSpec, JsonSchema, Pattern } from '../domain/index.js';
 import { COLORS, NAMED_REGIONS, SHAPES } from '../domain/index.js';
 import type { DataOpName, IntentSpecExt } from '../understanding/index.js';
-import { OP_PARAMS } from '../understanding/index.js';
+import { OP_PARAMS, OP_VALUES } from '../understanding/index.js';
 import type { Plan, Slot, StepPlan } from './plan.js';
 import { planPermissions } from './plan.js';
 
@@ -62,15 +62,137 @@ function convert(pixels, op, dpi) {
   const unit = op.unit === 'cm' || op.unit === 'mm' || op.unit === 'pt' ? op.unit : 'in';
   return { value: Math.round((pixels / dpi) * PER_INCH[unit] * 100) / 100, unit: unit };
 }`,
+  size: `function bySize(items, size) {
+  if (size !== 'large' && size !== 'small') return items;
+  const sizes = items.map((item) => Math.max(item.bbox.width, item.bbox.height));
+  const lo = Math.min(...sizes);
+  const hi = Math.max(...sizes);
+  if (!(hi > lo * 1.25)) return items;
+  const mid = (lo + hi) / 2;
+  return items.filter((item, i) => (size === 'large' ? sizes[i] >= mid : sizes[i] < mid));
+}`,
+  exclude: `const REGION_NAMES = ${JSON.stringify(NAMED_REGIONS)};
+function sameBox(a, b) {
+  return Math.abs(a.x - b.x) <= 2 && Math.abs(a.y - b.y) <= 2 && Math.abs(a.width - b.width) <= 2 && Math.abs(a.height - b.height) <= 2;
+}
+function excludeItems(items, op) {
+  const value = String(op.value || '').toLowerCase().trim();
+  const get = (item) => (op.by === 'color' ? item.color : op.by === 'shape' ? item.shape : op.by === 'kind' ? item.kind : op.by === 'label' ? item.text : null);
+  if (op.by !== 'color' && op.by !== 'shape' && op.by !== 'kind' && op.by !== 'label') return items;
+  return items.filter((item) => String(get(item) || '').toLowerCase().trim() !== value);
+}`,
+  relative: `function relativeTo(items, anchors, op) {
+  if (!anchors.length) return [];
+  const a = anchors[0].bbox;
+  const ax = a.x + a.width / 2;
+  const ay = a.y + a.height / 2;
+  const keep = items.filter((item) => {
+    const b = item.bbox;
+    const cx = b.x + b.width / 2;
+    const cy = b.y + b.height / 2;
+    if (cx >= a.x && cx <= a.x + a.width && cy >= a.y && cy <= a.y + a.height) return false;
+    const row = b.y < a.y + a.height && a.y < b.y + b.height;
+    const col = b.x < a.x + a.width && a.x < b.x + b.width;
+    if (op.relation === 'right-of') return row && cx > a.x + a.width;
+    if (op.relation === 'left-of') return row && cx < a.x;
+    if (op.relation === 'below') return col && cy > a.y + a.height;
+    if (op.relation === 'above') return col && cy < a.y;
+    return true;
+  });
+  const dist = (item) => Math.hypot(item.bbox.x + item.bbox.width / 2 - ax, item.bbox.y + item.bbox.height / 2 - ay);
+  return keep.slice().sort((p, q) => dist(p) - dist(q));
+}`,
+  pick: `function readingOrder(items) {
+  const cy = (item) => item.bbox.y + item.bbox.height / 2;
+  const byY = items.slice().sort((p, q) => cy(p) - cy(q));
+  const keyed = [];
+  let row = -1;
+  let cy0 = 0;
+  let h0 = 0;
+  for (const item of byY) {
+    if (row < 0 || Math.abs(cy(item) - cy0) > Math.max(h0, item.bbox.height) / 2) {
+      row++;
+      cy0 = cy(item);
+      h0 = item.bbox.height;
+    }
+    keyed.push({ item: item, row: row });
+  }
+  return keyed.sort((a, b) => a.row - b.row || a.item.bbox.x - b.item.bbox.x).map((k) => k.item);
+}
+function pickItems(items, op) {
+  let sorted;
+  if (op.by === 'x' || op.by === 'y' || op.by === 'size') {
+    const key = (item) => (op.by === 'x' ? item.bbox.x + item.bbox.width / 2 : op.by === 'y' ? item.bbox.y + item.bbox.height / 2 : Math.max(item.bbox.width, item.bbox.height));
+    sorted = items.slice().sort((p, q) => key(p) - key(q));
+  } else sorted = readingOrder(items);
+  if (op.order === 'desc') sorted.reverse();
+  const index = Math.max(1, Math.floor(Number(op.index) || 1));
+  const count = Math.max(1, Math.floor(Number(op.count) || 1));
+  return sorted.slice(index - 1, index - 1 + count);
+}`,
+  lines: `function countLines(words) {
+  let n = 0;
+  let cy0 = 0;
+  let h0 = 0;
+  for (const w of words.slice().sort((p, q) => p.bbox.y + p.bbox.height / 2 - (q.bbox.y + q.bbox.height / 2))) {
+    const cy = w.bbox.y + w.bbox.height / 2;
+    if (n > 0 && Math.abs(cy - cy0) <= Math.max(h0, w.bbox.height) / 2) continue;
+    n++;
+    cy0 = cy;
+    h0 = w.bbox.height;
+  }
+  return n;
+}`,
 } as const;
 type Helper = keyof typeof HELPERS;
 
-function opCall(op: DataOpName, index: number): string {
+function opCall(op: DataOpName, index: number, step: StepPlan): string {
+  if (op === 'exclude') {
+    // A region is excluded by finding what is inside it and dropping those items (items are in screen pixels).
+    const inside =
+      step.kind === 'elements'
+        ? 'await sdk.vision.elements(await sdk.vision.region(screen, String(ops[' +
+          index +
+          '].value)), query)'
+        : 'await sdk.vision.findShapes(await sdk.vision.region(screen, String(ops[' +
+          index +
+          '].value)), query)';
+    // Only named regions are cut (the parser never sends another; a fuzzed value excludes nothing, not a crash).
+    return `  if ((ops[${index}] || {}).by === 'region' && REGION_NAMES.includes(String(ops[${index}].value))) {
+    const inside${index} = ${inside};
+    items = items.filter((item) => !inside${index}.some((o) => sameBox(o.bbox, item.bbox)));
+  } else items = excludeItems(items, ops[${index}] || {});`;
+  }
+  if (op === 'relative')
+    return `  const anchors${index} = await sdk.vision.findText(screen, String((ops[${index}] || {}).anchor || ''));
+  items = relativeTo(items, anchors${index}, ops[${index}] || {});`;
+  if (op === 'pick') return `  items = pickItems(items, ops[${index}] || {});`;
+  if (op === 'attribute' || op === 'repeat' || op === 'group') return '';
   if (op === 'filter') return `  items = filterItems(items, ops[${index}] || {});`;
   if (op === 'sort') return `  items = sortItems(items, ops[${index}] || {});`;
   if (op === 'aggregate') return `  const measured = aggregate(items, ops[${index}] || {});`;
   // convert: screen pixels at the conventional 96 dpi unless the input says otherwise.
   return `  const converted = measured.value === null ? null : convert(measured.value, ops[${index}] || {}, Number(input.dpi) > 0 ? Number(input.dpi) : 96);`;
+}
+
+function opIndex(step: StepPlan, op: DataOpName): number {
+  return step.ops.indexOf(op);
+}
+
+/** Clicks on `items[0]`: once, twice for a double-click, or as often as "twice" / "3 times" says (at most 10). */
+function clickCode(step: StepPlan): string {
+  const rep = opIndex(step, 'repeat');
+  const times =
+    rep >= 0
+      ? `Math.min(10, Math.max(1, Math.floor(Number((ops[${rep}] || {}).times) || 1)))${step.action === 'double-click' ? ' * 2' : ''}`
+      : step.action === 'double-click'
+        ? '2'
+        : '1';
+  return `  if (items.length === 0) return { answer: 'I could not find ' + what + ' to click.', data: { clicked: false, actions: [], items: [] } };
+  const times = ${times};
+  const done = [];
+  for (let k = 0; k < times; k++) done.push(await sdk.actions.click(items[0]));
+  return { answer: 'Clicked ' + itemText(items[0], screen) + (times > 1 ? ' ' + times + ' times' : '') + '.', data: { clicked: true, actions: done, items: [items[0]] } };`;
 }
 
 function finishItems(step: StepPlan): string {
@@ -83,6 +205,14 @@ function finishItems(step: StepPlan): string {
     data: { value: ${conv ? 'converted.value' : 'measured.value'}, ${conv ? 'unit: converted.unit, pixels: measured.value, ' : "unit: 'px', "}count: items.length, items: items, item: measured.item },
   };`;
   }
+  if (step.ops.includes('attribute')) {
+    const at = opIndex(step, 'attribute');
+    return `  if (items.length === 0) return { answer: 'I found no ' + what + '.', data: { value: null, values: [], count: 0, items: [] } };
+  const of = (ops[${at}] || {}).of === 'shape' ? 'shape' : 'color';
+  const values = items.map((item) => String((of === 'shape' ? item.shape : item.color) || 'unknown'));
+  const distinct = values.filter((v, i) => values.indexOf(v) === i);
+  return { answer: 'The ' + what + (items.length === 1 ? ' is ' : ' are ') + distinct.join(', ') + '.', data: { value: distinct.join(', '), values: values, count: items.length, items: items } };`;
+  }
   switch (step.action) {
     case 'count':
       return `  return { answer: 'There ' + (items.length === 1 ? 'is ' : 'are ') + items.length + ' ' + what + '.', data: { count: items.length, items: items } };`;
@@ -92,9 +222,8 @@ function finishItems(step: StepPlan): string {
     data: { present: items.length > 0, count: items.length, items: items },
   };`;
     case 'click':
-      return `  if (items.length === 0) return { answer: 'I could not find ' + what + ' to click.', data: { clicked: false, actions: [], items: [] } };
-  const done = await sdk.actions.click(items[0]);
-  return { answer: 'Clicked ' + itemText(items[0], screen) + '.', data: { clicked: true, actions: [done], items: [items[0]] } };`;
+    case 'double-click':
+      return clickCode(step);
     default:
       return `  return {
     answer: items.length ? 'Found ' + items.length + ' ' + what + ': ' + items.map((item) => itemText(item, screen)).join('; ') + '.' : 'I found no ' + what + '.',
@@ -102,6 +231,75 @@ function finishItems(step: StepPlan): string {
   };`;
   }
 }
+
+/** UI elements: what an acting step does to the element it found (`sdk.actions.*` only; states decide toggles). */
+function finishElements(step: StepPlan): string {
+  const none = (verb: string) =>
+    `  if (items.length === 0) return { answer: 'I could not find ' + what + ' to ${verb}.', data: { clicked: false, actions: [], items: [] } };`;
+  switch (step.action) {
+    case 'read':
+      return `  const text = items.map((item) => item.text).filter((t) => t).join('\\n');
+  return { answer: items.length ? 'It says: ' + text : 'I found no ' + what + '.', data: { text: text, count: items.length, items: items } };`;
+    case 'click':
+    case 'double-click':
+      return clickCode(step);
+    case 'select':
+    case 'focus':
+      return `${none(step.action)}
+  const chosen = ${step.slots.includes('quantity') ? 'items.slice(0, Math.max(1, Math.floor(Number(input.quantity) || 1)))' : 'items.slice(0, 1)'};
+  const done = [];
+  for (const item of chosen) if (!(item.state || []).includes('${step.action === 'focus' ? 'focused' : 'selected'}') || ${step.action === 'select' ? "item.kind === 'checkbox' && !(item.state || []).includes('checked')" : 'false'}) done.push(await sdk.actions.click(item));
+  return { answer: (done.length ? 'Clicked ' : 'Already done: ') + chosen.map((item) => itemText(item, screen)).join('; ') + '.', data: { clicked: done.length > 0, actions: done, items: chosen } };`;
+    case 'toggle':
+    case 'expand':
+    case 'collapse': {
+      const flag = step.action === 'toggle' ? 'checked' : 'expanded';
+      const want =
+        step.action === 'toggle'
+          ? "input.state === 'on' ? true : input.state === 'off' ? false : null"
+          : String(step.action === 'expand');
+      return `${none(step.action)}
+  const item = items[0];
+  const now = (item.state || []).includes('${flag}') || (item.state || []).includes('selected');
+  const want = ${want};
+  if (want !== null && now === want) return { answer: 'Already ' + (want ? '${step.action === 'toggle' ? 'checked' : 'expanded'}' : '${step.action === 'toggle' ? 'unchecked' : 'collapsed'}') + ': ' + itemText(item, screen) + '.', data: { clicked: false, actions: [], items: [item] } };
+  const done = await sdk.actions.click(item);
+  return { answer: 'Clicked ' + itemText(item, screen) + '.', data: { clicked: true, actions: [done], items: [item] } };`;
+    }
+    case 'close':
+      return `${none('close')}
+  const box = items[0].bbox;
+  const closers = (await sdk.vision.elements(screen, { kind: 'close-button' })).filter((c) => c.bbox.x >= box.x && c.bbox.y >= box.y && c.bbox.x + c.bbox.width <= box.x + box.width && c.bbox.y + c.bbox.height <= box.y + box.height);
+  if (closers.length === 0) {
+    const pressed = await sdk.actions.press('Escape');
+    return { answer: 'Pressed Escape to close ' + itemText(items[0], screen) + '.', data: { clicked: false, actions: [pressed], items: [items[0]] } };
+  }
+  const done = await sdk.actions.click(closers[0]);
+  return { answer: 'Closed ' + itemText(items[0], screen) + '.', data: { clicked: true, actions: [done], items: [items[0]] } };`;
+    case 'type':
+      return `${none('type into')}
+  const clicked = await sdk.actions.click(items[0]);
+  const typed = await sdk.actions.type(String(input.text));
+  return { answer: 'Typed "' + input.text + '" into ' + itemText(items[0], screen) + '.', data: { actions: [clicked, typed], items: [items[0]] } };`;
+    default:
+      return finishItems(step);
+  }
+}
+
+/** The UiElementKind a target kind asks `sdk.vision.elements` for (none: any element). */
+const ELEMENT_KIND: Partial<Record<string, string>> = {
+  button: 'button',
+  link: 'link',
+  'text-field': 'text-field',
+  checkbox: 'checkbox',
+  radio: 'radio',
+  tab: 'tab',
+  dialog: 'dialog',
+  window: 'dialog',
+  'list-item': 'list-item',
+  'tree-node': 'tree-node',
+  dropdown: 'dropdown',
+};
 
 function stepCode(n: number, step: StepPlan, helpers: Set<Helper>): string {
   const region = step.slots.includes('region');
@@ -123,7 +321,44 @@ function stepCode(n: number, step: StepPlan, helpers: Set<Helper>): string {
       if (step.slots.includes('shape')) lines.push('  if (input.shape) query.shape = input.shape;');
       if (step.slots.includes('color')) lines.push('  if (input.color) query.color = input.color;');
       lines.push('  let items = await sdk.vision.findShapes(area, query);');
+      if (step.slots.includes('size')) {
+        helpers.add('size');
+        lines.push('  if (input.size) items = bySize(items, input.size);');
+      }
       break;
+    }
+    case 'elements': {
+      capture();
+      helpers.add('target');
+      const k = ELEMENT_KIND[step.targetKind];
+      lines.push(`  const query = {${k ? ` kind: '${k}'` : ''} };`);
+      if (step.slots.includes('label')) lines.push('  if (input.label) query.text = String(input.label);');
+      lines.push('  let items = await sdk.vision.elements(area, query);');
+      if (step.slots.includes('label')) {
+        lines.push("  const plain = (s) => String(s).toLowerCase().replace(/\\s+/g, ' ').trim();");
+        lines.push(
+          '  const exact = input.label ? items.filter((item) => plain(item.text) === plain(input.label)) : [];',
+        );
+        lines.push('  if (exact.length) items = exact;');
+      }
+      if (step.slots.includes('size')) {
+        helpers.add('size');
+        lines.push('  if (input.size) items = bySize(items, input.size);');
+      }
+      break;
+    }
+    case 'words': {
+      capture();
+      const lines_ = step.ops.includes('group');
+      if (lines_) helpers.add('lines');
+      lines.push('  const read = await sdk.vision.readText(area);');
+      lines.push('  const words = read.words || [];');
+      lines.push(`  const count = ${lines_ ? 'countLines(words)' : 'words.length'};`);
+      lines.push(
+        `  return { answer: 'There ' + (count === 1 ? 'is ' : 'are ') + count + ' ${lines_ ? "line' + (count === 1 ? '' : 's') + ' of text'" : "word' + (count === 1 ? '' : 's')"} + (input.region ? ' in the ' + input.region : '') + '.', data: { count: count, text: read.text, items: words.map((w) => ({ kind: 'text', text: w.text, bbox: w.bbox })) } };`,
+      );
+      lines.push('};');
+      return lines.join('\n');
     }
     case 'text': {
       capture();
@@ -131,7 +366,10 @@ function stepCode(n: number, step: StepPlan, helpers: Set<Helper>): string {
       const field = step.slots.includes('label') ? 'label' : 'text';
       lines.push(`  let items = await sdk.vision.findText(area, String(input.${field}));`);
       // findText tolerates OCR slips ("Save" also finds "Saved"): exact matches, when there are any, win.
-      lines.push("  const plain = (s) => String(s).toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim();");
+      // Letters and digits of any script ("确定"); a label of symbols only ("♥♥♥") is compared as it is.
+      lines.push(
+        "  const plain = (s) => String(s).toLowerCase().replace(/[^\\p{L}\\p{N}]+/gu, ' ').trim() || String(s).replace(/\\s+/g, '');",
+      );
       lines.push(`  const exact = items.filter((item) => plain(item.text) === plain(input.${field}));`);
       lines.push('  if (exact.length) items = exact;');
       break;
@@ -172,14 +410,24 @@ function stepCode(n: number, step: StepPlan, helpers: Set<Helper>): string {
     lines.push('  const ops = Array.isArray(input.ops) ? input.ops : [];');
     helpers.add('measure');
     step.ops.forEach((op, i) => {
-      if (op === 'filter' || op === 'sort' || op === 'aggregate' || op === 'convert') helpers.add(op);
-      lines.push(opCall(op, i));
+      if (
+        op === 'filter' ||
+        op === 'sort' ||
+        op === 'aggregate' ||
+        op === 'convert' ||
+        op === 'exclude' ||
+        op === 'relative' ||
+        op === 'pick'
+      )
+        helpers.add(op);
+      const code = opCall(op, i, step);
+      if (code) lines.push(code);
     });
   }
   lines.push('  const what = targetText(input);');
   if (!step.ops.includes('aggregate') && step.action !== 'count' && step.action !== 'check')
     helpers.add('itemText');
-  lines.push(finishItems(step));
+  lines.push(step.kind === 'elements' ? finishElements(step) : finishItems(step));
   lines.push('};');
   return lines.join('\n');
 }
@@ -259,7 +507,20 @@ function runCode(plan: Plan, stepCodes: string[]): string {
 export function emitModule(plan: Plan): string {
   const helpers = new Set<Helper>();
   const steps = plan.steps.map((s, i) => stepCode(i, s, helpers));
-  const order: Helper[] = ['target', 'itemText', 'measure', 'filter', 'sort', 'aggregate', 'convert'];
+  const order: Helper[] = [
+    'target',
+    'itemText',
+    'measure',
+    'size',
+    'exclude',
+    'relative',
+    'filter',
+    'sort',
+    'pick',
+    'aggregate',
+    'convert',
+    'lines',
+  ];
   const used = order.filter((h) => helpers.has(h)).map((h) => HELPERS[h]);
   return [...used, runCode(plan, steps)].join('\n\n') + '\n';
 }
@@ -271,16 +532,23 @@ const SLOT_SCHEMAS: Record<Slot, JsonSchema> = {
   text: { type: 'string', maxLength: 200 },
   label: { type: 'string', maxLength: 200 },
   quantity: { type: 'integer', minimum: 0, maximum: 1000 },
+  size: { type: 'string', enum: ['large', 'small'] },
+  state: { type: 'string', enum: ['on', 'off'] },
 };
 
 function opSchema(op: DataOpName): JsonSchema {
   const params = OP_PARAMS[op] as Record<string, readonly string[]>;
   const properties: Record<string, JsonSchema> = { op: { type: 'string', enum: [op] } };
   for (const [k, values] of Object.entries(params)) properties[k] = { type: 'string', enum: [...values] };
-  if (op === 'filter') properties.value = { type: 'number', minimum: 0, maximum: 100_000 };
+  const free = OP_VALUES[op] ?? {};
+  for (const [k, v] of Object.entries(free))
+    properties[k] =
+      v === 'string'
+        ? { type: 'string', maxLength: 200 }
+        : { type: op === 'filter' ? 'number' : 'integer', minimum: v.min, maximum: v.max };
   return {
     type: 'object',
-    required: ['op', ...Object.keys(params)],
+    required: ['op', ...Object.keys(params), ...Object.keys(free)],
     properties,
     additionalProperties: false,
   };
@@ -306,10 +574,7 @@ function stepInputSchema(step: StepPlan): JsonSchema {
     type: 'object',
     properties,
     // Text to find, type or press is the point of the step; shape, colour and region narrow it and may be absent.
-    required: [
-      ...step.slots.filter((x) => x === 'text' || x === 'label'),
-      ...(step.ops.length ? ['ops'] : []),
-    ],
+    required: [...requiredSlots(step), ...(step.ops.length ? ['ops'] : [])],
     additionalProperties: false,
   };
 }
@@ -349,6 +614,19 @@ function stepDataSchema(step: StepPlan): JsonSchema {
       items: ITEMS,
       unit: { type: 'string' },
     });
+  if (step.kind === 'words')
+    return obj(['count', 'items'], { count: { type: 'integer', minimum: 0 }, items: ITEMS });
+  if (step.kind === 'elements') {
+    if (step.action === 'read')
+      return obj(['text', 'count', 'items'], { text: { type: 'string' }, items: ITEMS });
+    if (step.action === 'type') return obj(['actions'], { actions: ACTIONS_SCHEMA });
+    if (!['count', 'find', 'locate', 'check', 'list'].includes(step.action))
+      return obj(['clicked', 'actions', 'items'], {
+        clicked: { type: 'boolean' },
+        actions: ACTIONS_SCHEMA,
+        items: ITEMS,
+      });
+  }
   switch (step.kind) {
     case 'read':
       return obj(['text', 'words'], { text: { type: 'string' }, words: { type: 'array' } });
@@ -358,7 +636,7 @@ function stepDataSchema(step: StepPlan): JsonSchema {
     case 'press':
       return obj(['actions'], { actions: ACTIONS_SCHEMA });
     default:
-      if (step.action === 'click')
+      if (step.action === 'click' || step.action === 'double-click')
         return obj(['clicked', 'actions', 'items'], {
           clicked: { type: 'boolean' },
           actions: ACTIONS_SCHEMA,
@@ -408,6 +686,23 @@ const SAMPLE: Record<Slot, string[]> = {
   text: ['Ready', 'hello', 'Inbox'],
   label: ['Save', 'Open', 'Export'],
   quantity: ['2', '3', '1'],
+  size: ['large', 'small', 'large'],
+  state: ['on', 'off', 'on'],
+};
+
+/** What a widget kind is called in an example phrasing. */
+const KIND_NOUN: Partial<Record<string, string>> = {
+  button: 'button',
+  link: 'link',
+  'text-field': 'field',
+  checkbox: 'checkbox',
+  radio: 'radio button',
+  tab: 'tab',
+  dialog: 'dialog',
+  window: 'window',
+  'list-item': 'list item',
+  'tree-node': 'folder',
+  dropdown: 'dropdown',
 };
 
 /** An example phrasing for a step with the i-th sample values (shown by `help` and in the manifest). */
@@ -415,7 +710,9 @@ function phrase(step: StepPlan, i: number): string {
   const v = (s: Slot) => SAMPLE[s][i % 3]!;
   const has = (s: Slot) => step.slots.includes(s);
   const where = has('region') ? ` in the ${v('region')}` : '';
-  const shapes = `${has('color') ? v('color') + ' ' : ''}${has('shape') ? v('shape') + 's' : 'shapes'}`;
+  const pick = step.ops.includes('pick') ? 'second ' : '';
+  const size = has('size') ? `${v('size')} ` : '';
+  const shapes = `${pick}${size}${has('color') ? v('color') + ' ' : ''}${has('shape') ? v('shape') + 's' : 'shapes'}`;
   const ops = step.ops
     .map(
       (o) =>
@@ -425,30 +722,54 @@ function phrase(step: StepPlan, i: number): string {
           aggregate: '',
           convert: ' in centimetres',
           compare: '',
+          exclude: ' not in the status bar',
+          relative: ' next to "OK"',
+          pick: '',
+          attribute: '',
+          group: '',
+          repeat: ' twice',
         })[o],
     )
     .join('');
+  const one = (x: string) => (pick ? x.replace(/s$/, '') : x);
+  const verb = step.action === 'locate' ? 'where are' : step.action;
   switch (step.kind) {
     case 'shapes':
       if (step.ops.includes('aggregate'))
         return `how big is the largest ${shapes.replace(/s$/, '')}${where}${ops}`;
+      if (step.ops.includes('attribute')) return `what colour is the ${shapes.replace(/s$/, '')}${where}`;
       if (step.action === 'check') return `are there any ${shapes}${where}${ops}`;
-      if (step.action === 'click') return `click the ${shapes.replace(/s$/, '')}${where}`;
-      return `${step.action === 'locate' ? 'where are' : step.action} the ${shapes}${where}${ops}`;
+      if (step.action === 'click' || step.action === 'double-click')
+        return `${step.action} the ${shapes.replace(/s$/, '')}${where}${ops}`;
+      return `${verb} the ${one(shapes)}${where}${ops}`;
     case 'text':
       return step.slots.includes('label')
-        ? `${step.action} the "${v('label')}" ${step.targetKind === 'button' ? 'button' : ''}${where}`
+        ? `${step.action} the ${pick}"${v('label')}" ${step.targetKind === 'button' ? 'button' : ''}${where}${ops}`
             .replace(/ +/g, ' ')
             .trim()
-        : `${step.action} the text "${v('text')}"${where}`;
+        : `${step.action} the ${pick}text "${v('text')}"${where}${ops}`;
     case 'read':
       return `read the text${where}`;
+    case 'words':
+      return `how many ${step.ops.includes('group') ? 'lines' : 'words'} are there${where}`;
     case 'describe':
       return `describe the ${has('region') ? v('region') : 'screen'}`;
     case 'type':
       return `type "${v('text')}"`;
     case 'press':
       return `press ${['enter', 'ctrl+s', 'escape'][i % 3]}`;
+    case 'elements': {
+      const noun = KIND_NOUN[step.targetKind] ?? 'element';
+      const label = has('label') ? `"${v('label')}" ` : '';
+      const what = `the ${pick}${size}${label}${noun}${where}${ops}`;
+      if (step.action === 'type') return `type "${v('text')}" into ${what}`;
+      if (step.action === 'toggle')
+        return `${has('state') ? (v('state') === 'on' ? 'check' : 'uncheck') : 'toggle'} ${what}`;
+      if (step.action === 'check') return `is there ${what.replace(/^the /, 'a ')}`;
+      if (step.action === 'count') return `how many ${noun}s are there${where}`;
+      if (step.action === 'select' && has('quantity')) return `select ${v('quantity')} ${noun}s${where}`;
+      return `${verb} ${what}`;
+    }
   }
 }
 
@@ -462,11 +783,18 @@ function examples(plan: Plan): string[] {
   });
 }
 
+/** The slots a step cannot do without: the text or label it looks for, types or presses. */
+function requiredSlots(step: StepPlan): Slot[] {
+  return step.slots.filter((x) => x === 'text' || x === 'label');
+}
+
 function stepIntent(step: StepPlan): IntentSpecExt {
+  const required = requiredSlots(step);
   return {
     action: step.action,
     targetKind: step.targetKind,
     slots: step.slots,
+    ...(required.length ? { required } : {}),
     examples: [0, 1, 2].map((i) => phrase(step, i)),
     ...(step.ops.length ? { ops: step.ops } : {}),
   };

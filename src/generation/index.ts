@@ -1,22 +1,39 @@
 import type { Pattern } from '../domain/index.js';
 import { countShapesFamily } from './count-shapes-family.js';
 import type { GeneratorFamily } from './family.js';
-import { actionFamily, composeFamily, dataFamily, visionFamily } from './template-families.js';
+import { hasElements } from './plan.js';
+import {
+  actionFamily,
+  composeFamily,
+  dataFamily,
+  elementsFamily,
+  visionFamily,
+} from './template-families.js';
 
 export type { GeneratorFamily } from './family.js';
 export { countShapesFamily } from './count-shapes-family.js';
-export { actionFamily, composeFamily, dataFamily, visionFamily } from './template-families.js';
-export { planPattern, planStep, planPermissions, PlanError } from './plan.js';
+export {
+  actionFamily,
+  composeFamily,
+  dataFamily,
+  elementsFamily,
+  visionFamily,
+} from './template-families.js';
+export { planPattern, planStep, planPermissions, PlanError, hasElements } from './plan.js';
 export type { Plan, StepPlan, StepKind, Slot } from './plan.js';
 export { emitCapability, emitModule, capabilityIdFor } from './emit.js';
 export type { EmitOptions } from './emit.js';
 
-/** Families in order of preference; the first that accepts a pattern generates for it. */
+/**
+ * Families in order of preference; the first that accepts a pattern generates for it. The UI-element family
+ * is there only when the SDK declares `vision.elements` (its code calls it).
+ */
 export const FAMILIES: readonly GeneratorFamily[] = [
   countShapesFamily,
   visionFamily,
   actionFamily,
   dataFamily,
+  ...(hasElements() ? [elementsFamily] : []),
   composeFamily,
 ];
 

@@ -1,11 +1,12 @@
 import type { Action, IntentSpec, Pattern, Permission, TargetKind } from '../domain/index.js';
+import { SDK_METHODS } from '../domain/index.js';
 import type { DataOpName, PartFrame, PartsMode } from '../understanding/index.js';
 import { compositionOf, opsOf } from '../understanding/index.js';
 
 export type Slot = IntentSpec['slots'][number];
 
 /** What one step does with the SDK; each kind maps to one fixed code template (see emit.ts). */
-export type StepKind = 'shapes' | 'text' | 'read' | 'describe' | 'type' | 'press';
+export type StepKind = 'shapes' | 'text' | 'read' | 'words' | 'describe' | 'type' | 'press' | 'elements';
 
 export interface StepPlan {
   kind: StepKind;
@@ -27,9 +28,95 @@ export interface Plan {
   targetKind: TargetKind;
 }
 
-const SHAPE_ACTIONS: ReadonlySet<Action> = new Set(['count', 'find', 'locate', 'check', 'list', 'click']);
-const TEXT_ACTIONS: ReadonlySet<Action> = new Set(['find', 'locate', 'check', 'click', 'count']);
-const ITEM_OPS: ReadonlySet<DataOpName> = new Set(['sort', 'filter', 'aggregate', 'convert']);
+const SHAPE_ACTIONS: ReadonlySet<Action> = new Set([
+  'count',
+  'find',
+  'locate',
+  'check',
+  'list',
+  'click',
+  'describe',
+  'double-click',
+]);
+const TEXT_ACTIONS: ReadonlySet<Action> = new Set([
+  'find',
+  'locate',
+  'check',
+  'click',
+  'count',
+  'double-click',
+]);
+/** What a step on UI elements can do: look, or act with `sdk.actions.click` / `type` / `press`. */
+const ELEMENT_ACTIONS: ReadonlySet<Action> = new Set([
+  'count',
+  'find',
+  'locate',
+  'check',
+  'list',
+  'read',
+  'click',
+  'double-click',
+  'select',
+  'toggle',
+  'expand',
+  'collapse',
+  'close',
+  'focus',
+  'type',
+]);
+/** Actions the SDK cannot perform (it clicks, types and presses keys; nothing hovers or drags). */
+const UNSUPPORTED_ACTIONS: Readonly<Partial<Record<Action, string>>> = {
+  hover: 'sdk.actions.hover',
+  'right-click': 'sdk.actions.click with a button',
+  drag: 'sdk.actions.drag',
+};
+const ITEM_OPS: ReadonlySet<DataOpName> = new Set([
+  'exclude',
+  'relative',
+  'sort',
+  'filter',
+  'pick',
+  'aggregate',
+  'convert',
+  'attribute',
+  'repeat',
+]);
+/** The order ops must come in (the parser's canonical order). */
+const OP_ORDER: readonly DataOpName[] = [
+  'exclude',
+  'relative',
+  'filter',
+  'sort',
+  'pick',
+  'aggregate',
+  'convert',
+  'attribute',
+  'group',
+  'repeat',
+];
+
+/**
+ * Whether the SDK offers `sdk.vision.elements` (the UI-element detector): widget frames are planned only then,
+ * so a build whose host does not provide it never generates code that would call it.
+ */
+export function hasElements(): boolean {
+  return Object.prototype.hasOwnProperty.call(SDK_METHODS, 'vision.elements');
+}
+
+const ELEMENT_KINDS: ReadonlySet<TargetKind> = new Set([
+  'button',
+  'element',
+  'link',
+  'text-field',
+  'checkbox',
+  'radio',
+  'tab',
+  'dialog',
+  'list-item',
+  'tree-node',
+  'dropdown',
+  'window',
+]);
 
 /** Why a frame cannot be planned, for the pattern's status reason. */
 export class PlanError extends Error {}
@@ -40,7 +127,7 @@ function slotsFrom(parameters: readonly string[], prefix: string): Slot[] {
     if (!p.startsWith(prefix)) continue;
     const name = p.slice(prefix.length);
     if (name === 'ops') continue;
-    if (!['shape', 'color', 'region', 'text', 'label', 'quantity'].includes(name))
+    if (!['shape', 'color', 'region', 'text', 'label', 'quantity', 'size', 'state'].includes(name))
       throw new PlanError(`unknown parameter ${p}`);
     out.push(name as Slot);
   }
@@ -53,10 +140,14 @@ function slotsFrom(parameters: readonly string[], prefix: string): Slot[] {
  */
 function checkItemOps(ops: DataOpName[]): void {
   let value = false;
+  let last = -1;
   for (const op of ops) {
     if (!ITEM_OPS.has(op)) throw new PlanError(`op ${op} does not apply to one step`);
+    const at = OP_ORDER.indexOf(op);
+    if (at < last) throw new PlanError(`op ${op} cannot come after ${OP_ORDER[last]}`);
+    last = at;
     if (op === 'convert' && !value) throw new PlanError('convert needs a measured value (aggregate first)');
-    if ((op === 'sort' || op === 'filter' || op === 'aggregate') && value)
+    if ((op === 'sort' || op === 'filter' || op === 'aggregate' || op === 'pick') && value)
       throw new PlanError(`${op} after aggregate has no items to work on`);
     if (op === 'aggregate') value = true;
   }
@@ -65,17 +156,20 @@ function checkItemOps(ops: DataOpName[]): void {
 export function planStep(frame: PartFrame, slots: Slot[]): StepPlan {
   const ops = opsOf(frame).map((o) => o.op);
   const base = { action: frame.action, targetKind: frame.target.kind, slots, ops };
-  if (slots.includes('quantity'))
-    throw new PlanError('quantities are not supported by the template generator');
+  const missing = UNSUPPORTED_ACTIONS[frame.action];
+  if (missing) throw new PlanError(`${frame.action} needs ${missing}, which the SDK does not offer`);
   const has = (s: Slot) => slots.includes(s);
   const kind = frame.target.kind;
+  const widget = ELEMENT_KINDS.has(kind);
   let step: StepPlan | undefined;
-  if (kind === 'shape' && SHAPE_ACTIONS.has(frame.action) && !has('text') && !has('label'))
+  if (kind === 'shape' && SHAPE_ACTIONS.has(frame.action) && !has('text') && !has('label') && !has('state'))
     step = { ...base, kind: 'shapes' };
   else if (
-    (kind === 'button' || kind === 'element') &&
+    // A labelled button, link or tab is found by its text (OCR); other widgets need the element detector.
+    (kind === 'button' || kind === 'element' || kind === 'link' || kind === 'tab') &&
     has('label') &&
     !has('text') &&
+    !has('size') &&
     TEXT_ACTIONS.has(frame.action)
   )
     step = { ...base, kind: 'text' };
@@ -83,16 +177,41 @@ export function planStep(frame: PartFrame, slots: Slot[]): StepPlan {
     step = { ...base, kind: 'text' };
   else if (kind === 'text' && frame.action === 'read' && !has('text') && !has('label'))
     step = { ...base, kind: 'read' };
+  else if (kind === 'text' && frame.action === 'count' && !has('text') && !has('label'))
+    step = { ...base, kind: 'words' };
   else if (kind === 'screen' && frame.action === 'describe' && slots.every((s) => s === 'region'))
     step = { ...base, kind: 'describe' };
   else if (kind === 'text' && frame.action === 'type' && has('text') && slots.length === 1)
     step = { ...base, kind: 'type' };
   else if (kind === 'text' && frame.action === 'press' && has('text') && slots.length === 1)
     step = { ...base, kind: 'press' };
+  else if (widget && ELEMENT_ACTIONS.has(frame.action) && (frame.action !== 'type' || has('text'))) {
+    if (!hasElements())
+      throw new PlanError(
+        `${frame.action} ${kind} needs sdk.vision.elements (the UI-element detector), which this build's SDK does not offer yet`,
+      );
+    step = { ...base, kind: 'elements' };
+  }
   if (!step) throw new PlanError(`no template for ${frame.action} ${kind} with [${slots.join(', ')}]`);
-  if (ops.length && step.kind !== 'shapes')
-    throw new PlanError(`data ops need shape items, not ${step.kind}`);
-  checkItemOps(ops);
+  if (has('quantity') && !(step.kind === 'elements' && step.action === 'select'))
+    throw new PlanError('quantities are only supported for selecting several elements');
+  if (
+    ops.length &&
+    step.kind !== 'shapes' &&
+    step.kind !== 'text' &&
+    step.kind !== 'elements' &&
+    step.kind !== 'words'
+  )
+    throw new PlanError(`data ops need items, not ${step.kind}`);
+  if (step.kind === 'words') {
+    if (ops.some((o) => o !== 'group')) throw new PlanError('counting words takes no data ops but "lines"');
+  } else checkItemOps(ops);
+  if (step.kind === 'text' && ops.some((o) => o !== 'pick' && o !== 'relative' && o !== 'repeat'))
+    throw new PlanError('text matches take only ordinals, relations and repetitions');
+  if (ops.includes('repeat') && !['click', 'double-click'].includes(step.action))
+    throw new PlanError(`${step.action} cannot be repeated`);
+  if (ops.includes('attribute') && step.action !== 'describe')
+    throw new PlanError('an attribute is asked with "what colour/shape is"');
   // A measured value answers a question ("how big is…"); counting, checking or clicking it means nothing.
   if (ops.includes('aggregate') && !['find', 'list', 'locate'].includes(step.action))
     throw new PlanError(`${step.action} does not take a measured value`);
@@ -108,7 +227,7 @@ export function planPattern(pattern: Pick<Pattern, 'frame' | 'parameters'>): Pla
     const step = planStep(frame, slotsFrom(pattern.parameters, ''));
     return { mode: 'single', steps: [step], ops: [], action: frame.action, targetKind: frame.target.kind };
   }
-  if (comp.frames.length < 2 || comp.frames.length > 4) throw new PlanError('2..4 parts are supported');
+  if (comp.frames.length < 2 || comp.frames.length > 8) throw new PlanError('2..8 parts are supported');
   const steps = comp.frames.map((f, i) => planStep(f, slotsFrom(pattern.parameters, `${i}.`)));
   if (topOps.length) {
     if (comp.mode !== 'parallel' || topOps.length !== 1 || topOps[0] !== 'compare' || steps.length !== 2)
@@ -121,10 +240,17 @@ export function planPattern(pattern: Pick<Pattern, 'frame' | 'parameters'>): Pla
   return { mode: comp.mode, steps, ops: topOps, action: frame.action, targetKind: frame.target.kind };
 }
 
-const STEP_PERMISSIONS: Record<StepKind, Permission[]> = {
+/** The permission `sdk.vision.elements` needs, as the SDK declares it (vision.analyze until it says otherwise). */
+function elementsPermission(): Permission {
+  const p = (SDK_METHODS as Readonly<Record<string, Permission | null>>)['vision.elements'];
+  return p ?? 'vision.analyze';
+}
+
+const STEP_PERMISSIONS: Record<Exclude<StepKind, 'elements'>, Permission[]> = {
   shapes: ['screen.capture', 'vision.analyze'],
   text: ['screen.capture', 'ocr.read'],
   read: ['screen.capture', 'ocr.read'],
+  words: ['screen.capture', 'ocr.read'],
   describe: ['screen.capture', 'vision.analyze'],
   type: ['actions.type'],
   press: ['actions.type'],
@@ -134,10 +260,22 @@ const STEP_PERMISSIONS: Record<StepKind, Permission[]> = {
 export function planPermissions(plan: Plan): Permission[] {
   const set = new Set<Permission>();
   for (const s of plan.steps) {
-    for (const p of STEP_PERMISSIONS[s.kind]) set.add(p);
-    // Cropping to a region is a vision call, even for OCR steps.
-    if (s.slots.includes('region')) set.add('vision.analyze');
-    if (s.action === 'click') set.add('actions.click');
+    if (s.kind === 'elements') {
+      set.add('screen.capture');
+      set.add(elementsPermission());
+      if (s.action === 'type') set.add('actions.type');
+      if (s.action === 'close') set.add('actions.type'); // Escape when a dialog shows no close button
+    } else for (const p of STEP_PERMISSIONS[s.kind]) set.add(p);
+    // Cropping to a region is a vision call, even for OCR steps; so is excluding one.
+    if (s.slots.includes('region') || s.ops.includes('exclude')) set.add('vision.analyze');
+    // An anchor ("to the right of Cancel") is found by its text.
+    if (s.ops.includes('relative')) set.add('ocr.read');
+    if (
+      s.kind === 'elements'
+        ? !['count', 'find', 'locate', 'check', 'list', 'read'].includes(s.action)
+        : s.action === 'click' || s.action === 'double-click'
+    )
+      set.add('actions.click');
   }
   const order: Permission[] = [
     'screen.capture',

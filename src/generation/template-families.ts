@@ -46,14 +46,15 @@ function planFamily(id: string, fits: (plan: Plan) => boolean): GeneratorFamily 
   };
 }
 
-const VISION: ReadonlySet<StepKind> = new Set(['shapes', 'text', 'read', 'describe']);
+const VISION: ReadonlySet<StepKind> = new Set(['shapes', 'text', 'read', 'words', 'describe']);
+const CLICKS = (p: Plan) => step(p).action === 'click' || step(p).action === 'double-click';
 const single = (p: Plan) => p.mode === 'single' && p.ops.length === 0;
 const step = (p: Plan) => p.steps[0]!;
 
 /** count / find / locate / check / list over shapes and text, read text, describe a region. */
 export const visionFamily = planFamily(
   'template/vision',
-  (p) => single(p) && VISION.has(step(p).kind) && step(p).ops.length === 0 && step(p).action !== 'click',
+  (p) => single(p) && VISION.has(step(p).kind) && step(p).ops.length === 0 && !CLICKS(p),
 );
 
 /** click (a shape, a button, a text), type, press — the `actions.*` permissions. */
@@ -62,11 +63,24 @@ export const actionFamily = planFamily(
   (p) =>
     single(p) &&
     step(p).ops.length === 0 &&
-    (step(p).action === 'click' || step(p).kind === 'type' || step(p).kind === 'press'),
+    step(p).kind !== 'elements' &&
+    (CLICKS(p) || step(p).kind === 'type' || step(p).kind === 'press'),
+);
+
+/**
+ * Buttons, links, fields, checkboxes, tabs, dialogs…: found with `sdk.vision.elements`, acted on with
+ * `sdk.actions.*`. The planner only plans these when the SDK declares `vision.elements`.
+ */
+export const elementsFamily = planFamily(
+  'template/elements',
+  (p) => single(p) && step(p).kind === 'elements',
 );
 
 /** sort, filter, aggregate, unit conversion over the items a vision step returns. */
-export const dataFamily = planFamily('template/data', (p) => single(p) && step(p).ops.length > 0);
+export const dataFamily = planFamily(
+  'template/data',
+  (p) => single(p) && step(p).ops.length > 0 && step(p).kind !== 'elements',
+);
 
 /** sequence, parallel (with compare) and conditional combinations of the single-step templates. */
 export const composeFamily = planFamily('template/compose', (p) => p.mode !== 'single');

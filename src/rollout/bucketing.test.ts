@@ -2,7 +2,16 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { Rollout } from '../domain/index.js';
-import { BUCKETS, bucketOf, DEFAULT_GRADUAL_STEPS, servesUser, STAGE_PERCENTAGE } from './index.js';
+import {
+  assignVersion,
+  BUCKETS,
+  bucketOf,
+  compileRollout,
+  DEFAULT_GRADUAL_STEPS,
+  parsePolicy,
+  servesUser,
+  STAGE_PERCENTAGE,
+} from './index.js';
 
 const groups = { internalGroup: 'internal', betaGroup: 'beta' };
 const rollout = (stage: Rollout['stage'], percentage: number): Rollout => ({
@@ -143,9 +152,29 @@ describe('servesUser', () => {
     expect(servesUser(rollout('gradual', 2500), betaUser, groups).served).toBe(true);
   });
 
-  it('never serves anonymous requests (no stable key)', () => {
-    expect(servesUser(rollout('production', 10_000), { user: 'anonymous' }, groups).served).toBe(false);
-    expect(servesUser(rollout('production', 10_000), { user: '' }, groups).served).toBe(false);
+  it('serves anonymous requests (no stable key) exactly what production serves, and nothing before it', () => {
+    // Issue 15.5: at 100% an anonymous caller is never told the capability is "still rolling out".
+    expect(servesUser(rollout('production', 10_000), { user: 'anonymous' }, groups).served).toBe(true);
+    expect(servesUser(rollout('production', 10_000), { user: '' }, groups).served).toBe(true);
+    for (const [stage, pct] of [
+      ['gradual', 7500],
+      ['beta', 1000],
+      ['canary', 100],
+      ['development', 0],
+    ] as const) {
+      expect(servesUser(rollout(stage, pct), { user: 'anonymous' }, groups).served).toBe(false);
+      expect(servesUser(rollout(stage, pct), { user: '' }, groups).served).toBe(false);
+    }
+  });
+
+  it('buckets an unverified user id but never treats it as a rollout target', () => {
+    expect(servesUser(rollout('gradual', 10_000), { user: 'anon:ana' }, groups).served).toBe(true);
+    const targeted = compileRollout(rollout('canary', 0), parsePolicy({ users: ['ana', 'anon:ana'] }));
+    expect(assignVersion(targeted, { user: 'ana' }, groups).reason).toBe('target_user');
+    expect(assignVersion(targeted, { user: 'anon:ana' }, groups)).toMatchObject({
+      variant: 'stable',
+      reason: 'not_in_rollout',
+    });
   });
 
   it('never serves rolled-back rollouts, even to internal users', () => {

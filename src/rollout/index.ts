@@ -30,5 +30,13 @@ export type {
   ThresholdOverrides,
 } from './rollout-engine.js';
 export { IroncliwFlagProvider } from './openfeature-provider.js';
+export {
+  measuredNumber,
+  MEASURED_NUMBER_KEYS,
+  readDecisionEvent,
+  readEventNumbers,
+  readRolloutStatus,
+} from './event-numbers.js';
+export type { ReadableDecisionEvent, ReadableRolloutStatus } from './event-numbers.js';
 export { gateOf, LIMITED_GROUP, MANUAL_PROMOTION, MAX_STAGE } from './gate.js';
 export type { GateCondition, GateInput, RolloutGate } from './gate.js';

@@ -1,4 +1,5 @@
 import type { RequestContext, Rollout, RolloutStage } from '../domain/index.js';
+import { ANONYMOUS_USER, isVerifiedUser } from '../domain/index.js';
 import { bucketOf } from './bucketing.js';
 import type { RolloutPolicy } from './policy.js';
 import { DEFAULT_POLICY } from './policy.js';
@@ -9,8 +10,11 @@ import { DEFAULT_POLICY } from './policy.js';
  */
 export const EXPERIMENT_SEED = 0x41b5eed;
 
-/** User id the runtime gives a request without one: it has no stable key, so it always gets the stable version. */
-export const ANONYMOUS_USER = 'anonymous';
+/**
+ * User id the runtime gives a request without one: it has no stable key to bucket, so it gets what a 100%
+ * stage serves (the rollout's version once in production, the stable version before).
+ */
+export { ANONYMOUS_USER } from '../domain/index.js';
 
 export interface RoutingGroups {
   internalGroup: string;
@@ -89,7 +93,8 @@ const has = (groups: readonly string[] | undefined, group: string): boolean =>
 
 /**
  * Which version this user gets, and why. Rules, first match wins:
- * 1. no stable key (anonymous) → stable; 2. excluded user or group → stable; 3. flag off → stable;
+ * 1. no stable key (anonymous) → the new version in production (unless a group limit is in force), else
+ * stable; 2. excluded user or group → stable; 3. flag off → stable;
  * 4. rolled back or retired → stable; 4b. a `limited-group` condition in force and the user outside that group
  * → stable (verification's conditions bind routing: no policy, stage or bucket widens it);
  * 5. internal group → new version from development on;
@@ -109,7 +114,14 @@ export function assignVersion(
     reason,
   });
   const user = context?.user;
-  if (!user || user === ANONYMOUS_USER) return stable('anonymous');
+  if (!user || user === ANONYMOUS_USER) {
+    // Nothing to bucket by, so served exactly what everyone is served at 100%: the new version once the
+    // rollout is in production (and on), the stable version before. Never "still rolling out" at 100%.
+    const s = c.servingStage;
+    if (c.policy.enabled && s === 'production' && c.limitedGroup === undefined)
+      return { variant: 'canary', version: c.rollout.version, reason: 'production' };
+    return stable('anonymous');
+  }
   const groups = context.groups;
   if (c.excludeUsers.has(user) || anyIn(groups, c.excludeGroups)) return stable('excluded');
   if (!c.policy.enabled) return stable('flag_off');
@@ -119,7 +131,8 @@ export function assignVersion(
   let reason: AssignReason;
   if (has(groups, routing.internalGroup)) reason = 'internal_group';
   else if (stage === 'development') return stable('not_in_rollout');
-  else if (c.users.has(user)) reason = 'target_user';
+  // An unverified id (an unauthenticated caller's claim) keys a bucket but never impersonates a target user.
+  else if (c.users.has(user) && isVerifiedUser(user)) reason = 'target_user';
   else if (anyIn(groups, c.groups)) reason = 'target_group';
   else if (stage !== 'canary' && has(groups, routing.betaGroup)) reason = 'beta_group';
   else if (stage === 'production') reason = 'production';

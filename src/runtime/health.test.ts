@@ -15,6 +15,9 @@ describe('checkHealth', () => {
     const store = await openStore(join(dir, 'ok.db'));
     const sandbox = createProcessTier({ poolSize: 1 });
     try {
+      // "Has a ready child": wait for it, so the 2 s check does not time out on a child still booting (a
+      // fresh child took ≈ 2 s on this 2-core machine at load average 20).
+      expect(await sandbox.availability()).toEqual({ available: true });
       const report = await checkHealth({ store, sandbox, closed: false });
       expect(report.status).toBe('ok');
       expect(report.checks.store).toMatchObject({ ok: true, dialect: 'sqlite' });

@@ -11,3 +11,5 @@ export type {
   ScreenInput,
   ScreenLoader,
 } from './process-command.js';
+export { DecodeAdmission } from './decode-admission.js';
+export type { DecodeAdmissionOptions } from './decode-admission.js';

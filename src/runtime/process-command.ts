@@ -6,28 +6,36 @@ import type {
   RequestContext,
   UnderstandResult,
 } from '../domain/index.js';
-import { IroncliwError, newId } from '../domain/index.js';
+import { ANONYMOUS_USER, IroncliwError, newId } from '../domain/index.js';
 import type {
   CapabilityRegistry,
   RegisteredCapability,
   VisionImage,
   VisionPort,
 } from '../capabilities/index.js';
-import type { Actuator } from '../capabilities/index.js';
+import type { Actuator, HostBudget } from '../capabilities/index.js';
 import { createHostSdk, schemaProblem, seededRandom } from '../capabilities/index.js';
 import type { SandboxTier } from '../sandbox/types.js';
 import type { Store } from '../store/index.js';
 import { redactSecrets, redactText } from '../synthesis/index.js';
 import { assessSafety } from '../discovery/index.js';
 import { frameSignature, parseCommand } from '../understanding/index.js';
+import type { DecodeAdmission } from './decode-admission.js';
 
 /** Where the screen of a request comes from: an already-decoded image, encoded bytes, or a file. */
 export type ScreenInput =
-  { image: VisionImage; ref?: string } | { bytes: Uint8Array; ref?: string } | { path: string };
+  { image: VisionImage; ref?: string } | { bytes: Uint8Array; ref?: string } | { path: string; ref?: string };
 
 export interface ScreenLoader {
   decode(bytes: Uint8Array): Promise<VisionImage>;
   load(path: string): Promise<VisionImage>;
+  /**
+   * Width and height from the image header alone (no pixel buffer), for decode admission; undefined when
+   * the header cannot be read (the decode then fails on its own, before allocating pixels).
+   */
+  probe?(
+    screen: { bytes: Uint8Array } | { path: string },
+  ): Promise<{ width: number; height: number } | undefined>;
 }
 
 export interface ProcessOptions {
@@ -79,6 +87,10 @@ export interface RuntimeDeps {
   onExecution?: (event: ExecutionEvent) => void;
   /** Command text → frame; default `parseCommand`. The runtime passes a memoising one (ParseCache). */
   parse?: (text: string) => UnderstandResult;
+  /** Host work one generated capability's run may cause (config `hostWork`); unbounded when absent. */
+  hostBudget?: HostBudget;
+  /** Admits screen decodes by the pixels they hold (config `hostWork.decode*`); unbounded when absent. */
+  decodeAdmission?: DecodeAdmission;
 }
 
 class CommandFailed extends Error {
@@ -136,27 +148,59 @@ export async function processCommand(
   options: ProcessOptions = {},
 ): Promise<CommandResponse> {
   const started = performance.now();
-  const now = deps.now ?? (() => new Date());
-  const requestId = newId('req');
   const command = validateCommand(text, deps.maxCommandLength);
   const context = validateContext(rawContext);
+  const input = options.screen;
+  if (!input || 'image' in input || !deps.decodeAdmission)
+    return handle(
+      deps,
+      started,
+      command,
+      context,
+      input && 'image' in input ? input.image : undefined,
+      input,
+    );
+  // The decoded screen is held until the request ends (its run reads it), so its pixels count until then.
+  const size = deps.screens.probe ? await deps.screens.probe(input) : undefined;
+  const release = await deps.decodeAdmission.admit(size ? size.width * size.height : 0);
+  try {
+    return await handle(deps, started, command, context, undefined, input);
+  } finally {
+    release();
+  }
+}
+
+async function handle(
+  deps: RuntimeDeps,
+  started: number,
+  command: string,
+  context: RequestContext,
+  decoded: VisionImage | undefined,
+  input: ScreenInput | undefined,
+): Promise<CommandResponse> {
+  const now = deps.now ?? (() => new Date());
+  const requestId = newId('req');
   // Decode the screen before anything else: an unreadable screen is the caller's error, not a failure to learn from.
-  let screen: VisionImage | undefined;
+  let screen: VisionImage | undefined = decoded;
   let screenRef: string | undefined;
-  if (options.screen) {
-    if ('image' in options.screen) screen = options.screen.image;
-    else if ('bytes' in options.screen) screen = await deps.screens.decode(options.screen.bytes);
-    else screen = await deps.screens.load(options.screen.path);
-    screenRef = 'path' in options.screen ? options.screen.path : options.screen.ref;
+  if (input) {
+    if ('bytes' in input) screen = await deps.screens.decode(input.bytes);
+    else if ('path' in input) screen = await deps.screens.load(input.path);
+    screenRef = input.ref ?? ('path' in input ? input.path : undefined);
   }
 
-  const { frame, confidence } = (deps.parse ?? parseCommand)(command);
+  const { frame, confidence, unexplained } = (deps.parse ?? parseCommand)(command);
   let capability: RegisteredCapability | undefined;
   try {
     if (confidence < deps.minConfidence) {
+      // Name the words: a guess that drops them could change what was asked ("not", "second", "except").
+      const words = (unexplained ?? []).slice(0, 8).map((w) => `"${w.slice(0, 40)}"`);
       throw new CommandFailed(
         'low_confidence',
-        `I only understood part of this command (confidence ${confidence} < ${deps.minConfidence})`,
+        `I only understood part of this command (confidence ${confidence} < ${deps.minConfidence})` +
+          (words.length
+            ? `: I do not know what ${words.join(', ')} mean${words.length === 1 ? 's' : ''} here. Rephrase without ${words.length === 1 ? 'it' : 'them'}, or teach it with a demonstration (ironcliw teach)`
+            : ''),
       );
     }
     const route = deps.registry.route(frame, context);
@@ -164,7 +208,11 @@ export async function processCommand(
       throw new CommandFailed(
         'missing_handler',
         route.reason === 'not_in_rollout'
-          ? `no capability serves this command for you yet (${route.withheld.join(', ')} is still rolling out)`
+          ? `no capability serves this command for you yet (${route.withheld.join(', ')} is still rolling out${
+              context.user === ANONYMOUS_USER
+                ? '; requests without context.user get it when it reaches production'
+                : ''
+            })`
           : `no capability can handle "${frame.action} ${frame.target.kind}" commands like this yet`,
       );
     }
@@ -303,6 +351,8 @@ async function execute(
       random: seededRandom(seed),
       ...(screen ? { screen } : {}),
       ...(deps.actuator ? { actuator: deps.actuator } : {}),
+      // Trusted built-ins are not budgeted; generated and imported code is, like its sandbox.
+      ...(deps.hostBudget && !capability.builtin ? { budget: deps.hostBudget } : {}),
     });
   };
   let output: unknown;
@@ -333,14 +383,22 @@ async function execute(
       timeoutMs: Math.min(m.limits.timeoutMs, deps.sandboxDefaults.timeoutMs),
       memoryMb: Math.min(m.limits.memoryMb, deps.sandboxDefaults.memoryMb),
     };
-    const r = await deps.sandbox.run({
-      code: capability.code,
-      input,
-      permissions: m.permissions,
-      limits,
-      host: makeSdk(),
-      origin: m.origin.kind,
-    });
+    const host = makeSdk();
+    let r;
+    try {
+      r = await deps.sandbox.run({
+        code: capability.code,
+        input,
+        permissions: m.permissions,
+        limits,
+        host,
+        origin: m.origin.kind,
+      });
+    } finally {
+      // Calls still queued when the run ended (deadline, stop, or a guest that never awaited them) are
+      // dropped: host work never outlives the run it was done for.
+      host.cancel('the run ended');
+    }
     switch (r.status) {
       case 'ok':
         output = r.output;

@@ -125,6 +125,13 @@ export class RunAudit {
         record.allowed = false;
         this.violate(`permission:${permission ?? method}`);
       }
+      // The host's own work budget (calls, host time) is spent: stop the guest now rather than let it
+      // keep asking (each refusal is cheap, but the run has nothing left to do).
+      if (isIroncliwError(err) && err.code === 'E_HOST_BUDGET_EXCEEDED') {
+        const first = !this.violations.some((v) => v.startsWith('host-budget:'));
+        this.violate(`host-budget:${err.message}`);
+        if (first) this.onAbort();
+      }
       return { ok: false, error: err instanceof Error ? err.message : String(err) };
     }
   }

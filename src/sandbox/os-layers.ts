@@ -289,8 +289,21 @@ export function launchSpec(o: LaunchOptions, facts: HostFacts = hostFacts()): La
   });
 
   // Inside the container the child runs the Node binary bound at its real path.
-  const container = o.container ? probeBwrap(facts.bwrap, o.nodePath, pkgs.readPaths) : null;
-  const files = o.container ? containerFiles(o.nodePath, pkgs.readPaths) : null;
+  let container: ReturnType<typeof probeBwrap> | null = null;
+  let files: ReturnType<typeof containerFiles> | null = null;
+  if (o.container)
+    try {
+      container = probeBwrap(facts.bwrap, o.nodePath, pkgs.readPaths);
+      files = containerFiles(o.nodePath, pkgs.readPaths);
+    } catch (err) {
+      // A Node binary that cannot be resolved: the tier is unavailable, not a crash of its creator.
+      container = {
+        ok: false,
+        detail: `cannot prepare the container: ${(err as Error).message}`,
+        seccomp: null,
+      };
+      files = { node: o.nodePath, binds: [], libsFrom: 'static' };
+    }
   const node = files?.node ?? o.nodePath;
   const childArgs = [
     ...nodeArgs,

@@ -220,5 +220,8 @@ describe('createSandboxTier', () => {
     await expect(
       createSandboxTier('process', { poolSize: 1, nodePath: '/nonexistent/node' }),
     ).rejects.toMatchObject({ code: 'E_SANDBOX_UNAVAILABLE' });
+    await expect(
+      createSandboxTier('container', { poolSize: 1, nodePath: '/nonexistent/node' }),
+    ).rejects.toMatchObject({ code: 'E_SANDBOX_UNAVAILABLE' });
   });
 });

@@ -148,10 +148,19 @@ export const capabilityListResponse = obj(
 export const capabilityResponse = obj(
   {
     manifest: open('CapabilityManifest (DESIGN.md)'),
-    code: { type: 'string' },
+    code: { type: 'string', description: 'the module as stored and run: safety wrapper and guards included' },
+    ownCode: {
+      type: 'string',
+      description:
+        "the capability's own code: the stored module without the injected helpers and safety wrapper " +
+        '(input/output schema checks, redaction, output cap); the same as `code` when nothing was injected',
+    },
     createdAt: { type: 'string' },
     rollout: { anyOf: [rollout, { type: 'null' }] },
-    events: { type: 'array', items: open('DecisionEvent: a decision with its reason and numbers') },
+    events: {
+      type: 'array',
+      items: open('DecisionEvent: a decision with its reason and numbers (null: no data in that window)'),
+    },
     reports: { type: 'array', items: open('stored synthesis/sandbox/verification/benchmark report') },
   },
   ['manifest', 'code'],

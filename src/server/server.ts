@@ -1,14 +1,15 @@
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import Fastify from 'fastify';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { timingSafeEqual } from 'node:crypto';
-import { isAbsolute, relative, resolve } from 'node:path';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { IroncliwError, isIroncliwError } from '../domain/index.js';
 import type { Ironcliw } from '../ironcliw.js';
 import type { ScreenInput } from '../runtime/index.js';
 import { registerDashboard } from './dashboard.js';
 import { createServerMetrics } from './metrics.js';
+import type { Identity } from './security.js';
+import { ANONYMOUS_IDENTITY, createSecurityPolicy, installSecurity } from './security.js';
+import { createScreenRoot } from './screen-root.js';
 import {
   capabilityListResponse,
   capabilityResponse,
@@ -35,6 +36,8 @@ import {
 import { isBenchmarkRun, latencyHistogramSvg } from '../benchmark/index.js';
 import type { VerificationLevel } from '../domain/index.js';
 import type { RolloutStatus } from '../rollout/index.js';
+import { measuredNumber, readDecisionEvent, readRolloutStatus } from '../rollout/index.js';
+import { ownCode } from '../synthesis/index.js';
 
 export interface ServerOptions {
   /** pino logger options, or false for none (the default, for tests and embedding). */
@@ -58,7 +61,10 @@ function liveNumbers(st: RolloutStatus) {
       p99Ms: w.p99Ms,
       positiveFeedbackShare: w.positive + w.negative ? w.positiveShare : null,
     };
-  const judged = [...st.events].reverse().find((e) => (e.numbers['requests'] ?? 0) > 0);
+  // Only windows of the version now rolled out: after a rollback and a new version, v1's numbers are not v2's.
+  const judged = [...st.events]
+    .reverse()
+    .find((e) => e.version === st.rollout.version && (e.numbers['requests'] ?? 0) > 0);
   if (!judged)
     return {
       source: 'open window',
@@ -73,10 +79,17 @@ function liveNumbers(st: RolloutStatus) {
     source: 'last decision',
     stage: judged.fromStage ?? w.stage,
     requests: n['requests'] ?? 0,
-    successRate: n['successRate'] ?? null,
-    p99Ms: n['p99Ms'] ?? null,
-    positiveFeedbackShare: (n['positiveShare'] ?? -1) >= 0 ? n['positiveShare']! : null,
+    successRate: measuredNumber(n, 'successRate'),
+    p99Ms: measuredNumber(n, 'p99Ms'),
+    positiveFeedbackShare: measuredNumber(n, 'positiveShare'),
   };
+}
+
+/** Who a person's rollout decision is recorded as: never only what an authenticated client's body claims. */
+function recordedBy(identity: Identity, claimed: string | undefined): string {
+  if (identity.kind === 'key')
+    return claimed ? `${identity.client}:${claimed}`.slice(0, 200) : identity.client;
+  return claimed ?? 'http';
 }
 
 /** Fastify's own client errors (bad JSON, wrong content type, body too large…) with our codes. */
@@ -101,7 +114,10 @@ export async function buildServer(ironcliw: Ironcliw, options: ServerOptions = {
     // Refuse what the schemas do not allow instead of quietly dropping or coercing it: `{command: 42}` or an
     // unknown field is the client's bug, and it should hear about it.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+    // Only the configured proxies' X-Forwarded-For is believed (rate limiting and logs per real client).
+    trustProxy: config.server.trustProxy.length > 0 ? [...config.server.trustProxy] : false,
   });
+  const security = createSecurityPolicy(config);
   const metrics = createServerMetrics(ironcliw);
   app.addHook('onClose', async () => metrics.close());
   // A callback hook, not an async one: it runs on every response, and an async hook costs a promise each.
@@ -131,13 +147,21 @@ export async function buildServer(ironcliw: Ironcliw, options: ServerOptions = {
     await app.register(rateLimit, {
       max: config.server.rateLimitPerMinute,
       timeWindow: 60_000,
+      // A load balancer's probe must see the node's health, not one noisy client's budget.
+      allowList: (req) => req.routeOptions.url === '/healthz',
       errorResponseBuilder: (_req, ctx) =>
         new IroncliwError('E_RATE_LIMITED', `more than ${ctx.max} requests in a minute from this client`),
     });
   }
+  installSecurity(app, security, config);
 
   app.setErrorHandler((err, req, reply) => {
-    if (isIroncliwError(err)) return reply.status(err.status).send({ error: err.toJSON() });
+    if (isIroncliwError(err)) {
+      // E_BUSY (decode budget) says when to come back, like a 429.
+      const retry = err.code === 'E_BUSY' ? err.details?.['retryAfterSeconds'] : undefined;
+      if (typeof retry === 'number') reply.header('retry-after', String(retry));
+      return reply.status(err.status).send({ error: err.toJSON() });
+    }
     const e = err as { validation?: unknown; statusCode?: number; message: string };
     if (e.validation) {
       return reply.status(400).send({ error: new IroncliwError('E_INPUT_INVALID', e.message).toJSON() });
@@ -161,31 +185,14 @@ export async function buildServer(ironcliw: Ironcliw, options: ServerOptions = {
     });
   });
 
-  /** preHandler of mutating routes: the configured API key, compared in constant time. */
-  const requireApiKey = async (req: FastifyRequest) => {
-    const expected = config.apiKey;
-    if (!expected) return;
-    const given = req.headers['x-api-key'];
-    const a = Buffer.from(typeof given === 'string' ? given : '');
-    const b = Buffer.from(expected);
-    if (a.length !== b.length || !timingSafeEqual(a, b))
-      throw new IroncliwError('E_UNAUTHORIZED', 'missing or wrong x-api-key');
-  };
-  app.decorate('requireApiKey', requireApiKey);
-
+  const screenRoot = config.server.screenRoot ? createScreenRoot(config.server.screenRoot) : undefined;
   /** `screen.path` over HTTP: only inside config server.screenRoot, never anywhere else on the server. */
-  const screenPath = (path: string): string => {
-    const root = config.server.screenRoot;
-    if (!root)
+  const screenFile = async (path: string): Promise<Uint8Array> => {
+    if (!screenRoot)
       throw new IroncliwError('E_INPUT_INVALID', 'screen.path is not accepted over HTTP on this server', {
         hint: 'Send the image as screen.pngBase64, or set config key server.screenRoot to a screens folder.',
       });
-    const base = resolve(root);
-    const full = resolve(base, path);
-    const rel = relative(base, full);
-    if (!rel || rel.startsWith('..') || isAbsolute(rel))
-      throw new IroncliwError('E_INPUT_INVALID', `screen.path must name a file inside ${base}`);
-    return full;
+    return screenRoot.read(path);
   };
 
   app.post(
@@ -203,15 +210,14 @@ export async function buildServer(ironcliw: Ironcliw, options: ServerOptions = {
         context?: { user?: string; groups?: string[] };
         screen?: { path?: string; pngBase64?: string };
       };
+      // Groups (and whether the user counts as an identity) come from the credentials, not the body.
+      const context = security.commandContext(req.identity ?? ANONYMOUS_IDENTITY, body.context);
       let screen: ScreenInput | undefined;
       if (body.screen?.pngBase64)
         screen = { bytes: Buffer.from(body.screen.pngBase64, 'base64'), ref: 'upload' };
-      else if (body.screen?.path) screen = { path: screenPath(body.screen.path) };
-      return ironcliw.processCommand(
-        body.command,
-        { user: body.context?.user ?? 'anonymous', groups: body.context?.groups ?? [] },
-        screen ? { screen } : {},
-      );
+      else if (body.screen?.path)
+        screen = { bytes: await screenFile(body.screen.path), ref: body.screen.path.slice(0, 200) };
+      return ironcliw.processCommand(body.command, context, screen ? { screen } : {});
     },
   );
 
@@ -307,9 +313,10 @@ export async function buildServer(ironcliw: Ironcliw, options: ServerOptions = {
       return {
         manifest: cap.manifest,
         code: cap.code,
+        ownCode: ownCode(cap.code) ?? cap.code,
         createdAt: cap.createdAt,
         rollout: rollout ?? null,
-        events,
+        events: events.map(readDecisionEvent),
         reports,
       };
     },
@@ -346,13 +353,12 @@ export async function buildServer(ironcliw: Ironcliw, options: ServerOptions = {
         response: { 200: rolloutStatusResponse, ...errors },
       },
     },
-    async (req) => ironcliw.rollouts.status((req.params as { id: string }).id),
+    async (req) => readRolloutStatus(await ironcliw.rollouts.status((req.params as { id: string }).id)),
   );
 
   app.post(
     '/v1/rollouts/:id/:action',
     {
-      preHandler: requireApiKey,
       schema: {
         summary: 'Promote, pause, resume or roll back a rollout by hand (stored as a decision by "user")',
         params: rolloutActionParams,
@@ -369,20 +375,20 @@ export async function buildServer(ironcliw: Ironcliw, options: ServerOptions = {
       const body = (req.body ?? {}) as { reason?: string; force?: boolean; by?: string };
       const o = {
         actor: 'user' as const,
-        // Who: the name the caller gives (the dashboard's or a script's); `http` when it gives none.
-        by: body.by ?? 'http',
+        // Who: the authenticated client when there is one (the name it gives, if any, after it), else the
+        // name the caller gives (the dashboard's or a script's); `http` when it gives none.
+        by: recordedBy(req.identity ?? ANONYMOUS_IDENTITY, body.by),
         ...(body.reason ? { reason: body.reason } : {}),
         ...(body.force ? { force: true } : {}),
       };
       const event = await ironcliw.rollouts[action](id, o);
-      return { event, rollout: (await ironcliw.rollouts.get(id)) ?? null };
+      return { event: readDecisionEvent(event), rollout: (await ironcliw.rollouts.get(id)) ?? null };
     },
   );
 
   app.post(
     '/v1/feedback',
     {
-      preHandler: requireApiKey,
       schema: {
         summary: 'Feedback on an answer, by its requestId (counts towards the rollout decision)',
         body: feedbackBody,
@@ -400,7 +406,6 @@ export async function buildServer(ironcliw: Ironcliw, options: ServerOptions = {
   app.post(
     '/v1/capabilities/:id/verify',
     {
-      preHandler: requireApiKey,
       schema: {
         summary: 'Verify a stored capability at a level; the report is stored with it',
         params: idParams,
@@ -419,7 +424,6 @@ export async function buildServer(ironcliw: Ironcliw, options: ServerOptions = {
   app.post(
     '/v1/capabilities/import',
     {
-      preHandler: requireApiKey,
       schema: {
         summary: 'Import a signed capability bundle; it is verified again here and starts in development',
         body: importBody,
@@ -455,11 +459,4 @@ export async function buildServer(ironcliw: Ironcliw, options: ServerOptions = {
   registerDashboard(app, ironcliw);
 
   return app;
-}
-
-declare module 'fastify' {
-  interface FastifyInstance {
-    /** preHandler for mutating routes: checks x-api-key when config.apiKey is set. */
-    requireApiKey: (req: FastifyRequest) => Promise<void>;
-  }
 }

@@ -1,7 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import { sql } from 'kysely';
 import type { CapabilityManifest, DecisionEvent, Failure, Pattern, Rollout } from '../domain/index.js';
-import { IroncliwError, isIroncliwError } from '../domain/index.js';
+import { ANONYMOUS_USER, IroncliwError, isIroncliwError, UNVERIFIED_USER_PREFIX } from '../domain/index.js';
 import type { SqlFlavor } from './sql-flavor.js';
 import type {
   CapabilityRow,
@@ -202,7 +202,10 @@ function repositories(db: Kysely<Database>, flavor: SqlFlavor): Repositories {
       return num(r?.c);
     },
     async distinctUsers(signature, since) {
+      // Anonymous and unverified ids (docs/security.md) are not distinct users.
       const r = await failureFilter({ signature, ...(since === undefined ? {} : { since }) })
+        .where('user_id', '!=', ANONYMOUS_USER)
+        .where('user_id', 'not like', `${UNVERIFIED_USER_PREFIX}%`)
         .select((eb) => eb.fn.count('user_id').distinct().as('c'))
         .executeTakeFirst();
       return num(r?.c);

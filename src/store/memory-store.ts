@@ -1,5 +1,5 @@
 import type { DecisionEvent, Failure, Pattern, Rollout } from '../domain/index.js';
-import { IroncliwError } from '../domain/index.js';
+import { IroncliwError, isVerifiedUser } from '../domain/index.js';
 import {
   conflict,
   DEFAULT_LIMITS,
@@ -132,7 +132,9 @@ export class MemoryStore implements Store {
     count: async (q = {}) => this.filterFailures(q).length,
     distinctUsers: async (signature, since) =>
       new Set(
-        this.filterFailures({ signature, ...(since === undefined ? {} : { since }) }).map((f) => f.userId),
+        this.filterFailures({ signature, ...(since === undefined ? {} : { since }) })
+          .map((f) => f.userId)
+          .filter(isVerifiedUser),
       ).size,
     signatures: async (q = {}) => {
       const limit = listLimit(q.limit, DEFAULT_LIMITS.signatures);

@@ -6,7 +6,7 @@ export { analyze } from './analyze.js';
 export type { SynthesisAnalysis } from './analyze.js';
 export { synthesize } from './synthesize.js';
 export type { SynthesisOutcome, SynthesizeOptions } from './synthesize.js';
-export { transform } from './transforms.js';
+export { ownCode, transform } from './transforms.js';
 export type { CredentialSanitisation, TransformResult } from './transforms.js';
 export { redactSecrets, redactText, REDACTED } from './secret-scan.js';
 export { RULES, RULE_IDS } from './rules.js';

@@ -88,6 +88,39 @@ export function transform(
   return { code: out, report: { ...report, transformed: out }, credentials };
 }
 
+/**
+ * The capability's own code inside a module `transform` wrote: its declarations and its run function as the
+ * default export again, without the helpers and the safety wrapper the transform put around them (schema
+ * checks, redaction, output cap). What the transform rewrote inside the run function (seeded randomness, the
+ * run's clock, guarded key reads) stays, because that is what runs. For reading only (the dashboard shows it
+ * first, the whole module folded below); the stored module is what runs. Undefined when `code` is not a
+ * module this transform wrote (it does not parse, or has no wrapper).
+ */
+export function ownCode(code: string): string | undefined {
+  let program: N;
+  try {
+    program = parseModule(code).program as unknown as N;
+  } catch {
+    return undefined;
+  }
+  const parts = unwrap(program);
+  if (!parts) return undefined;
+  const { inner, sdkName } = parts;
+  const input: N = inner.params?.[0] ?? ({ type: 'Identifier', name: 'input' } as unknown as N);
+  const params = [input, { type: 'Identifier', name: sdkName }];
+  const declaration: N =
+    inner.type === 'ArrowFunctionExpression'
+      ? ({ ...inner, params } as unknown as N)
+      : ({
+          ...inner,
+          type: 'FunctionDeclaration',
+          id: inner.id ?? { type: 'Identifier', name: 'run' },
+          params,
+        } as unknown as N);
+  const exported = { type: 'ExportDefaultDeclaration', declaration } as unknown as N;
+  return generate({ type: 'Program', sourceType: 'module', body: [...parts.decls, exported] } as never);
+}
+
 /** What credential sanitisation did. */
 export interface CredentialSanitisation {
   /** Secret-bearing literals replaced by `''` because nothing reads them. */

@@ -16,7 +16,22 @@ export const OP_PARAMS = {
   aggregate: { fn: ['max', 'min', 'mean', 'sum'], by: ['size', 'width', 'height', 'area'] },
   convert: { unit: ['cm', 'mm', 'in', 'pt'] },
   compare: { relation: ['more', 'fewer', 'same'] },
+  exclude: { by: ['color', 'shape', 'region', 'kind', 'label'] },
+  relative: { relation: ['right-of', 'left-of', 'above', 'below', 'near'] },
+  pick: { by: ['reading', 'x', 'y', 'size'], order: ['asc', 'desc'] },
+  attribute: { of: ['color', 'shape'] },
+  group: { by: ['line'] },
+  repeat: {},
 } as const;
+
+/** Op parameters that are free values rather than enums: strings up to 200 characters, or small integers. */
+export const OP_VALUES: Readonly<Record<string, Record<string, 'string' | { min: number; max: number }>>> = {
+  filter: { value: { min: 0, max: 100_000 } },
+  exclude: { value: 'string' },
+  relative: { anchor: 'string' },
+  pick: { index: { min: 1, max: 100 }, count: { min: 1, max: 100 } },
+  repeat: { times: { min: 1, max: 10 } },
+};
 
 export type PartsMode = FrameParts['mode'];
 export type FrameExtras = Pick<IntentFrame, 'ops' | 'parts'>;

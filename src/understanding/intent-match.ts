@@ -1,4 +1,4 @@
-import type { CapabilityManifest, IntentFrame, IntentSpec, NamedRegion } from '../domain/index.js';
+import type { Action, CapabilityManifest, IntentFrame, IntentSpec, NamedRegion } from '../domain/index.js';
 import type { ExtendedFrameShape, IntentSpecExt, PartFrame } from './frame-ext.js';
 import { compositionOf, opsOf } from './frame-ext.js';
 
@@ -14,7 +14,20 @@ export function frameFields(frame: Omit<IntentFrame, 'raw'>): Partial<Record<Slo
   if (frame.region !== undefined)
     f.region = typeof frame.region === 'string' ? frame.region : JSON.stringify(frame.region);
   if (frame.quantity !== undefined) f.quantity = frame.quantity;
+  if (frame.target.size) f.size = frame.target.size;
+  if (frame.state) f.state = frame.state;
   return f;
+}
+
+/**
+ * Paraphrases of one request ("find the Export button" / "where is the Import button" / "locate …" / "show me
+ * …") are one intent for routing: a capability learned from one phrasing serves the others. Both answer
+ * with the items and where they are.
+ */
+const SAME_INTENT: Partial<Record<Action, Action>> = { locate: 'find' };
+
+export function routingAction(action: Action): Action {
+  return SAME_INTENT[action] ?? action;
 }
 
 function simpleSignature(frame: Omit<IntentFrame, 'raw' | 'condition'>): string {
@@ -66,8 +79,11 @@ function matchSimple(
   intent: IntentSpecExt,
   fields: Partial<Record<SlotName, string | number>>,
 ): IntentMatch | undefined {
-  if (frame.action !== intent.action || frame.target.kind !== intent.targetKind) return undefined;
+  if (routingAction(frame.action) !== routingAction(intent.action) || frame.target.kind !== intent.targetKind)
+    return undefined;
   if (intent.parts || !sameOps(frame, intent)) return undefined;
+  // A capability never runs without what it needs ("Click the button." is not click-<label>'s request).
+  if (intent.required?.some((k) => fields[k] === undefined)) return undefined;
   const fixed = intent.fixed;
   if (fixed) {
     for (const k in fixed) {

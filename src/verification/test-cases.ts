@@ -339,31 +339,94 @@ function opsList(f: object): DataOp[] {
   return Array.isArray(ops) ? (ops as DataOp[]) : [];
 }
 
+/** Reading order: rows top to bottom (centres within half a height), left to right in a row. */
+function readingOrder(els: TruthElement[]): TruthElement[] {
+  const cy = (e: TruthElement) => centre(e.bbox).y;
+  const byY = [...els].sort((a, b) => cy(a) - cy(b));
+  const keyed: Array<{ el: TruthElement; row: number }> = [];
+  let row = -1;
+  let cy0 = 0;
+  let h0 = 0;
+  for (const el of byY) {
+    if (row < 0 || Math.abs(cy(el) - cy0) > Math.max(h0, el.bbox.height) / 2) {
+      row++;
+      cy0 = cy(el);
+      h0 = el.bbox.height;
+    }
+    keyed.push({ el, row });
+  }
+  return keyed.sort((a, b) => a.row - b.row || a.el.bbox.x - b.el.bbox.x).map((k) => k.el);
+}
+
+/** "a large 5", "the small squares": split at the middle of the sizes when they differ by more than 25%. */
+function bySize(els: TruthElement[], size: string | undefined): TruthElement[] {
+  if (size !== 'large' && size !== 'small') return els;
+  const sizes = els.map((e) => Math.max(e.bbox.width, e.bbox.height));
+  const lo = Math.min(...sizes);
+  const hi = Math.max(...sizes);
+  if (!(hi > lo * 1.25)) return els;
+  const mid = (lo + hi) / 2;
+  return els.filter((_, i) => (size === 'large' ? sizes[i]! >= mid : sizes[i]! < mid));
+}
+
 function applyItemOps(els: TruthElement[], ops: DataOp[]): TruthElement[] {
   let out = els;
-  for (const op of ops)
+  for (const op of ops) {
     if (op.op === 'filter')
       out = out.filter((e) =>
         op.cmp === 'lt' ? measure(e.bbox, op.by) < op.value : measure(e.bbox, op.by) > op.value,
       );
+    else if (op.op === 'exclude')
+      out = out.filter((e) =>
+        op.by === 'region'
+          ? !inRegion(e, op.value)
+          : op.by === 'color'
+            ? e.color !== op.value
+            : op.by === 'shape'
+              ? e.shape !== op.value
+              : op.by === 'label'
+                ? (e.text ?? '').toLowerCase() !== op.value.toLowerCase()
+                : e.kind !== op.value,
+      );
+    else if (op.op === 'pick') {
+      const sorted =
+        op.by === 'reading'
+          ? readingOrder(out)
+          : [...out].sort((a, b) => measure(a.bbox, op.by) - measure(b.bbox, op.by));
+      if (op.order === 'desc') sorted.reverse();
+      out = sorted.slice(op.index - 1, op.index - 1 + op.count);
+    }
+  }
   return out;
 }
 
 function targetsOf(f: PartFrame, truth: TruthElement[]): TruthElement[] {
-  return f.target.kind === 'shape' ? applyItemOps(shapesOf(truth, f), opsList(f)) : textsOf(truth, f);
+  return f.target.kind === 'shape'
+    ? applyItemOps(bySize(shapesOf(truth, f), f.target.size), opsList(f))
+    : applyItemOps(textsOf(truth, f), opsList(f));
 }
 
-function checkClick(data: Data, targets: TruthElement[]): string | null {
+function checkClick(data: Data, targets: TruthElement[], times = 1): string | null {
   const actions = (Array.isArray(data.actions) ? data.actions : []) as Array<{
     type: string;
     x: number;
     y: number;
   }>;
   if (targets.length === 0) return actions.length === 0 ? null : 'clicked although there is no target';
-  if (actions.length !== 1 || actions[0]!.type !== 'click') return `expected one click, got ${key(actions)}`;
+  if (actions.length !== times || actions.some((a) => a.type !== 'click'))
+    return `expected ${times} click${times === 1 ? '' : 's'}, got ${key(actions)}`;
+  if (actions.some((a) => a.x !== actions[0]!.x || a.y !== actions[0]!.y))
+    return `repeated clicks landed apart: ${key(actions)}`;
   return targets.some((t) => inside(actions[0]!, t.bbox))
     ? null
     : `click ${key(actions[0])} misses the target`;
+}
+
+/** How many clicks a click frame means: "twice", "3 times", a double-click. */
+function clickTimes(f: PartFrame): number {
+  const rep = opsList(f).find((o) => o.op === 'repeat');
+  const n = rep && rep.op === 'repeat' ? Math.min(10, Math.max(1, Math.floor(rep.times))) : 1;
+  return f.action === 'double-click' ? 2 * n : n;
 }
 
 function checkStep(f: PartFrame, data: Data, truth: TruthElement[]): string | null {
@@ -382,7 +445,26 @@ function checkStep(f: PartFrame, data: Data, truth: TruthElement[]): string | nu
       if (!got.includes(norm(el.text!))) return `read "${String(data.text)}", missing "${el.text}"`;
     return null;
   }
-  if (f.action === 'describe') {
+  if (f.action === 'count' && f.target.kind === 'text' && !f.target.text && !f.target.label) {
+    // Words (or lines) of text: the rendered texts' words, read by OCR, so ±1 word per text is tolerated.
+    const texts = truth.filter((el) => el.kind !== 'shape' && el.text && inRegion(el, f.region));
+    const lines = opsList(f).some((o) => o.op === 'group');
+    const want = lines
+      ? new Set(texts.map((el) => Math.round(centre(el.bbox).y / 8))).size
+      : texts.reduce((n, el) => n + el.text!.split(/\s+/).filter(Boolean).length, 0);
+    const got = Number(data.count);
+    return Math.abs(got - want) <= (lines ? 1 : Math.max(1, Math.ceil(texts.length / 2)))
+      ? null
+      : `${lines ? 'lines' : 'words'} ${got}, expected ≈ ${want}`;
+  }
+  const attribute = ops.find((o) => o.op === 'attribute');
+  if (attribute && attribute.op === 'attribute') {
+    const targets = targetsOf(f, truth);
+    const want = [...new Set(targets.map((t) => (attribute.of === 'shape' ? t.shape : t.color)))].sort();
+    const got = [...new Set((Array.isArray(data.values) ? data.values : []).map((v) => String(v)))].sort();
+    return key(want) === key(got) ? null : `${attribute.of} ${key(got)}, expected ${key(want)}`;
+  }
+  if (f.action === 'describe' && f.target.kind !== 'shape') {
     const want = new Map<string, number>();
     for (const el of shapesOf(truth, { ...f, target: { kind: 'shape' } }))
       want.set(`${el.color} ${el.shape}`, (want.get(`${el.color} ${el.shape}`) ?? 0) + 1);
@@ -398,7 +480,7 @@ function checkStep(f: PartFrame, data: Data, truth: TruthElement[]): string | nu
       : `described ${key([...got])}, expected ${key([...want])}`;
   }
   const targets = targetsOf(f, truth);
-  if (f.action === 'click') return checkClick(data, targets);
+  if (f.action === 'click' || f.action === 'double-click') return checkClick(data, targets, clickTimes(f));
   const agg = ops.find((o) => o.op === 'aggregate');
   if (agg && agg.op === 'aggregate') {
     const values = targets.map((t) => measure(t.bbox, agg.by));
@@ -506,7 +588,9 @@ function stepFrame(intent: IntentSpec, input: Record<string, unknown>): PartFram
   if (value('shape')) target.shape = value('shape') as ShapeName;
   if (value('text')) target.text = value('text')!;
   if (value('label')) target.label = value('label')!;
+  if (typeof input.size === 'string') target.size = input.size as 'large' | 'small';
   const f: PartFrame = { action: intent.action, target };
+  if (typeof input.state === 'string') f.state = input.state as 'on' | 'off';
   if (value('region')) f.region = value('region') as NamedRegion;
   if (intent.ops?.length && Array.isArray(input.ops)) f.ops = input.ops as DataOp[];
   return f;
@@ -544,6 +628,24 @@ function opInput(op: string, r: number): Record<string, unknown> {
       return { op, fn: ['max', 'min', 'mean'][r % 3], by: ['size', 'width', 'height'][(r >> 1) % 3] };
     case 'convert':
       return { op, unit: ['cm', 'mm', 'in', 'pt'][r % 4] };
+    case 'pick':
+      return {
+        op,
+        by: ['reading', 'x', 'y', 'size'][r % 4],
+        order: r % 2 ? 'desc' : 'asc',
+        index: 1 + (r % 2),
+        count: 1,
+      };
+    case 'exclude':
+      return r % 2
+        ? { op, by: 'region', value: SHAPE_REGIONS[r % SHAPE_REGIONS.length] }
+        : { op, by: 'color', value: TEST_COLORS[r % TEST_COLORS.length] };
+    case 'attribute':
+      return { op, of: r % 2 ? 'shape' : 'color' };
+    case 'repeat':
+      return { op, times: 2 };
+    case 'group':
+      return { op, by: 'line' };
     default:
       return { op, relation: ['more', 'fewer', 'same'][r % 3] };
   }
@@ -569,6 +671,12 @@ function stepInput(
     return distinct.length ? distinct[r % distinct.length] : undefined;
   };
   const kind = intent.targetKind;
+  // An anchor ("next to Cancel") needs a label on the screen: no generated inputs for it yet.
+  if (intent.ops?.includes('relative')) return undefined;
+  if (intent.action === 'count' && kind === 'text' && !slots.has('text') && !slots.has('label')) {
+    if (slots.has('region')) input.region = pickFrom(['titlebar', 'statusbar', 'sidebar']);
+    return input;
+  }
   if (intent.action === 'type' || intent.action === 'press') {
     if (slots.has('text')) input.text = (intent.action === 'type' ? TYPED : KEYS)[r % 3];
     return input;

@@ -428,6 +428,8 @@ const normalize = (s: string) =>
     .normalize('NFKD')
     .replace(/[^\p{L}\p{N}]+/gu, '');
 
+const symbols = (s: string) => s.normalize('NFKC').replace(/\s+/g, '');
+
 function distance(a: string, b: string): number {
   const row = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
@@ -452,11 +454,17 @@ const tolerance = (n: number) => (n <= 3 ? 0 : n <= 7 ? 1 : 2);
  * @example await findText(img, 'save') // [{ kind: 'text', text: 'Save', bbox: {...} }]
  */
 export async function findText(img: RgbaImage, query: string, rect?: Rect): Promise<Item[]> {
-  const wanted = query.split(/\s+/).map(normalize).filter(Boolean);
+  let norm = normalize;
+  let wanted = query.split(/\s+/).map(norm).filter(Boolean);
+  // A label made only of symbols ("♥♥♥", "→") is matched as the symbols themselves, not as nothing.
+  if (wanted.length === 0) {
+    norm = symbols;
+    wanted = query.split(/\s+/).map(norm).filter(Boolean);
+  }
   if (wanted.length === 0) throw new IroncliwError('E_INPUT_INVALID', 'the text to find is empty');
   const target = wanted.join(' ');
-  // Dashes and bullets read as words of their own; they take no part in matching.
-  const words = (await readText(img, rect)).words.filter((w) => normalize(w.text) !== '');
+  // Dashes and bullets read as words of their own; they take no part in matching (unless they are the query).
+  const words = (await readText(img, rect)).words.filter((w) => norm(w.text) !== '');
   const items: Item[] = [];
   for (let i = 0; i + wanted.length <= words.length; i++) {
     const run = words.slice(i, i + wanted.length);
@@ -468,7 +476,7 @@ export async function findText(img: RgbaImage, query: string, rect?: Rect): Prom
           w.bbox.x >= run[k - 1]!.bbox.x),
     );
     if (!sameLine) continue;
-    const got = run.map((w) => normalize(w.text)).join(' ');
+    const got = run.map((w) => norm(w.text)).join(' ');
     if (distance(got, target) > tolerance(target.length)) continue;
     const x = Math.min(...run.map((w) => w.bbox.x));
     const y = Math.min(...run.map((w) => w.bbox.y));

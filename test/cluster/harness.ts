@@ -41,6 +41,9 @@ const exited = (proc: ChildProcess) =>
     else proc.once('exit', () => resolve());
   });
 
+/** The key of the client every test node trusts (docs/security.md: groups come from credentials). */
+export const CLUSTER_TEST_KEY = 'cluster-test-key-0123456789';
+
 /** Starts `ironcliw serve --port 0` and resolves once it prints the address it listens on. */
 export async function startNode(options: NodeOptions): Promise<NodeHandle> {
   const dir = mkdtempSync(join(tmpdir(), 'ironcliw-node-'));
@@ -50,7 +53,19 @@ export async function startNode(options: NodeOptions): Promise<NodeHandle> {
   const configFile = join(dir, 'ironcliw.config.json');
   writeFileSync(
     configFile,
-    JSON.stringify({ sharing: { keysDir: join(dir, 'keys') }, ...options.config }, null, 2),
+    JSON.stringify(
+      {
+        sharing: { keysDir: join(dir, 'keys') },
+        ...options.config,
+        // The tests act as an application that authenticates its users: it may assert any group.
+        server: {
+          clients: [{ name: 'cluster-test', key: CLUSTER_TEST_KEY, groups: ['*'], admin: true }],
+          ...((options.config['server'] as object | undefined) ?? {}),
+        },
+      },
+      null,
+      2,
+    ),
   );
   const proc = spawn(
     process.execPath,
@@ -133,7 +148,7 @@ export async function post(
 ): Promise<{ status: number; json: Record<string, unknown> }> {
   const res = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', 'x-api-key': CLUSTER_TEST_KEY },
     body: JSON.stringify(body),
   });
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };

@@ -45,6 +45,47 @@ describe('ironcliw demo', () => {
     const status = await cli('status', '--db', db, '--json');
     expect(status.json.generationStats.totalGenerated).toBe(2);
     expect(status.json.rolloutStatus.rolledBack).toBe(1);
+
+    // Issue 15 #6: a second run on the same store used to judge the first run's rollouts with the demo's
+    // thresholds (pausing the production capability) and print -100% / -1.0 ms. It refuses before touching it.
+    const before = await cli('rollout', 'list', '--db', db, '--json');
+    const eventsBefore = await cli(
+      'capabilities',
+      'show',
+      'count-shapes-by-color-shape-in-region',
+      '--db',
+      db,
+      '--json',
+    );
+    const again = await cli('demo', '--db', db);
+    expect(again.code, again.out).toBe(2);
+    expect(again.out).toContain('E_DEMO_STORE_NOT_EMPTY');
+    expect(again.out).toContain('2 capabilities');
+    expect(again.out).not.toMatch(/-1(00%|\.0 ms)/);
+    const after = await cli('rollout', 'list', '--db', db, '--json');
+    expect(after.json.rollouts).toEqual(before.json.rollouts);
+    expect(
+      after.json.rollouts.find(
+        (r: { capabilityId: string }) => r.capabilityId === 'count-shapes-by-color-shape-in-region',
+      ),
+    ).toMatchObject({ stage: 'production', percentage: 10000 });
+    const eventsAfter = await cli(
+      'capabilities',
+      'show',
+      'count-shapes-by-color-shape-in-region',
+      '--db',
+      db,
+      '--json',
+    );
+    expect(eventsAfter.json.events).toEqual(eventsBefore.json.events);
+    // Stored "no data" (-1) is read back as null: development → canary is judged on 0 requests.
+    const toCanary = eventsAfter.json.events.find((e: { toStage?: string }) => e.toStage === 'canary');
+    expect(toCanary.numbers).toMatchObject({
+      requests: 0,
+      successRate: null,
+      p99Ms: null,
+      positiveShare: null,
+    });
   }, 120_000);
 });
 

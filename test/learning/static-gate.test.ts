@@ -18,6 +18,7 @@ const ACTIONS: Action[] = [
   'check',
   'list',
   'compare',
+  'double-click',
 ];
 const KINDS: TargetKind[] = ['shape', 'text', 'button', 'element', 'screen'];
 const SLOTS = ['color', 'shape', 'region', 'text', 'label'] as const;
@@ -29,6 +30,15 @@ const OPS: DataOpName[][] = [
   ['aggregate', 'convert'],
   ['filter', 'sort'],
   ['filter', 'aggregate', 'convert'],
+  ['exclude'],
+  ['relative'],
+  ['pick'],
+  ['exclude', 'pick'],
+  ['relative', 'pick'],
+  ['pick', 'repeat'],
+  ['attribute'],
+  ['pick', 'attribute'],
+  ['group'],
 ];
 
 function subsets<T>(xs: readonly T[]): T[][] {

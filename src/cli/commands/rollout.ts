@@ -3,7 +3,7 @@ import { userInfo } from 'node:os';
 import type { IroncliwConfig } from '../../config/index.js';
 import type { Rollout } from '../../domain/index.js';
 import type { RolloutEngine, ThresholdOverrides } from '../../rollout/index.js';
-import { createRolloutEngine } from '../../rollout/index.js';
+import { createRolloutEngine, readDecisionEvent, readRolloutStatus } from '../../rollout/index.js';
 import { openStore } from '../../store/index.js';
 import type { CommonOpts, RegisterCommand } from '../kit.js';
 import { configFrom, table, withCommon } from '../kit.js';
@@ -37,7 +37,8 @@ export async function withRolloutEngine<T>(
 }
 
 const pct = (bp: number) => `${bp / 100}%`;
-const rate = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(1)}%` : '-');
+/** "No data" is shown as —, never as a number (NaN, or the -1 stored for it in decision events). */
+const rate = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(1)}%` : '—');
 
 type ManualOpts = CommonOpts & { reason?: string; force?: boolean; by?: string };
 
@@ -88,14 +89,14 @@ export const registerRollout: RegisterCommand = (program, { io }) => {
   ).action(async (id: string, opts: CommonOpts) => {
     await withRolloutEngine(opts, async (engine) => {
       const s = await engine.status(id);
-      if (opts.json) return io.out(JSON.stringify(s));
+      if (opts.json) return io.out(JSON.stringify(readRolloutStatus(s)));
       const r: Rollout = s.rollout;
       const w = s.window;
       io.out(
         [
           `${r.capabilityId} v${r.version}  ${r.stage}${r.pausedFrom ? ` (from ${r.pausedFrom})` : ''}  ${pct(r.percentage)} of users  rollout ${r.id}`,
           `stable version: ${s.stableVersion ?? 'none (users outside get a clean failure)'}   risk cap: ${s.riskCap.stage} (${s.riskCap.decision})`,
-          `window since ${w.windowStart}: ${w.requests} requests, success ${rate(w.successRate)}, errors ${rate(w.errorRate)}, p99 ${Number.isFinite(w.p99Ms) ? `${w.p99Ms.toFixed(1)} ms` : '-'}, feedback +${w.positive}/-${w.negative}`,
+          `window since ${w.windowStart}: ${w.requests} requests, success ${rate(w.successRate)}, errors ${rate(w.errorRate)}, p99 ${Number.isFinite(w.p99Ms) ? `${w.p99Ms.toFixed(1)} ms` : '—'}, feedback +${w.positive}/-${w.negative}`,
           s.verdict
             ? `verdict: ${s.verdict.status} → ${s.verdict.action}: ${s.verdict.reason}`
             : 'verdict: not judged in this stage',
@@ -147,7 +148,8 @@ export const registerRollout: RegisterCommand = (program, { io }) => {
         };
         const event = await engine[name](id, o);
         const r = engine.get(id);
-        if (opts.json) return io.out(JSON.stringify({ ok: true, event, rollout: r }));
+        if (opts.json)
+          return io.out(JSON.stringify({ ok: true, event: readDecisionEvent(event), rollout: r }));
         io.out(
           `${id}: ${event.fromStage} → ${event.toStage} (${pct(r?.percentage ?? 0)} of users) — ${event.reason}`,
         );

@@ -1,0 +1,188 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { VisionImage, VisionPort } from '../capabilities/index.js';
+import { CapabilityRegistry } from '../capabilities/index.js';
+import type { CapabilityManifest, Permission } from '../domain/index.js';
+import { createSandboxTier } from '../sandbox/index.js';
+import type { SandboxTier } from '../sandbox/types.js';
+import { createMemoryStore } from '../store/index.js';
+import { synthesize } from '../synthesis/index.js';
+import { generatedCount } from '../verification/test-capabilities.js';
+import { createVisionPort, screenLoader } from '../vision-port.js';
+import { countScene, renderScene } from '../vision/index.js';
+import type { RuntimeDeps } from './index.js';
+import { processCommand } from './index.js';
+
+/**
+ * Issue 16.4: host work done for a run is bounded like the run. The hostile module passes the synthesis gate
+ * and makes 990 `findShapes` calls with distinct `minArea` values (each a fresh scan of the screen); under
+ * no bound it kept the host busy ~14 s. The vision port is the real one, wrapped only to measure how much
+ * host time its calls took and when they ran.
+ */
+
+const PERMISSIONS: Permission[] = ['screen.capture', 'vision.analyze'];
+
+const SEQUENTIAL = `export default async function run(input, sdk) {
+  const screen = await sdk.screen.capture();
+  let total = 0;
+  for (let i = 0; i < 990; i++) {
+    const items = await sdk.vision.findShapes(screen, { minArea: 1 + i / 20 });
+    total = total + items.length;
+  }
+  return { answer: 'found ' + total, data: { count: total } };
+}
+`;
+
+/** All 990 asked for at once: they are pending on the host when the deadline comes. */
+const BURST = `export default async function run(input, sdk) {
+  const screen = await sdk.screen.capture();
+  const asks = [];
+  for (let i = 0; i < 990; i++) asks.push(sdk.vision.findShapes(screen, { minArea: 1 + i / 20 }));
+  const all = await Promise.all(asks);
+  return { answer: 'found ' + all.length, data: { count: all.length } };
+}
+`;
+
+const CHATTY = `export default async function run(input, sdk) {
+  let t = 0;
+  for (let i = 0; i < 500; i++) t = sdk.clock.now();
+  for (let i = 0; i < 500; i++) t = await sdk.clock.now();
+  return { answer: 'time ' + t, data: { count: 0 } };
+}
+`;
+
+interface Measured {
+  port: VisionPort;
+  calls: number;
+  hostMs: number;
+  /** performance.now() when each call ended. */
+  endedAt: number[];
+}
+
+function measuredVision(): Measured {
+  const real = createVisionPort();
+  const m: Measured = { port: real, calls: 0, hostMs: 0, endedAt: [] };
+  m.port = {
+    ...real,
+    findShapes: async (img, opts) => {
+      const t0 = performance.now();
+      try {
+        return await real.findShapes(img, opts);
+      } finally {
+        m.calls++;
+        m.hostMs += performance.now() - t0;
+        m.endedAt.push(performance.now());
+      }
+    },
+  };
+  return m;
+}
+
+function manifestFor(id: string, timeoutMs: number): CapabilityManifest {
+  const base = generatedCount(['color', 'shape']).manifest;
+  return {
+    ...base,
+    id,
+    permissions: PERMISSIONS,
+    limits: { timeoutMs, memoryMb: 128 },
+    origin: { kind: 'generated', generator: 'test/hostile', failureIds: [] },
+    outputSchema: { type: 'object' },
+  };
+}
+
+let sandbox: SandboxTier;
+let screen: VisionImage;
+
+beforeAll(async () => {
+  sandbox = await createSandboxTier('process', { poolSize: 1 });
+  const png = (
+    await renderScene(countScene({ color: 'red', shape: 'circle', region: 'content', count: 4, seed: 2 }))
+  ).png;
+  screen = await screenLoader(40_000_000).decode(png);
+  // Load OpenCV once, outside any measured run.
+  await createVisionPort().findShapes(screen, {});
+}, 120_000);
+
+afterAll(async () => {
+  await sandbox?.close();
+});
+
+function depsFor(
+  code: string,
+  vision: VisionPort,
+  budget: { maxCalls: number; maxHostMs: number },
+  timeoutMs: number,
+): RuntimeDeps {
+  const gate = synthesize(code, { permissions: PERMISSIONS });
+  // The module is one the gate lets through: the bound must come from the host, not from the analysis.
+  expect(gate.report.safe, JSON.stringify(gate.report.violations)).toBe(true);
+  const registry = new CapabilityRegistry({ internalGroup: 'internal', betaGroup: 'beta' });
+  registry.replace([{ manifest: manifestFor('hostile-scan', timeoutMs), code: gate.code }]);
+  return {
+    store: createMemoryStore(),
+    registry,
+    vision,
+    screens: screenLoader(40_000_000),
+    sandbox,
+    maxCommandLength: 2000,
+    minConfidence: 0.6,
+    sandboxDefaults: { timeoutMs, memoryMb: 128 },
+    hostBudget: budget,
+  };
+}
+
+describe('host work per run is bounded', () => {
+  it('stops 990 distinct-minArea scans at the host-time budget (+10%)', async () => {
+    const m = measuredVision();
+    const maxHostMs = 1000;
+    const deps = depsFor(SEQUENTIAL, m.port, { maxCalls: 10_000, maxHostMs }, 60_000);
+    const r = await processCommand(
+      deps,
+      'count the red circles',
+      { user: 'ana' },
+      { screen: { image: screen } },
+    );
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.failure.category).toBe('error');
+    expect(r.failure.message).toContain('host-budget');
+    expect(r.failure.message).toContain(`more than ${maxHostMs} ms of host time`);
+    console.info(
+      `host budget: ${m.calls} scans, ${m.hostMs.toFixed(0)} ms of host time (budget ${maxHostMs} ms)`,
+    );
+    expect(m.calls).toBeLessThan(990);
+    expect(m.hostMs).toBeLessThanOrEqual(maxHostMs * 1.1);
+  }, 120_000);
+
+  it('cancels the calls still pending when the run hits its deadline', async () => {
+    const m = measuredVision();
+    const deps = depsFor(BURST, m.port, { maxCalls: 10_000, maxHostMs: 600_000 }, 500);
+    const r = await processCommand(
+      deps,
+      'count the red circles',
+      { user: 'ana' },
+      { screen: { image: screen } },
+    );
+    const returnedAt = performance.now();
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.failure.category).toBe('timeout');
+    const atReturn = m.calls;
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // At most the one scan in progress at the deadline finishes afterwards; nothing queued starts.
+    expect(m.calls - atReturn).toBeLessThanOrEqual(1);
+    expect(m.endedAt.filter((t) => t > returnedAt).length).toBeLessThanOrEqual(1);
+    expect(m.calls).toBeLessThan(990);
+  }, 120_000);
+
+  it('stops a run at its sdk call budget', async () => {
+    const m = measuredVision();
+    const deps = depsFor(CHATTY, m.port, { maxCalls: 50, maxHostMs: 600_000 }, 30_000);
+    const r = await processCommand(
+      deps,
+      'count the red circles',
+      { user: 'ana' },
+      { screen: { image: screen } },
+    );
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.failure.message).toContain('more than 50 sdk calls');
+  }, 60_000);
+});

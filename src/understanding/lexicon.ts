@@ -1,0 +1,382 @@
+import type { Action, ColorName, NamedRegion, Shape, TargetKind } from '../domain/index.js';
+
+/**
+ * The words the grammar knows (docs/generation.md, "Grammar"). Every content word of a command must be one of
+ * these, a slot value (a label, a text to type), or a stopword; anything else is reported as unexplained.
+ */
+
+/** Politeness and hedges: removed before parsing, they never change what is asked. */
+/** A lookup table without a prototype: a command word like "constructor" must not find Object's. */
+function table<T>(entries: Record<string, T>): Readonly<Record<string, T>> {
+  return Object.freeze(Object.assign(Object.create(null) as Record<string, T>, entries));
+}
+
+export const POLITENESS: readonly RegExp[] = [
+  /^(?:(?:hey|hi|hello|ok|okay|so|now|just|yo|alright)\b[,\s]*)+/,
+  /\b(?:please|pls|plz|kindly|thanks|thank you)\b/g,
+  /^(?:could|can|would|will) you\b/,
+  /^i(?: would|'d)? (?:want|need|like) (?:you )?to know\b/,
+  /^i(?: would|'d)? (?:want|need|like) (?:you )?to\b/,
+  /^(?:help me|let me know|tell me|go ahead and|try to|i wonder)\b(?= \S)/,
+  /\bfor me\b/g,
+  // "find and click the Search button": finding is part of clicking.
+  /^(?:find|locate) and (?=(?:click|tap|select|press|hit)\b)/,
+  /\b(?:just|quickly)\b(?= (?:click|tap|press|type|select|read|count))/g,
+];
+
+export const COLOR_WORDS: Readonly<Record<string, ColorName>> = table({
+  red: 'red',
+  orange: 'orange',
+  yellow: 'yellow',
+  green: 'green',
+  blue: 'blue',
+  purple: 'purple',
+  violet: 'purple',
+  pink: 'pink',
+  magenta: 'pink',
+  white: 'white',
+  grey: 'grey',
+  gray: 'grey',
+  black: 'black',
+  brown: 'brown',
+  cyan: 'cyan',
+  teal: 'cyan',
+});
+
+export const SHAPE_WORDS: Readonly<Record<string, Shape>> = table({
+  circle: 'circle',
+  circles: 'circle',
+  dot: 'circle',
+  dots: 'circle',
+  disc: 'circle',
+  discs: 'circle',
+  round: 'circle',
+  square: 'square',
+  squares: 'square',
+  rectangle: 'rectangle',
+  rectangles: 'rectangle',
+  box: 'rectangle',
+  boxes: 'rectangle',
+  triangle: 'triangle',
+  triangles: 'triangle',
+});
+
+/** Words for "some shape": a shape target with no particular shape. */
+export const GENERIC_SHAPE_WORDS: ReadonlySet<string> = new Set([
+  'shape',
+  'shapes',
+  'object',
+  'objects',
+  'thing',
+  'things',
+  'item',
+  'items',
+  'icon',
+  'icons',
+  'badge',
+  'badges',
+  'marker',
+  'markers',
+]);
+
+export const SIZE_WORDS: Readonly<Record<string, 'large' | 'small'>> = table({
+  large: 'large',
+  big: 'large',
+  huge: 'large',
+  larger: 'large',
+  bigger: 'large',
+  small: 'small',
+  tiny: 'small',
+  little: 'small',
+  smaller: 'small',
+});
+
+/**
+ * Widget nouns (multi-word first), each naming a target kind. `menu` stays a button (what the template
+ * generator has always clicked by label); `option`/`section` are any element.
+ */
+export const WIDGET_PHRASES: ReadonlyArray<[RegExp, TargetKind]> = [
+  [
+    /\b(?:text ?fields?|text ?box(?:es)?|text ?areas?|input (?:box|field)(?:es|s)?|search (?:bar|box|field)|textarea)\b/,
+    'text-field',
+  ],
+  [/\b(?:check ?box(?:es)?|tick ?box(?:es)?|switch(?:es)?|toggles?)\b/, 'checkbox'],
+  [/\b(?:radio(?: buttons?)?|option buttons?)\b/, 'radio'],
+  [/\b(?:drop-?downs?|combo ?box(?:es)?|select box(?:es)?|pick ?lists?)\b/, 'dropdown'],
+  [/\b(?:list items?|list entries|list entry)\b/, 'list-item'],
+  [/\b(?:tree nodes?|nodes?|folders?|files?)\b/, 'tree-node'],
+  [/\b(?:dialog(?: box(?:es)?| window)?s?|pop-?ups?|modals?|alert box)\b/, 'dialog'],
+  [/\b(?:menu items?|menus?|buttons?)\b/, 'button'],
+  [/\b(?:hyper)?links?\b/, 'link'],
+  [/\btabs?\b/, 'tab'],
+  [/\b(?:fields?|inputs?)\b/, 'text-field'],
+  [/\b(?:windows?)\b/, 'window'],
+  [/\b(?:options?|sections?|elements?|controls?|entries|entry)\b/, 'element'],
+];
+
+/** "search box", "message box": the word before `box` names the field. */
+export const FIELD_BOX = /\b(search|message|comment|email|name|input|text) box\b/;
+
+/** Nouns of text: a text target ("the word "Error"", "how many words"). */
+export const TEXT_NOUNS = /^(?:text|texts|words?|labels?|message|messages|says|say|written|caption)$/;
+
+/** Filler: no content, neither adds nor costs confidence. */
+export const STOPWORDS: ReadonlySet<string> = new Set(
+  (
+    'the a an of on in at to from inside within there is are be any some that this these those ' +
+    'me my you its screen display please what which how do does did i we see visible currently now ' +
+    'here area part side corner edge half region whole entire and with have has shown appear appears page ' +
+    "there's it's all every each both also ones one them it"
+  ).split(' '),
+);
+
+/** Words that only point ("it", "one", "something"): as the whole target of an action they explain nothing. */
+export const VAGUE: ReadonlySet<string> = new Set([
+  'it',
+  'them',
+  'one',
+  'ones',
+  'something',
+  'somewhere',
+  'anything',
+  'everything',
+  'your',
+  'my',
+  'this',
+  'that',
+  // What a previous answer was ("Click the number."): the frame cannot refer back to it.
+  'number',
+  'answer',
+  'result',
+]);
+
+/** Stopwords that may sit inside an unquoted label ("Log in", "Remember me", "Sign up"). */
+export const LABEL_INNER: ReadonlySet<string> = new Set([
+  'in',
+  'me',
+  'up',
+  'out',
+  'on',
+  'off',
+  'of',
+  'to',
+  'it',
+  'my',
+  'you',
+]);
+
+/** Words a bulk request is made of: dropped from a count, never from an action. */
+export const BULK = /^(?:all|every|each|both)$/;
+
+export const ORDINALS: Readonly<Record<string, number>> = table({
+  first: 1,
+  '1st': 1,
+  second: 2,
+  '2nd': 2,
+  third: 3,
+  '3rd': 3,
+  fourth: 4,
+  '4th': 4,
+  fifth: 5,
+  '5th': 5,
+  sixth: 6,
+  '6th': 6,
+  seventh: 7,
+  '7th': 7,
+  eighth: 8,
+  '8th': 8,
+  ninth: 9,
+  '9th': 9,
+  tenth: 10,
+  '10th': 10,
+});
+
+export const NUMBER_WORDS: Readonly<Record<string, number>> = table({
+  one: 1,
+  two: 2,
+  three: 3,
+  four: 4,
+  five: 5,
+  six: 6,
+  seven: 7,
+  eight: 8,
+  nine: 9,
+  ten: 10,
+});
+
+/** Superlatives of position and size: which item of several ("the topmost link", "the largest circle"). */
+export const SUPERLATIVES: Readonly<Record<string, { by: 'x' | 'y' | 'size'; order: 'asc' | 'desc' }>> =
+  table({
+    topmost: { by: 'y', order: 'asc' },
+    'top-most': { by: 'y', order: 'asc' },
+    uppermost: { by: 'y', order: 'asc' },
+    highest: { by: 'y', order: 'asc' },
+    bottommost: { by: 'y', order: 'desc' },
+    'bottom-most': { by: 'y', order: 'desc' },
+    lowest: { by: 'y', order: 'desc' },
+    lowermost: { by: 'y', order: 'desc' },
+    leftmost: { by: 'x', order: 'asc' },
+    'left-most': { by: 'x', order: 'asc' },
+    rightmost: { by: 'x', order: 'desc' },
+    'right-most': { by: 'x', order: 'desc' },
+    largest: { by: 'size', order: 'desc' },
+    biggest: { by: 'size', order: 'desc' },
+    smallest: { by: 'size', order: 'asc' },
+    tiniest: { by: 'size', order: 'asc' },
+  });
+
+/** Multi-word region phrases first, so "top left" wins over "top". */
+export const REGION_PHRASES: ReadonlyArray<[RegExp, NamedRegion]> = [
+  [/\b(?:top|upper)[- ]left(?: corner)?\b/, 'top-left'],
+  [/\b(?:top|upper)[- ]right(?: corner)?\b/, 'top-right'],
+  [/\b(?:bottom|lower)[- ]left(?: corner)?\b/, 'bottom-left'],
+  [/\b(?:bottom|lower)[- ]right(?: corner)?\b/, 'bottom-right'],
+  [/\btitle[- ]?bar\b|\bwindow title\b|\btitle area\b|\btitle\b/, 'titlebar'],
+  [/\btool[- ]?bar\b|\bribbon\b/, 'toolbar'],
+  [
+    /\bside[- ]?bar\b|\bside (?:panel|pane)\b|\bleft (?:panel|pane)\b|\bnavigation (?:panel|pane)\b/,
+    'sidebar',
+  ],
+  [/\bstatus[- ]?bar\b|\bstatus line\b|\bfooter\b/, 'statusbar'],
+  [/\b(?:main |content )(?:area|panel|pane|region|window)\b|\bcontent\b|\bcanvas\b/, 'content'],
+  [/\b(?:center|centre|middle)(?: of the screen)?\b/, 'center'],
+  [/\b(?:top|upper)(?: (?:edge|part|half|side))?\b/, 'top'],
+  [/\b(?:bottom|lower)(?: (?:edge|part|half|side))?\b/, 'bottom'],
+  [/\bleft(?: (?:edge|part|half|side))?\b/, 'left'],
+  [/\bright(?: (?:edge|part|half|side))?\b/, 'right'],
+];
+
+/** A region name alone (for "not on the toolbar", "drag … to the toolbar"). */
+export function regionOf(phrase: string): NamedRegion | undefined {
+  for (const [re, name] of REGION_PHRASES) {
+    const m = re.exec(phrase);
+    if (m && m[0].length === phrase.trim().length) return name;
+  }
+  return undefined;
+}
+
+export interface ActionRule {
+  action: Action;
+  pattern: RegExp;
+  /** The verb's own words say the target is text ("where does it say …"). */
+  text?: boolean;
+  state?: 'on' | 'off';
+  /** Extra op the verb implies ("what colour is …"). */
+  attribute?: 'color' | 'shape';
+}
+
+/** Ordered: the first rule that matches at the start wins. */
+export const ACTION_RULES: readonly ActionRule[] = [
+  {
+    action: 'help',
+    pattern: /^(?:help|what can you do|what do you do|what are your (?:skills|capabilities|commands))$/,
+  },
+  {
+    action: 'list',
+    pattern: /^(?:list|show|what are) (?:(?:all|the|your) )*(?:capabilities|skills|commands)$/,
+  },
+  { action: 'count', pattern: /^(?:count|how many|number of|the number of|what is the number of)\b/ },
+  { action: 'describe', pattern: /^what (colou?r) (?:is|are)\b/, attribute: 'color' },
+  { action: 'describe', pattern: /^what (shape) (?:is|are)\b/, attribute: 'shape' },
+  {
+    action: 'describe',
+    pattern:
+      /^(?:describe|summari[sz]e|what(?:'s| is) (?:on|there on)|what do you see|explain what is in|explain|analy[sz]e|identify|give me a summary of)\b/,
+  },
+  {
+    action: 'read',
+    pattern:
+      /^(?:what(?= .+ (?:says|reads)$)|read(?: me)?(?: what it says(?: at| in| on)?)?|can you read what it says(?: at| in| on)?|what does|what do|what is the text(?: in| of| on)?|get the text(?: from| of| in)?|transcribe|what(?:'s| is) written|what(?:'s| is) in)\b/,
+  },
+  { action: 'double-click', pattern: /^double[- ]?click(?: on)?\b/ },
+  { action: 'right-click', pattern: /^right[- ]?click(?: on)?\b/ },
+  { action: 'hover', pattern: /^(?:hover(?: over| on)?|mouse over|move the mouse (?:over|to)|point at)\b/ },
+  { action: 'drag', pattern: /^drag\b/ },
+  {
+    action: 'focus',
+    pattern: /^(?:focus(?: on)?|put the cursor (?:in|into|on)|place the cursor (?:in|into|on))\b/,
+  },
+  { action: 'locate', pattern: /^(?:where does it say|where can i see)\b/, text: true },
+  {
+    action: 'locate',
+    pattern:
+      /^(?:locate|where(?:'s| is| are)|where can i find|position of|find the position of|show me where)\b/,
+  },
+  {
+    action: 'check',
+    pattern:
+      /^(?:is there|are there|check (?:if|whether|for)(?: there (?:is|are))?|does (?:the )?\S+ (?:have|contain|show)|do you see|can you see|is there any)\b/,
+  },
+  { action: 'toggle', pattern: /^(?:check|tick|mark)\b/, state: 'on' },
+  { action: 'toggle', pattern: /^(?:uncheck|untick|clear|deselect|unselect|unmark)\b/, state: 'off' },
+  { action: 'toggle', pattern: /^toggle\b/ },
+  { action: 'click', pattern: /^(?:click(?: on| into| in)?|tap(?: on)?|hit|press|push|open|switch to)\b/ },
+  { action: 'select', pattern: /^(?:select|choose|pick)\b/ },
+  { action: 'expand', pattern: /^(?:expand|unfold)\b/ },
+  { action: 'collapse', pattern: /^(?:collapse|fold)\b/ },
+  { action: 'close', pattern: /^(?:close|dismiss)\b/ },
+  { action: 'type', pattern: /^(?:type|enter|input|write|fill(?: in| out)?)\b/ },
+  {
+    action: 'find',
+    pattern: /^(?:find(?: me)?|show(?: me)?|highlight|search for|look for|point out|which)\b/,
+  },
+  { action: 'list', pattern: /^(?:list|enumerate|name(?: all)?)\b/ },
+  { action: 'list', pattern: /^what(?= \S+(?: \S+)? (?:are|is) (?:there|on|in|visible|shown)\b)/ },
+  { action: 'compare', pattern: /^(?:compare|which (?:is|are) more)\b/ },
+];
+
+/** Actions that need a target on the screen: without one, the command is not understood. */
+export const TARGETED: ReadonlySet<Action> = new Set([
+  'count',
+  'find',
+  'locate',
+  'check',
+  'click',
+  'select',
+  'toggle',
+  'expand',
+  'collapse',
+  'focus',
+  'double-click',
+  'right-click',
+  'hover',
+  'drag',
+]);
+
+/** Actions that change something: "all"/"every" is never filler for them. */
+export const ACTING: ReadonlySet<Action> = new Set([
+  'click',
+  'type',
+  'press',
+  'select',
+  'toggle',
+  'expand',
+  'collapse',
+  'close',
+  'focus',
+  'double-click',
+  'right-click',
+  'hover',
+  'drag',
+]);
+
+/** Actions whose unknown words may be a label ("click Save", "find the frobnicator"). */
+export const LABELLING: ReadonlySet<Action> = new Set([
+  'click',
+  'find',
+  'locate',
+  'select',
+  'toggle',
+  'expand',
+  'collapse',
+  'close',
+  'focus',
+  'double-click',
+  'right-click',
+  'hover',
+  'drag',
+]);
+
+/** A key chord for `press` ("enter", "ctrl+s", "the escape key"). */
+export const KEY_CHORD =
+  /^(?:the )?((?:(?:ctrl|control|alt|shift|cmd|command|meta|super|win) ?\+ ?)*(?:enter|return|tab|escape|esc|space|spacebar|backspace|delete|del|home|end|page ?up|page ?down|up|down|left|right|f\d{1,2}|[a-z0-9]))(?: key)?$/;

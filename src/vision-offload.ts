@@ -1,0 +1,105 @@
+import { Worker } from 'node:worker_threads';
+import type { VisionImage, VisionPort } from './capabilities/index.js';
+import type { ErrorCode, Item } from './domain/index.js';
+import { ERROR_CODES, IroncliwError } from './domain/index.js';
+
+interface Pending {
+  resolve: (items: Item[]) => void;
+  reject: (err: Error) => void;
+  retry: () => void;
+}
+
+export interface OffloadedVision {
+  port: VisionPort;
+  /** Scans answered by the worker thread (for tests and /metrics). */
+  readonly stats: { workerCalls: number };
+  close(): Promise<void>;
+}
+
+/**
+ * Moves `findShapes` — the scan a hostile module can ask for hundreds of times with distinct `minArea`
+ * values — onto a worker thread, so the serving event loop (request handling, the sandbox watchdog) never
+ * waits behind it. Everything else stays on `inner`. The worker is started on first use, does not keep the
+ * process alive (unref), and is replaced if it dies; a screen is copied to it once and reused.
+ */
+export function offloadVision(inner: VisionPort): OffloadedVision {
+  let worker: Worker | undefined;
+  let sent = new Set<number>();
+  let nextId = 1;
+  let nextKey = 1;
+  const keys = new WeakMap<VisionImage, number>();
+  const pending = new Map<number, Pending>();
+  const stats = { workerCalls: 0 };
+
+  const fail = (err: Error) => {
+    for (const p of pending.values()) p.reject(err);
+    pending.clear();
+    worker = undefined;
+    sent = new Set();
+  };
+
+  const start = (): Worker => {
+    const fromSource = import.meta.url.endsWith('.ts');
+    const entry = new URL(fromSource ? './vision-worker.ts' : './vision-worker.js', import.meta.url);
+    // From source (tests, `tsx`), the worker first registers the same TypeScript loader as this thread.
+    const w = fromSource
+      ? new Worker(
+          `(async () => { const { register } = await import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}); register(); await import(${JSON.stringify(entry.href)}); })();`,
+          { eval: true },
+        )
+      : new Worker(entry);
+    w.unref();
+    w.on(
+      'message',
+      (m: { id: number; items?: Item[]; missing?: boolean; error?: { code?: string; message: string } }) => {
+        const p = pending.get(m.id);
+        if (!p) return;
+        pending.delete(m.id);
+        if (m.missing) return p.retry();
+        stats.workerCalls++;
+        if (m.error) {
+          const code = m.error.code && m.error.code in ERROR_CODES ? (m.error.code as ErrorCode) : undefined;
+          return p.reject(code ? new IroncliwError(code, m.error.message) : new Error(m.error.message));
+        }
+        p.resolve(m.items ?? []);
+      },
+    );
+    w.on('error', (err) => fail(err));
+    w.on('exit', (code) => {
+      if (worker === w) fail(new Error(`the vision worker exited (code ${code})`));
+    });
+    return w;
+  };
+
+  const scan = (
+    img: VisionImage,
+    opts: Parameters<VisionPort['findShapes']>[1],
+    forceImage: boolean,
+  ): Promise<Item[]> =>
+    new Promise<Item[]>((resolve, reject) => {
+      worker ??= start();
+      let key = keys.get(img);
+      if (key === undefined) keys.set(img, (key = nextKey++));
+      const id = nextId++;
+      const withImage = forceImage || !sent.has(key);
+      pending.set(id, { resolve, reject, retry: () => scan(img, opts, true).then(resolve, reject) });
+      sent.add(key);
+      worker.postMessage({
+        id,
+        key,
+        opts,
+        ...(withImage ? { image: { width: img.width, height: img.height, data: img.data } } : {}),
+      });
+    });
+
+  return {
+    stats,
+    port: { ...inner, findShapes: (img, opts) => scan(img, opts, false) },
+    async close() {
+      const w = worker;
+      worker = undefined;
+      fail(new Error('the vision worker was closed'));
+      await w?.terminate();
+    },
+  };
+}
