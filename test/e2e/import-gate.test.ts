@@ -121,13 +121,15 @@ describe('importing a signed bundle', () => {
     const promoted = await post(`/v1/rollouts/${id}/promote`, { reason: 'read the partner code', by: 'ana' });
     expect(promoted.statusCode).toBe(200);
     expect(promoted.json()).toMatchObject({
-      event: { kind: 'promote', fromStage: 'development', toStage: 'canary', actor: 'user', by: 'ana' },
+      event: { kind: 'promote', fromStage: 'development', toStage: 'canary', actor: 'user' },
       rollout: { stage: 'canary' },
     });
     const stored = (await ironcliw.store.events.list({ capabilityId: id })).filter(
       (e) => e.kind === 'promote',
     );
-    expect(stored).toEqual([expect.objectContaining({ by: 'ana', actor: 'user' })]);
+    // Who: the authenticated client, with the name the caller gave (server: `<client>:<by>`).
+    expect(promoted.json().event.by).toMatch(/ana$/);
+    expect(stored).toEqual([expect.objectContaining({ by: promoted.json().event.by, actor: 'user' })]);
     expect(stored[0]!.reason).toContain('read the partner code');
     // Now the canary's 1% bucket gets it, and only them.
     const expected = USERS.filter((u) => bucketOf(`${id}:v1`, u) < 100);

@@ -42,7 +42,14 @@ describe('the service: learning, rollout, feedback, verification and sharing ove
     pngBase64 = png.toString('base64');
     writeFileSync(join(dir, 'screen.png'), png);
     ironcliw = await createIroncliw(
-      { db: join(dir, 'store.db'), apiKey: API_KEY, sharing: { keysDir: join(dir, 'keys') } },
+      {
+        db: join(dir, 'store.db'),
+        apiKey: API_KEY,
+        sharing: { keysDir: join(dir, 'keys') },
+        // A missed latency budget on a busy machine makes the version conditional, which the rollout gate
+        // holds in development for a person (issue 16): latency is judged by npm run bench, not here.
+        verification: { p99BudgetMs: 60_000 },
+      },
       { startWorkers: false },
     );
     app = await buildServer(ironcliw);

@@ -66,7 +66,13 @@ beforeAll(async () => {
   await new Promise<void>((r) => llm.listen(0, '127.0.0.1', r));
   const baseUrl = `http://127.0.0.1:${(llm.address() as AddressInfo).port}/v1`;
   ironcliw = await createIroncliw(
-    { db: ':memory:', llm: { enabled: true, baseUrl, model: 'test-model' } },
+    // The production benchmark's p99 budget at its ceiling: on a busy machine a missed latency budget makes a
+    // version conditional (held for a person), which is not what these tests are about; npm run bench judges latency.
+    {
+      db: ':memory:',
+      llm: { enabled: true, baseUrl, model: 'test-model' },
+      verification: { p99BudgetMs: 60_000 },
+    },
     { startWorkers: false },
   );
   screen = await decodeImage((await renderScene(parseSceneSpec(groundTruthScene(1)))).png);
@@ -233,7 +239,10 @@ describe('capability evolution', () => {
     await ironcliw.rollouts.evaluate();
     await ironcliw.rollouts.evaluate();
     expect(await ironcliw.rollouts.get(id)).toMatchObject({ version: 2, stage: 'development' });
-    const holds = (await ironcliw.store.events.list({ capabilityId: id })).filter((e) => e.kind === 'hold');
+    // (v1 may hold one too: on a busy machine its benchmark can miss the latency budget.)
+    const holds = (await ironcliw.store.events.list({ capabilityId: id })).filter(
+      (e) => e.kind === 'hold' && e.version === 2,
+    );
     expect(holds).toHaveLength(1);
     const status = await ironcliw.rollouts.status(id);
     expect(status.gate.replacesHumanRollback).toMatchObject({ version: 1, by: 'operator' });
