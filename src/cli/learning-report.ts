@@ -108,7 +108,11 @@ export async function learningReport(
     });
     return report;
   }
-  steps.push({ stage: 'pattern', ok: true, text: `${pattern.signature}: ${counts}, the threshold is ${minOccurrences} from ${minDistinctUsers}: learning started` });
+  steps.push({
+    stage: 'pattern',
+    ok: true,
+    text: `${pattern.signature}: ${counts}, the threshold is ${minOccurrences} from ${minDistinctUsers}: learning started`,
+  });
   if (pattern.status === 'queued' || pattern.status === 'generating') {
     steps.push({
       stage: 'not-learned',

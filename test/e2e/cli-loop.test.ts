@@ -24,6 +24,11 @@ const dir = mkdtempSync(join(tmpdir(), 'ironcliw-e2e-'));
 const db = join(dir, 'store.db');
 const toolbarScreen = join(dir, 'toolbar.png');
 const sidebarScreen = join(dir, 'sidebar.png');
+// The production benchmark's p99 budget (100 ms) judges the machine's speed, not the capability: on a busy
+// machine it made verification 'conditional', and the rollout gate (rightly) held the version in development.
+// Latency budgets are the bench's job (npm run bench); this test judges the loop.
+const config = join(dir, 'ironcliw.config.json');
+writeFileSync(config, JSON.stringify({ verification: { p99BudgetMs: 60_000 } }));
 
 beforeAll(async () => {
   // Ground truth by construction: exactly 2 green circles in the toolbar, exactly 3 red squares in the sidebar,
@@ -56,6 +61,8 @@ describe('the learning loop through the CLI', () => {
         '--db',
         db,
         '--json',
+        '--config',
+        config,
         ...(user === 'cleo' ? ['--wait'] : []),
       );
       expect(r.code, r.err).toBe(1);
