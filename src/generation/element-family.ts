@@ -99,7 +99,7 @@ const EXAMPLES: Record<Verb, string[]> = {
 
 /** Click / type into / read / check a UI control found by its label (and region). */
 export const elementFamily: GeneratorFamily = {
-  id: 'template/elements',
+  id: 'template/element-by-label',
   accepts(pattern) {
     return verbOf(pattern) !== undefined;
   },
@@ -148,7 +148,12 @@ export const elementFamily: GeneratorFamily = {
           properties: { answer: { type: 'string' }, data: { type: 'object' } },
         },
         limits: { timeoutMs: 5000, memoryMb: 64 },
-        origin: { kind: 'generated', generator: 'template/elements', patternId: pattern.id, failureIds },
+        origin: {
+          kind: 'generated',
+          generator: 'template/element-by-label',
+          patternId: pattern.id,
+          failureIds,
+        },
       },
       code: MODULES[verb],
     };

@@ -17,7 +17,7 @@ const { createIroncliw, IroncliwError, ERROR_CODES, buildServer, createSandbox }
 const ironcliw = await createIroncliw({ db: process.env.DB, sharing: { keysDir: process.env.KEYS } });
 try {
   const answered = await ironcliw.processCommand('what can you do', { user: 'ana', groups: [] });
-  const failed = await ironcliw.processCommand('count the purple hexagons in the sidebar', { user: 'ana' });
+  const failed = await ironcliw.processCommand('count the purple triangles in the sidebar', { user: 'ana' });
   const status = await ironcliw.getAutonomousCapabilitiesStatus();
   console.log(JSON.stringify({
     exports: Object.keys(pkg).sort(),
