@@ -75,6 +75,8 @@ export interface LoadOptions {
   /** The mix: one cycle of kinds each connection sends in turn (e.g. 9 handled + 1 failing = 10% failing). */
   requests: LoadRequest[];
   timeoutS?: number;
+  /** Sent as x-api-key: the load then comes from an authenticated client. */
+  clientKey?: string;
 }
 
 /*
@@ -82,6 +84,9 @@ export interface LoadOptions {
  * response by the request it answers: autocannon calls the request's onResponse and then emits 'response'
  * for the same client synchronously (pipelining 1), so the kind set in the former is the latter's.
  */
+/** The key the load generator sends (a test-only client of the throwaway service). */
+export const LOAD_CLIENT_KEY = 'load-generator-key-0123456789';
+
 const WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
 const autocannon = require(workerData.autocannon);
@@ -97,7 +102,7 @@ const run = (opts, listen) => new Promise((resolve, reject) => {
   const requests = w.requests.map((r, i) => ({
     method: 'POST',
     path: r.path,
-    headers: { 'content-type': 'application/json' },
+    headers: w.clientKey ? { 'content-type': 'application/json', 'x-api-key': w.clientKey } : { 'content-type': 'application/json' },
     body: r.bodies[0],
     setupRequest: (req) => {
       const body = r.bodies[cursor[i]++ % r.bodies.length];
@@ -198,6 +203,7 @@ export function runLoad(options: LoadOptions): Promise<LoadOutcome> {
       durationMs: options.durationMs,
       warmupMs: options.warmupMs ?? 1000,
       timeoutS: options.timeoutS ?? 10,
+      clientKey: options.clientKey,
       requests: options.requests.map((r) => ({
         kind: r.kind,
         path: r.path ?? '/v1/commands',
@@ -338,7 +344,13 @@ export async function startService(workers: boolean, learnerPriority?: LearnerPr
   const ironcliw = await createIroncliw(
     {
       db: join(dir, 'store.db'),
-      server: { rateLimitPerMinute: 0, logLevel: 'silent' },
+      // The load comes from one authenticated client: only authenticated identities count as distinct
+      // users for learning (docs/security.md), which the busy run needs.
+      server: {
+        rateLimitPerMinute: 0,
+        logLevel: 'silent',
+        clients: [{ name: 'load', key: LOAD_CLIENT_KEY, groups: [], admin: false }],
+      },
       sharing: { keysDir: join(dir, 'keys') },
     },
     // As `ironcliw serve` runs: the serving process keeps the rollout timers, learning runs in a
@@ -435,7 +447,7 @@ export async function measurePhase(
     });
   }, 250);
   try {
-    const outcome = await runLoad({ ...load, requests, url: service.url });
+    const outcome = await runLoad({ ...load, requests, url: service.url, clientKey: LOAD_CLIENT_KEY });
     clearInterval(timer);
     await sampling;
     const { start, end } = outcome.window;
