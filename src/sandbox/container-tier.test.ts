@@ -17,6 +17,9 @@ import { bwrapUsable, launchSpec } from './os-layers.js';
 import { createContainerTier } from './process-tier.js';
 import type { ProcessPoolTier } from './process-tier.js';
 
+// Node 20 names its main thread 'node' in /proc; Node 24 names it 'MainThread'.
+const NODE_COMM = /^(node|MainThread)$/;
+
 // Reported as skipped (never passed) where bubblewrap is missing or cannot create namespaces.
 const usable = bwrapUsable();
 
@@ -207,7 +210,7 @@ describe.skipIf(!usable.ok)('container walls against an escaped guest', () => {
       while (queue.length && node === undefined) {
         const p = queue.shift() as number;
         for (const c of children(p)) {
-          if (readFileSync(`/proc/${c}/comm`, 'utf8').trim() === 'node') node = c;
+          if (NODE_COMM.test(readFileSync(`/proc/${c}/comm`, 'utf8').trim())) node = c;
           queue.push(c);
         }
       }
