@@ -1,4 +1,5 @@
 import type { Action, IntentFrame, PartFrame } from '../domain/index.js';
+import { ACTING_ACTIONS as ACTING } from '../domain/index.js';
 
 /** What about a request makes automating it risky. */
 export type ConcernKind = 'destructive' | 'bulk' | 'credential' | 'system';
@@ -17,22 +18,6 @@ export interface SafetyAssessment {
   concerns: SafetyConcern[];
 }
 
-/** Every action that changes something on the screen (the UI verbs too: "double-click Delete" acts). */
-const ACTING: ReadonlySet<Action> = new Set([
-  'click',
-  'type',
-  'press',
-  'select',
-  'toggle',
-  'expand',
-  'collapse',
-  'close',
-  'focus',
-  'double-click',
-  'right-click',
-  'hover',
-  'drag',
-]);
 /** Actions that act on targets (bulk when on "all" of them or on several). */
 const TARGETING: ReadonlySet<Action> = new Set([
   'click',

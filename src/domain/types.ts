@@ -30,6 +30,23 @@ export const ACTIONS = [
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
+/** Every action that changes something on the screen: bulk use is a safety concern, and "all" is never filler. */
+export const ACTING_ACTIONS: ReadonlySet<Action> = new Set<Action>([
+  'click',
+  'type',
+  'press',
+  'select',
+  'toggle',
+  'expand',
+  'collapse',
+  'close',
+  'focus',
+  'double-click',
+  'right-click',
+  'hover',
+  'drag',
+]);
+
 export const NAMED_REGIONS = [
   'titlebar',
   'toolbar',

@@ -344,21 +344,7 @@ export const TARGETED: ReadonlySet<Action> = new Set([
 ]);
 
 /** Actions that change something: "all"/"every" is never filler for them. */
-export const ACTING: ReadonlySet<Action> = new Set([
-  'click',
-  'type',
-  'press',
-  'select',
-  'toggle',
-  'expand',
-  'collapse',
-  'close',
-  'focus',
-  'double-click',
-  'right-click',
-  'hover',
-  'drag',
-]);
+export { ACTING_ACTIONS as ACTING } from '../domain/index.js';
 
 /** Actions whose unknown words may be a label ("click Save", "find the frobnicator"). */
 export const LABELLING: ReadonlySet<Action> = new Set([
