@@ -12,4 +12,4 @@ export { openStore } from './open-store.js';
 export type { OpenStoreOptions } from './open-store.js';
 export { DEFAULT_DB_PATH, parseDbUrl, redactUrl } from './db-url.js';
 export type { DbTarget } from './db-url.js';
-export { MemoryStore, createMemoryStore } from './memory-store.js';
+export { MemoryStore, createMemoryStore } from './memory/memory-store.js';

@@ -4,9 +4,9 @@ import { dirname, resolve } from 'node:path';
 import pg from 'pg';
 import { IroncliwError, isIroncliwError } from '../domain/index.js';
 import { DEFAULT_DB_PATH, parseDbUrl, redactUrl } from './db-url.js';
-import { KyselyStore } from './kysely-store.js';
+import { createKyselyStore } from './kysely/kysely-store.js';
 import { openSqliteConnection, type SqliteConnection, type SqliteDriverName } from './sqlite-driver.js';
-import { MemoryStore } from './memory-store.js';
+import { MemoryStore } from './memory/memory-store.js';
 import { PgChangeFeed } from './pg-change-feed.js';
 import { MIGRATION_TABLE, migrateToLatest } from './migrations.js';
 import { postgresFlavor, sqliteFlavor } from './sql-flavor.js';
@@ -151,7 +151,7 @@ async function openSqliteNow(
     await db.destroy();
     throw isIroncliwError(err) ? err : fail(`migration failed (${reason(err)})`, err);
   }
-  return new KyselyStore(db, sqliteFlavor);
+  return createKyselyStore(db, sqliteFlavor);
 }
 
 async function openPostgres(url: string, options: OpenStoreOptions): Promise<Store> {
@@ -214,5 +214,5 @@ async function openPostgres(url: string, options: OpenStoreOptions): Promise<Sto
     schema: migrationSchema,
     connectTimeoutMs: options.connectTimeoutMs ?? 3000,
   });
-  return new KyselyStore(db, postgresFlavor, feed);
+  return createKyselyStore(db, postgresFlavor, feed);
 }

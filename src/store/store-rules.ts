@@ -11,6 +11,7 @@ export const DEFAULT_LIMITS = {
   patterns: 1000,
   events: 10_000,
   jobs: 1000,
+  demonstrations: 100,
 } as const;
 
 /** Keeps a stack trace dump from bloating every job row. */
