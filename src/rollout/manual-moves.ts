@@ -5,6 +5,7 @@ import type { EngineParts } from './engine-parts.js';
 import { LIMITED_GROUP, MANUAL_PROMOTION } from './gate.js';
 import { isAbove, lowerStage, nextStep } from './ladder.js';
 import { JUDGED_STAGES } from './stages.js';
+import type { Destination } from './transitions.js';
 import { readVerdict } from './verdict-reader.js';
 
 export interface ManualOptions {
@@ -30,6 +31,19 @@ export async function loadRollout(store: Store, capabilityId: string): Promise<R
 async function manualNumbers(parts: EngineParts, r: Rollout): Promise<Record<string, number>> {
   await parts.metrics.flush().catch(() => {});
   return (await readVerdict(parts, r))?.numbers ?? {};
+}
+
+/** A move a person (or the system, by hand) makes: recorded with the window's numbers and who and why. */
+async function byHand(
+  parts: EngineParts,
+  r: Rollout,
+  to: Destination,
+  kind: 'pause' | 'resume' | 'rollback',
+  defaultReason: string,
+  o: ManualOptions,
+): Promise<DecisionEvent> {
+  const numbers = await manualNumbers(parts, r);
+  return parts.transitions.apply(r, to, kind, o.reason ?? defaultReason, numbers, o.actor ?? 'user', o.by);
 }
 
 /**
@@ -97,15 +111,13 @@ export async function pause(
   const r = await loadRollout(parts.store, capabilityId);
   if (!JUDGED_STAGES.has(r.stage))
     throw new IroncliwError('E_STATE_CONFLICT', `cannot pause ${capabilityId} in ${r.stage}`);
-  const numbers = await manualNumbers(parts, r);
-  return parts.transitions.apply(
+  return byHand(
+    parts,
     r,
     { stage: 'paused', percentage: r.percentage, pausedFrom: r.stage },
     'pause',
-    o.reason ?? 'paused by hand',
-    numbers,
-    o.actor ?? 'user',
-    o.by,
+    'paused by hand',
+    o,
   );
 }
 
@@ -121,15 +133,13 @@ export async function resume(
       'E_STATE_CONFLICT',
       `cannot resume ${capabilityId}: it is ${r.stage}, not paused`,
     );
-  const numbers = await manualNumbers(parts, r);
-  return parts.transitions.apply(
+  return byHand(
+    parts,
     r,
     { stage: r.pausedFrom ?? 'development', percentage: r.percentage },
     'resume',
-    o.reason ?? 'resumed by hand',
-    numbers,
-    o.actor ?? 'user',
-    o.by,
+    'resumed by hand',
+    o,
   );
 }
 
@@ -142,14 +152,5 @@ export async function rollback(
   const r = await loadRollout(parts.store, capabilityId);
   if (r.stage === 'rolled_back' || r.stage === 'retired')
     throw new IroncliwError('E_STATE_CONFLICT', `cannot roll back ${capabilityId}: it is ${r.stage}`);
-  const numbers = await manualNumbers(parts, r);
-  return parts.transitions.apply(
-    r,
-    { stage: 'rolled_back', percentage: 0 },
-    'rollback',
-    o.reason ?? 'rolled back by hand',
-    numbers,
-    o.actor ?? 'user',
-    o.by,
-  );
+  return byHand(parts, r, { stage: 'rolled_back', percentage: 0 }, 'rollback', 'rolled back by hand', o);
 }
