@@ -1,4 +1,5 @@
 import type { FailureCategory, RolloutStage, VerificationDecision } from '../domain/index.js';
+import { isAbove, stageLabel } from './ladder.js';
 import { LATENCY_COUNTERS, latencyQuantile } from './latency-buckets.js';
 
 type JudgedStage = 'development' | 'canary' | 'beta' | 'gradual' | 'production';
@@ -113,11 +114,15 @@ export interface Verdict {
 
 export interface JudgeInput {
   stage: RolloutStage;
+  /** Share of users the stage serves (basis points); reasons name it for `gradual`, which has several steps. */
+  percentage?: number;
   stats: WindowStats;
   /** ms the window has been open. */
   openForMs: number;
   /** The stage after this one, or undefined at production. */
   next: RolloutStage | undefined;
+  /** Share of users the next stage serves (basis points). */
+  nextPercentage?: number;
   /** Highest stage allowed by the risk cap. */
   cap: RolloutStage;
   capReason: string;
@@ -127,7 +132,6 @@ export interface JudgeInput {
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 const finite = (x: number) => (Number.isFinite(x) ? Math.round(x * 1e4) / 1e4 : -1);
-const ORDER: RolloutStage[] = ['development', 'canary', 'beta', 'gradual', 'production'];
 
 /**
  * Judges one window. Order: too few requests → inconclusive (unless it already holds more errors than a
@@ -137,6 +141,7 @@ const ORDER: RolloutStage[] = ['development', 'canary', 'beta', 'gradual', 'prod
  */
 export function judge(input: JudgeInput, t: DecisionThresholds = DEFAULT_THRESHOLDS): Verdict {
   const { stats: s, stage } = input;
+  const here = stageLabel(stage, input.percentage);
   const minSamples = t.minSamples[stage as JudgedStage] ?? 0;
   const dwellMs = t.dwellMs[stage as JudgedStage] ?? 0;
   const numbers: Record<string, number> = {
@@ -170,7 +175,7 @@ export function judge(input: JudgeInput, t: DecisionThresholds = DEFAULT_THRESHO
         'rollback',
         `${s.errors} errors in ${s.requests} requests already exceed what ${minSamples} may hold at ${pct(t.maxErrorRate)}`,
       );
-    return v('inconclusive', 'none', `${s.requests} of ${minSamples} requests needed in ${stage}`);
+    return v('inconclusive', 'none', `${s.requests} of ${minSamples} requests needed in ${here}`);
   }
   if (s.requests > 0) {
     if (s.successRate < t.minSuccessRate)
@@ -199,24 +204,28 @@ export function judge(input: JudgeInput, t: DecisionThresholds = DEFAULT_THRESHO
       `positive feedback ${pct(s.positiveShare)} < ${pct(t.minPositiveFeedback)} over ${s.positive + s.negative} answers`,
     );
   const healthy = `${s.requests} requests, success ${s.requests ? pct(s.successRate) : 'n/a'}, p99 ${Number.isFinite(s.p99Ms) ? `${s.p99Ms.toFixed(1)} ms` : 'n/a'}`;
-  if (!input.next) return v('pass', 'none', `healthy in ${stage}: ${healthy}`);
-  if (ORDER.indexOf(input.next) > ORDER.indexOf(input.cap))
+  if (!input.next) return v('pass', 'none', `healthy in ${here}: ${healthy}`);
+  if (isAbove(input.next, input.cap))
     return {
-      ...v('pass', 'none', `healthy, held at ${stage}: ${input.capReason}`),
+      ...v('pass', 'none', `healthy, held at ${here}: ${input.capReason}`),
       held: { to: input.next, reason: input.capReason },
     };
   if (input.needsPerson)
     return {
-      ...v('pass', 'none', `healthy, held at ${stage}: ${input.needsPerson}`),
+      ...v('pass', 'none', `healthy, held at ${here}: ${input.needsPerson}`),
       held: { to: input.next, reason: input.needsPerson },
     };
   if (input.openForMs < dwellMs)
     return v(
       'pass',
       'none',
-      `healthy, dwelling in ${stage} (${Math.round(input.openForMs / 1000)} of ${Math.round(dwellMs / 1000)} s)`,
+      `healthy, dwelling in ${here} (${Math.round(input.openForMs / 1000)} of ${Math.round(dwellMs / 1000)} s)`,
     );
-  return v('pass', 'promote', `healthy (${healthy}): ${stage} → ${input.next}`);
+  return v(
+    'pass',
+    'promote',
+    `healthy (${healthy}): ${here} → ${stageLabel(input.next, input.nextPercentage)}`,
+  );
 }
 
 /** Counter names an outcome adds to (exported for the bench and the recorder). */

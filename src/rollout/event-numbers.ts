@@ -1,6 +1,6 @@
 import type { DecisionEvent } from '../domain/index.js';
 import type { Verdict } from './decision.js';
-import type { RolloutStatus } from './rollout-engine.js';
+import type { RolloutStatus } from './rollout-status.js';
 
 /**
  * Decision events store their numbers as finite values only (a JSON column; NaN does not survive every store),

@@ -1,4 +1,6 @@
 import type { DecisionEvent, RolloutStage, VerificationDecision } from '../domain/index.js';
+import { lowerStage } from './ladder.js';
+import { STAGE_ORDER } from './stages.js';
 
 /**
  * The rollout gate: what verification (and the capability's history) allow the rollout to do without a
@@ -15,8 +17,6 @@ import type { DecisionEvent, RolloutStage, VerificationDecision } from '../domai
 export const MANUAL_PROMOTION = 'manual-promotion';
 export const LIMITED_GROUP = 'limited-group:';
 export const MAX_STAGE = 'max-stage:';
-
-const LADDER: readonly RolloutStage[] = ['development', 'canary', 'beta', 'gradual', 'production'];
 
 export interface GateCondition {
   condition: string;
@@ -50,13 +50,7 @@ export interface GateInput {
   internalGroup: string;
 }
 
-const isStage = (s: string): s is RolloutStage => (LADDER as readonly string[]).includes(s);
-
-/** The lower of two stages on the ladder. */
-export function lowerStage(a: RolloutStage, b: RolloutStage | undefined): RolloutStage {
-  if (!b) return a;
-  return LADDER.indexOf(b) < LADDER.indexOf(a) ? b : a;
-}
+const isStage = (s: string): s is RolloutStage => (STAGE_ORDER as readonly string[]).includes(s);
 
 const LIFECYCLE: ReadonlySet<string> = new Set([
   'register',

@@ -18,17 +18,16 @@ export type { RolloutPolicy, RolloutPolicyInput } from './policy.js';
 export { DEFAULT_THRESHOLDS, judge, windowStats } from './decision.js';
 export type { DecisionThresholds, Verdict, VerdictAction, VerdictStatus, WindowStats } from './decision.js';
 export { LATENCY_BOUNDS_MS, latencyBucket, latencyQuantile } from './latency-buckets.js';
-export { createRolloutEngine, nextStep, resolveThresholds, RolloutEngine } from './rollout-engine.js';
-export type {
-  Evaluation,
-  ManualOptions,
-  OutcomeInput,
-  RolloutAssignment,
-  RolloutChange,
-  RolloutEngineOptions,
-  RolloutStatus,
-  ThresholdOverrides,
-} from './rollout-engine.js';
+export { createRolloutEngine, RolloutEngine } from './rollout-engine.js';
+export type { RolloutAssignment, RolloutEngineOptions } from './rollout-engine.js';
+export { nextStep } from './ladder.js';
+export { resolveThresholds } from './thresholds.js';
+export type { ThresholdOverrides } from './thresholds.js';
+export type { Evaluation } from './evaluation.js';
+export type { ManualOptions } from './manual-moves.js';
+export type { OutcomeInput } from './metric-buffer.js';
+export type { RolloutChange } from './change-feed.js';
+export type { RolloutStatus } from './rollout-status.js';
 export { IroncliwFlagProvider } from './openfeature-provider.js';
 export {
   measuredNumber,

@@ -6,11 +6,19 @@ import {
   StandardResolutionReasons,
   TypeMismatchError,
 } from '@openfeature/server-sdk';
-import type { RequestContext } from '../domain/index.js';
+import type { DecisionEvent, RequestContext, RolloutStage } from '../domain/index.js';
+import { stageLabel } from './ladder.js';
 import type { RolloutAssignment, RolloutEngine } from './rollout-engine.js';
 
 /** Reasons the engine gives that are rules matching the user (the rest are a split or a default). */
 const TARGETING = new Set(['internal_group', 'target_user', 'target_group', 'beta_group', 'excluded']);
+
+/** `gradual 25% → gradual 50%`: the stages of a decision, with the share of users where a stage has steps. */
+function moveOf(e: DecisionEvent): string {
+  const at = (stage: RolloutStage | undefined, bp: number | undefined) =>
+    stage ? stageLabel(stage, bp) : String(stage);
+  return `${at(e.fromStage, e.numbers.fromPercentage)} → ${at(e.toStage, e.numbers.toPercentage)}`;
+}
 
 function toRequestContext(context: EvaluationContext): RequestContext | undefined {
   const user = context.targetingKey ?? (typeof context.user === 'string' ? context.user : undefined);
@@ -46,7 +54,7 @@ export class IroncliwFlagProvider implements Provider {
       this.events.emit(ProviderEvents.ConfigurationChanged, {
         flagsChanged: [change.capabilityId],
         message: change.event
-          ? `${change.event.kind}: ${change.event.fromStage} → ${change.event.toStage} (${change.event.reason})`
+          ? `${change.event.kind}: ${moveOf(change.event)} (${change.event.reason})`
           : `rollout ${change.rollout ? `now ${change.rollout.stage}` : 'removed'}`,
         metadata: {
           ...(change.rollout

@@ -177,6 +177,17 @@ describe('seeded traffic simulation', () => {
       'promote:gradual→gradual@7500',
       'promote:gradual→production@10000',
     ]);
+    // Each reason names the real move, with the share of users of a gradual step (issue 15).
+    expect(
+      status.events.filter((e) => e.version === 2).map((e) => e.reason.slice(e.reason.lastIndexOf(': ') + 2)),
+    ).toEqual([
+      'development → canary',
+      'canary → beta',
+      'beta → gradual 25%',
+      'gradual 25% → gradual 50%',
+      'gradual 50% → gradual 75%',
+      'gradual 75% → production',
+    ]);
     expect(stagesSeen).toEqual(['canary', 'beta', 'gradual', 'production']);
     // Each promotion out of canary and later carries the window that justified it.
     for (const e of status.events.slice(1)) {

@@ -215,6 +215,27 @@ describe('judge', () => {
     expect(judge(input(stats({ ...healthy, 'feedback:negative': 19 })))).toMatchObject({ action: 'promote' });
   });
 
+  it('names the gradual step in its reasons: gradual 25% → gradual 50%, not gradual → gradual', () => {
+    const gradual = stats({ requests: 1000, ok: 1000, 'latency_le:20': 1000 });
+    const at25 = {
+      stage: 'gradual' as const,
+      percentage: 2500,
+      next: 'gradual' as const,
+      nextPercentage: 5000,
+    };
+    expect(judge(input(gradual, at25))).toMatchObject({
+      action: 'promote',
+      reason: expect.stringMatching(/: gradual 25% → gradual 50%$/),
+    });
+    expect(judge(input(gradual, { ...at25, openForMs: 60_000 }))).toMatchObject({
+      action: 'none',
+      reason: expect.stringContaining('dwelling in gradual 25% ('),
+    });
+    expect(
+      judge(input(gradual, { ...at25, next: 'production', nextPercentage: 10_000, percentage: 7500 })),
+    ).toMatchObject({ reason: expect.stringMatching(/: gradual 75% → production$/) });
+  });
+
   it('promotes a pass only after the dwell and within the risk cap', () => {
     expect(judge(input(stats(healthy), { openForMs: 60_000 }))).toMatchObject({
       status: 'pass',
