@@ -158,7 +158,8 @@ export class GenerationStep {
 
       const same = await identicalVersion(store, capability);
       if (same)
-        return this.unchanged(
+        return recordUnchanged(
+          this.context(),
           job,
           patternId,
           capability,
@@ -183,7 +184,15 @@ export class GenerationStep {
     }
     if (fromLlm) {
       const same = await identicalVersion(store, produced.capability);
-      if (same) return this.unchanged(job, patternId, produced.capability, same, 'the LLM generator');
+      if (same)
+        return recordUnchanged(
+          this.context(),
+          job,
+          patternId,
+          produced.capability,
+          same,
+          'the LLM generator',
+        );
     }
     return this.decide(job, patternId, version, produced, learned);
   }
@@ -277,22 +286,10 @@ export class GenerationStep {
     });
   }
 
-  private unchanged(
-    job: Job,
-    patternId: string,
-    capability: Capability,
-    same: { version: number; stage: string },
-    generator: string,
-  ): Promise<Outcome> {
+  /** What storing an outcome needs: the store, this worker's lease, the time, the log. */
+  private context() {
     const { store, log } = this.deps;
-    return recordUnchanged(
-      { store, workerId: this.workerId, at: this.now(), ...(log ? { log } : {}) },
-      job,
-      patternId,
-      capability,
-      same,
-      generator,
-    );
+    return { store, workerId: this.workerId, at: this.now(), ...(log ? { log } : {}) };
   }
 }
 
