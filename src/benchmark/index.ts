@@ -34,8 +34,6 @@ export {
 } from './stats.js';
 export type { LatencyStats, MannWhitney, SlopeFit } from './stats.js';
 export { toStoredReport, isBenchmarkRun } from './persist.js';
-export { compareBenchmarks, createVerificationBenchmark } from './verification-runner.js';
-export type { VerificationBenchmarkOptions } from './verification-runner.js';
 export type {
   BenchmarkRun,
   LeakResult,

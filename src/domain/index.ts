@@ -1,4 +1,5 @@
 export * from './types.js';
+export type * from './contracts.js';
 export * from './errors.js';
 export * from './ids.js';
 export * from './sdk.js';

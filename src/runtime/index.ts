@@ -13,3 +13,5 @@ export type {
 } from './process-command.js';
 export { DecodeAdmission } from './decode-admission.js';
 export type { DecodeAdmissionOptions } from './decode-admission.js';
+export { capabilitiesStatus } from './status.js';
+export type { AutonomousCapabilitiesStatus } from './status.js';

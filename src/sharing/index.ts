@@ -8,3 +8,5 @@ export {
   publicKeyPem,
 } from './bundle.js';
 export type { BundleReport, CapabilityBundle, KeyPaths, SigningKey } from './bundle.js';
+export { importBundle } from './import.js';
+export type { BundleImportDeps, ImportOutcome } from './import.js';

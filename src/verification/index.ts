@@ -42,3 +42,7 @@ export type {
   TestScenePort,
   TruthElement,
 } from './test-cases.js';
+export { compareBenchmarks, createVerificationBenchmark } from './production-benchmark.js';
+export type { VerificationBenchmarkOptions } from './production-benchmark.js';
+export { createVerificationService } from './verification-service.js';
+export type { VerificationService, VerificationServiceOptions } from './verification-service.js';

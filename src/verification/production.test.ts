@@ -6,9 +6,8 @@ import type { SandboxTier } from '../sandbox/index.js';
 import { createSandboxTier } from '../sandbox/index.js';
 import { createTestScenes, createVisionPort } from '../vision-port.js';
 import type { BenchmarkFigures, DetailedVerificationReport } from './index.js';
-import { createVerifier } from './index.js';
+import { compareBenchmarks, createVerificationBenchmark, createVerifier } from './index.js';
 import { countPattern, generatedCount, slow } from './test-capabilities.js';
-import { compareBenchmarks, createVerificationBenchmark } from '../benchmark/index.js';
 
 let sandbox: SandboxTier;
 let screen: VisionImage;

@@ -17,7 +17,7 @@ import {
   seededRandom,
   validateManifest,
 } from '../capabilities/index.js';
-import type { CandidateVerifier } from '../pipeline/index.js';
+import type { CandidateVerifier } from '../domain/index.js';
 import type { SandboxTier } from '../sandbox/index.js';
 import type { SynthesisAnalysis } from '../synthesis/index.js';
 import { analyze } from '../synthesis/index.js';

@@ -1,12 +1,15 @@
+/**
+ * The production level's adapter over the benchmark stage: verification uses benchmark/, never the reverse
+ * (the adapter needs verification's fuzzed inputs and ground-truth scenes, so it lives here).
+ */
 import type { Capability } from '../domain/index.js';
 import type { VisionPort } from '../capabilities/index.js';
 import type { SandboxTier } from '../sandbox/index.js';
-import type { BenchmarkRunner, TestScenePort } from '../verification/index.js';
-import { fuzzInputs, sceneTarget } from '../verification/index.js';
-import { benchmarkCapability } from './capability-bench.js';
-import { isBenchmarkRun } from './persist.js';
-import { compareToBaseline } from './regression.js';
-import type { BenchmarkRun } from './types.js';
+import type { BenchmarkRun } from '../benchmark/index.js';
+import { benchmarkCapability, compareToBaseline, isBenchmarkRun } from '../benchmark/index.js';
+import { fuzzInputs, sceneTarget } from './fuzz.js';
+import type { TestScenePort } from './test-cases.js';
+import type { BenchmarkRunner } from './verifier.js';
 
 export interface VerificationBenchmarkOptions {
   tier: SandboxTier;
