@@ -6,7 +6,8 @@ import type { Plan, Slot, StepPlan } from './plan.js';
 
 /** The manifest's JSON schemas for a plan: what a capability takes (its slots and ops) and what it returns. */
 
-const SLOT_SCHEMAS: Record<Slot, JsonSchema> = {
+/** The schema of each slot value (shared by every generator family's manifests). */
+export const SLOT_SCHEMAS: Record<Slot, JsonSchema> = {
   color: { type: 'string', enum: [...COLORS] },
   shape: { type: 'string', enum: [...SHAPES] },
   region: { type: 'string', enum: [...NAMED_REGIONS] },
@@ -60,7 +61,8 @@ export function stepInputSchema(step: StepPlan): JsonSchema {
   };
 }
 
-const BBOX: JsonSchema = {
+/** A box in screen pixels. */
+export const BBOX: JsonSchema = {
   type: 'object',
   required: ['x', 'y', 'width', 'height'],
   properties: {
