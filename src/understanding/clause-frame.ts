@@ -1,23 +1,8 @@
-import type { Action, DataOp, IntentFrame, Target, TargetKind, UnderstandResult } from '../domain/index.js';
-import { TARGETED } from './lexicon.js';
+import type { Action, DataOp, IntentFrame, Target, UnderstandResult } from '../domain/index.js';
+import { TARGETED, WIDGET_KINDS } from './lexicon.js';
 import type { Draft } from './draft.js';
 
 /** A clause's draft → frame, confidence, and the words it could not explain. */
-
-const WIDGET_KINDS: ReadonlySet<TargetKind> = new Set([
-  'button',
-  'link',
-  'text-field',
-  'checkbox',
-  'radio',
-  'tab',
-  'dialog',
-  'list-item',
-  'tree-node',
-  'dropdown',
-  'window',
-  'element',
-]);
 
 export function finish(d: Draft, raw: string): UnderstandResult {
   const target: Target = { kind: 'screen' };
