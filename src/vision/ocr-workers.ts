@@ -16,7 +16,7 @@ const require = createRequire(import.meta.url);
 export const OCR_LANG_PATH = join(dirname(require.resolve('@tesseract.js-data/eng/package.json')), '4.0.0');
 
 /** The slice of a tesseract.js worker used here. */
-export interface TesseractWorker {
+interface TesseractWorker {
   recognize(
     image: Buffer,
     options?: Record<string, unknown>,
@@ -25,7 +25,7 @@ export interface TesseractWorker {
   setParameters(params: Record<string, string>): Promise<unknown>;
   terminate(): Promise<unknown>;
 }
-export interface TesseractPage {
+interface TesseractPage {
   /** Tab-separated: level, page, block, paragraph, line, word, left, top, width, height, confidence, text. */
   tsv: string | null;
 }

@@ -54,7 +54,7 @@ export interface Found extends UiElement {
   value?: string;
 }
 
-export type NewElement = Omit<Found, 'state'> & { state?: UiElementState[] };
+type NewElement = Omit<Found, 'state'> & { state?: UiElementState[] };
 
 export interface Layout {
   a: PixelAnalysis;
