@@ -1,14 +1,14 @@
 import type { Capability, IntentSpec, JsonSchema, Pattern } from '../domain/index.js';
-import { COLORS, NAMED_REGIONS, SHAPES } from '../domain/index.js';
 import { compositionOf, opsOf } from '../understanding/index.js';
 import type { GeneratorFamily } from './family.js';
+import { BBOX, SLOT_SCHEMAS } from './manifest-schemas.js';
 
 type Slot = 'color' | 'shape' | 'region';
 
-const SLOT_SCHEMAS: Record<Slot, JsonSchema> = {
-  color: { type: 'string', enum: [...COLORS] },
-  shape: { type: 'string', enum: [...SHAPES] },
-  region: { type: 'string', enum: [...NAMED_REGIONS] },
+const SLOTS: Record<Slot, JsonSchema> = {
+  color: SLOT_SCHEMAS.color,
+  shape: SLOT_SCHEMAS.shape,
+  region: SLOT_SCHEMAS.region,
 };
 
 const ITEM_SCHEMA: JsonSchema = {
@@ -18,16 +18,7 @@ const ITEM_SCHEMA: JsonSchema = {
     kind: { type: 'string' },
     shape: { type: 'string' },
     color: { type: 'string' },
-    bbox: {
-      type: 'object',
-      required: ['x', 'y', 'width', 'height'],
-      properties: {
-        x: { type: 'number' },
-        y: { type: 'number' },
-        width: { type: 'number' },
-        height: { type: 'number' },
-      },
-    },
+    bbox: BBOX,
   },
 };
 
@@ -95,7 +86,7 @@ export const countShapesFamily: GeneratorFamily = {
     const slots = slotsOf(pattern);
     const intent: IntentSpec = { action: 'count', targetKind: 'shape', slots, examples: examples(slots) };
     const properties: Record<string, JsonSchema> = {};
-    for (const s of slots) properties[s] = SLOT_SCHEMAS[s];
+    for (const s of slots) properties[s] = SLOTS[s];
     return {
       manifest: {
         id: capabilityId(slots),

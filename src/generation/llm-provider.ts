@@ -1,7 +1,6 @@
 import type {
   Capability,
   CapabilityManifest,
-  IntentSpec,
   JsonSchema,
   Pattern,
   Permission,
@@ -17,6 +16,8 @@ import {
   UI_ELEMENT_KINDS,
 } from '../domain/index.js';
 import { capabilityIdFor } from './emit.js';
+import { SLOT_SCHEMAS } from './manifest-schemas.js';
+import type { Slot } from './plan.js';
 import { PlanError, planPattern } from './plan.js';
 
 /**
@@ -102,16 +103,8 @@ const RULES = `Rules: one ES2022 module, no imports, no require, no eval/Functio
 no prototype changes; every value from the command arrives in \`input\`; only call the SDK methods listed; report every
 action performed in data.actions. Reply with the module only, in one \`\`\`js code block.`;
 
-const SLOT_SCHEMAS: Record<string, JsonSchema> = {
-  color: { type: 'string', enum: [...COLORS] },
-  shape: { type: 'string', enum: [...SHAPES] },
-  region: { type: 'string', enum: [...NAMED_REGIONS] },
-  text: { type: 'string', maxLength: 200 },
-  label: { type: 'string', maxLength: 200 },
-  quantity: { type: 'integer', minimum: 0, maximum: 1000 },
-};
-
-type Slot = IntentSpec['slots'][number];
+/** The slots an LLM-written capability's input schema carries (size and state: the template families only). */
+const LLM_SLOTS: readonly Slot[] = ['color', 'shape', 'region', 'text', 'label', 'quantity'];
 
 /** The manifest we stand behind: single-frame patterns only (compositions stay with the templates). */
 function manifestFor(
@@ -120,9 +113,9 @@ function manifestFor(
   failureIds: string[],
   permissions: Permission[],
 ): CapabilityManifest {
-  const slots = pattern.parameters.filter((p): p is Slot => p in SLOT_SCHEMAS);
+  const slots = pattern.parameters.filter((p): p is Slot => (LLM_SLOTS as readonly string[]).includes(p));
   const properties: Record<string, JsonSchema> = {};
-  for (const s of slots) properties[s] = SLOT_SCHEMAS[s]!;
+  for (const s of slots) properties[s] = SLOT_SCHEMAS[s];
   let id: string;
   try {
     id = `llm-${capabilityIdFor(planPattern(pattern))}`.slice(0, 80);

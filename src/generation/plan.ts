@@ -1,7 +1,7 @@
 import type { Action, IntentSpec, Pattern, Permission, TargetKind } from '../domain/index.js';
 import { SDK_METHODS } from '../domain/index.js';
 import type { DataOpName, PartFrame, PartsMode } from '../understanding/index.js';
-import { compositionOf, opsOf } from '../understanding/index.js';
+import { compositionOf, opsOf, WIDGET_KINDS } from '../understanding/index.js';
 
 export type Slot = IntentSpec['slots'][number];
 
@@ -103,21 +103,6 @@ export function hasElements(): boolean {
   return Object.prototype.hasOwnProperty.call(SDK_METHODS, 'vision.elements');
 }
 
-const ELEMENT_KINDS: ReadonlySet<TargetKind> = new Set([
-  'button',
-  'element',
-  'link',
-  'text-field',
-  'checkbox',
-  'radio',
-  'tab',
-  'dialog',
-  'list-item',
-  'tree-node',
-  'dropdown',
-  'window',
-]);
-
 /** Why a frame cannot be planned, for the pattern's status reason. */
 export class PlanError extends Error {}
 
@@ -160,7 +145,7 @@ export function planStep(frame: PartFrame, slots: Slot[]): StepPlan {
   if (missing) throw new PlanError(`${frame.action} needs ${missing}, which the SDK does not offer`);
   const has = (s: Slot) => slots.includes(s);
   const kind = frame.target.kind;
-  const widget = ELEMENT_KINDS.has(kind);
+  const widget = WIDGET_KINDS.has(kind);
   let step: StepPlan | undefined;
   if (kind === 'shape' && SHAPE_ACTIONS.has(frame.action) && !has('text') && !has('label') && !has('state'))
     step = { ...base, kind: 'shapes' };

@@ -91,6 +91,22 @@ export const SIZE_WORDS: Readonly<Record<string, 'large' | 'small'>> = table({
   smaller: 'small',
 });
 
+/** Target kinds that are UI widgets (found through the element detector), `element` being any of them. */
+export const WIDGET_KINDS: ReadonlySet<TargetKind> = new Set([
+  'button',
+  'link',
+  'text-field',
+  'checkbox',
+  'radio',
+  'tab',
+  'dialog',
+  'list-item',
+  'tree-node',
+  'dropdown',
+  'window',
+  'element',
+]);
+
 /**
  * Widget nouns (multi-word first), each naming a target kind. `menu` stays a button (what the template
  * generator has always clicked by label); `option`/`section` are any element.

@@ -1,0 +1,122 @@
+import type { DataOp } from '../domain/index.js';
+import { ORDINALS, SUPERLATIVES } from './lexicon.js';
+import type { Draft } from './draft.js';
+import { num } from './draft.js';
+import type { Span } from './span.js';
+
+/** Data ops said in words: measurements ("how big is …"), size filters and sorts, ordinals and superlatives. */
+
+const SUPERLATIVE_RE = new RegExp(
+  `\\b(?:the )?(?:(\\d{1,2}|two|three|four|five) )?(${Object.keys(SUPERLATIVES).join('|')})(?: one)?\\b`,
+);
+
+export function takeOrdinal(span: Span, d: Draft): void {
+  const ord = span.take(
+    /\b(?:the )?(?:(second|2nd|next) (?:to|from) last|(second|2nd|third|3rd) last|penultimate|(last)|(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d{1,2}(?:st|nd|rd|th))(?: (\d{1,2}|two|three|four|five))?)\b/,
+  );
+  if (ord) {
+    const m = ord.m;
+    if (m[1] || m[0].includes('penultimate'))
+      d.pick = { op: 'pick', by: 'reading', order: 'desc', index: 2, count: 1 };
+    else if (m[2]) d.pick = { op: 'pick', by: 'reading', order: 'desc', index: ORDINALS[m[2]]!, count: 1 };
+    else if (m[3]) d.pick = { op: 'pick', by: 'reading', order: 'desc', index: 1, count: 1 };
+    else {
+      const n = ORDINALS[m[4]!] ?? Number(m[4]!.replace(/\D/g, ''));
+      const count = m[5] ? (num(m[5]) ?? 1) : 1;
+      d.pick = { op: 'pick', by: 'reading', order: 'asc', index: count > 1 ? 1 : n, count };
+    }
+    return;
+  }
+  const sup = span.take(SUPERLATIVE_RE);
+  if (sup) {
+    const s = SUPERLATIVES[sup.m[2]!]!;
+    const count = sup.m[1] ? (num(sup.m[1]) ?? 1) : 1;
+    d.pick = { op: 'pick', by: s.by, order: s.order, index: 1, count };
+  }
+}
+
+const MEASURE_WORDS: Record<string, 'size' | 'width' | 'height'> = {
+  big: 'size',
+  large: 'size',
+  wide: 'width',
+  tall: 'height',
+  high: 'height',
+  larger: 'size',
+  bigger: 'size',
+  wider: 'width',
+  taller: 'height',
+  higher: 'height',
+  smaller: 'size',
+  narrower: 'width',
+  shorter: 'height',
+};
+const UNITS: Array<[RegExp, 'cm' | 'mm' | 'in' | 'pt']> = [
+  [/\bin (?:centimet(?:er|re)s?|cm)\b/, 'cm'],
+  [/\bin (?:millimet(?:er|re)s?|mm)\b/, 'mm'],
+  [/\bin (?:inch(?:es)?|in)$/, 'in'],
+  [/\bin inch(?:es)?\b/, 'in'],
+  [/\bin (?:points|pt)\b/, 'pt'],
+];
+
+/** "how wide is the smallest blue square", "what is the average size of the circles" → aggregate (+ convert). */
+export function takeMeasure(span: Span): DataOp[] | undefined {
+  let measure: 'size' | 'width' | 'height' | 'area' | undefined;
+  let fn: 'max' | 'min' | 'mean' | 'sum' | undefined;
+  let m = span.take(/^how (big|large|wide|tall|high) (?:is|are) /);
+  if (m) measure = MEASURE_WORDS[m.m[1]!]!;
+  else {
+    m = span.take(/^what(?:'s| is) the (?:(average|mean|total|combined) )?(size|width|height|area) of /);
+    if (!m) return undefined;
+    measure = m.m[2] as 'size' | 'width' | 'height' | 'area';
+    if (m.m[1]) fn = m.m[1] === 'average' || m.m[1] === 'mean' ? 'mean' : 'sum';
+  }
+  const sup = span.take(/\b(largest|biggest|widest|tallest|smallest|tiniest|narrowest|shortest)\b/);
+  if (sup) fn ??= /^(?:largest|biggest|widest|tallest)$/.test(sup.m[1]!) ? 'max' : 'min';
+  const ops: DataOp[] = [{ op: 'aggregate', fn: fn ?? 'max', by: measure }];
+  for (const [re, unit] of UNITS) {
+    if (span.take(re)) {
+      ops.push({ op: 'convert', unit });
+      break;
+    }
+  }
+  return ops;
+}
+
+/** Size filters and orderings over items. */
+export function takeItemOps(span: Span, d: Draft): DataOp[] {
+  const ops: DataOp[] = [];
+  const f = span.take(
+    /\b(larger|bigger|wider|taller|higher|smaller|narrower|shorter) than (\d{1,5}) ?(?:pixels?|px)?\b/,
+  );
+  if (f) {
+    const word = f.m[1]!;
+    ops.push({
+      op: 'filter',
+      by: MEASURE_WORDS[word] as 'size' | 'width' | 'height',
+      cmp: /^(?:smaller|narrower|shorter)$/.test(word) ? 'lt' : 'gt',
+      value: Number(f.m[2]),
+    });
+  }
+  let m = span.take(/\b(?:(?:sorted|ordered) )?from (left|right|top|bottom) to (right|left|bottom|top)\b/);
+  if (m) {
+    const by = m.m[1] === 'left' || m.m[1] === 'right' ? 'x' : 'y';
+    ops.push({ op: 'sort', by, order: m.m[1] === 'left' || m.m[1] === 'top' ? 'asc' : 'desc' });
+    return ops;
+  }
+  m = span.take(/\b(?:(?:sorted|ordered) )?from (largest|biggest|smallest) to (smallest|largest|biggest)\b/);
+  if (m) {
+    ops.push({ op: 'sort', by: 'size', order: m.m[1] === 'smallest' ? 'asc' : 'desc' });
+    return ops;
+  }
+  if (!d.action || d.action === 'list') {
+    m = span.take(/^(?:sort|order|rank)\b/);
+    if (m) {
+      const by = span.take(/\bby (size|width|height|position)\b/);
+      if (by) {
+        ops.push({ op: 'sort', by: by.m[1] === 'position' ? 'x' : 'size', order: 'asc' });
+        d.action = 'list';
+      } else d.unexplained.push(m.m[0]);
+    }
+  }
+  return ops;
+}

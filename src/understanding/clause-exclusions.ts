@@ -1,0 +1,80 @@
+import type { ExcludeOp } from '../domain/index.js';
+import { COLOR_WORDS, SHAPE_WORDS, STOPWORDS, WIDGET_PHRASES, regionOf } from './lexicon.js';
+import type { Draft } from './draft.js';
+import { quoteOf } from './draft.js';
+import type { Span } from './span.js';
+
+/** Exclusion and negation: "not in the toolbar", "except the Cancel button", "anything but circles". */
+
+/** A phrase naming something to exclude: "the green ones", "triangles", "the Cancel button", "buttons". */
+function excluded(phrase: string, orig: string, quotes: readonly string[]): ExcludeOp | undefined {
+  const words = phrase.split(' ').filter((w) => w && !STOPWORDS.has(w) && w !== 'ones' && w !== 'one');
+  const owords = orig.split(' ').filter((w) => w && !STOPWORDS.has(w.toLowerCase()) && !/^ones?$/i.test(w));
+  const region = regionOf(phrase.replace(/^(?:the )/, ''));
+  if (region) return { op: 'exclude', by: 'region', value: region };
+  if (words.length === 1 && COLOR_WORDS[words[0]!])
+    return { op: 'exclude', by: 'color', value: COLOR_WORDS[words[0]!]! };
+  if (words.length === 1 && SHAPE_WORDS[words[0]!])
+    return { op: 'exclude', by: 'shape', value: SHAPE_WORDS[words[0]!]! };
+  const widget = WIDGET_PHRASES.find(([re]) => re.test(words[words.length - 1] ?? ''));
+  if (widget) {
+    if (words.length === 1) return { op: 'exclude', by: 'kind', value: widget[1] };
+    const labelWords = owords.slice(0, -1);
+    const q = labelWords.length === 1 ? quoteOf(labelWords[0]!, quotes) : undefined;
+    return { op: 'exclude', by: 'label', value: q !== undefined ? quotes[q]! : labelWords.join(' ') };
+  }
+  return undefined;
+}
+
+const PLACE_RE = '(?:on|in|inside|within|at) (?:the )?(.+?)';
+const EXCLUSIONS: ReadonlyArray<[RegExp, 'place' | 'thing']> = [
+  [new RegExp(`,? (?:but |that |which )?(?:are |is )?(?:not|n't) ${PLACE_RE}$`), 'place'],
+  [new RegExp(`,? (?:that|which) (?:are not|aren't|is not|isn't) ${PLACE_RE}$`), 'place'],
+  [/\b(?:that are|which are|that is|which is|are|is) (?:not|n't) (?:in|on|inside) (?:the )?(.+?)$/, 'place'],
+  [/(?:,? but)? (?:not )?(?:outside|out of) (?:of )?(?:the )?(.+?)$/, 'place'],
+  [
+    new RegExp(
+      `(?:,? but not|,? except(?: for)?|,? excluding|,? other than|,? apart from|,? besides|,? but) (?:the )?(.+?)$`,
+    ),
+    'thing',
+  ],
+  [/\b(?:that|which)? ?(?:are not|aren't|is not|isn't|are|is)? ?(?:not|n't) (?:the )?(.+?)$/, 'thing'],
+];
+
+export function takeExclusions(span: Span, d: Draft, quotes: readonly string[]): void {
+  // Cheap pre-check: most commands exclude nothing.
+  if (!/\b(?:not|n't|outside|out of|except|excluding|other than|apart from|besides|but)\b|n't\b/.test(span.s))
+    return;
+  for (let guard = 0; guard < 3; guard++) {
+    let hit = false;
+    for (const [re, kind] of EXCLUSIONS) {
+      const m = re.exec(span.s);
+      if (!m) continue;
+      const phrase = m[1]!;
+      const rel = m[0].lastIndexOf(phrase);
+      const orig = span.o.slice(m.index + rel, m.index + rel + phrase.length);
+      let op: ExcludeOp | undefined;
+      if (kind === 'place') {
+        const region = regionOf(phrase);
+        op = region ? { op: 'exclude', by: 'region', value: region } : undefined;
+      } else op = excluded(phrase, orig, quotes);
+      if (!op) continue;
+      if (op.by === 'label') {
+        const q = /⟦(\d+)⟧/.exec(phrase);
+        if (q) d.quotesUsed.add(Number(q[1]));
+      }
+      span.cut(m.index, m[0].length);
+      // "anything but buttons", "everything but the circles": the target is what the exclusion is about.
+      const pre = /\b(?:anything|everything|all|elements?)$/.exec(span.s);
+      if (pre) {
+        span.cut(pre.index, pre[0].length);
+        if (op.by === 'kind' || op.by === 'label') d.kind ??= 'element';
+        else d.genericShape = true;
+      }
+      d.exclude.push(op);
+      hit = true;
+      break;
+    }
+    if (!hit) break;
+  }
+}

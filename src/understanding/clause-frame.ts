@@ -1,0 +1,90 @@
+import type { Action, DataOp, IntentFrame, Target, UnderstandResult } from '../domain/index.js';
+import { TARGETED, WIDGET_KINDS } from './lexicon.js';
+import type { Draft } from './draft.js';
+
+/** A clause's draft → frame, confidence, and the words it could not explain. */
+
+export function finish(d: Draft, raw: string): UnderstandResult {
+  const target: Target = { kind: 'screen' };
+  const action = d.action;
+  let kind = d.kind;
+  const shapey = Boolean(d.color || d.shape || d.genericShape);
+  if (kind && WIDGET_KINDS.has(kind)) {
+    if (shapey) d.unexplained.push(...[d.color, d.shape].flatMap((x) => (x ? [x] : [])));
+  } else if (kind === 'text') {
+    if (shapey) d.unexplained.push(...[d.color, d.shape].flatMap((x) => (x ? [x] : [])));
+  } else if (shapey && d.label !== undefined && !d.color && !d.shape) kind = 'element';
+  else if (shapey) kind = 'shape';
+  else if (d.label !== undefined) kind = 'element';
+  if (action === 'type') {
+    kind = d.kind === 'text-field' ? 'text-field' : 'text';
+  }
+  if (!kind) {
+    if (action === 'read') kind = 'text';
+    else if (action === 'describe') kind = 'screen';
+    else if (action === 'close' && !d.label) kind = 'dialog';
+    else kind = 'screen';
+  }
+  target.kind = kind;
+  if (kind === 'shape') {
+    if (d.shape) target.shape = d.shape;
+    if (d.color) target.color = d.color;
+    if (d.label !== undefined) d.unexplained.push(d.label);
+  }
+  if (d.label !== undefined && kind !== 'shape') {
+    if (kind === 'text' && action !== 'type' && d.text === undefined) target.text = d.label;
+    else if (kind === 'screen') d.unexplained.push(d.label);
+    else target.label = d.label;
+  }
+  if (d.text !== undefined) {
+    if (kind === 'text' || kind === 'text-field') target.text = d.text;
+    else d.unexplained.push(d.text);
+  }
+  if (d.size) target.size = d.size;
+
+  let act: Action = action ?? 'describe';
+  // "open the Photos folder" expands it.
+  if (act === 'click' && kind === 'tree-node' && /^open\b/.test(raw.toLowerCase().replace(/^\W+/, '')))
+    act = 'expand';
+  const frame: IntentFrame = { action: act, target, raw };
+  if (d.region) frame.region = d.region;
+  if (d.quantity !== undefined) frame.quantity = d.quantity;
+  if (d.state && act === 'toggle') frame.state = d.state;
+  if (d.destination) frame.destination = d.destination;
+  // Canonical op order: what to drop, where, filters and sorts, which one, measurements, answers, repetitions.
+  const ops: DataOp[] = [
+    ...d.exclude,
+    ...(d.relative ? [d.relative] : []),
+    ...d.dataOps.filter((o) => o.op === 'filter' || o.op === 'sort'),
+    ...(d.pick ? [d.pick] : []),
+    ...d.dataOps.filter((o) => o.op === 'aggregate' || o.op === 'convert'),
+    ...(d.attribute ? [d.attribute] : []),
+    ...(d.group ? [d.group] : []),
+    ...(d.repeat ? [d.repeat] : []),
+  ];
+  if (ops.length) frame.ops = ops;
+
+  const unexplained = [...new Set(d.unexplained.filter((w) => w.length > 0))];
+  const needsTarget = action !== undefined && TARGETED.has(action) && kind === 'screen' && !d.region;
+  const content = d.explained + unexplained.length;
+  const share = content === 0 ? 1 : d.explained / content;
+  let confidence: number;
+  if (!action) confidence = 0.25 * share;
+  else if (unexplained.length) confidence = Math.min(0.5, 0.5 * share);
+  else if (needsTarget || (action !== undefined && TARGETED.has(action) && kind === 'screen'))
+    confidence = 0.4;
+  else confidence = d.guessedLabel ? 0.9 : 1;
+  if (!action && unexplained.length === 0) unexplained.push(d.firstWord || raw.split(/\s+/)[0]!);
+  if (needsTarget && unexplained.length === 0) unexplained.push(`(nothing to ${action})`);
+  return {
+    frame,
+    confidence: Math.round(confidence * 1000) / 1000,
+    ...(unexplained.length ? { unexplained } : {}),
+  };
+}
+
+/** "press ctrl + s": the keys, as one chord. */
+export function keyFrame(keys: string, raw: string): UnderstandResult {
+  const text = keys.replace(/ ?\+ ?/g, '+').replace(/^control\+/, 'ctrl+');
+  return { frame: { action: 'press', target: { kind: 'text', text }, raw }, confidence: 1 };
+}

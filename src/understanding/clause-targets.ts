@@ -1,0 +1,165 @@
+import { COLOR_WORDS, FIELD_BOX, SHAPE_WORDS, STOPWORDS, WIDGET_PHRASES, regionOf } from './lexicon.js';
+import type { Draft } from './draft.js';
+import { QUOTE_TOKEN, quoteOf } from './draft.js';
+import type { Span } from './span.js';
+
+/**
+ * What a clause is about, beyond colour, shape and label: an anchor it is placed against, where a drag goes,
+ * the field typed into, and the widget noun ("button", "the Email field", "Tab #3", "in the list").
+ */
+
+const REL_RE = new RegExp(
+  `\\b(?:that is |which is )?(?:(?:to the |on the )?(right|left) of|(below|under|underneath|beneath|above|over)|(next to|beside|near))\\s+(?:the )?(${QUOTE_TOKEN}|[^\\s]+(?: [^\\s]+)?)$`,
+);
+
+const REL_WORDS: Readonly<Record<string, 'right-of' | 'left-of' | 'above' | 'below' | 'near'>> = {
+  right: 'right-of',
+  left: 'left-of',
+  below: 'below',
+  under: 'below',
+  underneath: 'below',
+  beneath: 'below',
+  above: 'above',
+  over: 'above',
+  'next to': 'near',
+  beside: 'near',
+  near: 'near',
+};
+
+/** Relations to an anchor: "to the right of Cancel", "below the Email field", "next to "Remember me"". */
+export function takeRelation(span: Span, d: Draft, quotes: readonly string[]): void {
+  const rel = span.take(REL_RE);
+  if (rel) {
+    const relation = REL_WORDS[rel.m[1] ?? rel.m[2] ?? rel.m[3]!]!;
+    let anchorWords = rel.m[4]!;
+    let anchorOrig = rel.orig(4);
+    // The anchor's own noun ("the Email field", "the Search button") names it; its label is the anchor.
+    const noun = /\s(?:button|field|link|box|checkbox|tab|label|text)$/.exec(anchorWords);
+    if (noun) {
+      anchorWords = anchorWords.slice(0, noun.index);
+      anchorOrig = anchorOrig.slice(0, noun.index);
+    } else if (anchorWords.includes(' ')) {
+      // Two words with no noun: only the first is the anchor; the other goes back for the rest of the rules.
+      const [first] = anchorWords.split(' ');
+      const firstOrig = anchorOrig.split(' ')[0]!;
+      span.s += ' ' + anchorWords.slice(first!.length + 1);
+      span.o += ' ' + anchorOrig.slice(firstOrig.length + 1);
+      anchorWords = first!;
+      anchorOrig = firstOrig;
+    }
+    const q = quoteOf(anchorWords, quotes);
+    const shapeAnchor = anchorWords.split(' ').some((w) => COLOR_WORDS[w] || SHAPE_WORDS[w]);
+    const nounAnchor = q === undefined && WIDGET_PHRASES.some(([re]) => re.test(anchorWords));
+    if (shapeAnchor || nounAnchor || (q === undefined && STOPWORDS.has(anchorWords))) {
+      d.unexplained.push(...rel.m[0].split(' '));
+    } else {
+      if (q !== undefined) d.quotesUsed.add(q);
+      d.relative = { op: 'relative', relation, anchor: q !== undefined ? quotes[q]! : anchorOrig };
+    }
+  }
+}
+
+/** Drag destination: "to the toolbar", "to the Trash". */
+export function takeDestination(span: Span, d: Draft): void {
+  if (d.action === 'drag') {
+    const to = span.take(/\b(?:to|onto|into) (?:the )?(.+)$/);
+    if (to) {
+      const region = regionOf(to.m[1]!);
+      const dest = to.m[1]!;
+      if (region) d.destination = { region };
+      else if (/^[^\s]+$/.test(dest) && !COLOR_WORDS[dest] && !SHAPE_WORDS[dest] && !STOPWORDS.has(dest))
+        d.destination = { target: { kind: 'element', label: to.orig(1) } };
+      else d.unexplained.push(...dest.split(' '));
+    }
+  }
+}
+
+const FIELD_NOUN = '(?:text ?field|text ?box|textbox|input(?: box| field)?|field|box|area|textarea)';
+
+const INTO_RE = new RegExp(`\\b(?:into|in|to|on) (?:the )?((?:[^\\s]+ ){0,2}?)${FIELD_NOUN}\\b`);
+const FILL_RE = new RegExp(`^(?:the )?((?:[^\\s]+ ){0,2}?)${FIELD_NOUN} with\\b`);
+
+/** Type into a field: "into the Email field", "in the search box"; fill: "the Name field with "Ana"". */
+export function takeField(span: Span, d: Draft, quotes: readonly string[]): void {
+  const into = span.take(INTO_RE);
+  const fill = into ? undefined : span.take(FILL_RE);
+  const hit = into ?? fill;
+  if (!hit) return;
+  d.kind = 'text-field';
+  d.kindWords++;
+  const words = hit.m[1]!.trim();
+  if (words) {
+    const q = quoteOf(words, quotes);
+    if (q !== undefined) {
+      d.fieldLabel = quotes[q]!;
+      d.quotesUsed.add(q);
+    } else if (!/^(?:text|input|search text)$/.test(words)) d.fieldLabel = hit.orig(1).trim();
+  }
+}
+
+/** Widget nouns, a numbered label ("Tab #3", "Page 2": the number is part of the label), list items. */
+export function takeWidgetNouns(span: Span, d: Draft, quotes: readonly string[]): void {
+  const numbered = span.take(/\b(tab|page|step|option) (#\d+|\d+)\b/);
+  if (numbered) {
+    d.kind = numbered.m[1] === 'tab' ? 'tab' : 'element';
+    d.label = `${numbered.orig(1)} ${numbered.orig(2)}`;
+    d.kindWords++;
+  }
+
+  // Widget nouns.
+  const box = FIELD_BOX.exec(span.s);
+  if (box && d.kind === undefined) {
+    const lab = box[1]!;
+    const origLab = span.o.slice(box.index, box.index + lab.length);
+    span.cut(box.index, box[0].length);
+    d.kind = 'text-field';
+    d.kindWords++;
+    if (lab !== 'text' && lab !== 'input' && !d.label) d.label = origLab;
+    markNoun(span, box.index);
+  }
+  if (
+    (d.action === 'toggle' || d.action === 'select') &&
+    d.kind === undefined &&
+    /\bbox(?:es)?\b/.test(span.s)
+  ) {
+    span.s = span.s.replace(/\bbox(es)?\b/, 'checkbox$1');
+    span.o = span.o.replace(/\b[Bb]ox(es)?\b/, 'checkbox$1');
+  }
+  for (const [re, kind] of WIDGET_PHRASES) {
+    const m = re.exec(span.s);
+    if (!m) continue;
+    if (d.kind && d.kind !== 'text') {
+      // A second widget noun ("the OK button in the dialog"): a container the frame cannot hold.
+      d.unexplained.push(m[0]);
+      span.cut(m.index, m[0].length);
+      continue;
+    }
+    d.kind = kind;
+    d.kindWords++;
+    // The noun's place stays marked (label words sit next to it); `¶s` remembers a plural ("2 checkboxes").
+    const mark = /(?:s|es|ies)$/.test(m[0]) && !/(?:ss|us)$/.test(m[0]) ? '¶s' : '¶';
+    span.s = span.s.slice(0, m.index) + mark + span.s.slice(m.index + m[0].length);
+    span.o = span.o.slice(0, m.index) + mark + span.o.slice(m.index + m[0].length);
+  }
+  if (d.inList && d.kind === undefined && /\b(?:items?|entries|entry)\b/.test(span.s)) {
+    const m = /\b(?:items?|entries|entry)\b/.exec(span.s)!;
+    span.s = span.s.slice(0, m.index) + '¶' + span.s.slice(m.index + m[0].length);
+    span.o = span.o.slice(0, m.index) + '¶' + span.o.slice(m.index + m[0].length);
+    d.kind = 'list-item';
+  } else if (
+    d.inList &&
+    d.kind === undefined &&
+    (d.label !== undefined || quotes.length > 0 || /\S/.test(span.s))
+  ) {
+    // "Select Banana from the list": what is chosen from a list is one of its items.
+    d.kind = 'list-item';
+  } else if (d.inList && d.kind !== 'list-item') {
+    d.unexplained.push('list');
+  }
+}
+
+/** A placeholder so the noun's position stays known for label words before it. */
+function markNoun(span: Span, at: number): void {
+  span.s = span.s.slice(0, at) + ' ¶ ' + span.s.slice(at);
+  span.o = span.o.slice(0, at) + ' ¶ ' + span.o.slice(at);
+}

@@ -1,0 +1,147 @@
+import {
+  ACTING,
+  BULK,
+  COLOR_WORDS,
+  GENERIC_SHAPE_WORDS,
+  LABEL_INNER,
+  LABELLING,
+  NUMBER_WORDS,
+  SHAPE_WORDS,
+  SIZE_WORDS,
+  STOPWORDS,
+  TEXT_NOUNS,
+  VAGUE,
+} from './lexicon.js';
+import type { Draft } from './draft.js';
+import { num, PLACEHOLDER, quoteOf } from './draft.js';
+import type { Span } from './span.js';
+
+/** The remaining words: slot values, stopwords, a label, or unexplained. */
+export function words(span: Span, d: Draft, quotes: readonly string[], verb: string): void {
+  const toks = span.s.split(' ').filter((t) => t.length > 0);
+  const otoks = span.o.split(' ').filter((t) => t.length > 0);
+  const aligned = toks.length === otoks.length;
+  type Tok = { w: string; o: string; role: 'stop' | 'slot' | 'noun' | 'quote' | 'num' | 'unknown' | 'vague' };
+  const list: Tok[] = toks.map((raw, i) => {
+    const w = raw.replace(/^[,;:!?()]+|[,;:!?()]+$/g, '');
+    const o = (aligned ? otoks[i]! : raw).replace(/^[,;:!?()]+|[,;:!?()]+$/g, '');
+    return { w, o, role: 'unknown' as Tok['role'] };
+  });
+  let textNoun = false;
+  for (let i = 0; i < list.length; i++) {
+    const t = list[i]!;
+    const w = t.w;
+    if (!w) {
+      t.role = 'stop';
+      continue;
+    }
+    if (w === '¶' || w === '¶s') t.role = 'noun';
+    else if (PLACEHOLDER.test(w)) t.role = 'quote';
+    else if (COLOR_WORDS[w] && !d.color) {
+      d.color = COLOR_WORDS[w];
+      t.role = 'slot';
+    } else if (SHAPE_WORDS[w] && !d.shape) {
+      d.shape = SHAPE_WORDS[w];
+      t.role = 'slot';
+    } else if (GENERIC_SHAPE_WORDS.has(w)) {
+      d.genericShape = true;
+      t.role = 'slot';
+    } else if (SIZE_WORDS[w] && !d.size) {
+      d.size = SIZE_WORDS[w];
+      t.role = 'slot';
+    } else if (TEXT_NOUNS.test(w)) {
+      textNoun = true;
+      t.role = 'slot';
+    } else if (/^(?:lines?)$/.test(w) && d.action === 'count') {
+      d.group = { op: 'group', by: 'line' };
+      textNoun = true;
+      t.role = 'slot';
+    } else if (/^(?:coloured|colored|shaped)$/.test(w)) t.role = 'slot';
+    else if (/^\d{1,3}$/.test(w) || NUMBER_WORDS[w] !== undefined) t.role = 'num';
+    else if (BULK.test(w)) t.role = d.action && ACTING.has(d.action) ? 'vague' : 'stop';
+    else if (VAGUE.has(w)) t.role = 'vague';
+    else if (STOPWORDS.has(w)) t.role = 'stop';
+  }
+  // Numbers before a plural noun are quantities ("select 2 checkboxes"); elsewhere they are labels ("a large 5").
+  for (let i = 0; i < list.length; i++) {
+    const t = list[i]!;
+    if (t.role !== 'num') continue;
+    const next = list[i + 1];
+    if (next && (next.role === 'noun' || next.role === 'slot') && /s$/.test(next.w)) {
+      d.quantity = num(t.w)!;
+      t.role = 'slot';
+    } else t.role = 'unknown';
+  }
+  if (textNoun && d.kind === undefined) d.kind = 'text';
+
+  // Quotes: the first unused one is the label (or the text to type / find); more are unexplained.
+  const quoteToks = list.filter((t) => t.role === 'quote');
+  for (const t of quoteToks) {
+    const q = quoteOf(t.w, quotes)!;
+    if (d.quotesUsed.has(q)) continue;
+    if (d.action === 'type' && d.text === undefined) d.text = quotes[q]!;
+    else if (d.kind === 'text' && d.text === undefined && d.action !== 'type') d.text = quotes[q]!;
+    else if (d.label === undefined && d.action !== 'type') d.label = quotes[q]!;
+    else {
+      d.unexplained.push(`"${quotes[q]!}"`);
+      continue;
+    }
+    d.quotesUsed.add(q);
+  }
+
+  // Unquoted label words: next to the widget noun, or (no noun) all the unknown words of a labelling action.
+  const unknownIdx = list.flatMap((t, i) => (t.role === 'unknown' ? [i] : []));
+  const nounIdx = list.findIndex((t) => t.role === 'noun');
+  const labelParts: number[] = [];
+  if (unknownIdx.length && d.label === undefined && d.action !== 'type' && d.action !== 'press') {
+    if (nounIdx >= 0) {
+      // Before the noun: "the Remember me checkbox", "the Log in button".
+      let j = nounIdx - 1;
+      while (
+        j >= 0 &&
+        (list[j]!.role === 'unknown' ||
+          (list[j]!.role !== 'slot' && LABEL_INNER.has(list[j]!.w)) ||
+          (list[j]!.role === 'vague' && LABEL_INNER.has(list[j]!.w)))
+      )
+        j--;
+      let start = j + 1;
+      while (start < nounIdx && list[start]!.role !== 'unknown') start++;
+      for (let k = start; k < nounIdx; k++) labelParts.push(k);
+    } else if (d.action && LABELLING.has(d.action) && !d.color && !d.shape && !d.genericShape) {
+      const first = unknownIdx[0]!;
+      const last = unknownIdx[unknownIdx.length - 1]!;
+      let ok = true;
+      for (let k = first; k <= last; k++) {
+        const t = list[k]!;
+        if (t.role === 'unknown' || ((t.role === 'stop' || t.role === 'vague') && LABEL_INNER.has(t.w)))
+          labelParts.push(k);
+        else ok = false;
+      }
+      if (!ok) labelParts.length = 0;
+      else d.guessedLabel = true;
+    }
+  }
+  if (labelParts.length) {
+    d.label = labelParts.map((k) => list[k]!.o).join(' ');
+    for (const k of labelParts) list[k]!.role = 'slot';
+  }
+  // Type without quotes: the unknown words are the text ("type hello").
+  if (d.action === 'type' && d.text === undefined) {
+    const rest = list.filter((t) => t.role === 'unknown');
+    // Unquoted, the whole rest is the text ("type hello"); "fill in the form" names a thing, not a text.
+    const phrase = list.some((t) => t.role === 'vague' || t.role === 'stop') || /^fill\b/.test(verb);
+    if (rest.length && !phrase) {
+      d.text = rest.map((t) => t.o).join(' ');
+      for (const t of rest) t.role = 'slot';
+    }
+  }
+  if (d.fieldLabel !== undefined) d.label = d.fieldLabel;
+  for (const t of list) {
+    if (t.role === 'unknown') d.unexplained.push(t.w);
+    if (t.role === 'vague' && (d.action === undefined || ACTING.has(d.action) || t.w !== 'it')) {
+      // A pointing word is fine beside a real target ("is it …" never reaches here); alone it is not.
+      if (!BULK.test(t.w) || (d.action && ACTING.has(d.action))) d.unexplained.push(t.w);
+    }
+    if (t.role === 'slot' || t.role === 'noun' || t.role === 'quote') d.explained++;
+  }
+}

@@ -1,0 +1,63 @@
+import type {
+  Action,
+  ColorName,
+  DataOp,
+  IntentFrame,
+  NamedRegion,
+  Shape,
+  TargetKind,
+} from '../domain/index.js';
+import { NUMBER_WORDS } from './lexicon.js';
+
+/**
+ * What the rules of a clause have found so far (clause.ts runs them in order; each cuts the words it explains
+ * from the span), and the small readers they share.
+ */
+
+export const PLACEHOLDER = /⟦(\d+)⟧/;
+/** A quoted string's placeholder inside a pattern. */
+export const QUOTE_TOKEN = '⟦\\d+⟧';
+
+export interface Draft {
+  action?: Action;
+  state?: 'on' | 'off';
+  textVerb: boolean;
+  kind?: TargetKind;
+  kindWords: number;
+  color?: ColorName;
+  shape?: Shape;
+  genericShape: boolean;
+  size?: 'large' | 'small';
+  label?: string;
+  text?: string;
+  region?: NamedRegion;
+  quantity?: number;
+  inList: boolean;
+  fieldLabel?: string;
+  destination?: IntentFrame['destination'];
+  exclude: DataOp[];
+  relative?: DataOp;
+  pick?: DataOp;
+  attribute?: DataOp;
+  group?: DataOp;
+  repeat?: DataOp;
+  dataOps: DataOp[];
+  quotesUsed: Set<number>;
+  unexplained: string[];
+  explained: number;
+  guessedLabel: boolean;
+  /** The clause's first word after normalisation: named when no verb was found. */
+  firstWord: string;
+}
+
+/** The index of the quote a token is the placeholder of, if it is one. */
+export function quoteOf(token: string, quotes: readonly string[]): number | undefined {
+  const m = PLACEHOLDER.exec(token);
+  return m && quotes[Number(m[1])] !== undefined ? Number(m[1]) : undefined;
+}
+
+/** A small number in digits or words ("3", "three"). */
+export function num(word: string): number | undefined {
+  if (/^\d{1,3}$/.test(word)) return Number(word);
+  return NUMBER_WORDS[word];
+}

@@ -1,0 +1,65 @@
+import { POLITENESS } from './lexicon.js';
+
+/** The lower-cased text the rules read, and the same text in its original case (labels keep their case). */
+export class Span {
+  constructor(
+    public s: string,
+    public o: string,
+  ) {}
+
+  static of(text: string): Span {
+    const o = text
+      .normalize('NFKC')
+      .replace(/[\u2018\u2019]/g, "'")
+      .replace(/\s+/g, ' ')
+      .trim();
+    const s = o.toLowerCase();
+    // Lower-casing can change lengths in a few scripts; then the original case is given up, not misaligned.
+    return new Span(s, s.length === o.length ? o : s);
+  }
+
+  /** Removes [index, index + length) and tidies spaces in both strings. */
+  cut(index: number, length: number): void {
+    const tidy = (x: string) => {
+      const a = x.slice(0, index).trimEnd();
+      const b = x.slice(index + length).trimStart();
+      return a && b ? a + ' ' + b : a || b;
+    };
+    this.s = tidy(this.s);
+    this.o = tidy(this.o);
+  }
+
+  /** Cuts the first match of `re` and returns it (with the original-case text of each group). */
+  take(re: RegExp): { m: RegExpExecArray; orig: (group: number) => string } | undefined {
+    const m = re.exec(this.s);
+    if (!m) return undefined;
+    const o = this.o;
+    const at = m.index;
+    const groups = m.map((g, i) => {
+      if (g === undefined || i === 0) return g ?? '';
+      const rel = m[0].indexOf(g);
+      return rel >= 0 ? o.slice(at + rel, at + rel + g.length) : g;
+    });
+    this.cut(m.index, m[0].length);
+    return { m, orig: (i: number) => groups[i] ?? '' };
+  }
+}
+
+/** Non-global copies (a global regex keeps `lastIndex` between calls). */
+const POLITE = POLITENESS.map((p) => new RegExp(p.source, p.flags.replace('g', '')));
+
+export function normalizeText(text: string): Span {
+  const span = Span.of(text);
+  for (const re of POLITE) {
+    for (let guard = 0; guard < 4; guard++) {
+      const m = re.exec(span.s);
+      if (!m || m[0].length === 0) break;
+      span.cut(m.index, m[0].length);
+    }
+  }
+  const trail = /[?!.,;:]+$/.exec(span.s);
+  if (trail) span.cut(trail.index, trail[0].length);
+  const lead = /^[,\s]+/.exec(span.s);
+  if (lead) span.cut(0, lead[0].length);
+  return span;
+}

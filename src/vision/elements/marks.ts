@@ -1,0 +1,59 @@
+import type { Blob, PixelAnalysis } from './pixel-analysis.js';
+
+/** Glyph marks the detector reads by shape: the × of a close button, the ▸/▾ of a tree node. */
+
+/** Whether the ink pixel at (x, y), or one next to it, belongs to blob `b`. */
+export function inkNear(a: PixelAnalysis, b: Blob, x: number, y: number, r = 1): boolean {
+  for (let dy = -r; dy <= r; dy++) {
+    for (let dx = -r; dx <= r; dx++) {
+      const xx = Math.round(x) + dx;
+      const yy = Math.round(y) + dy;
+      if (xx < 0 || yy < 0 || xx >= a.width || yy >= a.height) continue;
+      if (a.inkLabels[yy * a.width + xx] === b.id) return true;
+    }
+  }
+  return false;
+}
+
+/** Whether a blob is a ×: ink at the corners and the centre, none at the middles of its sides. */
+export function isCross(a: PixelAnalysis, b: Blob): boolean {
+  const w = b.x1 - b.x0;
+  const h = b.y1 - b.y0;
+  if (w / h < 0.7 || w / h > 1.4 || w < 5) return false;
+  const at = (fx: number, fy: number, r: number) =>
+    inkNear(a, b, b.x0 + fx * (w - 1), b.y0 + fy * (h - 1), r);
+  const yes =
+    at(0.12, 0.12, 1) && at(0.88, 0.12, 1) && at(0.5, 0.5, 1) && at(0.12, 0.88, 1) && at(0.88, 0.88, 1);
+  const no = !at(0.5, 0, 0) && !at(0, 0.5, 0) && !at(1, 0.5, 0) && !at(0.5, 1, 0);
+  return yes && no;
+}
+
+/** ▸ (right) or ▾ (down): a small solid triangle, judged on the darkness of its pixels against the background. */
+export function triangle(a: PixelAnalysis, b: Blob): 'right' | 'down' | undefined {
+  const w = b.x1 - b.x0;
+  const h = b.y1 - b.y0;
+  if (w < 4 || h < 4 || w > 0.9 * a.unit || h > 0.9 * a.unit) return undefined;
+  const bg = a.grey[Math.max(0, b.y0 - 1) * a.width + Math.max(0, b.x0 - 1)]!;
+  const dark = (x: number, y: number) => Math.abs(a.grey[y * a.width + x]! - bg) > 60;
+  const rows: number[] = [];
+  for (let y = b.y0; y < b.y1; y++) {
+    let n = 0;
+    for (let x = b.x0; x < b.x1; x++) if (dark(x, y)) n++;
+    if (n) rows.push(n);
+  }
+  const cols: number[] = [];
+  for (let x = b.x0; x < b.x1; x++) {
+    let n = 0;
+    for (let y = b.y0; y < b.y1; y++) if (dark(x, y)) n++;
+    if (n) cols.push(n);
+  }
+  if (rows.length < 3 || cols.length < 3) return undefined;
+  const maxR = Math.max(...rows);
+  const maxC = Math.max(...cols);
+  const solid = (xs: number[]) => xs.every((v, i) => i === 0 || v <= xs[i - 1]! + 1);
+  if (rows[0]! >= 0.75 * maxR && rows.at(-1)! <= 0.45 * maxR && solid(rows) && maxR >= 0.8 * cols.length)
+    return 'down';
+  if (cols[0]! >= 0.75 * maxC && cols.at(-1)! <= 0.45 * maxC && solid(cols) && maxC >= 0.8 * rows.length)
+    return 'right';
+  return undefined;
+}

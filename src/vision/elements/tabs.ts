@@ -1,0 +1,97 @@
+import type { UiElementState } from '../../domain/index.js';
+import type { Edges } from './geometry.js';
+import { colourDistance, toRect } from './geometry.js';
+import type { Box, Found, Layout, Phrase } from './layout.js';
+import type { PixelAnalysis } from './pixel-analysis.js';
+import { inkShare, meanColor } from './pixel-analysis.js';
+
+/**
+ * Tabs: two or more items (buttons, fields or free phrases) side by side standing on one horizontal rule. The
+ * selected one is where the rule under it looks different (interrupted, or another colour).
+ */
+export function findTabs(l: Layout, controls: Found[]): void {
+  const { a, img, u, boxes, phrases, push } = l;
+  for (const r of findRules(a, boxes)) {
+    const items: Array<{ x0: number; x1: number; y0: number; y1: number; el?: Found; p?: Phrase }> = [];
+    for (const c of controls) {
+      const bx = c.bbox;
+      if (c.kind !== 'button' && c.kind !== 'text-field') continue;
+      if (bx.x < r.x0 - 2 || bx.x + bx.width > r.x1 + 2) continue;
+      const bottom = bx.y + bx.height;
+      if (bottom < r.y0 - 0.7 * u || bottom > r.y1 + 2) continue;
+      items.push({ x0: bx.x, x1: bx.x + bx.width, y0: bx.y, y1: bottom, el: c });
+    }
+    for (const p of phrases) {
+      if (p.used || p.x0 < r.x0 || p.x1 > r.x1 || p.y1 < r.y0 - 1.5 * u || p.y1 > r.y0) continue;
+      items.push({ x0: p.x0, x1: p.x1, y0: p.y0, y1: p.y1, p });
+    }
+    if (items.length < 2) continue;
+    const top = Math.min(...items.map((i) => i.y0));
+    const row = items.filter((i) => i.y0 - top <= 0.7 * u);
+    if (row.length < 2) continue;
+    row.sort((p, q) => p.x0 - q.x0);
+    // The selected tab: the rule under it looks different (interrupted, or another colour).
+    const look = row.map((i) => {
+      const m = i.x0 + (i.x1 - i.x0) * 0.2;
+      const n = i.x1 - (i.x1 - i.x0) * 0.2;
+      return { ink: inkShare(a, m, r.y0, n, r.y1), colour: meanColor(img, m, r.y0 - 2, n, r.y1 + 1) };
+    });
+    const odd = look.map((l, k) => {
+      const others = look.filter((_, j) => j !== k);
+      const ink = others.reduce((s, o) => s + o.ink, 0) / others.length;
+      const col = others.map((o) => colourDistance(o.colour, l.colour)).sort((x, y) => x - y)[0]!;
+      return Math.abs(l.ink - ink) * 100 + col;
+    });
+    const best = odd.indexOf(Math.max(...odd));
+    row.forEach((i, k) => {
+      const state: UiElementState[] = k === best && odd[k]! > 25 ? ['selected'] : [];
+      if (i.el) {
+        i.el.kind = 'tab';
+        i.el.state = state;
+      } else if (i.p) {
+        i.p.used = true;
+        const pd = 0.35 * u;
+        push({
+          kind: 'tab',
+          text: '',
+          bbox: toRect({ x0: i.p.x0 - pd, y0: i.p.y0 - pd, x1: i.p.x1 + pd, y1: r.y0 }),
+          state,
+          phrases: [i.p],
+        });
+      }
+    });
+  }
+}
+
+const RULE_CONTRAST = 24;
+
+/** Horizontal rules: rows where the ink runs unbroken for at least 5 text units (tab strips, separators). */
+function findRules(a: PixelAnalysis, boxes: Box[]): Edges[] {
+  const min = 5 * a.unit;
+  const segs: Edges[] = [];
+  for (let y = 0; y < a.height; y++) {
+    const row = y * a.width;
+    let x = 0;
+    while (x < a.width) {
+      // Rules are often faint (a light grey line under a tab strip): a lower contrast than ink will do.
+      if (a.grad[row + x]! < RULE_CONTRAST) {
+        x++;
+        continue;
+      }
+      const s = x;
+      while (x < a.width && a.grad[row + x]! >= RULE_CONTRAST) x++;
+      if (x - s >= min) {
+        const prev = segs.find((g) => g.y1 === y && Math.abs(g.x0 - s) <= 3 && Math.abs(g.x1 - x) <= 3);
+        if (prev) prev.y1 = y + 1;
+        else segs.push({ x0: s, x1: x, y0: y, y1: y + 1 });
+      }
+    }
+  }
+  // The top or bottom edges of boxes (fields, a row of buttons side by side) are not a rule of their own.
+  const edge = (g: Edges) =>
+    boxes
+      .filter((b) => Math.abs(b.y - g.y0) <= 3 || Math.abs(b.y + b.height - g.y1) <= 3)
+      .reduce((n, b) => n + Math.max(0, Math.min(b.x + b.width, g.x1) - Math.max(b.x, g.x0)), 0) >=
+    0.8 * (g.x1 - g.x0);
+  return segs.filter((g) => g.y1 - g.y0 <= Math.max(4, 0.3 * a.unit) && !edge(g));
+}

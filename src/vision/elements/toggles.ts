@@ -1,0 +1,137 @@
+import type { RgbaImage } from '../image-io.js';
+import { colourDistance, greyOfRgb } from './geometry.js';
+import type { Toggle } from './layout.js';
+import { inkNear } from './marks.js';
+import type { Blob, PixelAnalysis } from './pixel-analysis.js';
+import { INK_CONTRAST, inkShare, meanColor, perimeterShare } from './pixel-analysis.js';
+
+/** Checkboxes and radios: small square/round outlines about a text line high, empty or with a mark inside. */
+export function findToggles(a: PixelAnalysis, img: RgbaImage): Toggle[] {
+  const u = a.unit;
+  const out: Toggle[] = [];
+  for (const b of a.blobs) {
+    const w = b.x1 - b.x0;
+    const h = b.y1 - b.y0;
+    const s = Math.max(w, h);
+    if (s < Math.max(9, 0.6 * u) || s > 1.5 * u || w / h < 0.8 || w / h > 1.25) continue;
+    const perim = perimeterShare(a.inkLabels, a.width, b);
+    // How far in from each corner, along the diagonal, the outline starts: about 0.15 of the size for a
+    // circle, a pixel or so for a (rounded) square.
+    let inset = 0;
+    for (const [cx, cy, dx, dy] of [
+      [b.x0, b.y0, 1, 1],
+      [b.x1 - 1, b.y0, -1, 1],
+      [b.x0, b.y1 - 1, 1, -1],
+      [b.x1 - 1, b.y1 - 1, -1, -1],
+    ] as const) {
+      let k = 0;
+      while (k < s / 2 && a.inkLabels[(cy + dy * k) * a.width + cx + dx * k] !== b.id) k++;
+      inset += k / 4;
+    }
+    const round = inset >= Math.max(1.6, 0.1 * s);
+    const mx = (b.x0 + b.x1 - 1) / 2;
+    const my = (b.y0 + b.y1 - 1) / 2;
+    const mids = [
+      [mx, b.y0 + 1],
+      [mx, b.y1 - 2],
+      [b.x0 + 1, my],
+      [b.x1 - 2, my],
+    ].filter(([x, y]) => inkNear(a, b, x!, y!, 1)).length;
+    // A letter ("O", "D", "o") among letters: a neighbour as tall, almost touching.
+    const letter = a.blobs.some(
+      (o) =>
+        o !== b &&
+        o.y1 - o.y0 >= 0.9 * h &&
+        Math.min(o.y1, b.y1) - Math.max(o.y0, b.y0) > 0.5 * h &&
+        (Math.abs(o.x0 - b.x1) <= 0.15 * u || Math.abs(b.x0 - o.x1) <= 0.15 * u),
+    );
+    if (letter) continue;
+    let kind: Toggle['kind'] | undefined;
+    if (perim >= 0.8 || (perim >= 0.6 && !round)) kind = 'checkbox';
+    else if (round && mids >= 4 && perim >= 0.2) kind = 'radio';
+    if (!kind) continue;
+    const ix = w * 0.3;
+    const iy = h * 0.3;
+    const innerInk = inkShare(a, b.x0 + ix, b.y0 + iy, b.x1 - ix, b.y1 - iy);
+    const innerColour = flatColour(a, img, b.x0 + ix, b.y0 + iy, b.x1 - ix, b.y1 - iy);
+    // Outside: the four pixels diagonally off the corners (a neighbouring letter or label never reaches them).
+    const corner = (x: number, y: number) => meanColor(img, x, y, x + 1, y + 1);
+    const cs = [
+      corner(b.x0 - 2, b.y0 - 2),
+      corner(b.x1 + 1, b.y0 - 2),
+      corner(b.x0 - 2, b.y1 + 1),
+      corner(b.x1 + 1, b.y1 + 1),
+    ];
+    const outside: [number, number, number] = [0, 1, 2].map((k) => cs.reduce((t, c) => t + c[k]!, 0) / 4) as [
+      number,
+      number,
+      number,
+    ];
+    // Filled: the flat pixels inside (not the mark's strokes) are of another colour than outside.
+    const filled = innerColour !== undefined && colourDistance(innerColour, outside) > 60;
+    // Filled with nothing drawn inside: a solid shape or a ▾, not a control (a ticked box has its tick, a
+    // chosen radio its dot).
+    if (filled && innerInk < 0.05) continue;
+    // Something inside the frame: a hollow glyph (a letter "O", "D") has nothing to its left or right of
+    // its own size; the mark of a control is inside and the label starts a little further on.
+    const contrast = Math.abs(greyOfRgb(meanColor(img, b.x0, my - 1, b.x0 + 1, my + 1)) - greyOfRgb(outside));
+    // A ticked checkbox is filled (every theme draws it so); a letter with a stroke across it is not.
+    const checked = kind === 'checkbox' ? filled && innerInk > 0.02 : innerInk > 0.1 || filled;
+    // Empty, it must be a box: the flat inside at its centre is a clean rectangle (or disc), not the
+    // counter of a letter.
+    if (!checked && !cleanInside(a, b)) continue;
+    out.push({ kind, blob: b, checked, contrast });
+  }
+  return out;
+}
+
+/** Mean colour of the flat (non-ink) pixels of a rectangle; undefined when it has none. */
+function flatColour(
+  a: PixelAnalysis,
+  img: RgbaImage,
+  fx0: number,
+  fy0: number,
+  fx1: number,
+  fy1: number,
+): [number, number, number] | undefined {
+  let r = 0;
+  let g = 0;
+  let bl = 0;
+  let n = 0;
+  for (let y = Math.round(fy0); y < Math.round(fy1); y++) {
+    for (let x = Math.round(fx0); x < Math.round(fx1); x++) {
+      if (a.grad[y * a.width + x]! >= INK_CONTRAST) continue;
+      const i = (y * img.width + x) * 4;
+      r += img.data[i]!;
+      g += img.data[i + 1]!;
+      bl += img.data[i + 2]!;
+      n++;
+    }
+  }
+  return n ? [r / n, g / n, bl / n] : undefined;
+}
+
+/** Whether the flat area at the centre of an outline fills most of it (the inside of a checkbox or radio). */
+function cleanInside(a: PixelAnalysis, b: Blob): boolean {
+  const cx = Math.round((b.x0 + b.x1) / 2);
+  const cy = Math.round((b.y0 + b.y1) / 2);
+  const id = a.faceLabels[cy * a.width + cx]!;
+  if (!id) return false;
+  // Enclosed by the outline: the flat area does not leak out of it (the open inside of a letter does).
+  const f = a.faces[id - 1]!;
+  if (f.x0 < b.x0 || f.y0 < b.y0 || f.x1 > b.x1 || f.y1 > b.y1) return false;
+  let n = 0;
+  let x0 = b.x1;
+  let x1 = b.x0;
+  for (let y = b.y0; y < b.y1; y++) {
+    for (let x = b.x0; x < b.x1; x++) {
+      if (a.faceLabels[y * a.width + x] !== id) continue;
+      n++;
+      if (x < x0) x0 = x;
+      if (x > x1) x1 = x;
+    }
+  }
+  const w = b.x1 - b.x0;
+  const h = b.y1 - b.y0;
+  return x1 - x0 + 1 >= 0.4 * w && n >= 0.2 * w * h && n <= 0.8 * w * h;
+}

@@ -1,0 +1,167 @@
+import type { Rect } from '../domain/index.js';
+import type { Strip } from './ocr-strips.js';
+import { OCR_MAX_WORKERS, onWorker } from './ocr-workers.js';
+
+/**
+ * Strips stacked into one image per Tesseract call, and Tesseract's words mapped back to the screen: the
+ * step between pre-processing (ocr-strips.ts) and the worker pool (ocr-workers.ts).
+ */
+
+export interface OcrWord {
+  text: string;
+  bbox: Rect;
+  /** 0..100, as tesseract reports it. */
+  confidence: number;
+}
+
+interface TesseractBox {
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
+interface TesseractWord {
+  text: string;
+  confidence: number;
+  bbox: TesseractBox;
+}
+
+/**
+ * Words of a Tesseract TSV page, line by line in Tesseract's order. TSV rather than the `blocks` tree: the
+ * tree is built in JS for every symbol and its alternatives, which costs more than reading a line of text.
+ */
+function tsvLines(tsv: string): TesseractWord[][] {
+  const lines = new Map<string, TesseractWord[]>();
+  for (const row of tsv.split('\n')) {
+    const f = row.split('\t');
+    // Level 5 is a word.
+    if (f[0] !== '5' || f.length < 12) continue;
+    const key = `${f[2]}.${f[3]}.${f[4]}`;
+    const x0 = Number(f[6]);
+    const y0 = Number(f[7]);
+    const words = lines.get(key) ?? [];
+    lines.set(key, words);
+    words.push({
+      text: f.slice(11).join('\t'),
+      confidence: Number(f[10]),
+      bbox: { x0, y0, x1: x0 + Number(f[8]), y1: y0 + Number(f[9]) },
+    });
+  }
+  return [...lines.values()];
+}
+
+/** White space around and between the lines of a montage (montage pixels). */
+const MONTAGE_MARGIN = 16;
+const MONTAGE_GAP = 24;
+
+/**
+ * Lines stacked top to bottom on white, one image for one Tesseract call (a call costs far more than its
+ * pixels). Sent as binary PGM: no PNG compression on either side.
+ */
+function montage(strips: Strip[]): { pgm: Buffer; tops: number[]; width: number } {
+  const width = Math.max(...strips.map((s) => s.width)) + 2 * MONTAGE_MARGIN;
+  const tops: number[] = [];
+  let y = MONTAGE_MARGIN;
+  for (const s of strips) {
+    tops.push(y);
+    y += s.height + MONTAGE_GAP;
+  }
+  const height = y - MONTAGE_GAP + MONTAGE_MARGIN;
+  const header = Buffer.from(`P5\n${width} ${height}\n255\n`, 'ascii');
+  const pgm = Buffer.alloc(header.length + width * height, 255);
+  header.copy(pgm, 0);
+  strips.forEach((s, k) => {
+    for (let row = 0; row < s.height; row++) {
+      const at = header.length + (tops[k]! + row) * width + MONTAGE_MARGIN;
+      s.grey.copy(pgm, at, row * s.width, (row + 1) * s.width);
+    }
+  });
+  return { pgm, tops, width };
+}
+
+/** Words and line texts of each strip, read in one Tesseract call. */
+async function readRun(strips: Strip[]): Promise<Array<{ words: OcrWord[]; lines: string[] }>> {
+  const { pgm, tops } = montage(strips);
+  const { data } = await onWorker((w) => w.recognize(pgm, {}, { text: false, blocks: false, tsv: true }));
+  // Pieces of Tesseract lines, per strip; each is a run of words on one line of the screen.
+  const pieces = strips.map(() => [] as OcrWord[][]);
+  for (const line of tsvLines(data.tsv ?? '')) {
+    // A Tesseract line may run across strips only if it misjudged the gap: each word goes to the strip
+    // holding its centre.
+    const kept = new Map<number, OcrWord[]>();
+    for (const word of line) {
+      const text = word.text.trim();
+      // Tesseract turns icons and shape edges into low-confidence junk "words"; real screen text reads well.
+      // Button and panel borders come back as "|", "[" or "_" words.
+      if (!text || word.confidence < 40 || /^[|[\]_]+$/.test(text)) continue;
+      const cy = (word.bbox.y0 + word.bbox.y1) / 2;
+      const k = tops.findIndex(
+        (t, i) => cy >= t - MONTAGE_GAP / 2 && cy < t + strips[i]!.height + MONTAGE_GAP / 2,
+      );
+      if (k < 0) continue;
+      const s = strips[k]!;
+      const x0 = Math.floor((word.bbox.x0 - MONTAGE_MARGIN) / s.scale);
+      const y0 = Math.floor((word.bbox.y0 - tops[k]!) / s.scale);
+      const x1 = Math.ceil((word.bbox.x1 - MONTAGE_MARGIN) / s.scale);
+      const y1 = Math.ceil((word.bbox.y1 - tops[k]!) / s.scale);
+      const bx = s.rect.x + Math.max(0, x0);
+      const by = s.rect.y + Math.max(0, y0);
+      const words = kept.get(k) ?? [];
+      kept.set(k, words);
+      words.push({
+        text,
+        confidence: Math.round(word.confidence),
+        bbox: {
+          x: bx,
+          y: by,
+          width: Math.max(1, Math.min(s.rect.x + s.rect.width, s.rect.x + x1) - bx),
+          height: Math.max(1, Math.min(s.rect.y + s.rect.height, s.rect.y + y1) - by),
+        },
+      });
+    }
+    for (const [k, words] of kept) pieces[k]!.push(words);
+  }
+  // Sparse-text mode returns lines in no particular order: reading order is top to bottom, and left to right
+  // for pieces side by side (two buttons).
+  const sameRow = (p: Rect, q: Rect) =>
+    Math.min(p.y + p.height, q.y + q.height) - Math.max(p.y, q.y) >= Math.min(p.height, q.height) / 2;
+  return pieces.map((ps) => {
+    ps.sort((a, b) =>
+      sameRow(a[0]!.bbox, b[0]!.bbox) ? a[0]!.bbox.x - b[0]!.bbox.x : a[0]!.bbox.y - b[0]!.bbox.y,
+    );
+    // Pieces side by side make one line of text.
+    const lines: string[] = [];
+    ps.forEach((words, i) => {
+      const text = words.map((w) => w.text).join(' ');
+      if (i > 0 && sameRow(ps[i - 1]![0]!.bbox, words[0]!.bbox)) lines[lines.length - 1] += ` ${text}`;
+      else lines.push(text);
+    });
+    return { words: ps.flat(), lines };
+  });
+}
+
+/**
+ * Montage pixels worth a worker of their own: above this the lines are shared among workers (every call has a
+ * fixed cost on top of its pixels, so a region with a few labels stays on one worker).
+ */
+const PIXELS_PER_WORKER = 100_000;
+
+/** Montage pixels a strip costs, with its gap. */
+const cost = (s: Strip) => s.width * (s.height + MONTAGE_GAP);
+
+/**
+ * Words and line texts of each strip, in the order given. Large jobs are split into contiguous runs of strips
+ * of about equal pixel count, one per worker, each read in one Tesseract call.
+ */
+export async function readStrips(strips: Strip[]): Promise<Array<{ words: OcrWord[]; lines: string[] }>> {
+  const total = strips.reduce((n, s) => n + cost(s), 0);
+  const parts = Math.max(1, Math.min(OCR_MAX_WORKERS, Math.ceil(total / PIXELS_PER_WORKER)));
+  const runs: Strip[][] = [];
+  let acc = 0;
+  for (const s of strips) {
+    const k = Math.min(parts - 1, Math.floor((acc * parts) / total));
+    (runs[k] ??= []).push(s);
+    acc += cost(s);
+  }
+  return (await Promise.all(runs.filter(Boolean).map(readRun))).flat();
+}

@@ -1,0 +1,110 @@
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+
+/**
+ * The shared pool of tesseract.js workers: started lazily, at most one per core, ended when the last holder
+ * lets go. Reading and pre-processing are elsewhere (ocr.ts, ocr-strips.ts, ocr-montage.ts).
+ */
+
+const require = createRequire(import.meta.url);
+
+/**
+ * English traineddata from the npm package (gzipped): OCR never downloads anything. The folder is what
+ * tesseract.js calls `langPath`; it reads `<langPath>/eng.traineddata.gz` from disk.
+ */
+export const OCR_LANG_PATH = join(dirname(require.resolve('@tesseract.js-data/eng/package.json')), '4.0.0');
+
+/** The slice of a tesseract.js worker used here. */
+interface TesseractWorker {
+  recognize(
+    image: Buffer,
+    options?: Record<string, unknown>,
+    output?: Record<string, boolean>,
+  ): Promise<{ data: TesseractPage }>;
+  setParameters(params: Record<string, string>): Promise<unknown>;
+  terminate(): Promise<unknown>;
+}
+interface TesseractPage {
+  /** Tab-separated: level, page, block, paragraph, line, word, left, top, width, height, confidence, text. */
+  tsv: string | null;
+}
+
+/** One worker and the chain of jobs queued on it (a worker reads one image at a time). */
+interface Slot {
+  worker: Promise<TesseractWorker>;
+  queue: Promise<unknown>;
+  pending: number;
+}
+
+/**
+ * At most one worker per core (≤ 4: each adds ≈ 170 MB of resident memory, model and WASM heap), created
+ * lazily when every existing worker is busy; {@link closeOcr} ends them all.
+ */
+export const OCR_MAX_WORKERS = Math.max(1, Math.min(4, availableParallelism()));
+
+let slots: Slot[] = [];
+
+function createTesseractWorker(): Promise<TesseractWorker> {
+  return (async () => {
+    const { createWorker } = (await import('tesseract.js')) as unknown as {
+      createWorker: (lang: string, oem: number, options: Record<string, unknown>) => Promise<TesseractWorker>;
+    };
+    const w = await createWorker('eng', 1, {
+      langPath: OCR_LANG_PATH,
+      gzip: true,
+      // Never write a cache next to the process or fetch anything: the data comes from the package.
+      cacheMethod: 'none',
+    });
+    // Sparse text: the montage holds separate lines and labels, not paragraphs.
+    await w.setParameters({ tessedit_pageseg_mode: '11', user_defined_dpi: '300' });
+    return w;
+  })();
+}
+
+/** Runs `job` on an idle worker, a new one if all are busy and the pool may grow, else the least loaded one. */
+export function onWorker<T>(job: (w: TesseractWorker) => Promise<T>): Promise<T> {
+  let slot = slots.find((s) => s.pending === 0);
+  if (!slot && slots.length < OCR_MAX_WORKERS) {
+    const created: Slot = { worker: createTesseractWorker(), queue: Promise.resolve(), pending: 0 };
+    // A worker that failed to start is dropped, so the next call tries again.
+    created.worker.catch(() => (slots = slots.filter((s) => s !== created)));
+    slots.push(created);
+    slot = created;
+  }
+  slot ??= slots.reduce((a, b) => (b.pending < a.pending ? b : a));
+  const s = slot;
+  s.pending++;
+  const run = s.queue.then(async () => job(await s.worker));
+  s.queue = run.catch(() => undefined).finally(() => s.pending--);
+  return run;
+}
+
+/** How many OCR workers are running (or starting). */
+export function ocrWorkers(): number {
+  return slots.length;
+}
+
+/** Ends every OCR worker (if any). The next OCR call starts new ones. */
+export async function closeOcr(): Promise<void> {
+  const ending = slots;
+  slots = [];
+  await Promise.all(ending.map(async (s) => (await s.worker.catch(() => undefined))?.terminate()));
+}
+
+let holders = 0;
+
+/**
+ * Registers a user of the shared worker pool (a runtime); the returned release ends the pool once the last
+ * holder is done. Why: live tesseract workers keep a Node process from exiting, so a CLI command that read
+ * text never ended, and a second runtime in the same process must not lose workers it is using.
+ */
+export function holdOcr(): () => Promise<void> {
+  holders++;
+  let released = false;
+  return async () => {
+    if (released) return;
+    released = true;
+    if (--holders === 0) await closeOcr();
+  };
+}
