@@ -13,5 +13,5 @@ export { RULES, RULE_IDS } from './rules.js';
 export type { RuleId, RuleSpec } from './rules.js';
 export { DEFAULT_SYNTHESIS_CONFIG } from './config.js';
 export type { AnalyzeOptions, SynthesisConfig } from './config.js';
-export { ALLOWED_GLOBALS, ALLOWED_NODE_TYPES, OBJECT_STATICS } from './ast-policy.js';
+export { ALLOWED_GLOBALS, ALLOWED_NODE_TYPES, OBJECT_STATICS } from './policy/index.js';
 export { safetyScore, isSafe } from './safety-score.js';

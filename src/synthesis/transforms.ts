@@ -3,7 +3,7 @@ import type { CapabilityManifest } from '../domain/index.js';
 import { IroncliwError } from '../domain/index.js';
 import type { SynthesisAnalysis } from './analyze.js';
 import { analyze } from './analyze.js';
-import { isConcatRoot } from './ast-policy.js';
+import { isConcatRoot } from './policy/index.js';
 import type { Frame, N } from './ast-utils.js';
 import { staticKeyName, walkWithPath } from './ast-utils.js';
 import type { AnalyzeOptions } from './config.js';
