@@ -26,19 +26,15 @@ export type { Decision, RiskFactor, VerificationCheck } from './risk.js';
 export { findSecrets, outputProblems } from './output-checks.js';
 export type { SecretFinding } from './output-checks.js';
 export { fuzzInputs, sceneTarget } from './fuzz.js';
-export {
-  buildTestCases,
-  expectationProblem,
-  expectedDataProblem,
-  frameForInput,
-  groundTruthScene,
-  taughtCases,
-  targetPresent,
-} from './test-cases.js';
+export { buildTestCases } from './test-cases.js';
+export { expectedDataProblem, targetPresent } from './expected-data.js';
+export { frameForInput } from './case-inputs.js';
+export { groundTruthScene } from './ground-truth-scene.js';
+export { expectationProblem, taughtCases } from './taught-cases.js';
 export type {
   CapabilityTestCase,
   RenderedTestScene,
   TaughtExample,
   TestScenePort,
   TruthElement,
-} from './test-cases.js';
+} from './test-case-types.js';

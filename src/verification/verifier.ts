@@ -27,7 +27,7 @@ import { resolveVerificationOptions } from './options.js';
 import { findSecrets, outputProblems } from './output-checks.js';
 import type { RiskFactor, VerificationCheck } from './risk.js';
 import { CONDITIONS, decide, levelIndex, permissionRisk, provenanceRisk, riskScore } from './risk.js';
-import type { CapabilityTestCase, TaughtExample, TestScenePort } from './test-cases.js';
+import type { CapabilityTestCase, TaughtExample, TestScenePort } from './test-case-types.js';
 import { buildTestCases } from './test-cases.js';
 
 /** The part of a BenchmarkReport the production level judges (benchmark/ produces the full report). */
