@@ -5,7 +5,7 @@ import { observationChecks } from './observation-checks.js';
 import type { CapabilityTestCase, TestScenePort } from './test-case-types.js';
 import type { Observation, RunOnce, VerificationState } from './verification-run.js';
 import { DAY_MS, FIXED_NOW, statusProblem } from './verification-run.js';
-import type { VerifierDeps } from './verifier.js';
+import type { VerifierDeps } from './verifier-deps.js';
 
 /**
  * The comprehensive level: behaviour analysis. Determinism and robustness make runs of their own; the checks

@@ -5,15 +5,12 @@
  */
 export { createCandidateVerifier, createVerifier } from './verifier.js';
 export type {
-  BenchmarkFigures,
-  BenchmarkRunner,
   DetailedVerificationReport,
   VerificationOutcome,
   VerificationRun,
   Verifier,
-  VerifierDeps,
-  VerifyRequest,
 } from './verifier.js';
+export type { BenchmarkFigures, BenchmarkRunner, VerifierDeps, VerifyRequest } from './verifier-deps.js';
 export {
   PERMISSION_RISK,
   PROVENANCE_RISK,

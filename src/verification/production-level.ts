@@ -1,6 +1,6 @@
 import type { CheckInput, VerificationState } from './verification-run.js';
 import { advisoryCheck, pct, round } from './verification-run.js';
-import type { BenchmarkFigures, BenchmarkRunner, VerifierDeps } from './verifier.js';
+import type { BenchmarkFigures, BenchmarkRunner, VerifierDeps } from './verifier-deps.js';
 
 /** The production level: a real benchmark against the budgets and against the live version. */
 export async function productionLevel(

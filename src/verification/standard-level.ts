@@ -5,7 +5,7 @@ import type { CapabilityTestCase } from './test-case-types.js';
 import { buildTestCases } from './test-cases.js';
 import type { RunOnce, VerificationState } from './verification-run.js';
 import { round, statusProblem } from './verification-run.js';
-import type { VerifierDeps, VerifyRequest } from './verifier.js';
+import type { VerifierDeps, VerifyRequest } from './verifier-deps.js';
 
 /** The standard level: the capability's test cases on ground-truth screens. Returns the cases it ran. */
 export async function standardLevel(

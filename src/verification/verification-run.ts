@@ -4,7 +4,7 @@ import { createHostSdk, RecordingActuator, seededRandom } from '../capabilities/
 import type { VerificationOptions } from './options.js';
 import type { RiskFactor, VerificationCheck } from './risk.js';
 import { CONDITIONS } from './risk.js';
-import type { VerifierDeps } from './verifier.js';
+import type { VerifierDeps } from './verifier-deps.js';
 
 /** A fixed clock for verification runs (2024-01-01T00:00:00Z): runs replay whatever day they are made. */
 export const FIXED_NOW = Date.UTC(2024, 0, 1);
