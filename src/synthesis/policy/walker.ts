@@ -25,8 +25,8 @@ import { ALLOWED_NODE_TYPES, checkFunctionSyntax, reportDisallowedType } from '.
 
 /**
  * The walker: sets up what the rules need (scopes, constant folding, value facts, the write index), walks the
- * module once and hands each node to the rule for its type. The rules live in the files beside this one, one
- * concern each; this file decides nothing itself.
+ * module once and hands each node to the rule for its type, then scans comments and sums up permissions. The
+ * rules on nodes live in the files beside this one, one concern each.
  */
 
 export interface PolicyInput {
