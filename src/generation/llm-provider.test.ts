@@ -10,7 +10,7 @@ import type { SandboxTier } from '../sandbox/index.js';
 import { createSandboxTier } from '../sandbox/index.js';
 import { analyze } from '../synthesis/index.js';
 import { frameSignature, parseCommand } from '../understanding/index.js';
-import { buildTestCases } from '../verification/test-cases.js';
+import { buildTestCases } from '../verification/index.js';
 import { createTestScenes, createVisionPort } from '../vision-port.js';
 import type { SandboxTests, StaticGate } from './llm-provider.js';
 import { createLlmProvider, extractCode, SDK_DECLARATIONS } from './llm-provider.js';

@@ -1,6 +1,6 @@
 import type { Permission, SdkMethod, SynthesisReport, Violation } from '../domain/index.js';
 import type { N } from './ast-utils.js';
-import { checkPolicy } from './ast-policy.js';
+import { checkPolicy } from './policy/index.js';
 import type { AnalyzeOptions } from './config.js';
 import { resolveConfig } from './config.js';
 import { normaliseDefaultExport, parseModule, stripTypes } from './parse.js';

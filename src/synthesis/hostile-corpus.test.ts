@@ -1,3 +1,5 @@
+// One corpus kept whole on purpose: a table of escape attempts, one row per route, read and extended as a list
+// (the rows look alike by design, so a duplicate finder pairs them).
 import { describe, expect, it } from 'vitest';
 import type { Permission } from '../domain/index.js';
 import type { RuleId } from './index.js';

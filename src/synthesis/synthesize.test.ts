@@ -215,14 +215,9 @@ describe('transformed module in the sandbox (process tier)', () => {
     };
     const host = { call: async (m: string) => replies[m] ?? null };
     const limits = { timeoutMs: 5000, memoryMb: 64 };
-    const ok = await tier.run({
-      code: hardened,
-      input: { word: 'hi' },
-      permissions,
-      limits,
-      host,
-      origin: 'generated',
-    });
+    const runWith = (input: Record<string, unknown>) =>
+      tier.run({ code: hardened, input, permissions, limits, host, origin: 'generated' });
+    const ok = await runWith({ word: 'hi' });
     expect(ok.error).toBeUndefined();
     expect(ok.status).toBe('ok');
     // The guest's Math.random() became a mulberry32 stream seeded from the host's sdk.random(): reference value.
@@ -234,24 +229,10 @@ describe('transformed module in the sandbox (process tier)', () => {
     const expected = redactSecrets({ answer: 'read hi', data: { text: screenText, pick } });
     expect(ok.output).toEqual(expected);
     expect(JSON.stringify(ok.output)).not.toMatch(/AKIA|9fA7k|Zx9Q/);
-    const again = await tier.run({
-      code: hardened,
-      input: { word: 'hi' },
-      permissions,
-      limits,
-      host,
-      origin: 'generated',
-    });
+    const again = await runWith({ word: 'hi' });
     expect(again.output).toEqual(ok.output); // replays
 
-    const bad = await tier.run({
-      code: hardened,
-      input: { word: 'hi', extra: 1 },
-      permissions,
-      limits,
-      host,
-      origin: 'generated',
-    });
+    const bad = await runWith({ word: 'hi', extra: 1 });
     expect(bad.status).toBe('error');
     expect(String(bad.error)).toMatch(/invalid input: input has unexpected property extra/);
   }, 30_000);

@@ -6,8 +6,8 @@ import type { AnalyzeOptions } from './config.js';
 import { resolveConfig } from './config.js';
 import { RULES } from './rules.js';
 import { isSafe, safetyScore } from './safety-score.js';
-import type { CredentialSanitisation } from './transforms.js';
-import { transform } from './transforms.js';
+import type { CredentialSanitisation } from './transform/index.js';
+import { transform } from './transform/index.js';
 
 export interface SynthesizeOptions extends AnalyzeOptions {
   /** The manifest's input schema: the wrapper validates every input against it. */

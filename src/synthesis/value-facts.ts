@@ -1,7 +1,17 @@
 import type { N } from './ast-utils.js';
+import {
+  ARRAY_METHODS,
+  BUILTIN_METHOD_NAMES,
+  DATA_METHODS,
+  PRIMITIVE_CALLS,
+  PRIMITIVE_NAMESPACES,
+  SAFE_CONSTRUCTORS,
+} from './builtin-values.js';
 import type { Folder } from './const-fold.js';
 import { isArrayValued } from './const-fold.js';
 import type { Binding, ScopeInfo } from './scope.js';
+import type { Origin } from './value-origins.js';
+import { collectOrigins } from './value-origins.js';
 
 /**
  * What the analyser can prove about a *value* (not a key): used where a value ends up somewhere a function
@@ -15,119 +25,7 @@ import type { Binding, ScopeInfo } from './scope.js';
  *   `new Map()`…): as a prototype it exposes `Object`/`Array`/`Map`…, never `Function`.
  */
 
-/** Names of built-in methods on the prototypes data values have: reading one yields a function. */
-const BUILTIN_METHOD_NAMES: ReadonlySet<string> = new Set(
-  [Object.prototype, Array.prototype, String.prototype, Number.prototype, Boolean.prototype].flatMap((p) =>
-    Object.getOwnPropertyNames(p).filter((name) => {
-      const d = Object.getOwnPropertyDescriptor(p, name);
-      return !d || typeof d.value === 'function' || d.get !== undefined;
-    }),
-  ),
-);
-
-/** Constructors whose instances are plain objects (their `constructor` is the allowed global itself). */
-const SAFE_CONSTRUCTORS = new Set([
-  'Map',
-  'Set',
-  'Date',
-  'Error',
-  'TypeError',
-  'RangeError',
-  'Array',
-  'Promise',
-  'Number',
-  'String',
-  'Boolean',
-]);
-/** Global functions and namespaces whose results are primitives. */
-const PRIMITIVE_CALLS = new Set([
-  'String',
-  'Number',
-  'Boolean',
-  'parseInt',
-  'parseFloat',
-  'isNaN',
-  'isFinite',
-]);
-const PRIMITIVE_NAMESPACES = new Set(['Math', 'Number']);
-/** Methods that, on data, return data (elements, sub-arrays, strings, numbers). */
-const DATA_METHODS = new Set([
-  // arrays
-  'filter',
-  'slice',
-  'sort',
-  'reverse',
-  'toSorted',
-  'toReversed',
-  'flat',
-  'find',
-  'findLast',
-  'at',
-  'pop',
-  'shift',
-  'indexOf',
-  'lastIndexOf',
-  'findIndex',
-  'findLastIndex',
-  'includes',
-  'join',
-  'some',
-  'every',
-  'push',
-  'unshift',
-  // strings
-  'split',
-  'trim',
-  'trimStart',
-  'trimEnd',
-  'toLowerCase',
-  'toUpperCase',
-  'charAt',
-  'charCodeAt',
-  'codePointAt',
-  'substring',
-  'startsWith',
-  'endsWith',
-  'padStart',
-  'padEnd',
-  'repeat',
-  'replace',
-  'replaceAll',
-  'match',
-  'matchAll',
-  'search',
-  'test',
-  'normalize',
-  'localeCompare',
-  'toFixed',
-  'toPrecision',
-  'toString',
-  'toISOString',
-  'getTime',
-]);
-/** Methods that return a new array whatever the callback returns (so the array itself is shallow). */
-const ARRAY_METHODS = new Set(['map', 'flatMap', 'concat', 'keys', 'values', 'entries']);
-/** Array methods whose callback receives elements (parameter positions that hold elements). */
-const ELEMENT_PARAMS: ReadonlyMap<string, readonly number[]> = new Map([
-  ['forEach', [0]],
-  ['map', [0]],
-  ['filter', [0]],
-  ['some', [0]],
-  ['every', [0]],
-  ['find', [0]],
-  ['findIndex', [0]],
-  ['findLast', [0]],
-  ['findLastIndex', [0]],
-  ['flatMap', [0]],
-  ['sort', [0, 1]],
-  ['toSorted', [0, 1]],
-  ['reduce', [1]],
-  ['reduceRight', [1]],
-]);
-
 const MAX_DEPTH = 48;
-
-type Origin = { kind: 'elementOf'; iterable: N } | { kind: 'accumulator'; init: N };
 
 export class ValueFacts {
   private readonly origins = new Map<Binding, Origin>();
@@ -142,43 +40,7 @@ export class ValueFacts {
     calls: readonly N[],
     forOfs: readonly N[],
   ) {
-    for (const loop of forOfs) {
-      const decl: N | undefined = loop.left;
-      const id: N | undefined = decl?.type === 'VariableDeclaration' ? decl.declarations?.[0]?.id : undefined;
-      if (id?.type !== 'Identifier' || decl?.declarations?.length !== 1) continue;
-      const binding = scopes.scopeOf.get(loop)?.bindings.get(String(id.name));
-      if (binding) this.origins.set(binding, { kind: 'elementOf', iterable: loop.right });
-    }
-    for (const call of calls) {
-      const callee: N | undefined = call.callee;
-      if (callee?.type !== 'MemberExpression' || callee.computed) continue;
-      const method = String(callee.property?.name);
-      const fn: N | undefined = call.arguments?.[0];
-      if (!fn || (fn.type !== 'ArrowFunctionExpression' && fn.type !== 'FunctionExpression')) continue;
-      const fnScope = scopes.scopeOf.get(fn);
-      const paramBinding = (i: number): Binding | undefined => {
-        const p: N | undefined = fn.params?.[i];
-        return p?.type === 'Identifier' ? fnScope?.bindings.get(String(p.name)) : undefined;
-      };
-      for (const i of ELEMENT_PARAMS.get(method) ?? []) {
-        const b = paramBinding(i);
-        if (b && b.kind === 'param') this.origins.set(b, { kind: 'elementOf', iterable: callee.object });
-      }
-      // `xs.reduce((acc, x) => { …; return acc; }, {})`: acc is always that fresh literal.
-      const init: N | undefined = call.arguments?.[1];
-      const acc = paramBinding(0);
-      if (
-        (method === 'reduce' || method === 'reduceRight') &&
-        acc &&
-        acc.kind === 'param' &&
-        (init?.type === 'ObjectExpression' || init?.type === 'ArrayExpression') &&
-        call.arguments.length === 2 &&
-        this.returnsOnly(fn, acc) &&
-        (isArrayValued(callee.object, folder) || this.isDeep(callee.object))
-      ) {
-        this.origins.set(acc, { kind: 'accumulator', init });
-      }
-    }
+    collectOrigins(scopes, folder, calls, forOfs, this.origins, (n) => this.isDeep(n));
   }
 
   /** The literal an identifier always holds: a never-written const/let initialiser or a reduce accumulator. */
@@ -473,41 +335,5 @@ export class ValueFacts {
       callee.property?.name === method &&
       this.folder.isGlobal(callee.object, object)
     );
-  }
-
-  /** Every `return` of `fn` (not of nested functions) returns `binding`; an expression body is `binding`. */
-  private returnsOnly(fn: N, binding: Binding): boolean {
-    const isAcc = (n: N | null | undefined): boolean => {
-      if (n?.type === 'SequenceExpression') return isAcc(n.expressions?.[n.expressions.length - 1]);
-      return n?.type === 'Identifier' && this.scopes.refs.get(n) === binding;
-    };
-    if (fn.body?.type !== 'BlockStatement') return isAcc(fn.body);
-    let ok = true;
-    let sawReturn = false;
-    const visit = (n: N | null | undefined, depth: number): void => {
-      if (!n || !ok || depth > 200) return;
-      if (
-        n.type === 'FunctionExpression' ||
-        n.type === 'ArrowFunctionExpression' ||
-        n.type === 'FunctionDeclaration'
-      )
-        return;
-      if (n.type === 'ReturnStatement') {
-        sawReturn = true;
-        if (!isAcc(n.argument)) ok = false;
-        return;
-      }
-      for (const key of Object.keys(n)) {
-        if (key === 'loc') continue;
-        const v: unknown = n[key];
-        if (Array.isArray(v)) for (const c of v) visit(c as N, depth + 1);
-        else if (v && typeof v === 'object' && typeof (v as N).type === 'string') visit(v as N, depth + 1);
-      }
-    };
-    for (const stmt of fn.body.body ?? []) visit(stmt, 0);
-    // Falling off the end returns undefined: the next call would get `undefined` as acc (a TypeError, not a hole),
-    // but require an explicit return so the accumulator is always the literal.
-    const last: N | undefined = fn.body.body?.[fn.body.body.length - 1];
-    return ok && sawReturn && last?.type === 'ReturnStatement';
   }
 }

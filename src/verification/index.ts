@@ -5,15 +5,12 @@
  */
 export { createCandidateVerifier, createVerifier } from './verifier.js';
 export type {
-  BenchmarkFigures,
-  BenchmarkRunner,
   DetailedVerificationReport,
   VerificationOutcome,
   VerificationRun,
   Verifier,
-  VerifierDeps,
-  VerifyRequest,
 } from './verifier.js';
+export type { BenchmarkFigures, BenchmarkRunner, VerifierDeps, VerifyRequest } from './verifier-deps.js';
 export {
   PERMISSION_RISK,
   PROVENANCE_RISK,
@@ -26,22 +23,18 @@ export type { Decision, RiskFactor, VerificationCheck } from './risk.js';
 export { findSecrets, outputProblems } from './output-checks.js';
 export type { SecretFinding } from './output-checks.js';
 export { fuzzInputs, sceneTarget } from './fuzz.js';
-export {
-  buildTestCases,
-  expectationProblem,
-  expectedDataProblem,
-  frameForInput,
-  groundTruthScene,
-  taughtCases,
-  targetPresent,
-} from './test-cases.js';
+export { buildTestCases } from './test-cases.js';
+export { expectedDataProblem, targetPresent } from './expected-data.js';
+export { frameForInput } from './case-inputs.js';
+export { groundTruthScene } from './ground-truth-scene.js';
+export { expectationProblem, taughtCases } from './taught-cases.js';
 export type {
   CapabilityTestCase,
   RenderedTestScene,
   TaughtExample,
   TestScenePort,
   TruthElement,
-} from './test-cases.js';
+} from './test-case-types.js';
 export { compareBenchmarks, createVerificationBenchmark } from './production-benchmark.js';
 export type { VerificationBenchmarkOptions } from './production-benchmark.js';
 export { createVerificationService } from './verification-service.js';

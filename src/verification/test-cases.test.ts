@@ -14,14 +14,14 @@ import { createSandboxTier } from '../sandbox/index.js';
 import { frameSignature, matchCapability, parseCommand } from '../understanding/index.js';
 import { createTestScenes, createVisionPort } from '../vision-port.js';
 import { decodeImage, parseSceneSpec, renderScene } from '../vision/index.js';
-import type { CapabilityTestCase, TestScenePort, TruthElement } from './test-cases.js';
+import type { CapabilityTestCase, TestScenePort, TruthElement } from './index.js';
 import {
   buildTestCases,
   expectationProblem,
   expectedDataProblem,
   frameForInput,
   groundTruthScene,
-} from './test-cases.js';
+} from './index.js';
 
 /** The port with `render` (the change proposed for src/vision-port.ts), built from the real renderer. */
 const scenes: TestScenePort = {

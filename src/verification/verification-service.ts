@@ -3,7 +3,8 @@ import { IroncliwError, newId } from '../domain/index.js';
 import type { BenchmarkRun } from '../benchmark/index.js';
 import type { Store } from '../store/index.js';
 import { compareBenchmarks, createVerificationBenchmark } from './production-benchmark.js';
-import type { DetailedVerificationReport, VerifierDeps } from './verifier.js';
+import type { DetailedVerificationReport } from './verifier.js';
+import type { VerifierDeps } from './verifier-deps.js';
 import { createCandidateVerifier, createVerifier } from './verifier.js';
 
 export interface VerificationServiceOptions {

@@ -7,7 +7,7 @@ import type { Ironcliw } from '../../src/ironcliw.js';
 import { createIroncliw } from '../../src/ironcliw.js';
 import type { CandidateVerifier } from '../../src/pipeline/index.js';
 import { GENERATE_JOB, Pipeline } from '../../src/pipeline/index.js';
-import { groundTruthScene } from '../../src/verification/test-cases.js';
+import { groundTruthScene } from '../../src/verification/index.js';
 import { closeOcr, decodeImage, parseSceneSpec, renderScene } from '../../src/vision/index.js';
 
 /**

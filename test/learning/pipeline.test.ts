@@ -3,8 +3,8 @@ import type { Ironcliw } from '../../src/ironcliw.js';
 import type * as VisionPortModule from '../../src/vision-port.js';
 import { createIroncliw } from '../../src/ironcliw.js';
 import { parseCommand } from '../../src/understanding/index.js';
-import type { RenderedTestScene, TruthElement } from '../../src/verification/test-cases.js';
-import { expectedDataProblem, groundTruthScene, targetPresent } from '../../src/verification/test-cases.js';
+import type { RenderedTestScene, TruthElement } from '../../src/verification/index.js';
+import { expectedDataProblem, groundTruthScene, targetPresent } from '../../src/verification/index.js';
 import { closeOcr, decodeImage, parseSceneSpec, renderScene } from '../../src/vision/index.js';
 
 /**

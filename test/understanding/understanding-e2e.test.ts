@@ -4,7 +4,7 @@ import { createIroncliw } from '../../src/ironcliw.js';
 import type { Store } from '../../src/store/index.js';
 import { createMemoryStore } from '../../src/store/index.js';
 import type { CommandResponse } from '../../src/runtime/index.js';
-import type { TruthElement } from '../../src/verification/test-cases.js';
+import type { TruthElement } from '../../src/verification/index.js';
 import type { VisionImage } from '../../src/capabilities/index.js';
 import { closeOcr, decodeImage, parseSceneSpec, renderScene } from '../../src/vision/index.js';
 

@@ -7,7 +7,7 @@ import { expectationOf, taughtSignature } from '../../discovery/index.js';
 import { isIroncliwError } from '../../domain/index.js';
 import { openStore } from '../../store/index.js';
 import { frameSignature, parseCommand } from '../../understanding/index.js';
-import { groundTruthScene } from '../../verification/test-cases.js';
+import { groundTruthScene } from '../../verification/index.js';
 import { parseSceneSpec, renderScene } from '../../vision/index.js';
 import { EXIT } from '../kit.js';
 import { registerTeach } from './teach.js';
