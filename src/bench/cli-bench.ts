@@ -115,7 +115,7 @@ export async function cliFigures(): Promise<Figure[]> {
       name: `${c.name}, whole process (median of ${RUNS})`,
       value: median(times.get(c.name)!),
       unit: 'ms',
-      budget: { max: c.times * nodeMs, unit: `ms (${c.times}× node -e 0)` },
+      budget: { max: Math.round(c.times * nodeMs), unit: `ms (${c.times}× node -e 0)` },
       peer: { name: 'node -e 0', value: nodeMs },
       note: `${c.note}; alternating with node -e 0 (${node.length} runs)`,
     }));
