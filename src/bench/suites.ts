@@ -1,5 +1,6 @@
 import type { Figure } from './harness.js';
 import { benchmarkFigures } from './benchmark-bench.js';
+import { cliFigures } from './cli-bench.js';
 import { clusterFigures } from './cluster-bench.js';
 import { demonstrationFigures } from './demonstration-bench.js';
 import { generationFigures } from './generation-bench.js';
@@ -38,4 +39,5 @@ export const SUITES: readonly BenchSuite[] = [
   { name: 'http', figures: httpFigures },
   { name: 'host-work', figures: hostWorkBenchFigures },
   { name: 'cluster', figures: clusterFigures },
+  { name: 'cli', figures: cliFigures },
 ];

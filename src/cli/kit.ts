@@ -3,14 +3,18 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import type { IroncliwConfig } from '../config/index.js';
-import { loadConfig } from '../config/index.js';
 import type { CreateOptions, Ironcliw } from '../ironcliw.js';
-import { createIroncliw } from '../ironcliw.js';
 
 /**
  * What every CLI command shares. A command lives in `commands/<name>.ts` as `register(program, ctx)`;
  * it prints through `ctx.io`, sets its exit code with `ctx.setExit`, and throws IroncliwError for bad input
  * (main turns that into exit 2 with the code and hint).
+ *
+ * Start-up cost (issue 20): registering a command must stay cheap — `ironcliw --help` loads every command's
+ * registration. A command's heavy modules (the runtime, the store, the server, vision, the sandbox, even the
+ * config's schema) are loaded with `await import()` inside its action, so each command pays only for what
+ * it uses. Type-only imports are free. Values imported at the top of a command file must come from light
+ * modules (commander, node:*, domain, this kit).
  */
 /** Exit codes (DESIGN.md): 0 success, 1 the answer is "no" (failed, unsafe, rejected), 2 bad usage or input. */
 export const EXIT = { ok: 0, no: 1, usage: 2 } as const;
@@ -31,7 +35,11 @@ export interface CommonOpts {
   json?: boolean;
 }
 
-export function configFrom(opts: CommonOpts, extra: Record<string, unknown> = {}): IroncliwConfig {
+export async function configFrom(
+  opts: CommonOpts,
+  extra: Record<string, unknown> = {},
+): Promise<IroncliwConfig> {
+  const { loadConfig } = await import('../config/index.js');
   return loadConfig({
     ...(opts.config ? { file: opts.config } : {}),
     overrides: { ...(opts.db ? { db: opts.db } : {}), ...extra },
@@ -63,7 +71,8 @@ export async function withIroncliw<T>(
   extra: Record<string, unknown> = {},
   create: Omit<CreateOptions, 'startWorkers'> = {},
 ): Promise<T> {
-  const ironcliw = await createIroncliw(configFrom(opts, extra), { ...create, startWorkers: false });
+  const { createIroncliw } = await import('../ironcliw.js');
+  const ironcliw = await createIroncliw(await configFrom(opts, extra), { ...create, startWorkers: false });
   try {
     return await fn(ironcliw);
   } finally {

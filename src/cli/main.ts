@@ -2,11 +2,8 @@ import { Command, CommanderError } from 'commander';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { IroncliwError, isIroncliwError } from '../domain/index.js';
-import { readDecisionEvent } from '../rollout/index.js';
-import { renderSceneFile } from '../vision-port.js';
 import { COMMANDS } from './commands/index.js';
 import type { LearningObservations, LearningReport } from './learning-report.js';
-import { formatLearning, learningReport } from './learning-report.js';
 import {
   defaultIo,
   EXIT,
@@ -65,7 +62,9 @@ export function buildProgram(io: Io = defaultIo, setExit: (code: number) => void
             opts.screen ? { screen: { path: opts.screen } } : {},
           );
           let learning: LearningReport | undefined;
+          let learningText = '';
           if (opts.wait) {
+            const report = await import('./learning-report.js');
             let unfinished: string | undefined;
             try {
               await ironcliw.waitForLearning(WAIT_MS);
@@ -73,13 +72,14 @@ export function buildProgram(io: Io = defaultIo, setExit: (code: number) => void
               unfinished = `learning did not finish within ${WAIT_MS / 1000} s; it goes on in the background (ironcliw failures --patterns)`;
             }
             if (!response.ok) {
-              learning = await learningReport(
+              learning = await report.learningReport(
                 ironcliw,
                 response.failure.id,
                 { user: opts.user, groups },
                 seen,
               );
               if (unfinished) learning.steps.push({ stage: 'not-learned', ok: false, text: unfinished });
+              learningText = `\n${report.formatLearning(learning)}`;
             }
           }
           if (opts.json) io.out(JSON.stringify(learning ? { ...response, learning } : response));
@@ -90,7 +90,7 @@ export function buildProgram(io: Io = defaultIo, setExit: (code: number) => void
           else
             io.out(
               `✗ ${response.failure.category}: ${response.failure.message}\n  (recorded as ${response.failure.id}; Ironcliw learns from repeated failures${opts.wait ? '' : '; --wait shows what it learned'})` +
-                (learning ? `\n${formatLearning(learning)}` : ''),
+                learningText,
             );
           setExit(response.ok ? EXIT.ok : EXIT.no);
         },
@@ -183,6 +183,7 @@ export function buildProgram(io: Io = defaultIo, setExit: (code: number) => void
       if (!cap) throw new IroncliwError('E_NOT_FOUND', `no capability "${id}"`);
       const rollout = await ironcliw.rollouts.get(id);
       const events = await ironcliw.store.events.list({ capabilityId: id });
+      const { readDecisionEvent } = await import('../rollout/index.js');
       if (opts.json)
         return io.out(
           JSON.stringify({
@@ -218,6 +219,7 @@ export function buildProgram(io: Io = defaultIo, setExit: (code: number) => void
           { cause },
         );
       }
+      const { renderSceneFile } = await import('../vision-port.js');
       const { png, truth } = await renderSceneFile(spec);
       const dir = dirname(opts.out);
       if (!existsSync(dir)) mkdirSync(dir, { recursive: true });

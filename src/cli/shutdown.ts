@@ -18,11 +18,24 @@ export interface ShutdownOptions {
   exit?: (code: number) => void;
 }
 
+/**
+ * A signal that arrived after the first one but before stopWithin armed its own handler. Why: with no listener
+ * left, Node restores the default action and a SIGTERM kills the process outright (exit by signal, not 1) —
+ * a supervisor that sees "shutting down" and signals again at once could hit that window on a busy machine.
+ */
+let early: NodeJS.Signals | undefined;
+const holdEarly = (signal: NodeJS.Signals) => {
+  early ??= signal;
+};
+
 /** Resolves with the reason once the first SIGINT/SIGTERM arrives or `also` fires. */
 export function shutdownRequested(also?: (trigger: (reason: string) => void) => void): Promise<string> {
   return new Promise((resolve) => {
     const onSignal = (signal: NodeJS.Signals) => trigger(signal);
     const trigger = (reason: string) => {
+      // Held until stopWithin listens: a later signal is never met by the default action.
+      process.on('SIGINT', holdEarly);
+      process.on('SIGTERM', holdEarly);
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       resolve(reason);
@@ -48,6 +61,12 @@ export async function stopWithin(options: ShutdownOptions, stop: () => Promise<v
   };
   process.on('SIGINT', again);
   process.on('SIGTERM', again);
+  process.off('SIGINT', holdEarly);
+  process.off('SIGTERM', holdEarly);
+  if (early) {
+    again(early);
+    return;
+  }
   const timer = setTimeout(() => {
     if (stopped) {
       options.io.err(

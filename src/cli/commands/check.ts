@@ -3,7 +3,6 @@ import { extname } from 'node:path';
 import type { JsonSchema, Permission } from '../../domain/index.js';
 import { IroncliwError, PERMISSIONS } from '../../domain/index.js';
 import type { SynthesizeOptions } from '../../synthesis/index.js';
-import { analyze, synthesize } from '../../synthesis/index.js';
 import type { RegisterCommand } from '../kit.js';
 import { EXIT } from '../kit.js';
 
@@ -92,13 +91,14 @@ export const registerCheck: RegisterCommand = (program, ctx) => {
     .option('--manifest <file>', 'manifest JSON: permissions, inputSchema and outputSchema are used')
     .option('--show-code', 'print the transformed module (with --json it is always in `transformed`)')
     .option('--json', 'print JSON')
-    .action((file: string, opts: CheckOpts) => {
+    .action(async (file: string, opts: CheckOpts) => {
       const options: SynthesizeOptions = opts.manifest ? manifestOptions(opts.manifest) : {};
       if (opts.permissions !== undefined)
         options.permissions = parsePermissions(opts.permissions, '--permissions');
       const ext = extname(file).toLowerCase();
       if (ext === '.ts' || ext === '.mts' || ext === '.cts') options.typescript = true;
       const code = readText(file, 'module');
+      const { analyze, synthesize } = await import('../../synthesis/index.js');
       // Both throw E_CODE_UNPARSABLE on syntax errors (exit 2).
       const source = analyze(code, options);
       const { report } = synthesize(code, options);

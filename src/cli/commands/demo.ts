@@ -1,21 +1,35 @@
-import { runDemo } from '../../demo/index.js';
-import { buildServer } from '../../server/index.js';
-import { createIroncliw } from '../../ironcliw.js';
+import { Option } from 'commander';
 import type { RegisterCommand } from '../kit.js';
-import { table } from '../kit.js';
+import { configFrom, positiveInt, table } from '../kit.js';
+import { probeAddress, serveUntilStopped } from '../serving.js';
 
 const pct = (x: number | null) => (x === null ? '—' : `${(x * 100).toFixed(0)}%`);
 
-/** `ironcliw demo`: the whole learning loop on a fresh store in under a minute, then a summary. */
+/**
+ * `ironcliw demo`: the whole learning loop on a fresh store in under a minute, then a summary. With --serve,
+ * the dashboard on that store afterwards, served and stopped as `serve` is (cli/serving.ts): a taken port is
+ * refused before the demo starts, the first SIGINT/SIGTERM stops it within server.shutdownTimeoutMs.
+ */
 export const registerDemo: RegisterCommand = (program, { io, setExit }) => {
   program
     .command('demo')
     .description('watch Ironcliw learn, verify, roll out and roll back capabilities (fresh store, < 60 s)')
     .option('--db <url>', 'store to fill (default: a fresh temporary SQLite file)')
     .option('--serve', 'afterwards, serve the dashboard on that store until Ctrl-C')
-    .option('--port <n>', 'port for --serve (default 7878)', (v) => Number(v))
+    .addOption(
+      new Option('--port <n>', 'port for --serve (env IRONCLIW_PORT, default 7878)').argParser(
+        positiveInt('--port'),
+      ),
+    )
     .option('--json', 'print the summary as JSON')
     .action(async (opts: { db?: string; serve?: boolean; port?: number; json?: boolean }) => {
+      const port = opts.port !== undefined ? { port: opts.port } : {};
+      if (opts.serve) {
+        // A taken port costs a line now, not after the minute of the demo.
+        const { host, port: chosen } = await configFrom({}, port);
+        await probeAddress(host, chosen);
+      }
+      const { runDemo } = await import('../../demo/index.js');
       const summary = await runDemo({
         ...(opts.db ? { db: opts.db } : {}),
         ...(opts.json ? {} : { log: (line: string) => io.out(line) }),
@@ -44,18 +58,13 @@ export const registerDemo: RegisterCommand = (program, { io, setExit }) => {
       }
       setExit(0);
       if (!opts.serve) return;
-      const ironcliw = await createIroncliw({
-        db: summary.db,
-        ...(opts.port !== undefined ? { port: opts.port } : {}),
+      const config = await configFrom({ db: summary.db }, port);
+      const { createIroncliw } = await import('../../ironcliw.js');
+      await serveUntilStopped(await createIroncliw(config), {
+        io,
+        config,
+        what: 'demo',
+        banner: (address) => `dashboard: ${address}/  (Ctrl-C to stop)`,
       });
-      const app = await buildServer(ironcliw);
-      const address = await app.listen({ port: ironcliw.config.port, host: ironcliw.config.host });
-      io.out(`dashboard: ${address}/  (Ctrl-C to stop)`);
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
-      });
-      await app.close();
-      await ironcliw.close();
     });
 };

@@ -1,8 +1,6 @@
 import { setPriority } from 'node:os';
-import { createIroncliw } from '../../ironcliw.js';
 import type { CommonOpts, RegisterCommand } from '../kit.js';
 import { configFrom, withCommon } from '../kit.js';
-import { watchParent } from '../learner.js';
 import { shutdownRequested, stopWithin } from '../shutdown.js';
 
 /**
@@ -22,13 +20,15 @@ export const registerLearn: RegisterCommand = (program, { io }) => {
     }
     // Started by `serve`: a learner whose server is gone stops too, whatever killed the server. Watched from
     // the start, since the server may die while this one is still starting.
+    const { watchParent } = await import('../learner.js');
     let parentGone: string | undefined;
     let onParentGone: ((reason: string) => void) | undefined;
     const unwatch = watchParent(() => {
       parentGone = 'its server is gone';
       onParentGone?.(parentGone);
     });
-    const config = configFrom(opts, { pipeline: { enabled: true } });
+    const config = await configFrom(opts, { pipeline: { enabled: true } });
+    const { createIroncliw } = await import('../../ironcliw.js');
     const ironcliw = await createIroncliw(config, { startWorkers: true });
     if (!opts.json) io.err(`learner ${process.pid} working on ${config.db}`);
     const reason = await shutdownRequested((trigger) => {

@@ -1,4 +1,3 @@
-import { readTrace, replay } from '../../demo/index.js';
 import type { CommonOpts, RegisterCommand } from '../kit.js';
 import { EXIT, withCommon, withIroncliw } from '../kit.js';
 
@@ -11,6 +10,7 @@ export const registerReplay: RegisterCommand = (program, { io, setExit }) => {
       .argument('<trace>', 'JSON lines: {user, groups?, command, screen?, feedback?, expect?}')
       .option('--wait', 'wait for learning after each failed line, so later lines meet what it taught'),
   ).action(async (file: string, opts: CommonOpts & { wait?: boolean }) => {
+    const { readTrace, replay } = await import('../../demo/index.js');
     // Validated as a whole first: a bad line refuses the trace before anything is sent or stored.
     const { lines, baseDir } = readTrace(file);
     await withIroncliw(opts, async (ironcliw) => {

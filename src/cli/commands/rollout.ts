@@ -3,8 +3,6 @@ import { userInfo } from 'node:os';
 import type { IroncliwConfig } from '../../config/index.js';
 import type { Rollout } from '../../domain/index.js';
 import type { RolloutEngine, ThresholdOverrides } from '../../rollout/index.js';
-import { createRolloutEngine, readDecisionEvent, readRolloutStatus } from '../../rollout/index.js';
-import { openStore } from '../../store/index.js';
 import type { CommonOpts, RegisterCommand } from '../kit.js';
 import { configFrom, table, withCommon } from '../kit.js';
 
@@ -17,8 +15,12 @@ export async function withRolloutEngine<T>(
   opts: CommonOpts,
   fn: (engine: RolloutEngine, config: IroncliwConfig) => Promise<T>,
 ): Promise<T> {
-  const config = configFrom(opts);
+  const config = await configFrom(opts);
   const rollout = config.rollout as IroncliwConfig['rollout'] & { decision?: ThresholdOverrides };
+  const [{ createRolloutEngine }, { openStore }] = await Promise.all([
+    import('../../rollout/index.js'),
+    import('../../store/index.js'),
+  ]);
   const store = await openStore(config.db);
   try {
     const engine = await createRolloutEngine({
@@ -89,7 +91,10 @@ export const registerRollout: RegisterCommand = (program, { io }) => {
   ).action(async (id: string, opts: CommonOpts) => {
     await withRolloutEngine(opts, async (engine) => {
       const s = await engine.status(id);
-      if (opts.json) return io.out(JSON.stringify(readRolloutStatus(s)));
+      if (opts.json) {
+        const { readRolloutStatus } = await import('../../rollout/index.js');
+        return io.out(JSON.stringify(readRolloutStatus(s)));
+      }
       const r: Rollout = s.rollout;
       const w = s.window;
       io.out(
@@ -148,8 +153,10 @@ export const registerRollout: RegisterCommand = (program, { io }) => {
         };
         const event = await engine[name](id, o);
         const r = engine.get(id);
-        if (opts.json)
+        if (opts.json) {
+          const { readDecisionEvent } = await import('../../rollout/index.js');
           return io.out(JSON.stringify({ ok: true, event: readDecisionEvent(event), rollout: r }));
+        }
         io.out(
           `${id}: ${event.fromStage} → ${event.toStage} (${pct(r?.percentage ?? 0)} of users) — ${event.reason}`,
         );

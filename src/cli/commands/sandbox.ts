@@ -1,12 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { Option } from 'commander';
-import { createHostSdk, seededRandom } from '../../capabilities/index.js';
 import type { HostSdk } from '../../capabilities/index.js';
 import { IroncliwError, isIroncliwError, PERMISSIONS } from '../../domain/index.js';
 import type { Permission, SandboxResult } from '../../domain/index.js';
-import { createSandboxTier } from '../../sandbox/index.js';
 import type { SandboxTier } from '../../sandbox/index.js';
-import { createVisionPort, screenLoader } from '../../vision-port.js';
 import { configFrom, EXIT, positiveInt } from '../kit.js';
 import type { RegisterCommand } from '../kit.js';
 
@@ -107,6 +104,12 @@ export const registerSandbox: RegisterCommand = (program, ctx) => {
       }
       const input = parseInput(opts.input);
       const permissions = parsePermissions(opts.permissions);
+      const [{ createHostSdk, seededRandom }, { createSandboxTier }, { createVisionPort, screenLoader }] =
+        await Promise.all([
+          import('../../capabilities/index.js'),
+          import('../../sandbox/index.js'),
+          import('../../vision-port.js'),
+        ]);
       const screen = opts.screen ? await screenLoader(MAX_SCREEN_PIXELS).load(opts.screen) : undefined;
       const host = createHostSdk({
         vision: createVisionPort(),
@@ -118,7 +121,7 @@ export const registerSandbox: RegisterCommand = (program, ctx) => {
       let tier: SandboxTier;
       try {
         // The walls' risk switches come from the deployment's config, as for every other command.
-        const walls = configFrom(opts.config ? { config: opts.config } : {}).sandbox;
+        const walls = (await configFrom(opts.config ? { config: opts.config } : {})).sandbox;
         tier = await createSandboxTier(opts.tier as 'process' | 'container', {
           poolSize: 1,
           maxMemoryMb: Math.max(opts.memoryMb, 1024),

@@ -1,7 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { IroncliwError } from '../../domain/index.js';
-import { createBundle, loadOrCreateSigningKey, publicKeyPem } from '../../sharing/index.js';
 import type { CommonOpts, RegisterCommand } from '../kit.js';
 import { positiveInt, withCommon, withIroncliw } from '../kit.js';
 
@@ -21,6 +20,7 @@ export const registerShare: RegisterCommand = (program, { io, setExit }) => {
       opts: CommonOpts & { out?: string; version?: number; publicKey?: boolean },
     ) => {
       await withIroncliw(opts, async (ironcliw) => {
+        const { createBundle, loadOrCreateSigningKey, publicKeyPem } = await import('../../sharing/index.js');
         const key = loadOrCreateSigningKey({ dir: ironcliw.config.sharing.keysDir });
         if (opts.publicKey) {
           const pem = publicKeyPem(key);

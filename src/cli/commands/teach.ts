@@ -1,8 +1,5 @@
 import { resolve } from 'node:path';
-import { parseExpectation, taughtFailure } from '../../discovery/index.js';
 import { IroncliwError } from '../../domain/index.js';
-import { parseCommand } from '../../understanding/index.js';
-import { expectationProblem } from '../../verification/index.js';
 import type { CommonOpts, RegisterCommand } from '../kit.js';
 import { EXIT, withCommon, withIroncliw } from '../kit.js';
 
@@ -42,6 +39,13 @@ export const registerTeach: RegisterCommand = (program, { io, setExit }) => {
       throw new IroncliwError('E_USAGE', 'teach needs --expect <json>, --demo <json>, or both', {
         hint: `e.g. ironcliw teach "click the Save button" --screen s.png --demo '{"actions":[{"type":"click","x":74,"y":120}]}'`,
       });
+    const [{ parseExpectation, taughtFailure }, { parseCommand }, { expectationProblem }] = await Promise.all(
+      [
+        import('../../discovery/index.js'),
+        import('../../understanding/index.js'),
+        import('../../verification/index.js'),
+      ],
+    );
     const expect = parseExpectation(opts.expect);
     const screenRef = resolve(opts.screen);
     const groups = opts.groups
@@ -117,6 +121,7 @@ export const registerTeach: RegisterCommand = (program, { io, setExit }) => {
    */
   async function demonstrate(text: string, opts: TeachOpts): Promise<void> {
     const demo = parseDemo(opts.demo!);
+    const { parseExpectation } = await import('../../discovery/index.js');
     const expect = opts.expect === undefined ? demo.expect : parseExpectation(opts.expect);
     const groups = opts.groups
       .split(',')

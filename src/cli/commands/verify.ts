@@ -1,24 +1,29 @@
 import { Option } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
-import { benchmarkCapability } from '../../benchmark/index.js';
-import { validateManifest } from '../../capabilities/index.js';
 import type { Capability, VerificationLevel } from '../../domain/index.js';
 import { IroncliwError } from '../../domain/index.js';
 import { newId } from '../../domain/ids.js';
 import type { SandboxTier } from '../../sandbox/index.js';
-import { createSandboxTier } from '../../sandbox/index.js';
 import type { Store } from '../../store/index.js';
-import { openStore } from '../../store/index.js';
 import type {
   BenchmarkRunner,
   DetailedVerificationReport,
   VerificationOptionsInput,
 } from '../../verification/index.js';
-import { createVerifier, fuzzInputs, LEVELS, sceneTarget } from '../../verification/index.js';
-import { createTestScenes, createVisionPort } from '../../vision-port.js';
 import type { CommonOpts, RegisterCommand } from '../kit.js';
 import { readJsonFile } from '../kit.js';
 import { configFrom, EXIT, positiveInt, table, withCommon } from '../kit.js';
+
+/**
+ * The levels `--level` accepts, spelled here so that registering the command (e.g. for `--help`) does not
+ * load verification; verify-cli.test.ts checks it equals verification's LEVELS.
+ */
+export const LEVEL_CHOICES: readonly VerificationLevel[] = [
+  'basic',
+  'standard',
+  'comprehensive',
+  'production',
+];
 
 interface VerifyOpts extends CommonOpts {
   manifest?: string;
@@ -28,7 +33,7 @@ interface VerifyOpts extends CommonOpts {
 }
 
 /** A file target: the module's text and the manifest given with --manifest (required). */
-function capabilityFromFile(path: string, manifestPath: string | undefined): Capability {
+async function capabilityFromFile(path: string, manifestPath: string | undefined): Promise<Capability> {
   if (!manifestPath)
     throw new IroncliwError('E_USAGE', `verifying a file needs its manifest: --manifest <m.json>`);
   let code: string;
@@ -42,6 +47,7 @@ function capabilityFromFile(path: string, manifestPath: string | undefined): Cap
   const manifest = readJsonFile(manifestPath, 'manifest');
   if (!manifest || typeof manifest !== 'object' || Array.isArray(manifest))
     throw new IroncliwError('E_INPUT_INVALID', `manifest ${manifestPath} is not a JSON object`);
+  const { validateManifest } = await import('../../capabilities/index.js');
   // Schema problems are not usage errors: they are the first check of the report (and reject the candidate).
   // A valid hand-written manifest is taken as validated, i.e. with intents derived from their examples.
   try {
@@ -92,7 +98,7 @@ export const registerVerify: RegisterCommand = (program, ctx) => {
       .option('--manifest <file>', 'manifest JSON of a module file')
       .addOption(
         new Option('--level <level>', 'basic | standard | comprehensive | production')
-          .choices([...LEVELS])
+          .choices([...LEVEL_CHOICES])
           .makeOptionMandatory(),
       )
       .addOption(
@@ -106,7 +112,20 @@ export const registerVerify: RegisterCommand = (program, ctx) => {
           .default(50),
       ),
   ).action(async (target: string, opts: VerifyOpts) => {
-    const config = configFrom(opts);
+    const config = await configFrom(opts);
+    const [
+      { benchmarkCapability },
+      { createSandboxTier },
+      { openStore },
+      { createVerifier, fuzzInputs, sceneTarget },
+      { createTestScenes, createVisionPort },
+    ] = await Promise.all([
+      import('../../benchmark/index.js'),
+      import('../../sandbox/index.js'),
+      import('../../store/index.js'),
+      import('../../verification/index.js'),
+      import('../../vision-port.js'),
+    ]);
     const options = (config as { verification?: VerificationOptionsInput }).verification;
     let store: Store | undefined;
     let sandbox: SandboxTier | undefined;
@@ -129,7 +148,7 @@ export const registerVerify: RegisterCommand = (program, ctx) => {
           const l = await store.capabilities.get(target, rollout.version);
           if (l) live = { manifest: l.manifest, code: l.code };
         }
-      } else capability = capabilityFromFile(target, opts.manifest);
+      } else capability = await capabilityFromFile(target, opts.manifest);
 
       sandbox = await createSandboxTier(config.sandbox.tier, {
         poolSize: 1,
