@@ -11,7 +11,7 @@ import { createCandidateVerifier } from '../verification/index.js';
 import { createTestScenes, createVisionPort } from '../vision-port.js';
 import type { CandidateVerifier, PipelineDeps } from './index.js';
 import { Pipeline } from './index.js';
-import { THRESHOLDS, failureOf } from './test-failures.js';
+import { THRESHOLDS, failureOf } from '../../test/support/failures.js';
 
 /**
  * The LLM provider wired into the pipeline, against a local HTTP server that speaks the OpenAI chat

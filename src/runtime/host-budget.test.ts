@@ -6,7 +6,7 @@ import { createSandboxTier } from '../sandbox/index.js';
 import type { SandboxTier } from '../sandbox/types.js';
 import { createMemoryStore } from '../store/index.js';
 import { synthesize } from '../synthesis/index.js';
-import { generatedCount } from '../verification/test-capabilities.js';
+import { generatedCount } from '../../test/support/verification-capabilities.js';
 import { createVisionPort, screenLoader } from '../vision-port.js';
 import { countScene, renderScene } from '../vision/index.js';
 import type { RuntimeDeps } from './index.js';

@@ -7,7 +7,7 @@ import { createSandboxTier } from '../sandbox/index.js';
 import { createTestScenes, createVisionPort } from '../vision-port.js';
 import type { BenchmarkFigures, DetailedVerificationReport } from './index.js';
 import { createVerifier } from './index.js';
-import { countPattern, generatedCount, slow } from './test-capabilities.js';
+import { countPattern, generatedCount, slow } from '../../test/support/verification-capabilities.js';
 import { compareBenchmarks, createVerificationBenchmark } from '../benchmark/index.js';
 
 let sandbox: SandboxTier;

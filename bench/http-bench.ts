@@ -1,5 +1,5 @@
-import type { LearnerPriority } from '../cli/learner.js';
-import { spawnLearner } from '../cli/learner.js';
+import type { LearnerPriority } from '../src/cli/index.js';
+import { spawnLearner } from '../src/cli/index.js';
 import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -7,11 +7,11 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { Ironcliw } from '../ironcliw.js';
-import { createIroncliw } from '../ironcliw.js';
-import type { PipelineStage } from '../pipeline/index.js';
-import { buildServer } from '../server/index.js';
-import { renderScene } from '../vision/index.js';
+import type { Ironcliw } from '../src/ironcliw.js';
+import { createIroncliw } from '../src/ironcliw.js';
+import type { PipelineStage } from '../src/pipeline/index.js';
+import { buildServer } from '../src/server/index.js';
+import { renderScene } from '../src/vision/index.js';
 import type { Figure } from './harness.js';
 
 /**

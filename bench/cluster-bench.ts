@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { newId } from '../domain/index.js';
-import { openStore } from '../store/index.js';
+import { newId } from '../src/domain/index.js';
+import { openStore } from '../src/store/index.js';
 import type { Figure } from './harness.js';
 import type { LoadOutcome } from './http-bench.js';
 import { mixedLoad, runLoad, smallScreen } from './http-bench.js';
@@ -26,7 +26,7 @@ import { mixedLoad, runLoad, smallScreen } from './http-bench.js';
  * is dropped afterwards. Without a reachable PostgreSQL the suite reports that and measures nothing.
  */
 
-const ENTRY = fileURLToPath(new URL('../cli/entry.js', import.meta.url));
+const ENTRY = fileURLToPath(new URL('../dist/cli/entry.js', import.meta.url));
 const CONNECTIONS = 30;
 const DURATION_MS = 8000;
 
