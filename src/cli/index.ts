@@ -1,4 +1,6 @@
-/** The CLI's face: the program (`entry.ts` runs it) and the learner child `serve` starts beside it. */
-export { buildProgram, EXIT, main } from './main.js';
+/**
+ * The CLI's face for other code (the bench starts a learner the way `serve` does). The program itself runs
+ * from `entry.ts` (`bin/ironcliw.js`).
+ */
 export { spawnLearner } from './learner.js';
 export type { Learner, LearnerPriority } from './learner.js';

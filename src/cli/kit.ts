@@ -83,7 +83,7 @@ export function table(rows: Array<Record<string, unknown>>, columns: string[]): 
   return [line(columns), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
 }
 
-export interface CliContext {
+interface CliContext {
   io: Io;
   setExit: (code: number) => void;
 }

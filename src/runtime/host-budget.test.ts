@@ -3,7 +3,7 @@ import type { VisionImage, VisionPort } from '../capabilities/index.js';
 import { CapabilityRegistry } from '../capabilities/index.js';
 import type { CapabilityManifest, Permission } from '../domain/index.js';
 import { createSandboxTier } from '../sandbox/index.js';
-import type { SandboxTier } from '../sandbox/types.js';
+import type { SandboxTier } from '../sandbox/index.js';
 import { createMemoryStore } from '../store/index.js';
 import { synthesize } from '../synthesis/index.js';
 import { generatedCount } from '../../test/support/verification-capabilities.js';

@@ -15,7 +15,7 @@ import type {
 } from '../capabilities/index.js';
 import type { Actuator, HostBudget } from '../capabilities/index.js';
 import { createHostSdk, schemaProblem, seededRandom } from '../capabilities/index.js';
-import type { SandboxTier } from '../sandbox/types.js';
+import type { SandboxTier } from '../sandbox/index.js';
 import type { Store } from '../store/index.js';
 import { redactSecrets, redactText } from '../synthesis/index.js';
 import { assessSafety } from '../discovery/index.js';

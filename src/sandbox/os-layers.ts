@@ -13,7 +13,7 @@ import type { SandboxLayerInfo } from './types.js';
 export type SandboxLayer = SandboxLayerInfo;
 
 /** The script every child runs, beside this file in src/ and in dist/ alike. */
-export const CHILD_SCRIPT = fileURLToPath(new URL('./child-host.mjs', import.meta.url));
+const CHILD_SCRIPT = fileURLToPath(new URL('./child-host.mjs', import.meta.url));
 const ENGINE_SCRIPT = fileURLToPath(new URL('./quickjs-engine.mjs', import.meta.url));
 
 export function findOnPath(cmd: string): string | null {
@@ -62,7 +62,7 @@ function packageRoot(entry: string, name: string): string {
   }
 }
 
-export interface EnginePackages {
+interface EnginePackages {
   /** File URL of quickjs-emscripten-core's entry, imported by the child. */
   coreUrl: string;
   /** File URL of the release-sync variant's entry. */
@@ -77,7 +77,7 @@ let packagesCache: EnginePackages | undefined;
  * Resolves the QuickJS packages the child loads, from quickjs-emscripten's own dependencies (the @jitl
  * variant is found where *it* would find it, hoisted or nested), as real paths for the fs allow-list.
  */
-export function enginePackages(): EnginePackages {
+function enginePackages(): EnginePackages {
   if (packagesCache) return packagesCache;
   const req = createRequire(import.meta.url);
   const qeEntry = req.resolve('quickjs-emscripten');
@@ -100,7 +100,7 @@ export function enginePackages(): EnginePackages {
 }
 
 /** `--permission` from Node 22 (stable), `--experimental-permission` on Node 20–21. */
-export function permissionFlag(version = process.versions.node): string {
+function permissionFlag(version = process.versions.node): string {
   const major = Number(version.split('.')[0]);
   return major >= 22 ? '--permission' : '--experimental-permission';
 }
@@ -196,7 +196,7 @@ export function unreadableBy(path: string, uid: number, gid: number): string | n
   return null;
 }
 
-export interface LaunchSpec {
+interface LaunchSpec {
   command: string;
   args: string[];
   layers: SandboxLayer[];
@@ -216,7 +216,7 @@ export interface LaunchSpec {
   node: string;
 }
 
-export interface LaunchOptions {
+interface LaunchOptions {
   nodePath: string;
   maxMemoryMb: number;
   childHeapMb: number;

@@ -479,7 +479,7 @@ export class ProcessPoolTier implements SandboxTier {
  * least 15 ms (IPC and the interrupt poll need a few ms), at most `killGraceMs`. Keeps a run that only the
  * watchdog can stop within its limit + 10% from 300 ms up.
  */
-export function killGrace(timeoutMs: number, killGraceMs: number): number {
+function killGrace(timeoutMs: number, killGraceMs: number): number {
   return Math.min(killGraceMs, Math.max(15, Math.round(timeoutMs * 0.05)));
 }
 

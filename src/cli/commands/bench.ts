@@ -132,7 +132,7 @@ function parseInput(text: string | undefined): unknown {
 }
 
 /** Why a benchmark's answer is "no", or null when it is yes. */
-export function benchVerdict(r: BenchmarkRun, maxErrorRate: number): string | null {
+function benchVerdict(r: BenchmarkRun, maxErrorRate: number): string | null {
   if (r.requests > 0 && r.errorRate > maxErrorRate)
     return `${r.errors} of ${r.requests} requests failed (${(r.errorRate * 100).toFixed(1)}% > ${(maxErrorRate * 100).toFixed(1)}% allowed)`;
   if (r.requests === 0) return 'no request completed';

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { parseExpectation, taughtFailure } from '../../discovery/index.js';
 import { IroncliwError } from '../../domain/index.js';
 import { parseCommand } from '../../understanding/index.js';
-import { expectationProblem } from '../../verification/test-cases.js';
+import { expectationProblem } from '../../verification/index.js';
 import type { CommonOpts, RegisterCommand } from '../kit.js';
 import { EXIT, withCommon, withIroncliw } from '../kit.js';
 

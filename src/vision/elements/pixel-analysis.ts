@@ -34,7 +34,7 @@ export interface PixelAnalysis {
 /** Luminance contrast that marks ink: anti-aliased UI text and 1 px borders reach far more, noise far less. */
 export const INK_CONTRAST = 40;
 /** Below this contrast a pixel is inside a flat area (a fill or a background). */
-export const FLAT_CONTRAST = 16;
+const FLAT_CONTRAST = 16;
 /** Share of its bounding box's outline a flat area must cover to be the inside of a box (rounded corners lose some). */
 export const RECT_SHARE = 0.72;
 
