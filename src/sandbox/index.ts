@@ -29,8 +29,8 @@ export { SANDBOX_DEFAULTS, resolveOptions } from './options.js';
 export { createProcessTier, createContainerTier, ProcessPoolTier } from './process-tier.js';
 export type { ColdStartPhases } from './process-tier.js';
 export { createInlineTier, InlineTier } from './inline-tier.js';
-export { runTestCases } from './test-harness.js';
-export type { HarnessCapability, HarnessCase, HarnessCaseResult } from './test-harness.js';
+export { runTestCases } from './case-runner.js';
+export type { HarnessCapability, HarnessCase, HarnessCaseResult } from './case-runner.js';
 export { redactArgs } from './host-bridge.js';
 export { findOnPath } from './os-layers.js';
 
