@@ -13,20 +13,9 @@ export interface Actuator {
   perform(action: PerformedAction): Promise<PerformedAction>;
 }
 
-/**
- * Records actions instead of performing them: the default actuator and the test double.
- *
- * @example const a = new RecordingActuator(); await a.click(10, 20); a.performed // [{type:'click', x:10, y:20}]
- */
-export class RecordingActuator implements Actuator {
-  readonly name = 'recording';
-  readonly performed: PerformedAction[] = [];
-
-  async perform(action: PerformedAction): Promise<PerformedAction> {
-    const copy = { ...action };
-    this.performed.push(copy);
-    return copy;
-  }
+/** The shortcuts every actuator offers, each one `perform` call. */
+export abstract class ActuatorBase implements Actuator {
+  abstract perform(action: PerformedAction): Promise<PerformedAction>;
 
   click(x: number, y: number): Promise<PerformedAction> {
     return this.perform({ type: 'click', x, y });
@@ -38,6 +27,22 @@ export class RecordingActuator implements Actuator {
 
   press(keys: string): Promise<PerformedAction> {
     return this.perform({ type: 'press', keys });
+  }
+}
+
+/**
+ * Records actions instead of performing them: the default actuator and the test double.
+ *
+ * @example const a = new RecordingActuator(); await a.click(10, 20); a.performed // [{type:'click', x:10, y:20}]
+ */
+export class RecordingActuator extends ActuatorBase {
+  readonly name = 'recording';
+  readonly performed: PerformedAction[] = [];
+
+  override async perform(action: PerformedAction): Promise<PerformedAction> {
+    const copy = { ...action };
+    this.performed.push(copy);
+    return copy;
   }
 
   clear(): void {

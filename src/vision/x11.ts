@@ -5,7 +5,8 @@ import { connect } from 'node:net';
 import { delimiter, join } from 'node:path';
 import type { ErrorCode } from '../domain/index.js';
 import { IroncliwError } from '../domain/index.js';
-import type { Actuator, PerformedAction } from './actuator.js';
+import type { PerformedAction } from './actuator.js';
+import { ActuatorBase } from './actuator.js';
 import type { RgbaImage } from './image-io.js';
 import { DEFAULT_MAX_PIXELS } from './image-io.js';
 import type { ScreenSource } from './screen-source.js';
@@ -209,11 +210,13 @@ export interface X11ActuatorOptions extends X11Options {
  *
  * @example await new X11Actuator({ display: ':99' }).perform({ type: 'click', x: 40, y: 60 });
  */
-export class X11Actuator implements Actuator {
+export class X11Actuator extends ActuatorBase {
   readonly name = 'x11';
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly options: X11ActuatorOptions = {}) {}
+  constructor(private readonly options: X11ActuatorOptions = {}) {
+    super();
+  }
 
   private display(): string | undefined {
     return this.options.display ?? process.env.DISPLAY;
@@ -223,7 +226,7 @@ export class X11Actuator implements Actuator {
     return probeTool(this.display(), 'xdotool', 'xdotool');
   }
 
-  perform(action: PerformedAction): Promise<PerformedAction> {
+  override perform(action: PerformedAction): Promise<PerformedAction> {
     let args: string[];
     let done: PerformedAction;
     try {
@@ -245,18 +248,6 @@ export class X11Actuator implements Actuator {
     });
     this.queue = job.catch(() => undefined);
     return job;
-  }
-
-  click(x: number, y: number): Promise<PerformedAction> {
-    return this.perform({ type: 'click', x, y });
-  }
-
-  type(text: string): Promise<PerformedAction> {
-    return this.perform({ type: 'type', text });
-  }
-
-  press(keys: string): Promise<PerformedAction> {
-    return this.perform({ type: 'press', keys });
   }
 
   /** Validates a (hostile) action and builds the xdotool argument list; nothing goes through a shell. */
