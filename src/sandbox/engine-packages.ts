@@ -40,7 +40,7 @@ function packageRoot(entry: string, name: string): string {
   }
 }
 
-export interface EnginePackages {
+interface EnginePackages {
   /** File URL of quickjs-emscripten-core's entry, imported by the child. */
   coreUrl: string;
   /** File URL of the release-sync variant's entry. */
