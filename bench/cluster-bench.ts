@@ -8,8 +8,9 @@ import pg from 'pg';
 import { newId } from '../src/domain/index.js';
 import { openStore } from '../src/store/index.js';
 import type { Figure } from './harness.js';
-import type { LoadOutcome } from './http-bench.js';
-import { mixedLoad, runLoad, smallScreen } from './http-bench.js';
+import type { LoadOutcome } from './load-generator.js';
+import { runLoad } from './load-generator.js';
+import { mixedLoad, smallScreen } from './load-mix.js';
 
 /**
  * Throughput of 1 and of 3 `ironcliw serve` processes on one PostgreSQL (issue 11), measured from the

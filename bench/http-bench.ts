@@ -1,24 +1,8 @@
-import type { LearnerPriority } from '../src/cli/index.js';
-import { spawnLearner } from '../src/cli/index.js';
 import Fastify from 'fastify';
-import type { FastifyInstance } from 'fastify';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
-import type { Ironcliw } from '../src/ironcliw.js';
-import { createIroncliw } from '../src/ironcliw.js';
-import type { PipelineStage } from '../src/pipeline/index.js';
-import { buildServer } from '../src/server/index.js';
-import { renderScene } from '../src/vision/index.js';
 import type { Figure } from './harness.js';
 
-import { LOAD_CLIENT_KEY, runLoad } from './load-generator.js';
-import type { LoadOutcome } from './load-generator.js';
-import { failingBodies, FAILING_COMMANDS, LOAD_USERS, mixedLoad, smallScreen } from './load-mix.js';
-import { busyVsIdle, measurePhase, startService } from './busy-vs-idle.js';
-import type { BusyVsIdle, PhaseOutcome } from './busy-vs-idle.js';
+import { runLoad } from './load-generator.js';
+import { busyVsIdle, startService } from './busy-vs-idle.js';
 
 /**
  * Load on the HTTP service, measured from the outside with autocannon over loopback:
