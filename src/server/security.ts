@@ -297,3 +297,10 @@ export function installSecurity(app: FastifyInstance, policy: SecurityPolicy, co
     ] as typeof existing;
   });
 }
+
+/** Who a person's rollout decision is recorded as: never only what an authenticated client's body claims. */
+export function recordedBy(identity: Identity, claimed: string | undefined): string {
+  if (identity.kind === 'key')
+    return claimed ? `${identity.client}:${claimed}`.slice(0, 200) : identity.client;
+  return claimed ?? 'http';
+}
