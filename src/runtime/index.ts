@@ -10,6 +10,6 @@ export type {
   RuntimeDeps,
   ScreenInput,
   ScreenLoader,
-} from './process-command.js';
+} from './command-types.js';
 export { DecodeAdmission } from './decode-admission.js';
 export type { DecodeAdmissionOptions } from './decode-admission.js';
