@@ -2,12 +2,14 @@
 /**
  * `npm start`'s pre-step: rebuilds dist/ with tsc only when a source is newer than the last build, so a
  * start from a built checkout serves in seconds instead of waiting 20-40 s for tsc every time. The last
- * build is dist/.build-stamp, written after tsc succeeded. `--force` always builds (`npm run build`).
+ * build is dist/.build-stamp, written after tsc succeeded. `--force` always builds (`npm run build`), into an
+ * emptied dist/, so a file moved or deleted in src/ (a test helper, a renamed module) does not ship from an
+ * earlier build.
  * Works on the package in the working directory (npm runs scripts there).
  */
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = process.cwd();
@@ -31,6 +33,7 @@ const sources = Math.max(
 );
 const built = existsSync(stamp) ? statSync(stamp).mtimeMs : 0;
 if (!force && built >= sources) process.exit(0);
+if (force) rmSync(join(root, 'dist'), { recursive: true, force: true });
 if (!force)
   console.error(built ? 'sources changed since the last build: building…' : 'no build yet: building…');
 const r = spawnSync(

@@ -54,7 +54,7 @@ function parseExpect(value: unknown): Record<string, unknown> | undefined {
   return value as Record<string, unknown>;
 }
 
-export interface DemonstrateDeps {
+interface DemonstrateDeps {
   config: IroncliwConfig;
   store: Store;
   screens: ScreenLoader;

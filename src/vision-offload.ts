@@ -9,7 +9,7 @@ interface Pending {
   retry: () => void;
 }
 
-export interface OffloadedVision {
+interface OffloadedVision {
   port: VisionPort;
   /** Scans answered by the worker thread (for tests and /metrics). */
   readonly stats: { workerCalls: number };

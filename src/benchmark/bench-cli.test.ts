@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerBench } from '../cli/commands/bench.js';
 import { isIroncliwError } from '../domain/index.js';
 import { openStore } from '../store/index.js';
-import { WAITS_ON_HOST, capability, hashing } from './test-capabilities.js';
+import { WAITS_ON_HOST, capability, hashing } from '../../test/support/benchmark-capabilities.js';
 
 let dir = '';
 let db = '';

@@ -11,7 +11,7 @@ import {
   withHostLatency,
 } from './index.js';
 import type { BenchmarkRun } from './index.js';
-import { WAITS_ON_HOST, capability, hashing } from './test-capabilities.js';
+import { WAITS_ON_HOST, capability, hashing } from '../../test/support/benchmark-capabilities.js';
 
 let tier: SandboxTier;
 beforeAll(async () => {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SandboxTier } from '../sandbox/index.js';
 import { createSandboxTier } from '../sandbox/index.js';
 import { benchmarkCapability } from './index.js';
-import { CLEAN_NOISY, LEAKING, capability } from './test-capabilities.js';
+import { CLEAN_NOISY, LEAKING, capability } from '../../test/support/benchmark-capabilities.js';
 
 let tier: SandboxTier;
 beforeAll(async () => {

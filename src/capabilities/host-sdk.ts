@@ -9,7 +9,7 @@ import {
   isSdkMethod,
 } from '../domain/index.js';
 import type { ImageHandle } from '../domain/index.js';
-import type { HostApi } from '../sandbox/types.js';
+import type { HostApi } from '../sandbox/index.js';
 import type { Actuator, PerformedAction } from '../vision/index.js';
 import { RecordingActuator } from '../vision/index.js';
 

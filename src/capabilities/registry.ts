@@ -25,7 +25,7 @@ export interface RegisteredCapability {
  * does not know the capability; `version` undefined when the request gets the stable version and there is
  * none (the capability is withheld: a clean failure).
  */
-export type VersionAssigner = (
+type VersionAssigner = (
   capabilityId: string,
   context: RequestContext,
 ) => { version: number | undefined; reason: AssignReason } | undefined;

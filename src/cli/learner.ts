@@ -23,7 +23,7 @@ export interface Learner {
 const ENTRY = new URL('./entry.js', import.meta.url);
 
 /** Set in a learner's environment by `serve`: the pid of the server it belongs to. */
-export const LEARNER_PARENT_ENV = 'IRONCLIW_LEARNER_PARENT';
+const LEARNER_PARENT_ENV = 'IRONCLIW_LEARNER_PARENT';
 
 /** How often a learner looks whether its server is still its parent. */
 const PARENT_CHECK_MS = 250;

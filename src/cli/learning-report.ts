@@ -9,7 +9,7 @@ import type { Ironcliw } from '../ironcliw.js';
  * store after the wait, plus what this process saw happen (candidates and stage times), so it is true
  * whether this process or another node did the learning.
  */
-export interface LearningStep {
+interface LearningStep {
   stage: 'pattern' | 'generated' | 'verification' | 'rollout' | 'not-learned';
   /** False for a stage that stopped learning (rejected, blocked, impossible). */
   ok: boolean;
@@ -34,7 +34,7 @@ const pct = (basisPoints: number) => `${basisPoints / 100}%`;
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** Who a rollout serves in its stage (docs/rollout.md). */
-export function whoIsServed(rollout: Rollout, internalGroup: string, betaGroup: string): string {
+function whoIsServed(rollout: Rollout, internalGroup: string, betaGroup: string): string {
   const internal = `the ${internalGroup} group`;
   switch (rollout.stage) {
     case 'development':

@@ -9,7 +9,7 @@ import { EXIT } from './kit.js';
  * job in the middle of a benchmark), a supervisor's stop must not hang; nothing is lost by exiting, since
  * failures are stored before they are answered and learning jobs are durable leases that resume.
  */
-export interface ShutdownOptions {
+interface ShutdownOptions {
   io: Io;
   deadlineMs: number;
   /** What is stopping, for the messages ("server", "learner"). */

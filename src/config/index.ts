@@ -1,2 +1,4 @@
-export { loadConfig, parseConfig, ConfigSchema } from './config.js';
-export type { IroncliwConfig, IroncliwConfigInput, LoadConfigOptions } from './config.js';
+export { ConfigSchema } from './schema.js';
+export type { IroncliwConfig, IroncliwConfigInput } from './schema.js';
+export { loadConfig, parseConfig } from './load.js';
+export type { LoadConfigOptions } from './load.js';

@@ -5,7 +5,7 @@ import type { IroncliwConfigInput } from '../config/index.js';
 import type { Ironcliw } from '../ironcliw.js';
 import { createIroncliw } from '../ironcliw.js';
 import { IroncliwError } from '../domain/index.js';
-import { bucketOf, measuredNumber, STAGE_PERCENTAGE } from '../rollout/index.js';
+import { bucketOf, measuredNumber } from '../rollout/index.js';
 import { openStore } from '../store/index.js';
 import type { CountSceneRequest } from '../vision/index.js';
 import { countScene, renderScene } from '../vision/index.js';
@@ -255,8 +255,5 @@ async function requireEmptyStore(db: string): Promise<void> {
     await store.close();
   }
 }
-
-/** The stage percentages the demo walks through, for the README. */
-export const DEMO_LADDER = STAGE_PERCENTAGE;
 
 export type { Ironcliw };

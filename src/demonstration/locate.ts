@@ -17,7 +17,7 @@ export function norm(s: unknown): string {
   );
 }
 
-export function valueOf(v: DslValue, params: Record<string, string>): string | undefined {
+function valueOf(v: DslValue, params: Record<string, string>): string | undefined {
   return 'param' in v ? params[v.param] : v.const;
 }
 

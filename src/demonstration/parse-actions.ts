@@ -2,7 +2,7 @@ import { IroncliwError } from '../domain/index.js';
 import type { DemoAction } from './types.js';
 
 /** Most actions one demonstration may hold (a demonstration shows one command, not a session). */
-export const MAX_DEMO_ACTIONS = 20;
+const MAX_DEMO_ACTIONS = 20;
 const MAX_TEXT = 1000;
 /** The key chords the SDK's `actions.press` accepts. */
 const KEY = /^[A-Za-z0-9+_ -]{1,64}$/;

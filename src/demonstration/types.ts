@@ -66,9 +66,4 @@ export type SynthesisOutcome =
   | { status: 'unfit'; reason: string; ms: number };
 
 /** Target of one click on one demonstration screen: the element clicked, if one was. */
-export interface ClickTarget {
-  element: UiElement | undefined;
-  point: { x: number; y: number };
-}
-
 export type { Rect };

@@ -3,7 +3,7 @@
  * (a test keeps the two in step). Each error says what was wrong (`message`) and what to do (`hint`).
  */
 
-export interface ErrorSpec {
+interface ErrorSpec {
   /** HTTP status the service answers with. */
   status: number;
   /** Default advice for the user. */

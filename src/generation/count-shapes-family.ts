@@ -26,7 +26,7 @@ const ITEM_SCHEMA: JsonSchema = {
  * The module is fixed text: every value that varies arrives through `input` at run time, so command text
  * can never change the code's structure (it is not in the code at all).
  */
-const COUNT_SHAPES_MODULE = `export default async function run(input, sdk) {
+export const COUNT_SHAPES_MODULE = `export default async function run(input, sdk) {
   const screen = await sdk.screen.capture();
   const area = input.region ? await sdk.vision.region(screen, input.region) : screen;
   const query = {};

@@ -12,7 +12,7 @@ import {
 } from './template-families.js';
 
 export type { GeneratorFamily } from './family.js';
-export { countShapesFamily } from './count-shapes-family.js';
+export { COUNT_SHAPES_MODULE, countShapesFamily } from './count-shapes-family.js';
 export { elementFamily, ELEMENT_MODULES } from './element-family.js';
 export {
   actionFamily,

@@ -11,7 +11,6 @@ import {
   IroncliwError,
   NAMED_REGIONS,
   PERMISSIONS,
-  SDK_METHODS,
   SHAPES,
   UI_ELEMENT_KINDS,
 } from '../domain/index.js';
@@ -320,6 +319,3 @@ export function createLlmProvider(options: LlmProviderOptions): LlmProvider {
     },
   };
 }
-
-/** SDK method names the declarations describe (kept in step with domain/sdk.ts by a test). */
-export const DECLARED_SDK_METHODS = Object.keys(SDK_METHODS);

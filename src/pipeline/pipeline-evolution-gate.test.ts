@@ -8,7 +8,7 @@ import { synthesize } from '../synthesis/index.js';
 import { frameSignature, parseCommand } from '../understanding/index.js';
 import type { CandidateVerifier } from './index.js';
 import { GENERATE_JOB, Pipeline } from './index.js';
-import { THRESHOLDS } from './test-failures.js';
+import { THRESHOLDS } from '../../test/support/failures.js';
 
 /**
  * Issue 19, "Evolution that changes nothing is not a version": without an LLM the template family writes the

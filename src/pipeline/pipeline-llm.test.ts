@@ -1,6 +1,3 @@
-import { createServer } from 'node:http';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLlmProvider, FAMILIES } from '../generation/index.js';
 import type { SandboxTier } from '../sandbox/index.js';
@@ -11,68 +8,29 @@ import { createCandidateVerifier } from '../verification/index.js';
 import { createTestScenes, createVisionPort } from '../vision-port.js';
 import type { CandidateVerifier, PipelineDeps } from './index.js';
 import { Pipeline } from './index.js';
-import { THRESHOLDS, failureOf } from './test-failures.js';
+import { THRESHOLDS, failureOf } from '../../test/support/failures.js';
+import type { ChatStub } from '../../test/support/chat-stub.js';
+import {
+  chatReply as reply,
+  RIGHT_COUNT_REPLY as RIGHT,
+  startChatStub,
+  UNSAFE_REPLY as UNSAFE,
+  WRONG_COUNT_REPLY as WRONG,
+} from '../../test/support/chat-stub.js';
 
 /**
  * The LLM provider wired into the pipeline, against a local HTTP server that speaks the OpenAI chat
  * protocol and replays recorded replies; candidates go through the real static gate, synthesis, process
  * sandbox and COMPREHENSIVE verification on ground-truth screens.
  */
-const reply = (content: string) =>
-  JSON.stringify({
-    id: 'chatcmpl-1',
-    object: 'chat.completion',
-    created: 1735689600,
-    model: 'test-model',
-    choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
-    usage: { prompt_tokens: 900, completion_tokens: 120, total_tokens: 1020 },
-  });
-
-/** Counts every shape of the asked kind, whatever its colour: wrong for "count the red circles". */
-const WRONG = `\`\`\`js
-export default async function run(input, sdk) {
-  const screen = await sdk.screen.capture();
-  const items = await sdk.vision.findShapes(screen, { shape: input.shape });
-  return { answer: 'There are ' + items.length + ' shapes.', data: { count: items.length, items: items } };
-}
-\`\`\``;
-const RIGHT = `\`\`\`js
-export default async function run(input, sdk) {
-  const screen = await sdk.screen.capture();
-  const area = input.region ? await sdk.vision.region(screen, input.region) : screen;
-  const query = {};
-  if (input.shape) query.shape = input.shape;
-  if (input.color) query.color = input.color;
-  const items = await sdk.vision.findShapes(area, query);
-  return { answer: 'There are ' + items.length + ' matching shapes.', data: { count: items.length, items: items } };
-}
-\`\`\``;
-const UNSAFE =
-  '```js\nexport default async function run(input, sdk) {\n  return eval(\'({ answer: "1", data: { count: 1 } })\');\n}\n```';
-
-let server: Server;
-let baseUrl = '';
-let queue: string[] = [];
-const prompts: Array<Array<{ role: string; content: string }>> = [];
+let chat: ChatStub;
+/** The messages of every request the model got, in order. */
+const prompts = () => chat.seen.map((r) => r.body.messages);
 let sandbox: SandboxTier;
 let verifier: CandidateVerifier;
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    let data = '';
-    req.on('data', (c: Buffer) => (data += c.toString()));
-    req.on('end', () => {
-      prompts.push((JSON.parse(data) as { messages: Array<{ role: string; content: string }> }).messages);
-      const next = queue.shift();
-      if (!next) {
-        res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":"no recorded reply"}');
-        return;
-      }
-      res.writeHead(200, { 'content-type': 'application/json' }).end(next);
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+  chat = await startChatStub();
   sandbox = await createSandboxTier('process', { poolSize: 1 });
   verifier = createCandidateVerifier({
     sandbox,
@@ -83,7 +41,7 @@ beforeAll(async () => {
 }, 30_000);
 
 afterAll(async () => {
-  await new Promise((r) => server.close(r));
+  await chat?.close();
   await sandbox?.close();
 });
 
@@ -112,7 +70,8 @@ async function failThrice(p: Pipeline, store: Store, command: string): Promise<s
   return patternId;
 }
 
-const llmOf = (maxAttempts = 3) => createLlmProvider({ baseUrl, model: 'test-model', maxAttempts, env: {} });
+const llmOf = (maxAttempts = 3) =>
+  createLlmProvider({ baseUrl: chat.baseUrl, model: 'test-model', maxAttempts, env: {} });
 
 describe('pipeline with the LLM provider', () => {
   it('asks the model when no template family accepts the pattern, repairing from the verifier', async () => {
@@ -120,16 +79,16 @@ describe('pipeline with the LLM provider', () => {
     // A deployment without template families: every pattern is the model's.
     const p = pipeline(store, { families: [], llm: llmOf() });
     const patternId = await failThrice(p, store, 'count the red circles');
-    queue = [reply(WRONG), reply(RIGHT)];
-    prompts.length = 0;
+    chat.queue = [reply(WRONG), reply(RIGHT)];
+    chat.seen.length = 0;
     expect(await p.runOnce()).toBe(true);
 
-    expect(prompts).toHaveLength(2);
-    expect(prompts[0]![1]!.content).toContain('"signature": "count:shape[color,shape]"');
-    expect(prompts[0]![1]!.content).toContain(JSON.stringify('count the red circles'));
+    expect(prompts()).toHaveLength(2);
+    expect(prompts()[0]![1]!.content).toContain('"signature": "count:shape[color,shape]"');
+    expect(prompts()[0]![1]!.content).toContain(JSON.stringify('count the red circles'));
     // The second attempt is told what verification found wrong with the first.
-    expect(prompts[1]!.at(-1)!.content).toMatch(/sandbox tests failed/);
-    expect(prompts[1]!.at(-1)!.content).toMatch(
+    expect(prompts()[1]!.at(-1)!.content).toMatch(/sandbox tests failed/);
+    expect(prompts()[1]!.at(-1)!.content).toMatch(
       /tests: \d+\/\d+ test cases pass — .*count \d+, expected \d+/,
     );
 
@@ -150,7 +109,7 @@ describe('pipeline with the LLM provider', () => {
     const store = createMemoryStore();
     const p = pipeline(store, { families: [], llm: llmOf(2) });
     const patternId = await failThrice(p, store, 'count the green squares');
-    queue = [reply('I cannot help with that.'), reply(UNSAFE)];
+    chat.queue = [reply('I cannot help with that.'), reply(UNSAFE)];
     expect(await p.runOnce()).toBe(true);
     const pattern = await store.patterns.get(patternId);
     expect(pattern?.status).toBe('rejected');
@@ -195,12 +154,12 @@ describe('pipeline with the LLM provider', () => {
     const p = pipeline(store, { llm: llmOf() });
     const decided = await p.considerEvolution(id);
     expect(decided).toMatchObject({ version: 1, created: true, decision: { evolve: true, nextVersion: 2 } });
-    queue = [reply(RIGHT)];
-    prompts.length = 0;
+    chat.queue = [reply(RIGHT)];
+    chat.seen.length = 0;
     expect(await p.runOnce()).toBe(true);
 
-    expect(prompts).toHaveLength(1);
-    const task = prompts[0]![1]!.content;
+    expect(prompts()).toHaveLength(1);
+    const task = prompts()[0]![1]!.content;
     expect(task).toMatch(/It replaces version 1/);
     expect(task).toContain('"why": "generate v2: 3 of 4 answers were reported wrong"');
     expect(task).toContain(JSON.stringify(v1.code).slice(1, 60));

@@ -5,7 +5,7 @@ import type { Store } from '../store/index.js';
 import { createMemoryStore } from '../store/index.js';
 import type { CandidateVerifier } from './index.js';
 import { Pipeline } from './index.js';
-import { THRESHOLDS, failureOf } from './test-failures.js';
+import { THRESHOLDS, failureOf } from '../../test/support/failures.js';
 
 /**
  * The pipeline through a database outage (the multi-process test is test/cluster/db-outage.test.ts): a

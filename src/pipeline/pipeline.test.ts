@@ -5,7 +5,7 @@ import type { Store } from '../store/index.js';
 import { createMemoryStore } from '../store/index.js';
 import type { CandidateVerifier } from './index.js';
 import { GENERATE_JOB, Pipeline } from './index.js';
-import { THRESHOLDS, failureOf } from './test-failures.js';
+import { THRESHOLDS, failureOf } from '../../test/support/failures.js';
 
 /** These tests stop before verification; reaching it would be a bug in what they pin. */
 const unreachableVerifier: CandidateVerifier = {

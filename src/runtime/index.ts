@@ -10,7 +10,7 @@ export type {
   RuntimeDeps,
   ScreenInput,
   ScreenLoader,
-} from './process-command.js';
+} from './command-types.js';
 export { DecodeAdmission } from './decode-admission.js';
 export type { DecodeAdmissionOptions } from './decode-admission.js';
 export { capabilitiesStatus } from './status.js';

@@ -9,7 +9,7 @@ import { seccompProgram } from './seccomp-filter.js';
  * QuickJS packages — each bound read-only at its own path. Nothing else of the host exists in there: no
  * /etc, no home directories, no checkout beyond the runtime files, no `.ironcliw` store.
  */
-export interface ContainerFiles {
+interface ContainerFiles {
   /** The Node binary as the child executes it (its real path, bound at that path). */
   node: string;
   /** Every host path bound read-only into the container. */
@@ -92,7 +92,7 @@ export function bwrapArgs(files: ContainerFiles, seccomp: boolean): string[] {
   ];
 }
 
-export interface BwrapProbe {
+interface BwrapProbe {
   ok: boolean;
   detail: string;
   /** The filter bytes (null where this architecture has no table; the layer is then reported unavailable). */

@@ -2,7 +2,7 @@ import type { SandboxStatus } from '../domain/index.js';
 import type { BridgeReply } from './host-bridge.js';
 
 /** The local view of quickjs-engine.mjs (plain JS so the child can run it without a build step). */
-export interface EngineJob {
+interface EngineJob {
   code: string;
   kind: 'module' | 'script';
   inputJson: string;
@@ -13,7 +13,7 @@ export interface EngineJob {
   methods: readonly string[];
 }
 
-export interface EngineOutcome {
+interface EngineOutcome {
   status: Exclude<SandboxStatus, 'violation'>;
   outputJson?: string;
   error?: string;

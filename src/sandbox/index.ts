@@ -27,12 +27,12 @@ export type {
 export type { SandboxOptions, ResolvedSandboxOptions } from './options.js';
 export { SANDBOX_DEFAULTS, resolveOptions } from './options.js';
 export { createProcessTier, createContainerTier, ProcessPoolTier } from './process-tier.js';
-export type { ColdStartPhases } from './process-tier.js';
+export type { ColdStartPhases } from './pool-child.js';
 export { createInlineTier, InlineTier } from './inline-tier.js';
-export { runTestCases } from './test-harness.js';
-export type { HarnessCapability, HarnessCase, HarnessCaseResult } from './test-harness.js';
+export { runTestCases } from './case-runner.js';
+export type { HarnessCapability, HarnessCase, HarnessCaseResult } from './case-runner.js';
 export { redactArgs } from './host-bridge.js';
-export { findOnPath } from './os-layers.js';
+export { findOnPath } from './host-facts.js';
 
 export type SandboxTierName = 'process' | 'container' | 'inline';
 

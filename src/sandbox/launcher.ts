@@ -4,7 +4,7 @@ import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
-export const LAUNCHER_SCRIPT = fileURLToPath(new URL('./launcher-host.mjs', import.meta.url));
+const LAUNCHER_SCRIPT = fileURLToPath(new URL('./launcher-host.mjs', import.meta.url));
 
 /** Bytes of one unfinished message a child may send before it is killed (a flood must not grow us). */
 const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;

@@ -1,202 +1,22 @@
-import { spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import type { Stats } from 'node:fs';
-import { createRequire } from 'node:module';
-import { delimiter, dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { realpathSync } from 'node:fs';
 
 import { bwrapArgs, CONTAINER_ID, containerFiles, probeBwrap } from './container-walls.js';
+import { CHILD_SCRIPT, enginePackages } from './engine-packages.js';
+import { hostFacts, UNPRIVILEGED_ID, unreadableBy } from './host-facts.js';
+import type { HostFacts } from './host-facts.js';
 import { DENIED_SYSCALLS } from './seccomp-filter.js';
 import type { SandboxLayerInfo } from './types.js';
 
 /** One isolation layer and whether this machine provides it. Unavailable layers are reported, never faked. */
 export type SandboxLayer = SandboxLayerInfo;
 
-/** The script every child runs, beside this file in src/ and in dist/ alike. */
-export const CHILD_SCRIPT = fileURLToPath(new URL('./child-host.mjs', import.meta.url));
-const ENGINE_SCRIPT = fileURLToPath(new URL('./quickjs-engine.mjs', import.meta.url));
-
-export function findOnPath(cmd: string): string | null {
-  for (const dir of (process.env['PATH'] ?? '/usr/local/bin:/usr/bin:/bin').split(delimiter)) {
-    const p = join(dir, cmd);
-    try {
-      accessSync(p, constants.X_OK);
-      return p;
-    } catch {
-      // not here
-    }
-  }
-  return null;
-}
-
-/** The ESM entry of a package (its `exports['.'].import`), falling back to the CommonJS one. */
-function esmEntry(root: string, cjsEntry: string): string {
-  try {
-    const pj = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
-      exports?: { '.'?: { import?: string } };
-      module?: string;
-    };
-    const rel = pj.exports?.['.']?.import ?? pj.module;
-    if (rel && existsSync(join(root, rel))) return realpathSync(join(root, rel));
-  } catch {
-    // fall back below
-  }
-  return realpathSync(cjsEntry);
-}
-
-function packageRoot(entry: string, name: string): string {
-  let dir = dirname(entry);
-  for (;;) {
-    const pj = join(dir, 'package.json');
-    if (existsSync(pj)) {
-      try {
-        if ((JSON.parse(readFileSync(pj, 'utf8')) as { name?: string }).name === name)
-          return realpathSync(dir);
-      } catch {
-        // unreadable package.json: keep walking
-      }
-    }
-    const up = dirname(dir);
-    if (up === dir) throw new Error(`cannot find the package folder of ${name} from ${entry}`);
-    dir = up;
-  }
-}
-
-export interface EnginePackages {
-  /** File URL of quickjs-emscripten-core's entry, imported by the child. */
-  coreUrl: string;
-  /** File URL of the release-sync variant's entry. */
-  variantUrl: string;
-  /** Real paths the child may read (Node permission model allow-list): nothing else. */
-  readPaths: string[];
-}
-
-let packagesCache: EnginePackages | undefined;
-
-/**
- * Resolves the QuickJS packages the child loads, from quickjs-emscripten's own dependencies (the @jitl
- * variant is found where *it* would find it, hoisted or nested), as real paths for the fs allow-list.
- */
-export function enginePackages(): EnginePackages {
-  if (packagesCache) return packagesCache;
-  const req = createRequire(import.meta.url);
-  const qeEntry = req.resolve('quickjs-emscripten');
-  const qeReq = createRequire(qeEntry);
-  const coreEntry = qeReq.resolve('quickjs-emscripten-core');
-  const variantEntry = qeReq.resolve('@jitl/quickjs-wasmfile-release-sync');
-  const ffiEntry = createRequire(coreEntry).resolve('@jitl/quickjs-ffi-types');
-  const roots = [
-    packageRoot(coreEntry, 'quickjs-emscripten-core'),
-    packageRoot(variantEntry, '@jitl/quickjs-wasmfile-release-sync'),
-    packageRoot(ffiEntry, '@jitl/quickjs-ffi-types'),
-  ];
-  // ESM entries: the CommonJS builds of these packages start several times slower in the child.
-  packagesCache = {
-    coreUrl: pathToFileURL(esmEntry(roots[0] as string, coreEntry)).href,
-    variantUrl: pathToFileURL(esmEntry(roots[1] as string, variantEntry)).href,
-    readPaths: [realpathSync(CHILD_SCRIPT), realpathSync(ENGINE_SCRIPT), ...roots],
-  };
-  return packagesCache;
-}
-
 /** `--permission` from Node 22 (stable), `--experimental-permission` on Node 20–21. */
-export function permissionFlag(version = process.versions.node): string {
+function permissionFlag(version = process.versions.node): string {
   const major = Number(version.split('.')[0]);
   return major >= 22 ? '--permission' : '--experimental-permission';
 }
 
-function probe(cmd: string, args: string[]): { ok: boolean; detail: string } {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 5000, env: {} });
-  if (r.error) return { ok: false, detail: r.error.message };
-  if (r.status !== 0)
-    return { ok: false, detail: (r.stderr || `exit ${r.status ?? r.signal}`).trim().slice(0, 300) };
-  return { ok: true, detail: 'ok' };
-}
-
-export interface HostFacts {
-  prlimit: string | null;
-  unshare: string | null;
-  /** util-linux `setpriv`, which drops a root host's children to an unprivileged uid/gid. */
-  setpriv: string | null;
-  /**
-   * Whether a network namespace can be made here, and with which `unshare` flags: `-n` needs CAP_SYS_ADMIN
-   * (root); otherwise `-U -n` works where unprivileged user namespaces are allowed.
-   */
-  netns: { ok: boolean; detail: string; flags: string[] };
-  bwrap: string | null;
-  isRoot: boolean;
-}
-
-let factsCache: HostFacts | undefined;
-
-function probeNetns(unshare: string | null): HostFacts['netns'] {
-  if (!unshare) return { ok: false, detail: 'unshare (util-linux) is not installed', flags: [] };
-  const plain = probe(unshare, ['-n', 'true']);
-  if (plain.ok) return { ok: true, detail: 'ok', flags: ['-n'] };
-  const userns = probe(unshare, ['-U', '-n', 'true']);
-  if (userns.ok) return { ok: true, detail: 'ok (in a user namespace)', flags: ['-U', '-n'] };
-  return {
-    ok: false,
-    detail: `unshare -n failed: ${plain.detail}; unshare -U -n failed: ${userns.detail}`,
-    flags: [],
-  };
-}
-
-/** Probed once per process (a few ms): which OS mechanisms this machine offers. */
-export function hostFacts(): HostFacts {
-  if (factsCache) return factsCache;
-  const unshare = findOnPath('unshare');
-  factsCache = {
-    prlimit: findOnPath('prlimit'),
-    unshare,
-    setpriv: findOnPath('setpriv'),
-    netns: probeNetns(unshare),
-    bwrap: findOnPath('bwrap'),
-    isRoot: typeof process.getuid === 'function' && process.getuid() === 0,
-  };
-  return factsCache;
-}
-
-/** The uid/gid a root host's process-tier children run as ("nobody"). */
-export const UNPRIVILEGED_ID = 65534;
-
-/**
- * Why `uid`/`gid` cannot read `path` (or enter a folder on the way), by the mode bits; null when it can.
- * Checked before children are dropped to nobody, so an install under a private folder (e.g. /root) is
- * refused with its path instead of children dying at start-up.
- */
-export function unreadableBy(path: string, uid: number, gid: number): string | null {
-  const may = (st: Stats, bit: number) =>
-    st.uid === uid
-      ? (st.mode & (bit << 6)) !== 0
-      : st.gid === gid
-        ? (st.mode & (bit << 3)) !== 0
-        : (st.mode & bit) !== 0;
-  // Both the path as the child is given it (every folder on the way must be searchable) and where it
-  // really leads (a symlinked file or folder is checked at its target).
-  let real: string;
-  try {
-    real = realpathSync(path);
-  } catch (err) {
-    return `${path} cannot be resolved: ${(err as Error).message}`;
-  }
-  for (const p of new Set([resolve(path), real])) {
-    const parts = p.split('/').filter(Boolean);
-    let dir = '/';
-    for (const part of parts) {
-      const st = statSync(dir);
-      if (!may(st, 1))
-        return `${dir} is not searchable by uid ${uid} (mode ${(st.mode & 0o777).toString(8)})`;
-      dir = join(dir, part);
-    }
-  }
-  const st = statSync(real);
-  if (!may(st, 4) || (st.isDirectory() && !may(st, 1)))
-    return `${real} is not readable by uid ${uid} (mode ${(st.mode & 0o777).toString(8)})`;
-  return null;
-}
-
-export interface LaunchSpec {
+interface LaunchSpec {
   command: string;
   args: string[];
   layers: SandboxLayer[];
@@ -216,7 +36,7 @@ export interface LaunchSpec {
   node: string;
 }
 
-export interface LaunchOptions {
+interface LaunchOptions {
   nodePath: string;
   maxMemoryMb: number;
   childHeapMb: number;

@@ -1,6 +1,9 @@
 /* global WebAssembly, Buffer, setImmediate, setTimeout, clearTimeout */
 // The QuickJS engine layer, shared by the child process (process/container tiers) and the inline tier.
 //
+// One file on purpose (~560 lines): the child's Node permission model may read only this file and
+// child-host.mjs (engine-packages.ts: readPaths), and the guest/host invariants below hold across all of it.
+//
 // Plain ESM JavaScript on purpose: the child process runs this file directly from source (under vitest) and
 // from dist/ after `tsc` (allowJs copies it), with no loader or transpiler in the child.
 //

@@ -20,8 +20,9 @@ import { checkHealth } from '../runtime/index.js';
 import { createMemoryStore } from '../store/index.js';
 import { createProcessTier, createSandboxTier, resolveOptions } from './index.js';
 import type { ProcessPoolTier } from './process-tier.js';
-import { findOnPath, hostFacts, launchSpec, UNPRIVILEGED_ID, unreadableBy } from './os-layers.js';
-import type { HostFacts } from './os-layers.js';
+import { findOnPath, hostFacts, UNPRIVILEGED_ID, unreadableBy } from './host-facts.js';
+import type { HostFacts } from './host-facts.js';
+import { launchSpec } from './os-layers.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = join(ROOT, 'bin/ironcliw.js');

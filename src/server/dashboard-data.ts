@@ -13,7 +13,7 @@ import { errorResponse } from './schemas.js';
  */
 
 /** One decision on a rollout's timeline. `servedPercent` is the share of users served after it (0–100). */
-export interface TimelinePoint {
+interface TimelinePoint {
   at: string;
   kind: DecisionKind;
   actor: 'system' | 'user';
@@ -29,7 +29,7 @@ export interface TimelinePoint {
 }
 
 /** One stage window: the numbers a decision was made from, or (open) the live numbers of the current one. */
-export interface StageWindow {
+interface StageWindow {
   stage: RolloutStage;
   /** Share of users served during the window, in percent (development: 0, the internal group only). */
   percent: number;
@@ -45,7 +45,7 @@ export interface StageWindow {
   closedBy: { kind: DecisionKind; reason: string } | null;
 }
 
-export interface RolloutTimeline {
+interface RolloutTimeline {
   capabilityId: string;
   now: string;
   points: TimelinePoint[];
@@ -136,7 +136,7 @@ export function rolloutTimeline(
   };
 }
 
-export interface FailureSeries {
+interface FailureSeries {
   signature: string;
   patternId: string | null;
   status: Pattern['status'] | null;
@@ -146,7 +146,7 @@ export interface FailureSeries {
   counts: number[];
 }
 
-export interface FailureTimeline {
+interface FailureTimeline {
   from: string;
   to: string;
   bucketMs: number;

@@ -17,7 +17,7 @@ const action = {
   additionalProperties: false,
 };
 
-export const demonstrationBody = {
+const demonstrationBody = {
   type: 'object',
   required: ['command', 'screen'],
   additionalProperties: false,
@@ -52,7 +52,7 @@ export const demonstrationBody = {
   },
 };
 
-export const demonstrationResponse = {
+const demonstrationResponse = {
   type: 'object',
   required: ['recorded', 'demonstrationId', 'patternId', 'demonstrations', 'status'],
   additionalProperties: false,
@@ -76,7 +76,7 @@ export const demonstrationResponse = {
   },
 };
 
-export interface DemonstrationRouteDeps {
+interface DemonstrationRouteDeps {
   /** The user and groups a request may act as, from its credentials (the server's walls, security.ts). */
   context(req: FastifyRequest, claimed: { user?: string; groups?: string[] } | undefined): RequestContext;
   /** Refuses a request without credentials when the server has any (a kept screen may show anything). */

@@ -12,7 +12,7 @@ import { IroncliwError, isIroncliwError } from '../domain/index.js';
  */
 
 /** Fastify's own 4xx errors (bad JSON, wrong content type, body too large, …) as our codes. */
-export function clientError(e: { statusCode: number; message: string; code?: string }): IroncliwError {
+function clientError(e: { statusCode: number; message: string; code?: string }): IroncliwError {
   const byStatus: Partial<Record<number, ErrorCode>> = {
     404: 'E_NOT_FOUND',
     405: 'E_METHOD_NOT_ALLOWED',

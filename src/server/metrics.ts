@@ -5,7 +5,7 @@ import type { Ironcliw } from '../ironcliw.js';
  * Prometheus metrics of one server (its own registry, so several servers in one process — tests — never
  * share counters). Fed by the runtime's events, so they count what happened, not what was asked.
  */
-export interface ServerMetrics {
+interface ServerMetrics {
   readonly registry: client.Registry;
   observeRequest(method: string, route: string, status: number, seconds: number): void;
   close(): void;

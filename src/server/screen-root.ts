@@ -6,7 +6,7 @@ import { IroncliwError } from '../domain/index.js';
 /** Screen files larger than this are refused before reading (a 1920×1080 PNG is a few MB). */
 const MAX_SCREEN_FILE_BYTES = 64 * 1024 * 1024;
 
-export interface ScreenRoot {
+interface ScreenRoot {
   /** The bytes of `path` (relative to the root), read only if the file really lies inside the root. */
   read(path: string): Promise<Uint8Array>;
 }

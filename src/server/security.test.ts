@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RolloutStage } from '../domain/index.js';
 import type { Ironcliw } from '../ironcliw.js';
 import { createIroncliw } from '../ironcliw.js';
-import { generatedCount } from '../verification/test-capabilities.js';
+import { generatedCount } from '../../test/support/verification-capabilities.js';
 import { countScene, decodeImage, findShapes, renderScene } from '../vision/index.js';
 import { buildServer } from './server.js';
 

@@ -50,7 +50,7 @@ const CLIENT_ROUTES = new Set(['/v1/feedback']);
 const LOCAL_HOSTNAMES = new Set(['localhost', 'localhost.localdomain', 'ip6-localhost', 'ip6-loopback']);
 
 /** `host[:port]` or `[v6]:port` → lower-case hostname without brackets. */
-export function hostnameOf(host: string): string {
+function hostnameOf(host: string): string {
   const h = host.trim().toLowerCase();
   if (h.startsWith('[')) return h.slice(1, h.indexOf(']') > 0 ? h.indexOf(']') : undefined);
   const colon = h.lastIndexOf(':');
@@ -67,7 +67,7 @@ function sameHost(origin: URL, host: string): boolean {
   }
 }
 
-export interface SecurityPolicy {
+interface SecurityPolicy {
   /** Who the request is; throws E_UNAUTHORIZED for a key that matches no client. */
   identify(headers: FastifyRequest['headers'], socketAddress: string | undefined): Identity;
   /** Throws E_FORBIDDEN when the Host header names a host that is not this server (DNS rebinding). */
@@ -296,4 +296,11 @@ export function installSecurity(app: FastifyInstance, policy: SecurityPolicy, co
       hook,
     ] as typeof existing;
   });
+}
+
+/** Who a person's rollout decision is recorded as: never only what an authenticated client's body claims. */
+export function recordedBy(identity: Identity, claimed: string | undefined): string {
+  if (identity.kind === 'key')
+    return claimed ? `${identity.client}:${claimed}`.slice(0, 200) : identity.client;
+  return claimed ?? 'http';
 }

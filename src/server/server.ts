@@ -9,8 +9,8 @@ import { registerDashboard } from './dashboard.js';
 import { registerDemonstrationRoutes } from './demonstration-routes.js';
 import { errorHandler, frameworkError, methodAwareNotFound, socketError } from './http-errors.js';
 import { createServerMetrics } from './metrics.js';
-import type { Identity } from './security.js';
-import { ANONYMOUS_IDENTITY, createSecurityPolicy, installSecurity } from './security.js';
+import { ANONYMOUS_IDENTITY, createSecurityPolicy, installSecurity, recordedBy } from './security.js';
+import { liveNumbers } from './live-numbers.js';
 import { createScreenRoot } from './screen-root.js';
 import {
   capabilityListResponse,
@@ -37,8 +37,7 @@ import {
 } from './schemas.js';
 import { isBenchmarkRun, latencyHistogramSvg } from '../benchmark/index.js';
 import type { VerificationLevel } from '../domain/index.js';
-import type { RolloutStatus } from '../rollout/index.js';
-import { measuredNumber, readDecisionEvent, readRolloutStatus } from '../rollout/index.js';
+import { readDecisionEvent, readRolloutStatus } from '../rollout/index.js';
 import { ownCode } from '../synthesis/index.js';
 
 export interface ServerOptions {
@@ -47,52 +46,6 @@ export interface ServerOptions {
 }
 
 const errors = { '4xx': errorResponse, '5xx': errorResponse };
-
-/**
- * The live numbers a dashboard shows for a rollout: its open stage window, or — right after a transition,
- * when that window is still empty — the window the last decision was made from.
- */
-function liveNumbers(st: RolloutStatus) {
-  const w = st.window;
-  if (w.requests > 0)
-    return {
-      source: 'open window',
-      stage: w.stage,
-      requests: w.requests,
-      successRate: w.successRate,
-      p99Ms: w.p99Ms,
-      positiveFeedbackShare: w.positive + w.negative ? w.positiveShare : null,
-    };
-  // Only windows of the version now rolled out: after a rollback and a new version, v1's numbers are not v2's.
-  const judged = [...st.events]
-    .reverse()
-    .find((e) => e.version === st.rollout.version && (e.numbers['requests'] ?? 0) > 0);
-  if (!judged)
-    return {
-      source: 'open window',
-      stage: w.stage,
-      requests: 0,
-      successRate: null,
-      p99Ms: null,
-      positiveFeedbackShare: null,
-    };
-  const n = judged.numbers;
-  return {
-    source: 'last decision',
-    stage: judged.fromStage ?? w.stage,
-    requests: n['requests'] ?? 0,
-    successRate: measuredNumber(n, 'successRate'),
-    p99Ms: measuredNumber(n, 'p99Ms'),
-    positiveFeedbackShare: measuredNumber(n, 'positiveShare'),
-  };
-}
-
-/** Who a person's rollout decision is recorded as: never only what an authenticated client's body claims. */
-function recordedBy(identity: Identity, claimed: string | undefined): string {
-  if (identity.kind === 'key')
-    return claimed ? `${identity.client}:${claimed}`.slice(0, 200) : identity.client;
-  return claimed ?? 'http';
-}
 
 /**
  * The HTTP face of a running Ironcliw: a thin shell over the library. Every route has JSON schemas (requests

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Permission } from '../domain/index.js';
+import { COUNT_SHAPES_MODULE } from '../generation/index.js';
 import { analyze } from './index.js';
 
 const VISION: Permission[] = ['screen.capture', 'vision.analyze'];
@@ -24,23 +25,7 @@ const BENIGN: Array<{ name: string; permissions: Permission[]; code: string; typ
   {
     name: 'count-shapes generator template',
     permissions: VISION,
-    code: `export default async function run(input, sdk) {
-  const screen = await sdk.screen.capture();
-  const area = input.region ? await sdk.vision.region(screen, input.region) : screen;
-  const query = {};
-  if (input.shape) query.shape = input.shape;
-  if (input.color) query.color = input.color;
-  const items = await sdk.vision.findShapes(area, query);
-  const count = items.length;
-  const noun = (input.shape || 'shape') + (count === 1 ? '' : 's');
-  const what = input.color ? input.color + ' ' + noun : noun;
-  const where = input.region ? ' in the ' + input.region : '';
-  const verb = count === 1 ? 'is' : 'are';
-  return {
-    answer: 'There ' + verb + ' ' + count + ' ' + what + where + '.',
-    data: { count: count, items: items },
-  };
-}`,
+    code: COUNT_SHAPES_MODULE,
   },
   {
     name: 'group by colour with a local dictionary',

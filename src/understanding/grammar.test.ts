@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { IntentSpec } from '../domain/index.js';
-import { loadCorpus, scoreCorpus } from '../bench/understanding-corpus.js';
+import { loadCorpus, scoreCorpus } from '../../bench/understanding-corpus.js';
 import { frameSignature, matchIntent, parseCommand } from './index.js';
 
 /** The issue's examples (issue 17), one by one: the right frame, or not served with the words named. */

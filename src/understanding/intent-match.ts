@@ -1,4 +1,4 @@
-import type { Action, CapabilityManifest, IntentFrame, IntentSpec, NamedRegion } from '../domain/index.js';
+import type { Action, CapabilityManifest, IntentFrame, IntentSpec } from '../domain/index.js';
 import type { ExtendedFrameShape, IntentSpecExt, PartFrame } from './frame-ext.js';
 import { compositionOf, opsOf } from './frame-ext.js';
 
@@ -145,8 +145,4 @@ export function matchCapability(
     if (m && (!best || m.score > best.score)) best = m;
   }
   return best;
-}
-
-export function isNamedRegion(value: unknown): value is NamedRegion {
-  return typeof value === 'string';
 }

@@ -271,7 +271,7 @@ export function regionOf(phrase: string): NamedRegion | undefined {
   return undefined;
 }
 
-export interface ActionRule {
+interface ActionRule {
   action: Action;
   pattern: RegExp;
   /** The verb's own words say the target is text ("where does it say …"). */

@@ -7,7 +7,7 @@ import { createSandboxTier } from '../sandbox/index.js';
 import { createTestScenes, createVisionPort } from '../vision-port.js';
 import type { BenchmarkFigures, DetailedVerificationReport } from './index.js';
 import { compareBenchmarks, createVerificationBenchmark, createVerifier } from './index.js';
-import { countPattern, generatedCount, slow } from './test-capabilities.js';
+import { countPattern, generatedCount, slow } from '../../test/support/verification-capabilities.js';
 
 let sandbox: SandboxTier;
 let screen: VisionImage;

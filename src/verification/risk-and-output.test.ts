@@ -11,7 +11,7 @@ import {
   riskScore,
   VERIFICATION_DEFAULTS,
 } from './index.js';
-import { generatedCount } from './test-capabilities.js';
+import { generatedCount } from '../../test/support/verification-capabilities.js';
 
 const schema = generatedCount().manifest.outputSchema;
 const manifest: Pick<CapabilityManifest, 'permissions' | 'origin'> = {

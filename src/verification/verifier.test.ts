@@ -17,7 +17,7 @@ import {
   nondeterministic,
   seededRandomness,
   slow,
-} from './test-capabilities.js';
+} from '../../test/support/verification-capabilities.js';
 
 // Every capability below runs in the real process sandbox (pooled child, QuickJS), never in this process.
 let sandbox: SandboxTier;

@@ -7,7 +7,7 @@ import { registerVerify } from '../cli/commands/verify.js';
 import { EXIT } from '../cli/kit.js';
 import { isIroncliwError } from '../domain/index.js';
 import { openStore } from '../store/index.js';
-import { generatedCount, leaksSecret } from './test-capabilities.js';
+import { generatedCount, leaksSecret } from '../../test/support/verification-capabilities.js';
 
 /** Runs `ironcliw verify …` in-process the way cli/main does (IroncliwError → exit 2 with its code). */
 async function verify(...argv: string[]): Promise<{ code: number; out: string; json: any }> {

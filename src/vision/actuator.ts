@@ -13,7 +13,7 @@ export interface Actuator {
   perform(action: PerformedAction): Promise<PerformedAction>;
 }
 
-/** The shortcuts every actuator offers, each one {@link Actuator.perform} call. */
+/** The shortcuts every actuator offers, each one `perform` call. */
 export abstract class ActuatorBase implements Actuator {
   abstract perform(action: PerformedAction): Promise<PerformedAction>;
 
@@ -39,7 +39,7 @@ export class RecordingActuator extends ActuatorBase {
   readonly name = 'recording';
   readonly performed: PerformedAction[] = [];
 
-  async perform(action: PerformedAction): Promise<PerformedAction> {
+  override async perform(action: PerformedAction): Promise<PerformedAction> {
     const copy = { ...action };
     this.performed.push(copy);
     return copy;

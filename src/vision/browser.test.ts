@@ -11,8 +11,8 @@ import {
   findText,
 } from './index.js';
 import { resolveRegion } from './index.js';
-import type { DomTruth } from './test-helpers.js';
-import { browserFixture, centreInside, CHROMIUM, iou, regionOf } from './test-helpers.js';
+import type { DomTruth } from '../../test/support/vision.js';
+import { browserFixture, centreInside, CHROMIUM, iou, regionOf } from '../../test/support/vision.js';
 
 /**
  * The primitives on screens drawn by a real browser, not by our own SVG renderer: HTML mock-ups in

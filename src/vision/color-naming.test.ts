@@ -4,7 +4,7 @@ import { COLORS } from '../domain/index.js';
 import { labelPixels } from './color-naming.js';
 import type { RgbaImage } from './index.js';
 import { colorMask, colors, decodeImage, nameColor, PALETTE, randomScene, renderScene } from './index.js';
-import { solidImage } from './test-helpers.js';
+import { solidImage } from '../../test/support/vision.js';
 
 const rgb = (hex: string) =>
   [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)) as [number, number, number];

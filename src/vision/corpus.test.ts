@@ -10,7 +10,7 @@ import {
   renderScene,
   resolveRegion,
 } from './index.js';
-import { iou } from './test-helpers.js';
+import { iou } from '../../test/support/vision.js';
 
 /**
  * End-to-end accuracy against ground truth: seeded random screens (800×600 … 1920×1080, light and dark,

@@ -12,7 +12,7 @@ export const FONT_FILE = join(
 );
 export const FONT_FAMILY = 'DejaVu Sans';
 
-export interface FontMetrics {
+interface FontMetrics {
   unitsPerEm: number;
   ascender: number;
   descender: number;
@@ -95,7 +95,7 @@ function parseTtf(buf: Buffer): FontMetrics {
 
 let metrics: FontMetrics | undefined;
 
-export function fontMetrics(): FontMetrics {
+function fontMetrics(): FontMetrics {
   metrics ??= parseTtf(readFileSync(FONT_FILE));
   return metrics;
 }

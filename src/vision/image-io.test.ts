@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cropImage, decodeImage, encodePng, loadImageFile } from './index.js';
-import { pngHeaderOnly, solidImage } from './test-helpers.js';
+import { pngHeaderOnly, solidImage } from '../../test/support/vision.js';
 
 const dir = await mkdtemp(join(tmpdir(), 'ironcliw-vision-'));
 afterAll(() => rm(dir, { recursive: true, force: true }));

@@ -13,7 +13,7 @@ import {
   renderScene,
   resolveRegion,
 } from './index.js';
-import { iou } from './test-helpers.js';
+import { iou } from '../../test/support/vision.js';
 
 afterAll(() => closeOcr());
 

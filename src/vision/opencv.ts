@@ -13,13 +13,13 @@ export interface CvMat {
   delete(): void;
 }
 
-export interface CvMatVector {
+interface CvMatVector {
   size(): number;
   get(i: number): CvMat;
   delete(): void;
 }
 
-export interface CvRect {
+interface CvRect {
   x: number;
   y: number;
   width: number;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Region } from '../domain/index.js';
 import { decodeImage, detectRegions, layoutOf, renderScene, resolveRegion } from './index.js';
-import { iou, solidImage } from './test-helpers.js';
+import { iou, solidImage } from '../../test/support/vision.js';
 
 describe('detectRegions', () => {
   it('finds title bar, toolbar, sidebar, status bar and content of a rendered screen exactly', async () => {

@@ -49,11 +49,7 @@ const TextElement = z.strictObject({
   color: hex.optional(),
 });
 
-export const SceneElementSpecSchema = z.discriminatedUnion('type', [
-  ShapeElement,
-  ButtonElement,
-  TextElement,
-]);
+const SceneElementSpecSchema = z.discriminatedUnion('type', [ShapeElement, ButtonElement, TextElement]);
 
 const bar = (height: number) =>
   z.union([

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { ColorName, Shape } from '../domain/index.js';
 import type { SceneElementSpec, SceneSpec } from './index.js';
 import { decodeImage, findShapes, randomScene, renderScene, resolveRegion } from './index.js';
-import { iou } from './test-helpers.js';
+import { iou } from '../../test/support/vision.js';
 
 const screen = async (spec: SceneSpec) => {
   const r = await renderScene(spec);

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Rect } from '../domain/index.js';
 import { decodeImage, loadOpenCv, randomScene, renderScene } from './index.js';
 import { closeOcr, ocrWorkers, OCR_MAX_WORKERS, readText } from './ocr.js';
-import { centreInside } from './test-helpers.js';
+import { centreInside } from '../../test/support/vision.js';
 import { findTextLines, greyOf } from './text-lines.js';
 
 afterAll(() => closeOcr());

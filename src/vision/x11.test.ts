@@ -5,8 +5,8 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Rect } from '../domain/index.js';
 import { closeOcr, findShapes, findText } from './index.js';
-import type { DomTruth } from './test-helpers.js';
-import { browserFixture, centreInside, CHROMIUM, iou } from './test-helpers.js';
+import type { DomTruth } from '../../test/support/vision.js';
+import { browserFixture, centreInside, CHROMIUM, iou } from '../../test/support/vision.js';
 import { findExecutable, probeDisplay, X11Actuator, X11ScreenSource } from './x11.js';
 import { decodeXwd } from './xwd.js';
 

@@ -226,7 +226,7 @@ export class X11Actuator extends ActuatorBase {
     return probeTool(this.display(), 'xdotool', 'xdotool');
   }
 
-  perform(action: PerformedAction): Promise<PerformedAction> {
+  override perform(action: PerformedAction): Promise<PerformedAction> {
     let args: string[];
     let done: PerformedAction;
     try {

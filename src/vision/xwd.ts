@@ -6,7 +6,7 @@ import { DEFAULT_MAX_PIXELS } from './image-io.js';
  * The X Window Dump header (X11 `XWDFile.h`, file version 7): 25 big-endian CARD32 fields, then the window
  * name up to `headerSize`, then `ncolors` 12-byte colour entries, then the pixels, `bytesPerLine` per row.
  */
-export interface XwdHeader {
+interface XwdHeader {
   headerSize: number;
   fileVersion: number;
   pixmapFormat: number;

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { BusyVsIdle, PhaseOutcome } from '../../src/bench/http-bench.js';
-import { FAILING_COMMANDS, busyVsIdle } from '../../src/bench/http-bench.js';
+import type { BusyVsIdle, PhaseOutcome } from '../../bench/busy-vs-idle.js';
+import { busyVsIdle } from '../../bench/busy-vs-idle.js';
+import { FAILING_COMMANDS } from '../../bench/load-mix.js';
 
 /**
  * The service under load, over real sockets on loopback: 200 concurrent clients (autocannon, in a worker

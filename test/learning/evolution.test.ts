@@ -1,6 +1,3 @@
-import { createServer } from 'node:http';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAMILIES } from '../../src/generation/index.js';
 import type { Ironcliw } from '../../src/ironcliw.js';
@@ -9,6 +6,8 @@ import type { CandidateVerifier } from '../../src/pipeline/index.js';
 import { GENERATE_JOB, Pipeline } from '../../src/pipeline/index.js';
 import { groundTruthScene } from '../../src/verification/index.js';
 import { closeOcr, decodeImage, parseSceneSpec, renderScene } from '../../src/vision/index.js';
+import type { ChatStub } from '../support/chat-stub.js';
+import { chatReply, RIGHT_COUNT_REPLY, startChatStub } from '../support/chat-stub.js';
 
 /**
  * Capability evolution end to end: a learned capability goes live, users report its answers wrong, the
@@ -24,19 +23,7 @@ import { closeOcr, decodeImage, parseSceneSpec, renderScene } from '../../src/vi
  * different module from the template's): without one, the template family writes v1's module again, and a
  * version that changes nothing is not registered (src/pipeline/pipeline-evolution-gate.test.ts).
  */
-const V2_MODULE = `\`\`\`js
-export default async function run(input, sdk) {
-  const screen = await sdk.screen.capture();
-  const area = input.region ? await sdk.vision.region(screen, input.region) : screen;
-  const query = {};
-  if (input.shape) query.shape = input.shape;
-  if (input.color) query.color = input.color;
-  const items = await sdk.vision.findShapes(area, query);
-  return { answer: 'There are ' + items.length + ' matching shapes.', data: { count: items.length, items: items } };
-}
-\`\`\``;
-let llm: Server;
-const llmRequests: string[] = [];
+let llm: ChatStub;
 const COMMAND = 'count the red circles';
 let ironcliw: Ironcliw;
 let screen: Awaited<ReturnType<typeof decodeImage>>;
@@ -47,30 +34,13 @@ const unreachableVerifier: CandidateVerifier = {
 };
 
 beforeAll(async () => {
-  llm = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString()));
-    req.on('end', () => {
-      llmRequests.push(body);
-      res.writeHead(200, { 'content-type': 'application/json' }).end(
-        JSON.stringify({
-          id: 'chatcmpl-1',
-          object: 'chat.completion',
-          created: 1735689600,
-          model: 'test-model',
-          choices: [{ index: 0, message: { role: 'assistant', content: V2_MODULE }, finish_reason: 'stop' }],
-        }),
-      );
-    });
-  });
-  await new Promise<void>((r) => llm.listen(0, '127.0.0.1', r));
-  const baseUrl = `http://127.0.0.1:${(llm.address() as AddressInfo).port}/v1`;
+  llm = await startChatStub({ fallback: chatReply(RIGHT_COUNT_REPLY) });
   ironcliw = await createIroncliw(
     // The production benchmark's p99 budget at its ceiling: on a busy machine a missed latency budget makes a
     // version conditional (held for a person), which is not what these tests are about; npm run bench judges latency.
     {
       db: ':memory:',
-      llm: { enabled: true, baseUrl, model: 'test-model' },
+      llm: { enabled: true, baseUrl: llm.baseUrl, model: 'test-model' },
       verification: { p99BudgetMs: 60_000 },
     },
     { startWorkers: false },
@@ -80,7 +50,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await ironcliw?.close();
-  await new Promise((r) => llm?.close(r));
+  await llm?.close();
   await closeOcr();
 });
 
@@ -157,7 +127,7 @@ describe('capability evolution', () => {
     await ironcliw.waitForLearning(60_000);
     const v2 = await ironcliw.capabilities.get(capabilityId, 2);
     // Written by the model from v1's code and what went wrong with it: a different module.
-    expect(llmRequests.length).toBeGreaterThan(0);
+    expect(llm.seen.length).toBeGreaterThan(0);
     expect(v2?.code).not.toBe((await ironcliw.capabilities.get(capabilityId, 1))!.code);
     expect(v2?.manifest).toMatchObject({ id: capabilityId, version: 2, origin: { patternId } });
     const verification = await ironcliw.store.reports.list(capabilityId, 2, 'verification');

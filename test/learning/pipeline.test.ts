@@ -1,34 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Ironcliw } from '../../src/ironcliw.js';
-import type * as VisionPortModule from '../../src/vision-port.js';
 import { createIroncliw } from '../../src/ironcliw.js';
 import { parseCommand } from '../../src/understanding/index.js';
 import type { RenderedTestScene, TruthElement } from '../../src/verification/index.js';
 import { expectedDataProblem, groundTruthScene, targetPresent } from '../../src/verification/index.js';
 import { closeOcr, decodeImage, parseSceneSpec, renderScene } from '../../src/vision/index.js';
-
-/**
- * The port change verification needs (TestScenePort.render, see docs/generation.md): until
- * src/vision-port.ts's createTestScenes() provides it, the test adds exactly that method — the real renderer
- * and decoder, nothing else — so the pipeline below runs with what the proposed port will give it.
- */
-vi.mock('../../src/vision-port.js', async (importOriginal) => {
-  const real = await importOriginal<typeof VisionPortModule>();
-  return {
-    ...real,
-    createTestScenes: () => {
-      const port = real.createTestScenes();
-      if (port.render) return port;
-      return {
-        ...port,
-        render: async (spec: unknown): Promise<RenderedTestScene> => {
-          const r = await renderScene(parseSceneSpec(spec));
-          return { image: await decodeImage(r.png), truth: r.truth as TruthElement[] };
-        },
-      };
-    },
-  };
-});
 
 /** One command per family the generator covers (vision, actions, data, combinations). */
 const REPRESENTATIVE = [

@@ -88,7 +88,7 @@ export const registerImport: RegisterCommand = (program, { io, setExit }) => {
 };
 
 /** Reads a bundle file as JSON, with codes for the two ways it can fail. */
-export function readBundleFile(file: string): unknown {
+function readBundleFile(file: string): unknown {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');

@@ -1,8 +1,7 @@
 import { Option } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
 import type { Capability, VerificationLevel } from '../../domain/index.js';
-import { IroncliwError } from '../../domain/index.js';
-import { newId } from '../../domain/ids.js';
+import { IroncliwError, newId } from '../../domain/index.js';
 import type { SandboxTier } from '../../sandbox/index.js';
 import type { Store } from '../../store/index.js';
 import type {

@@ -1,13 +1,13 @@
 import * as hdr from 'hdr-histogram-js';
-import type { CapabilityManifest, Rollout, SandboxResult } from '../domain/index.js';
-import { CapabilityRegistry } from '../capabilities/index.js';
-import { createRolloutEngine } from '../rollout/index.js';
-import { processCommand } from '../runtime/index.js';
-import type { RuntimeDeps } from '../runtime/index.js';
-import type { SandboxTier } from '../sandbox/index.js';
-import { createMemoryStore } from '../store/index.js';
-import { parseCommand, ParseCache } from '../understanding/index.js';
-import { createVisionPort } from '../vision-port.js';
+import type { CapabilityManifest, Rollout, SandboxResult } from '../src/domain/index.js';
+import { CapabilityRegistry } from '../src/capabilities/index.js';
+import { createRolloutEngine } from '../src/rollout/index.js';
+import { processCommand } from '../src/runtime/index.js';
+import type { RuntimeDeps } from '../src/runtime/index.js';
+import type { SandboxTier } from '../src/sandbox/index.js';
+import { createMemoryStore } from '../src/store/index.js';
+import { parseCommand, ParseCache } from '../src/understanding/index.js';
+import { createVisionPort } from '../src/vision-port.js';
 import type { Figure } from './harness.js';
 import { measure } from './harness.js';
 

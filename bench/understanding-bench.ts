@@ -1,5 +1,5 @@
-import { parseCommand } from '../understanding/index.js';
-import { parseConfig } from '../config/index.js';
+import { parseCommand } from '../src/understanding/index.js';
+import { parseConfig } from '../src/config/index.js';
 import type { Figure } from './harness.js';
 import { measure } from './harness.js';
 import { loadCorpus, scoreCorpus } from './understanding-corpus.js';

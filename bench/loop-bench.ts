@@ -1,5 +1,5 @@
-import { createIroncliw } from '../ironcliw.js';
-import { countScene, decodeImage, renderScene } from '../vision/index.js';
+import { createIroncliw } from '../src/ironcliw.js';
+import { countScene, decodeImage, renderScene } from '../src/vision/index.js';
 import type { Figure } from './harness.js';
 
 /**

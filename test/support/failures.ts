@@ -1,6 +1,6 @@
-import type { Failure } from '../domain/index.js';
-import { newId } from '../domain/index.js';
-import { frameSignature, parseCommand } from '../understanding/index.js';
+import type { Failure } from '../../src/domain/index.js';
+import { newId } from '../../src/domain/index.js';
+import { frameSignature, parseCommand } from '../../src/understanding/index.js';
 
 /** Test helpers shared by the pipeline's tests: discovery thresholds and a recorded `missing_handler` failure. */
 export const THRESHOLDS = { minOccurrences: 3, minDistinctUsers: 2, windowMs: 7 * 24 * 3600 * 1000 };

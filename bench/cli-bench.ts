@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { renderScene } from '../vision/index.js';
+import { renderScene } from '../src/vision/index.js';
 import type { Figure } from './harness.js';
 
 /**
@@ -14,7 +14,7 @@ import type { Figure } from './harness.js';
  * the median `node -e 0`. It runs the built CLI (bin/ironcliw.js → dist/), so `npm run bench` builds first.
  * Runs per figure: IRONCLIW_BENCH_CLI_RUNS (default 7).
  */
-const BIN = fileURLToPath(new URL('../../bin/ironcliw.js', import.meta.url));
+const BIN = fileURLToPath(new URL('../bin/ironcliw.js', import.meta.url));
 const RUNS = Number(process.env.IRONCLIW_BENCH_CLI_RUNS ?? 7);
 
 interface Run {

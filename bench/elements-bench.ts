@@ -1,14 +1,14 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createHostSdk, RecordingActuator } from '../capabilities/index.js';
-import type { Pattern, UiElement } from '../domain/index.js';
-import { countShapesFamily, elementFamily } from '../generation/index.js';
-import { createProcessTier } from '../sandbox/index.js';
-import { synthesize } from '../synthesis/index.js';
-import type { RgbaImage } from '../vision/index.js';
-import { decodeImage, detectElements } from '../vision/index.js';
-import { createVisionPort } from '../vision-port.js';
+import { createHostSdk, RecordingActuator } from '../src/capabilities/index.js';
+import type { Pattern, UiElement } from '../src/domain/index.js';
+import { countShapesFamily, elementFamily } from '../src/generation/index.js';
+import { createProcessTier } from '../src/sandbox/index.js';
+import { synthesize } from '../src/synthesis/index.js';
+import type { RgbaImage } from '../src/vision/index.js';
+import { decodeImage, detectElements } from '../src/vision/index.js';
+import { createVisionPort } from '../src/vision-port.js';
 import type { Figure } from './harness.js';
 import { measureAsync } from './harness.js';
 

@@ -5,11 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { newId } from '../domain/index.js';
-import { openStore } from '../store/index.js';
+import { newId } from '../src/domain/index.js';
+import { openStore } from '../src/store/index.js';
 import type { Figure } from './harness.js';
-import type { LoadOutcome } from './http-bench.js';
-import { mixedLoad, runLoad, smallScreen } from './http-bench.js';
+import type { LoadOutcome } from './load-generator.js';
+import { runLoad } from './load-generator.js';
+import { mixedLoad, smallScreen } from './load-mix.js';
 
 /**
  * Throughput of 1 and of 3 `ironcliw serve` processes on one PostgreSQL (issue 11), measured from the
@@ -26,7 +27,7 @@ import { mixedLoad, runLoad, smallScreen } from './http-bench.js';
  * is dropped afterwards. Without a reachable PostgreSQL the suite reports that and measures nothing.
  */
 
-const ENTRY = fileURLToPath(new URL('../cli/entry.js', import.meta.url));
+const ENTRY = fileURLToPath(new URL('../dist/cli/entry.js', import.meta.url));
 const CONNECTIONS = 30;
 const DURATION_MS = 8000;
 

@@ -1,9 +1,9 @@
-import type { Failure } from '../domain/index.js';
-import { observeFailure } from '../discovery/index.js';
-import { familyFor } from '../generation/index.js';
-import { createMemoryStore } from '../store/index.js';
-import { analyze } from '../synthesis/index.js';
-import { frameSignature, parseCommand } from '../understanding/index.js';
+import type { Failure } from '../src/domain/index.js';
+import { observeFailure } from '../src/discovery/index.js';
+import { familyFor } from '../src/generation/index.js';
+import { createMemoryStore } from '../src/store/index.js';
+import { analyze } from '../src/synthesis/index.js';
+import { frameSignature, parseCommand } from '../src/understanding/index.js';
 import type { Figure } from './harness.js';
 import { measureAsync } from './harness.js';
 

@@ -1,4 +1,4 @@
-import type { Capability, CapabilityManifest, Permission } from '../domain/index.js';
+import type { Capability, CapabilityManifest, Permission } from '../../src/domain/index.js';
 
 /**
  * Capabilities with known behaviour, written for these tests and run through the real process sandbox

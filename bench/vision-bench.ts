@@ -1,5 +1,5 @@
 import { cpus, loadavg } from 'node:os';
-import type { RgbaImage } from '../vision/index.js';
+import type { RgbaImage } from '../src/vision/index.js';
 import {
   closeOcr,
   colors,
@@ -11,7 +11,7 @@ import {
   readText,
   renderScene,
   resolveRegion,
-} from '../vision/index.js';
+} from '../src/vision/index.js';
 import { elementFigures } from './elements-bench.js';
 import type { Figure } from './harness.js';
 import { measureAsync } from './harness.js';

@@ -1,8 +1,8 @@
 import { Unleash } from 'unleash-client';
-import type { Rollout } from '../domain/index.js';
-import { createRolloutEngine } from '../rollout/index.js';
-import { createMemoryStore } from '../store/index.js';
-import { parseCommand } from '../understanding/index.js';
+import type { Rollout } from '../src/domain/index.js';
+import { createRolloutEngine } from '../src/rollout/index.js';
+import { createMemoryStore } from '../src/store/index.js';
+import { parseCommand } from '../src/understanding/index.js';
 import type { Figure } from './harness.js';
 import { measure } from './harness.js';
 import { syntheticRegistry } from './routing-bench.js';

@@ -1,10 +1,10 @@
-import type { UiElement, UiElementKind } from '../domain/index.js';
-import type { SynthesisExample } from '../demonstration/index.js';
-import { centre, commandParams, emitDemonstrated, synthesizeProgram } from '../demonstration/index.js';
-import { generaliseFrame } from '../discovery/index.js';
-import { synthesize } from '../synthesis/index.js';
-import { parseCommand } from '../understanding/index.js';
-import { decodeImage, detectElements, emptyScene, randomScene, renderScene } from '../vision/index.js';
+import type { UiElement, UiElementKind } from '../src/domain/index.js';
+import type { SynthesisExample } from '../src/demonstration/index.js';
+import { centre, commandParams, emitDemonstrated, synthesizeProgram } from '../src/demonstration/index.js';
+import { generaliseFrame } from '../src/discovery/index.js';
+import { synthesize } from '../src/synthesis/index.js';
+import { parseCommand } from '../src/understanding/index.js';
+import { decodeImage, detectElements, emptyScene, randomScene, renderScene } from '../src/vision/index.js';
 import type { Figure } from './harness.js';
 import { measureAsync } from './harness.js';
 

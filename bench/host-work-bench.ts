@@ -1,10 +1,10 @@
 import sharp from 'sharp';
-import type { CapabilityManifest } from '../domain/index.js';
-import type { Ironcliw } from '../ironcliw.js';
-import { createIroncliw } from '../ironcliw.js';
-import { buildServer } from '../server/index.js';
-import { synthesize } from '../synthesis/index.js';
-import { countScene, renderScene } from '../vision/index.js';
+import type { CapabilityManifest } from '../src/domain/index.js';
+import type { Ironcliw } from '../src/ironcliw.js';
+import { createIroncliw } from '../src/ironcliw.js';
+import { buildServer } from '../src/server/index.js';
+import { synthesize } from '../src/synthesis/index.js';
+import { countScene, renderScene } from '../src/vision/index.js';
 import type { Figure } from './harness.js';
 
 /**

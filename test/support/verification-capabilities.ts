@@ -1,5 +1,5 @@
-import type { Capability, CapabilityManifest, Pattern, Permission } from '../domain/index.js';
-import { countShapesFamily } from '../generation/index.js';
+import type { Capability, CapabilityManifest, Pattern, Permission } from '../../src/domain/index.js';
+import { countShapesFamily } from '../../src/generation/index.js';
 
 /**
  * Capabilities written to be caught: each misbehaves in exactly one way that one verification check exists for.

@@ -1,4 +1,4 @@
-import type { Rect } from '../domain/index.js';
+import type { Rect } from '../../src/domain/index.js';
 
 /** Intersection over union of two rectangles (0 when either is empty). */
 export function iou(a: Rect, b: Rect): number {
@@ -62,7 +62,7 @@ export const CHROMIUM = '/usr/bin/chromium';
 
 /** The HTML mock-ups in test/fixtures/browser/. */
 export const browserFixture = (name: string): string =>
-  new URL(`../../test/fixtures/browser/${name}`, import.meta.url).href;
+  new URL(`../fixtures/browser/${name}`, import.meta.url).href;
 
 /** What test/fixtures/browser/truth.js reads from the DOM: boxes in CSS pixels, declared colour/shape/text. */
 export interface DomTruth {

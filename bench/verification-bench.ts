@@ -1,8 +1,8 @@
-import { countShapesFamily } from '../generation/index.js';
-import type { Pattern } from '../domain/index.js';
-import { createSandboxTier } from '../sandbox/index.js';
-import { createVerifier } from '../verification/index.js';
-import { createTestScenes, createVisionPort } from '../vision-port.js';
+import { countShapesFamily } from '../src/generation/index.js';
+import type { Pattern } from '../src/domain/index.js';
+import { createSandboxTier } from '../src/sandbox/index.js';
+import { createVerifier } from '../src/verification/index.js';
+import { createTestScenes, createVisionPort } from '../src/vision-port.js';
 import type { Figure } from './harness.js';
 
 function pattern(parameters: string[], count: number): Pattern {

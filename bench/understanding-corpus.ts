@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { DataOp, IntentFrame, PartFrame, Target, UnderstandResult } from '../domain/index.js';
+import type { DataOp, IntentFrame, PartFrame, Target, UnderstandResult } from '../src/domain/index.js';
 
 /**
  * The labelled understanding corpus (test/fixtures/understanding/corpus.txt): commands written the way people
@@ -15,7 +15,7 @@ export interface CorpusEntry {
   half: 'dev' | 'test';
 }
 
-export const CORPUS_URL = new URL('../../test/fixtures/understanding/corpus.txt', import.meta.url);
+export const CORPUS_URL = new URL('../test/fixtures/understanding/corpus.txt', import.meta.url);
 
 /** 32-bit FNV-1a: the split must not depend on the file's order, only on each command. */
 function fnv(s: string): number {

@@ -17,7 +17,7 @@ import { visionFigures } from './vision-bench.js';
 
 /**
  * Every bench suite: a name (`npm run bench -- <name>` runs only the suites whose name contains it) and a
- * function returning its figures. A stage adds its suite as `src/bench/<stage>-bench.ts` and one line here.
+ * function returning its figures. A stage adds its suite as `bench/<stage>-bench.ts` and one line here.
  */
 export interface BenchSuite {
   name: string;

@@ -1,6 +1,6 @@
-import { benchmarkCapability, compareToBaseline, detectLeak, mannWhitneyU } from '../benchmark/index.js';
-import type { Capability } from '../domain/index.js';
-import { createSandboxTier } from '../sandbox/index.js';
+import { benchmarkCapability, compareToBaseline, detectLeak, mannWhitneyU } from '../src/benchmark/index.js';
+import type { Capability } from '../src/domain/index.js';
+import { createSandboxTier } from '../src/sandbox/index.js';
 import type { Figure } from './harness.js';
 import { measure, measureAsync } from './harness.js';
 

@@ -1,13 +1,13 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { runInNewContext } from 'node:vm';
-import { createHostSdk, seededRandom } from '../capabilities/index.js';
-import type { Permission } from '../domain/index.js';
-import { SDK_METHODS } from '../domain/index.js';
-import { createProcessTier, SANDBOX_DEFAULTS } from '../sandbox/index.js';
-import type { ColdStartPhases, ProcessPoolTier } from '../sandbox/index.js';
-import { createVisionPort, renderSceneFile } from '../vision-port.js';
-import { decodeImage } from '../vision/index.js';
+import { createHostSdk, seededRandom } from '../src/capabilities/index.js';
+import type { Permission } from '../src/domain/index.js';
+import { SDK_METHODS } from '../src/domain/index.js';
+import { createProcessTier, SANDBOX_DEFAULTS } from '../src/sandbox/index.js';
+import type { ColdStartPhases, ProcessPoolTier } from '../src/sandbox/index.js';
+import { createVisionPort, renderSceneFile } from '../src/vision-port.js';
+import { decodeImage } from '../src/vision/index.js';
 import type { Figure } from './harness.js';
 import { measureAsync } from './harness.js';
 
@@ -257,7 +257,7 @@ export async function sandboxFigures(): Promise<Figure[]> {
     const tier = tier2;
     // A typical vision capability on a 1280×800 screen, through the pool vs node:vm, 2 callers each.
     const spec = JSON.parse(
-      readFileSync(new URL('../../test/fixtures/scenes/toolbar-circles.json', import.meta.url), 'utf8'),
+      readFileSync(new URL('../test/fixtures/scenes/toolbar-circles.json', import.meta.url), 'utf8'),
     ) as unknown;
     const screen = await decodeImage((await renderSceneFile(spec)).png);
     const vision = createVisionPort();

@@ -1,5 +1,5 @@
-import type { Permission } from '../domain/index.js';
-import { analyze, synthesize } from '../synthesis/index.js';
+import type { Permission } from '../src/domain/index.js';
+import { analyze, synthesize } from '../src/synthesis/index.js';
 import type { Figure } from './harness.js';
 import { measure } from './harness.js';
 
