@@ -7,5 +7,5 @@ export type { CandidateVerifier, PipelineDeps, PipelineHooks, PipelineStage } fr
 export type { EvolutionOutcome } from './evolution.js';
 export { CRASH_POINTS, crashPoint } from './crash-points.js';
 export type { CrashPoint } from './crash-points.js';
-export { createTestEvidence } from './test-evidence.js';
-export type { TestEvidenceDeps } from './test-evidence.js';
+export { createTestEvidence } from './case-evidence.js';
+export type { TestEvidenceDeps } from './case-evidence.js';

@@ -1,7 +1,7 @@
 import type { DataOp, IntentFrame, IntentSpec, NamedRegion, PartFrame } from '../domain/index.js';
 import { targetsOf } from './expected-data.js';
 import { ALT_SHAPES, BUTTONS, KEYS, NAV, TEST_COLORS, TYPED } from './ground-truth-scene.js';
-import type { Color, ShapeName, TruthElement } from './test-case-types.js';
+import type { Color, ShapeName, TruthElement } from './case-types.js';
 
 // Inputs ↔ frames: what a capability input means, and inputs drawn from what is on a screen.
 

@@ -2,7 +2,7 @@ import type { VisionImage } from '../capabilities/index.js';
 import { schemaProblem } from '../capabilities/index.js';
 import { fuzzInputs, fuzzScreens, sceneTarget } from './fuzz.js';
 import { observationChecks } from './observation-checks.js';
-import type { CapabilityTestCase, TestScenePort } from './test-case-types.js';
+import type { CapabilityTestCase, TestScenePort } from './case-types.js';
 import type { Observation, RunOnce, VerificationState } from './verification-run.js';
 import { DAY_MS, FIXED_NOW, statusProblem } from './verification-run.js';
 import type { VerifierDeps } from './verifier-deps.js';

@@ -1,6 +1,6 @@
 import type { IntentSpec, NamedRegion, Pattern } from '../domain/index.js';
 import { ALT_SHAPES } from './ground-truth-scene.js';
-import type { CapabilityTestCase, Color, ShapeName, TestScenePort } from './test-case-types.js';
+import type { CapabilityTestCase, Color, ShapeName, TestScenePort } from './case-types.js';
 
 function countIs(expected: number) {
   return (output: unknown): string | null => {

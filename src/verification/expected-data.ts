@@ -1,5 +1,5 @@
 import type { DataOp, IntentFrame, PartFrame, Rect } from '../domain/index.js';
-import type { TruthElement } from './test-case-types.js';
+import type { TruthElement } from './case-types.js';
 
 // The oracle: what a frame means on a screen with known content.
 

@@ -2,7 +2,7 @@ import type { JsonSchema, NamedRegion } from '../domain/index.js';
 import { COLORS, NAMED_REGIONS, SHAPES } from '../domain/index.js';
 import type { VisionImage } from '../capabilities/index.js';
 import { schemaProblem, seededRandom } from '../capabilities/index.js';
-import type { TestScenePort } from './test-case-types.js';
+import type { TestScenePort } from './case-types.js';
 
 type Color = (typeof COLORS)[number];
 type ShapeName = (typeof SHAPES)[number];

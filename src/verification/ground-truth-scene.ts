@@ -1,5 +1,5 @@
 import { seededRandom } from '../capabilities/index.js';
-import type { Color, ShapeName } from './test-case-types.js';
+import type { Color, ShapeName } from './case-types.js';
 
 /** Colours the test screens draw shapes in (hues vision names reliably). */
 export const TEST_COLORS: Color[] = ['red', 'green', 'blue', 'yellow', 'purple', 'orange'];

@@ -23,7 +23,7 @@ export type { Decision, RiskFactor, VerificationCheck } from './risk.js';
 export { findSecrets, outputProblems } from './output-checks.js';
 export type { SecretFinding } from './output-checks.js';
 export { fuzzInputs, sceneTarget } from './fuzz.js';
-export { buildTestCases } from './test-cases.js';
+export { buildTestCases } from './capability-cases.js';
 export { expectedDataProblem, targetPresent } from './expected-data.js';
 export { frameForInput } from './case-inputs.js';
 export { groundTruthScene } from './ground-truth-scene.js';
@@ -34,7 +34,7 @@ export type {
   TaughtExample,
   TestScenePort,
   TruthElement,
-} from './test-case-types.js';
+} from './case-types.js';
 export { compareBenchmarks, createVerificationBenchmark } from './production-benchmark.js';
 export type { VerificationBenchmarkOptions } from './production-benchmark.js';
 export { createVerificationService } from './verification-service.js';

@@ -8,7 +8,7 @@ import type { SandboxTier } from '../sandbox/index.js';
 import type { BenchmarkRun } from '../benchmark/index.js';
 import { benchmarkCapability, compareToBaseline, isBenchmarkRun } from '../benchmark/index.js';
 import { fuzzInputs, sceneTarget } from './fuzz.js';
-import type { TestScenePort } from './test-case-types.js';
+import type { TestScenePort } from './case-types.js';
 import type { BenchmarkRunner } from './verifier-deps.js';
 
 export interface VerificationBenchmarkOptions {

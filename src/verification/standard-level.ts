@@ -1,8 +1,8 @@
 import type { Pattern } from '../domain/index.js';
 import { schemaProblem } from '../capabilities/index.js';
 import { CONDITIONS } from './risk.js';
-import type { CapabilityTestCase } from './test-case-types.js';
-import { buildTestCases } from './test-cases.js';
+import type { CapabilityTestCase } from './case-types.js';
+import { buildTestCases } from './capability-cases.js';
 import type { RunOnce, VerificationState } from './verification-run.js';
 import { round, statusProblem } from './verification-run.js';
 import type { VerifierDeps, VerifyRequest } from './verifier-deps.js';

@@ -1,7 +1,7 @@
 import type { Capability } from '../domain/index.js';
 import { matchCapability } from '../understanding/index.js';
 import { norm } from './expected-data.js';
-import type { CapabilityTestCase, TaughtExample } from './test-case-types.js';
+import type { CapabilityTestCase, TaughtExample } from './case-types.js';
 
 const key = (o: unknown) => JSON.stringify(o);
 

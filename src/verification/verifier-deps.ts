@@ -2,7 +2,7 @@ import type { BenchmarkReport, Capability, Pattern, VerificationLevel } from '..
 import type { VisionPort } from '../capabilities/index.js';
 import type { SandboxTier } from '../sandbox/index.js';
 import type { VerificationOptionsInput } from './options.js';
-import type { TaughtExample, TestScenePort } from './test-case-types.js';
+import type { TaughtExample, TestScenePort } from './case-types.js';
 
 /** The part of a BenchmarkReport the production level judges (benchmark/ produces the full report). */
 export interface BenchmarkFigures {

@@ -11,7 +11,7 @@ import type {
   RenderedTestScene,
   TaughtExample,
   TestScenePort,
-} from './test-case-types.js';
+} from './case-types.js';
 
 const key = (o: unknown) => JSON.stringify(o);
 
