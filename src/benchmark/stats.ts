@@ -1,4 +1,5 @@
 import * as hdr from 'hdr-histogram-js';
+import { seededRandom } from '../domain/index.js';
 
 /**
  * The statistics the benchmark stands on. Percentiles come from HdrHistogram (hdr-histogram-js, values
@@ -83,17 +84,8 @@ export class LatencyRecorder {
   }
 }
 
-/** mulberry32: a small seeded PRNG, so resampling is reproducible. */
-export function seededRng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The domain's seeded PRNG (mulberry32), so resampling is reproducible. */
+export const seededRng = seededRandom;
 
 /** Keeps a uniform random sample of at most `capacity` values from a stream (Vitter's algorithm R). */
 export class Reservoir {

@@ -9,6 +9,7 @@ import {
   isSdkMethod,
 } from '../domain/index.js';
 import type { ImageHandle } from '../domain/index.js';
+import { seededRandom } from '../domain/index.js';
 import type { HostApi } from '../sandbox/index.js';
 import type { Actuator, PerformedAction } from '../vision/index.js';
 import { RecordingActuator } from '../vision/index.js';
@@ -79,18 +80,6 @@ export interface HostSdk extends HostApi {
    * and no new call starts. The call in progress, if any, finishes (a synchronous scan cannot be interrupted).
    */
   cancel(reason: string): void;
-}
-
-/** mulberry32: tiny seeded PRNG so `sdk.random()` is reproducible per run. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function bad(message: string): never {

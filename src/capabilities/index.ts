@@ -1,4 +1,5 @@
-export { createHostSdk, RecordingActuator, seededRandom } from './host-sdk.js';
+export { createHostSdk, RecordingActuator } from './host-sdk.js';
+export { seededRandom } from '../domain/index.js';
 export type {
   Actuator,
   HostSdk,

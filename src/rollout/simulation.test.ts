@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Capability, DecisionEvent, RolloutStage } from '../domain/index.js';
-import { newId } from '../domain/index.js';
+import { newId, seededRandom } from '../domain/index.js';
 import type { Store } from '../store/index.js';
 import { createMemoryStore, openStore } from '../store/index.js';
 import type { RolloutEngine, ThresholdOverrides } from './index.js';
@@ -18,17 +18,6 @@ import { bucketOf, createRolloutEngine } from './index.js';
 const T0 = Date.parse('2026-03-01T00:00:00.000Z');
 const CAP = 'count-red-circles';
 const KEY = `${CAP}:v2`;
-
-function mulberry32(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const capability = (version: number): Capability => ({
   manifest: {
@@ -110,7 +99,7 @@ async function simulate(store: Store, s: Scenario, engineOf?: (e: RolloutEngine)
     ...(s.thresholds ? { thresholds: s.thresholds } : {}),
   });
   engineOf?.(engine);
-  const rng = mulberry32(s.seed ?? 42);
+  const rng = seededRandom(s.seed ?? 42);
   const population = 20_000;
   const received: Received[] = [];
   const stableVersions = new Set<number | undefined>();

@@ -1,5 +1,5 @@
 import type { ColorName, NamedRegion, Rect, Shape } from '../domain/index.js';
-import { SHAPES } from '../domain/index.js';
+import { SHAPES, seededRandom } from '../domain/index.js';
 import type { LayoutRegion, ParsedScene, SceneElementSpec, SceneSpec } from './scene-spec.js';
 import { parseSceneSpec, sceneRegions } from './scene-spec.js';
 
@@ -15,18 +15,6 @@ export const SCENE_COLORS: readonly ColorName[] = [
   'pink',
   'brown',
 ];
-
-/** mulberry32: a tiny seeded PRNG, so a seed always gives the same scene. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const pick = <T>(rand: () => number, list: readonly T[]): T => list[Math.floor(rand() * list.length)]!;
 const between = (rand: () => number, lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
@@ -147,7 +135,7 @@ export interface RandomSceneOptions {
  * buttons that must not be mistaken for shapes. The same seed always gives the same scene.
  */
 export function randomScene(seed: number, options: RandomSceneOptions = {}): SceneSpec {
-  const rand = prng(seed);
+  const rand = seededRandom(seed);
   const [width, height] = pick(rand, SIZES);
   const theme = rand() < 0.5 ? 'light' : 'dark';
   const accent = rand() < 0.25 ? pick(rand, ACCENTS) : undefined;
@@ -276,7 +264,7 @@ function compassRect(name: NamedRegion, W: number, H: number): Rect {
  * shapes outside the region. Used to test generated counting capabilities against ground truth.
  */
 export function countScene(req: CountSceneRequest): SceneSpec {
-  const rand = prng(req.seed * 7919 + 13);
+  const rand = seededRandom(req.seed * 7919 + 13);
   const spec = {
     width: 1280,
     height: 800,
