@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Capability, Pattern } from '../domain/index.js';
 import { SDK_METHODS } from '../domain/index.js';
-import { createHostSdk, RecordingActuator, schemaProblem, seededRandom } from '../capabilities/index.js';
+import { schemaProblem } from '../capabilities/index.js';
+import { runCase } from '../../test/support/sandbox-case.js';
 import { generaliseFrame } from '../discovery/index.js';
 import type { SandboxTier } from '../sandbox/index.js';
 import { createSandboxTier } from '../sandbox/index.js';
@@ -60,22 +61,7 @@ const tests: SandboxTests = async (capability: Capability) => {
   const problems: string[] = [];
   for (const tc of cases) {
     const m = capability.manifest;
-    const host = createHostSdk({
-      vision,
-      screen: tc.screen,
-      permissions: m.permissions,
-      actuator: new RecordingActuator(),
-      random: seededRandom(1),
-      now: () => 0,
-    });
-    const r = await sandbox.run({
-      code: capability.code,
-      input: tc.input,
-      permissions: m.permissions,
-      limits: m.limits,
-      host,
-      origin: 'generated',
-    });
+    const r = await runCase(sandbox, vision, capability, tc);
     const p =
       r.status !== 'ok'
         ? `${r.status}: ${r.error ?? ''}`

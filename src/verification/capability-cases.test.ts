@@ -1,12 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Capability, Pattern } from '../domain/index.js';
-import {
-  createHostSdk,
-  RecordingActuator,
-  schemaProblem,
-  seededRandom,
-  validateManifest,
-} from '../capabilities/index.js';
+import { schemaProblem, validateManifest } from '../capabilities/index.js';
+import { runCase } from '../../test/support/sandbox-case.js';
 import { generaliseFrame } from '../discovery/index.js';
 import { familyFor } from '../generation/index.js';
 import type { SandboxTier } from '../sandbox/index.js';
@@ -61,23 +56,7 @@ function learn(command: string): Capability {
 }
 
 async function run(code: string, c: Capability, tc: CapabilityTestCase): Promise<string | null> {
-  const m = c.manifest;
-  const host = createHostSdk({
-    vision,
-    screen: tc.screen,
-    permissions: m.permissions,
-    actuator: new RecordingActuator(),
-    random: seededRandom(1),
-    now: () => 0,
-  });
-  const r = await sandbox.run({
-    code,
-    input: tc.input,
-    permissions: m.permissions,
-    limits: m.limits,
-    host,
-    origin: 'generated',
-  });
+  const r = await runCase(sandbox, vision, c, tc, code);
   if (r.status !== 'ok') return `sandbox ${r.status}: ${r.error ?? ''}`;
   return tc.check(r.output);
 }
