@@ -1,13 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { DecisionEvent, Rollout } from '../domain/index.js';
 import { newId } from '../domain/index.js';
 import type { Store } from '../store/index.js';
 import { createMemoryStore, openStore } from '../store/index.js';
 import { bucketOf, createRolloutEngine } from './index.js';
+import { testStorePlaces } from '../../test/support/test-stores.js';
 
 /**
  * Issue 16 item 1 and issue 15 item 4: verification conditions and a person's rollback bind the rollout
@@ -17,30 +14,13 @@ const T0 = Date.parse('2026-03-01T00:00:00.000Z');
 const iso = (ms: number) => new Date(ms).toISOString();
 const CAP = 'click-export';
 
-const PG = process.env.IRONCLIW_TEST_PG;
-const dir = mkdtempSync(join(tmpdir(), 'ironcliw-gate-'));
-const pgSchemas: string[] = [];
-afterAll(async () => {
-  rmSync(dir, { recursive: true, force: true });
-  if (!PG || !pgSchemas.length) return;
-  const client = new pg.Client({ connectionString: PG });
-  await client.connect();
-  for (const schema of pgSchemas) await client.query(`drop schema if exists ${schema} cascade`);
-  await client.end();
-});
+const places = testStorePlaces('gate');
+afterAll(() => places.cleanup());
 
 const backends = [
   { name: 'memory', skip: false, open: async (): Promise<Store> => createMemoryStore() },
-  { name: 'SQLite', skip: false, open: () => openStore(join(dir, `${newId('db')}.db`)) },
-  {
-    name: 'PostgreSQL',
-    skip: !PG,
-    open: () => {
-      const schema = `ironcliw_gate_${newId('s').slice(2, 14)}`;
-      pgSchemas.push(schema);
-      return openStore(PG!, { schema });
-    },
-  },
+  { name: 'SQLite', skip: false, open: () => openStore(places.sqliteFile()) },
+  { name: 'PostgreSQL', skip: !places.pg, open: () => openStore(places.pg!, { schema: places.pgSchema() }) },
 ];
 
 /** Users outside the internal group whose bucket a 1% canary admits. */

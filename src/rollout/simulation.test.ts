@@ -1,14 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Capability, DecisionEvent, RolloutStage } from '../domain/index.js';
-import { newId, seededRandom } from '../domain/index.js';
+import { seededRandom } from '../domain/index.js';
 import type { Store } from '../store/index.js';
 import { createMemoryStore, openStore } from '../store/index.js';
 import type { RolloutEngine, ThresholdOverrides } from './index.js';
 import { bucketOf, createRolloutEngine } from './index.js';
+import { testStorePlaces } from '../../test/support/test-stores.js';
 
 /**
  * Seeded traffic through the real engine and store: users pick at random from a fixed population, the
@@ -264,17 +261,8 @@ describe('seeded traffic simulation', () => {
   });
 });
 
-const PG = process.env.IRONCLIW_TEST_PG;
-const dir = mkdtempSync(join(tmpdir(), 'ironcliw-rollout-'));
-const pgSchemas: string[] = [];
-afterAll(async () => {
-  rmSync(dir, { recursive: true, force: true });
-  if (!PG || !pgSchemas.length) return;
-  const client = new pg.Client({ connectionString: PG });
-  await client.connect();
-  for (const schema of pgSchemas) await client.query(`drop schema if exists ${schema} cascade`);
-  await client.end();
-});
+const places = testStorePlaces('rollout');
+afterAll(() => places.cleanup());
 
 /**
  * Two nodes = two stores on one database. On SQLite both connections live in this one thread with a
@@ -287,18 +275,17 @@ const nodeBackends = [
     skip: false,
     concurrent: false,
     open: () => {
-      const file = join(dir, `${newId('db')}.db`);
+      const file = places.sqliteFile();
       return async () => openStore(file);
     },
   },
   {
     name: 'PostgreSQL',
-    skip: !PG,
+    skip: !places.pg,
     concurrent: true,
     open: () => {
-      const schema = `ironcliw_rollout_${newId('s').slice(2, 14)}`;
-      pgSchemas.push(schema);
-      return async () => openStore(PG!, { schema });
+      const schema = places.pgSchema();
+      return async () => openStore(places.pg!, { schema });
     },
   },
 ];
