@@ -1,5 +1,5 @@
 import type { DataOp } from '../domain/index.js';
-import { ORDINALS, SUPERLATIVES } from './lexicon.js';
+import { COMPARATIVES, ORDINALS, SUPERLATIVES } from './lexicon.js';
 import type { Draft } from './draft.js';
 import { num } from './draft.js';
 import type { Span } from './span.js';
@@ -32,7 +32,11 @@ export function takeOrdinal(span: Span, d: Draft): void {
     const s = SUPERLATIVES[sup.m[2]!]!;
     const count = sup.m[1] ? (num(sup.m[1]) ?? 1) : 1;
     d.pick = { op: 'pick', by: s.by, order: s.order, index: 1, count };
+    return;
   }
+  // "the bigger circle": the biggest of those named. "the larger of the two", "bigger than …" stay unexplained.
+  const cmp = span.take(/\b(?:the )?(larger|bigger|smaller)(?: one)?\b(?! (?:of|than)\b)/);
+  if (cmp) d.pick = { op: 'pick', by: 'size', order: COMPARATIVES[cmp.m[1]!]!, index: 1, count: 1 };
 }
 
 const MEASURE_WORDS: Record<string, 'size' | 'width' | 'height'> = {

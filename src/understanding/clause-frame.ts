@@ -4,6 +4,16 @@ import type { Draft } from './draft.js';
 
 /** A clause's draft → frame, confidence, and the words it could not explain. */
 
+/** What check / uncheck / toggle can act on. */
+const TOGGLEABLE: ReadonlySet<string> = new Set([
+  'checkbox',
+  'radio',
+  'element',
+  'list-item',
+  'tree-node',
+  'shape',
+]);
+
 export function finish(d: Draft, raw: string): UnderstandResult {
   const target: Target = { kind: 'screen' };
   const action = d.action;
@@ -41,6 +51,12 @@ export function finish(d: Draft, raw: string): UnderstandResult {
     else d.unexplained.push(d.text);
   }
   if (d.size) target.size = d.size;
+
+  // Only a checkbox, radio or switch-like element is ticked: "clear the search box", "check the email field",
+  // "check the status bar" mean something else (empty it, inspect it). A bare guessed label is not enough
+  // either ("check the spelling"): the target must be named by a noun or quoted.
+  if (action === 'toggle' && (!TOGGLEABLE.has(kind) || d.guessedLabel || (kind === 'screen' && d.region)))
+    d.unexplained.push(raw.trim().split(/\s+/)[0]!.toLowerCase());
 
   let act: Action = action ?? 'describe';
   // "open the Photos folder" expands it.

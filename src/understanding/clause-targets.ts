@@ -1,4 +1,12 @@
-import { COLOR_WORDS, FIELD_BOX, SHAPE_WORDS, STOPWORDS, WIDGET_PHRASES, regionOf } from './lexicon.js';
+import {
+  COLOR_WORDS,
+  FIELD_BOX,
+  REGION_PHRASES,
+  SHAPE_WORDS,
+  STOPWORDS,
+  WIDGET_PHRASES,
+  regionOf,
+} from './lexicon.js';
 import type { Draft } from './draft.js';
 import { QUOTE_TOKEN, quoteOf } from './draft.js';
 import type { Span } from './span.js';
@@ -50,7 +58,11 @@ export function takeRelation(span: Span, d: Draft, quotes: readonly string[]): v
     const q = quoteOf(anchorWords, quotes);
     const shapeAnchor = anchorWords.split(' ').some((w) => COLOR_WORDS[w] || SHAPE_WORDS[w]);
     const nounAnchor = q === undefined && WIDGET_PHRASES.some(([re]) => re.test(anchorWords));
-    if (shapeAnchor || nounAnchor || (q === undefined && STOPWORDS.has(anchorWords))) {
+    // "below the toolbar", "near the top": a region is not a labelled anchor (the frame would look for a label
+    // "toolbar"); "next to the title" likewise.
+    const regionAnchor =
+      !noun && q === undefined && REGION_PHRASES.some(([re]) => re.test(rel.m[4]!) || re.test(anchorWords));
+    if (shapeAnchor || nounAnchor || regionAnchor || (q === undefined && STOPWORDS.has(anchorWords))) {
       d.unexplained.push(...rel.m[0].split(' '));
     } else {
       if (q !== undefined) d.quotesUsed.add(q);

@@ -8,6 +8,7 @@ import {
   NUMBER_WORDS,
   SHAPE_WORDS,
   SIZE_WORDS,
+  STATE_WORDS,
   STOPWORDS,
   TEXT_NOUNS,
   VAGUE,
@@ -21,7 +22,11 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
   const toks = span.s.split(' ').filter((t) => t.length > 0);
   const otoks = span.o.split(' ').filter((t) => t.length > 0);
   const aligned = toks.length === otoks.length;
-  type Tok = { w: string; o: string; role: 'stop' | 'slot' | 'noun' | 'quote' | 'num' | 'unknown' | 'vague' };
+  type Tok = {
+    w: string;
+    o: string;
+    role: 'stop' | 'slot' | 'noun' | 'quote' | 'num' | 'unknown' | 'vague' | 'state';
+  };
   const list: Tok[] = toks.map((raw, i) => {
     const w = raw.replace(/^[,;:!?()]+|[,;:!?()]+$/g, '');
     const o = (aligned ? otoks[i]! : raw).replace(/^[,;:!?()]+|[,;:!?()]+$/g, '');
@@ -58,6 +63,7 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
       t.role = 'slot';
     } else if (/^(?:coloured|colored|shaped)$/.test(w)) t.role = 'slot';
     else if (/^\d{1,3}$/.test(w) || NUMBER_WORDS[w] !== undefined) t.role = 'num';
+    else if (STATE_WORDS.has(w) && t.o === w) t.role = 'state';
     else if (BULK.test(w)) t.role = d.action && ACTING.has(d.action) ? 'vague' : 'stop';
     else if (VAGUE.has(w)) t.role = 'vague';
     else if (STOPWORDS.has(w)) t.role = 'stop';
@@ -137,7 +143,7 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
   }
   if (d.fieldLabel !== undefined) d.label = d.fieldLabel;
   for (const t of list) {
-    if (t.role === 'unknown') d.unexplained.push(t.w);
+    if (t.role === 'unknown' || t.role === 'state') d.unexplained.push(t.w);
     if (t.role === 'vague' && (d.action === undefined || ACTING.has(d.action) || t.w !== 'it')) {
       // A pointing word is fine beside a real target ("is it …" never reaches here); alone it is not.
       if (!BULK.test(t.w) || (d.action && ACTING.has(d.action))) d.unexplained.push(t.w);
