@@ -50,7 +50,9 @@ export function finish(d: Draft, raw: string): UnderstandResult {
     if (kind === 'text' || kind === 'text-field') target.text = d.text;
     else d.unexplained.push(d.text);
   }
-  if (d.size) target.size = d.size;
+  // A size class sorts shapes and elements; "read the big text" or a size of the whole screen is not one.
+  if (d.size && (kind === 'text' || kind === 'screen')) d.unexplained.push(d.size);
+  else if (d.size) target.size = d.size;
 
   // Only a checkbox, radio or switch-like element is ticked: "clear the search box", "check the email field",
   // "check the status bar" mean something else (empty it, inspect it). A bare guessed label is not enough

@@ -17,7 +17,7 @@ import type { Span } from './span.js';
  */
 
 const REL_RE = new RegExp(
-  `\\b(?:that is |which is )?(?:(?:to the |on the )?(right|left) of|(below|under|underneath|beneath|above|over)|(next to|beside|near))\\s+(?:the )?(${QUOTE_TOKEN}|[^\\s]+(?: [^\\s]+)?)$`,
+  `\\b(?:that is |which is )?(?:(?:to the |on the )?(right|left) of|(below|under|underneath|beneath|above|over)|(next to(?! last\\b)|beside|near))\\s+(?:the )?(${QUOTE_TOKEN}|[^\\s]+(?: [^\\s]+)?)$`,
 );
 
 const REL_WORDS: Readonly<Record<string, 'right-of' | 'left-of' | 'above' | 'below' | 'near'>> = {
@@ -109,6 +109,8 @@ export function takeField(span: Span, d: Draft, quotes: readonly string[]): void
   }
 }
 
+const CONTAINER_BEFORE = /\b(?:in|inside|within|from|on) (?:the |a |an |this |that )?$/;
+
 /** Widget nouns, a numbered label ("Tab #3", "Page 2": the number is part of the label), list items. */
 export function takeWidgetNouns(span: Span, d: Draft, quotes: readonly string[]): void {
   const numbered = span.take(/\b(tab|page|step|option) (#\d+|\d+)\b/);
@@ -140,6 +142,12 @@ export function takeWidgetNouns(span: Span, d: Draft, quotes: readonly string[])
   for (const [re, kind] of WIDGET_PHRASES) {
     const m = re.exec(span.s);
     if (!m) continue;
+    // "click "Yes" in the dialog", "select Banana from the dropdown": a container the frame cannot hold.
+    if (CONTAINER_BEFORE.test(span.s.slice(0, m.index))) {
+      d.unexplained.push(m[0]);
+      span.cut(m.index, m[0].length);
+      continue;
+    }
     if (d.kind && d.kind !== 'text') {
       // A second widget noun ("the OK button in the dialog"): a container the frame cannot hold.
       d.unexplained.push(m[0]);

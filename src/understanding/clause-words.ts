@@ -17,6 +17,11 @@ import type { Draft } from './draft.js';
 import { num, PLACEHOLDER, quoteOf } from './draft.js';
 import type { Span } from './span.js';
 
+/** Actions for which a number of items is no instruction. */
+function actingless(d: Draft): boolean {
+  return d.action !== undefined && !ACTING.has(d.action);
+}
+
 /** The remaining words: slot values, stopwords, a label, or unexplained. */
 export function words(span: Span, d: Draft, quotes: readonly string[], verb: string): void {
   const toks = span.s.split(' ').filter((t) => t.length > 0);
@@ -63,7 +68,7 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
       t.role = 'slot';
     } else if (/^(?:coloured|colored|shaped)$/.test(w)) t.role = 'slot';
     else if (/^\d{1,3}$/.test(w) || NUMBER_WORDS[w] !== undefined) t.role = 'num';
-    else if (STATE_WORDS.has(w) && t.o === w) t.role = 'state';
+    else if ((STATE_WORDS.has(w) || /^[a-z]{3,}est$/.test(w)) && t.o === w) t.role = 'state';
     else if (BULK.test(w)) t.role = d.action && ACTING.has(d.action) ? 'vague' : 'stop';
     else if (VAGUE.has(w)) t.role = 'vague';
     else if (STOPWORDS.has(w)) t.role = 'stop';
@@ -73,7 +78,8 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
     const t = list[i]!;
     if (t.role !== 'num') continue;
     const next = list[i + 1];
-    if (next && (next.role === 'noun' || next.role === 'slot') && /s$/.test(next.w)) {
+    // A quantity is how many to act on; "count 3 circles", "find 2 squares" say nothing a frame holds.
+    if (next && (next.role === 'noun' || next.role === 'slot') && /s$/.test(next.w) && !actingless(d)) {
       d.quantity = num(t.w)!;
       t.role = 'slot';
     } else t.role = 'unknown';

@@ -1,5 +1,5 @@
 import type { IntentFrame, UnderstandResult } from '../domain/index.js';
-import { ACTING, ACTION_RULES, KEY_CHORD, REGION_PHRASES } from './lexicon.js';
+import { ACTING, ACTION_RULES, COLOR_WORDS, KEY_CHORD, REGION_PHRASES, SHAPE_WORDS } from './lexicon.js';
 import { takeItemOps, takeMeasure, takeOrdinal } from './clause-data-ops.js';
 import { takeExclusions } from './clause-exclusions.js';
 import { finish, keyFrame } from './clause-frame.js';
@@ -24,6 +24,10 @@ const TIMES_RE = new RegExp(
 const NAMED_RE = new RegExp(
   `\\b(?:labell?ed|called|named|titled|that says|which says|saying|that reads|with the (?:label|text))\\s+(${QUOTE_TOKEN}|[^\\s]+)`,
 );
+
+/** Nouns a region word may qualify as an adjective ("the top circle"). */
+const ADJECTIVAL =
+  /^(?:ones?|shapes?|things?|items?|icons?|objects?|buttons?|links?|fields?|tabs?|checkbox(?:es)?|boxes|box|entry|entries|options?|elements?|rows?|columns?)$/;
 
 /** One clause (no composition) → frame + confidence + the words it could not explain. */
 export function parseClause(
@@ -108,6 +112,11 @@ export function parseClause(
   // Repetitions are for actions; "count … twice" stays unexplained.
   if (d.action && ACTING.has(d.action)) {
     const rep = span.take(/\b(?:twice|thrice|(\d{1,2}|two|three|four|five) times)\b/);
+    // "press escape twice": a key, not a label "escape"; repeated keys are not understood.
+    if (rep && /^(?:press|hit|push)\b/.test(verb) && KEY_CHORD.test(span.s)) {
+      const r = keyFrame(KEY_CHORD.exec(span.s)![1]!, raw);
+      return { ...r, confidence: 0.5, unexplained: [rep.m[0]] };
+    }
     if (rep)
       d.repeat = {
         op: 'repeat',
@@ -156,6 +165,11 @@ export function parseClause(
     const m = span.take(pattern);
     if (m) {
       d.region = name;
+      // "the top circle", "the left button", "the middle one": which one of several, or where? Not sure.
+      if (/^(?:top|bottom|left|right|middle|center|centre|upper|lower)$/.test(m.m[0])) {
+        const next = span.s.slice(m.m.index).split(' ')[0] ?? '';
+        if (ADJECTIVAL.test(next) || COLOR_WORDS[next] || SHAPE_WORDS[next]) d.unexplained.push(m.m[0]);
+      }
       break;
     }
   }

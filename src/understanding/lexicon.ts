@@ -162,7 +162,7 @@ export const STOPWORDS: ReadonlySet<string> = new Set(
   (
     'the a an of on in at to from inside within there is are be any some that this these those ' +
     'me my you its screen display please what which how do does did i we see visible currently now ' +
-    'here area part side corner edge half region whole entire and with have has shown appear appears page ' +
+    'here area part side corner edge region whole entire and with have has shown appear appears page ' +
     "there's it's all every each both also ones one them it"
   ).split(' '),
 );
