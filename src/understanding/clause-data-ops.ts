@@ -16,6 +16,11 @@ export function takeOrdinal(span: Span, d: Draft): void {
   );
   if (ord) {
     const m = ord.m;
+    // "the first name field": a field's name, or the first of the name fields? Not sure.
+    if (/^(?:the )?(?:first|last)$/.test(m[0]) && /^\s*name\b/.test(span.s.slice(m.index))) {
+      d.unexplained.push(m[0].replace(/^the /, ''));
+      return;
+    }
     // "the second circle from the left": an order by position the reading-order pick would not honour.
     const from = span.take(/\bfrom the (?:left|right|top|bottom|start|end|beginning)\b/);
     if (from) d.unexplained.push(...from.m[0].split(' '));

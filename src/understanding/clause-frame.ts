@@ -60,6 +60,18 @@ export function finish(d: Draft, raw: string): UnderstandResult {
   if (action === 'toggle' && (!TOGGLEABLE.has(kind) || d.guessedLabel || (kind === 'screen' && d.region)))
     d.unexplained.push(raw.trim().split(/\s+/)[0]!.toLowerCase());
 
+  // Text is not an item list: "read the last word", "the first line" pick a unit the frame does not name.
+  if (kind === 'text' && d.pick && action !== 'type') d.unexplained.push('(which text)');
+  // Typing needs a text, and a field named by itself (not by an anchor).
+  if (action === 'type' && d.text === undefined) d.unexplained.push('(nothing to type)');
+  if (action === 'type' && d.relative) d.unexplained.push('(field by position)');
+
+  // A colour or shape is asked of a shape; "what colour is the Save button / the text" is not.
+  if (d.attribute && kind !== 'shape')
+    d.unexplained.push((d.attribute as { of: string }).of === 'color' ? 'colour' : 'shape');
+  // A list needs something to list ("list what is on the screen").
+  if (action === 'list' && kind === 'screen') d.unexplained.push('(nothing to list)');
+
   let act: Action = action ?? 'describe';
   // "open the Photos folder" expands it.
   if (act === 'click' && kind === 'tree-node' && /^open\b/.test(raw.toLowerCase().replace(/^\W+/, '')))

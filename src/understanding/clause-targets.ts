@@ -79,7 +79,13 @@ export function takeDestination(span: Span, d: Draft): void {
       const region = regionOf(to.m[1]!);
       const dest = to.m[1]!;
       if (region) d.destination = { region };
-      else if (/^[^\s]+$/.test(dest) && !COLOR_WORDS[dest] && !SHAPE_WORDS[dest] && !STOPWORDS.has(dest))
+      else if (
+        /^[^\s]+$/.test(dest) &&
+        !/^\d/.test(dest) &&
+        !COLOR_WORDS[dest] &&
+        !SHAPE_WORDS[dest] &&
+        !STOPWORDS.has(dest)
+      )
         d.destination = { target: { kind: 'element', label: to.orig(1) } };
       else d.unexplained.push(...dest.split(' '));
     }

@@ -129,6 +129,11 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
           labelParts.push(k);
         else ok = false;
       }
+      // A guess of several words is a label only if it looks like one ("Sign up"), not a phrase of lower-case
+      // words ("a way to log in", "the space bar", "and hold shift").
+      const words = labelParts.filter((k) => list[k]!.role === 'unknown');
+      if (labelParts.length > 1 && words.every((k) => list[k]!.o === list[k]!.w && /^[a-z]/.test(list[k]!.w)))
+        ok = false;
       if (!ok) labelParts.length = 0;
       else d.guessedLabel = true;
     }

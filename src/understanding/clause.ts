@@ -1,5 +1,5 @@
 import type { IntentFrame, UnderstandResult } from '../domain/index.js';
-import { ACTING, ACTION_RULES, COLOR_WORDS, KEY_CHORD, REGION_PHRASES, SHAPE_WORDS } from './lexicon.js';
+import { ACTION_RULES, COLOR_WORDS, KEY_CHORD, REGION_PHRASES, SHAPE_WORDS } from './lexicon.js';
 import { takeItemOps, takeMeasure, takeOrdinal } from './clause-data-ops.js';
 import { takeExclusions } from './clause-exclusions.js';
 import { finish, keyFrame } from './clause-frame.js';
@@ -24,6 +24,9 @@ const TIMES_RE = new RegExp(
 const NAMED_RE = new RegExp(
   `\\b(?:labell?ed|called|named|titled|that says|which says|saying|that reads|with the (?:label|text))\\s+(${QUOTE_TOKEN}|[^\\s]+)`,
 );
+
+/** Actions said "twice" or "3 times" ("click it twice"); "type "x" twice", "drag … twice" stay unexplained. */
+const REPEATABLE: ReadonlySet<string> = new Set(['click', 'double-click', 'right-click', 'press']);
 
 /** Nouns a region word may qualify as an adjective ("the top circle"). */
 const ADJECTIVAL =
@@ -110,7 +113,7 @@ export function parseClause(
   }
 
   // Repetitions are for actions; "count … twice" stays unexplained.
-  if (d.action && ACTING.has(d.action)) {
+  if (d.action && REPEATABLE.has(d.action)) {
     const rep = span.take(/\b(?:twice|thrice|(\d{1,2}|two|three|four|five) times)\b/);
     // "press escape twice": a key, not a label "escape"; repeated keys are not understood.
     if (rep && /^(?:press|hit|push)\b/.test(verb) && KEY_CHORD.test(span.s)) {
@@ -132,6 +135,10 @@ export function parseClause(
       d.quotesUsed.add(q);
     }
   }
+
+  // "a little to the right", "a bit higher": a degree the frame cannot hold.
+  const degree = span.take(/\ba (?:little|bit|little bit)\b/);
+  if (degree) d.unexplained.push(...degree.m[0].split(' ').slice(1));
 
   // Label phrases: "the tab named "Billing"", "the button that says Apply".
   const named = span.take(NAMED_RE);

@@ -108,7 +108,9 @@ export const STATE_WORDS: ReadonlySet<string> = new Set(
     'disabled enabled active inactive selected unselected checked unchecked ticked unticked empty blank filled ' +
     'highlighted focused current hidden other same remaining required optional invalid valid greyed grayed ' +
     'default primary secondary main wrong correct another different previous last new old open opened closed ' +
-    'expanded collapsed clicked pressed visited unread read'
+    'expanded collapsed clicked pressed visited unread read ' +
+    // Auxiliaries ("where am i", "where should i click") are never a label either.
+    'am was were should could would will can shall may might must'
   ).split(' '),
 );
 
