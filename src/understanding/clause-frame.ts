@@ -19,10 +19,13 @@ export function finish(d: Draft, raw: string): UnderstandResult {
   const action = d.action;
   let kind = d.kind;
   const shapey = Boolean(d.color || d.shape || d.genericShape);
+  // Beside a widget noun or text, a colour, a shape or a generic shape word ("the buttons with icons") is a
+  // second thing the frame cannot hold.
+  const stray = () => [d.color, d.shape, d.genericWord].flatMap((x) => (x ? [x] : []));
   if (kind && WIDGET_KINDS.has(kind)) {
-    if (shapey) d.unexplained.push(...[d.color, d.shape].flatMap((x) => (x ? [x] : [])));
+    if (shapey) d.unexplained.push(...stray());
   } else if (kind === 'text') {
-    if (shapey) d.unexplained.push(...[d.color, d.shape].flatMap((x) => (x ? [x] : [])));
+    if (shapey) d.unexplained.push(...stray());
   } else if (shapey && d.label !== undefined && !d.color && !d.shape) kind = 'element';
   else if (shapey) kind = 'shape';
   else if (d.label !== undefined) kind = 'element';

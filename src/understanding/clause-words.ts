@@ -55,6 +55,7 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
       t.role = 'slot';
     } else if (GENERIC_SHAPE_WORDS.has(w)) {
       d.genericShape = true;
+      d.genericWord ??= w;
       t.role = 'slot';
     } else if (SIZE_WORDS[w] && !d.size) {
       d.size = SIZE_WORDS[w];

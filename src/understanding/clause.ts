@@ -172,6 +172,9 @@ export function parseClause(
     const m = span.take(pattern);
     if (m) {
       d.region = name;
+      // "the top of the dialog": a part of something the frame cannot hold (the screen's own parts are fine).
+      const of = /^of (?:the |this |that )?(\S+)/.exec(span.s.slice(m.m.index));
+      if (of && !/^(?:screen|page|display|window|desktop|monitor)$/.test(of[1]!)) d.unexplained.push(of[1]!);
       // "the top circle", "the left button", "the middle one": which one of several, or where? Not sure.
       if (/^(?:top|bottom|left|right|middle|center|centre|upper|lower)$/.test(m.m[0])) {
         const next = span.s.slice(m.m.index).split(' ')[0] ?? '';

@@ -270,7 +270,7 @@ export const REGION_PHRASES: ReadonlyArray<[RegExp, NamedRegion]> = [
   [/\b(?:top|upper)[- ]right(?: corner)?\b/, 'top-right'],
   [/\b(?:bottom|lower)[- ]left(?: corner)?\b/, 'bottom-left'],
   [/\b(?:bottom|lower)[- ]right(?: corner)?\b/, 'bottom-right'],
-  [/\btitle[- ]?bar\b|\bwindow title\b|\btitle area\b|\btitle\b/, 'titlebar'],
+  [/\btitle[- ]?bar\b|\bwindow title\b|\btitle area\b|\btitle\b(?! of\b)/, 'titlebar'],
   [/\btool[- ]?bar\b|\bribbon\b/, 'toolbar'],
   [
     /\bside[- ]?bar\b|\bside (?:panel|pane)\b|\bleft (?:panel|pane)\b|\bnavigation (?:panel|pane)\b/,
