@@ -1,5 +1,5 @@
 import type { DataOp } from '../domain/index.js';
-import { ORDINALS, SUPERLATIVES } from './lexicon.js';
+import { COMPARATIVES, ORDINALS, SUPERLATIVES } from './lexicon.js';
 import type { Draft } from './draft.js';
 import { num } from './draft.js';
 import type { Span } from './span.js';
@@ -16,6 +16,14 @@ export function takeOrdinal(span: Span, d: Draft): void {
   );
   if (ord) {
     const m = ord.m;
+    // "the first name field": a field's name, or the first of the name fields? Not sure.
+    if (/^(?:the )?(?:first|last)$/.test(m[0]) && /^\s*name\b/.test(span.s.slice(m.index))) {
+      d.unexplained.push(m[0].replace(/^the /, ''));
+      return;
+    }
+    // "the second circle from the left": an order by position the reading-order pick would not honour.
+    const from = span.take(/\bfrom the (?:left|right|top|bottom|start|end|beginning)\b/);
+    if (from) d.unexplained.push(...from.m[0].split(' '));
     if (m[1] || m[0].includes('penultimate'))
       d.pick = { op: 'pick', by: 'reading', order: 'desc', index: 2, count: 1 };
     else if (m[2]) d.pick = { op: 'pick', by: 'reading', order: 'desc', index: ORDINALS[m[2]]!, count: 1 };
@@ -32,7 +40,11 @@ export function takeOrdinal(span: Span, d: Draft): void {
     const s = SUPERLATIVES[sup.m[2]!]!;
     const count = sup.m[1] ? (num(sup.m[1]) ?? 1) : 1;
     d.pick = { op: 'pick', by: s.by, order: s.order, index: 1, count };
+    return;
   }
+  // "the bigger circle": the biggest of those named. "the larger of the two", "bigger than …" stay unexplained.
+  const cmp = span.take(/\b(?:the )?(larger|bigger|smaller)(?: one)?\b(?! (?:of|than)\b)/);
+  if (cmp) d.pick = { op: 'pick', by: 'size', order: COMPARATIVES[cmp.m[1]!]!, index: 1, count: 1 };
 }
 
 const MEASURE_WORDS: Record<string, 'size' | 'width' | 'height'> = {
@@ -82,6 +94,8 @@ export function takeMeasure(span: Span): DataOp[] | undefined {
   return ops;
 }
 
+const SORTING: ReadonlySet<string> = new Set(['list', 'find', 'locate', 'read', 'describe']);
+
 /** Size filters and orderings over items. */
 export function takeItemOps(span: Span, d: Draft): DataOp[] {
   const ops: DataOp[] = [];
@@ -97,13 +111,19 @@ export function takeItemOps(span: Span, d: Draft): DataOp[] {
       value: Number(f.m[2]),
     });
   }
-  let m = span.take(/\b(?:(?:sorted|ordered) )?from (left|right|top|bottom) to (right|left|bottom|top)\b/);
+  // An order matters only to what lists or shows items; "count the circles from left to right" is not a count.
+  const sorts = !d.action || SORTING.has(d.action);
+  let m = sorts
+    ? span.take(/\b(?:(?:sorted|ordered) )?from (left|right|top|bottom) to (right|left|bottom|top)\b/)
+    : undefined;
   if (m) {
     const by = m.m[1] === 'left' || m.m[1] === 'right' ? 'x' : 'y';
     ops.push({ op: 'sort', by, order: m.m[1] === 'left' || m.m[1] === 'top' ? 'asc' : 'desc' });
     return ops;
   }
-  m = span.take(/\b(?:(?:sorted|ordered) )?from (largest|biggest|smallest) to (smallest|largest|biggest)\b/);
+  m = sorts
+    ? span.take(/\b(?:(?:sorted|ordered) )?from (largest|biggest|smallest) to (smallest|largest|biggest)\b/)
+    : undefined;
   if (m) {
     ops.push({ op: 'sort', by: 'size', order: m.m[1] === 'smallest' ? 'asc' : 'desc' });
     return ops;

@@ -1,5 +1,15 @@
 import type { ExcludeOp } from '../domain/index.js';
-import { COLOR_WORDS, SHAPE_WORDS, STOPWORDS, WIDGET_PHRASES, regionOf } from './lexicon.js';
+import {
+  ACTING,
+  COLOR_WORDS,
+  ORDINALS,
+  SHAPE_WORDS,
+  STATE_WORDS,
+  STOPWORDS,
+  SUPERLATIVES,
+  WIDGET_PHRASES,
+  regionOf,
+} from './lexicon.js';
 import type { Draft } from './draft.js';
 import { quoteOf } from './draft.js';
 import type { Span } from './span.js';
@@ -8,7 +18,15 @@ import type { Span } from './span.js';
 
 /** A phrase naming something to exclude: "the green ones", "triangles", "the Cancel button", "buttons". */
 function excluded(phrase: string, orig: string, quotes: readonly string[]): ExcludeOp | undefined {
+  // "those in the toolbar", "in the sidebar": the place itself.
+  phrase = phrase.replace(/^(?:those |the ones |ones )?(?:(?:in|on|inside|within|at) )?/, '');
+  orig = orig.slice(orig.length - phrase.length);
+  // Lists ("buttons and links", "red or blue") and picks ("the first", "the largest") are not one exclusion.
+  if (/\b(?:and|or|nor)\b|,/.test(phrase)) return undefined;
   const words = phrase.split(' ').filter((w) => w && !STOPWORDS.has(w) && w !== 'ones' && w !== 'one');
+  if (words.length === 0) return undefined;
+  if (words.some((w) => ORDINALS[w] !== undefined || SUPERLATIVES[w] || STATE_WORDS.has(w) || w === 'last'))
+    return undefined;
   const owords = orig.split(' ').filter((w) => w && !STOPWORDS.has(w.toLowerCase()) && !/^ones?$/i.test(w));
   const region = regionOf(phrase.replace(/^(?:the )/, ''));
   if (region) return { op: 'exclude', by: 'region', value: region };
@@ -20,6 +38,13 @@ function excluded(phrase: string, orig: string, quotes: readonly string[]): Excl
   if (widget) {
     if (words.length === 1) return { op: 'exclude', by: 'kind', value: widget[1] };
     const labelWords = owords.slice(0, -1);
+    // A label made of nouns, colours or shapes ("the red buttons") is not a label.
+    if (
+      words
+        .slice(0, -1)
+        .some((w) => COLOR_WORDS[w] || SHAPE_WORDS[w] || WIDGET_PHRASES.some(([re]) => re.test(w)))
+    )
+      return undefined;
     const q = labelWords.length === 1 ? quoteOf(labelWords[0]!, quotes) : undefined;
     return { op: 'exclude', by: 'label', value: q !== undefined ? quotes[q]! : labelWords.join(' ') };
   }
@@ -68,6 +93,8 @@ export function takeExclusions(span: Span, d: Draft, quotes: readonly string[]):
       const pre = /\b(?:anything|everything|all|elements?)$/.exec(span.s);
       if (pre) {
         span.cut(pre.index, pre[0].length);
+        // "click all but the first": a bulk action, which no frame of one target holds.
+        if (d.action && ACTING.has(d.action)) d.unexplained.push(pre[0]);
         if (op.by === 'kind' || op.by === 'label') d.kind ??= 'element';
         else d.genericShape = true;
       }

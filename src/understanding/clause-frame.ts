@@ -4,15 +4,28 @@ import type { Draft } from './draft.js';
 
 /** A clause's draft → frame, confidence, and the words it could not explain. */
 
+/** What check / uncheck / toggle can act on. */
+const TOGGLEABLE: ReadonlySet<string> = new Set([
+  'checkbox',
+  'radio',
+  'element',
+  'list-item',
+  'tree-node',
+  'shape',
+]);
+
 export function finish(d: Draft, raw: string): UnderstandResult {
   const target: Target = { kind: 'screen' };
   const action = d.action;
   let kind = d.kind;
   const shapey = Boolean(d.color || d.shape || d.genericShape);
+  // Beside a widget noun or text, a colour, a shape or a generic shape word ("the buttons with icons") is a
+  // second thing the frame cannot hold.
+  const stray = () => [d.color, d.shape, d.genericWord].flatMap((x) => (x ? [x] : []));
   if (kind && WIDGET_KINDS.has(kind)) {
-    if (shapey) d.unexplained.push(...[d.color, d.shape].flatMap((x) => (x ? [x] : [])));
+    if (shapey) d.unexplained.push(...stray());
   } else if (kind === 'text') {
-    if (shapey) d.unexplained.push(...[d.color, d.shape].flatMap((x) => (x ? [x] : [])));
+    if (shapey) d.unexplained.push(...stray());
   } else if (shapey && d.label !== undefined && !d.color && !d.shape) kind = 'element';
   else if (shapey) kind = 'shape';
   else if (d.label !== undefined) kind = 'element';
@@ -40,7 +53,27 @@ export function finish(d: Draft, raw: string): UnderstandResult {
     if (kind === 'text' || kind === 'text-field') target.text = d.text;
     else d.unexplained.push(d.text);
   }
-  if (d.size) target.size = d.size;
+  // A size class sorts shapes and elements; "read the big text" or a size of the whole screen is not one.
+  if (d.size && (kind === 'text' || kind === 'screen')) d.unexplained.push(d.size);
+  else if (d.size) target.size = d.size;
+
+  // Only a checkbox, radio or switch-like element is ticked: "clear the search box", "check the email field",
+  // "check the status bar" mean something else (empty it, inspect it). A bare guessed label is not enough
+  // either ("check the spelling"): the target must be named by a noun or quoted.
+  if (action === 'toggle' && (!TOGGLEABLE.has(kind) || d.guessedLabel || (kind === 'screen' && d.region)))
+    d.unexplained.push(raw.trim().split(/\s+/)[0]!.toLowerCase());
+
+  // Text is not an item list: "read the last word", "the first line" pick a unit the frame does not name.
+  if (kind === 'text' && d.pick && action !== 'type') d.unexplained.push('(which text)');
+  // Typing needs a text, and a field named by itself (not by an anchor).
+  if (action === 'type' && d.text === undefined) d.unexplained.push('(nothing to type)');
+  if (action === 'type' && d.relative) d.unexplained.push('(field by position)');
+
+  // A colour or shape is asked of a shape; "what colour is the Save button / the text" is not.
+  if (d.attribute && kind !== 'shape')
+    d.unexplained.push((d.attribute as { of: string }).of === 'color' ? 'colour' : 'shape');
+  // A list needs something to list ("list what is on the screen").
+  if (action === 'list' && kind === 'screen') d.unexplained.push('(nothing to list)');
 
   let act: Action = action ?? 'describe';
   // "open the Photos folder" expands it.

@@ -1,4 +1,12 @@
-import { COLOR_WORDS, FIELD_BOX, SHAPE_WORDS, STOPWORDS, WIDGET_PHRASES, regionOf } from './lexicon.js';
+import {
+  COLOR_WORDS,
+  FIELD_BOX,
+  REGION_PHRASES,
+  SHAPE_WORDS,
+  STOPWORDS,
+  WIDGET_PHRASES,
+  regionOf,
+} from './lexicon.js';
 import type { Draft } from './draft.js';
 import { QUOTE_TOKEN, quoteOf } from './draft.js';
 import type { Span } from './span.js';
@@ -9,7 +17,7 @@ import type { Span } from './span.js';
  */
 
 const REL_RE = new RegExp(
-  `\\b(?:that is |which is )?(?:(?:to the |on the )?(right|left) of|(below|under|underneath|beneath|above|over)|(next to|beside|near))\\s+(?:the )?(${QUOTE_TOKEN}|[^\\s]+(?: [^\\s]+)?)$`,
+  `\\b(?:that is |which is )?(?:(?:to the |on the )?(right|left) of|(below|under|underneath|beneath|above|over)|(next to(?! last\\b)|beside|near))\\s+(?:the )?(${QUOTE_TOKEN}|[^\\s]+(?: [^\\s]+)?)$`,
 );
 
 const REL_WORDS: Readonly<Record<string, 'right-of' | 'left-of' | 'above' | 'below' | 'near'>> = {
@@ -50,7 +58,11 @@ export function takeRelation(span: Span, d: Draft, quotes: readonly string[]): v
     const q = quoteOf(anchorWords, quotes);
     const shapeAnchor = anchorWords.split(' ').some((w) => COLOR_WORDS[w] || SHAPE_WORDS[w]);
     const nounAnchor = q === undefined && WIDGET_PHRASES.some(([re]) => re.test(anchorWords));
-    if (shapeAnchor || nounAnchor || (q === undefined && STOPWORDS.has(anchorWords))) {
+    // "below the toolbar", "near the top": a region is not a labelled anchor (the frame would look for a label
+    // "toolbar"); "next to the title" likewise.
+    const regionAnchor =
+      !noun && q === undefined && REGION_PHRASES.some(([re]) => re.test(rel.m[4]!) || re.test(anchorWords));
+    if (shapeAnchor || nounAnchor || regionAnchor || (q === undefined && STOPWORDS.has(anchorWords))) {
       d.unexplained.push(...rel.m[0].split(' '));
     } else {
       if (q !== undefined) d.quotesUsed.add(q);
@@ -67,7 +79,13 @@ export function takeDestination(span: Span, d: Draft): void {
       const region = regionOf(to.m[1]!);
       const dest = to.m[1]!;
       if (region) d.destination = { region };
-      else if (/^[^\s]+$/.test(dest) && !COLOR_WORDS[dest] && !SHAPE_WORDS[dest] && !STOPWORDS.has(dest))
+      else if (
+        /^[^\s]+$/.test(dest) &&
+        !/^\d/.test(dest) &&
+        !COLOR_WORDS[dest] &&
+        !SHAPE_WORDS[dest] &&
+        !STOPWORDS.has(dest)
+      )
         d.destination = { target: { kind: 'element', label: to.orig(1) } };
       else d.unexplained.push(...dest.split(' '));
     }
@@ -96,6 +114,8 @@ export function takeField(span: Span, d: Draft, quotes: readonly string[]): void
     } else if (!/^(?:text|input|search text)$/.test(words)) d.fieldLabel = hit.orig(1).trim();
   }
 }
+
+const CONTAINER_BEFORE = /\b(?:in|inside|within|from|on) (?:the |a |an |this |that )?$/;
 
 /** Widget nouns, a numbered label ("Tab #3", "Page 2": the number is part of the label), list items. */
 export function takeWidgetNouns(span: Span, d: Draft, quotes: readonly string[]): void {
@@ -128,6 +148,12 @@ export function takeWidgetNouns(span: Span, d: Draft, quotes: readonly string[])
   for (const [re, kind] of WIDGET_PHRASES) {
     const m = re.exec(span.s);
     if (!m) continue;
+    // "click "Yes" in the dialog", "select Banana from the dropdown": a container the frame cannot hold.
+    if (CONTAINER_BEFORE.test(span.s.slice(0, m.index))) {
+      d.unexplained.push(m[0]);
+      span.cut(m.index, m[0].length);
+      continue;
+    }
     if (d.kind && d.kind !== 'text') {
       // A second widget noun ("the OK button in the dialog"): a container the frame cannot hold.
       d.unexplained.push(m[0]);

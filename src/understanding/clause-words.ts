@@ -8,6 +8,7 @@ import {
   NUMBER_WORDS,
   SHAPE_WORDS,
   SIZE_WORDS,
+  STATE_WORDS,
   STOPWORDS,
   TEXT_NOUNS,
   VAGUE,
@@ -16,12 +17,21 @@ import type { Draft } from './draft.js';
 import { num, PLACEHOLDER, quoteOf } from './draft.js';
 import type { Span } from './span.js';
 
+/** Actions for which a number of items is no instruction. */
+function actingless(d: Draft): boolean {
+  return d.action !== undefined && !ACTING.has(d.action);
+}
+
 /** The remaining words: slot values, stopwords, a label, or unexplained. */
 export function words(span: Span, d: Draft, quotes: readonly string[], verb: string): void {
   const toks = span.s.split(' ').filter((t) => t.length > 0);
   const otoks = span.o.split(' ').filter((t) => t.length > 0);
   const aligned = toks.length === otoks.length;
-  type Tok = { w: string; o: string; role: 'stop' | 'slot' | 'noun' | 'quote' | 'num' | 'unknown' | 'vague' };
+  type Tok = {
+    w: string;
+    o: string;
+    role: 'stop' | 'slot' | 'noun' | 'quote' | 'num' | 'unknown' | 'vague' | 'state';
+  };
   const list: Tok[] = toks.map((raw, i) => {
     const w = raw.replace(/^[,;:!?()]+|[,;:!?()]+$/g, '');
     const o = (aligned ? otoks[i]! : raw).replace(/^[,;:!?()]+|[,;:!?()]+$/g, '');
@@ -45,6 +55,7 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
       t.role = 'slot';
     } else if (GENERIC_SHAPE_WORDS.has(w)) {
       d.genericShape = true;
+      d.genericWord ??= w;
       t.role = 'slot';
     } else if (SIZE_WORDS[w] && !d.size) {
       d.size = SIZE_WORDS[w];
@@ -58,6 +69,7 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
       t.role = 'slot';
     } else if (/^(?:coloured|colored|shaped)$/.test(w)) t.role = 'slot';
     else if (/^\d{1,3}$/.test(w) || NUMBER_WORDS[w] !== undefined) t.role = 'num';
+    else if ((STATE_WORDS.has(w) || /^[a-z]{3,}est$/.test(w)) && t.o === w) t.role = 'state';
     else if (BULK.test(w)) t.role = d.action && ACTING.has(d.action) ? 'vague' : 'stop';
     else if (VAGUE.has(w)) t.role = 'vague';
     else if (STOPWORDS.has(w)) t.role = 'stop';
@@ -67,7 +79,8 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
     const t = list[i]!;
     if (t.role !== 'num') continue;
     const next = list[i + 1];
-    if (next && (next.role === 'noun' || next.role === 'slot') && /s$/.test(next.w)) {
+    // A quantity is how many to act on; "count 3 circles", "find 2 squares" say nothing a frame holds.
+    if (next && (next.role === 'noun' || next.role === 'slot') && /s$/.test(next.w) && !actingless(d)) {
       d.quantity = num(t.w)!;
       t.role = 'slot';
     } else t.role = 'unknown';
@@ -117,6 +130,11 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
           labelParts.push(k);
         else ok = false;
       }
+      // A guess of several words is a label only if it looks like one ("Sign up"), not a phrase of lower-case
+      // words ("a way to log in", "the space bar", "and hold shift").
+      const words = labelParts.filter((k) => list[k]!.role === 'unknown');
+      if (labelParts.length > 1 && words.every((k) => list[k]!.o === list[k]!.w && /^[a-z]/.test(list[k]!.w)))
+        ok = false;
       if (!ok) labelParts.length = 0;
       else d.guessedLabel = true;
     }
@@ -137,7 +155,7 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
   }
   if (d.fieldLabel !== undefined) d.label = d.fieldLabel;
   for (const t of list) {
-    if (t.role === 'unknown') d.unexplained.push(t.w);
+    if (t.role === 'unknown' || t.role === 'state') d.unexplained.push(t.w);
     if (t.role === 'vague' && (d.action === undefined || ACTING.has(d.action) || t.w !== 'it')) {
       // A pointing word is fine beside a real target ("is it …" never reaches here); alone it is not.
       if (!BULK.test(t.w) || (d.action && ACTING.has(d.action))) d.unexplained.push(t.w);

@@ -1,5 +1,5 @@
 import type { IntentFrame, UnderstandResult } from '../domain/index.js';
-import { ACTING, ACTION_RULES, KEY_CHORD, REGION_PHRASES } from './lexicon.js';
+import { ACTION_RULES, COLOR_WORDS, KEY_CHORD, REGION_PHRASES, SHAPE_WORDS } from './lexicon.js';
 import { takeItemOps, takeMeasure, takeOrdinal } from './clause-data-ops.js';
 import { takeExclusions } from './clause-exclusions.js';
 import { finish, keyFrame } from './clause-frame.js';
@@ -24,6 +24,13 @@ const TIMES_RE = new RegExp(
 const NAMED_RE = new RegExp(
   `\\b(?:labell?ed|called|named|titled|that says|which says|saying|that reads|with the (?:label|text))\\s+(${QUOTE_TOKEN}|[^\\s]+)`,
 );
+
+/** Actions said "twice" or "3 times" ("click it twice"); "type "x" twice", "drag … twice" stay unexplained. */
+const REPEATABLE: ReadonlySet<string> = new Set(['click', 'double-click', 'right-click', 'press']);
+
+/** Nouns a region word may qualify as an adjective ("the top circle"). */
+const ADJECTIVAL =
+  /^(?:ones?|shapes?|things?|items?|icons?|objects?|buttons?|links?|fields?|tabs?|checkbox(?:es)?|boxes|box|entry|entries|options?|elements?|rows?|columns?)$/;
 
 /** One clause (no composition) → frame + confidence + the words it could not explain. */
 export function parseClause(
@@ -106,8 +113,13 @@ export function parseClause(
   }
 
   // Repetitions are for actions; "count … twice" stays unexplained.
-  if (d.action && ACTING.has(d.action)) {
+  if (d.action && REPEATABLE.has(d.action)) {
     const rep = span.take(/\b(?:twice|thrice|(\d{1,2}|two|three|four|five) times)\b/);
+    // "press escape twice": a key, not a label "escape"; repeated keys are not understood.
+    if (rep && /^(?:press|hit|push)\b/.test(verb) && KEY_CHORD.test(span.s)) {
+      const r = keyFrame(KEY_CHORD.exec(span.s)![1]!, raw);
+      return { ...r, confidence: 0.5, unexplained: [rep.m[0]] };
+    }
     if (rep)
       d.repeat = {
         op: 'repeat',
@@ -123,6 +135,10 @@ export function parseClause(
       d.quotesUsed.add(q);
     }
   }
+
+  // "a little to the right", "a bit higher": a degree the frame cannot hold.
+  const degree = span.take(/\ba (?:little|bit|little bit)\b/);
+  if (degree) d.unexplained.push(...degree.m[0].split(' ').slice(1));
 
   // Label phrases: "the tab named "Billing"", "the button that says Apply".
   const named = span.take(NAMED_RE);
@@ -156,6 +172,14 @@ export function parseClause(
     const m = span.take(pattern);
     if (m) {
       d.region = name;
+      // "the top of the dialog": a part of something the frame cannot hold (the screen's own parts are fine).
+      const of = /^of (?:the |this |that )?(\S+)/.exec(span.s.slice(m.m.index));
+      if (of && !/^(?:screen|page|display|window|desktop|monitor)$/.test(of[1]!)) d.unexplained.push(of[1]!);
+      // "the top circle", "the left button", "the middle one": which one of several, or where? Not sure.
+      if (/^(?:top|bottom|left|right|middle|center|centre|upper|lower)$/.test(m.m[0])) {
+        const next = span.s.slice(m.m.index).split(' ')[0] ?? '';
+        if (ADJECTIVAL.test(next) || COLOR_WORDS[next] || SHAPE_WORDS[next]) d.unexplained.push(m.m[0]);
+      }
       break;
     }
   }

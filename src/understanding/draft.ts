@@ -27,6 +27,8 @@ export interface Draft {
   color?: ColorName;
   shape?: Shape;
   genericShape: boolean;
+  /** The generic word itself ("icons"), to name it when a widget noun leaves it unexplained. */
+  genericWord?: string;
   size?: 'large' | 'small';
   label?: string;
   text?: string;

@@ -83,13 +83,36 @@ export const SIZE_WORDS: Readonly<Record<string, 'large' | 'small'>> = table({
   large: 'large',
   big: 'large',
   huge: 'large',
-  larger: 'large',
-  bigger: 'large',
   small: 'small',
   tiny: 'small',
   little: 'small',
-  smaller: 'small',
 });
+
+/**
+ * Comparatives pick one of several ("the bigger circle" is the biggest of those named), they never name a size
+ * class: `larger`/`bigger`/`smaller` are read by the ordinal rule, or stay unexplained ("the larger of the two").
+ */
+export const COMPARATIVES: Readonly<Record<string, 'asc' | 'desc'>> = table({
+  larger: 'desc',
+  bigger: 'desc',
+  smaller: 'asc',
+});
+
+/**
+ * Words of state or history ("the disabled button", "the empty field", "the same link"): they select by
+ * something the frame cannot hold, so in lower case they are never taken as a label (a capitalised or quoted
+ * "Default" still is).
+ */
+export const STATE_WORDS: ReadonlySet<string> = new Set(
+  (
+    'disabled enabled active inactive selected unselected checked unchecked ticked unticked empty blank filled ' +
+    'highlighted focused current hidden other same remaining required optional invalid valid greyed grayed ' +
+    'default primary secondary main wrong correct another different previous last new old open opened closed ' +
+    'expanded collapsed clicked pressed visited unread read ' +
+    // Auxiliaries ("where am i", "where should i click") are never a label either.
+    'am was were should could would will can shall may might must'
+  ).split(' '),
+);
 
 /** Target kinds that are UI widgets (found through the element detector), `element` being any of them. */
 export const WIDGET_KINDS: ReadonlySet<TargetKind> = new Set([
@@ -131,7 +154,7 @@ export const WIDGET_PHRASES: ReadonlyArray<[RegExp, TargetKind]> = [
 ];
 
 /** "search box", "message box": the word before `box` names the field. */
-export const FIELD_BOX = /\b(search|message|comment|email|name|input|text) box\b/;
+export const FIELD_BOX = /\b(search|message|comment|email|name|input|text) (?:box|field|bar)\b/;
 
 /** Nouns of text: a text target ("the word "Error"", "how many words"). */
 export const TEXT_NOUNS = /^(?:text|texts|words?|labels?|message|messages|says|say|written|caption)$/;
@@ -141,7 +164,7 @@ export const STOPWORDS: ReadonlySet<string> = new Set(
   (
     'the a an of on in at to from inside within there is are be any some that this these those ' +
     'me my you its screen display please what which how do does did i we see visible currently now ' +
-    'here area part side corner edge half region whole entire and with have has shown appear appears page ' +
+    'here area part side corner edge region whole entire and with have has shown appear appears page ' +
     "there's it's all every each both also ones one them it"
   ).split(' '),
 );
@@ -247,7 +270,7 @@ export const REGION_PHRASES: ReadonlyArray<[RegExp, NamedRegion]> = [
   [/\b(?:top|upper)[- ]right(?: corner)?\b/, 'top-right'],
   [/\b(?:bottom|lower)[- ]left(?: corner)?\b/, 'bottom-left'],
   [/\b(?:bottom|lower)[- ]right(?: corner)?\b/, 'bottom-right'],
-  [/\btitle[- ]?bar\b|\bwindow title\b|\btitle area\b|\btitle\b/, 'titlebar'],
+  [/\btitle[- ]?bar\b|\bwindow title\b|\btitle area\b|\btitle\b(?! of\b)/, 'titlebar'],
   [/\btool[- ]?bar\b|\bribbon\b/, 'toolbar'],
   [
     /\bside[- ]?bar\b|\bside (?:panel|pane)\b|\bleft (?:panel|pane)\b|\bnavigation (?:panel|pane)\b/,

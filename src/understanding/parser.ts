@@ -112,7 +112,10 @@ function parseComposed(raw: string, q: Quoted): UnderstandResult | undefined {
       then = { frame: { ...then.frame, target: { ...cond.frame.target } }, confidence: cond.confidence };
       if (cond.frame.region) then.frame.region = cond.frame.region;
       else delete then.frame.region;
-      delete then.frame.ops;
+      // Only the repetition is the `then` clause's own ("click it twice"); other ops were about "it".
+      const repeat = then.frame.ops?.filter((o) => o.op === 'repeat');
+      if (repeat?.length) then.frame.ops = repeat;
+      else delete then.frame.ops;
     }
     const { raw: _r, ...condFrame } = cond.frame;
     const frame: ExtendedFrame = { ...then.frame, condition: { frame: condFrame }, raw };
