@@ -12,6 +12,7 @@ import type { PartFrame } from '../understanding/index.js';
 import { compositionOf, frameFields, opsOf } from '../understanding/index.js';
 import { describeProgram } from './synthesize.js';
 import type { AnswerSpec, DslValue, Locator, Program, Step } from './types.js';
+import { SIZE_SLACK } from './types.js';
 
 /** The generator name demonstrated capabilities carry in `origin.generator`. */
 export const DEMONSTRATION_GENERATOR = 'demonstration';
@@ -151,6 +152,10 @@ function filterExpr(loc: Omit<Locator, 'ordinal' | 'near'>): string {
     const v = loc[k];
     if (v) conds.push(`norm(e.${k}) === norm(${valueExpr(v)})`);
   }
+  if (loc.size)
+    conds.push(
+      `Math.abs(e.bbox.width - ${Number(loc.size.width)}) <= ${SIZE_SLACK} && Math.abs(e.bbox.height - ${Number(loc.size.height)}) <= ${SIZE_SLACK}`,
+    );
   return `elements.filter((e) => ${conds.join(' && ') || 'true'}).sort(readingOrder)`;
 }
 
@@ -187,9 +192,11 @@ function stepSource(step: Step): string {
   const loc = step.locate;
   const pick = loc.near
     ? `nearest(found, elements, ${valueExpr(loc.near)})`
-    : (loc.ordinal ?? 0) < 0
-      ? `found[found.length - ${-(loc.ordinal ?? 0)}]`
-      : `found[${loc.ordinal ?? 0}]`;
+    : loc.countOf
+      ? `found[elements.filter((e) => e.kind === ${JSON.stringify(loc.countOf.kind)}).length + ${Number(loc.countOf.offset)}]`
+      : (loc.ordinal ?? 0) < 0
+        ? `found[found.length - ${-(loc.ordinal ?? 0)}]`
+        : `found[${loc.ordinal ?? 0}]`;
   const missing = needs(loc).map((e) => `${e} === undefined`);
   return [
     '  {',
