@@ -47,8 +47,6 @@ export function commandParams(frame: Omit<IntentFrame, 'raw'>): Record<string, s
 
 /** Why a pattern cannot be served by a demonstrated program, or undefined when it can. */
 export function unservable(pattern: Pick<Pattern, 'signature' | 'frame'>): string | undefined {
-  if (pattern.signature.startsWith('text:'))
-    return 'the command is only partly understood (a text cluster): a learned program could not be routed to';
   if (opsOf(pattern.frame).length) return 'commands with data operations are not learned from demonstrations';
   if (compositionOf(pattern.frame)?.mode === 'conditional')
     return 'conditional commands are not learned from demonstrations';
