@@ -129,6 +129,10 @@ function nearest(candidates, elements, anchorText) {
   }
   return best;
 }
+function countth(found, elements, kind, offset) {
+  const n = elements.filter((e) => e.kind === kind).length + offset;
+  return n >= 0 ? found.slice(n, n + 1)[0] : undefined;
+}
 function param(v) {
   return typeof v === 'string' || typeof v === 'number' ? String(v) : undefined;
 }`;
@@ -191,7 +195,7 @@ function stepSource(step: Step): string {
   const pick = loc.near
     ? `nearest(found, elements, ${valueExpr(loc.near)})`
     : loc.countOf
-      ? `found[elements.filter((e) => e.kind === ${JSON.stringify(loc.countOf.kind)}).length + ${Number(loc.countOf.offset)}]`
+      ? `countth(found, elements, ${JSON.stringify(loc.countOf.kind)}, ${Number(loc.countOf.offset)})`
       : (loc.ordinal ?? 0) < 0
         ? `found[found.length - ${-(loc.ordinal ?? 0)}]`
         : `found[${loc.ordinal ?? 0}]`;
