@@ -12,6 +12,7 @@ import type { PartFrame } from '../understanding/index.js';
 import { compositionOf, frameFields, opsOf } from '../understanding/index.js';
 import { describeProgram } from './synthesize.js';
 import type { AnswerSpec, DslValue, Locator, Program, Step } from './types.js';
+import { SIZE_SLACK } from './types.js';
 
 /** The generator name demonstrated capabilities carry in `origin.generator`. */
 export const DEMONSTRATION_GENERATOR = 'demonstration';
@@ -46,8 +47,6 @@ export function commandParams(frame: Omit<IntentFrame, 'raw'>): Record<string, s
 
 /** Why a pattern cannot be served by a demonstrated program, or undefined when it can. */
 export function unservable(pattern: Pick<Pattern, 'signature' | 'frame'>): string | undefined {
-  if (pattern.signature.startsWith('text:'))
-    return 'the command is only partly understood (a text cluster): a learned program could not be routed to';
   if (opsOf(pattern.frame).length) return 'commands with data operations are not learned from demonstrations';
   if (compositionOf(pattern.frame)?.mode === 'conditional')
     return 'conditional commands are not learned from demonstrations';
@@ -130,6 +129,10 @@ function nearest(candidates, elements, anchorText) {
   }
   return best;
 }
+function countth(found, elements, kind, offset) {
+  const n = elements.filter((e) => e.kind === kind).length + offset;
+  return n >= 0 ? found.slice(n, n + 1)[0] : undefined;
+}
 function param(v) {
   return typeof v === 'string' || typeof v === 'number' ? String(v) : undefined;
 }`;
@@ -151,6 +154,10 @@ function filterExpr(loc: Omit<Locator, 'ordinal' | 'near'>): string {
     const v = loc[k];
     if (v) conds.push(`norm(e.${k}) === norm(${valueExpr(v)})`);
   }
+  if (loc.size)
+    conds.push(
+      `Math.abs(e.bbox.width - ${Number(loc.size.width)}) <= ${SIZE_SLACK} && Math.abs(e.bbox.height - ${Number(loc.size.height)}) <= ${SIZE_SLACK}`,
+    );
   return `elements.filter((e) => ${conds.join(' && ') || 'true'}).sort(readingOrder)`;
 }
 
@@ -187,9 +194,11 @@ function stepSource(step: Step): string {
   const loc = step.locate;
   const pick = loc.near
     ? `nearest(found, elements, ${valueExpr(loc.near)})`
-    : (loc.ordinal ?? 0) < 0
-      ? `found[found.length - ${-(loc.ordinal ?? 0)}]`
-      : `found[${loc.ordinal ?? 0}]`;
+    : loc.countOf
+      ? `countth(found, elements, ${JSON.stringify(loc.countOf.kind)}, ${Number(loc.countOf.offset)})`
+      : (loc.ordinal ?? 0) < 0
+        ? `found[found.length - ${-(loc.ordinal ?? 0)}]`
+        : `found[${loc.ordinal ?? 0}]`;
   const missing = needs(loc).map((e) => `${e} === undefined`);
   return [
     '  {',

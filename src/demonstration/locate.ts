@@ -1,5 +1,6 @@
 import type { UiElement } from '../domain/index.js';
 import type { DslValue, Locator } from './types.js';
+import { SIZE_SLACK } from './types.js';
 
 /**
  * The DSL's semantics on the host (synthesis). The emitted module carries the same functions as JavaScript
@@ -38,6 +39,12 @@ function matches(e: UiElement, loc: Locator, params: Record<string, string>): bo
   if (loc.text && norm(e.text) !== norm(valueOf(loc.text, params))) return false;
   if (loc.color && norm(e.color) !== norm(valueOf(loc.color, params))) return false;
   if (loc.shape && norm(e.shape) !== norm(valueOf(loc.shape, params))) return false;
+  if (
+    loc.size &&
+    (Math.abs(e.bbox.width - loc.size.width) > SIZE_SLACK ||
+      Math.abs(e.bbox.height - loc.size.height) > SIZE_SLACK)
+  )
+    return false;
   return true;
 }
 
@@ -68,6 +75,10 @@ export function locate(
       if (d < bestD) [best, bestD] = [c, d];
     }
     return best;
+  }
+  if (loc.countOf) {
+    const { kind, offset } = loc.countOf;
+    return candidates[elements.filter((e) => e.kind === kind).length + offset];
   }
   const i = loc.ordinal ?? 0;
   return i < 0 ? candidates[candidates.length + i] : candidates[i];

@@ -163,6 +163,67 @@ describe('synthesizeProgram', () => {
   });
 });
 
+describe('synthesizeProgram: counts and alignment', () => {
+  const shapeAt = (x: number, y: number): UiElement => ({
+    kind: 'shape',
+    text: '',
+    shape: 'circle',
+    color: 'red',
+    bbox: { x, y, width: 20, height: 20 },
+    state: [],
+  });
+  /** "How many shapes? Click the number": n shapes, six alike unlabelled buttons (the 4th misread as a field). */
+  const countScreen = (n: number) => {
+    const digits = [0, 1, 2, 3, 4, 5].map((k) =>
+      el(k === 3 ? 'text-field' : 'button', '', 2 + 24 * k, 156, 24, 21),
+    );
+    const shapes = [...Array(n).keys()].map((k) => shapeAt(10 + 30 * (k % 4), 40 + 30 * Math.floor(k / 4)));
+    return { digits, all: [el('text', 'How many shapes are', 3, 4, 123, 12), ...shapes, ...digits] };
+  };
+  const command = 'How many shapes are there? Click the number.';
+
+  it('clicks the count-th of the alike buttons: learned from two counts, served for another count', () => {
+    const a = countScreen(3);
+    const b = countScreen(5);
+    const r = synthesizeProgram([
+      example('d1', command, a.all, [at(a.digits[2]!)]),
+      example('d2', command, b.all, [at(b.digits[4]!)]),
+    ]);
+    expect(r.status, JSON.stringify(r)).toBe('learned');
+    if (r.status !== 'learned') return;
+    const step = r.program.steps[0];
+    expect(step?.op === 'click' && step.locate.countOf).toEqual({ kind: 'shape', offset: -1 });
+    for (const n of [1, 4, 6]) {
+      const c = countScreen(n);
+      expect(clicks(r.program, command, c.all), `${n} shapes`).toEqual([c.digits[n - 1]]);
+    }
+  });
+
+  it('asks for another demonstration while a fixed position and a count both explain the clicks', () => {
+    const a = countScreen(1);
+    const r = synthesizeProgram([example('d1', command, a.all, [at(a.digits[0]!)])]);
+    expect(r.status).toBe('ambiguous');
+  });
+
+  it('prefers the button the command names over "the only button" (no needless second demonstration)', () => {
+    const field = el('text-field', '', 20, 40, 110);
+    const submit = el('button', 'Submit', 60, 100);
+    const screen = [
+      el('text', 'Enter "Kasey" into the text field and press Submit.', 3, 4, 150),
+      field,
+      submit,
+    ];
+    const cmd = 'Enter "Kasey" into the text field and press Submit.';
+    const r = synthesizeProgram([
+      example('d1', cmd, screen, [at(field), { type: 'type', text: 'Kasey' }, at(submit)]),
+    ]);
+    expect(r.status, JSON.stringify(r)).toBe('learned');
+    if (r.status !== 'learned') return;
+    expect(r.program.steps[2]).toMatchObject({ op: 'click', locate: { text: { param: '1.label' } } });
+    expect(r.program.steps[1]).toMatchObject({ op: 'type', text: { param: '0.text' } });
+  });
+});
+
 describe('parseDemoActions', () => {
   it('accepts clicks, typing and keys and refuses the rest with E_INPUT_INVALID naming the action', () => {
     expect(
@@ -271,5 +332,75 @@ describe('the emitted module', () => {
       { type: 'press', keys: 'Enter' },
     ]);
     expect(clicks(r.program, 'type "Ann" into the name field', other)).toEqual([moved]);
+  }, 60_000);
+  it('clicks the count-th alike button in the sandbox as the host semantics say (countOf, size)', async () => {
+    const program: Program = {
+      steps: [
+        {
+          op: 'click',
+          locate: { size: { width: 24, height: 21 }, countOf: { kind: 'shape', offset: -1 } },
+        },
+      ],
+    };
+    const shape = (x: number): UiElement => ({
+      kind: 'shape',
+      text: '',
+      shape: 'square',
+      bbox: { x, y: 40, width: 20, height: 20 },
+      state: [],
+    });
+    const digits = [0, 1, 2, 3, 4, 5].map((k) =>
+      el(k === 3 ? 'text-field' : 'button', '', 2 + 24 * k, 156, 24, 21),
+    );
+    const screen = [
+      el('text', 'How many shapes', 3, 4, 123, 12),
+      shape(10),
+      shape(40),
+      shape(70),
+      shape(100),
+      ...digits,
+    ];
+    const command = 'How many shapes are there? Click the number.';
+    const { frame, parameters } = generaliseFrame(parseCommand(command).frame);
+    const cap = emitDemonstrated(program, {
+      id: 'demo-count',
+      version: 1,
+      pattern: { id: 'pat_2', frame, parameters },
+      examples: [command],
+      failureIds: [],
+    });
+    const gated = synthesize(cap.code, {
+      permissions: cap.manifest.permissions,
+      inputSchema: cap.manifest.inputSchema,
+      outputSchema: cap.manifest.outputSchema,
+    });
+    expect(gated.report.violations).toEqual([]);
+    const host = createHostSdk({
+      vision: {
+        resolveRegion: () => ({ x: 0, y: 0, width: 160, height: 210 }),
+        findShapes: async () => [],
+        colors: () => [],
+        describe: async () => ({}),
+        elements: async () => screen,
+      },
+      screen: { width: 160, height: 210, data: new Uint8Array(160 * 210 * 4) },
+      permissions: cap.manifest.permissions,
+      actuator: new RecordingActuator(),
+      random: seededRandom(1),
+      now: () => 0,
+    });
+    const out = await sandbox.run({
+      code: gated.code,
+      input: { steps: [{}, {}] },
+      permissions: cap.manifest.permissions,
+      limits: cap.manifest.limits,
+      host,
+      origin: 'generated',
+    });
+    expect(out.status, out.error).toBe('ok');
+    const data = (out.output as { data: { actions: unknown[] } }).data;
+    // Four shapes: the 4th alike control, although the detector read it as a text field.
+    expect(data.actions).toEqual([{ type: 'click', ...centre(digits[3]!) }]);
+    expect(clicks(program, command, screen)).toEqual([digits[3]]);
   }, 60_000);
 });

@@ -1,4 +1,4 @@
-import type { UiElement } from '../domain/index.js';
+import type { UiElement, UiElementKind } from '../domain/index.js';
 import { centre, locate, norm, readingOrder, select } from './locate.js';
 import type {
   AnswerSpec,
@@ -56,6 +56,43 @@ interface Candidate {
   cost: number;
 }
 
+/**
+ * Locators that pick the target by position among alike candidates (the same filters, and optionally the
+ * target's size): the position the number of elements of some kind gives (`countOf`, "click the number of
+ * shapes"), and, among same-size elements only, a fixed ordinal.
+ */
+function countedCandidates(
+  ex: SynthesisExample,
+  target: UiElement,
+  base: Locator,
+  cost: number,
+  kindCounts: Map<UiElementKind, number>,
+): Candidate[] {
+  const out: Candidate[] = [];
+  const size = { width: target.bbox.width, height: target.bbox.height };
+  for (const [loc, extra] of [
+    [base, 0],
+    [{ ...base, size }, 1],
+  ] as Array<[Locator, number]>) {
+    const selected = select(ex.elements, loc, ex.params);
+    const i = selected.indexOf(target);
+    if (i < 0 || selected.length < 2) continue;
+    if (extra)
+      out.push(
+        { locator: { ...loc, ordinal: i }, cost: cost + extra + (i === 0 ? 3 : 4) },
+        {
+          locator: { ...loc, ordinal: i - selected.length },
+          cost: cost + extra + (i === selected.length - 1 ? 3 : 4),
+        },
+      );
+    for (const [kind, n] of kindCounts)
+      for (const offset of [-1, 0])
+        if (n + offset === i && kind !== target.kind)
+          out.push({ locator: { ...loc, countOf: { kind, offset } }, cost: cost + extra + (offset ? 3 : 4) });
+  }
+  return out;
+}
+
 /** Every locator, with its cost, that designates `target` on the first demonstration's screen. */
 function clickCandidates(ex: SynthesisExample, target: UiElement): Candidate[] {
   const out: Candidate[] = [];
@@ -84,6 +121,8 @@ function clickCandidates(ex: SynthesisExample, target: UiElement): Candidate[] {
   const nears: Array<[DslValue, number]> = anchors.flatMap(({ e }) =>
     valuesFor(e.text, ex.params).map(([v, c]) => [v, c === 1 ? 2 : 4] as [DslValue, number]),
   );
+  const kindCounts = new Map<UiElementKind, number>();
+  for (const e of ex.elements) kindCounts.set(e.kind, (kindCounts.get(e.kind) ?? 0) + 1);
   for (const [kind, ck] of kinds)
     for (const [text, ct] of texts)
       for (const [color, cc] of colors)
@@ -95,6 +134,7 @@ function clickCandidates(ex: SynthesisExample, target: UiElement): Candidate[] {
             ...(shape ? { shape } : {}),
           };
           const cost = ck + ct + cc + cs;
+          out.push(...countedCandidates(ex, target, base, cost, kindCounts));
           const selected = select(ex.elements, base, ex.params);
           const i = selected.indexOf(target);
           if (i < 0) continue;
@@ -136,9 +176,21 @@ function behaviour(loc: Locator, examples: SynthesisExample[], targets: UiElemen
     const without = ex.elements.filter((e) => e !== target);
     const e = locate(without, loc, ex.params);
     out.push(e ? without.indexOf(e) : -1);
+    // A position taken from a count moves with the count: one element fewer of each kind.
+    if (loc.countOf)
+      for (const kind of [...new Set(ex.elements.map((x) => x.kind))].sort()) {
+        const gone = ex.elements.find((x) => x.kind === kind && x !== target);
+        const fewer = ex.elements.filter((x) => x !== gone);
+        const f = locate(fewer, loc, ex.params);
+        out.push(f ? ex.elements.indexOf(f) : -1);
+      }
   }
   return out.join(',');
 }
+
+/** Whether a locator reads a parameter of the command (a label, colour or shape the command names). */
+const bindsCommand = (loc: Locator) =>
+  [loc.text, loc.color, loc.shape, loc.near].some((v) => v !== undefined && 'param' in v);
 
 export function describeLocator(loc: Locator): string {
   const v = (x: DslValue) => ('param' in x ? `the command's ${x.param}` : JSON.stringify(x.const));
@@ -147,8 +199,13 @@ export function describeLocator(loc: Locator): string {
   if (loc.color) parts.push(`coloured ${v(loc.color)}`);
   if (loc.shape) parts.push(`shaped ${v(loc.shape)}`);
   if (loc.near) parts.push(`nearest to ${v(loc.near)}`);
+  if (loc.size) parts.push(`sized ${loc.size.width}×${loc.size.height}`);
   if (loc.ordinal !== undefined)
     parts.push(loc.ordinal < 0 ? `#${-loc.ordinal} from the end` : `#${loc.ordinal + 1}`);
+  if (loc.countOf)
+    parts.push(
+      `#(number of ${loc.countOf.kind}s${loc.countOf.offset + 1 ? ` ${loc.countOf.offset + 1 > 0 ? '+' : ''}${loc.countOf.offset + 1}` : ''})`,
+    );
   return parts.join(' ');
 }
 
@@ -294,7 +351,11 @@ export function synthesizeProgram(
     );
     if (!fits.length)
       return unfit(`no locator of the DSL finds the element clicked at step ${i + 1} on every demonstration`);
-    const best = fits.filter((c) => c.cost === fits[0]!.cost);
+    let best = fits.filter((c) => c.cost === fits[0]!.cost);
+    // Alignment first: when some of the simplest locators read a word of the command ("… press Submit") and
+    // others do not ("the only button"), the command's word decides.
+    const bound = best.filter((c) => bindsCommand(c.locator));
+    if (bound.length && bound.length < best.length) best = bound;
     const seen = new Map<string, Locator>();
     for (const c of best) {
       const b = behaviour(c.locator, acting, targets, i);
@@ -302,8 +363,8 @@ export function synthesizeProgram(
     }
     fitting *= fits.length;
     if (seen.size > 1) stepsAmbiguous.push({ step: i, candidates: [...seen.values()] });
-    steps.push({ op: 'click', locate: fits[0]!.locator });
-    cost += fits[0]!.cost;
+    steps.push({ op: 'click', locate: best[0]!.locator });
+    cost += best[0]!.cost;
   }
   const answer = synthesizeAnswer(examples);
   if (typeof answer === 'string') return unfit(answer);

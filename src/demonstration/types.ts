@@ -19,14 +19,24 @@ export interface Locator {
   shape?: DslValue;
   near?: DslValue;
   ordinal?: number;
+  /** Only elements of this size (±{@link SIZE_SLACK} px): a row of alike controls (the digits 1…6). */
+  size?: { width: number; height: number };
+  /**
+   * The candidate whose position (0-based, reading order) is the number of elements of `kind` on the screen
+   * plus `offset`: "how many shapes? click the number" clicks the count-th of the alike buttons.
+   */
+  countOf?: { kind: UiElementKind; offset: number };
 }
+
+/** How far (px) an element's width or height may differ from a locator's `size` and still be alike. */
+export const SIZE_SLACK = 2;
 
 export type Step =
   { op: 'click'; locate: Locator } | { op: 'type'; text: DslValue } | { op: 'press'; key: string };
 
 /** What the answer reports, from the elements a query (a locator without ordinal/near) selects. */
 export interface AnswerSpec {
-  query: Omit<Locator, 'ordinal' | 'near'>;
+  query: Omit<Locator, 'ordinal' | 'near' | 'size' | 'countOf'>;
   fields: Array<'count' | 'present' | 'text'>;
 }
 

@@ -6,10 +6,10 @@ import type {
   RequestContext,
 } from '../domain/index.js';
 import { ANONYMOUS_USER, IroncliwError, newId } from '../domain/index.js';
-import type { RegisteredCapability, VisionImage } from '../capabilities/index.js';
+import type { RegisteredCapability, RouteDecision, VisionImage } from '../capabilities/index.js';
 import { createHostSdk, schemaProblem, seededRandom } from '../capabilities/index.js';
 import { redactSecrets, redactText } from '../synthesis/index.js';
-import { assessSafety } from '../discovery/index.js';
+import { assessSafety, TEXT_SIMILARITY_DEFAULT, textSimilarity } from '../discovery/index.js';
 import { frameSignature, parseCommand } from '../understanding/index.js';
 import type { CommandResponse, ProcessOptions, RuntimeDeps, ScreenInput } from './command-types.js';
 
@@ -21,6 +21,23 @@ class CommandFailed extends Error {
   ) {
     super(message);
   }
+}
+
+/** `origin.generator` of capabilities learned from demonstrations (src/demonstration/, a higher layer). */
+const DEMONSTRATED = 'demonstration';
+
+/**
+ * The route for a command the parser only partly understood: taken only when it leads to a capability learned
+ * from demonstrations of commands whose text is like this one (the text cluster it was demonstrated for, the
+ * same similarity discovery clusters them by); anything else stays a `low_confidence` failure.
+ */
+function demonstratedRoute(route: RouteDecision, command: string): RouteDecision | undefined {
+  if (route.kind !== 'matched' || route.capability.manifest.origin.generator !== DEMONSTRATED)
+    return undefined;
+  const like = route.capability.manifest.intents.some((i) =>
+    i.examples.some((e) => textSimilarity(e, command) >= TEXT_SIMILARITY_DEFAULT),
+  );
+  return like ? route : undefined;
 }
 
 function validateCommand(text: unknown, max: number): string {
@@ -112,7 +129,12 @@ async function handle(
   const { frame, confidence, unexplained } = (deps.parse ?? parseCommand)(command);
   let capability: RegisteredCapability | undefined;
   try {
-    if (confidence < deps.minConfidence) {
+    // A partly understood command is served only by a program someone demonstrated for commands like it.
+    const taught =
+      confidence < deps.minConfidence
+        ? demonstratedRoute(deps.registry.route(frame, context), command)
+        : undefined;
+    if (confidence < deps.minConfidence && !taught) {
       // Name the words: a guess that drops them could change what was asked ("not", "second", "except").
       const words = (unexplained ?? []).slice(0, 8).map((w) => `"${w.slice(0, 40)}"`);
       throw new CommandFailed(
@@ -123,7 +145,7 @@ async function handle(
             : ''),
       );
     }
-    const route = deps.registry.route(frame, context);
+    const route = taught ?? deps.registry.route(frame, context);
     if (route.kind === 'unmatched') {
       throw new CommandFailed(
         'missing_handler',

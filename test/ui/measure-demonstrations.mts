@@ -15,13 +15,16 @@ import { launchBrowser, openTask, TASK_FAMILIES } from './harness.js';
 const episodes = Number(process.argv[2] ?? 10);
 const families = process.argv[3] ? process.argv[3].split(',') : TASK_FAMILIES;
 const context = { user: 'ana', groups: ['internal'] };
+// The operator's key: claiming groups and recording demonstrations are authenticated writes.
+const KEY = 'measure-demonstrations-key';
+const headers = { 'x-api-key': KEY };
 const browser = await launchBrowser();
 await detectElements(await decodeImage((await renderScene(emptyScene(1))).png));
 const rows: Array<Record<string, unknown>> = [];
 for (const family of families) {
   const dir = mkdtempSync(join(tmpdir(), 'ironcliw-measure-'));
   const ironcliw = await createIroncliw(
-    { db: join(dir, 'store.db'), pipeline: { verificationLevel: 'comprehensive' } },
+    { db: join(dir, 'store.db'), apiKey: KEY, pipeline: { verificationLevel: 'comprehensive' } },
     { startWorkers: false },
   );
   const app = await buildServer(ironcliw);
@@ -33,6 +36,7 @@ for (const family of families) {
     const r = await app.inject({
       method: 'POST',
       url: '/v1/demonstrations',
+      headers,
       payload: {
         command: task.instruction,
         context,
@@ -53,6 +57,7 @@ for (const family of families) {
       const res = await app.inject({
         method: 'POST',
         url: '/v1/commands',
+        headers,
         payload: {
           command: t.instruction,
           context,
@@ -60,15 +65,24 @@ for (const family of families) {
         },
       });
       const body = res.json() as {
-        ok: boolean;
+        ok?: boolean;
+        capability?: { id: string; origin: string };
         result?: { answer: string; data: { actions?: unknown[] } };
         failure?: { message: string };
+        error?: { code: string; message: string };
       };
       if (body.ok) await t.apply(body.result!.data.actions ?? []);
       const reward = (await t.reward()) as number;
       if (reward === 1) ok++;
-      else if (misses.length < 2)
-        misses.push(`${t.target}: ${body.ok ? body.result!.answer : body.failure!.message}`.slice(0, 120));
+      else if (misses.length < 3) {
+        const what =
+          res.statusCode !== 200
+            ? `HTTP ${res.statusCode} ${body.error?.code ?? ''} ${body.error?.message ?? res.body}`
+            : body.ok
+              ? `${body.capability?.origin ?? '?'} ${body.capability?.id ?? '?'}: ${body.result!.answer}`
+              : `failure: ${body.failure?.message ?? '?'}`;
+        misses.push(`${t.target}: ${what}`.slice(0, 220));
+      }
       await t.close();
     }
     row[`after ${k}`] = `${ok}/${episodes}`;
