@@ -10,6 +10,7 @@ import type { CommandResponse, ProcessOptions, RuntimeDeps } from './runtime/ind
 import { capabilitiesStatus, checkHealth, DecodeAdmission, processCommand } from './runtime/index.js';
 import type { SandboxTier } from './sandbox/index.js';
 import { createSandboxTier } from './sandbox/index.js';
+import { lazySandbox } from './lazy-sandbox.js';
 import type { RolloutEngine } from './rollout/index.js';
 import { createRolloutEngine, IroncliwFlagProvider } from './rollout/index.js';
 import { openStore } from './store/index.js';
@@ -67,11 +68,20 @@ export async function createIroncliw(
   try {
     // Validated before anything starts, so a typo in a threshold fails fast with the key's name.
     const verificationOptions = resolveVerificationOptions(config.verification);
-    sandbox = await createSandboxTier(config.sandbox.tier, {
-      poolSize: config.sandbox.poolSize,
-      allowSharedNetwork: config.sandbox.allowSharedNetwork,
-      allowRootChildren: config.sandbox.allowRootChildren,
-    });
+    const startSandbox = () =>
+      createSandboxTier(config.sandbox.tier, {
+        poolSize: config.sandbox.poolSize,
+        allowSharedNetwork: config.sandbox.allowSharedNetwork,
+        allowRootChildren: config.sandbox.allowRootChildren,
+      });
+    // A serving or learning node warms its pool now; any other (a CLI command) starts it on first use: a
+    // built-in never runs in the sandbox, and booting the launcher and its children was most of a command's
+    // start-up (issue 20).
+    const warm = options.startWorkers ?? config.pipeline.enabled;
+    sandbox =
+      warm || (options.serving ?? warm)
+        ? await startSandbox()
+        : lazySandbox(config.sandbox.tier, startSandbox);
     const offloaded = options.offloadVision ? offloadVision(createVisionPort()) : undefined;
     closeVision = offloaded?.close;
     const vision: VisionPort = offloaded?.port ?? createVisionPort();
