@@ -15,8 +15,6 @@ import type { RolloutEngine } from './rollout/index.js';
 import { createRolloutEngine, IroncliwFlagProvider } from './rollout/index.js';
 import { openStore } from './store/index.js';
 import { createVerificationService, resolveVerificationOptions } from './verification/index.js';
-import { importBundle } from './sharing/index.js';
-import { offloadVision } from './vision-offload.js';
 import { createTestScenes, createVisionPort, screenLoader } from './vision-port.js';
 import { holdOcr, X11Actuator } from './vision/index.js';
 import { ParseCache } from './understanding/index.js';
@@ -82,7 +80,10 @@ export async function createIroncliw(
       warm || (options.serving ?? warm)
         ? await startSandbox()
         : lazySandbox(config.sandbox.tier, startSandbox);
-    const offloaded = options.offloadVision ? offloadVision(createVisionPort()) : undefined;
+    // Loaded only when asked for: the worker thread is a serving node's choice, never a CLI command's.
+    const offloaded = options.offloadVision
+      ? (await import('./vision-offload.js')).offloadVision(createVisionPort())
+      : undefined;
     closeVision = offloaded?.close;
     const vision: VisionPort = offloaded?.port ?? createVisionPort();
     // Actions are recorded (returned in data.actions) unless a real actuator is chosen: `actions.actuator:
@@ -355,7 +356,8 @@ export async function createIroncliw(
       },
       patterns: () => store.patterns.list(),
       verify: (id, o) => verification.verifyStored(id, o),
-      importBundle: (bundle) => importBundle(importDeps, bundle),
+      // sharing/ (bundle checks, safe-stable-stringify) is loaded on the first import.
+      importBundle: async (bundle) => (await import('./sharing/index.js')).importBundle(importDeps, bundle),
       waitForLearning: (timeoutMs) => pipeline.idle(timeoutMs),
       refresh,
       openFeatureProvider: () => new IroncliwFlagProvider(engine),
