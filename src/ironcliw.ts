@@ -10,12 +10,11 @@ import type { CommandResponse, ProcessOptions, RuntimeDeps } from './runtime/ind
 import { capabilitiesStatus, checkHealth, DecodeAdmission, processCommand } from './runtime/index.js';
 import type { SandboxTier } from './sandbox/index.js';
 import { createSandboxTier } from './sandbox/index.js';
+import { lazySandbox } from './lazy-sandbox.js';
 import type { RolloutEngine } from './rollout/index.js';
 import { createRolloutEngine, IroncliwFlagProvider } from './rollout/index.js';
 import { openStore } from './store/index.js';
 import { createVerificationService, resolveVerificationOptions } from './verification/index.js';
-import { importBundle } from './sharing/index.js';
-import { offloadVision } from './vision-offload.js';
 import { createTestScenes, createVisionPort, screenLoader } from './vision-port.js';
 import { holdOcr, X11Actuator } from './vision/index.js';
 import { ParseCache } from './understanding/index.js';
@@ -67,12 +66,24 @@ export async function createIroncliw(
   try {
     // Validated before anything starts, so a typo in a threshold fails fast with the key's name.
     const verificationOptions = resolveVerificationOptions(config.verification);
-    sandbox = await createSandboxTier(config.sandbox.tier, {
-      poolSize: config.sandbox.poolSize,
-      allowSharedNetwork: config.sandbox.allowSharedNetwork,
-      allowRootChildren: config.sandbox.allowRootChildren,
-    });
-    const offloaded = options.offloadVision ? offloadVision(createVisionPort()) : undefined;
+    const startSandbox = () =>
+      createSandboxTier(config.sandbox.tier, {
+        poolSize: config.sandbox.poolSize,
+        allowSharedNetwork: config.sandbox.allowSharedNetwork,
+        allowRootChildren: config.sandbox.allowRootChildren,
+      });
+    // A serving or learning node warms its pool now; any other (a CLI command) starts it on first use: a
+    // built-in never runs in the sandbox, and booting the launcher and its children was most of a command's
+    // start-up (issue 20).
+    const warm = options.startWorkers ?? config.pipeline.enabled;
+    sandbox =
+      warm || (options.serving ?? warm)
+        ? await startSandbox()
+        : lazySandbox(config.sandbox.tier, startSandbox);
+    // Loaded only when asked for: the worker thread is a serving node's choice, never a CLI command's.
+    const offloaded = options.offloadVision
+      ? (await import('./vision-offload.js')).offloadVision(createVisionPort())
+      : undefined;
     closeVision = offloaded?.close;
     const vision: VisionPort = offloaded?.port ?? createVisionPort();
     // Actions are recorded (returned in data.actions) unless a real actuator is chosen: `actions.actuator:
@@ -345,7 +356,8 @@ export async function createIroncliw(
       },
       patterns: () => store.patterns.list(),
       verify: (id, o) => verification.verifyStored(id, o),
-      importBundle: (bundle) => importBundle(importDeps, bundle),
+      // sharing/ (bundle checks, safe-stable-stringify) is loaded on the first import.
+      importBundle: async (bundle) => (await import('./sharing/index.js')).importBundle(importDeps, bundle),
       waitForLearning: (timeoutMs) => pipeline.idle(timeoutMs),
       refresh,
       openFeatureProvider: () => new IroncliwFlagProvider(engine),

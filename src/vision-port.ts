@@ -1,6 +1,5 @@
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
-import sharp from 'sharp';
 import type { VisionPort } from './capabilities/index.js';
 import type { ScreenLoader } from './runtime/index.js';
 import type { TestScenePort } from './verification/index.js';
@@ -35,7 +34,7 @@ const PROBE_BYTES = 64 * 1024;
 export function screenLoader(maxPixels: number): ScreenLoader {
   const size = async (bytes: Uint8Array) => {
     try {
-      const m = await sharp(bytes, { limitInputPixels: false }).metadata();
+      const m = await (await vision.loadSharp())(bytes, { limitInputPixels: false }).metadata();
       return m.width && m.height ? { width: m.width, height: m.height } : undefined;
     } catch {
       return undefined; // not an image: decoding refuses it before allocating pixels

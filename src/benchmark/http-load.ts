@@ -24,7 +24,11 @@ type Autocannon = (
   cb: (err: Error | null, result: AutocannonResult) => void,
 ) => AutocannonInstance;
 
-const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+/** Required on first use: autocannon (and its dependencies) costs ~0.5 s to load, which a CLI command pays
+ * whenever anything imports benchmark/ (issue 20). */
+let loaded: Autocannon | undefined;
+const autocannon: Autocannon = (opts, cb) =>
+  (loaded ??= createRequire(import.meta.url)('autocannon') as Autocannon)(opts, cb);
 
 export interface HttpLoadOptions {
   url: string;

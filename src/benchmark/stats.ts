@@ -1,4 +1,5 @@
-import * as hdr from 'hdr-histogram-js';
+import { createRequire } from 'node:module';
+import type * as HdrModule from 'hdr-histogram-js';
 import { seededRandom } from '../domain/index.js';
 
 /**
@@ -25,11 +26,16 @@ export interface LatencyStats {
 /** Highest latency a histogram tracks: 1 hour in µs. Larger values are clamped (and counted) rather than lost. */
 const HIGHEST_US = 3_600_000_000;
 
+/** Required on first use (its WebAssembly init alone is ~185 ms): only a benchmark records latencies. */
+let hdrLoaded: typeof HdrModule | undefined;
+const hdr = (): typeof HdrModule =>
+  (hdrLoaded ??= createRequire(import.meta.url)('hdr-histogram-js') as typeof HdrModule);
+
 const toUs = (ms: number) => Math.min(HIGHEST_US, Math.max(1, Math.round(ms * 1000)));
 
 /** An HdrHistogram of latencies recorded in whole microseconds. */
 export class LatencyRecorder {
-  private readonly h = hdr.build({
+  private readonly h = hdr().build({
     lowestDiscernibleValue: 1,
     highestTrackableValue: HIGHEST_US,
     numberOfSignificantValueDigits: 3,
@@ -74,7 +80,7 @@ export class LatencyRecorder {
 
   /** The histogram as HdrHistogram's compressed base64 (portable to other Hdr tools). */
   encode(): string {
-    return hdr.encodeIntoCompressedBase64(this.h);
+    return hdr().encodeIntoCompressedBase64(this.h);
   }
 
   /** Frees the histogram's memory (WebAssembly-backed when hdr-histogram-js uses it). */

@@ -1,5 +1,6 @@
-import { Ajv } from 'ajv';
-import type { ValidateFunction } from 'ajv';
+import { createRequire } from 'node:module';
+import type * as AjvModule from 'ajv';
+import type { Ajv as AjvClass, ValidateFunction } from 'ajv';
 import { z } from 'zod';
 import type { CapabilityManifest, IntentSpec, JsonSchema } from '../domain/index.js';
 import { ACTIONS, DATA_OPS, IroncliwError, PERMISSIONS, TARGET_KINDS } from '../domain/index.js';
@@ -171,15 +172,25 @@ export function validateManifest(value: unknown): CapabilityManifest {
   return r.data as CapabilityManifest;
 }
 
-// Schemas are validated by ManifestSchema first (a small subset), so Ajv only ever compiles plain data.
-const ajv = new Ajv({ allErrors: false, strict: false });
+// Schemas are validated by ManifestSchema first (a small, strict subset), so Ajv only ever compiles plain,
+// well-formed data: it need not compile its meta-schema to check them again (`validateSchema: false`; that
+// compile was ~0.7 s of a CLI command's first processCommand under load, issue 20). Ajv itself is required on
+// the first schema checked, so a process that checks none never loads it.
+let ajvInstance: AjvClass | undefined;
+const ajv = (): AjvClass => {
+  if (!ajvInstance) {
+    const { Ajv } = createRequire(import.meta.url)('ajv') as typeof AjvModule;
+    ajvInstance = new Ajv({ allErrors: false, strict: false, validateSchema: false });
+  }
+  return ajvInstance;
+};
 const compiled = new WeakMap<object, ValidateFunction>();
 
 /** Checks a value against a manifest schema; returns the first problem or undefined. */
 export function schemaProblem(schema: JsonSchema, value: unknown): string | undefined {
   let validate = compiled.get(schema);
   if (!validate) {
-    validate = ajv.compile(schema as object);
+    validate = ajv().compile(schema as object);
     compiled.set(schema, validate);
   }
   if (validate(value)) return undefined;

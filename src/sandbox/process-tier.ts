@@ -292,8 +292,9 @@ export class ProcessPoolTier implements SandboxTier {
     for (const w of this.waiters.splice(0)) w(null);
     const all = [...this.children];
     for (const c of all) c.kill('close');
-    await Promise.all(all.map((c) => c.exited));
-    await this.launcher.close();
+    // The launcher kills and reaps whatever child is left before it leaves on SIGTERM, so it is signalled
+    // together with the children rather than after them (one wait instead of two: a CLI exits sooner).
+    await Promise.all([...all.map((c) => c.exited), this.launcher.close()]);
   }
 
   /** PID of the process that starts this tier's children, if it is running. */

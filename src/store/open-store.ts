@@ -1,7 +1,6 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import { mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import pg from 'pg';
 import { IroncliwError, isIroncliwError } from '../domain/index.js';
 import { DEFAULT_DB_PATH, parseDbUrl, redactUrl } from './db-url.js';
 import { createKyselyStore } from './kysely/kysely-store.js';
@@ -164,6 +163,8 @@ async function openPostgres(url: string, options: OpenStoreOptions): Promise<Sto
     );
   }
   const where = redactUrl(url);
+  // Loaded here, not at module load: a SQLite store (every CLI default) never needs the driver.
+  const { default: pg } = await import('pg');
   const pool = new pg.Pool({
     connectionString: url,
     max: options.poolSize ?? 10,

@@ -1,4 +1,4 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { IroncliwError } from '../domain/index.js';
 import type { ChangeFeed, StoreChange } from './store.js';
 
@@ -52,7 +52,8 @@ export class PgChangeFeed implements ChangeFeed {
   }
 
   async #connect(): Promise<void> {
-    const client = new pg.Client({
+    const { default: driver } = await import('pg');
+    const client = new driver.Client({
       connectionString: this.options.connectionString,
       connectionTimeoutMillis: this.options.connectTimeoutMs,
       // Names the schema, so an operator can tell the listeners of tenants apart in pg_stat_activity.

@@ -6,12 +6,7 @@ import type { Data } from './expected-data.js';
 import { expectedDataProblem, targetPresent } from './expected-data.js';
 import { groundTruthScene } from './ground-truth-scene.js';
 import { taughtCases } from './taught-cases.js';
-import type {
-  CapabilityTestCase,
-  RenderedTestScene,
-  TaughtExample,
-  TestScenePort,
-} from './case-types.js';
+import type { CapabilityTestCase, RenderedTestScene, TaughtExample, TestScenePort } from './case-types.js';
 
 const key = (o: unknown) => JSON.stringify(o);
 

@@ -1,7 +1,16 @@
 import { open } from 'node:fs/promises';
-import sharp from 'sharp';
+import type SharpModule from 'sharp';
 import type { Rect } from '../domain/index.js';
 import { IroncliwError } from '../domain/index.js';
+
+let sharpLoading: Promise<typeof SharpModule> | undefined;
+/**
+ * sharp (libvips, ~0.5 s to load) is loaded on first use: a command without a screen never decodes one, and
+ * a CLI process should not pay for it (issue 20).
+ */
+export function loadSharp(): Promise<typeof SharpModule> {
+  return (sharpLoading ??= import('sharp').then((m) => m.default));
+}
 
 /** A decoded screen: RGBA, 8 bits per channel, row-major. Pixels stay on the host; sandboxed code sees handles. */
 export interface RgbaImage {
@@ -60,7 +69,7 @@ export async function decodeImage(
   let format: string | undefined;
   try {
     // limitInputPixels:false only for the header read: we apply our own limit with a clearer error below.
-    const meta = await sharp(bytes, { limitInputPixels: false }).metadata();
+    const meta = await (await loadSharp())(bytes, { limitInputPixels: false }).metadata();
     ({ width, height, format } = meta);
   } catch (cause) {
     throw new IroncliwError('E_IMAGE_INVALID', `the screen is not a decodable image: ${message(cause)}`, {
@@ -79,7 +88,9 @@ export async function decodeImage(
     );
   }
   try {
-    const { data, info } = await sharp(bytes, { limitInputPixels: maxPixels, failOn: 'truncated' })
+    const { data, info } = await (
+      await loadSharp()
+    )(bytes, { limitInputPixels: maxPixels, failOn: 'truncated' })
       .ensureAlpha()
       .raw()
       .toBuffer({ resolveWithObject: true });
@@ -147,6 +158,7 @@ export async function loadImageFile(path: string, options: DecodeOptions = {}): 
 
 /** Encodes an image as PNG (for fixtures, debugging and the scene CLI). */
 export async function encodePng(img: RgbaImage): Promise<Buffer> {
+  const sharp = await loadSharp();
   return sharp(img.data, { raw: { width: img.width, height: img.height, channels: 4 } })
     .png()
     .toBuffer();

@@ -11,6 +11,7 @@ export {
   clampRect,
   assertImage,
   DEFAULT_MAX_PIXELS,
+  loadSharp,
 } from './image-io.js';
 export type { RgbaImage, DecodeOptions } from './image-io.js';
 export { nameColor, rgbToHsv, colorMask, colors } from './color-naming.js';

@@ -1,7 +1,6 @@
-import sharp from 'sharp';
 import type { Rect } from '../domain/index.js';
 import type { RgbaImage } from './image-io.js';
-import { clampRect } from './image-io.js';
+import { clampRect, loadSharp } from './image-io.js';
 import type { TextLine } from './text-lines.js';
 import { greyOf } from './text-lines.js';
 
@@ -20,7 +19,8 @@ function commonGrey(grey: Uint8Array): number {
 }
 
 /** A one-channel strip of `r`'s size resized (cubic) to width × height. */
-function upscale(grey: Uint8Array, r: Rect, width: number, height: number): Promise<Buffer> {
+async function upscale(grey: Uint8Array, r: Rect, width: number, height: number): Promise<Buffer> {
+  const sharp = await loadSharp();
   return (
     sharp(grey, { raw: { width: r.width, height: r.height, channels: 1 } })
       .resize({ width, height, kernel: 'cubic' })

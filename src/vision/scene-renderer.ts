@@ -1,4 +1,3 @@
-import { renderAsync } from '@resvg/resvg-js';
 import type { ColorName, Rect } from '../domain/index.js';
 import { IroncliwError } from '../domain/index.js';
 import { FONT_FAMILY, FONT_FILE, measureText } from './font-metrics.js';
@@ -188,6 +187,8 @@ export async function renderScene(spec: SceneSpec): Promise<RenderedScene> {
   });
 
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${s.width}" height="${s.height}" viewBox="0 0 ${s.width} ${s.height}">${parts.join('')}</svg>`;
+  // Loaded on first render: only tests, the demo and the scene CLI draw scenes.
+  const { renderAsync } = await import('@resvg/resvg-js');
   const rendered = await renderAsync(svg, {
     font: { fontFiles: [FONT_FILE], loadSystemFonts: false, defaultFontFamily: FONT_FAMILY },
     fitTo: { mode: 'original' },
