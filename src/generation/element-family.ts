@@ -185,7 +185,8 @@ export const elementFamily: GeneratorFamily = {
           required: ['answer', 'data'],
           properties: { answer: { type: 'string' }, data: { type: 'object' } },
         },
-        limits: { timeoutMs: 5000, memoryMb: 64 },
+        // Every phrase is read by OCR: the same limit as the OCR templates' (emit.ts).
+        limits: { timeoutMs: 10_000, memoryMb: 64 },
         origin: {
           kind: 'generated',
           generator: 'template/element-by-label',
