@@ -53,10 +53,11 @@ const FIND = `  const KINDS = ${JSON.stringify(UI_ELEMENT_KINDS)};
   const label = String(input.label === undefined || input.label === null ? '' : input.label).trim().slice(0, 200);
   const asked = typeof input.kind === 'string' ? input.kind.trim().toLowerCase().replace(/[\\s_]+/g, ' ') : '';
   const kind = asked === '' ? undefined : KINDS.indexOf(asked.replace(/ /g, '-')) >= 0 ? asked.replace(/ /g, '-') : KIND_WORDS[asked] || null;
-  // Words in a sentence, headings and labels name controls; the control is what is acted on or read.
+  // Words in a sentence, headings and labels name controls; the control is what is acted on or read. A control
+  // whose label could not be read is never taken for one asked by name ("♥♥♥" is no word and matches no text).
   const NAMING = ['text', 'heading', 'label'];
   const query = kind ? { kind: kind, text: label } : { text: label };
-  const found = kind === null ? [] : (await sdk.vision.elements(area, query)).filter((e) => NAMING.indexOf(e.kind) < 0);
+  const found = kind === null ? [] : (await sdk.vision.elements(area, query)).filter((e) => NAMING.indexOf(e.kind) < 0 && (e.kind === 'close-button' || (e.text || e.value || '') !== ''));
   const item = (e) => ({ kind: e.kind, text: e.text, bbox: e.bbox, state: e.state });
 `;
 
