@@ -1,5 +1,12 @@
-import type { Capability, IntentSpec, JsonSchema, Pattern, Permission } from '../domain/index.js';
-import { NAMED_REGIONS } from '../domain/index.js';
+import type {
+  Capability,
+  IntentSpec,
+  JsonSchema,
+  Pattern,
+  Permission,
+  UiElementKind,
+} from '../domain/index.js';
+import { NAMED_REGIONS, UI_ELEMENT_KINDS } from '../domain/index.js';
 import { compositionOf, opsOf } from '../understanding/index.js';
 import type { GeneratorFamily } from './family.js';
 
@@ -13,14 +20,44 @@ import type { GeneratorFamily } from './family.js';
  */
 type Verb = 'click' | 'type' | 'read' | 'check';
 
-const FIND = `  const screen = await sdk.screen.capture();
-  const area = input.region ? await sdk.vision.region(screen, input.region) : screen;
-  const label = String(input.label);
-  const kind = typeof input.kind === 'string' ? input.kind : undefined;
-  const query = kind ? { kind: kind, text: label } : { text: label };
-  // Words in a sentence, headings and labels name controls; the control is what is acted on or read.
+/** What people call a kind, in the words they use ("field", "check box"), mapped to the SDK's kind. */
+const KIND_WORDS: Readonly<Record<string, UiElementKind>> = {
+  field: 'text-field',
+  'text field': 'text-field',
+  textfield: 'text-field',
+  textbox: 'text-field',
+  'text box': 'text-field',
+  input: 'text-field',
+  box: 'text-field',
+  'check box': 'checkbox',
+  'radio button': 'radio',
+  'drop down': 'dropdown',
+  'drop-down': 'dropdown',
+  select: 'dropdown',
+  menu: 'dropdown',
+  close: 'close-button',
+  item: 'list-item',
+  'list item': 'list-item',
+  node: 'tree-node',
+};
+
+/**
+ * The generated code checks its own inputs before the SDK sees them: a kind is normalised (case, spaces, the
+ * words people use) and one that names no element kind finds nothing (a clean "not found" of the output's
+ * shape, never an SDK error); the label is cut to what the SDK's query takes.
+ */
+const FIND = `  const KINDS = ${JSON.stringify(UI_ELEMENT_KINDS)};
+  const KIND_WORDS = ${JSON.stringify(KIND_WORDS)};
+  const screen = await sdk.screen.capture();
+  const area = typeof input.region === 'string' ? await sdk.vision.region(screen, input.region) : screen;
+  const label = String(input.label === undefined || input.label === null ? '' : input.label).trim().slice(0, 200);
+  const asked = typeof input.kind === 'string' ? input.kind.trim().toLowerCase().replace(/[\\s_]+/g, ' ') : '';
+  const kind = asked === '' ? undefined : KINDS.indexOf(asked.replace(/ /g, '-')) >= 0 ? asked.replace(/ /g, '-') : KIND_WORDS[asked] || null;
+  // Words in a sentence, headings and labels name controls; the control is what is acted on or read. A control
+  // whose label could not be read is never taken for one asked by name ("♥♥♥" is no word and matches no text).
   const NAMING = ['text', 'heading', 'label'];
-  const found = (await sdk.vision.elements(area, query)).filter((e) => NAMING.indexOf(e.kind) < 0);
+  const query = kind ? { kind: kind, text: label } : { text: label };
+  const found = kind === null ? [] : (await sdk.vision.elements(area, query)).filter((e) => NAMING.indexOf(e.kind) < 0 && (e.kind === 'close-button' || (e.text || e.value || '') !== ''));
   const item = (e) => ({ kind: e.kind, text: e.text, bbox: e.bbox, state: e.state });
 `;
 
@@ -40,9 +77,11 @@ ${FIND}  let fields = found.filter((e) => e.kind === 'text-field');
     if (all.length === 1) fields = all;
   }
   if (fields.length === 0) return { answer: 'I could not find the field "' + label + '".', data: { actions: [], items: [] } };
+  const text = String(input.text === undefined || input.text === null ? '' : input.text).slice(0, 1000);
   const clicked = await sdk.actions.click(fields[0]);
-  const typed = await sdk.actions.type(String(input.text));
-  return { answer: 'Typed "' + input.text + '" into "' + label + '".', data: { actions: [clicked, typed], items: [item(fields[0])] } };
+  if (text === '') return { answer: 'Clicked the field "' + label + '"; there was nothing to type.', data: { actions: [clicked], items: [item(fields[0])] } };
+  const typed = await sdk.actions.type(text);
+  return { answer: 'Typed "' + text + '" into "' + label + '".', data: { actions: [clicked, typed], items: [item(fields[0])] } };
 }
 `,
   read: `export default async function run(input, sdk) {
@@ -54,7 +93,7 @@ ${FIND}  if (found.length === 0) return { answer: 'I could not find "' + label +
 }
 `,
   check: `export default async function run(input, sdk) {
-${FIND}  const what = (kind || 'control') + ' "' + label + '"';
+${FIND}  const what = (kind || asked || 'control') + ' "' + label + '"';
   return {
     answer: found.length ? 'Yes, there is a ' + what + '.' : 'No, I see no ' + what + '.',
     data: { present: found.length > 0, count: found.length, items: found.map(item) },
@@ -147,7 +186,8 @@ export const elementFamily: GeneratorFamily = {
           required: ['answer', 'data'],
           properties: { answer: { type: 'string' }, data: { type: 'object' } },
         },
-        limits: { timeoutMs: 5000, memoryMb: 64 },
+        // Every phrase is read by OCR: the same limit as the OCR templates' (emit.ts).
+        limits: { timeoutMs: 10_000, memoryMb: 64 },
         origin: {
           kind: 'generated',
           generator: 'template/element-by-label',

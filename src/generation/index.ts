@@ -31,14 +31,13 @@ export type { EmitOptions } from './emit.js';
  * is there only when the SDK declares `vision.elements` (its code calls it).
  */
 export const FAMILIES: readonly GeneratorFamily[] = [
+  // Controls by their own label first: "click the Submit button" is the button, never the OCR template's click
+  // on the words "Submit" wherever they appear (a sentence quoting the label; issue 18).
+  ...(hasElements() ? [elementFamily] : []),
   countShapesFamily,
   visionFamily,
   actionFamily,
   dataFamily,
-  // Controls by label after the OCR templates for now: its candidates still fail verification's robustness
-  // checks (fuzzed `kind` inputs throw, noisy screens outlast the 5 s limit while every phrase is read), which
-  // stopped "click the … button" from being learned at all. Moving it first is tracked in issue 18.
-  ...(hasElements() ? [elementFamily] : []),
   ...(hasElements() ? [elementsFamily] : []),
   composeFamily,
 ];

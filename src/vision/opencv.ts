@@ -45,6 +45,7 @@ export interface Cv {
   approxPolyDP(contour: CvMat, out: CvMat, epsilon: number, closed: boolean): void;
   convexHull(contour: CvMat, hull: CvMat, clockwise: boolean, returnPoints: boolean): void;
   morphologyEx(src: CvMat, dst: CvMat, op: number, kernel: CvMat): void;
+  medianBlur(src: CvMat, dst: CvMat, ksize: number): void;
   getStructuringElement(shape: number, size: { width: number; height: number }): CvMat;
   MORPH_RECT: number;
   threshold(src: CvMat, dst: CvMat, thresh: number, maxval: number, type: number): number;

@@ -1,11 +1,15 @@
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHostSdk, RecordingActuator } from '../../src/capabilities/index.js';
-import type { Pattern } from '../../src/domain/index.js';
-import { countShapesFamily, elementFamily } from '../../src/generation/index.js';
+import { parseConfig } from '../../src/config/index.js';
+import { observeFailure } from '../../src/discovery/index.js';
+import type { Capability, Failure, Pattern } from '../../src/domain/index.js';
+import { countShapesFamily, elementFamily, familyFor } from '../../src/generation/index.js';
 import type { SandboxTier } from '../../src/sandbox/index.js';
 import { createProcessTier } from '../../src/sandbox/index.js';
+import { createMemoryStore } from '../../src/store/index.js';
 import { synthesize } from '../../src/synthesis/index.js';
+import { frameSignature, matchCapability, parseCommand } from '../../src/understanding/index.js';
 import { closeOcr, decodeImage } from '../../src/vision/index.js';
 import { createVisionPort } from '../../src/vision-port.js';
 import { CHROMIUM, launchBrowser, openTask } from './harness.js';
@@ -56,7 +60,10 @@ describe.skipIf(!existsSync(CHROMIUM))('closed loop: Ironcliw acts on real task 
 
   /** Runs one generated capability on the page's current screenshot; returns its output. */
   async function ask(task: Session, which: keyof typeof families, input: Record<string, unknown>) {
-    const cap = families[which];
+    return runOn(task, families[which], input);
+  }
+
+  async function runOn(task: Session, cap: Capability, input: Record<string, unknown>) {
     const { report, code } = synthesize(cap.code, {
       permissions: cap.manifest.permissions,
       inputSchema: cap.manifest.inputSchema,
@@ -127,6 +134,55 @@ describe.skipIf(!existsSync(CHROMIUM))('closed loop: Ironcliw acts on real task 
           failures.push(
             `seed ${seed} "${task.instruction}": reward ${reward}, clicks ${JSON.stringify(await task.events())}`,
           );
+      } finally {
+        await task.close();
+      }
+    }
+    expect(failures).toEqual([]);
+  });
+
+  it('"click the Submit button", learned from failures, lands on the button, not on the quoted word (issue 18)', async () => {
+    // Learned the way discovery learns: repeated failures of the command become a pattern, and the first family
+    // that accepts the pattern generates the capability.
+    const command = 'click the Submit button';
+    const { frame } = parseCommand(command);
+    const signature = frameSignature(frame);
+    const store = createMemoryStore();
+    const thresholds = parseConfig({}).discovery;
+    let clock = Date.parse('2026-01-01T00:00:00Z');
+    let learned: Pattern | undefined;
+    for (let k = 0; !learned && k < thresholds.minOccurrences + 2; k++) {
+      clock += 60_000;
+      const failure: Failure = {
+        id: `fail_submit_${k}`,
+        at: new Date(clock).toISOString(),
+        userId: `user${k % Math.max(2, thresholds.minDistinctUsers)}`,
+        command,
+        frame,
+        category: 'missing_handler',
+        message: 'no capability',
+        signature,
+      };
+      await store.failures.record(failure);
+      const obs = await observeFailure(store, failure, thresholds, new Date(clock));
+      if (obs?.ready) learned = obs.pattern;
+    }
+    expect(learned, 'the failures make a pattern').toBeDefined();
+    const family = familyFor(learned!);
+    expect(family?.id).toBe('template/element-by-label');
+    const cap = family!.emit(learned!, 1, []);
+    const routed = matchCapability(frame, cap.manifest);
+    expect(routed?.input).toMatchObject({ label: 'Submit' });
+    // Task pages whose sentence quotes "Submit" above buttons, one of them Submit: only its handler gives 1.
+    const failures: string[] = [];
+    for (const seed of [39, 42, 47]) {
+      const task = await openTask(browser, 'click-button', seed);
+      try {
+        expect(task.target).toBe('Submit');
+        const out = await runOn(task, cap, routed!.input);
+        await task.apply(out.data.actions ?? []);
+        const reward = await task.reward();
+        if (reward !== 1) failures.push(`seed ${seed}: reward ${reward}, ${out.answer}`);
       } finally {
         await task.close();
       }

@@ -14,8 +14,8 @@ import type { Found, Layout, Phrase } from './layout.js';
 import { freePhrases, newLayout } from './layout.js';
 import { findLists } from './lists.js';
 import type { PixelAnalysis } from './pixel-analysis.js';
-import { analysePixels } from './pixel-analysis.js';
 import { findPhrases } from './phrases.js';
+import { scaleRect, workingScreen } from './scale.js';
 import { markStates } from './states.js';
 import { findTabs } from './tabs.js';
 import { findToggles } from './toggles.js';
@@ -108,8 +108,9 @@ export async function detectElements(img: RgbaImage, query: ElementQuery = {}): 
   if (!all) {
     all = (async () => {
       const { cv } = await loadOpenCv();
-      const a = analysePixels(cv, img);
-      const shapes = (await findShapes(img)).map((s): UiElement => ({
+      const orig = img;
+      const { img: work, a, factor } = workingScreen(cv, orig);
+      const shapes = (await findShapes(work)).map((s): UiElement => ({
         kind: 'shape',
         text: '',
         bbox: s.bbox,
@@ -117,17 +118,22 @@ export async function detectElements(img: RgbaImage, query: ElementQuery = {}): 
         shape: s.shape!,
         color: s.color!,
       }));
-      const d = detect(a, img, shapes);
+      const d = detect(a, work, shapes);
       const read = d.phrases.filter((p) => p.read);
       const words = await readPieces(
-        img,
+        work,
         read.map((p) => pieceOf(p, d.unit)),
       );
       read.forEach((p, i) => (p.words = words[i]!));
       attachWords(d.elements);
       return d.elements
         .map(({ phrases: _p, ...e }) => {
-          const el: UiElement = { kind: e.kind, text: e.text, bbox: e.bbox, state: e.state };
+          const el: UiElement = {
+            kind: e.kind,
+            text: e.text,
+            bbox: scaleRect(e.bbox, factor, orig),
+            state: e.state,
+          };
           if (e.value) el.value = e.value;
           if (e.confidence !== undefined) el.confidence = e.confidence;
           if (e.unread) el.unread = true;

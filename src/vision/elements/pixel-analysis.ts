@@ -70,6 +70,14 @@ export function analysePixels(cv: Cv, img: RgbaImage): PixelAnalysis {
     const grey = greyOf(img, { x: 0, y: 0, width, height });
     greyMat.data.set(grey);
     cv.morphologyEx(greyMat, gradMat, cv.MORPH_GRADIENT, kernel);
+    if (isNoisy(gradMat.data)) {
+      // Sensor or compression noise: smooth it away first, or every speck is ink and every flat area breaks up
+      // (measured on a 1280×800 screen with ±24 noise: 682 ink clusters, 8350 flat pieces, 157 phrases to read).
+      cv.medianBlur(greyMat, gradMat, 5);
+      greyMat.data.set(gradMat.data);
+      grey.set(greyMat.data);
+      cv.morphologyEx(greyMat, gradMat, cv.MORPH_GRADIENT, kernel);
+    }
     const grad = new Uint8Array(gradMat.data);
     // Flat areas first: the rectangular ones are the insides of boxes.
     const flat = new Uint8Array(grad.length);
@@ -121,6 +129,22 @@ export function analysePixels(cv: Cv, img: RgbaImage): PixelAnalysis {
     kernel.delete();
   }
 }
+
+/**
+ * Whether a screen is noisy: on an interface most pixels lie in flat fills (gradient 0–2 even on gradients and
+ * anti-aliased text); with per-pixel noise the typical pixel differs from its neighbours. The median gradient
+ * of a sample of pixels (every 7th) decides.
+ */
+export function isNoisy(grad: Uint8Array): boolean {
+  const hist = new Uint32Array(256);
+  let n = 0;
+  for (let i = 0; i < grad.length; i += 7, n++) hist[grad[i]!]!++;
+  let below = 0;
+  for (let v = 0; v < NOISE_MEDIAN; v++) below += hist[v]!;
+  return below < n / 2;
+}
+/** Median gradient from which a screen counts as noisy (clean interfaces measure 0). */
+const NOISE_MEDIAN = 10;
 
 /**
  * The screen's text size: the median height of its lines of ink (glyph-sized clusters side by side, at most a
