@@ -17,6 +17,13 @@ export function filterElements(all: UiElement[], q: ElementQuery): UiElement[] {
   let out = all.filter((e) => !q.kind || e.kind === q.kind);
   if (q.text !== undefined) {
     const t = norm(q.text);
+    // A label of symbols only ("♥♥♥") has no words to compare: it matches its own text exactly, or nothing
+    // (never every control, and never the × that an empty query names).
+    const raw = q.text.trim();
+    if (t === '' && raw !== '') {
+      out = out.filter((e) => e.text.trim() === raw || (e.value ?? '').trim() === raw);
+      return q.near ? byDistance(out, q.near) : out;
+    }
     const scored = out
       .map((e) => {
         // An × is named by what it does: "x", "close".
@@ -30,12 +37,12 @@ export function filterElements(all: UiElement[], q: ElementQuery): UiElement[] {
     scored.sort((p, q2) => p.score - q2.score || (RANK[p.e.kind] ?? 0) - (RANK[q2.e.kind] ?? 0));
     out = scored.map((x) => x.e);
   }
-  if (q.near) {
-    const { x, y } = q.near;
-    const d = (e: UiElement) => Math.hypot(e.bbox.x + e.bbox.width / 2 - x, e.bbox.y + e.bbox.height / 2 - y);
-    out = [...out].sort((p, r) => d(p) - d(r));
-  }
-  return out;
+  return q.near ? byDistance(out, q.near) : out;
+}
+
+function byDistance(out: UiElement[], { x, y }: { x: number; y: number }): UiElement[] {
+  const d = (e: UiElement) => Math.hypot(e.bbox.x + e.bbox.width / 2 - x, e.bbox.y + e.bbox.height / 2 - y);
+  return [...out].sort((p, r) => d(p) - d(r));
 }
 
 const KINDS: readonly UiElementKind[] = UI_ELEMENT_KINDS;
