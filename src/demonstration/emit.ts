@@ -7,28 +7,18 @@ import type {
   Pattern,
   Permission,
 } from '../domain/index.js';
-import { COLORS, NAMED_REGIONS, SHAPES } from '../domain/index.js';
 import type { PartFrame } from '../understanding/index.js';
 import { compositionOf, frameFields, opsOf } from '../understanding/index.js';
 import { describeProgram } from './synthesize.js';
 import type { AnswerSpec, DslValue, Locator, Program, Step } from './types.js';
 import { SIZE_SLACK } from './types.js';
+import { SLOT_SCHEMAS } from '../generation/index.js';
 
 /** The generator name demonstrated capabilities carry in `origin.generator`. */
 export const DEMONSTRATION_GENERATOR = 'demonstration';
 
 type Slot = IntentSpec['slots'][number];
 const SLOTS: readonly Slot[] = ['shape', 'color', 'region', 'text', 'label', 'quantity', 'size', 'state'];
-const SLOT_SCHEMAS: Record<Slot, JsonSchema> = {
-  color: { type: 'string', enum: [...COLORS] },
-  shape: { type: 'string', enum: [...SHAPES] },
-  region: { type: 'string', enum: [...NAMED_REGIONS] },
-  text: { type: 'string', maxLength: 200 },
-  label: { type: 'string', maxLength: 200 },
-  quantity: { type: 'integer', minimum: 0, maximum: 1000 },
-  size: { type: 'string', enum: ['large', 'small'] },
-  state: { type: 'string', enum: ['on', 'off'] },
-};
 
 /**
  * The parameters of a command for synthesis: its frame's slots as text (`label`, `text`…; `0.text` for the

@@ -58,3 +58,4 @@ export type {
   SandboxTests,
   StaticGate,
 } from './llm-provider.js';
+export { SLOT_SCHEMAS } from './manifest-schemas.js';
