@@ -1,12 +1,10 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { processStore } from './process-store.js';
 import type { CliProcess } from './processes.js';
-import { startCli, stillAlive } from './processes.js';
+import { expectRefusedForBusyPort, startCli, stillAlive, withTakenPort } from './processes.js';
 
 /**
  * The `ironcliw` process as a script or a supervisor sees it: it exits by itself with a documented code and
@@ -89,22 +87,10 @@ describe('a CLI command', () => {
 
 describe('serve', () => {
   it('on a port in use prints one line, exits 2 and leaves no process behind', LONG, async () => {
-    const taken = createServer();
-    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
-    const port = (taken.address() as AddressInfo).port;
-    try {
+    await withTakenPort(async (port) => {
       const p = cli('serve', '--port', String(port), '--db', db, '--config', config);
-      const exit = await p.exit(120_000);
-      expect(exit, p.out() + p.err()).toBeDefined();
-      expect(exit!.code).toBe(2);
-      expect(p.err()).toBe(
-        `E_PORT_IN_USE: 127.0.0.1:${port} is in use — choose another with --port or IRONCLIW_PORT\n`,
-      );
-      expect(p.out()).toBe('');
-      expect(stillAlive(p.seen)).toEqual([]);
-    } finally {
-      taken.close();
-    }
+      await expectRefusedForBusyPort(p, port);
+    });
   });
 
   it('stops on the first SIGTERM after serving an OCR command: exit 0, no process left', LONG, async () => {

@@ -1,11 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { CliProcess } from './processes.js';
-import { startCli, stillAlive } from './processes.js';
+import { expectRefusedForBusyPort, startCli, stillAlive, withTakenPort } from './processes.js';
 
 /**
  * `ironcliw demo --serve` serves and stops as `serve` does (cli/serving.ts): a taken port is one line and
@@ -28,23 +26,11 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('demo --serve', () => {
   it('on a port in use prints one line, exits 2 and leaves no process behind', LONG, async () => {
-    const taken = createServer();
-    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
-    const port = (taken.address() as AddressInfo).port;
-    try {
+    await withTakenPort(async (port) => {
       const p = cli('demo', '--serve', '--port', String(port));
-      const exit = await p.exit(120_000);
-      expect(exit, p.out() + p.err()).toBeDefined();
-      expect(exit!.code).toBe(2);
-      expect(p.err()).toBe(
-        `E_PORT_IN_USE: 127.0.0.1:${port} is in use — choose another with --port or IRONCLIW_PORT\n`,
-      );
       // Refused before the demo ran: nothing printed, nothing started.
-      expect(p.out()).toBe('');
-      expect(stillAlive(p.seen)).toEqual([]);
-    } finally {
-      taken.close();
-    }
+      await expectRefusedForBusyPort(p, port);
+    });
   });
 
   it(

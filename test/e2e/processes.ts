@@ -1,8 +1,11 @@
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
 
 /**
  * The real `ironcliw` process for the tests that are about processes (exit, signals, children left behind):
@@ -161,4 +164,27 @@ export function startCli(
       }
     },
   };
+}
+
+/** Runs `body` with a port some other listener already holds on 127.0.0.1. */
+export async function withTakenPort(body: (port: number) => Promise<void>): Promise<void> {
+  const taken = createServer();
+  await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+  try {
+    await body((taken.address() as AddressInfo).port);
+  } finally {
+    taken.close();
+  }
+}
+
+/** A command refused for a busy port: one line, exit 2, nothing on stdout, no process left behind. */
+export async function expectRefusedForBusyPort(p: CliProcess, port: number): Promise<void> {
+  const exit = await p.exit(120_000);
+  expect(exit, p.out() + p.err()).toBeDefined();
+  expect(exit!.code).toBe(2);
+  expect(p.err()).toBe(
+    `E_PORT_IN_USE: 127.0.0.1:${port} is in use — choose another with --port or IRONCLIW_PORT\n`,
+  );
+  expect(p.out()).toBe('');
+  expect(stillAlive(p.seen)).toEqual([]);
 }
