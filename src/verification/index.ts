@@ -35,7 +35,7 @@ export type {
   TestScenePort,
   TruthElement,
 } from './case-types.js';
-export { compareBenchmarks, createVerificationBenchmark } from './production-benchmark.js';
+export { compareBenchmarks, createVerificationBenchmark, poolBenchmarks } from './production-benchmark.js';
 export type { VerificationBenchmarkOptions } from './production-benchmark.js';
 export { createVerificationService } from './verification-service.js';
 export type { VerificationService, VerificationServiceOptions } from './verification-service.js';

@@ -62,6 +62,12 @@ export interface VerificationOptions {
   readonly maxErrorRate: number;
   /** Production level: p99 and error rate may exceed the live version's by at most this share. */
   readonly regressionTolerance: number;
+  /**
+   * Production level: a 'regressed' verdict is confirmed by measuring the candidate and the live version again
+   * in this many interleaved pairs (alternating which goes first) and judging the pooled samples, so a burst
+   * of load on a shared machine cannot land on one side only.
+   */
+  readonly regressionConfirmPairs: number;
 }
 
 /** Risk of each permission, 0..1: acting on the user's screen weighs more than looking at it. */
@@ -112,6 +118,7 @@ export const VERIFICATION_DEFAULTS: VerificationOptions = Object.freeze({
   p99BudgetMs: 100,
   maxErrorRate: 0.01,
   regressionTolerance: 0.2,
+  regressionConfirmPairs: 4,
 });
 
 const share = z.number().min(0).max(1);
@@ -151,6 +158,7 @@ const OptionsSchema = z
     p99BudgetMs: z.number().positive().max(60_000),
     maxErrorRate: share,
     regressionTolerance: z.number().min(0).max(10),
+    regressionConfirmPairs: z.number().int().min(1).max(20),
   })
   .strict()
   .partial();

@@ -9,7 +9,7 @@ import type { BenchmarkRun } from '../benchmark/index.js';
 import { benchmarkCapability, compareToBaseline, isBenchmarkRun } from '../benchmark/index.js';
 import { fuzzInputs, sceneTarget } from './fuzz.js';
 import type { TestScenePort } from './case-types.js';
-import type { BenchmarkRunner } from './verifier-deps.js';
+import type { BenchmarkFigures, BenchmarkRunner } from './verifier-deps.js';
 
 export interface VerificationBenchmarkOptions {
   tier: SandboxTier;
@@ -57,4 +57,36 @@ export function compareBenchmarks(
     return { verdict: 'unchanged', detail: 'not comparable: a run without latency samples' };
   const r = compareToBaseline(candidate, baseline);
   return { verdict: r.verdict, detail: r.detail };
+}
+
+const quantile = (sorted: readonly number[], q: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? 0;
+
+/**
+ * Several benchmark runs of one capability as one: samples, requests and errors pooled, p50/p99 and the error
+ * rate recomputed from them (the rest is the first run's). Undefined when a run carries no samples to pool.
+ */
+export function poolBenchmarks(runs: readonly BenchmarkFigures[]): BenchmarkFigures | undefined {
+  if (!runs.length || !runs.every(isBenchmarkRun)) return undefined;
+  const all = runs as unknown as BenchmarkRun[];
+  const first = all[0]!;
+  const samplesMs = all.flatMap((r) => r.samplesMs);
+  const sorted = [...samplesMs].sort((a, b) => a - b);
+  const requests = all.reduce((n, r) => n + r.requests, 0);
+  const errors = all.reduce((n, r) => n + r.errors, 0);
+  const pooled: BenchmarkRun = {
+    ...first,
+    id: all.map((r) => r.id).join('+'),
+    samplesMs,
+    requests,
+    errors,
+    errorRate: requests ? errors / requests : 0,
+    latency: {
+      ...first.latency,
+      count: sorted.length,
+      p50: quantile(sorted, 0.5),
+      p99: quantile(sorted, 0.99),
+    },
+  };
+  return pooled;
 }

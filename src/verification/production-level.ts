@@ -5,7 +5,7 @@ import type { BenchmarkFigures, BenchmarkRunner, VerifierDeps } from './verifier
 /** The production level: a real benchmark against the budgets and against the live version. */
 export async function productionLevel(
   state: VerificationState,
-  deps: Pick<VerifierDeps, 'baseline' | 'compare'>,
+  deps: Pick<VerifierDeps, 'baseline' | 'compare' | 'pool'>,
   benchmark: BenchmarkRunner,
 ): Promise<void> {
   const { capability, check, factors, numbers, options } = state;
@@ -58,7 +58,7 @@ export async function productionLevel(
  */
 async function regressionCheck(
   state: VerificationState,
-  deps: Pick<VerifierDeps, 'baseline' | 'compare'>,
+  deps: Pick<VerifierDeps, 'baseline' | 'compare' | 'pool'>,
   benchmark: BenchmarkRunner,
   bench: BenchmarkFigures,
   base: BenchmarkFigures | undefined,
@@ -68,20 +68,20 @@ async function regressionCheck(
   if (base && deps.compare) {
     let r = deps.compare(bench, base);
     let detail = `${r.verdict} against the live version: ${r.detail}`;
-    // The two runs were measured one after the other: on a machine whose load changes (a learner
-    // shares it with serving) the later one can look slower for that alone. A 'regressed' verdict
-    // is confirmed by measuring both again in the opposite order, so drift favours the candidate
-    // this time; only a slowdown seen both ways counts.
+    // The two runs were measured one after the other: on a machine whose load changes (a learner shares it
+    // with serving, other processes come in bursts) either can look slower for that alone. A 'regressed'
+    // verdict is confirmed before it counts: by interleaved pairs pooled when the figures can be pooled (a
+    // burst then lands on both sides), else by one more pair in the opposite order.
     if (r.verdict === 'regressed' && deps.baseline) {
-      const base2 = await deps.baseline(capability);
-      const bench2 = base2 ? await benchmark(capability) : undefined;
-      if (base2 && bench2) {
-        const again = deps.compare(bench2, base2);
+      const again = deps.pool
+        ? await confirmInterleaved(state, deps as ConfirmDeps, benchmark, bench, base)
+        : await confirmReversed(capability, deps as ConfirmDeps, benchmark);
+      if (again) {
         detail =
-          again.verdict === 'regressed'
-            ? `regressed against the live version, confirmed with the order reversed: ${r.detail}; then ${again.detail}`
-            : `not confirmed: measured first, it looked slower (${r.detail}); measured second, ${again.verdict} (${again.detail})`;
-        r = again.verdict === 'regressed' ? r : again;
+          again.result.verdict === 'regressed'
+            ? `regressed against the live version, confirmed ${again.how}: ${r.detail}; then ${again.result.detail}`
+            : `not confirmed: measured once, it looked slower (${r.detail}); ${again.how}, ${again.result.verdict} (${again.result.detail})`;
+        r = again.result.verdict === 'regressed' ? r : again.result;
       }
     }
     numbers.baselineP99Ms = round(base.latency.p99, 3);
@@ -116,5 +116,54 @@ async function regressionCheck(
     level: 'production',
     passed: true,
     detail: 'no live version of this pattern to compare with',
+  };
+}
+
+type Verdict = { verdict: 'improved' | 'unchanged' | 'regressed'; detail: string };
+type ConfirmDeps = Required<Pick<VerifierDeps, 'baseline' | 'compare' | 'pool'>> & Pick<VerifierDeps, 'pool'>;
+
+/** One more pair, live version first this time, so drift that favoured the live version now favours the candidate. */
+async function confirmReversed(
+  capability: VerificationState['capability'],
+  deps: ConfirmDeps,
+  benchmark: BenchmarkRunner,
+): Promise<{ how: string; result: Verdict } | undefined> {
+  const base2 = await deps.baseline(capability);
+  const bench2 = base2 ? await benchmark(capability) : undefined;
+  if (!base2 || !bench2) return undefined;
+  return { how: 'with the order reversed', result: deps.compare(bench2, base2) };
+}
+
+/**
+ * `regressionConfirmPairs` more pairs, alternating which version runs first (live first in the first pair: the
+ * first measurement had the candidate first), each side's samples pooled with its first run and judged once.
+ */
+async function confirmInterleaved(
+  state: VerificationState,
+  deps: ConfirmDeps,
+  benchmark: BenchmarkRunner,
+  bench: BenchmarkFigures,
+  base: BenchmarkFigures,
+): Promise<{ how: string; result: Verdict } | undefined> {
+  const candidateRuns = [bench];
+  const liveRuns = [base];
+  const pairs = state.options.regressionConfirmPairs;
+  for (let i = 0; i < pairs; i++) {
+    const order = i % 2 === 0 ? (['live', 'candidate'] as const) : (['candidate', 'live'] as const);
+    for (const who of order) {
+      if (who === 'candidate') candidateRuns.push(await benchmark(state.capability));
+      else {
+        const live = await deps.baseline(state.capability);
+        if (!live) return undefined;
+        liveRuns.push(live);
+      }
+    }
+  }
+  const candidate = deps.pool?.(candidateRuns);
+  const live = deps.pool?.(liveRuns);
+  if (!candidate || !live) return confirmReversed(state.capability, deps, benchmark);
+  return {
+    how: `over ${pairs} more interleaved pairs, pooled (${candidateRuns.length} runs a side)`,
+    result: deps.compare(candidate, live),
   };
 }

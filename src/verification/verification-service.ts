@@ -2,7 +2,7 @@ import type { CandidateVerifier, Capability, VerificationLevel } from '../domain
 import { IroncliwError, newId } from '../domain/index.js';
 import type { BenchmarkRun } from '../benchmark/index.js';
 import type { Store } from '../store/index.js';
-import { compareBenchmarks, createVerificationBenchmark } from './production-benchmark.js';
+import { compareBenchmarks, createVerificationBenchmark, poolBenchmarks } from './production-benchmark.js';
 import type { DetailedVerificationReport } from './verifier.js';
 import type { VerifierDeps } from './verifier-deps.js';
 import { createCandidateVerifier, createVerifier } from './verifier.js';
@@ -56,7 +56,13 @@ export function createVerificationService(o: VerificationServiceOptions): Verifi
     const cap = await store.capabilities.get(candidate.manifest.id, live);
     return cap ? benchmark({ manifest: cap.manifest, code: cap.code }) : undefined;
   };
-  const deps: VerifierDeps = { ...o.verifier, benchmark, baseline, compare: compareBenchmarks };
+  const deps: VerifierDeps = {
+    ...o.verifier,
+    benchmark,
+    baseline,
+    compare: compareBenchmarks,
+    pool: poolBenchmarks,
+  };
   const inner = createCandidateVerifier({ ...deps, level: o.level });
   const direct = createVerifier(deps);
 

@@ -33,6 +33,12 @@ export interface VerifierDeps {
     candidate: BenchmarkFigures,
     baseline: BenchmarkFigures,
   ) => { verdict: 'improved' | 'unchanged' | 'regressed'; detail: string };
+  /**
+   * Production level: one set of figures from several runs of the same capability (their samples pooled), so
+   * a regression can be confirmed over interleaved runs; undefined when the figures cannot be pooled (then the
+   * confirmation is one more pair measured in the opposite order).
+   */
+  pool?: (runs: BenchmarkFigures[]) => BenchmarkFigures | undefined;
   /** Production level: the live version's figures for the same pattern (undefined when there is none). */
   baseline?: (capability: Capability) => Promise<BenchmarkFigures | undefined>;
   /** Thresholds and weights over {@link VERIFICATION_DEFAULTS} (config key `verification`). */
