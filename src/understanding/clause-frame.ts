@@ -24,6 +24,9 @@ export function finish(d: Draft, raw: string): UnderstandResult {
   const stray = () => [d.color, d.shape, d.genericWord].flatMap((x) => (x ? [x] : []));
   if (kind && WIDGET_KINDS.has(kind)) {
     if (shapey) d.unexplained.push(...stray());
+    // "select the text in the Name field", "count the words in the sidebar's search box": the text inside a
+    // widget is not the widget. Reading a widget is reading its text ("what does the button say").
+    if (d.textNoun && action !== 'read' && action !== 'type') d.unexplained.push(d.textNoun);
   } else if (kind === 'text') {
     if (shapey) d.unexplained.push(...stray());
   } else if (shapey && d.label !== undefined && !d.color && !d.shape) kind = 'element';

@@ -62,6 +62,7 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
       t.role = 'slot';
     } else if (TEXT_NOUNS.test(w)) {
       textNoun = true;
+      d.textNoun ??= w;
       t.role = 'slot';
     } else if (/^(?:lines?)$/.test(w) && d.action === 'count') {
       d.group = { op: 'group', by: 'line' };
@@ -120,6 +121,15 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
       let start = j + 1;
       while (start < nounIdx && list[start]!.role !== 'unknown') start++;
       for (let k = start; k < nounIdx; k++) labelParts.push(k);
+      // After the noun, as its name: "Click button ONE", "click link Sed" — one word, last, not lower-case.
+      const next = list[nounIdx + 1];
+      if (
+        !labelParts.length &&
+        next?.role === 'unknown' &&
+        nounIdx + 2 === list.length &&
+        /\p{Lu}/u.test(next.o)
+      )
+        labelParts.push(nounIdx + 1);
     } else if (d.action && LABELLING.has(d.action) && !d.color && !d.shape && !d.genericShape) {
       const first = unknownIdx[0]!;
       const last = unknownIdx[unknownIdx.length - 1]!;
@@ -133,8 +143,11 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
       // A guess of several words is a label only if it looks like one ("Sign up"), not a phrase of lower-case
       // words ("a way to log in", "the space bar", "and hold shift").
       const words = labelParts.filter((k) => list[k]!.role === 'unknown');
-      if (labelParts.length > 1 && words.every((k) => list[k]!.o === list[k]!.w && /^[a-z]/.test(list[k]!.w)))
-        ok = false;
+      const lower = (k: number) => list[k]!.o === list[k]!.w && /^[a-z]/.test(list[k]!.w);
+      if (labelParts.length > 1 && words.every(lower)) ok = false;
+      // Nor does a phrase that starts with a lower-case word ("the date 05/12/2016"): that word names a kind of
+      // thing the frame has no noun for.
+      if (labelParts.length > 1 && words.length > 0 && lower(words[0]!)) ok = false;
       if (!ok) labelParts.length = 0;
       else d.guessedLabel = true;
     }

@@ -1,5 +1,5 @@
 import type { IntentFrame, UnderstandResult } from '../domain/index.js';
-import { ACTION_RULES, COLOR_WORDS, KEY_CHORD, REGION_PHRASES, SHAPE_WORDS } from './lexicon.js';
+import { ACTION_RULES, COLOR_WORDS, KEY_CHORD, REGION_PHRASES, SHAPE_WORDS, SIZE_WORDS } from './lexicon.js';
 import { takeItemOps, takeMeasure, takeOrdinal } from './clause-data-ops.js';
 import { takeExclusions } from './clause-exclusions.js';
 import { finish, keyFrame } from './clause-frame.js';
@@ -88,7 +88,14 @@ export function parseClause(
   if (d.action === 'click' && /^(?:press|hit|push)\b/.test(verb)) {
     const key = KEY_CHORD.exec(span.s);
     if (key) return keyFrame(key[1]!, raw);
+    // 'Press the "Enter" key': a quoted key is still a key ('press "Submit"' clicks it).
+    const quotedKey = /^(?:the )?(⟦\d+⟧) key$/.exec(span.s);
+    const q = quotedKey ? quoteOf(quotedKey[1]!, quotes) : undefined;
+    const chord = q !== undefined ? KEY_CHORD.exec(quotes[q]!.toLowerCase()) : null;
+    if (chord) return keyFrame(chord[1]!, raw);
   }
+  // "how many green shapes can you see": the question's frame, not a word about the target.
+  if (d.action === 'count') span.take(/\s?\b(?:can|could|do) you see$/);
   if (d.action === 'read' && /^what(?: (?:does|do))?$/.test(verb)) {
     const say = /\s?\b(?:say|says|reads?|show|display)$/.exec(span.s);
     if (say) span.cut(say.index, say[0].length);
@@ -150,6 +157,12 @@ export function parseClause(
 
   // Exclusion and negation.
   takeExclusions(span, d, quotes);
+
+  // "the circles that are large", "the box that is red": a relative clause that only names a colour, size or
+  // shape says what an adjective would.
+  const which = /\b(?:that|which) (?:is|are) (\S+)$/.exec(span.s);
+  if (which && (COLOR_WORDS[which[1]!] || SIZE_WORDS[which[1]!] || SHAPE_WORDS[which[1]!]))
+    span.cut(which.index, which[0].length - which[1]!.length - 1);
 
   // Relations to an anchor.
   takeRelation(span, d, quotes);

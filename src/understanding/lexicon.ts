@@ -144,8 +144,11 @@ export const WIDGET_PHRASES: ReadonlyArray<[RegExp, TargetKind]> = [
   [/\b(?:drop-?downs?|combo ?box(?:es)?|select box(?:es)?|pick ?lists?)\b/, 'dropdown'],
   [/\b(?:list items?|list entries|list entry)\b/, 'list-item'],
   [/\b(?:tree nodes?|nodes?|folders?|files?)\b/, 'tree-node'],
-  [/\b(?:dialog(?: box(?:es)?| window)?s?|pop-?ups?|modals?|alert box)\b/, 'dialog'],
-  [/\b(?:menu items?|menus?|buttons?)\b/, 'button'],
+  [
+    /\b(?:dialog(?: box(?:es)?| window)?s?|pop-?ups?(?: windows?)?|modals?(?: windows?)?|alert(?: box| dialog)?s?)\b/,
+    'dialog',
+  ],
+  [/\b(?:menu items?|menus?(?! buttons?\b)|buttons?)\b/, 'button'],
   [/\b(?:hyper)?links?\b/, 'link'],
   [/\btabs?\b/, 'tab'],
   [/\b(?:fields?|inputs?)\b/, 'text-field'],
@@ -314,23 +317,26 @@ export const ACTION_RULES: readonly ActionRule[] = [
     action: 'list',
     pattern: /^(?:list|show|what are) (?:(?:all|the|your) )*(?:capabilities|skills|commands)$/,
   },
-  { action: 'count', pattern: /^(?:count|how many|number of|the number of|what is the number of)\b/ },
+  {
+    action: 'count',
+    pattern: /^(?:count|how many|number of|the number of|what(?:'s| is) the (?:number|count) of|give me the (?:number|count) of)\b/,
+  },
   { action: 'describe', pattern: /^what (colou?r) (?:is|are)\b/, attribute: 'color' },
   { action: 'describe', pattern: /^what (shape) (?:is|are)\b/, attribute: 'shape' },
   {
     action: 'describe',
     pattern:
-      /^(?:describe|summari[sz]e|what(?:'s| is) (?:on|there on)|what do you see|explain what is in|explain|analy[sz]e|identify|give me a summary of)\b/,
+      /^(?:describe what(?:'s| is) (?:in|on)|describe|summari[sz]e|what(?:'s| is) (?:on|there on)|what do you see|explain what is in|explain|analy[sz]e|identify|give me (?:a summary|an overview) of)\b/,
   },
   {
     action: 'read',
     pattern:
-      /^(?:what(?= .+ (?:says|reads)$)|read(?: me)?(?: what it says(?: at| in| on)?)?|can you read what it says(?: at| in| on)?|what does|what do|what is the text(?: in| of| on)?|get the text(?: from| of| in)?|transcribe|what(?:'s| is) written|what(?:'s| is) in)\b/,
+      /^(?:what(?= .+ (?:says|reads)$)|read(?: me)?(?: what it says(?: at| in| on)?| what(?:'s| is) (?:in|on|written (?:in|on)))?|what(?:'s| is) the (?:value|contents?) of|can you read what it says(?: at| in| on)?|what does|what do|what is the text(?: in| of| on)?|get the text(?: from| of| in)?|transcribe|what(?:'s| is) written|what(?:'s| is) in)\b/,
   },
   { action: 'double-click', pattern: /^double[- ]?click(?: on)?\b/ },
   { action: 'right-click', pattern: /^right[- ]?click(?: on)?\b/ },
   { action: 'hover', pattern: /^(?:hover(?: over| on)?|mouse over|move the mouse (?:over|to)|point at)\b/ },
-  { action: 'drag', pattern: /^drag\b/ },
+  { action: 'drag', pattern: /^(?:drag|move(?! the (?:mouse|cursor|pointer)\b))\b/ },
   {
     action: 'focus',
     pattern: /^(?:focus(?: on)?|put the cursor (?:in|into|on)|place the cursor (?:in|into|on))\b/,
@@ -346,15 +352,20 @@ export const ACTION_RULES: readonly ActionRule[] = [
     pattern:
       /^(?:is there|are there|check (?:if|whether|for)(?: there (?:is|are))?|does (?:the )?\S+ (?:have|contain|show)|do you see|can you see|is there any)\b/,
   },
-  { action: 'toggle', pattern: /^(?:check|tick|mark)\b/, state: 'on' },
-  { action: 'toggle', pattern: /^(?:uncheck|untick|clear|deselect|unselect|unmark)\b/, state: 'off' },
+  { action: 'toggle', pattern: /^(?:check|tick|mark|turn on|switch on|enable)\b/, state: 'on' },
+  {
+    action: 'toggle',
+    pattern: /^(?:uncheck|untick|clear|deselect|unselect|unmark|turn off|switch off|disable)\b/,
+    state: 'off',
+  },
   { action: 'toggle', pattern: /^toggle\b/ },
   { action: 'click', pattern: /^(?:click(?: on| into| in)?|tap(?: on)?|hit|press|push|open|switch to)\b/ },
   { action: 'select', pattern: /^(?:select|choose|pick)\b/ },
   { action: 'expand', pattern: /^(?:expand|unfold)\b/ },
   { action: 'collapse', pattern: /^(?:collapse|fold)\b/ },
   { action: 'close', pattern: /^(?:close|dismiss)\b/ },
-  { action: 'type', pattern: /^(?:type|enter|input|write|fill(?: in| out)?)\b/ },
+  // "put "42" in the Age box": only with a quoted text ("put the cursor in …" is focus, above).
+  { action: 'type', pattern: /^(?:type|enter|input|write|fill(?: in| out)?|put(?= ⟦\d+⟧))\b/ },
   {
     action: 'find',
     pattern: /^(?:find(?: me)?|show(?: me)?|highlight|search for|look for|point out|which)\b/,
