@@ -59,7 +59,7 @@ const EXCLUSIONS: ReadonlyArray<[RegExp, 'place' | 'thing']> = [
   [/(?:,? but)? (?:not )?(?:outside|out of) (?:of )?(?:the )?(.+?)$/, 'place'],
   [
     new RegExp(
-      `(?:,? but not|,? except(?: for)?|,? excluding|,? other than|,? apart from|,? besides|,? (?:but )?ignor(?:e|ing)|,? without|,? but) (?:the )?(.+?)$`,
+      `(?:,? but not|,? not including|,? except(?: for)?|,? excluding|,? other than|,? apart from|,? besides|,? (?:but )?ignor(?:e|ing)|,? without|,? but) (?:the )?(.+?)$`,
     ),
     'thing',
   ],

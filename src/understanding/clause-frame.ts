@@ -68,9 +68,8 @@ export function finish(d: Draft, raw: string): UnderstandResult {
 
   // Text is not an item list: "read the last word", "the first line" pick a unit the frame does not name.
   if (kind === 'text' && d.pick && action !== 'type') d.unexplained.push('(which text)');
-  // Typing needs a text, and a field named by itself (not by an anchor).
+  // Typing needs a text ("the field below Email" is a field like any other: the element plan takes the anchor).
   if (action === 'type' && d.text === undefined) d.unexplained.push('(nothing to type)');
-  if (action === 'type' && d.relative) d.unexplained.push('(field by position)');
 
   // A colour or shape is asked of a shape; "what colour is the Save button / the text" is not.
   if (d.attribute && kind !== 'shape')
@@ -121,6 +120,9 @@ export function finish(d: Draft, raw: string): UnderstandResult {
 
 /** "press ctrl + s": the keys, as one chord. */
 export function keyFrame(keys: string, raw: string): UnderstandResult {
-  const text = keys.replace(/ ?\+ ?/g, '+').replace(/^control\+/, 'ctrl+');
+  const text = keys
+    .replace(/ ?\+ ?/g, '+')
+    .replace(/^control\+/, 'ctrl+')
+    .replace(/space ?bar$/, 'space');
   return { frame: { action: 'press', target: { kind: 'text', text }, raw }, confidence: 1 };
 }

@@ -75,7 +75,10 @@ describe('understood now (every word has a meaning the frame holds)', () => {
       action: 'press',
       target: { kind: 'text', text: 'enter' },
     });
-    expect(frameOf('Press "Submit"')).toEqual({ action: 'click', target: { kind: 'element', label: 'Submit' } });
+    expect(frameOf('Press "Submit"')).toEqual({
+      action: 'click',
+      target: { kind: 'element', label: 'Submit' },
+    });
   });
 
   it('turn on / enable / disable a switch is a toggle with a state; "turn on the lights" is not', () => {
@@ -95,7 +98,10 @@ describe('understood now (every word has a meaning the frame holds)', () => {
       target: { kind: 'button', label: 'Menu' },
       region: 'top-left',
     });
-    expect(frameOf('open the File menu')).toEqual({ action: 'click', target: { kind: 'button', label: 'File' } });
+    expect(frameOf('open the File menu')).toEqual({
+      action: 'click',
+      target: { kind: 'button', label: 'File' },
+    });
   });
 
   it('a label after its noun: "Click button ONE, then click button TWO"', () => {
@@ -172,5 +178,81 @@ describe('understood now (every word has a meaning the frame holds)', () => {
       target: { kind: 'text-field', label: 'Age', text: '42' },
     });
     expect(frameOf('put the cursor in the search box').action).toBe('focus');
+  });
+
+  it('conditions said after the action, or about a dialog to close', () => {
+    expect(frameOf('click OK if you see a red circle')).toEqual({
+      action: 'click',
+      target: { kind: 'element', label: 'OK' },
+      condition: { frame: { action: 'check', target: { kind: 'shape', shape: 'circle', color: 'red' } } },
+    });
+    // "if there is one": the action's own target being there.
+    expect(frameOf('click the red circle if there is one').condition).toEqual({
+      frame: { action: 'check', target: { kind: 'shape', shape: 'circle', color: 'red' } },
+    });
+    expect(frameOf('if there is a dialog, close it')).toEqual({
+      action: 'close',
+      target: { kind: 'dialog' },
+      condition: { frame: { action: 'check', target: { kind: 'dialog' } } },
+    });
+    // Not a presence condition: refused, never acted on unconditionally.
+    expect(refused('click the red circle if it is big')).toContain('if');
+    expect(refused('click the second circle if there is one')).toContain('if');
+  });
+
+  it('quantities: "2 of the checkboxes", "2 red circles"; "the 3 red circles" are all of them', () => {
+    expect(frameOf('select 2 of the checkboxes')).toEqual({
+      action: 'select',
+      target: { kind: 'checkbox' },
+      quantity: 2,
+    });
+    expect(frameOf('click 2 red circles').quantity).toBe(2);
+    expect(refused('click the 3 red circles')).toContain('3');
+    // Was: a checkbox labelled "2".
+    expect(refused('select the 2 checkboxes')).toContain('2');
+    expect(frameOf('click the 3 button').target).toEqual({ kind: 'button', label: '3' });
+  });
+
+  it('"the number 4" is labelled 4; "the number" alone points back and is refused', () => {
+    expect(frameOf('click on the number 4').target).toEqual({ kind: 'element', label: '4' });
+    expect(refused('Click the number.')).toContain('number');
+  });
+
+  it('"not including", "whose colour is", the space bar, a field placed by an anchor', () => {
+    expect(frameOf('count the circles not including the blue ones').ops).toEqual([
+      { op: 'exclude', by: 'color', value: 'blue' },
+    ]);
+    expect(frameOf('find the circle whose colour is red').target).toEqual({
+      kind: 'shape',
+      shape: 'circle',
+      color: 'red',
+    });
+    expect(refused('find the circle whose colour is large')).toContain('whose');
+    expect(frameOf('hit the space bar')).toEqual({
+      action: 'press',
+      target: { kind: 'text', text: 'space' },
+    });
+    expect(frameOf('type "Ana" into the field below Name')).toEqual({
+      action: 'type',
+      target: { kind: 'text-field', text: 'Ana' },
+      ops: [{ op: 'relative', relation: 'below', anchor: 'Name' }],
+    });
+  });
+
+  it('one verb over several shape targets, or one target in several places, is parallel', () => {
+    expect(frameOf('click the red circle and the blue square').parts).toEqual({
+      mode: 'parallel',
+      frames: [
+        { action: 'click', target: { kind: 'shape', shape: 'circle', color: 'red' } },
+        { action: 'click', target: { kind: 'shape', shape: 'square', color: 'blue' } },
+      ],
+    });
+    expect(frameOf('count the circles on the toolbar and in the sidebar').parts?.frames).toEqual([
+      { action: 'count', target: { kind: 'shape', shape: 'circle' }, region: 'toolbar' },
+      { action: 'count', target: { kind: 'shape', shape: 'circle' }, region: 'sidebar' },
+    ]);
+    expect(refused('click the red circle and the green one')).toContain('one');
+    expect(frameOf('read everything on the screen')).toEqual({ action: 'read', target: { kind: 'text' } });
+    expect(refused('click everything')).toContain('everything');
   });
 });

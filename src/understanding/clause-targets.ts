@@ -65,10 +65,7 @@ export function takeRelation(span: Span, d: Draft, quotes: readonly string[]): v
     // "below the form", "next to the table": "the" and a lower-case word with no widget noun name a thing on
     // the screen, not a label ("below Email", "below the Email field", "next to "Remember me"" do).
     const thingAnchor =
-      !noun &&
-      q === undefined &&
-      rel.m[0].includes(` the ${anchorWords}`) &&
-      /^\p{Ll}+$/u.test(anchorOrig);
+      !noun && q === undefined && rel.m[0].includes(` the ${anchorWords}`) && /^\p{Ll}+$/u.test(anchorOrig);
     if (
       shapeAnchor ||
       nounAnchor ||

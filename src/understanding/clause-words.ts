@@ -72,6 +72,10 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
     else if (/^\d{1,3}$/.test(w) || NUMBER_WORDS[w] !== undefined) t.role = 'num';
     else if ((STATE_WORDS.has(w) || /^[a-z]{3,}est$/.test(w)) && t.o === w) t.role = 'state';
     else if (BULK.test(w)) t.role = d.action && ACTING.has(d.action) ? 'vague' : 'stop';
+    // "read everything on the screen", "describe everything": all of it is what reading and describing do.
+    else if (w === 'everything' && (d.action === 'read' || d.action === 'describe')) t.role = 'stop';
+    // "click on the number 4": the number is its label ("Click the number." alone points back: vague).
+    else if (w === 'number' && /^\d{1,3}$/.test(list[i + 1]?.w ?? '')) t.role = 'stop';
     else if (VAGUE.has(w)) t.role = 'vague';
     else if (STOPWORDS.has(w)) t.role = 'stop';
   }
@@ -79,12 +83,26 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
   for (let i = 0; i < list.length; i++) {
     const t = list[i]!;
     if (t.role !== 'num') continue;
-    const next = list[i + 1];
     // A quantity is how many to act on; "count 3 circles", "find 2 squares" say nothing a frame holds.
-    if (next && (next.role === 'noun' || next.role === 'slot') && /s$/.test(next.w) && !actingless(d)) {
+    // "select 2 of the checkboxes", "click 2 red circles": the same quantity, over adjectives.
+    let n = i + 1;
+    if (list[n]?.w === 'of') n += list[n + 1]?.w === 'the' ? 2 : 1;
+    while (list[n]?.role === 'slot' && !/s$/.test(list[n]!.w)) n++;
+    const next = list[n];
+    // "the 3 red circles" are all of them (how many there are), not how many to act on.
+    const definite = list[i - 1]?.w === 'the';
+    if (
+      next &&
+      !definite &&
+      (next.role === 'noun' || next.role === 'slot') &&
+      /s$/.test(next.w) &&
+      !actingless(d)
+    ) {
       d.quantity = num(t.w)!;
       t.role = 'slot';
-    } else t.role = 'unknown';
+    } else if (definite && next && (next.role === 'noun' || next.role === 'slot') && /s$/.test(next.w))
+      t.role = 'state'; // unexplained, and never a label ("the 2 checkboxes" are not labelled "2")
+    else t.role = 'unknown';
   }
   if (textNoun && d.kind === undefined) d.kind = 'text';
 

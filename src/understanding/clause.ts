@@ -160,9 +160,17 @@ export function parseClause(
 
   // "the circles that are large", "the box that is red": a relative clause that only names a colour, size or
   // shape says what an adjective would.
-  const which = /\b(?:that|which) (?:is|are) (\S+)$/.exec(span.s);
-  if (which && (COLOR_WORDS[which[1]!] || SIZE_WORDS[which[1]!] || SHAPE_WORDS[which[1]!]))
-    span.cut(which.index, which[0].length - which[1]!.length - 1);
+  const which = /\b(?:(?:that|which) (?:is|are)|whose (colou?r|shape|size) (?:is|are)) (\S+)$/.exec(span.s);
+  const said = which?.[2] ?? '';
+  const names =
+    which?.[1] === undefined
+      ? COLOR_WORDS[said] || SIZE_WORDS[said] || SHAPE_WORDS[said]
+      : /^colou?r$/.test(which[1])
+        ? COLOR_WORDS[said]
+        : which[1] === 'shape'
+          ? SHAPE_WORDS[said]
+          : SIZE_WORDS[said];
+  if (which && names) span.cut(which.index, which[0].length - said.length - 1);
 
   // Relations to an anchor.
   takeRelation(span, d, quotes);

@@ -319,7 +319,8 @@ export const ACTION_RULES: readonly ActionRule[] = [
   },
   {
     action: 'count',
-    pattern: /^(?:count|how many|number of|the number of|what(?:'s| is) the (?:number|count) of|give me the (?:number|count) of)\b/,
+    pattern:
+      /^(?:count|how many|number of|the number of|what(?:'s| is) the (?:number|count) of|give me the (?:number|count) of)\b/,
   },
   { action: 'describe', pattern: /^what (colou?r) (?:is|are)\b/, attribute: 'color' },
   { action: 'describe', pattern: /^what (shape) (?:is|are)\b/, attribute: 'shape' },
@@ -415,4 +416,4 @@ export const LABELLING: ReadonlySet<Action> = new Set([
 
 /** A key chord for `press` ("enter", "ctrl+s", "the escape key"). */
 export const KEY_CHORD =
-  /^(?:the )?((?:(?:ctrl|control|alt|shift|cmd|command|meta|super|win) ?\+ ?)*(?:enter|return|tab|escape|esc|space|spacebar|backspace|delete|del|home|end|page ?up|page ?down|up|down|left|right|f\d{1,2}|[a-z0-9]))(?: key)?$/;
+  /^(?:the )?((?:(?:ctrl|control|alt|shift|cmd|command|meta|super|win) ?\+ ?)*(?:enter|return|tab|escape|esc|space(?: ?bar)?|backspace|delete|del|home|end|page ?up|page ?down|up|down|left|right|f\d{1,2}|[a-z0-9]))(?: key)?$/;
