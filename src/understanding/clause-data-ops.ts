@@ -35,6 +35,12 @@ export function takeOrdinal(span: Span, d: Draft): void {
     }
     return;
   }
+  // "the circle furthest to the left": the leftmost.
+  const far = span.take(/\b(?:the )?(?:furthest|farthest) (?:to the )?(left|right)\b/);
+  if (far) {
+    d.pick = { op: 'pick', by: 'x', order: far.m[1] === 'left' ? 'asc' : 'desc', index: 1, count: 1 };
+    return;
+  }
   const sup = span.take(SUPERLATIVE_RE);
   if (sup) {
     const s = SUPERLATIVES[sup.m[2]!]!;

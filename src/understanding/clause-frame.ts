@@ -68,6 +68,9 @@ export function finish(d: Draft, raw: string): UnderstandResult {
 
   // Text is not an item list: "read the last word", "the first line" pick a unit the frame does not name.
   if (kind === 'text' && d.pick && action !== 'type') d.unexplained.push('(which text)');
+  // A drag needs somewhere to go.
+  if (action === 'drag' && !d.destination && !d.unexplained.length)
+    d.unexplained.push('(nowhere to drag to)');
   // Typing needs a text ("the field below Email" is a field like any other: the element plan takes the anchor).
   if (action === 'type' && d.text === undefined) d.unexplained.push('(nothing to type)');
 

@@ -239,6 +239,41 @@ describe('understood now (every word has a meaning the frame holds)', () => {
     });
   });
 
+  it('fifth batch: negations are no labels, a drag needs a destination, "each field" is no field name', () => {
+    // Were: click an element labelled "nothing"; drag with nowhere to go; type into a field labelled "each".
+    expect(refused('click nothing')).toContain('nothing');
+    expect(frameOf('click No').target).toEqual({ kind: 'element', label: 'No' });
+    expect(refused('drag the circle')).toContain('(nowhere to drag to)');
+    expect(refused('drag the circle to nowhere')).toContain('nowhere');
+    expect(refused('type "1" in each field')).toContain('each');
+    expect(refused('type "x" into the other field')).toContain('other');
+  });
+
+  it('fifth batch: furthest to the left, what colours are, can you see, in total, the number of', () => {
+    expect(frameOf('click the circle furthest to the left').ops).toEqual([
+      { op: 'pick', by: 'x', order: 'asc', index: 1, count: 1 },
+    ]);
+    expect(frameOf('what colors are the squares').ops).toEqual([{ op: 'attribute', of: 'color' }]);
+    expect(frameOf('what shapes are in the toolbar')).toEqual({
+      action: 'list',
+      target: { kind: 'shape' },
+      region: 'toolbar',
+    });
+    expect(frameOf('can you see the word "Error"')).toEqual({
+      action: 'check',
+      target: { kind: 'text', text: 'Error' },
+    });
+    expect(frameOf('how many circles are there in total')).toEqual({
+      action: 'count',
+      target: { kind: 'shape', shape: 'circle' },
+    });
+    expect(frameOf('count the number of links')).toEqual({ action: 'count', target: { kind: 'link' } });
+    expect(frameOf("summarize what's on the screen")).toEqual({
+      action: 'describe',
+      target: { kind: 'screen' },
+    });
+  });
+
   it('one verb over several shape targets, or one target in several places, is parallel', () => {
     expect(frameOf('click the red circle and the blue square').parts).toEqual({
       mode: 'parallel',

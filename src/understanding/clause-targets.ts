@@ -1,9 +1,12 @@
 import {
+  BULK,
   COLOR_WORDS,
   FIELD_BOX,
   REGION_PHRASES,
   SHAPE_WORDS,
+  STATE_WORDS,
   STOPWORDS,
+  VAGUE,
   WIDGET_PHRASES,
   regionOf,
 } from './lexicon.js';
@@ -94,7 +97,9 @@ export function takeDestination(span: Span, d: Draft): void {
         !/^\d/.test(dest) &&
         !COLOR_WORDS[dest] &&
         !SHAPE_WORDS[dest] &&
-        !STOPWORDS.has(dest)
+        !STOPWORDS.has(dest) &&
+        !STATE_WORDS.has(dest) &&
+        !VAGUE.has(dest)
       )
         d.destination = { target: { kind: 'element', label: to.orig(1) } };
       else d.unexplained.push(...dest.split(' '));
@@ -116,7 +121,10 @@ export function takeField(span: Span, d: Draft, quotes: readonly string[]): void
   d.kind = 'text-field';
   d.kindWords++;
   const words = hit.m[1]!.trim();
-  if (words) {
+  // "in each field", "into all the fields", "into the other field": which fields, not a field's name.
+  const which = words.split(' ').filter((w) => BULK.test(w) || STATE_WORDS.has(w));
+  if (which.length) d.unexplained.push(...which);
+  else if (words) {
     const q = quoteOf(words, quotes);
     if (q !== undefined) {
       d.fieldLabel = quotes[q]!;

@@ -94,8 +94,11 @@ export function parseClause(
     const chord = q !== undefined ? KEY_CHORD.exec(quotes[q]!.toLowerCase()) : null;
     if (chord) return keyFrame(chord[1]!, raw);
   }
-  // "how many green shapes can you see": the question's frame, not a word about the target.
-  if (d.action === 'count') span.take(/\s?\b(?:can|could|do) you see$/);
+  // "how many green shapes can you see", "… in total": the question's frame, not a word about the target.
+  if (d.action === 'count') {
+    span.take(/\s?\b(?:can|could|do) you see$/);
+    span.take(/\s?\b(?:in total|altogether|all together|overall)$/);
+  }
   if (d.action === 'read' && /^what(?: (?:does|do))?$/.test(verb)) {
     const say = /\s?\b(?:say|says|reads?|show|display)$/.exec(span.s);
     if (say) span.cut(say.index, say[0].length);

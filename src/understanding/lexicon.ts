@@ -14,7 +14,8 @@ function table<T>(entries: Record<string, T>): Readonly<Record<string, T>> {
 export const POLITENESS: readonly RegExp[] = [
   /^(?:(?:hey|hi|hello|ok|okay|so|now|just|yo|alright)\b[,\s]*)+/,
   /\b(?:please|pls|plz|kindly|thanks|thank you)\b/g,
-  /^(?:could|can|would|will) you\b/,
+  // "can you see …" is a question about the screen (a check), not politeness.
+  /^(?:could|can|would|will) you\b(?! see\b)/,
   /^i(?: would|'d)? (?:want|need|like) (?:you )?to know\b/,
   /^i(?: would|'d)? (?:want|need|like) (?:you )?to\b/,
   /^(?:help me|let me know|tell me|go ahead and|try to|i wonder)\b(?= \S)/,
@@ -109,6 +110,8 @@ export const STATE_WORDS: ReadonlySet<string> = new Set(
     'highlighted focused current hidden other same remaining required optional invalid valid greyed grayed ' +
     'default primary secondary main wrong correct another different previous last new old open opened closed ' +
     'expanded collapsed clicked pressed visited unread read ' +
+    // Negations are never a label in lower case either ("click nothing"; a "No" button is capitalised).
+    'nothing none nobody never no nowhere ' +
     // Auxiliaries ("where am i", "where should i click") are never a label either.
     'am was were should could would will can shall may might must'
   ).split(' '),
@@ -320,14 +323,14 @@ export const ACTION_RULES: readonly ActionRule[] = [
   {
     action: 'count',
     pattern:
-      /^(?:count|how many|number of|the number of|what(?:'s| is) the (?:number|count) of|give me the (?:number|count) of)\b/,
+      /^(?:count(?: the number of)?|how many|number of|the number of|what(?:'s| is) the (?:number|count) of|give me the (?:number|count) of)\b/,
   },
-  { action: 'describe', pattern: /^what (colou?r) (?:is|are)\b/, attribute: 'color' },
+  { action: 'describe', pattern: /^what (colou?rs?) (?:is|are)\b/, attribute: 'color' },
   { action: 'describe', pattern: /^what (shape) (?:is|are)\b/, attribute: 'shape' },
   {
     action: 'describe',
     pattern:
-      /^(?:describe what(?:'s| is) (?:in|on)|describe|summari[sz]e|what(?:'s| is) (?:on|there on)|what do you see|explain what is in|explain|analy[sz]e|identify|give me (?:a summary|an overview) of)\b/,
+      /^(?:(?:describe|summari[sz]e) what(?:'s| is) (?:in|on)|describe|summari[sz]e|what(?:'s| is) (?:on|there on)|what do you see|explain what is in|explain|analy[sz]e|identify|give me (?:a summary|an overview) of)\b/,
   },
   {
     action: 'read',
