@@ -56,6 +56,9 @@ export function finish(d: Draft, raw: string): UnderstandResult {
     if (kind === 'text' || kind === 'text-field') target.text = d.text;
     else d.unexplained.push(d.text);
   }
+  // 'what does the "Status" label say': reading a text the command already quotes asks something else
+  // (the thing labelled so, which the frame cannot name).
+  if (action === 'read' && kind === 'text' && target.text !== undefined) d.unexplained.push(target.text);
   // A size class sorts shapes and elements; "read the big text" or a size of the whole screen is not one.
   if (d.size && (kind === 'text' || kind === 'screen')) d.unexplained.push(d.size);
   else if (d.size) target.size = d.size;

@@ -274,6 +274,53 @@ describe('understood now (every word has a meaning the frame holds)', () => {
     });
   });
 
+  it('sixth batch: vague amounts, demonstratives and "here" point at what the frame cannot see', () => {
+    // Were: click the checkboxes / count the circles / click the circle, the word dropped as filler.
+    expect(refused('click some checkboxes')).toContain('some');
+    expect(refused('click several circles')).toContain('several');
+    expect(refused('count these circles')).toContain('these');
+    expect(refused('click those buttons')).toContain('those');
+    expect(refused('click the circle here')).toContain('here');
+    // "some" is still filler where nothing is acted on.
+    expect(frameOf('find some red squares').target).toEqual({ kind: 'shape', color: 'red', shape: 'square' });
+  });
+
+  it('sixth batch: "the red and blue circle" may be one circle of two colours; a quoted text is not read', () => {
+    expect(refused('click the red and blue circle').length).toBeGreaterThan(0);
+    expect(frameOf('count the big and the small circles').parts?.frames).toEqual([
+      { action: 'count', target: { kind: 'shape', shape: 'circle', size: 'large' } },
+      { action: 'count', target: { kind: 'shape', shape: 'circle', size: 'small' } },
+    ]);
+    // Was: read the text "Status".
+    expect(refused('what does the "Status" label say')).toContain('Status');
+  });
+
+  it('sixth batch: once, hedges around hedges, trailing thanks, "I need the number of", "let me know if"', () => {
+    expect(frameOf('click the red circle once')).toEqual({
+      action: 'click',
+      target: { kind: 'shape', color: 'red', shape: 'circle' },
+    });
+    expect(refused('click the button once more')).toContain('more');
+    expect(frameOf('thanks, now click OK').target).toEqual({ kind: 'element', label: 'OK' });
+    expect(frameOf('simply click Save').action).toBe('click');
+    expect(frameOf('Count the red squares. Thanks!').target).toEqual({
+      kind: 'shape',
+      color: 'red',
+      shape: 'square',
+    });
+    expect(frameOf('I need the number of blue circles').action).toBe('count');
+    expect(frameOf('how many squares can you count').action).toBe('count');
+    expect(frameOf('let me know if there is a red circle')).toEqual({
+      action: 'check',
+      target: { kind: 'shape', color: 'red', shape: 'circle' },
+    });
+    expect(frameOf("what's the text in the toolbar")).toEqual({
+      action: 'read',
+      target: { kind: 'text' },
+      region: 'toolbar',
+    });
+  });
+
   it('one verb over several shape targets, or one target in several places, is parallel', () => {
     expect(frameOf('click the red circle and the blue square').parts).toEqual({
       mode: 'parallel',

@@ -96,7 +96,7 @@ export function parseClause(
   }
   // "how many green shapes can you see", "… in total": the question's frame, not a word about the target.
   if (d.action === 'count') {
-    span.take(/\s?\b(?:can|could|do) you see$/);
+    span.take(/\s?\b(?:can|could|do) you (?:see|count|find)$/);
     span.take(/\s?\b(?:in total|altogether|all together|overall)$/);
   }
   if (d.action === 'read' && /^what(?: (?:does|do))?$/.test(verb)) {
@@ -130,6 +130,8 @@ export function parseClause(
       const r = keyFrame(KEY_CHORD.exec(span.s)![1]!, raw);
       return { ...r, confidence: 0.5, unexplained: [rep.m[0]] };
     }
+    // "click the red circle once": no repetition ("once more", "once again" are history).
+    if (!rep) span.take(/\bonce\b(?! (?:more|again)\b)/);
     if (rep)
       d.repeat = {
         op: 'repeat',

@@ -22,7 +22,7 @@ export const POLITENESS: readonly RegExp[] = [
   /\bfor me\b/g,
   // "find and click the Search button": finding is part of clicking.
   /^(?:find|locate) and (?=(?:click|tap|select|press|hit)\b)/,
-  /\b(?:just|quickly)\b(?= (?:click|tap|press|type|select|read|count))/g,
+  /\b(?:just|quickly|simply)\b(?= (?:click|tap|press|type|select|read|count))/g,
 ];
 
 export const COLOR_WORDS: Readonly<Record<string, ColorName>> = table({
@@ -112,6 +112,8 @@ export const STATE_WORDS: ReadonlySet<string> = new Set(
     'expanded collapsed clicked pressed visited unread read ' +
     // Negations are never a label in lower case either ("click nothing"; a "No" button is capitalised).
     'nothing none nobody never no nowhere ' +
+    // Vague amounts: how many is not said ("click several circles", "most of the buttons").
+    'several most few ' +
     // Auxiliaries ("where am i", "where should i click") are never a label either.
     'am was were should could would will can shall may might must'
   ).split(' '),
@@ -170,7 +172,7 @@ export const STOPWORDS: ReadonlySet<string> = new Set(
   (
     'the a an of on in at to from inside within there is are be any some that this these those ' +
     'me my you its screen display please what which how do does did i we see visible currently now ' +
-    'here area part side corner edge region whole entire and with have has shown appear appears page ' +
+    'area part side corner edge region whole entire and with have has shown appear appears page ' +
     "there's it's all every each both also ones one them it"
   ).split(' '),
 );
@@ -189,6 +191,9 @@ export const VAGUE: ReadonlySet<string> = new Set([
   'my',
   'this',
   'that',
+  'these',
+  'those',
+  'here',
   // What a previous answer was ("Click the number."): the frame cannot refer back to it.
   'number',
   'answer',
@@ -211,7 +216,7 @@ export const LABEL_INNER: ReadonlySet<string> = new Set([
 ]);
 
 /** Words a bulk request is made of: dropped from a count, never from an action. */
-export const BULK = /^(?:all|every|each|both)$/;
+export const BULK = /^(?:all|every|each|both|some)$/;
 
 export const ORDINALS: Readonly<Record<string, number>> = table({
   first: 1,
@@ -323,7 +328,7 @@ export const ACTION_RULES: readonly ActionRule[] = [
   {
     action: 'count',
     pattern:
-      /^(?:count(?: the number of)?|how many|number of|the number of|what(?:'s| is) the (?:number|count) of|give me the (?:number|count) of)\b/,
+      /^(?:count(?: the number of)?|how many|number of|i (?:need|want) (?:to know )?the (?:number|count) of|the number of|what(?:'s| is) the (?:number|count) of|give me the (?:number|count) of)\b/,
   },
   { action: 'describe', pattern: /^what (colou?rs?) (?:is|are)\b/, attribute: 'color' },
   { action: 'describe', pattern: /^what (shape) (?:is|are)\b/, attribute: 'shape' },
@@ -335,7 +340,7 @@ export const ACTION_RULES: readonly ActionRule[] = [
   {
     action: 'read',
     pattern:
-      /^(?:what(?= .+ (?:says|reads)$)|read(?: me)?(?: what it says(?: at| in| on)?| what(?:'s| is) (?:in|on|written (?:in|on)))?|what(?:'s| is) the (?:value|contents?) of|can you read what it says(?: at| in| on)?|what does|what do|what is the text(?: in| of| on)?|get the text(?: from| of| in)?|transcribe|what(?:'s| is) written|what(?:'s| is) in)\b/,
+      /^(?:what(?= .+ (?:says|reads)$)|read(?: me)?(?: what it says(?: at| in| on)?| what(?:'s| is) (?:in|on|written (?:in|on)))?|what(?:'s| is) the (?:value|contents?) of|can you read what it says(?: at| in| on)?|what does|what do|what(?:'s| is) the text(?: in| of| on)?|get the text(?: from| of| in)?|transcribe|what(?:'s| is) written|what(?:'s| is) in)\b/,
   },
   { action: 'double-click', pattern: /^double[- ]?click(?: on)?\b/ },
   { action: 'right-click', pattern: /^right[- ]?click(?: on)?\b/ },
@@ -354,7 +359,7 @@ export const ACTION_RULES: readonly ActionRule[] = [
   {
     action: 'check',
     pattern:
-      /^(?:is there|are there|check (?:if|whether|for)(?: there (?:is|are))?|does (?:the )?\S+ (?:have|contain|show)|do you see|can you see|is there any)\b/,
+      /^(?:is there|are there|(?:if|whether) there(?: is|'s| are)|check (?:if|whether|for)(?: there (?:is|are))?|does (?:the )?\S+ (?:have|contain|show)|do you see|can you see|is there any)\b/,
   },
   { action: 'toggle', pattern: /^(?:check|tick|mark|turn on|switch on|enable)\b/, state: 'on' },
   {

@@ -211,8 +211,11 @@ function parseComposed(raw: string, q: Quoted): UnderstandResult | undefined {
       !parsed.every((p) => p.frame.target.kind === 'shape' && (p.frame.target.color || p.frame.target.shape))
     )
       return undefined;
-    // "the red and the green circles": the shape and region named last apply to every part that names none.
+    // "the red and the green circles": the shape and region named last apply to every part that names none,
+    // if the noun is plural ("the red and blue circle" may be one circle of two colours).
     const last = parsed[parsed.length - 1]!.frame;
+    const plural = /s$/.test(pieces[pieces.length - 1]!.trim().split(' ').pop() ?? '');
+    if (!plural && parsed.some((p) => !p.frame.target.shape && last.target.shape)) return undefined;
     for (const p of parsed) {
       if (!p.frame.target.shape && last.target.shape) p.frame.target.shape = last.target.shape;
       if (!p.frame.region && last.region) p.frame.region = last.region;
