@@ -287,9 +287,9 @@ describe('understood now (every word has a meaning the frame holds)', () => {
 
   it('sixth batch: "the red and blue circle" may be one circle of two colours; a quoted text is not read', () => {
     expect(refused('click the red and blue circle').length).toBeGreaterThan(0);
-    expect(frameOf('count the big and the small circles').parts?.frames).toEqual([
-      { action: 'count', target: { kind: 'shape', shape: 'circle', size: 'large' } },
-      { action: 'count', target: { kind: 'shape', shape: 'circle', size: 'small' } },
+    expect(frameOf('count the red and the green circles').parts?.frames).toEqual([
+      { action: 'count', target: { kind: 'shape', color: 'red', shape: 'circle' } },
+      { action: 'count', target: { kind: 'shape', color: 'green', shape: 'circle' } },
     ]);
     // Was: read the text "Status".
     expect(refused('what does the "Status" label say')).toContain('Status');
