@@ -11,8 +11,11 @@ const SUPERLATIVE_RE = new RegExp(
 );
 
 export function takeOrdinal(span: Span, d: Draft): void {
+  // "the third-party link", "the first-time user": a compound, neither a position nor a name.
+  const compound = span.take(/\b(?:first|second|third|last|\d{1,2}(?:st|nd|rd|th))-[a-z]+\b/);
+  if (compound) d.unexplained.push(compound.m[0]);
   const ord = span.take(
-    /\b(?:the )?(?:(second|2nd|next) (?:to|from) last|(second|2nd|third|3rd) last|penultimate|(last)|(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d{1,2}(?:st|nd|rd|th))(?: (\d{1,2}|two|three|four|five))?)\b/,
+    /\b(?:the )?(?:(second|2nd|next) (?:to|from) last|(second|2nd|third|3rd) last|penultimate|(last)|(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d{1,2}(?:st|nd|rd|th))(?: (\d{1,2}|two|three|four|five))?)\b(?!-)/,
   );
   if (ord) {
     const m = ord.m;

@@ -69,6 +69,10 @@ export function finish(d: Draft, raw: string): UnderstandResult {
   if (action === 'toggle' && (!TOGGLEABLE.has(kind) || d.guessedLabel || (kind === 'screen' && d.region)))
     d.unexplained.push(raw.trim().split(/\s+/)[0]!.toLowerCase());
 
+  // A piece of text is clicked, hovered or found; selecting, ticking, folding, focusing or closing it is not
+  // something the frame holds ("select the word "Hello"" selects text).
+  if (kind === 'text' && /^(?:select|toggle|expand|collapse|focus|close|drag)$/.test(action ?? ''))
+    d.unexplained.push(raw.trim().split(/\s+/)[0]!.toLowerCase());
   // Text is not an item list: "read the last word", "the first line" pick a unit the frame does not name.
   if (kind === 'text' && d.pick && action !== 'type') d.unexplained.push('(which text)');
   // A drag needs somewhere to go.

@@ -321,6 +321,25 @@ describe('understood now (every word has a meaning the frame holds)', () => {
     });
   });
 
+  it('seventh batch: icons, indefinite guesses, "close the browser", "are left", compounds, selecting text', () => {
+    // Were served: a button labelled "hamburger", an element labelled "color" / "browser", the left region,
+    // the third link labelled "-party", a next-labelled button, selecting a text.
+    expect(refused('click the hamburger menu')).toContain('hamburger');
+    expect(frameOf('right-click the "Trash" icon').target).toEqual({ kind: 'element', label: 'Trash' });
+    expect(refused('choose a color')).toContain('color');
+    expect(frameOf('click on a small 7').target).toEqual({ kind: 'element', label: '7', size: 'small' });
+    expect(refused('close the browser')).toContain('browser');
+    expect(refused('how many circles are left')).toContain('left');
+    expect(frameOf('how many circles are on the left').region).toBe('left');
+    expect(refused('click the third-party link')).toContain('third-party');
+    expect(refused('find the next button')).toContain('next');
+    expect(frameOf('find the Next button').target).toEqual({ kind: 'button', label: 'Next' });
+    expect(refused('select the word "Hello"')).toContain('select');
+    expect(frameOf('click the word "Yes"').target).toEqual({ kind: 'text', text: 'Yes' });
+    expect(frameOf('tell me about the screen')).toEqual({ action: 'describe', target: { kind: 'screen' } });
+    expect(frameOf('what number of circles are in the sidebar').action).toBe('count');
+  });
+
   it('one verb over several shape targets, or one target in several places, is parallel', () => {
     expect(frameOf('click the red circle and the blue square').parts).toEqual({
       mode: 'parallel',

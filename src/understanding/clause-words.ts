@@ -166,6 +166,17 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
       // Nor does a phrase that starts with a lower-case word ("the date 05/12/2016"): that word names a kind of
       // thing the frame has no noun for.
       if (labelParts.length > 1 && words.length > 0 && lower(words[0]!)) ok = false;
+      // "choose a color": any one of a kind of thing, not a name ("click on a small 7" names one).
+      const article = list[first - 1]?.w;
+      if (
+        (article === 'a' || article === 'an') &&
+        words.length > 0 &&
+        lower(words[0]!) &&
+        /^[a-z]{2,}$/.test(list[words[0]!]!.w)
+      )
+        ok = false;
+      // What is closed is a dialog, window or tab; "close the browser" names something else.
+      if (d.action === 'close' && words.some(lower)) ok = false;
       if (!ok) labelParts.length = 0;
       else d.guessedLabel = true;
     }

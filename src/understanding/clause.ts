@@ -193,6 +193,10 @@ export function parseClause(
   // Type into a field: "into the Email field", "in the search box"; fill: "the Name field with "Ana"".
   if (d.action === 'type') takeField(span, d, quotes);
 
+  // "how many circles are left": remaining, not the left side.
+  const left = span.take(/\b(?:are|is) left$/);
+  if (left) d.unexplained.push('left');
+
   // Region.
   for (const [pattern, name] of REGION_PHRASES) {
     const m = span.take(pattern);

@@ -114,6 +114,10 @@ export const STATE_WORDS: ReadonlySet<string> = new Set(
     'nothing none nobody never no nowhere ' +
     // Vague amounts: how many is not said ("click several circles", "most of the buttons").
     'several most few ' +
+    // Pictures, not text: an icon is described by what it shows, which no label matches ("the hamburger
+    // menu", "the gear icon"); capitalised or quoted ("the Trash") it is a label again.
+    'hamburger kebab burger gear cog trash bin arrow chevron caret ellipsis logo avatar image picture ' +
+    'photo thumbnail next ' +
     // Auxiliaries ("where am i", "where should i click") are never a label either.
     'am was were should could would will can shall may might must'
   ).split(' '),
@@ -328,14 +332,14 @@ export const ACTION_RULES: readonly ActionRule[] = [
   {
     action: 'count',
     pattern:
-      /^(?:count(?: the number of)?|how many|number of|i (?:need|want) (?:to know )?the (?:number|count) of|the number of|what(?:'s| is) the (?:number|count) of|give me the (?:number|count) of)\b/,
+      /^(?:count(?: the number of)?|how many|(?:what )?number of|i (?:need|want) (?:to know )?the (?:number|count) of|the number of|what(?:'s| is) the (?:number|count) of|give me the (?:number|count) of)\b/,
   },
   { action: 'describe', pattern: /^what (colou?rs?) (?:is|are)\b/, attribute: 'color' },
   { action: 'describe', pattern: /^what (shape) (?:is|are)\b/, attribute: 'shape' },
   {
     action: 'describe',
     pattern:
-      /^(?:(?:describe|summari[sz]e) what(?:'s| is) (?:in|on)|describe|summari[sz]e|what(?:'s| is) (?:on|there on)|what do you see|explain what is in|explain|analy[sz]e|identify|give me (?:a summary|an overview) of)\b/,
+      /^(?:(?:describe|summari[sz]e) what(?:'s| is) (?:in|on)|about|describe|summari[sz]e|what(?:'s| is) (?:on|there on)|what do you see|explain what is in|explain|analy[sz]e|identify|give me (?:a summary|an overview) of)\b/,
   },
   {
     action: 'read',
