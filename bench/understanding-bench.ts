@@ -2,7 +2,8 @@ import { parseCommand } from '../src/understanding/index.js';
 import { parseConfig } from '../src/config/index.js';
 import type { Figure } from './harness.js';
 import { measure } from './harness.js';
-import { loadCorpus, scoreCorpus } from './understanding-corpus.js';
+import type { CorpusScore } from './understanding-corpus.js';
+import { describeFrame, loadCorpus, scoreCorpus } from './understanding-corpus.js';
 
 /**
  * `npm run bench -- understanding`: the parser against the labelled corpus (test/fixtures/understanding), at
@@ -16,6 +17,8 @@ export function understandingFigures(): Figure[] {
   for (const half of ['test', 'dev'] as const) {
     const entries = corpus.filter((e) => e.half === half);
     const s = scoreCorpus(entries, parseCommand, threshold);
+    // The dev half's misses are listed (the test half's never are: nobody tunes on them).
+    if (half === 'dev') process.stdout.write(listMisses(s));
     const tag = `${half} half, ${s.total} commands`;
     figures.push(
       {
@@ -51,4 +54,20 @@ export function understandingFigures(): Figure[] {
     budget: { max: 100, unit: 'µs' },
   });
   return figures;
+}
+
+/** One block per dev-half miss: the command, what it should be, what the parser made of it. */
+export function listMisses(s: CorpusScore): string {
+  if (!s.misses.length) return 'understanding: no dev-half misses\n';
+  const lines = [`understanding: ${s.misses.length} dev-half misses (wrong-but-served first)`];
+  const served = (m: CorpusScore['misses'][number]) => (m.why.startsWith('not served') ? 1 : 0);
+  const order = [...s.misses].sort((a, b) => served(a) - served(b));
+  for (const m of order) {
+    lines.push(
+      `  line ${m.entry.line}: ${m.entry.command}  [${m.why}]`,
+      `    expected ${m.entry.expected ? describeFrame(m.entry.expected) : 'low (not served)'}`,
+      `    got      ${describeFrame(m.got.frame)} (confidence ${m.got.confidence})`,
+    );
+  }
+  return lines.join('\n') + '\n';
 }

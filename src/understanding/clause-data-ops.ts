@@ -11,8 +11,11 @@ const SUPERLATIVE_RE = new RegExp(
 );
 
 export function takeOrdinal(span: Span, d: Draft): void {
+  // "the third-party link", "the first-time user": a compound, neither a position nor a name.
+  const compound = span.take(/\b(?:first|second|third|last|\d{1,2}(?:st|nd|rd|th))-[a-z]+\b/);
+  if (compound) d.unexplained.push(compound.m[0]);
   const ord = span.take(
-    /\b(?:the )?(?:(second|2nd|next) (?:to|from) last|(second|2nd|third|3rd) last|penultimate|(last)|(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d{1,2}(?:st|nd|rd|th))(?: (\d{1,2}|two|three|four|five))?)\b/,
+    /\b(?:the )?(?:(second|2nd|next) (?:to|from) last|(second|2nd|third|3rd) last|penultimate|(last)|(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d{1,2}(?:st|nd|rd|th))(?: (\d{1,2}|two|three|four|five))?)\b(?!-)/,
   );
   if (ord) {
     const m = ord.m;
@@ -33,6 +36,12 @@ export function takeOrdinal(span: Span, d: Draft): void {
       const count = m[5] ? (num(m[5]) ?? 1) : 1;
       d.pick = { op: 'pick', by: 'reading', order: 'asc', index: count > 1 ? 1 : n, count };
     }
+    return;
+  }
+  // "the circle furthest to the left": the leftmost.
+  const far = span.take(/\b(?:the )?(?:furthest|farthest) (?:to the )?(left|right)\b/);
+  if (far) {
+    d.pick = { op: 'pick', by: 'x', order: far.m[1] === 'left' ? 'asc' : 'desc', index: 1, count: 1 };
     return;
   }
   const sup = span.take(SUPERLATIVE_RE);

@@ -59,7 +59,7 @@ const EXCLUSIONS: ReadonlyArray<[RegExp, 'place' | 'thing']> = [
   [/(?:,? but)? (?:not )?(?:outside|out of) (?:of )?(?:the )?(.+?)$/, 'place'],
   [
     new RegExp(
-      `(?:,? but not|,? except(?: for)?|,? excluding|,? other than|,? apart from|,? besides|,? but) (?:the )?(.+?)$`,
+      `(?:,? but not|,? not including|,? except(?: for)?|,? excluding|,? other than|,? apart from|,? besides|,? (?:but )?ignor(?:e|ing)|,? without|,? but) (?:the )?(.+?)$`,
     ),
     'thing',
   ],
@@ -68,7 +68,11 @@ const EXCLUSIONS: ReadonlyArray<[RegExp, 'place' | 'thing']> = [
 
 export function takeExclusions(span: Span, d: Draft, quotes: readonly string[]): void {
   // Cheap pre-check: most commands exclude nothing.
-  if (!/\b(?:not|n't|outside|out of|except|excluding|other than|apart from|besides|but)\b|n't\b/.test(span.s))
+  if (
+    !/\b(?:not|n't|outside|out of|except|excluding|other than|apart from|besides|but|ignore|ignoring|without)\b|n't\b/.test(
+      span.s,
+    )
+  )
     return;
   for (let guard = 0; guard < 3; guard++) {
     let hit = false;

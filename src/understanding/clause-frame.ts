@@ -24,6 +24,9 @@ export function finish(d: Draft, raw: string): UnderstandResult {
   const stray = () => [d.color, d.shape, d.genericWord].flatMap((x) => (x ? [x] : []));
   if (kind && WIDGET_KINDS.has(kind)) {
     if (shapey) d.unexplained.push(...stray());
+    // "select the text in the Name field", "count the words in the sidebar's search box": the text inside a
+    // widget is not the widget. Reading a widget is reading its text ("what does the button say").
+    if (d.textNoun && action !== 'read' && action !== 'type') d.unexplained.push(d.textNoun);
   } else if (kind === 'text') {
     if (shapey) d.unexplained.push(...stray());
   } else if (shapey && d.label !== undefined && !d.color && !d.shape) kind = 'element';
@@ -53,6 +56,9 @@ export function finish(d: Draft, raw: string): UnderstandResult {
     if (kind === 'text' || kind === 'text-field') target.text = d.text;
     else d.unexplained.push(d.text);
   }
+  // 'what does the "Status" label say': reading a text the command already quotes asks something else
+  // (the thing labelled so, which the frame cannot name).
+  if (action === 'read' && kind === 'text' && target.text !== undefined) d.unexplained.push(target.text);
   // A size class sorts shapes and elements; "read the big text" or a size of the whole screen is not one.
   if (d.size && (kind === 'text' || kind === 'screen')) d.unexplained.push(d.size);
   else if (d.size) target.size = d.size;
@@ -63,11 +69,17 @@ export function finish(d: Draft, raw: string): UnderstandResult {
   if (action === 'toggle' && (!TOGGLEABLE.has(kind) || d.guessedLabel || (kind === 'screen' && d.region)))
     d.unexplained.push(raw.trim().split(/\s+/)[0]!.toLowerCase());
 
+  // A piece of text is clicked, hovered or found; selecting, ticking, folding, focusing or closing it is not
+  // something the frame holds ("select the word "Hello"" selects text).
+  if (kind === 'text' && /^(?:select|toggle|expand|collapse|focus|close|drag)$/.test(action ?? ''))
+    d.unexplained.push(raw.trim().split(/\s+/)[0]!.toLowerCase());
   // Text is not an item list: "read the last word", "the first line" pick a unit the frame does not name.
   if (kind === 'text' && d.pick && action !== 'type') d.unexplained.push('(which text)');
-  // Typing needs a text, and a field named by itself (not by an anchor).
+  // A drag needs somewhere to go.
+  if (action === 'drag' && !d.destination && !d.unexplained.length)
+    d.unexplained.push('(nowhere to drag to)');
+  // Typing needs a text ("the field below Email" is a field like any other: the element plan takes the anchor).
   if (action === 'type' && d.text === undefined) d.unexplained.push('(nothing to type)');
-  if (action === 'type' && d.relative) d.unexplained.push('(field by position)');
 
   // A colour or shape is asked of a shape; "what colour is the Save button / the text" is not.
   if (d.attribute && kind !== 'shape')
@@ -118,6 +130,9 @@ export function finish(d: Draft, raw: string): UnderstandResult {
 
 /** "press ctrl + s": the keys, as one chord. */
 export function keyFrame(keys: string, raw: string): UnderstandResult {
-  const text = keys.replace(/ ?\+ ?/g, '+').replace(/^control\+/, 'ctrl+');
+  const text = keys
+    .replace(/ ?\+ ?/g, '+')
+    .replace(/^control\+/, 'ctrl+')
+    .replace(/space ?bar$/, 'space');
   return { frame: { action: 'press', target: { kind: 'text', text }, raw }, confidence: 1 };
 }

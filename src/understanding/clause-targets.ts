@@ -1,9 +1,12 @@
 import {
+  BULK,
   COLOR_WORDS,
   FIELD_BOX,
   REGION_PHRASES,
   SHAPE_WORDS,
+  STATE_WORDS,
   STOPWORDS,
+  VAGUE,
   WIDGET_PHRASES,
   regionOf,
 } from './lexicon.js';
@@ -62,7 +65,17 @@ export function takeRelation(span: Span, d: Draft, quotes: readonly string[]): v
     // "toolbar"); "next to the title" likewise.
     const regionAnchor =
       !noun && q === undefined && REGION_PHRASES.some(([re]) => re.test(rel.m[4]!) || re.test(anchorWords));
-    if (shapeAnchor || nounAnchor || regionAnchor || (q === undefined && STOPWORDS.has(anchorWords))) {
+    // "below the form", "next to the table": "the" and a lower-case word with no widget noun name a thing on
+    // the screen, not a label ("below Email", "below the Email field", "next to "Remember me"" do).
+    const thingAnchor =
+      !noun && q === undefined && rel.m[0].includes(` the ${anchorWords}`) && /^\p{Ll}+$/u.test(anchorOrig);
+    if (
+      shapeAnchor ||
+      nounAnchor ||
+      regionAnchor ||
+      thingAnchor ||
+      (q === undefined && STOPWORDS.has(anchorWords))
+    ) {
       d.unexplained.push(...rel.m[0].split(' '));
     } else {
       if (q !== undefined) d.quotesUsed.add(q);
@@ -84,7 +97,9 @@ export function takeDestination(span: Span, d: Draft): void {
         !/^\d/.test(dest) &&
         !COLOR_WORDS[dest] &&
         !SHAPE_WORDS[dest] &&
-        !STOPWORDS.has(dest)
+        !STOPWORDS.has(dest) &&
+        !STATE_WORDS.has(dest) &&
+        !VAGUE.has(dest)
       )
         d.destination = { target: { kind: 'element', label: to.orig(1) } };
       else d.unexplained.push(...dest.split(' '));
@@ -106,7 +121,10 @@ export function takeField(span: Span, d: Draft, quotes: readonly string[]): void
   d.kind = 'text-field';
   d.kindWords++;
   const words = hit.m[1]!.trim();
-  if (words) {
+  // "in each field", "into all the fields", "into the other field": which fields, not a field's name.
+  const which = words.split(' ').filter((w) => BULK.test(w) || STATE_WORDS.has(w));
+  if (which.length) d.unexplained.push(...which);
+  else if (words) {
     const q = quoteOf(words, quotes);
     if (q !== undefined) {
       d.fieldLabel = quotes[q]!;
@@ -148,6 +166,13 @@ export function takeWidgetNouns(span: Span, d: Draft, quotes: readonly string[])
   for (const [re, kind] of WIDGET_PHRASES) {
     const m = re.exec(span.s);
     if (!m) continue;
+    // "the File menu", "the Tab key": a capitalised noun right before another widget noun is that one's label.
+    const after = span.s.slice(m.index + m[0].length);
+    if (
+      /^\p{Lu}/u.test(span.o.slice(m.index)) &&
+      WIDGET_PHRASES.some(([other]) => other.exec(after)?.index === 1)
+    )
+      continue;
     // "click "Yes" in the dialog", "select Banana from the dropdown": a container the frame cannot hold.
     if (CONTAINER_BEFORE.test(span.s.slice(0, m.index))) {
       d.unexplained.push(m[0]);
@@ -169,8 +194,10 @@ export function takeWidgetNouns(span: Span, d: Draft, quotes: readonly string[])
   }
   if (d.inList && d.kind === undefined && /\b(?:items?|entries|entry)\b/.test(span.s)) {
     const m = /\b(?:items?|entries|entry)\b/.exec(span.s)!;
-    span.s = span.s.slice(0, m.index) + '¶' + span.s.slice(m.index + m[0].length);
-    span.o = span.o.slice(0, m.index) + '¶' + span.o.slice(m.index + m[0].length);
+    // `¶s` for a plural, as for the other nouns: "select 4 items from the list" is a quantity.
+    const mark = /^(?:items|entries)$/.test(m[0]) ? '¶s' : '¶';
+    span.s = span.s.slice(0, m.index) + mark + span.s.slice(m.index + m[0].length);
+    span.o = span.o.slice(0, m.index) + mark + span.o.slice(m.index + m[0].length);
     d.kind = 'list-item';
   } else if (
     d.inList &&

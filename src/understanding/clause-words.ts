@@ -62,6 +62,7 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
       t.role = 'slot';
     } else if (TEXT_NOUNS.test(w)) {
       textNoun = true;
+      d.textNoun ??= w;
       t.role = 'slot';
     } else if (/^(?:lines?)$/.test(w) && d.action === 'count') {
       d.group = { op: 'group', by: 'line' };
@@ -71,6 +72,10 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
     else if (/^\d{1,3}$/.test(w) || NUMBER_WORDS[w] !== undefined) t.role = 'num';
     else if ((STATE_WORDS.has(w) || /^[a-z]{3,}est$/.test(w)) && t.o === w) t.role = 'state';
     else if (BULK.test(w)) t.role = d.action && ACTING.has(d.action) ? 'vague' : 'stop';
+    // "read everything on the screen", "describe everything": all of it is what reading and describing do.
+    else if (w === 'everything' && (d.action === 'read' || d.action === 'describe')) t.role = 'stop';
+    // "click on the number 4": the number is its label ("Click the number." alone points back: vague).
+    else if (w === 'number' && /^\d{1,3}$/.test(list[i + 1]?.w ?? '')) t.role = 'stop';
     else if (VAGUE.has(w)) t.role = 'vague';
     else if (STOPWORDS.has(w)) t.role = 'stop';
   }
@@ -78,12 +83,26 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
   for (let i = 0; i < list.length; i++) {
     const t = list[i]!;
     if (t.role !== 'num') continue;
-    const next = list[i + 1];
     // A quantity is how many to act on; "count 3 circles", "find 2 squares" say nothing a frame holds.
-    if (next && (next.role === 'noun' || next.role === 'slot') && /s$/.test(next.w) && !actingless(d)) {
+    // "select 2 of the checkboxes", "click 2 red circles": the same quantity, over adjectives.
+    let n = i + 1;
+    if (list[n]?.w === 'of') n += list[n + 1]?.w === 'the' ? 2 : 1;
+    while (list[n]?.role === 'slot' && !/s$/.test(list[n]!.w)) n++;
+    const next = list[n];
+    // "the 3 red circles" are all of them (how many there are), not how many to act on.
+    const definite = list[i - 1]?.w === 'the';
+    if (
+      next &&
+      !definite &&
+      (next.role === 'noun' || next.role === 'slot') &&
+      /s$/.test(next.w) &&
+      !actingless(d)
+    ) {
       d.quantity = num(t.w)!;
       t.role = 'slot';
-    } else t.role = 'unknown';
+    } else if (definite && next && (next.role === 'noun' || next.role === 'slot') && /s$/.test(next.w))
+      t.role = 'state'; // unexplained, and never a label ("the 2 checkboxes" are not labelled "2")
+    else t.role = 'unknown';
   }
   if (textNoun && d.kind === undefined) d.kind = 'text';
 
@@ -120,6 +139,15 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
       let start = j + 1;
       while (start < nounIdx && list[start]!.role !== 'unknown') start++;
       for (let k = start; k < nounIdx; k++) labelParts.push(k);
+      // After the noun, as its name: "Click button ONE", "click link Sed" — one word, last, not lower-case.
+      const next = list[nounIdx + 1];
+      if (
+        !labelParts.length &&
+        next?.role === 'unknown' &&
+        nounIdx + 2 === list.length &&
+        /\p{Lu}/u.test(next.o)
+      )
+        labelParts.push(nounIdx + 1);
     } else if (d.action && LABELLING.has(d.action) && !d.color && !d.shape && !d.genericShape) {
       const first = unknownIdx[0]!;
       const last = unknownIdx[unknownIdx.length - 1]!;
@@ -133,8 +161,22 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
       // A guess of several words is a label only if it looks like one ("Sign up"), not a phrase of lower-case
       // words ("a way to log in", "the space bar", "and hold shift").
       const words = labelParts.filter((k) => list[k]!.role === 'unknown');
-      if (labelParts.length > 1 && words.every((k) => list[k]!.o === list[k]!.w && /^[a-z]/.test(list[k]!.w)))
+      const lower = (k: number) => list[k]!.o === list[k]!.w && /^[a-z]/.test(list[k]!.w);
+      if (labelParts.length > 1 && words.every(lower)) ok = false;
+      // Nor does a phrase that starts with a lower-case word ("the date 05/12/2016"): that word names a kind of
+      // thing the frame has no noun for.
+      if (labelParts.length > 1 && words.length > 0 && lower(words[0]!)) ok = false;
+      // "choose a color": any one of a kind of thing, not a name ("click on a small 7" names one).
+      const article = list[first - 1]?.w;
+      if (
+        (article === 'a' || article === 'an') &&
+        words.length > 0 &&
+        lower(words[0]!) &&
+        /^[a-z]{2,}$/.test(list[words[0]!]!.w)
+      )
         ok = false;
+      // What is closed is a dialog, window or tab; "close the browser" names something else.
+      if (d.action === 'close' && words.some(lower)) ok = false;
       if (!ok) labelParts.length = 0;
       else d.guessedLabel = true;
     }

@@ -1,5 +1,5 @@
 import type { IntentFrame, UnderstandResult } from '../domain/index.js';
-import { ACTION_RULES, COLOR_WORDS, KEY_CHORD, REGION_PHRASES, SHAPE_WORDS } from './lexicon.js';
+import { ACTION_RULES, COLOR_WORDS, KEY_CHORD, REGION_PHRASES, SHAPE_WORDS, SIZE_WORDS } from './lexicon.js';
 import { takeItemOps, takeMeasure, takeOrdinal } from './clause-data-ops.js';
 import { takeExclusions } from './clause-exclusions.js';
 import { finish, keyFrame } from './clause-frame.js';
@@ -88,6 +88,16 @@ export function parseClause(
   if (d.action === 'click' && /^(?:press|hit|push)\b/.test(verb)) {
     const key = KEY_CHORD.exec(span.s);
     if (key) return keyFrame(key[1]!, raw);
+    // 'Press the "Enter" key': a quoted key is still a key ('press "Submit"' clicks it).
+    const quotedKey = /^(?:the )?(⟦\d+⟧) key$/.exec(span.s);
+    const q = quotedKey ? quoteOf(quotedKey[1]!, quotes) : undefined;
+    const chord = q !== undefined ? KEY_CHORD.exec(quotes[q]!.toLowerCase()) : null;
+    if (chord) return keyFrame(chord[1]!, raw);
+  }
+  // "how many green shapes can you see", "… in total": the question's frame, not a word about the target.
+  if (d.action === 'count') {
+    span.take(/\s?\b(?:can|could|do) you (?:see|count|find)$/);
+    span.take(/\s?\b(?:in total|altogether|all together|overall)$/);
   }
   if (d.action === 'read' && /^what(?: (?:does|do))?$/.test(verb)) {
     const say = /\s?\b(?:say|says|reads?|show|display)$/.exec(span.s);
@@ -120,6 +130,8 @@ export function parseClause(
       const r = keyFrame(KEY_CHORD.exec(span.s)![1]!, raw);
       return { ...r, confidence: 0.5, unexplained: [rep.m[0]] };
     }
+    // "click the red circle once": no repetition ("once more", "once again" are history).
+    if (!rep) span.take(/\bonce\b(?! (?:more|again)\b)/);
     if (rep)
       d.repeat = {
         op: 'repeat',
@@ -151,6 +163,20 @@ export function parseClause(
   // Exclusion and negation.
   takeExclusions(span, d, quotes);
 
+  // "the circles that are large", "the box that is red": a relative clause that only names a colour, size or
+  // shape says what an adjective would.
+  const which = /\b(?:(?:that|which) (?:is|are)|whose (colou?r|shape|size) (?:is|are)) (\S+)$/.exec(span.s);
+  const said = which?.[2] ?? '';
+  const names =
+    which?.[1] === undefined
+      ? COLOR_WORDS[said] || SIZE_WORDS[said] || SHAPE_WORDS[said]
+      : /^colou?r$/.test(which[1])
+        ? COLOR_WORDS[said]
+        : which[1] === 'shape'
+          ? SHAPE_WORDS[said]
+          : SIZE_WORDS[said];
+  if (which && names) span.cut(which.index, which[0].length - said.length - 1);
+
   // Relations to an anchor.
   takeRelation(span, d, quotes);
 
@@ -166,6 +192,10 @@ export function parseClause(
 
   // Type into a field: "into the Email field", "in the search box"; fill: "the Name field with "Ana"".
   if (d.action === 'type') takeField(span, d, quotes);
+
+  // "how many circles are left": remaining, not the left side.
+  const left = span.take(/\b(?:are|is) left$/);
+  if (left) d.unexplained.push('left');
 
   // Region.
   for (const [pattern, name] of REGION_PHRASES) {

@@ -29,6 +29,8 @@ export interface Draft {
   genericShape: boolean;
   /** The generic word itself ("icons"), to name it when a widget noun leaves it unexplained. */
   genericWord?: string;
+  /** A noun of text ("text", "word", "label"), which beside a widget noun is a second thing. */
+  textNoun?: string;
   size?: 'large' | 'small';
   label?: string;
   text?: string;

@@ -14,14 +14,15 @@ function table<T>(entries: Record<string, T>): Readonly<Record<string, T>> {
 export const POLITENESS: readonly RegExp[] = [
   /^(?:(?:hey|hi|hello|ok|okay|so|now|just|yo|alright)\b[,\s]*)+/,
   /\b(?:please|pls|plz|kindly|thanks|thank you)\b/g,
-  /^(?:could|can|would|will) you\b/,
+  // "can you see …" is a question about the screen (a check), not politeness.
+  /^(?:could|can|would|will) you\b(?! see\b)/,
   /^i(?: would|'d)? (?:want|need|like) (?:you )?to know\b/,
   /^i(?: would|'d)? (?:want|need|like) (?:you )?to\b/,
   /^(?:help me|let me know|tell me|go ahead and|try to|i wonder)\b(?= \S)/,
   /\bfor me\b/g,
   // "find and click the Search button": finding is part of clicking.
   /^(?:find|locate) and (?=(?:click|tap|select|press|hit)\b)/,
-  /\b(?:just|quickly)\b(?= (?:click|tap|press|type|select|read|count))/g,
+  /\b(?:just|quickly|simply)\b(?= (?:click|tap|press|type|select|read|count))/g,
 ];
 
 export const COLOR_WORDS: Readonly<Record<string, ColorName>> = table({
@@ -109,6 +110,14 @@ export const STATE_WORDS: ReadonlySet<string> = new Set(
     'highlighted focused current hidden other same remaining required optional invalid valid greyed grayed ' +
     'default primary secondary main wrong correct another different previous last new old open opened closed ' +
     'expanded collapsed clicked pressed visited unread read ' +
+    // Negations are never a label in lower case either ("click nothing"; a "No" button is capitalised).
+    'nothing none nobody never no nowhere ' +
+    // Vague amounts: how many is not said ("click several circles", "most of the buttons").
+    'several most few ' +
+    // Pictures, not text: an icon is described by what it shows, which no label matches ("the hamburger
+    // menu", "the gear icon"); capitalised or quoted ("the Trash") it is a label again.
+    'hamburger kebab burger gear cog trash bin arrow chevron caret ellipsis logo avatar image picture ' +
+    'photo thumbnail next ' +
     // Auxiliaries ("where am i", "where should i click") are never a label either.
     'am was were should could would will can shall may might must'
   ).split(' '),
@@ -144,8 +153,11 @@ export const WIDGET_PHRASES: ReadonlyArray<[RegExp, TargetKind]> = [
   [/\b(?:drop-?downs?|combo ?box(?:es)?|select box(?:es)?|pick ?lists?)\b/, 'dropdown'],
   [/\b(?:list items?|list entries|list entry)\b/, 'list-item'],
   [/\b(?:tree nodes?|nodes?|folders?|files?)\b/, 'tree-node'],
-  [/\b(?:dialog(?: box(?:es)?| window)?s?|pop-?ups?|modals?|alert box)\b/, 'dialog'],
-  [/\b(?:menu items?|menus?|buttons?)\b/, 'button'],
+  [
+    /\b(?:dialog(?: box(?:es)?| window)?s?|pop-?ups?(?: windows?)?|modals?(?: windows?)?|alert(?: box| dialog)?s?)\b/,
+    'dialog',
+  ],
+  [/\b(?:menu items?|menus?(?! buttons?\b)|buttons?)\b/, 'button'],
   [/\b(?:hyper)?links?\b/, 'link'],
   [/\btabs?\b/, 'tab'],
   [/\b(?:fields?|inputs?)\b/, 'text-field'],
@@ -164,7 +176,7 @@ export const STOPWORDS: ReadonlySet<string> = new Set(
   (
     'the a an of on in at to from inside within there is are be any some that this these those ' +
     'me my you its screen display please what which how do does did i we see visible currently now ' +
-    'here area part side corner edge region whole entire and with have has shown appear appears page ' +
+    'area part side corner edge region whole entire and with have has shown appear appears page ' +
     "there's it's all every each both also ones one them it"
   ).split(' '),
 );
@@ -183,6 +195,9 @@ export const VAGUE: ReadonlySet<string> = new Set([
   'my',
   'this',
   'that',
+  'these',
+  'those',
+  'here',
   // What a previous answer was ("Click the number."): the frame cannot refer back to it.
   'number',
   'answer',
@@ -205,7 +220,7 @@ export const LABEL_INNER: ReadonlySet<string> = new Set([
 ]);
 
 /** Words a bulk request is made of: dropped from a count, never from an action. */
-export const BULK = /^(?:all|every|each|both)$/;
+export const BULK = /^(?:all|every|each|both|some)$/;
 
 export const ORDINALS: Readonly<Record<string, number>> = table({
   first: 1,
@@ -314,23 +329,27 @@ export const ACTION_RULES: readonly ActionRule[] = [
     action: 'list',
     pattern: /^(?:list|show|what are) (?:(?:all|the|your) )*(?:capabilities|skills|commands)$/,
   },
-  { action: 'count', pattern: /^(?:count|how many|number of|the number of|what is the number of)\b/ },
-  { action: 'describe', pattern: /^what (colou?r) (?:is|are)\b/, attribute: 'color' },
+  {
+    action: 'count',
+    pattern:
+      /^(?:count(?: the number of)?|how many|(?:what )?number of|i (?:need|want) (?:to know )?the (?:number|count) of|the number of|what(?:'s| is) the (?:number|count) of|give me the (?:number|count) of)\b/,
+  },
+  { action: 'describe', pattern: /^what (colou?rs?) (?:is|are)\b/, attribute: 'color' },
   { action: 'describe', pattern: /^what (shape) (?:is|are)\b/, attribute: 'shape' },
   {
     action: 'describe',
     pattern:
-      /^(?:describe|summari[sz]e|what(?:'s| is) (?:on|there on)|what do you see|explain what is in|explain|analy[sz]e|identify|give me a summary of)\b/,
+      /^(?:(?:describe|summari[sz]e) what(?:'s| is) (?:in|on)|about|describe|summari[sz]e|what(?:'s| is) (?:on|there on)|what do you see|explain what is in|explain|analy[sz]e|identify|give me (?:a summary|an overview) of)\b/,
   },
   {
     action: 'read',
     pattern:
-      /^(?:what(?= .+ (?:says|reads)$)|read(?: me)?(?: what it says(?: at| in| on)?)?|can you read what it says(?: at| in| on)?|what does|what do|what is the text(?: in| of| on)?|get the text(?: from| of| in)?|transcribe|what(?:'s| is) written|what(?:'s| is) in)\b/,
+      /^(?:what(?= .+ (?:says|reads)$)|read(?: me)?(?: what it says(?: at| in| on)?| what(?:'s| is) (?:in|on|written (?:in|on)))?|what(?:'s| is) the (?:value|contents?) of|can you read what it says(?: at| in| on)?|what does|what do|what(?:'s| is) the text(?: in| of| on)?|get the text(?: from| of| in)?|transcribe|what(?:'s| is) written|what(?:'s| is) in)\b/,
   },
   { action: 'double-click', pattern: /^double[- ]?click(?: on)?\b/ },
   { action: 'right-click', pattern: /^right[- ]?click(?: on)?\b/ },
   { action: 'hover', pattern: /^(?:hover(?: over| on)?|mouse over|move the mouse (?:over|to)|point at)\b/ },
-  { action: 'drag', pattern: /^drag\b/ },
+  { action: 'drag', pattern: /^(?:drag|move(?! the (?:mouse|cursor|pointer)\b))\b/ },
   {
     action: 'focus',
     pattern: /^(?:focus(?: on)?|put the cursor (?:in|into|on)|place the cursor (?:in|into|on))\b/,
@@ -344,17 +363,22 @@ export const ACTION_RULES: readonly ActionRule[] = [
   {
     action: 'check',
     pattern:
-      /^(?:is there|are there|check (?:if|whether|for)(?: there (?:is|are))?|does (?:the )?\S+ (?:have|contain|show)|do you see|can you see|is there any)\b/,
+      /^(?:is there|are there|(?:if|whether) there(?: is|'s| are)|check (?:if|whether|for)(?: there (?:is|are))?|does (?:the )?\S+ (?:have|contain|show)|do you see|can you see|is there any)\b/,
   },
-  { action: 'toggle', pattern: /^(?:check|tick|mark)\b/, state: 'on' },
-  { action: 'toggle', pattern: /^(?:uncheck|untick|clear|deselect|unselect|unmark)\b/, state: 'off' },
+  { action: 'toggle', pattern: /^(?:check|tick|mark|turn on|switch on|enable)\b/, state: 'on' },
+  {
+    action: 'toggle',
+    pattern: /^(?:uncheck|untick|clear|deselect|unselect|unmark|turn off|switch off|disable)\b/,
+    state: 'off',
+  },
   { action: 'toggle', pattern: /^toggle\b/ },
   { action: 'click', pattern: /^(?:click(?: on| into| in)?|tap(?: on)?|hit|press|push|open|switch to)\b/ },
   { action: 'select', pattern: /^(?:select|choose|pick)\b/ },
   { action: 'expand', pattern: /^(?:expand|unfold)\b/ },
   { action: 'collapse', pattern: /^(?:collapse|fold)\b/ },
   { action: 'close', pattern: /^(?:close|dismiss)\b/ },
-  { action: 'type', pattern: /^(?:type|enter|input|write|fill(?: in| out)?)\b/ },
+  // "put "42" in the Age box": only with a quoted text ("put the cursor in …" is focus, above).
+  { action: 'type', pattern: /^(?:type|enter|input|write|fill(?: in| out)?|put(?= ⟦\d+⟧))\b/ },
   {
     action: 'find',
     pattern: /^(?:find(?: me)?|show(?: me)?|highlight|search for|look for|point out|which)\b/,
@@ -404,4 +428,4 @@ export const LABELLING: ReadonlySet<Action> = new Set([
 
 /** A key chord for `press` ("enter", "ctrl+s", "the escape key"). */
 export const KEY_CHORD =
-  /^(?:the )?((?:(?:ctrl|control|alt|shift|cmd|command|meta|super|win) ?\+ ?)*(?:enter|return|tab|escape|esc|space|spacebar|backspace|delete|del|home|end|page ?up|page ?down|up|down|left|right|f\d{1,2}|[a-z0-9]))(?: key)?$/;
+  /^(?:the )?((?:(?:ctrl|control|alt|shift|cmd|command|meta|super|win) ?\+ ?)*(?:enter|return|tab|escape|esc|space(?: ?bar)?|backspace|delete|del|home|end|page ?up|page ?down|up|down|left|right|f\d{1,2}|[a-z0-9]))(?: key)?$/;

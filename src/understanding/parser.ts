@@ -1,7 +1,7 @@
 import type { PartFrame, UnderstandResult } from '../domain/index.js';
 import type { ExtendedFrame } from './frame-ext.js';
 import { normalizeText, parseClause } from './clause.js';
-import { ACTING } from './lexicon.js';
+import { ACTING, regionOf } from './lexicon.js';
 
 /**
  * A small, deterministic grammar for screen commands (docs/generation.md, "Grammar"). It finds the action, the
@@ -99,7 +99,7 @@ function parseComposed(raw: string, q: Quoted): UnderstandResult | undefined {
   let m: RegExpExecArray | null;
   if (
     (m =
-      /^(?:if|when) (?:there (?:is|are)|there's|you (?:can )?see) (.+?),? (?:then )?((?:click|tap|press|type|select|hit|read|count|find|check|toggle)\b.*)$/.exec(
+      /^(?:if|when) (?:there (?:is|are)|there's|you (?:can )?see) (.+?),? (?:then )?((?:click|tap|press|type|select|hit|read|count|find|check|toggle|close|dismiss|expand|collapse|focus)\b.*)$/.exec(
         s,
       ))
   ) {
@@ -120,6 +120,22 @@ function parseComposed(raw: string, q: Quoted): UnderstandResult | undefined {
     const { raw: _r, ...condFrame } = cond.frame;
     const frame: ExtendedFrame = { ...then.frame, condition: { frame: condFrame }, raw };
     return combine(frame, [cond, then]);
+  }
+  // "click OK if you see a red circle", "click the red circle if there is one": the condition said last.
+  if ((m = /^(.+?),? if (?:there (?:is|are)|there's|you (?:can )?see) (.+)$/.exec(s))) {
+    const then = clause(0, m[1]!.length);
+    if (!ACTING.has(then.frame.action) || then.frame.parts) return undefined;
+    const condAt = m[0].lastIndexOf(m[2]!);
+    let cond: UnderstandResult;
+    if (/^(?:one|any|some|it|them)$/.test(m[2]!)) {
+      // "if there is one": the condition is the action's own target being there (which one is not asked).
+      if (then.frame.ops?.length) return undefined;
+      const { raw: _r, ...f } = then.frame;
+      cond = { frame: { ...f, action: 'check', raw }, confidence: then.confidence };
+      delete cond.frame.state;
+    } else cond = parseClause(`is there ${o.slice(condAt, condAt + m[2]!.length)}`, q.quotes, raw);
+    const { raw: _r, ...condFrame } = cond.frame;
+    return combine({ ...then.frame, condition: { frame: condFrame }, raw }, [cond, then]);
   }
   if ((m = /^(?:are there|is there|do you see) (more|fewer|less) (.+) than (.+)$/.exec(s))) {
     const aAt = m[0].indexOf(m[2]!, m[0].indexOf(m[1]!) + m[1]!.length);
@@ -161,19 +177,45 @@ function parseComposed(raw: string, q: Quoted): UnderstandResult | undefined {
     return combine(frame, parsed);
   }
   // Parallel: one action, several shape targets joined by "and" ("the red and the green circles").
-  if ((m = /^(count|how many|find|locate|where are|list) (.+?)( are there| are on the screen)?$/.exec(s))) {
+  if (
+    (m =
+      /^(count|how many|find|locate|where are|list|click(?: on)?|tap(?: on)?) (.+?)( are there| are on the screen)?$/.exec(
+        s,
+      ))
+  ) {
     const bodyAt = m[1]!.length + 1;
     const body = o.slice(bodyAt, bodyAt + m[2]!.length);
     const pieces = body.split(/,? and (?:the |also )?|, /i);
     if (pieces.length < 2 || pieces.length > 4) return undefined;
-    const verb = m[1] === 'how many' ? 'count' : m[1] === 'where are' ? 'locate' : m[1]!;
-    const parsed = pieces.map((p) => parseClause(`${verb} the ${p.replace(/^the /i, '')}`, q.quotes, raw));
+    const verb = /^(?:click|tap)/.test(m[1]!)
+      ? 'click'
+      : m[1] === 'how many'
+        ? 'count'
+        : m[1] === 'where are'
+          ? 'locate'
+          : m[1]!;
+    const parsed: UnderstandResult[] = [];
+    for (const p of pieces) {
+      // "the circles on the toolbar and in the sidebar": a piece that is only a place repeats the target
+      // before it in that place.
+      const place = /^(?:in|on|at) (?:the )?(.+)$/i.exec(p.trim());
+      const region = place ? regionOf(place[1]!.toLowerCase()) : undefined;
+      const prev = parsed[parsed.length - 1];
+      if (region && prev?.frame.region && !prev.frame.ops?.length) {
+        parsed.push({ frame: { ...prev.frame, region }, confidence: prev.confidence });
+        continue;
+      }
+      parsed.push(parseClause(`${verb} the ${p.replace(/^the /i, '')}`, q.quotes, raw));
+    }
     if (
       !parsed.every((p) => p.frame.target.kind === 'shape' && (p.frame.target.color || p.frame.target.shape))
     )
       return undefined;
-    // "the red and the green circles": the shape and region named last apply to every part that names none.
+    // "the red and the green circles": the shape and region named last apply to every part that names none,
+    // if the noun is plural ("the red and blue circle" may be one circle of two colours).
     const last = parsed[parsed.length - 1]!.frame;
+    const plural = /s$/.test(pieces[pieces.length - 1]!.trim().split(' ').pop() ?? '');
+    if (!plural && parsed.some((p) => !p.frame.target.shape && last.target.shape)) return undefined;
     for (const p of parsed) {
       if (!p.frame.target.shape && last.target.shape) p.frame.target.shape = last.target.shape;
       if (!p.frame.region && last.region) p.frame.region = last.region;

@@ -50,14 +50,22 @@ const POLITE = POLITENESS.map((p) => new RegExp(p.source, p.flags.replace('g', '
 
 export function normalizeText(text: string): Span {
   const span = Span.of(text);
-  for (const re of POLITE) {
-    for (let guard = 0; guard < 4; guard++) {
-      const m = re.exec(span.s);
-      if (!m || m[0].length === 0) break;
-      span.cut(m.index, m[0].length);
+  // Twice over: removing one hedge can uncover another ("thanks, now click OK").
+  for (let pass = 0, cut = true; pass < 2 && cut; pass++) {
+    cut = false;
+    for (const re of POLITE) {
+      for (let guard = 0; guard < 4; guard++) {
+        const m = re.exec(span.s);
+        if (!m || m[0].length === 0) break;
+        span.cut(m.index, m[0].length);
+        cut = true;
+      }
     }
+    const lead = /^[,\s]+/.exec(span.s);
+    if (lead) span.cut(0, lead[0].length);
   }
-  const trail = /[?!.,;:]+$/.exec(span.s);
+  // "Count the red squares. Thanks!": the punctuation left around a removed word.
+  const trail = /[?!.,;:](?:[\s?!.,;:]*)$/.exec(span.s);
   if (trail) span.cut(trail.index, trail[0].length);
   const lead = /^[,\s]+/.exec(span.s);
   if (lead) span.cut(0, lead[0].length);
