@@ -180,6 +180,9 @@ export async function memoryFigures(): Promise<Figure[]> {
         clients: [{ name: 'memory-bench', key: KEY, groups: ['*'], admin: true }],
       },
       sharing: { keysDir: join(dir, 'keys') },
+      ...(process.env.IRONCLIW_BENCH_MEMORY_CONFIG
+        ? (JSON.parse(process.env.IRONCLIW_BENCH_MEMORY_CONFIG) as object)
+        : {}),
     }),
   );
   const counted = [
@@ -221,6 +224,21 @@ export async function memoryFigures(): Promise<Figure[]> {
       const until = performance.now() + LEARN_TIMEOUT_MS;
       while (performance.now() < until) {
         if ((await api.rollouts()).length >= n) return;
+        // Every job ended and still too few: a candidate was rejected (say why rather than wait).
+        if ((await learning()) === 0) {
+          const done = await store!.jobs.list({ status: 'done' });
+          const rejected = done
+            .map((j) => JSON.stringify(j.result ?? null))
+            .filter((r) => r.includes('"rejected"'));
+          const reasons = (await store!.events.list({ limit: 50 }))
+            .filter((e) => e.kind === 'reject')
+            .map((e) => e.reason);
+          if (rejected.length && (await api.rollouts()).length < n)
+            throw new Error(
+              `the learner rejected a demo candidate, so the demo cannot go on (a busy machine can time out ` +
+                `its verification runs): ${rejected.join('; ')}; ${reasons.join('; ')}`,
+            );
+        }
         await sleep(1000);
       }
       throw new Error(`the learner did not register ${n} capabilities within ${LEARN_TIMEOUT_MS / 1000} s`);
@@ -385,6 +403,8 @@ export async function memoryFigures(): Promise<Figure[]> {
     }
     const perProcess = (tree: ProcessMemory[]) =>
       tree.map((p) => `${p.role} ${p.pid} ${((p.rssKb * 1024) / 1e6).toFixed(0)}`).join(', ');
+    for (const e of (await store.events.list({ limit: 200 })).filter((x) => x.kind === 'reject'))
+      log(`rejected ${e.capabilityId}: ${e.reason.slice(0, 200)}`);
     log(`idle processes: ${perProcess(idle.tree)}`);
     log(`after-load processes: ${perProcess(after.tree)}`);
 

@@ -76,13 +76,18 @@ export async function createIroncliw(
     // A serving or learning node warms its pool now; any other (a CLI command) starts it on first use: a
     // built-in never runs in the sandbox, and booting the launcher and its children was most of a command's
     // start-up (issue 20).
-    // A learning-only node starts it for a job and gives it back when idle (config memory.learnerSandboxIdleMs).
+    // A learning-only node warms it too, gives it back once idle (config memory.learnerSandboxIdleMs) and
+    // starts it again for the next job that runs code.
     const warm = options.startWorkers ?? config.pipeline.enabled;
-    sandbox = options.sandboxIdleMs
-      ? lazySandbox(config.sandbox.tier, startSandbox, { idleMs: options.sandboxIdleMs })
-      : warm || (options.serving ?? warm)
-        ? await startSandbox()
-        : lazySandbox(config.sandbox.tier, startSandbox);
+    if (options.sandboxIdleMs) {
+      const idling = lazySandbox(config.sandbox.tier, startSandbox, { idleMs: options.sandboxIdleMs });
+      await idling.warm();
+      sandbox = idling;
+    } else
+      sandbox =
+        warm || (options.serving ?? warm)
+          ? await startSandbox()
+          : lazySandbox(config.sandbox.tier, startSandbox);
     // Loaded only when asked for: the worker thread is a serving node's choice, never a CLI command's.
     const offloaded = options.offloadVision
       ? (await import('./vision-offload.js')).offloadVision(createVisionPort(), {

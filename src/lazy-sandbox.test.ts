@@ -72,6 +72,17 @@ describe('lazySandbox', () => {
     expect(f.counts).toEqual({ started: 2, closed: 2 });
   });
 
+  it('warm() starts the tier now, and the idle clock runs from then', async () => {
+    const f = fakeTier();
+    const tier = lazySandbox('process', f.start, { idleMs: 100 });
+    await tier.warm();
+    expect(f.counts.started).toBe(1);
+    await vi.waitFor(() => expect(f.counts.closed).toBe(1), { timeout: 5000, interval: 10 });
+    await tier.close();
+    await tier.warm(); // closed: nothing starts
+    expect(f.counts).toEqual({ started: 1, closed: 1 });
+  });
+
   it('never closes under a run in flight, however long it takes', async () => {
     const f = fakeTier();
     const tier = lazySandbox('process', f.start, { idleMs: 50 });

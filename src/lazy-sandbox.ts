@@ -22,7 +22,7 @@ export function lazySandbox(
   name: SandboxTier['name'],
   start: () => Promise<SandboxTier>,
   options: LazySandboxOptions = {},
-): SandboxTier & { started(): boolean; readonly idleCloses: number } {
+): SandboxTier & { started(): boolean; warm(): Promise<void>; readonly idleCloses: number } {
   const idleMs = options.idleMs ?? 0;
   let starting: Promise<SandboxTier> | undefined;
   let closed = false;
@@ -83,6 +83,11 @@ export function lazySandbox(
     started: () => starting !== undefined,
     get idleCloses() {
       return idleCloses;
+    },
+    /** Starts the tier now (one use: the idle clock starts when it is ready). A failed start is not thrown. */
+    async warm() {
+      if (closed) return;
+      await use(() => tier().then(() => undefined)).catch(() => undefined);
     },
     availability(): Promise<TierAvailability> {
       if (closed) return Promise.resolve({ available: false, reason: 'the tier is closed' });
