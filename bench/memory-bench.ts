@@ -359,6 +359,13 @@ export async function memoryFigures(): Promise<Figure[]> {
     };
     let next = 0;
     const outcome = { ok: 0, failed: 0, errors: 0 };
+    /** Per command: answered / failed (by category), to see which share of the mix ran what. */
+    const perCommand = new Map<string, Record<string, number>>();
+    const tally = (text: string, key: string) => {
+      const t = perCommand.get(text) ?? {};
+      t[key] = (t[key] ?? 0) + 1;
+      perCommand.set(text, t);
+    };
     await Promise.all(
       Array.from({ length: CONCURRENCY }, async () => {
         for (let i = next++; i < COMMANDS; i = next++) {
@@ -367,8 +374,10 @@ export async function memoryFigures(): Promise<Figure[]> {
             const r = await api.command(text, `load-${i % 40}`, png);
             if (r.ok) outcome.ok++;
             else outcome.failed++;
+            tally(text, r.ok ? 'ok' : (r.failure?.category ?? 'failed'));
           } catch {
             outcome.errors++;
+            tally(text, 'http error');
           }
         }
       }),
@@ -376,6 +385,7 @@ export async function memoryFigures(): Promise<Figure[]> {
     log(
       `load: ${COMMANDS} commands: ${outcome.ok} answered, ${outcome.failed} failures, ${outcome.errors} errors`,
     );
+    for (const [text, t] of perCommand) log(`  "${text}": ${JSON.stringify(t)}`);
     const peak = Math.max(...samples.filter((s) => s.phase === 'load').map((s) => s.mb.total));
 
     // 4. After the load.
