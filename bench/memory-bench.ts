@@ -247,7 +247,7 @@ export async function memoryFigures(): Promise<Figure[]> {
     const settle = async (
       name: string,
     ): Promise<{ mb: Record<Role | 'total', number>; tree: ProcessMemory[] }> => {
-      phase = `${name}: learning`;
+      phase = 'learning';
       let quiet = 0;
       const until = performance.now() + LEARN_TIMEOUT_MS * 2;
       while (quiet < 3 && performance.now() < until) {
