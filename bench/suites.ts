@@ -7,6 +7,7 @@ import { generationFigures } from './generation-bench.js';
 import { hostWorkBenchFigures } from './host-work-bench.js';
 import { httpFigures } from './http-bench.js';
 import { loopFigures } from './loop-bench.js';
+import { memoryFigures } from './memory-bench.js';
 import { rolloutFigures } from './rollout-bench.js';
 import { routingFigures } from './routing-bench.js';
 import { sandboxFigures } from './sandbox-bench.js';
@@ -40,4 +41,5 @@ export const SUITES: readonly BenchSuite[] = [
   { name: 'host-work', figures: hostWorkBenchFigures },
   { name: 'cluster', figures: clusterFigures },
   { name: 'cli', figures: cliFigures },
+  { name: 'memory', figures: memoryFigures },
 ];

@@ -38,6 +38,12 @@ export interface CreateOptions {
    * sets it, so a run that asks for many scans never delays other requests or the sandbox watchdog.
    */
   offloadVision?: boolean;
+  /**
+   * Start the sandbox pool on first use and close it after this many ms without a run (a learning-only
+   * node between jobs: `ironcliw learn` passes config memory.learnerSandboxIdleMs). Unset: a serving or
+   * learning node warms its pool at once and keeps it.
+   */
+  sandboxIdleMs?: number;
 }
 
 /** What a running Ironcliw reports as it works (for metrics, logs and live dashboards). */

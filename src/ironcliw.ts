@@ -37,8 +37,9 @@ export async function createIroncliw(
 ): Promise<Ironcliw> {
   const config = Object.isFrozen(configInput) ? (configInput as IroncliwConfig) : parseConfig(configInput);
   const store = options.store ?? (await openStore(config.db));
-  // OCR workers start on first use; this runtime's close() ends them (they would keep the process alive).
-  const releaseOcr = holdOcr();
+  // OCR workers start on first use; this runtime's close() ends them (they would keep the process alive), and
+  // so does an idle period (config memory.ocrIdleMs).
+  const releaseOcr = holdOcr({ idleMs: config.memory.ocrIdleMs });
   let sandbox: SandboxTier | undefined;
   let rolloutEngine: RolloutEngine | undefined;
   let closeVision: (() => Promise<void>) | undefined;
@@ -75,14 +76,23 @@ export async function createIroncliw(
     // A serving or learning node warms its pool now; any other (a CLI command) starts it on first use: a
     // built-in never runs in the sandbox, and booting the launcher and its children was most of a command's
     // start-up (issue 20).
+    // A learning-only node warms it too, gives it back once idle (config memory.learnerSandboxIdleMs) and
+    // starts it again for the next job that runs code.
     const warm = options.startWorkers ?? config.pipeline.enabled;
-    sandbox =
-      warm || (options.serving ?? warm)
-        ? await startSandbox()
-        : lazySandbox(config.sandbox.tier, startSandbox);
+    if (options.sandboxIdleMs) {
+      const idling = lazySandbox(config.sandbox.tier, startSandbox, { idleMs: options.sandboxIdleMs });
+      await idling.warm();
+      sandbox = idling;
+    } else
+      sandbox =
+        warm || (options.serving ?? warm)
+          ? await startSandbox()
+          : lazySandbox(config.sandbox.tier, startSandbox);
     // Loaded only when asked for: the worker thread is a serving node's choice, never a CLI command's.
     const offloaded = options.offloadVision
-      ? (await import('./vision-offload.js')).offloadVision(createVisionPort())
+      ? (await import('./vision-offload.js')).offloadVision(createVisionPort(), {
+          idleMs: config.memory.visionWorkerIdleMs,
+        })
       : undefined;
     closeVision = offloaded?.close;
     const vision: VisionPort = offloaded?.port ?? createVisionPort();

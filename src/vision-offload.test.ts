@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { VisionImage } from './capabilities/index.js';
 import { offloadVision } from './vision-offload.js';
 import { createVisionPort, screenLoader } from './vision-port.js';
@@ -49,4 +49,28 @@ describe('offloaded vision', () => {
       code: 'E_INPUT_INVALID',
     });
   }, 60_000);
+});
+
+/** Issue 20: the worker thread holds its own OpenCV; an idle server gives it back and starts it again. */
+describe('offloaded vision with an idle period', () => {
+  it('ends the worker thread once unused for idleMs, and the next scan starts a new one', async () => {
+    const off = offloadVision(createVisionPort(), { idleMs: 200 });
+    try {
+      const scene = await renderScene(
+        countScene({ color: 'red', shape: 'circle', region: 'content', count: 3, seed: 11 }),
+      );
+      const screen = await screenLoader(40_000_000).decode(scene.png);
+      const truth = scene.truth.filter((t) => t.shape === 'circle' && t.color === 'red').length;
+      expect(off.running()).toBe(false);
+      expect(await off.port.findShapes(screen, { color: 'red', shape: 'circle' })).toHaveLength(truth);
+      expect(off.running()).toBe(true);
+      await vi.waitFor(() => expect(off.running()).toBe(false), { timeout: 10_000, interval: 25 });
+      // The screen was sent to the thread that ended: the new one is sent it again.
+      expect(await off.port.findShapes(screen, { color: 'red', shape: 'circle' })).toHaveLength(truth);
+      expect(off.stats.workerCalls).toBe(2);
+    } finally {
+      await off.close();
+    }
+    expect(off.running()).toBe(false);
+  }, 120_000);
 });

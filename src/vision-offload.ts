@@ -13,16 +13,30 @@ interface OffloadedVision {
   port: VisionPort;
   /** Scans answered by the worker thread (for tests and /metrics). */
   readonly stats: { workerCalls: number };
+  /** Whether the worker thread is running now (for tests). */
+  running(): boolean;
   close(): Promise<void>;
+}
+
+export interface OffloadOptions {
+  /**
+   * With a positive value, the worker thread — which holds its own OpenCV, ≈ 90 MB — ends after this many ms
+   * with no scan in flight, and the next scan starts a new one (config memory.visionWorkerIdleMs). Default 0:
+   * it lives until close().
+   */
+  idleMs?: number;
 }
 
 /**
  * Moves `findShapes` — the scan a hostile module can ask for hundreds of times with distinct `minArea`
  * values — onto a worker thread, so the serving event loop (request handling, the sandbox watchdog) never
  * waits behind it. Everything else stays on `inner`. The worker is started on first use, does not keep the
- * process alive (unref), and is replaced if it dies; a screen is copied to it once and reused.
+ * process alive (unref), and is replaced if it dies; a screen is copied to it once and reused. With
+ * `idleMs` it ends when unused that long (issue 20).
  */
-export function offloadVision(inner: VisionPort): OffloadedVision {
+export function offloadVision(inner: VisionPort, options: OffloadOptions = {}): OffloadedVision {
+  const idleMs = options.idleMs ?? 0;
+  let idleTimer: NodeJS.Timeout | undefined;
   let worker: Worker | undefined;
   let sent = new Set<number>();
   let nextId = 1;
@@ -30,6 +44,22 @@ export function offloadVision(inner: VisionPort): OffloadedVision {
   const keys = new WeakMap<VisionImage, number>();
   const pending = new Map<number, Pending>();
   const stats = { workerCalls: 0 };
+
+  /** Ends the worker once no scan is in flight for idleMs; the next scan starts a new one. */
+  const armIdle = () => {
+    clearTimeout(idleTimer);
+    idleTimer = undefined;
+    if (idleMs <= 0 || !worker || pending.size > 0) return;
+    idleTimer = setTimeout(() => {
+      idleTimer = undefined;
+      if (!worker || pending.size > 0) return;
+      const w = worker;
+      worker = undefined;
+      sent = new Set();
+      void w.terminate();
+    }, idleMs);
+    idleTimer.unref();
+  };
 
   const fail = (err: Error) => {
     for (const p of pending.values()) p.reject(err);
@@ -55,6 +85,7 @@ export function offloadVision(inner: VisionPort): OffloadedVision {
         const p = pending.get(m.id);
         if (!p) return;
         pending.delete(m.id);
+        armIdle();
         if (m.missing) return p.retry();
         stats.workerCalls++;
         if (m.error) {
@@ -77,6 +108,8 @@ export function offloadVision(inner: VisionPort): OffloadedVision {
     forceImage: boolean,
   ): Promise<Item[]> =>
     new Promise<Item[]>((resolve, reject) => {
+      clearTimeout(idleTimer);
+      idleTimer = undefined;
       worker ??= start();
       let key = keys.get(img);
       if (key === undefined) keys.set(img, (key = nextKey++));
@@ -95,7 +128,10 @@ export function offloadVision(inner: VisionPort): OffloadedVision {
   return {
     stats,
     port: { ...inner, findShapes: (img, opts) => scan(img, opts, false) },
+    running: () => worker !== undefined,
     async close() {
+      clearTimeout(idleTimer);
+      idleTimer = undefined;
       const w = worker;
       worker = undefined;
       fail(new Error('the vision worker was closed'));

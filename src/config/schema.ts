@@ -290,6 +290,23 @@ export const ConfigSchema = strict({
     /** This deployment's Ed25519 signing key (`signing-key.pem`) and the keys it trusts (`trusted/*.pem`). */
     keysDir: z.string().min(1).default('.ironcliw/keys'),
   }).default({ keysDir: '.ironcliw/keys' }),
+  /**
+   * What an idle process gives back (issue 20, docs/performance.md "Memory"): each heavy resource started on
+   * demand ends after this many ms unused and starts again on the next use. `0` keeps it until the process
+   * stops.
+   */
+  memory: strict({
+    /** OCR (tesseract.js) worker threads, ≈ 170 MB each; a new one takes 1-2 s to start. */
+    ocrIdleMs: z.number().int().min(0).default(60_000),
+    /**
+     * The sandbox pool of a learning-only node (`ironcliw learn`, serve's learner): its launcher and
+     * `sandbox.poolSize` children, ≈ 150 MB, started by the next job that runs code. A serving node's pool
+     * stays warm (its first call must be fast).
+     */
+    learnerSandboxIdleMs: z.number().int().min(0).default(60_000),
+    /** `serve`'s screen-scan worker thread, which holds its own OpenCV (≈ 90 MB). */
+    visionWorkerIdleMs: z.number().int().min(0).default(60_000),
+  }).default({ ocrIdleMs: 60_000, learnerSandboxIdleMs: 60_000, visionWorkerIdleMs: 60_000 }),
   pipeline: strict({
     /** Run learning jobs in this process. A node with it off still records failures and serves. */
     enabled: z.boolean().default(true),

@@ -24,7 +24,16 @@ export { loadOpenCv } from './opencv.js';
 export { describe } from './describe.js';
 export { detectElements, filterElements } from './elements/detect-elements.js';
 export type { ScreenDescription } from './describe.js';
-export { readText, closeOcr, holdOcr, ocrWorkers, OCR_LANG_PATH, OCR_MAX_WORKERS } from './ocr.js';
+export {
+  readText,
+  closeOcr,
+  holdOcr,
+  ocrWorkers,
+  setOcrIdleMs,
+  OCR_IDLE_DEFAULT_MS,
+  OCR_LANG_PATH,
+  OCR_MAX_WORKERS,
+} from './ocr.js';
 export { findText } from './find-text.js';
 export type { OcrResult, OcrWord } from './ocr.js';
 export { FileScreenSource, SceneScreenSource, StaticScreenSource } from './screen-source.js';

@@ -4,7 +4,8 @@ import { dirname, join } from 'node:path';
 
 /**
  * The shared pool of tesseract.js workers: started lazily, at most one per core, ended when the last holder
- * lets go. Reading and pre-processing are elsewhere (ocr.ts, ocr-strips.ts, ocr-montage.ts).
+ * lets go or after an idle period (issue 20: each worker holds ≈ 170 MB that a serving or learning process
+ * idle for hours need not keep). Reading and pre-processing are elsewhere (ocr.ts, ocr-strips.ts, ocr-montage.ts).
  */
 
 const require = createRequire(import.meta.url);
@@ -45,6 +46,40 @@ export const OCR_MAX_WORKERS = Math.max(1, Math.min(4, availableParallelism()));
 
 let slots: Slot[] = [];
 
+/**
+ * How long the pool may go without a read before its workers end (config `memory.ocrIdleMs`): the next read
+ * starts a worker again (1-2 s on an idle machine). 60 s: a burst of OCR commands keeps its workers, an
+ * hour of none costs nothing.
+ */
+export const OCR_IDLE_DEFAULT_MS = 60_000;
+
+let idleMs = OCR_IDLE_DEFAULT_MS;
+let idleTimer: NodeJS.Timeout | undefined;
+
+/** Arms the idle timer when no worker has a job queued; a read in the meantime disarms it. */
+function armIdle(): void {
+  clearTimeout(idleTimer);
+  idleTimer = undefined;
+  if (idleMs <= 0 || !slots.length || slots.some((s) => s.pending > 0)) return;
+  idleTimer = setTimeout(() => {
+    idleTimer = undefined;
+    if (slots.every((s) => s.pending === 0)) void closeOcr();
+  }, idleMs);
+  // The idle timer never keeps a process alive: a CLI command that read text exits when it is done.
+  idleTimer.unref();
+}
+
+/**
+ * Sets how long the pool may sit idle before its workers end (ms; `0` keeps them until {@link closeOcr}).
+ * The pool is one per process, so the last setting wins.
+ */
+export function setOcrIdleMs(ms: number): void {
+  if (!Number.isFinite(ms) || ms < 0)
+    throw new RangeError(`the OCR idle period must be a non-negative number of ms, got ${ms}`);
+  idleMs = ms;
+  armIdle();
+}
+
 function createTesseractWorker(): Promise<TesseractWorker> {
   return (async () => {
     const { createWorker } = (await import('tesseract.js')) as unknown as {
@@ -64,6 +99,8 @@ function createTesseractWorker(): Promise<TesseractWorker> {
 
 /** Runs `job` on an idle worker, a new one if all are busy and the pool may grow, else the least loaded one. */
 export function onWorker<T>(job: (w: TesseractWorker) => Promise<T>): Promise<T> {
+  clearTimeout(idleTimer);
+  idleTimer = undefined;
   let slot = slots.find((s) => s.pending === 0);
   if (!slot && slots.length < OCR_MAX_WORKERS) {
     const created: Slot = { worker: createTesseractWorker(), queue: Promise.resolve(), pending: 0 };
@@ -76,7 +113,12 @@ export function onWorker<T>(job: (w: TesseractWorker) => Promise<T>): Promise<T>
   const s = slot;
   s.pending++;
   const run = s.queue.then(async () => job(await s.worker));
-  s.queue = run.catch(() => undefined).finally(() => s.pending--);
+  s.queue = run
+    .catch(() => undefined)
+    .finally(() => {
+      s.pending--;
+      armIdle();
+    });
   return run;
 }
 
@@ -87,6 +129,8 @@ export function ocrWorkers(): number {
 
 /** Ends every OCR worker (if any). The next OCR call starts new ones. */
 export async function closeOcr(): Promise<void> {
+  clearTimeout(idleTimer);
+  idleTimer = undefined;
   const ending = slots;
   slots = [];
   await Promise.all(ending.map(async (s) => (await s.worker.catch(() => undefined))?.terminate()));
@@ -98,8 +142,10 @@ let holders = 0;
  * Registers a user of the shared worker pool (a runtime); the returned release ends the pool once the last
  * holder is done. Why: live tesseract workers keep a Node process from exiting, so a CLI command that read
  * text never ended, and a second runtime in the same process must not lose workers it is using.
+ * `idleMs`: see {@link setOcrIdleMs}.
  */
-export function holdOcr(): () => Promise<void> {
+export function holdOcr(options: { idleMs?: number } = {}): () => Promise<void> {
+  if (options.idleMs !== undefined) setOcrIdleMs(options.idleMs);
   holders++;
   let released = false;
   return async () => {

@@ -1,17 +1,19 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import {
   closeOcr,
   decodeImage,
   findText,
   holdOcr,
+  OCR_IDLE_DEFAULT_MS,
   OCR_LANG_PATH,
   ocrWorkers,
   randomScene,
   readText,
   renderScene,
   resolveRegion,
+  setOcrIdleMs,
 } from './index.js';
 import { iou } from '../../test/support/vision.js';
 
@@ -127,5 +129,48 @@ describe('the OCR worker pool', () => {
     expect(ocrWorkers()).toBeGreaterThan(0);
     await second();
     expect(ocrWorkers()).toBe(0);
+  });
+
+  // Issue 20: a serving or learning process idle for hours must not keep ≈ 170 MB per worker.
+  it('ends its worker threads after the idle period, and the next read starts one again', async () => {
+    await closeOcr();
+    // A tesseract.js worker is a worker thread: its MessagePort is an active resource while it lives (and
+    // nothing else in this test process holds one once the workers of the tests before are gone).
+    const ports = () => process.getActiveResourcesInfo().filter((r) => r === 'MessagePort').length;
+    await vi.waitFor(() => expect(ports()).toBe(0), { timeout: 10_000, interval: 50 });
+    const before = 0;
+    const release = holdOcr({ idleMs: 300 });
+    try {
+      const { img } = await scene('light');
+      expect((await readText(img, resolveRegion(img, 'titlebar'))).text).toContain('Quarterly');
+      expect(ocrWorkers()).toBeGreaterThan(0);
+      expect(ports()).toBeGreaterThan(before);
+      await vi.waitFor(() => expect(ocrWorkers()).toBe(0), { timeout: 20_000, interval: 50 });
+      await vi.waitFor(() => expect(ports()).toBe(before), { timeout: 10_000, interval: 50 });
+      const again = await scene('dark');
+      expect((await readText(again.img, resolveRegion(again.img, 'statusbar'))).text).toContain('Ready');
+      expect(ocrWorkers()).toBeGreaterThan(0);
+    } finally {
+      setOcrIdleMs(OCR_IDLE_DEFAULT_MS);
+      await release();
+    }
+  });
+
+  it('keeps its workers while reads keep coming, and with 0 until closed', async () => {
+    const { img } = await scene('light');
+    const release = holdOcr({ idleMs: 0 });
+    try {
+      await readText(img, resolveRegion(img, 'toolbar'));
+      await new Promise((r) => setTimeout(r, 500));
+      expect(ocrWorkers()).toBeGreaterThan(0);
+    } finally {
+      setOcrIdleMs(OCR_IDLE_DEFAULT_MS);
+      await release();
+    }
+    expect(ocrWorkers()).toBe(0);
+  });
+
+  it('refuses a negative idle period with a clear error', () => {
+    expect(() => setOcrIdleMs(-1)).toThrow(/non-negative number of ms/);
   });
 });

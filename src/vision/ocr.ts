@@ -18,7 +18,15 @@ import { findTextLines } from './text-lines.js';
 
 export type { OcrWord } from './ocr-montage.js';
 export type { TextPiece } from './ocr-strips.js';
-export { closeOcr, holdOcr, OCR_LANG_PATH, OCR_MAX_WORKERS, ocrWorkers } from './ocr-workers.js';
+export {
+  closeOcr,
+  holdOcr,
+  OCR_IDLE_DEFAULT_MS,
+  OCR_LANG_PATH,
+  OCR_MAX_WORKERS,
+  ocrWorkers,
+  setOcrIdleMs,
+} from './ocr-workers.js';
 
 export interface OcrResult {
   text: string;

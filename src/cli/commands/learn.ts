@@ -29,7 +29,11 @@ export const registerLearn: RegisterCommand = (program, { io }) => {
     });
     const config = await configFrom(opts, { pipeline: { enabled: true } });
     const { createIroncliw } = await import('../../ironcliw.js');
-    const ironcliw = await createIroncliw(config, { startWorkers: true });
+    // Between jobs the learner gives its sandbox pool back (config memory.learnerSandboxIdleMs; issue 20).
+    const ironcliw = await createIroncliw(config, {
+      startWorkers: true,
+      sandboxIdleMs: config.memory.learnerSandboxIdleMs,
+    });
     if (!opts.json) io.err(`learner ${process.pid} working on ${config.db}`);
     const reason = await shutdownRequested((trigger) => {
       if (parentGone) trigger(parentGone);
