@@ -134,6 +134,69 @@ describe('each check catches what it exists for', () => {
     expect(r.decision).toBe('reject');
   });
 
+  it('robustness: a fuzzed run that only hit the watchdog once (a busy machine) is run again before it counts', async () => {
+    // The real sandbox runs everything; this tier reports chosen runs as stopped by the watchdog, as a run
+    // whose host-side vision calls were slowed past the timeout by other load would be.
+    const stalling = (stallRuns: number[]) => {
+      let n = 0;
+      const tier: SandboxTier = {
+        ...sandbox,
+        name: sandbox.name,
+        availability: () => sandbox.availability(),
+        close: async () => {},
+        [Symbol.asyncDispose]: async () => {},
+        run: async (request) => {
+          const result = await sandbox.run(request);
+          n += 1;
+          return stallRuns.includes(n)
+            ? {
+                ...result,
+                status: 'timeout',
+                output: undefined,
+                error: 'timed out after 3000 ms (stopped by the watchdog)',
+              }
+            : result;
+        },
+      };
+      return { tier, runs: () => n };
+    };
+    const options = { determinismRuns: 2, fuzzInputs: 1 };
+    const counted = stalling([]);
+    await comprehensive(
+      generatedCount(['color', 'shape']),
+      ['color', 'shape'],
+      createVerifier({ sandbox: counted.tier, vision, scenes, options }),
+    );
+    const last = counted.runs(); // the last run is the schema-drawn fuzz input
+
+    const once = stalling([last]);
+    const r = await comprehensive(
+      generatedCount(['color', 'shape']),
+      ['color', 'shape'],
+      createVerifier({ sandbox: once.tier, vision, scenes, options }),
+    );
+    expect(once.runs()).toBe(last + 1);
+    const rob = byName(r, 'robustness');
+    expect(rob.passed).toBe(true);
+    expect(rob.detail).toMatch(/rerun after a timeout: input: .* \(timed out once, then ok\)/);
+    expect(r.decision).toBe('approve');
+
+    // Code that hangs hangs again: two timeouts in a row count as a hang.
+    const twice = stalling([last, last + 1]);
+    const hung = await comprehensive(
+      generatedCount(['color', 'shape']),
+      ['color', 'shape'],
+      createVerifier({ sandbox: twice.tier, vision, scenes, options }),
+    );
+    const rob2 = byName(hung, 'robustness');
+    expect(rob2.passed).toBe(false);
+    expect(rob2.detail).toMatch(
+      /^1 of \d+ fuzzed runs crashed, hung or broke the schema — input: .*sandbox status timeout/,
+    );
+    expect(rob2.detail).toMatch(/timed out twice/);
+    expect(hung.decision).toBe('reject');
+  });
+
   it('resources: a capability that grows its memory to over half its limit is conditional', async () => {
     const r = await comprehensive(growsMemory, ['color', 'shape'], lean);
     expect(failedBlocking(r)).toEqual([]);
