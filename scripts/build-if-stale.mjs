@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
- * `npm start`'s pre-step: rebuilds dist/ with tsc only when a source is newer than the last build, so a
- * start from a built checkout serves in seconds instead of waiting 20-40 s for tsc every time. The last
- * build is dist/.build-stamp, written after tsc succeeded. `--force` always builds (`npm run build`), into an
+ * `npm start`'s pre-step: rebuilds dist/ with tsc (then the CLI's bundle, scripts/bundle-cli.mjs) only when a
+ * source is newer than the last build, so a start from a built checkout serves in seconds instead of waiting
+ * 20-40 s for tsc every time. The last build is dist/.build-stamp, written after tsc and the bundle succeeded. `--force` always builds (`npm run build`), into an
  * emptied dist/, so a file moved or deleted in src/ (a test helper, a renamed module) does not ship from an
  * earlier build.
  * Works on the package in the working directory (npm runs scripts there).
@@ -11,6 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { existsSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { bundleCli } from './bundle-cli.mjs';
 
 const root = process.cwd();
 const force = process.argv.includes('--force');
@@ -45,4 +46,6 @@ const r = spawnSync(
   },
 );
 if (r.status !== 0) process.exit(r.status ?? 1);
+// The CLI's bundle (bin/ironcliw.js loads it) from what tsc just wrote; a package without a CLI has none.
+await bundleCli(root);
 writeFileSync(stamp, `${new Date().toISOString()}\n`);

@@ -2,6 +2,7 @@ import type { IroncliwConfig, IroncliwConfigInput } from './config/index.js';
 import { parseConfig } from './config/index.js';
 import type { VisionPort } from './capabilities/index.js';
 import { BUILTIN_CAPABILITIES, CapabilityRegistry } from './capabilities/index.js';
+import type { Capability, VerificationLevel } from './domain/index.js';
 import { newId } from './domain/index.js';
 import { createLlmProvider, FAMILIES } from './generation/index.js';
 import type { PipelineHooks } from './pipeline/index.js';
@@ -14,13 +15,19 @@ import { lazySandbox } from './lazy-sandbox.js';
 import type { RolloutEngine } from './rollout/index.js';
 import { createRolloutEngine, IroncliwFlagProvider } from './rollout/index.js';
 import { openStore } from './store/index.js';
-import { createVerificationService, resolveVerificationOptions } from './verification/index.js';
 import { createTestScenes, createVisionPort, screenLoader } from './vision-port.js';
 import { holdOcr, X11Actuator } from './vision/index.js';
 import { ParseCache } from './understanding/index.js';
-import { createDemonstrationLearner } from './demonstration/index.js';
 import { createDemonstrate, SCREEN_REF_PREFIX, storedScreenLoader } from './ironcliw-demonstrate.js';
 import type { CreateOptions, Ironcliw, IroncliwEvents } from './ironcliw-api.js';
+import type { createDemonstrationLearner } from './demonstration/index.js';
+import type { VerificationService } from './verification/index.js';
+
+/** The learning half of a runtime, loaded on first use (see `learning` in createIroncliw). */
+interface LearningParts {
+  demonstrations: ReturnType<typeof createDemonstrationLearner>;
+  verification: VerificationService;
+}
 
 export type {
   AutonomousCapabilitiesStatus,
@@ -65,8 +72,10 @@ export async function createIroncliw(
     },
   };
   try {
-    // Validated before anything starts, so a typo in a threshold fails fast with the key's name.
-    const verificationOptions = resolveVerificationOptions(config.verification);
+    // Validated before anything starts, so a typo in a threshold fails fast with the key's name (verification
+    // itself is loaded on first use, below; the defaults need no check).
+    if (Object.keys(config.verification).length)
+      (await import('./verification/index.js')).resolveVerificationOptions(config.verification);
     const startSandbox = () =>
       createSandboxTier(config.sandbox.tier, {
         poolSize: config.sandbox.poolSize,
@@ -101,18 +110,6 @@ export async function createIroncliw(
     const actuator = options.actuator ?? (config.actions.actuator === 'x11' ? new X11Actuator() : undefined);
     const screens = screenLoader(config.maxImagePixels);
     const loadScreen = storedScreenLoader(store, screens);
-    // Learning from demonstrations runs in the learner's jobs: detection of the demonstration screens is
-    // host code there (sdk.vision.elements is what the learned module calls).
-    const demonstrations = createDemonstrationLearner({
-      store,
-      loadScreen,
-      ...(vision.elements
-        ? { detect: (img: Parameters<NonNullable<VisionPort['elements']>>[0]) => vision.elements!(img, {}) }
-        : {}),
-      synthesis: { askUntil: config.demonstrations.askUntil },
-      maxPerPattern: config.demonstrations.maxPerPattern,
-      ...(options.log ? { log: options.log } : {}),
-    });
     const groups = { internalGroup: config.rollout.internalGroup, betaGroup: config.rollout.betaGroup };
     /** Set once the pipeline exists; the engine's timers start after that (see `start` below). */
     const evolution: { check?: (capabilityId: string) => Promise<unknown> } = {};
@@ -163,32 +160,67 @@ export async function createIroncliw(
       refresh().catch((err: unknown) => options.log?.('route refresh failed', { error: String(err) }));
     });
 
-    const evidence = createTestEvidence({
-      store,
-      loadScreen,
-      demonstrationCases: (pattern) => demonstrations.cases(pattern),
-      ...(options.log ? { log: options.log } : {}),
-    });
-    const verification = createVerificationService({
-      store,
-      verifier: {
-        sandbox,
-        vision,
-        scenes: createTestScenes(),
-        options: verificationOptions,
-        seenInputs: evidence.seenInputs,
-        taught: evidence.taught,
-      },
-      level: config.pipeline.verificationLevel,
-      iterations: config.pipeline.benchmarkIterations,
-      liveVersion: (id) => engine.get(id)?.version,
-    });
+    /**
+     * Verification and learning from demonstrations, built on first use: they load the synthesis gate
+     * (esbuild, acorn), the benchmark and the demonstration DSL, which a command that is answered or only
+     * recorded as a failure (most CLI runs) never needs (issue 20, CLI start-up). A learning node builds
+     * them at start (below).
+     */
+    let learningParts: Promise<LearningParts> | undefined;
+    const sandboxForLearning = sandbox;
+    const learning = (): Promise<LearningParts> =>
+      (learningParts ??= (async () => {
+        const [{ createVerificationService, resolveVerificationOptions }, { createDemonstrationLearner }] =
+          await Promise.all([import('./verification/index.js'), import('./demonstration/index.js')]);
+        // Learning from demonstrations runs in the learner's jobs: detection of the demonstration screens is
+        // host code there (sdk.vision.elements is what the learned module calls).
+        const demonstrations = createDemonstrationLearner({
+          store,
+          loadScreen,
+          ...(vision.elements
+            ? {
+                detect: (img: Parameters<NonNullable<VisionPort['elements']>>[0]) =>
+                  vision.elements!(img, {}),
+              }
+            : {}),
+          synthesis: { askUntil: config.demonstrations.askUntil },
+          maxPerPattern: config.demonstrations.maxPerPattern,
+          ...(options.log ? { log: options.log } : {}),
+        });
+        const evidence = createTestEvidence({
+          store,
+          loadScreen,
+          demonstrationCases: (pattern) => demonstrations.cases(pattern),
+          ...(options.log ? { log: options.log } : {}),
+        });
+        const verification = createVerificationService({
+          store,
+          verifier: {
+            sandbox: sandboxForLearning,
+            vision,
+            scenes: createTestScenes(),
+            options: resolveVerificationOptions(config.verification),
+            seenInputs: evidence.seenInputs,
+            taught: evidence.taught,
+          },
+          level: config.pipeline.verificationLevel,
+          iterations: config.pipeline.benchmarkIterations,
+          liveVersion: (id) => engine.get(id)?.version,
+        });
+        return { demonstrations, verification };
+      })().catch((err: unknown) => {
+        learningParts = undefined;
+        throw err;
+      }));
 
     const pipeline = new Pipeline({
       store,
       thresholds: config.discovery,
       families: FAMILIES,
-      verifier: verification.candidate,
+      verifier: {
+        verify: async (capability, pattern) =>
+          (await learning()).verification.candidate.verify(capability, pattern),
+      },
       // A new version starts in development; judging at once lets an approved one reach canary in seconds.
       onRegistered: async () => {
         await refresh();
@@ -213,7 +245,10 @@ export async function createIroncliw(
           }
         : {}),
       hooks,
-      demonstrations,
+      demonstrations: {
+        has: async (patternId) => (await learning()).demonstrations.has(patternId),
+        candidate: async (pattern, o) => (await learning()).demonstrations.candidate(pattern, o),
+      },
       ...(options.log ? { log: options.log } : {}),
     });
     evolution.check = (capabilityId) =>
@@ -223,7 +258,10 @@ export async function createIroncliw(
           options.log?.('evolution check failed', { capabilityId, error: String(err) }),
         );
     const workers = options.startWorkers ?? config.pipeline.enabled;
-    if (workers) pipeline.start();
+    if (workers) {
+      await learning();
+      pipeline.start();
+    }
     if (options.serving ?? workers) engine.start();
     const purgeScreens = () => store.screens.purge(new Date().toISOString());
     // A serving node purges expired screens of failed commands hourly (any node may: the delete is idempotent).
@@ -252,7 +290,8 @@ export async function createIroncliw(
     const importDeps = {
       store,
       keysDir: config.sharing.keysDir,
-      verify: verification.verify,
+      verify: async (capability: Capability, level: VerificationLevel) =>
+        (await learning()).verification.verify(capability, level),
       level: config.pipeline.verificationLevel,
       onRegistered: refresh,
     };
@@ -365,7 +404,7 @@ export async function createIroncliw(
         },
       },
       patterns: () => store.patterns.list(),
-      verify: (id, o) => verification.verifyStored(id, o),
+      verify: async (id, o) => (await learning()).verification.verifyStored(id, o),
       // sharing/ (bundle checks, safe-stable-stringify) is loaded on the first import.
       importBundle: async (bundle) => (await import('./sharing/index.js')).importBundle(importDeps, bundle),
       waitForLearning: (timeoutMs) => pipeline.idle(timeoutMs),

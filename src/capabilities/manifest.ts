@@ -1,10 +1,8 @@
-import { createRequire } from 'node:module';
-import type * as AjvModule from 'ajv';
-import type { Ajv as AjvClass, ValidateFunction } from 'ajv';
 import { z } from 'zod';
 import type { CapabilityManifest, IntentSpec, JsonSchema } from '../domain/index.js';
 import { ACTIONS, DATA_OPS, IroncliwError, PERMISSIONS, TARGET_KINDS } from '../domain/index.js';
 import { compositionOf, frameFields, opsOf, parseCommand } from '../understanding/index.js';
+import { checkSchema } from './schema-check.js';
 
 const JsonSchemaZ: z.ZodType<JsonSchema> = z.lazy(() =>
   z
@@ -172,28 +170,12 @@ export function validateManifest(value: unknown): CapabilityManifest {
   return r.data as CapabilityManifest;
 }
 
-// Schemas are validated by ManifestSchema first (a small, strict subset), so Ajv only ever compiles plain,
-// well-formed data: it need not compile its meta-schema to check them again (`validateSchema: false`; that
-// compile was ~0.7 s of a CLI command's first processCommand under load, issue 20). Ajv itself is required on
-// the first schema checked, so a process that checks none never loads it.
-let ajvInstance: AjvClass | undefined;
-const ajv = (): AjvClass => {
-  if (!ajvInstance) {
-    const { Ajv } = createRequire(import.meta.url)('ajv') as typeof AjvModule;
-    ajvInstance = new Ajv({ allErrors: false, strict: false, validateSchema: false });
-  }
-  return ajvInstance;
-};
-const compiled = new WeakMap<object, ValidateFunction>();
-
-/** Checks a value against a manifest schema; returns the first problem or undefined. */
+/**
+ * Checks a value against a manifest schema; returns the first problem or undefined. Schemas are the small
+ * subset ManifestSchema admits, checked by schema-check.ts with Ajv's verdicts and messages (Ajv itself cost
+ * ≈ 0.2 s of a CLI command's start-up to load and compile, issue 20).
+ */
 export function schemaProblem(schema: JsonSchema, value: unknown): string | undefined {
-  let validate = compiled.get(schema);
-  if (!validate) {
-    validate = ajv().compile(schema as object);
-    compiled.set(schema, validate);
-  }
-  if (validate(value)) return undefined;
-  const e = validate.errors?.[0];
-  return e ? `${e.instancePath || '(root)'} ${e.message ?? 'is invalid'}` : 'invalid';
+  const e = checkSchema(schema, value);
+  return e ? `${e.instancePath || '(root)'} ${e.message}` : undefined;
 }

@@ -4,3 +4,4 @@ export * from './errors.js';
 export * from './ids.js';
 export * from './random.js';
 export * from './sdk.js';
+export * from './secret-scan.js';

@@ -7,7 +7,7 @@ import { crashPoint } from './crash-points.js';
 import type { PipelineDeps } from './deps.js';
 import { identicalVersion, recordUnchanged } from './identical-version.js';
 import type { GeneratePayload, Outcome } from './jobs.js';
-import { completeUnderLease } from './jobs.js';
+import { completeUnderLease, demonstratedCapabilityId } from './jobs.js';
 import type { Produced, Verified } from './llm-candidate.js';
 import { llmCandidate } from './llm-candidate.js';
 import { registerCapability, rejectCandidate, replacesHumanRollback } from './registration.js';
@@ -291,14 +291,4 @@ export class GenerationStep {
     const { store, log } = this.deps;
     return { store, workerId: this.workerId, at: this.now(), ...(log ? { log } : {}) };
   }
-}
-
-/** The id of a capability learned from demonstrations for a pattern that had none: stable per signature. */
-export function demonstratedCapabilityId(signature: string): string {
-  const slug = signature
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 60);
-  return `demo-${slug || 'pattern'}`;
 }

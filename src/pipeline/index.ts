@@ -1,6 +1,6 @@
 export { Pipeline } from './pipeline.js';
 export { GENERATE_JOB, DEMONSTRATE_JOB, DEFAULT_MAX_ATTEMPTS } from './jobs.js';
-export { demonstratedCapabilityId } from './generation-step.js';
+export { demonstratedCapabilityId } from './jobs.js';
 export { registerCapability, rejectCandidate } from './registration.js';
 export type { Registration, Rejection } from './registration.js';
 export type { CandidateVerifier, PipelineDeps, PipelineHooks, PipelineStage } from './deps.js';

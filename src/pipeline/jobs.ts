@@ -8,6 +8,16 @@ export const DEMONSTRATE_JOB = 'demonstrate';
 /** Claims of one job before it is given up: enough for a few crashes or restarts, few enough to stop a crash loop. */
 export const DEFAULT_MAX_ATTEMPTS = 5;
 
+/** The id of a capability learned from demonstrations for a pattern that had none: stable per signature. */
+export function demonstratedCapabilityId(signature: string): string {
+  const slug = signature
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 60);
+  return `demo-${slug || 'pattern'}`;
+}
+
 /** What a generate job carries; `evolution` when a live version is being replaced (see considerEvolution). */
 export interface GeneratePayload {
   patternId: string;

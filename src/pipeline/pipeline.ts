@@ -6,7 +6,7 @@ import { crashPoint } from './crash-points.js';
 import type { PipelineDeps } from './deps.js';
 import type { EvolutionOutcome } from './evolution.js';
 import { considerEvolution } from './evolution.js';
-import { GenerationStep } from './generation-step.js';
+import type { GenerationStep } from './generation-step.js';
 import type { GeneratePayload } from './jobs.js';
 import { DEFAULT_MAX_ATTEMPTS, DEMONSTRATE_JOB, GENERATE_JOB, isOutage, LeaseLost } from './jobs.js';
 
@@ -39,11 +39,25 @@ export class Pipeline {
   private readonly interrupted = new Map<string, Job>();
   private observeRetry: NodeJS.Timeout | undefined;
 
-  private readonly generation: GenerationStep;
+  /**
+   * A job's work, loaded with the first job: it brings the families, the synthesis gate (esbuild, acorn) and
+   * the LLM path, which a process that only observes failures (a CLI command) never needs (issue 20).
+   */
+  private generation: Promise<GenerationStep> | undefined;
 
   constructor(private readonly deps: PipelineDeps) {
     this.workerId = deps.workerId ?? newId('worker');
-    this.generation = new GenerationStep(deps, this.workerId);
+  }
+
+  private generationStep(): Promise<GenerationStep> {
+    this.generation ??= import('./generation-step.js').then(
+      ({ GenerationStep }) => new GenerationStep(this.deps, this.workerId),
+      (err: unknown) => {
+        this.generation = undefined;
+        throw err;
+      },
+    );
+    return this.generation;
   }
 
   /** Non-blocking: folds the failure into its pattern in the background. */
@@ -287,7 +301,8 @@ export class Pipeline {
     try {
       await crashPoint('job:claimed');
       const version = payload.version ?? (await this.nextVersion(payload.patternId));
-      const outcome = await this.generation.run(payload.patternId, version, job, payload.evolution);
+      const step = await this.generationStep();
+      const outcome = await step.run(payload.patternId, version, job, payload.evolution);
       if (!outcome.completed && !(await store.jobs.complete(job.id, this.workerId, outcome.result)))
         this.deps.log?.('job lease lost before completion', { jobId: job.id });
     } catch (err) {

@@ -5,10 +5,9 @@ import type {
   IntentFrame,
   RequestContext,
 } from '../domain/index.js';
-import { ANONYMOUS_USER, IroncliwError, newId } from '../domain/index.js';
+import { ANONYMOUS_USER, IroncliwError, newId, redactSecrets, redactText } from '../domain/index.js';
 import type { RegisteredCapability, RouteDecision, VisionImage } from '../capabilities/index.js';
 import { createHostSdk, schemaProblem, seededRandom } from '../capabilities/index.js';
-import { redactSecrets, redactText } from '../synthesis/index.js';
 import { assessSafety, TEXT_SIMILARITY_DEFAULT, textSimilarity } from '../discovery/index.js';
 import { frameSignature, parseCommand } from '../understanding/index.js';
 import type { CommandResponse, ProcessOptions, RuntimeDeps, ScreenInput } from './command-types.js';

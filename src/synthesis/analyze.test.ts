@@ -2,9 +2,8 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Violation } from '../domain/index.js';
-import { IroncliwError } from '../domain/index.js';
+import { IroncliwError, scanNamedValue, scanText, shannonEntropy } from '../domain/index.js';
 import { analyze, DEFAULT_SYNTHESIS_CONFIG, isSafe, RULES, safetyScore } from './index.js';
-import { scanNamedValue, scanText, shannonEntropy } from './secret-scan.js';
 
 const ok = (body: string): string => `export default async function run(input, sdk) {\n${body}\n}`;
 

@@ -8,7 +8,7 @@ export { synthesize } from './synthesize.js';
 export type { SynthesisOutcome, SynthesizeOptions } from './synthesize.js';
 export { ownCode, transform } from './transform/index.js';
 export type { CredentialSanitisation, TransformResult } from './transform/index.js';
-export { redactSecrets, redactText, REDACTED } from './secret-scan.js';
+export { redactSecrets, redactText, REDACTED } from '../domain/index.js';
 export { RULES, RULE_IDS } from './rules.js';
 export type { RuleId, RuleSpec } from './rules.js';
 export { DEFAULT_SYNTHESIS_CONFIG } from './config.js';

@@ -1,6 +1,6 @@
 import type { Frame, N } from '../ast-utils.js';
 import type { RuleId } from '../rules.js';
-import { REMOVED_CREDENTIAL } from '../secret-scan.js';
+import { REMOVED_CREDENTIAL } from '../../domain/index.js';
 import type { PolicyContext } from './context.js';
 import { PROPERTY_RULES } from './properties.js';
 import { checkRegExpConstructor } from './regex.js';

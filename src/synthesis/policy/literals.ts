@@ -1,5 +1,5 @@
 import type { N } from '../ast-utils.js';
-import { scanNamedValue, scanText } from '../secret-scan.js';
+import { scanNamedValue, scanText } from '../../domain/index.js';
 import type { PolicyContext } from './context.js';
 import { checkRegexSource } from './regex.js';
 

@@ -1,7 +1,7 @@
 import type { N } from '../ast-utils.js';
 import { staticKeyName } from '../ast-utils.js';
 import type { RuleId } from '../rules.js';
-import { scanNamedValue } from '../secret-scan.js';
+import { scanNamedValue } from '../../domain/index.js';
 import type { PolicyContext } from './context.js';
 
 /** Property names that are dangerous wherever they appear (member access, destructuring, folded keys). */

@@ -1,7 +1,7 @@
 import type { Comment } from 'acorn';
 import { simple as walkSimple } from 'acorn-walk';
 import type { Permission, SdkMethod, Violation } from '../../domain/index.js';
-import { SDK_METHODS } from '../../domain/index.js';
+import { scanText, SDK_METHODS } from '../../domain/index.js';
 import type { Frame, N } from '../ast-utils.js';
 import { position, walkWithPath } from '../ast-utils.js';
 import type { SynthesisConfig } from '../config.js';
@@ -9,7 +9,6 @@ import { Folder, findIndexParams } from '../const-fold.js';
 import type { RuleId } from '../rules.js';
 import { RULES } from '../rules.js';
 import { analyzeScopes } from '../scope.js';
-import { scanText } from '../secret-scan.js';
 import { ValueFacts } from '../value-facts.js';
 import { collectWrites } from '../write-index.js';
 import { checkCall } from './calls.js';

@@ -1,7 +1,7 @@
 import type { N } from '../ast-utils.js';
 import { staticKeyName, walkWithPath } from '../ast-utils.js';
 import { isConcatRoot } from '../policy/index.js';
-import { REMOVED_CREDENTIAL, scanNamedValue, scanText } from '../secret-scan.js';
+import { REMOVED_CREDENTIAL, scanNamedValue, scanText } from '../../domain/index.js';
 import type { Replacement } from './ast-rewrite.js';
 import { applyReplacements, identifier } from './ast-rewrite.js';
 import type { Parts } from './module-parts.js';

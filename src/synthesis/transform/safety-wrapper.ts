@@ -3,7 +3,7 @@ import type { N } from '../ast-utils.js';
 import { walkWithPath } from '../ast-utils.js';
 import { parseModule } from '../parse.js';
 import { compileSchemaValidator } from '../schema-codegen.js';
-import { ENTROPY_LIMITS, REDACTED, REDACTION_SOURCES } from '../secret-scan.js';
+import { ENTROPY_LIMITS, REDACTED, REDACTION_SOURCES } from '../../domain/index.js';
 import type { Parts } from './module-parts.js';
 import { RESERVED } from './module-parts.js';
 

@@ -3,6 +3,10 @@
  * assignments with high-entropy values, then generic high-entropy hex/base64 tokens. Generated code is stored,
  * shown on the dashboard and may be shared, so a credential in it is a leak (and, in a generated module, a sign
  * of prompt-injected exfiltration setup).
+ *
+ * Shared by two stages: synthesis/ scans code with it, runtime/ redacts every capability's output with it. It
+ * lives in domain/ (pure, no imports) so the request path does not load the synthesis gate's parsers
+ * (esbuild, acorn, astring) just to redact an answer (issue 20, CLI start-up).
  */
 
 export type SecretRule = 'secret-literal' | 'high-entropy-string';
