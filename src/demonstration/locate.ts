@@ -18,6 +18,17 @@ export function norm(s: unknown): string {
   );
 }
 
+/**
+ * Whether an element's text reads as a wanted label: equal once normalised, or equal after a stray leading
+ * mark OCR reads from a control's border ("I Cherry", "I'Seoul" for a checkbox labelled Cherry / Seoul: a
+ * single i, l, 1 or | followed by a space or apostrophe).
+ */
+export function sameText(text: unknown, want: unknown): boolean {
+  const w = norm(want);
+  const t = norm(text);
+  return t === w || (w !== '' && t.replace(/^[il1|]['\u2019 ]\s*/, '') === w);
+}
+
 function valueOf(v: DslValue, params: Record<string, string>): string | undefined {
   return 'param' in v ? params[v.param] : v.const;
 }
@@ -36,7 +47,7 @@ export function centre(e: UiElement): { x: number; y: number } {
 
 function matches(e: UiElement, loc: Locator, params: Record<string, string>): boolean {
   if (loc.kind && e.kind !== loc.kind) return false;
-  if (loc.text && norm(e.text) !== norm(valueOf(loc.text, params))) return false;
+  if (loc.text && !sameText(e.text, valueOf(loc.text, params))) return false;
   if (loc.color && norm(e.color) !== norm(valueOf(loc.color, params))) return false;
   if (loc.shape && norm(e.shape) !== norm(valueOf(loc.shape, params))) return false;
   if (
@@ -63,8 +74,8 @@ export function locate(
     if (v && valueOf(v, params) === undefined) return undefined;
   const candidates = select(elements, loc, params);
   if (loc.near) {
-    const want = norm(valueOf(loc.near, params));
-    const anchor = elements.find((e) => !candidates.includes(e) && norm(e.text) === want);
+    const want = valueOf(loc.near, params);
+    const anchor = elements.find((e) => !candidates.includes(e) && sameText(e.text, want));
     if (!anchor) return undefined;
     const a = centre(anchor);
     let best: UiElement | undefined;
