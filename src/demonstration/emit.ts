@@ -64,9 +64,12 @@ function intentFor(pattern: Pick<Pattern, 'frame' | 'parameters'>, examples: str
   };
 }
 
+/** Most parts of a composed intent (the manifest schema's limit, src/capabilities/manifest.ts). */
+const MAX_PARTS = 8;
+
 /**
  * The intents of a program with a list step: the pattern's parts with the list's run repeated 1 to
- * MAX_LIST_ITEMS times ("Select A and click Submit" … "Select A, B, C and D and click Submit"), each part's
+ * MAX_LIST_ITEMS times (within MAX_PARTS parts) ("Select A and click Submit" … "Select A, B, C and D and click Submit"), each part's
  * slots those of the pattern's part it copies.
  */
 function listIntents(
@@ -82,7 +85,10 @@ function listIntents(
   const before = comp.frames.slice(0, list.start).map((f, i) => partIntent(f, slotsOf(i)));
   const after = comp.frames.slice(n - list.end).map((f, i) => partIntent(f, slotsOf(n - list.end + i)));
   const item = partIntent(comp.frames[list.start]!, slotsOf(list.start));
-  return Array.from({ length: MAX_LIST_ITEMS }, (_, k) => ({
+  // A composed intent has at most MAX_PARTS parts (the manifest's schema): the list fills what is left.
+  const most = Math.min(MAX_LIST_ITEMS, MAX_PARTS - list.start - list.end);
+  if (most < 1) return undefined;
+  return Array.from({ length: most }, (_, k) => ({
     action: pattern.frame.action,
     targetKind: pattern.frame.target.kind,
     slots: [],

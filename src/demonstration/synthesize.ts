@@ -392,7 +392,7 @@ export function synthesizeProgram(
   return { status: 'learned', program, cost, fitting, ms: ms() };
 }
 
-/** Most items one list step is learned (and served) for. */
+/** Most items one list step is served for (within a composed intent's 8 parts: 7 with one part after it). */
 export const MAX_LIST_ITEMS = 8;
 
 interface Run {
