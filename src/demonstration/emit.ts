@@ -129,10 +129,20 @@ const ACTIONS_SCHEMA: JsonSchema = {
 const RUNTIME_SOURCE = `function norm(s) {
   return String(s === undefined || s === null ? '' : s).toLowerCase().replace(/[\\s_]+/g, ' ').replace(/^[\\s"'.,:;!?()[\\]|*\\u2022\\u00b7-]+|[\\s"'.,:;!?()[\\]|*\\u2022\\u00b7-]+$/g, '');
 }
-function sameText(text, want) {
+function plain(s) {
+  return String(s === undefined || s === null ? '' : s).toLowerCase().replace(/\\s+/g, ' ').trim();
+}
+function textTier(text, want) {
   const w = norm(want);
   const t = norm(text);
-  return t === w || (w !== '' && t.replace(/^[il1|]['\\u2019 ]\\s*/, '') === w);
+  if (t === w) return plain(text) === plain(want) ? 0 : 1;
+  return w !== '' && t.replace(/^[il1|]['\\u2019 ]\\s*/, '') === w ? 2 : -1;
+}
+function sameText(text, want) {
+  return textTier(text, want) >= 0;
+}
+function byReading(want) {
+  return (a, b) => textTier(a.text, want) - textTier(b.text, want) || readingOrder(a, b);
 }
 function centreOf(e) {
   return { x: Math.round(e.bbox.x + e.bbox.width / 2), y: Math.round(e.bbox.y + e.bbox.height / 2) };
@@ -194,7 +204,9 @@ function filterExpr(loc: Omit<Locator, 'ordinal' | 'near'>): string {
     conds.push(
       `Math.abs(e.bbox.width - ${Number(loc.size.width)}) <= ${SIZE_SLACK} && Math.abs(e.bbox.height - ${Number(loc.size.height)}) <= ${SIZE_SLACK}`,
     );
-  return `elements.filter((e) => ${conds.join(' && ') || 'true'}).sort(readingOrder)`;
+  // Better readings of the wanted text first (textTier), then reading order: as select() in locate.ts.
+  const order = loc.text ? `byReading(${valueExpr(loc.text)})` : 'readingOrder';
+  return `elements.filter((e) => ${conds.join(' && ') || 'true'}).sort(${order})`;
 }
 
 /** Parameters a locator needs: when one is missing from the input, the step cannot be done. */

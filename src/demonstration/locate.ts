@@ -24,9 +24,26 @@ export function norm(s: unknown): string {
  * single i, l, 1 or | followed by a space or apostrophe).
  */
 export function sameText(text: unknown, want: unknown): boolean {
+  return textTier(text, want) >= 0;
+}
+
+const plain = (s: unknown) =>
+  String(s ?? '')
+    .toLowerCase()
+    .replace(/\s+/g, ' ')
+    .trim();
+
+/**
+ * How well an element's text reads as a wanted label: 0 exactly (case and spacing aside), 1 once stray marks
+ * are stripped ("Submit." — a fragment of an instruction shown on the screen, more often than a control), 2
+ * with a stray border mark in front ("I Cherry"), -1 not at all. Among elements a text filter keeps, better
+ * readings come first, then reading order.
+ */
+export function textTier(text: unknown, want: unknown): number {
   const w = norm(want);
   const t = norm(text);
-  return t === w || (w !== '' && t.replace(/^[il1|]['\u2019 ]\s*/, '') === w);
+  if (t === w) return plain(text) === plain(want) ? 0 : 1;
+  return w !== '' && t.replace(/^[il1|]['\u2019 ]\s*/, '') === w ? 2 : -1;
 }
 
 function valueOf(v: DslValue, params: Record<string, string>): string | undefined {
@@ -61,7 +78,10 @@ function matches(e: UiElement, loc: Locator, params: Record<string, string>): bo
 
 /** Every element the locator's filters keep, in reading order. */
 export function select(elements: UiElement[], loc: Locator, params: Record<string, string>): UiElement[] {
-  return elements.filter((e) => matches(e, loc, params)).sort(readingOrder);
+  const found = elements.filter((e) => matches(e, loc, params));
+  if (!loc.text) return found.sort(readingOrder);
+  const want = valueOf(loc.text, params);
+  return found.sort((a, b) => textTier(a.text, want) - textTier(b.text, want) || readingOrder(a, b));
 }
 
 /** The element a locator designates on a screen, or undefined (a missing parameter designates nothing). */

@@ -150,6 +150,8 @@ describe('loops over the items a command names', () => {
     const c = page(['Peach', 'Dublin', 'Madrid', 'Seoul', 'Kiwi'], 40);
     const seoul = c.boxes.get('Seoul')!;
     c.all[c.all.indexOf(seoul)] = { ...seoul, text: "I'Seoul" };
+    // The instruction shown on the screen, wrapped so that its last word stands alone above the button.
+    c.all.push(el('list-item', 'Submit.', 0, 16, 160, 12));
     expect(hostClicks(r.program, 'Select Dublin, Seoul, Kiwi and Peach and click Submit.', c.all)).toEqual([
       c.boxes.get('Dublin'),
       c.all.find((e) => e.text === "I'Seoul"),
@@ -232,6 +234,7 @@ describe('the emitted loop module', () => {
     const c = page(['Peach', 'Dublin', 'Madrid', 'Seoul', 'Kiwi'], 40);
     const seoul = c.boxes.get('Seoul')!;
     c.all[c.all.indexOf(seoul)] = { ...seoul, text: 'I Seoul' };
+    c.all.push(el('list-item', 'Submit.', 0, 16, 160, 12));
     const run = async (input: unknown) => {
       const host = createHostSdk({
         vision: {
