@@ -13,6 +13,7 @@ import {
   describeProgram,
   emitDemonstrated,
   listSignature,
+  demonstrationProblem,
   locate,
   MAX_LIST_ITEMS,
   namesList,
@@ -187,6 +188,28 @@ describe('loops over the items a command names', () => {
     expect(r.status).toBe('unfit');
     if (r.status === 'unfit')
       expect(r.reason).toMatch(/do different things \(and no loop over the items the commands name fits: /);
+  });
+});
+
+describe('a demonstration as a test case', () => {
+  it('a run that stops before a click on an element not read on that screen does not contradict it; others do', () => {
+    const b = page(['Berlin', 'Vienna']);
+    const vienna = { ...b.boxes.get('Vienna')!, text: '' };
+    b.all[b.all.indexOf(b.boxes.get('Vienna')!)] = vienna;
+    const ex = example('d2', 'Select Berlin and Vienna and click Submit.', b.all, [
+      at(b.boxes.get('Berlin')!),
+      at(vienna),
+      at(b.submit),
+    ]);
+    const click = (e: UiElement) => ({ type: 'click', ...centre(e) });
+    const out = (done: boolean, ...clicked: UiElement[]) => ({
+      answer: '',
+      data: { done, actions: clicked.map(click) },
+    });
+    expect(demonstrationProblem(ex, out(false, b.boxes.get('Berlin')!))).toBeNull();
+    expect(demonstrationProblem(ex, out(true, b.boxes.get('Berlin')!))).toMatch(/expected 3 actions/);
+    expect(demonstrationProblem(ex, out(false))).toMatch(/expected 3 actions/);
+    expect(demonstrationProblem(ex, out(false, b.submit))).toMatch(/action 1: clicked at/);
   });
 });
 
