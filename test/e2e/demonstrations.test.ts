@@ -141,6 +141,43 @@ describe('learning from a demonstration over HTTP, judged by the task page', () 
     }
   }, 300_000);
 
+  it('library: ironcliw.demonstrate a list of 3 boxes once; a list of 2 other names on another page is served', async () => {
+    // Through the library (`ironcliw.demonstrate`, `ironcliw.processCommand`), not HTTP: the same learning.
+    const shown = await openTask(browser, 'click-checkboxes', 1);
+    let outcome;
+    try {
+      expect(shown.instruction).toBe('Select Plum, Dublin and Madrid and click Submit.');
+      outcome = await ironcliw.demonstrate(shown.instruction, internal, {
+        screen: { bytes: await shown.screenshot() },
+        actions: (await demonstrationFor(shown))!.actions,
+        wait: true,
+      });
+    } finally {
+      await shown.close();
+    }
+    expect(outcome).toMatchObject({ recorded: true, demonstrations: 1 });
+    expect(outcome.status).toBe('learned: demo-seq-select-element-label-click-element-label v1');
+    const pattern = await ironcliw.store.patterns.get(outcome.patternId);
+    expect(pattern?.signature).toBe('seq(select:element[label]*|click:element[label]*)');
+    const task = await openTask(browser, 'click-checkboxes', 3);
+    try {
+      // Two other names, another layout: the loop clicks each named box, then Submit.
+      expect(task.instruction).toBe('Select Madrid and Pear and click Submit.');
+      const r = await ironcliw.processCommand(task.instruction, internal, {
+        screen: { bytes: await task.screenshot() },
+      });
+      expect(r.ok, JSON.stringify(r)).toBe(true);
+      if (!r.ok) return;
+      expect(r.capability.id).toBe('demo-seq-select-element-label-click-element-label');
+      const actions = (r.result.data as { actions: unknown[] }).actions;
+      expect(actions).toHaveLength(3);
+      await task.apply(actions);
+      expect(await task.reward(), JSON.stringify(actions)).toBe(1);
+    } finally {
+      await task.close();
+    }
+  }, 300_000);
+
   it('refuses a demonstration without the API key, and bad actions with E_INPUT_INVALID, storing nothing', async () => {
     const task = await openTask(browser, 'click-button', 7);
     const pngBase64 = (await task.screenshot()).toString('base64');
