@@ -1,11 +1,12 @@
 import type { FastifyInstance } from 'fastify';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Ironcliw } from '../../src/ironcliw.js';
 import { createIroncliw } from '../../src/ironcliw.js';
+import { main } from '../../src/cli/main.js';
 import { buildServer } from '../../src/server/index.js';
 import { decodeImage, detectElements, emptyScene, renderScene } from '../../src/vision/index.js';
 import { launchBrowser, openTask } from '../ui/harness.js';
@@ -227,6 +228,74 @@ describe('learning from a demonstration over HTTP, judged by the task page', () 
       if (e.reward === 1) rewarded++;
     }
     expect(rewarded).toBeGreaterThanOrEqual(2);
+  }, 300_000);
+
+  it('CLI: teach --demo on one screen file, then run on another screen with another label is served', async () => {
+    const db = join(dir, 'cli.db');
+    const cli = async (...argv: string[]) => {
+      let out = '';
+      const code = await main([...argv, '--db', db, '--json'], {
+        out: (t) => (out += t),
+        err: () => undefined,
+      });
+      return { code, json: JSON.parse(out.trim().split('\n').pop() ?? '{}') as Record<string, unknown> };
+    };
+    const shown = await openTask(browser, 'click-button', 1);
+    const demoScreen = join(dir, 'cli-demo.png');
+    writeFileSync(demoScreen, await shown.screenshot());
+    const actions = (await demonstrationFor(shown))!.actions;
+    const target = shown.target;
+    const instruction = shown.instruction;
+    await shown.close();
+    const taught = await cli(
+      'teach',
+      instruction,
+      '--screen',
+      demoScreen,
+      '--demo',
+      JSON.stringify({ actions }),
+      '--user',
+      'ana',
+      '--groups',
+      'internal',
+    );
+    expect(taught.code, JSON.stringify(taught.json)).toBe(0);
+    expect(taught.json.status).toBe('learned: demo-click-button-label v1');
+    let checked = 0;
+    for (const seed of [101, 104, 105]) {
+      const task = await openTask(browser, 'click-button', seed);
+      try {
+        if (task.target === target) continue;
+        const screenFile = join(dir, `cli-${seed}.png`);
+        writeFileSync(screenFile, await task.screenshot());
+        const r = await cli(
+          'run',
+          task.instruction,
+          '--screen',
+          screenFile,
+          '--user',
+          'ana',
+          '--groups',
+          'internal',
+        );
+        const body = r.json as {
+          ok: boolean;
+          capability?: { id: string };
+          result?: { data: { actions: unknown[] } };
+        };
+        expect(body.ok, JSON.stringify(body)).toBe(true);
+        expect(body.capability?.id).toBe('demo-click-button-label');
+        await task.apply(body.result!.data.actions);
+        expect(
+          await task.reward(),
+          `${task.instruction} → ${JSON.stringify(body.result!.data.actions)}`,
+        ).toBe(1);
+        checked++;
+      } finally {
+        await task.close();
+      }
+    }
+    expect(checked).toBeGreaterThanOrEqual(2);
   }, 300_000);
 
   it('refuses a demonstration without the API key, and bad actions with E_INPUT_INVALID, storing nothing', async () => {
