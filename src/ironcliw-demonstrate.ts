@@ -4,7 +4,6 @@ import type { Demonstration, Failure, Pattern, UiElement } from './domain/index.
 import { IroncliwError, newId } from './domain/index.js';
 import type { DiscoveryThresholds } from './discovery/index.js';
 import { generaliseFrame, observeFailure } from './discovery/index.js';
-import { demonstrationProblem, listSignature, namesList, parseDemoActions } from './demonstration/index.js';
 import type { Pipeline } from './pipeline/index.js';
 import type { CommandResponse, ProcessOptions, ScreenLoader } from './runtime/index.js';
 import type { Job, Store } from './store/index.js';
@@ -127,6 +126,7 @@ export function createDemonstrate(deps: DemonstrateDeps) {
    * sequence with one item joins that pattern once a list was demonstrated.
    */
   const listPatternFor = async (frame: Demonstration['frame']): Promise<Pattern | undefined> => {
+    const { listSignature, namesList } = await import('./demonstration/index.js');
     const signature = listSignature(frame);
     if (!signature) return undefined;
     const existing = await store.patterns.getBySignature(signature);
@@ -199,6 +199,9 @@ export function createDemonstrate(deps: DemonstrateDeps) {
     if (typeof command !== 'string' || !command.trim())
       throw new IroncliwError('E_COMMAND_EMPTY', 'the command of a demonstration is empty');
     const expect = parseExpect(o.expect);
+    // The demonstration DSL (and the verification it judges with) loads with the first demonstration, not
+    // with every runtime (issue 20, CLI start-up).
+    const { demonstrationProblem, parseDemoActions } = await import('./demonstration/index.js');
     const { ref, image, store: keepUpload } = await readScreen(o.screen);
     const actions = o.actions === undefined ? [] : parseDemoActions(o.actions, image);
     if (!actions.length && !expect)
