@@ -120,18 +120,22 @@ export function createDemonstrate(deps: DemonstrateDeps) {
     return { ref: SCREEN_REF_PREFIX + id, image, store: keep };
   };
 
-  const patternFor = async (
-    failure: Failure | undefined,
-    fallback: Demonstration['frame'],
-  ): Promise<Pattern> => {
-    if (failure) {
-      const obs = await observeFailure(store, failure, deps.thresholds, new Date());
-      if (obs) return obs.pattern;
-    }
-    const signature = frameSignature(fallback);
+  /**
+   * A command naming a list ("Select A, B and C and click Submit") is demonstrated for its list pattern, so
+   * demonstrations with lists of other lengths are learned together (one loop over the named items); a
+   * sequence with one item joins that pattern once a list was demonstrated.
+   */
+  const listPatternFor = async (frame: Demonstration['frame']): Promise<Pattern | undefined> => {
+    const { listSignature, namesList } = await import('./demonstration/index.js');
+    const signature = listSignature(frame);
+    if (!signature) return undefined;
     const existing = await store.patterns.getBySignature(signature);
-    if (existing) return existing;
-    const { frame, parameters } = generaliseFrame(fallback);
+    if (existing || !namesList(frame)) return existing;
+    return newPattern(signature, frame);
+  };
+
+  const newPattern = (signature: string, source: Demonstration['frame']): Promise<Pattern> => {
+    const { frame, parameters } = generaliseFrame(source);
     const now = new Date().toISOString();
     return store.patterns.upsert({
       id: newId('pat'),
@@ -144,6 +148,21 @@ export function createDemonstrate(deps: DemonstrateDeps) {
       lastSeen: now,
       status: 'collecting',
     });
+  };
+
+  const patternFor = async (
+    failure: Failure | undefined,
+    fallback: Demonstration['frame'],
+  ): Promise<Pattern> => {
+    let observed: Pattern | undefined;
+    if (failure) observed = (await observeFailure(store, failure, deps.thresholds, new Date()))?.pattern;
+    // A partly understood command (its text cluster) or a blocked one keeps the pattern discovery gave it.
+    if (observed && observed.signature !== frameSignature(fallback)) return observed;
+    const list = await listPatternFor(fallback);
+    if (list) return list;
+    if (observed) return observed;
+    const signature = frameSignature(fallback);
+    return (await store.patterns.getBySignature(signature)) ?? newPattern(signature, fallback);
   };
 
   const statusOf = async (job: Job, patternId: string): Promise<string> => {

@@ -9,9 +9,9 @@ import type {
 } from '../domain/index.js';
 import type { PartFrame } from '../understanding/index.js';
 import { compositionOf, frameFields, opsOf } from '../understanding/index.js';
-import { describeProgram } from './synthesize.js';
-import type { AnswerSpec, DslValue, Locator, Program, Step } from './types.js';
-import { SIZE_SLACK } from './types.js';
+import { describeProgram, MAX_LIST_ITEMS } from './synthesize.js';
+import type { AnswerSpec, DslValue, ListRef, Locator, Program, Step } from './types.js';
+import { ITEM_PARAM, SIZE_SLACK } from './types.js';
 import { SLOT_SCHEMAS } from '../generation/index.js';
 
 /** The generator name demonstrated capabilities carry in `origin.generator`. */
@@ -64,6 +64,42 @@ function intentFor(pattern: Pick<Pattern, 'frame' | 'parameters'>, examples: str
   };
 }
 
+/** Most parts of a composed intent (the manifest schema's limit, src/capabilities/manifest.ts). */
+const MAX_PARTS = 8;
+
+/**
+ * The intents of a program with a list step: the pattern's parts with the list's run repeated 1 to
+ * MAX_LIST_ITEMS times (within MAX_PARTS parts) ("Select A and click Submit" … "Select A, B, C and D and click Submit"), each part's
+ * slots those of the pattern's part it copies.
+ */
+function listIntents(
+  pattern: Pick<Pattern, 'frame' | 'parameters'>,
+  examples: string[],
+  list: ListRef,
+): IntentSpec[] | undefined {
+  const comp = compositionOf(pattern.frame);
+  if (!comp || comp.mode !== 'sequence') return undefined;
+  const n = comp.frames.length;
+  if (list.start + list.end >= n) return undefined;
+  const slotsOf = (i: number) => SLOTS.filter((s) => pattern.parameters.includes(`${i}.${s}`));
+  const before = comp.frames.slice(0, list.start).map((f, i) => partIntent(f, slotsOf(i)));
+  const after = comp.frames.slice(n - list.end).map((f, i) => partIntent(f, slotsOf(n - list.end + i)));
+  const item = partIntent(comp.frames[list.start]!, slotsOf(list.start));
+  // A composed intent has at most MAX_PARTS parts (the manifest's schema): the list fills what is left.
+  const most = Math.min(MAX_LIST_ITEMS, MAX_PARTS - list.start - list.end);
+  if (most < 1) return undefined;
+  return Array.from({ length: most }, (_, k) => ({
+    action: pattern.frame.action,
+    targetKind: pattern.frame.target.kind,
+    slots: [],
+    examples,
+    parts: {
+      mode: 'sequence' as const,
+      intents: [...before, ...Array.from({ length: k + 1 }, () => item), ...after],
+    },
+  }));
+}
+
 function inputSchemaFor(intent: IntentSpec): JsonSchema {
   const props = (slots: Slot[]) => Object.fromEntries(slots.map((s) => [s, SLOT_SCHEMAS[s]]));
   if (!intent.parts) return { type: 'object', properties: props(intent.slots), additionalProperties: false };
@@ -93,6 +129,21 @@ const ACTIONS_SCHEMA: JsonSchema = {
 const RUNTIME_SOURCE = `function norm(s) {
   return String(s === undefined || s === null ? '' : s).toLowerCase().replace(/[\\s_]+/g, ' ').replace(/^[\\s"'.,:;!?()[\\]|*\\u2022\\u00b7-]+|[\\s"'.,:;!?()[\\]|*\\u2022\\u00b7-]+$/g, '');
 }
+function plain(s) {
+  return String(s === undefined || s === null ? '' : s).toLowerCase().replace(/\\s+/g, ' ').trim();
+}
+function textTier(text, want) {
+  const w = norm(want);
+  const t = norm(text);
+  if (t === w) return plain(text) === plain(want) ? 0 : 1;
+  return w !== '' && t.replace(/^[il1|]['\\u2019 ]\\s*/, '') === w ? 2 : -1;
+}
+function sameText(text, want) {
+  return textTier(text, want) >= 0;
+}
+function byReading(want) {
+  return (a, b) => textTier(a.text, want) - textTier(b.text, want) || readingOrder(a, b);
+}
 function centreOf(e) {
   return { x: Math.round(e.bbox.x + e.bbox.width / 2), y: Math.round(e.bbox.y + e.bbox.height / 2) };
 }
@@ -103,8 +154,7 @@ function readingOrder(a, b) {
   return a.bbox.x - b.bbox.x || ay - by;
 }
 function nearest(candidates, elements, anchorText) {
-  const want = norm(anchorText);
-  const anchor = elements.find((e) => candidates.indexOf(e) < 0 && norm(e.text) === want);
+  const anchor = elements.find((e) => candidates.indexOf(e) < 0 && sameText(e.text, anchorText));
   if (!anchor) return undefined;
   const a = centreOf(anchor);
   let best;
@@ -130,11 +180,14 @@ function param(v) {
 /** A DSL value as a JavaScript expression: a static read of the input, or a JSON literal. */
 function valueExpr(v: DslValue): string {
   if ('const' in v) return JSON.stringify(v.const);
-  const m = /^(?:(\d+)\.)?(shape|color|region|text|label|quantity|size|state)$/.exec(v.param);
+  if (v.param === ITEM_PARAM) return 'param(item)';
+  const m = /^(?:(-?\d+)\.)?(shape|color|region|text|label|quantity|size|state)$/.exec(v.param);
   if (!m) throw new Error(`unknown parameter ${v.param}`);
-  return m[1] === undefined
-    ? `param(input.${m[2]})`
-    : `param((input.steps || [])[${Number(m[1])}] && input.steps[${Number(m[1])}].${m[2]})`;
+  if (m[1] === undefined) return `param(input.${m[2]})`;
+  const i = Number(m[1]);
+  // A negative index counts from the end (the part after a list of any length): `-1` is the last part.
+  const part = i < 0 ? `(input.steps || []).slice(${i})[0]` : `(input.steps || [])[${i}]`;
+  return `param(${part} && ${part}.${m[2]})`;
 }
 
 function filterExpr(loc: Omit<Locator, 'ordinal' | 'near'>): string {
@@ -142,18 +195,33 @@ function filterExpr(loc: Omit<Locator, 'ordinal' | 'near'>): string {
   if (loc.kind) conds.push(`e.kind === ${JSON.stringify(loc.kind)}`);
   for (const k of ['text', 'color', 'shape'] as const) {
     const v = loc[k];
-    if (v) conds.push(`norm(e.${k}) === norm(${valueExpr(v)})`);
+    if (v)
+      conds.push(
+        k === 'text' ? `sameText(e.text, ${valueExpr(v)})` : `norm(e.${k}) === norm(${valueExpr(v)})`,
+      );
   }
   if (loc.size)
     conds.push(
       `Math.abs(e.bbox.width - ${Number(loc.size.width)}) <= ${SIZE_SLACK} && Math.abs(e.bbox.height - ${Number(loc.size.height)}) <= ${SIZE_SLACK}`,
     );
-  return `elements.filter((e) => ${conds.join(' && ') || 'true'}).sort(readingOrder)`;
+  // Better readings of the wanted text first (textTier), then reading order: as select() in locate.ts.
+  const order = loc.text ? `byReading(${valueExpr(loc.text)})` : 'readingOrder';
+  return `elements.filter((e) => ${conds.join(' && ') || 'true'}).sort(${order})`;
 }
 
 /** Parameters a locator needs: when one is missing from the input, the step cannot be done. */
 function needs(loc: Locator): string[] {
-  return [loc.text, loc.color, loc.shape, loc.near].flatMap((v) => (v && 'param' in v ? [valueExpr(v)] : []));
+  return [loc.text, loc.color, loc.shape, loc.near].flatMap((v) =>
+    v && 'param' in v && v.param !== ITEM_PARAM ? [valueExpr(v)] : [],
+  );
+}
+
+/** The command's items as an expression: the list slot of each part between `start` and `end`. */
+function itemsExpr(list: ListRef): string {
+  if (!/^(shape|color|region|text|label|quantity|size|state)$/.test(list.slot))
+    throw new Error(`unknown list slot ${list.slot}`);
+  const all = '(input.steps || [])';
+  return `${all}.slice(${Number(list.start)}, ${all}.length - ${Number(list.end)}).map((s) => param(s && s.${list.slot}))`;
 }
 
 function describeExpr(loc: Omit<Locator, 'ordinal'>): string {
@@ -181,6 +249,7 @@ function stepSource(step: Step): string {
       '  }',
     ].join('\n');
   }
+  if (step.op === 'each') return eachSource(step.list, step.locate);
   const loc = step.locate;
   const pick = loc.near
     ? `nearest(found, elements, ${valueExpr(loc.near)})`
@@ -200,6 +269,35 @@ function stepSource(step: Step): string {
     `    if (!target) ${FAIL(`'I could not find the ' + ${describeExpr(loc)} + ' to click.'`)}`,
     '    actions.push(await sdk.actions.click(centreOf(target)));',
     '    clicked.push({ kind: target.kind, text: target.text, bbox: target.bbox });',
+    '  }',
+  ].join('\n');
+}
+
+function pickExpr(loc: Locator): string {
+  return loc.near
+    ? `nearest(found, elements, ${valueExpr(loc.near)})`
+    : (loc.ordinal ?? 0) < 0
+      ? `found[found.length - ${-(loc.ordinal ?? 0)}]`
+      : `found[${loc.ordinal ?? 0}]`;
+}
+
+/** For each item the command names: locate its element, click it (a missing one stops with what is missing). */
+function eachSource(list: ListRef, loc: Locator): string {
+  const missing = needs(loc).map((e) => `${e} === undefined`);
+  return [
+    '  {',
+    `    const items = ${itemsExpr(list)};`,
+    `    if (!items.length || items.some((x) => x === undefined)) ${FAIL("'The command does not name the items to click.'")}`,
+    ...(missing.length
+      ? [`    if (${missing.join(' || ')}) ${FAIL("'The command does not say which element to click.'")}`]
+      : []),
+    '    for (const item of items) {',
+    `      const found = ${filterExpr(loc)};`,
+    `      const target = ${pickExpr(loc)};`,
+    `      if (!target) ${FAIL(`'I could not find the ' + ${describeExpr(loc)} + ' to click.'`)}`,
+    '      actions.push(await sdk.actions.click(centreOf(target)));',
+    '      clicked.push({ kind: target.kind, text: target.text, bbox: target.bbox });',
+    '    }',
     '  }',
   ].join('\n');
 }
@@ -250,7 +348,8 @@ export function emitModule(program: Program): string {
 
 function permissionsFor(program: Program): Permission[] {
   const p = new Set<Permission>(['screen.capture', 'vision.analyze']);
-  for (const s of program.steps) p.add(s.op === 'click' ? 'actions.click' : 'actions.type');
+  for (const s of program.steps)
+    p.add(s.op === 'click' || s.op === 'each' ? 'actions.click' : 'actions.type');
   return [...p];
 }
 
@@ -269,7 +368,10 @@ export interface DemonstrationEmitOptions {
  * the static gate, the sandbox, verification and rollout treat it like any other.
  */
 export function emitDemonstrated(program: Program, o: DemonstrationEmitOptions): Capability {
-  const intent = intentFor(o.pattern, o.examples.slice(0, 5));
+  const examples = o.examples.slice(0, 5);
+  const each = program.steps.find((s) => s.op === 'each');
+  const intents = (each && listIntents(o.pattern, examples, each.list)) || [intentFor(o.pattern, examples)];
+  const intent = intents[0]!;
   const code = emitModule(program);
   const manifest: CapabilityManifest = {
     id: o.id,
@@ -279,7 +381,7 @@ export function emitDemonstrated(program: Program, o: DemonstrationEmitOptions):
       0,
       1000,
     ),
-    intents: [intent],
+    intents,
     permissions: permissionsFor(program),
     inputSchema: inputSchemaFor(intent),
     outputSchema: {

@@ -3,6 +3,7 @@ export type {
   Demonstration,
   DemoAction,
   DslValue,
+  ListRef,
   Locator,
   Program,
   Step,
@@ -14,6 +15,7 @@ export {
   clickTarget,
   describeLocator,
   describeProgram,
+  MAX_LIST_ITEMS,
   synthesizeProgram,
   SYNTHESIS_DEFAULTS,
 } from './synthesize.js';
@@ -21,7 +23,7 @@ export type { SynthesisOptions } from './synthesize.js';
 export { commandParams, DEMONSTRATION_GENERATOR, emitDemonstrated, emitModule, unservable } from './emit.js';
 export type { DemonstrationEmitOptions } from './emit.js';
 export { parseDemoActions } from './parse-actions.js';
-export { createDemonstrationLearner, demonstrationProblem } from './learner.js';
+export { createDemonstrationLearner, demonstrationProblem, listSignature, namesList } from './learner.js';
 export type {
   DemonstrationCandidate,
   DemonstrationCase,

@@ -18,6 +18,34 @@ export function norm(s: unknown): string {
   );
 }
 
+/**
+ * Whether an element's text reads as a wanted label: equal once normalised, or equal after a stray leading
+ * mark OCR reads from a control's border ("I Cherry", "I'Seoul" for a checkbox labelled Cherry / Seoul: a
+ * single i, l, 1 or | followed by a space or apostrophe).
+ */
+export function sameText(text: unknown, want: unknown): boolean {
+  return textTier(text, want) >= 0;
+}
+
+const plain = (s: unknown) =>
+  String(s ?? '')
+    .toLowerCase()
+    .replace(/\s+/g, ' ')
+    .trim();
+
+/**
+ * How well an element's text reads as a wanted label: 0 exactly (case and spacing aside), 1 once stray marks
+ * are stripped ("Submit." — a fragment of an instruction shown on the screen, more often than a control), 2
+ * with a stray border mark in front ("I Cherry"), -1 not at all. Among elements a text filter keeps, better
+ * readings come first, then reading order.
+ */
+export function textTier(text: unknown, want: unknown): number {
+  const w = norm(want);
+  const t = norm(text);
+  if (t === w) return plain(text) === plain(want) ? 0 : 1;
+  return w !== '' && t.replace(/^[il1|]['\u2019 ]\s*/, '') === w ? 2 : -1;
+}
+
 function valueOf(v: DslValue, params: Record<string, string>): string | undefined {
   return 'param' in v ? params[v.param] : v.const;
 }
@@ -36,7 +64,7 @@ export function centre(e: UiElement): { x: number; y: number } {
 
 function matches(e: UiElement, loc: Locator, params: Record<string, string>): boolean {
   if (loc.kind && e.kind !== loc.kind) return false;
-  if (loc.text && norm(e.text) !== norm(valueOf(loc.text, params))) return false;
+  if (loc.text && !sameText(e.text, valueOf(loc.text, params))) return false;
   if (loc.color && norm(e.color) !== norm(valueOf(loc.color, params))) return false;
   if (loc.shape && norm(e.shape) !== norm(valueOf(loc.shape, params))) return false;
   if (
@@ -50,7 +78,10 @@ function matches(e: UiElement, loc: Locator, params: Record<string, string>): bo
 
 /** Every element the locator's filters keep, in reading order. */
 export function select(elements: UiElement[], loc: Locator, params: Record<string, string>): UiElement[] {
-  return elements.filter((e) => matches(e, loc, params)).sort(readingOrder);
+  const found = elements.filter((e) => matches(e, loc, params));
+  if (!loc.text) return found.sort(readingOrder);
+  const want = valueOf(loc.text, params);
+  return found.sort((a, b) => textTier(a.text, want) - textTier(b.text, want) || readingOrder(a, b));
 }
 
 /** The element a locator designates on a screen, or undefined (a missing parameter designates nothing). */
@@ -63,8 +94,8 @@ export function locate(
     if (v && valueOf(v, params) === undefined) return undefined;
   const candidates = select(elements, loc, params);
   if (loc.near) {
-    const want = norm(valueOf(loc.near, params));
-    const anchor = elements.find((e) => !candidates.includes(e) && norm(e.text) === want);
+    const want = valueOf(loc.near, params);
+    const anchor = elements.find((e) => !candidates.includes(e) && sameText(e.text, want));
     if (!anchor) return undefined;
     const a = centre(anchor);
     let best: UiElement | undefined;

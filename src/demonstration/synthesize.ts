@@ -4,12 +4,14 @@ import type {
   AnswerSpec,
   DemoAction,
   DslValue,
+  ListRef,
   Locator,
   Program,
   Step,
   SynthesisExample,
   SynthesisOutcome,
 } from './types.js';
+import { ITEM_PARAM } from './types.js';
 
 /** How far (px) a demonstrated click may fall outside an element and still be on it (a hand is not exact). */
 const CLICK_SLACK = 3;
@@ -214,9 +216,11 @@ export function describeProgram(p: Program): string {
   const steps = p.steps.map((s) =>
     s.op === 'click'
       ? `click the ${describeLocator(s.locate)}`
-      : s.op === 'type'
-        ? `type ${v(s.text)}`
-        : `press ${s.key}`,
+      : s.op === 'each'
+        ? `for each item the command names (its ${s.list.slot}s), click the ${describeLocator(s.locate).replace(/the command's item/g, 'item')}`
+        : s.op === 'type'
+          ? `type ${v(s.text)}`
+          : `press ${s.key}`,
   );
   if (p.answer) steps.push(`answer ${p.answer.fields.join('/')} of ${describeLocator(p.answer.query)}`);
   return steps.join(', then ') || 'nothing';
@@ -291,12 +295,16 @@ export function synthesizeProgram(
   const ms = () => Math.round((performance.now() - t0) * 1000) / 1000;
   const unfit = (reason: string): SynthesisOutcome => ({ status: 'unfit', reason, ms: ms() });
   if (!examples.length) return unfit('no demonstrations');
+  // Demonstrations that click a list of named items ("Select A, B and C"): a loop over the command's items.
+  const looped = synthesizeLoop(examples, options);
+  if (looped && looped.status !== 'unfit') return { ...looped, ms: ms() };
   const first = examples[0]!;
   const acting = examples.filter((e) => e.actions.length);
   const mismatch = acting.find((e) => shape(e.actions) !== shape(acting[0]!.actions));
   if (mismatch)
     return unfit(
-      `demonstrations ${acting[0]!.id} (${shape(acting[0]!.actions)}) and ${mismatch.id} (${shape(mismatch.actions)}) do different things`,
+      `demonstrations ${acting[0]!.id} (${shape(acting[0]!.actions)}) and ${mismatch.id} (${shape(mismatch.actions)}) do different things` +
+        (looped ? ` (and no loop over the items the commands name fits: ${looped.reason})` : ''),
     );
   const lead = acting[0] ?? first;
   // Only demonstrations that acted constrain the steps.
@@ -382,6 +390,177 @@ export function synthesizeProgram(
     };
   }
   return { status: 'learned', program, cost, fitting, ms: ms() };
+}
+
+/** Most items one list step is served for (within a composed intent's 8 parts: 7 with one part after it). */
+export const MAX_LIST_ITEMS = 8;
+
+interface Run {
+  sig: string;
+  start: number;
+  count: number;
+}
+
+/** Maximal runs of alike consecutive parts: `select|select|click` → select ×2, click ×1. */
+function runsOf(parts: string[]): Run[] {
+  const out: Run[] = [];
+  for (const [i, sig] of parts.entries()) {
+    const last = out.at(-1);
+    if (last && last.sig === sig) last.count++;
+    else out.push({ sig, start: i, count: 1 });
+  }
+  return out;
+}
+
+/**
+ * A demonstration seen through a list: the run's items, its actions split around the run's clicks, and its
+ * other parameters named so they mean the same whatever the list's length (`2.label` of the parts before the
+ * run stays `2.label`; the last part's `label` is `-1.label`).
+ */
+interface ListView {
+  ex: SynthesisExample;
+  items: string[];
+  loopClicks: Array<{ x: number; y: number }>;
+  rest: SynthesisExample;
+}
+
+function listView(ex: SynthesisExample, list: ListRef, p: number): ListView | string {
+  const n = ex.parts!.length;
+  const k = n - list.start - list.end;
+  const items: string[] = [];
+  for (let j = 0; j < k; j++) {
+    const v = ex.params[`${list.start + j}.${list.slot}`];
+    if (v === undefined) return `part ${list.start + j + 1} of "${ex.id}" names no ${list.slot}`;
+    items.push(v);
+  }
+  const loop = ex.actions.slice(p, p + k);
+  if (loop.length < k || loop.some((a) => a.type !== 'click'))
+    return `demonstration ${ex.id} does not click its ${k} named item(s) one after the other`;
+  const params: Record<string, string> = {};
+  for (const [name, value] of Object.entries(ex.params)) {
+    const m = /^(\d+)\.(.+)$/.exec(name);
+    if (!m) params[name] = value;
+    else if (Number(m[1]) < list.start) params[name] = value;
+    else if (Number(m[1]) >= n - list.end) params[`${Number(m[1]) - n}.${m[2]}`] = value;
+  }
+  const rest: SynthesisExample = {
+    id: ex.id,
+    params,
+    elements: ex.elements,
+    actions: [...ex.actions.slice(0, p), ...ex.actions.slice(p + k)],
+    screen: ex.screen,
+    ...(ex.expect ? { expect: ex.expect } : {}),
+  };
+  return { ex, items, loopClicks: loop as Array<{ x: number; y: number }>, rest };
+}
+
+/**
+ * The cheapest locator that, for every item of every demonstration, finds the element clicked for it. A turn
+ * whose clicked element could not be read (its text is '') and for which nothing is found neither confirms
+ * nor refutes a locator; at least one turn must confirm it.
+ */
+function loopLocator(views: ListView[]): { locator: Locator; cost: number } | string {
+  const turns = views.flatMap((v) =>
+    v.items.map((item, j) => ({ v, item, target: clickTarget(v.ex.elements, v.loopClicks[j]!) })),
+  );
+  const nothing = turns.find((t) => !t.target);
+  if (nothing)
+    return `the click for "${nothing.item}" on demonstration ${nothing.v.ex.id} is on no element seen on its screen`;
+  const read = turns.find((t) => norm(t.target!.text));
+  if (!read) return 'none of the clicked items could be read on the demonstration screens';
+  const item: DslValue = { param: ITEM_PARAM };
+  const options: Array<{ locator: Locator; cost: number }> = [
+    { locator: { text: item }, cost: 1 },
+    { locator: { kind: read.target!.kind, text: item }, cost: 2 },
+    { locator: { near: item }, cost: 2 },
+    { locator: { kind: read.target!.kind, near: item }, cost: 3 },
+  ];
+  for (const o of options) {
+    let confirmed = 0;
+    const fits = turns.every((t) => {
+      const e = locate(t.v.ex.elements, o.locator, { ...t.v.rest.params, [ITEM_PARAM]: t.item });
+      if (e) {
+        const ok = inside(centre(e), t.target!);
+        if (ok) confirmed++;
+        return ok;
+      }
+      return !norm(t.target!.text);
+    });
+    if (fits && confirmed) return o;
+  }
+  return `no element labelled by (or next to) each named item is the one clicked for it, e.g. "${read.item}" on demonstration ${read.v.ex.id}`;
+}
+
+/**
+ * Programs with one loop over the items a command names: when the demonstrations' commands are sequences with
+ * a run of alike parts (`Select A, B and C and click Submit`: three `select` parts) and at least one shows a
+ * list (two items or more), each run is tried as the list and each position as where its clicks are; the rest
+ * of each demonstration is synthesized as usual around the loop. Undefined when no demonstration shows a list.
+ */
+function synthesizeLoop(
+  examples: SynthesisExample[],
+  options: SynthesisOptions,
+): SynthesisOutcome | undefined {
+  const acting = examples.filter((e) => e.actions.length);
+  if (!acting.length || acting.some((e) => !e.parts)) return undefined;
+  const runs = acting.map((e) => runsOf(e.parts!));
+  const sigs = runs.map((r) => r.map((x) => x.sig).join('|'));
+  if (new Set(sigs).size > 1) return undefined;
+  let best: (SynthesisOutcome & { status: 'learned' | 'ambiguous' }) | undefined;
+  let bestCost = Infinity;
+  let why = '';
+  for (const [r] of runs[0]!.entries()) {
+    if (!runs.some((rs) => rs[r]!.count >= 2)) continue;
+    // The other runs are the same length on every demonstration: only the list varies.
+    if (runs.some((rs) => rs.some((x, i) => i !== r && x.count !== runs[0]![i]!.count))) continue;
+    const start = runs[0]![r]!.start;
+    const end = acting[0]!.parts!.length - start - runs[0]![r]!.count;
+    for (const slot of ['label', 'text']) {
+      const list: ListRef = { start, end, slot };
+      const lead = acting[0]!;
+      const k0 = lead.parts!.length - start - end;
+      for (let p = 0; p + k0 <= lead.actions.length; p++) {
+        const views = acting.map((ex) => listView(ex, list, p));
+        const bad = views.find((v): v is string => typeof v === 'string');
+        if (bad) {
+          why ||= bad;
+          continue;
+        }
+        const vs = views as ListView[];
+        const loc = loopLocator(vs);
+        if (typeof loc === 'string') {
+          why ||= loc;
+          continue;
+        }
+        const others = examples.filter((e) => !e.actions.length);
+        const rest = synthesizeProgram([...vs.map((v) => v.rest), ...others], options);
+        if (rest.status === 'unfit') {
+          why ||= rest.reason;
+          continue;
+        }
+        const each: Step = { op: 'each', list, locate: loc.locator };
+        const insert = (prog: Program): Program => ({
+          ...prog,
+          steps: [...prog.steps.slice(0, p), each, ...prog.steps.slice(p)],
+        });
+        const cost = loc.cost + (rest.status === 'learned' ? rest.cost : 0);
+        if (cost >= bestCost) continue;
+        bestCost = cost;
+        best =
+          rest.status === 'learned'
+            ? { ...rest, program: insert(rest.program), cost }
+            : {
+                ...rest,
+                candidates: rest.candidates.map(insert),
+                disagreement: rest.disagreement.replace(/^step (\d+)/, (_, n: string) =>
+                  Number(n) > p ? `step ${Number(n) + 1}` : `step ${n}`,
+                ),
+              };
+      }
+    }
+  }
+  if (best) return best;
+  return why ? { status: 'unfit', reason: why, ms: 0 } : undefined;
 }
 
 export { readingOrder };

@@ -31,8 +31,27 @@ export interface Locator {
 /** How far (px) an element's width or height may differ from a locator's `size` and still be alike. */
 export const SIZE_SLACK = 2;
 
+/**
+ * The items a command names as a list: the slot `slot` of each part of its run of alike parts ("Select A, B and
+ * C and click Submit": the `label`s of the `select` parts), the parts before and after the run counted out.
+ */
+export interface ListRef {
+  /** Parts before the run. */
+  start: number;
+  /** Parts after the run. */
+  end: number;
+  slot: string;
+}
+
+/** The parameter an `each` step's locator reads for the item of the current turn. */
+export const ITEM_PARAM = 'item';
+
 export type Step =
-  { op: 'click'; locate: Locator } | { op: 'type'; text: DslValue } | { op: 'press'; key: string };
+  | { op: 'click'; locate: Locator }
+  | { op: 'type'; text: DslValue }
+  | { op: 'press'; key: string }
+  /** For each item the command names (in its order): locate the element (its locator reads `item`), click it. */
+  | { op: 'each'; list: ListRef; locate: Locator };
 
 /** What the answer reports, from the elements a query (a locator without ordinal/near) selects. */
 export interface AnswerSpec {
@@ -54,6 +73,11 @@ export interface SynthesisExample {
   actions: DemoAction[];
   expect?: Record<string, unknown>;
   screen: { width: number; height: number };
+  /**
+   * For a composed (sequence) command: the signature of each of its parts, in order (`select:element[label]`),
+   * so runs of alike parts can be read as a list of named items; absent for a simple command.
+   */
+  parts?: string[];
 }
 
 export type SynthesisOutcome =
