@@ -9,7 +9,13 @@ let sharpLoading: Promise<typeof SharpModule> | undefined;
  * a CLI process should not pay for it (issue 20).
  */
 export function loadSharp(): Promise<typeof SharpModule> {
-  return (sharpLoading ??= import('sharp').then((m) => m.default));
+  return (sharpLoading ??= import('sharp').then((m) => {
+    // libvips' operation cache (up to 50 MB and 100 operations by default) only pays off when the same image
+    // is processed again; every screen here is decoded once, so a serving process would hold it for nothing
+    // (issue 20, memory after load).
+    m.default.cache(false);
+    return m.default;
+  }));
 }
 
 /** A decoded screen: RGBA, 8 bits per channel, row-major. Pixels stay on the host; sandboxed code sees handles. */
