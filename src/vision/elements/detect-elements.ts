@@ -13,7 +13,7 @@ import { findLabels } from './labels.js';
 import type { Found, Layout, Phrase } from './layout.js';
 import { freePhrases, newLayout } from './layout.js';
 import { findLists } from './lists.js';
-import type { PixelAnalysis } from './pixel-analysis.js';
+import type { Blob, PixelAnalysis } from './pixel-analysis.js';
 import { findPhrases } from './phrases.js';
 import { scaleRect, workingScreen } from './scale.js';
 import { markStates } from './states.js';
@@ -51,6 +51,8 @@ interface Detection {
   elements: Found[];
   phrases: Phrase[];
   unit: number;
+  /** Outlines of checkboxes and radios: no part of the text beside them. */
+  outlines: Blob[];
 }
 
 function detect(a: PixelAnalysis, img: RgbaImage, shapes: UiElement[]): Detection {
@@ -68,7 +70,7 @@ function detect(a: PixelAnalysis, img: RgbaImage, shapes: UiElement[]): Detectio
   markStates(l, controls, toggleEls);
   findFreeText(l);
   addShapes(l, shapes);
-  return { elements: l.elements, phrases, unit: l.u };
+  return { elements: l.elements, phrases, unit: l.u, outlines: toggles.map((t) => t.blob) };
 }
 
 /** What is left: links, headings, text. */
@@ -122,7 +124,7 @@ export async function detectElements(img: RgbaImage, query: ElementQuery = {}): 
       const read = d.phrases.filter((p) => p.read);
       const words = await readPieces(
         work,
-        read.map((p) => pieceOf(p, d.unit)),
+        read.map((p) => pieceOf(p, d.unit, d.outlines)),
       );
       read.forEach((p, i) => (p.words = words[i]!));
       attachWords(d.elements);

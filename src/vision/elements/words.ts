@@ -8,11 +8,20 @@ import type { Blob } from './pixel-analysis.js';
  * (and its label's), a field or dropdown its value from its value phrases.
  */
 
-/** The piece of screen OCR reads for a phrase: the phrase with a margin, kept inside the box holding it. */
-export function pieceOf(p: Phrase, unit: number): TextPiece {
+/**
+ * The piece of screen OCR reads for a phrase: the phrase with a margin, kept inside the box holding it and
+ * clear of the outlines beside it (`beside`: checkboxes and radios). A checkbox's right edge inside the margin
+ * of its label was read as a letter ("I Cherry") or spoiled the word ("Vienna", "Seoul" unread).
+ */
+export function pieceOf(p: Phrase, unit: number, beside: readonly Blob[] = []): TextPiece {
   const h = p.y1 - p.y0;
   const m = Math.max(2, Math.round(0.3 * h));
   let r = { x0: p.x0 - m, y0: p.y0 - m, x1: p.x1 + m, y1: p.y1 + m };
+  for (const b of beside) {
+    if (b.y1 <= r.y0 || b.y0 >= r.y1) continue;
+    if (b.x1 <= p.x0) r.x0 = Math.max(r.x0, Math.min(p.x0, b.x1 + 1));
+    else if (b.x0 >= p.x1) r.x1 = Math.min(r.x1, Math.max(p.x1, b.x0 - 1));
+  }
   // Inside a box, the piece stops at the box's inside: its border is no part of the text.
   if (p.box) {
     // A little inside the flat area: the anti-aliased inner edge of a thick (hi-dpi) border reads as
