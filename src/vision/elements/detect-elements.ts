@@ -20,7 +20,7 @@ import { markStates } from './states.js';
 import { findTabs } from './tabs.js';
 import { findToggles } from './toggles.js';
 import { findTrees } from './trees.js';
-import { attachWords, pieceOf } from './words.js';
+import { attachWords, inkOwners, pieceOf } from './words.js';
 
 export { filterElements } from './filter-elements.js';
 
@@ -57,7 +57,7 @@ interface Detection {
 
 function detect(a: PixelAnalysis, img: RgbaImage, shapes: UiElement[]): Detection {
   const boxes = findBoxes(a, img);
-  const toggles = findToggles(a, img);
+  const toggles = findToggles(a, img, boxes);
   const phrases = findPhrases(a, img, boxes, toggles, shapes);
   const l = newLayout(a, img, { boxes, toggles, phrases });
   const dialogs = findDialogs(l);
@@ -122,9 +122,10 @@ export async function detectElements(img: RgbaImage, query: ElementQuery = {}): 
       }));
       const d = detect(a, work, shapes);
       const read = d.phrases.filter((p) => p.read);
+      const owners = inkOwners(a, d.phrases, d.outlines);
       const words = await readPieces(
         work,
-        read.map((p) => pieceOf(p, d.unit, d.outlines)),
+        read.map((p) => pieceOf(p, d.unit, d.outlines, owners)),
       );
       read.forEach((p, i) => (p.words = words[i]!));
       attachWords(d.elements);

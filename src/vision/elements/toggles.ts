@@ -1,12 +1,38 @@
 import type { RgbaImage } from '../image-io.js';
 import { colourDistance, greyOfRgb } from './geometry.js';
-import type { Toggle } from './layout.js';
+import type { Box, Toggle } from './layout.js';
 import { inkNear } from './marks.js';
 import type { Blob, PixelAnalysis } from './pixel-analysis.js';
 import { INK_CONTRAST, inkShare, meanColor, perimeterShare } from './pixel-analysis.js';
 
-/** Checkboxes and radios: small square/round outlines about a text line high, empty or with a mark inside. */
-export function findToggles(a: PixelAnalysis, img: RgbaImage): Toggle[] {
+/**
+ * Checkboxes and radios: small square/round outlines about a text line high, empty or with a mark inside. A
+ * lone glyph centred in a button's box is its label, not a toggle: a "4" on a digit key has a closed counter
+ * and strokes across its middle, and was taken for a checked radio. (An empty outline has a clean inside and
+ * stays a toggle wherever it is.)
+ */
+export function findToggles(a: PixelAnalysis, img: RgbaImage, boxes: readonly Box[] = []): Toggle[] {
+  return outlines(a, img).filter((t) => !(t.checked && labelOfKey(a.unit, t.blob, boxes)));
+}
+
+function labelOfKey(u: number, b: Blob, boxes: readonly Box[]): boolean {
+  const cx = (b.x0 + b.x1) / 2;
+  const cy = (b.y0 + b.y1) / 2;
+  const w = b.x1 - b.x0;
+  return boxes.some(
+    (x) =>
+      x.height <= 3 * u &&
+      x.width >= 1.6 * w &&
+      x.x <= b.x0 &&
+      x.x + x.width >= b.x1 &&
+      x.y <= b.y0 &&
+      x.y + x.height >= b.y1 &&
+      Math.abs(x.x + x.width / 2 - cx) <= 0.15 * x.width &&
+      Math.abs(x.y + x.height / 2 - cy) <= 0.2 * x.height,
+  );
+}
+
+function outlines(a: PixelAnalysis, img: RgbaImage): Toggle[] {
   const u = a.unit;
   const out: Toggle[] = [];
   for (const b of a.blobs) {
