@@ -64,12 +64,19 @@ function outlines(a: PixelAnalysis, img: RgbaImage): Toggle[] {
       [b.x1 - 2, my],
     ].filter(([x, y]) => inkNear(a, b, x!, y!, 1)).length;
     // A letter ("O", "D", "o") among letters: a neighbour as tall, almost touching.
+    // Or the capital starting a word (a heading's "R" of "Recent" at 2×): the lower-case letter after it stands
+    // on the same baseline, at most a stroke away.
     const letter = a.blobs.some(
       (o) =>
         o !== b &&
-        o.y1 - o.y0 >= 0.9 * h &&
-        Math.min(o.y1, b.y1) - Math.max(o.y0, b.y0) > 0.5 * h &&
-        (Math.abs(o.x0 - b.x1) <= 0.15 * u || Math.abs(b.x0 - o.x1) <= 0.15 * u),
+        ((o.y1 - o.y0 >= 0.9 * h &&
+          Math.min(o.y1, b.y1) - Math.max(o.y0, b.y0) > 0.5 * h &&
+          (Math.abs(o.x0 - b.x1) <= 0.15 * u || Math.abs(b.x0 - o.x1) <= 0.15 * u)) ||
+          (o.y1 - o.y0 >= 0.45 * h &&
+            o.y1 - o.y0 < h &&
+            Math.abs(o.y1 - b.y1) <= Math.max(1, 0.1 * h) &&
+            o.x0 >= b.x1 - 1 &&
+            o.x0 - b.x1 <= Math.max(0.15 * u, 0.12 * s))),
     );
     if (letter) continue;
     let kind: Toggle['kind'] | undefined;
