@@ -48,7 +48,7 @@ describe.skipIf(!existsSync(CHROMIUM))('elements on task pages', () => {
     expect(els.filter((e) => e.kind === 'button').map((e) => e.text)).toEqual(['1', '2', '3', '4', '5', '6']);
   });
 
-  it.each([2, 4])(
+  it.each([2, 4, 23])(
     'click-checkboxes seed %i: every checkbox has its label read, and the wrapped sentence is text',
     async (seed) => {
       const { els } = await elementsOf(browser, 'click-checkboxes', seed);

@@ -64,21 +64,39 @@ function outlines(a: PixelAnalysis, img: RgbaImage): Toggle[] {
       [b.x1 - 2, my],
     ].filter(([x, y]) => inkNear(a, b, x!, y!, 1)).length;
     // A letter ("O", "D", "o") among letters: a neighbour as tall, almost touching.
-    // Or the capital starting a word (a heading's "R" of "Recent" at 2×): the lower-case letter after it stands
-    // on the same baseline, at most a stroke away.
     const letter = a.blobs.some(
       (o) =>
         o !== b &&
-        ((o.y1 - o.y0 >= 0.9 * h &&
-          Math.min(o.y1, b.y1) - Math.max(o.y0, b.y0) > 0.5 * h &&
-          (Math.abs(o.x0 - b.x1) <= 0.15 * u || Math.abs(b.x0 - o.x1) <= 0.15 * u)) ||
-          (o.y1 - o.y0 >= 0.45 * h &&
-            o.y1 - o.y0 < h &&
-            Math.abs(o.y1 - b.y1) <= Math.max(1, 0.1 * h) &&
-            o.x0 >= b.x1 - 1 &&
-            o.x0 - b.x1 <= Math.max(0.15 * u, 0.12 * s))),
+        o.y1 - o.y0 >= 0.9 * h &&
+        Math.min(o.y1, b.y1) - Math.max(o.y0, b.y0) > 0.5 * h &&
+        (Math.abs(o.x0 - b.x1) <= 0.15 * u || Math.abs(b.x0 - o.x1) <= 0.15 * u),
     );
     if (letter) continue;
+    // Or the capital starting a word (a heading's "R" of "Recent" at 2×): the lower-case letter after it stands
+    // on the same baseline, at most a stroke away. A label can start as close to a real box ("Seoul" a pixel
+    // after its checkbox at 11 px), so this only rules out what is neither empty and clean inside nor filled.
+    const capital = a.blobs.some(
+      (o) =>
+        o !== b &&
+        o.y1 - o.y0 >= 0.45 * h &&
+        o.y1 - o.y0 < h &&
+        Math.abs(o.y1 - b.y1) <= Math.max(1, 0.1 * h) &&
+        o.x0 >= b.x1 - 1 &&
+        o.x0 - b.x1 <= Math.max(0.15 * u, 0.12 * s),
+    );
+    // A box stands taller than the letters of its label; a capital is about as tall as the ascenders after it.
+    const tallAfter = Math.max(
+      0,
+      ...a.blobs
+        .filter(
+          (o) =>
+            o !== b &&
+            o.x0 >= b.x1 - 1 &&
+            o.x0 <= b.x1 + 3 * u &&
+            Math.abs(o.y1 - b.y1) <= Math.max(1, 0.1 * h),
+        )
+        .map((o) => o.y1 - o.y0),
+    );
     let kind: Toggle['kind'] | undefined;
     if (perim >= 0.8 || (perim >= 0.6 && !round)) kind = 'checkbox';
     else if (round && mids >= 4 && perim >= 0.2) kind = 'radio';
@@ -112,7 +130,9 @@ function outlines(a: PixelAnalysis, img: RgbaImage): Toggle[] {
     const checked = kind === 'checkbox' ? filled && innerInk > 0.02 : innerInk > 0.1 || filled;
     // Empty, it must be a box: the flat inside at its centre is a clean rectangle (or disc), not the
     // counter of a letter.
-    if (!checked && !cleanInside(a, b)) continue;
+    const clean = cleanInside(a, b);
+    if (!checked && !clean) continue;
+    if (capital && ((!clean && !filled) || tallAfter >= 0.8 * h)) continue;
     out.push({ kind, blob: b, checked, contrast });
   }
   return out;
