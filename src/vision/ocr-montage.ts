@@ -54,34 +54,59 @@ function tsvLines(tsv: string): TesseractWord[][] {
 const MONTAGE_MARGIN = 16;
 const MONTAGE_GAP = 24;
 
+/** Where each strip sits in a montage (montage pixels). */
+interface Placed {
+  left: number;
+  top: number;
+}
+
+/** Lone glyphs side by side in one montage row, up to this width (montage pixels). */
+const LONE_ROW = 1600;
+
 /**
  * Lines stacked top to bottom on white, one image for one Tesseract call (a call costs far more than its
- * pixels). Sent as binary PGM: no PNG compression on either side.
+ * pixels); lone glyphs (digit keys) side by side in rows of their own. Sent as binary PGM: no PNG compression
+ * on either side.
  */
-function montage(strips: Strip[]): { pgm: Buffer; tops: number[]; width: number } {
-  const width = Math.max(...strips.map((s) => s.width)) + 2 * MONTAGE_MARGIN;
-  const tops: number[] = [];
+function montage(strips: Strip[]): { pgm: Buffer; at: Placed[]; width: number } {
+  const at: Placed[] = [];
   let y = MONTAGE_MARGIN;
+  let width = 0;
+  // The lone-glyph row being filled: its top, next left, height.
+  let row: { top: number; left: number; height: number } | undefined;
   for (const s of strips) {
-    tops.push(y);
-    y += s.height + MONTAGE_GAP;
+    if (s.lone && row && row.left + s.width <= LONE_ROW && s.height <= row.height * 1.5) {
+      at.push({ left: row.left, top: row.top });
+      row.left += s.width;
+      row.height = Math.max(row.height, s.height);
+      width = Math.max(width, row.left);
+      continue;
+    }
+    if (row) y = row.top + row.height + MONTAGE_GAP;
+    row = undefined;
+    at.push({ left: MONTAGE_MARGIN, top: y });
+    width = Math.max(width, MONTAGE_MARGIN + s.width);
+    if (s.lone) row = { top: y, left: MONTAGE_MARGIN + s.width, height: s.height };
+    else y += s.height + MONTAGE_GAP;
   }
+  if (row) y = row.top + row.height + MONTAGE_GAP;
+  width += MONTAGE_MARGIN;
   const height = y - MONTAGE_GAP + MONTAGE_MARGIN;
   const header = Buffer.from(`P5\n${width} ${height}\n255\n`, 'ascii');
   const pgm = Buffer.alloc(header.length + width * height, 255);
   header.copy(pgm, 0);
   strips.forEach((s, k) => {
-    for (let row = 0; row < s.height; row++) {
-      const at = header.length + (tops[k]! + row) * width + MONTAGE_MARGIN;
-      s.grey.copy(pgm, at, row * s.width, (row + 1) * s.width);
+    for (let r = 0; r < s.height; r++) {
+      const pos = header.length + (at[k]!.top + r) * width + at[k]!.left;
+      s.grey.copy(pgm, pos, r * s.width, (r + 1) * s.width);
     }
   });
-  return { pgm, tops, width };
+  return { pgm, at, width };
 }
 
 /** Words and line texts of each strip, read in one Tesseract call. */
 async function readRun(strips: Strip[]): Promise<Array<{ words: OcrWord[]; lines: string[] }>> {
-  const { pgm, tops } = montage(strips);
+  const { pgm, at } = montage(strips);
   const { data } = await onWorker((w) => w.recognize(pgm, {}, { text: false, blocks: false, tsv: true }));
   // Pieces of Tesseract lines, per strip; each is a run of words on one line of the screen.
   const pieces = strips.map(() => [] as OcrWord[][]);
@@ -94,16 +119,20 @@ async function readRun(strips: Strip[]): Promise<Array<{ words: OcrWord[]; lines
       // Tesseract turns icons and shape edges into low-confidence junk "words"; real screen text reads well.
       // Button and panel borders come back as "|", "[" or "_" words.
       if (!text || word.confidence < 40 || /^[|[\]_]+$/.test(text)) continue;
+      const cx = (word.bbox.x0 + word.bbox.x1) / 2;
       const cy = (word.bbox.y0 + word.bbox.y1) / 2;
-      const k = tops.findIndex(
-        (t, i) => cy >= t - MONTAGE_GAP / 2 && cy < t + strips[i]!.height + MONTAGE_GAP / 2,
+      const k = at.findIndex(
+        ({ left, top }, i) =>
+          cy >= top - MONTAGE_GAP / 2 &&
+          cy < top + strips[i]!.height + MONTAGE_GAP / 2 &&
+          (!strips[i]!.lone || (cx >= left && cx < left + strips[i]!.width)),
       );
       if (k < 0) continue;
       const s = strips[k]!;
-      const x0 = Math.floor((word.bbox.x0 - MONTAGE_MARGIN) / s.scale);
-      const y0 = Math.floor((word.bbox.y0 - tops[k]!) / s.scale);
-      const x1 = Math.ceil((word.bbox.x1 - MONTAGE_MARGIN) / s.scale);
-      const y1 = Math.ceil((word.bbox.y1 - tops[k]!) / s.scale);
+      const x0 = Math.floor((word.bbox.x0 - at[k]!.left) / s.scale);
+      const y0 = Math.floor((word.bbox.y0 - at[k]!.top) / s.scale);
+      const x1 = Math.ceil((word.bbox.x1 - at[k]!.left) / s.scale);
+      const y1 = Math.ceil((word.bbox.y1 - at[k]!.top) / s.scale);
       const bx = s.rect.x + Math.max(0, x0);
       const by = s.rect.y + Math.max(0, y0);
       const words = kept.get(k) ?? [];

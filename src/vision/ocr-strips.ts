@@ -38,6 +38,11 @@ export interface Strip {
   width: number;
   height: number;
   grey: Buffer;
+  /**
+   * A lone glyph (a digit on a key), widened with white: the montage sets such strips side by side in a row,
+   * where Tesseract reads them as a line of separate characters; stacked one under another it dropped most.
+   */
+  lone?: boolean;
 }
 
 /**
@@ -134,6 +139,56 @@ export interface TextPiece {
   rect: Rect;
   /** Luminance of the background (the fill of the button or row holding the text); else the most common grey. */
   background?: number;
+  /**
+   * Whether the pixel at (x, y) (screen coordinates) may be ink of this piece; pixels it refuses are set to the
+   * background. The element detector refuses the ink of its other clusters: the end of the word before a
+   * link, the first letter of the next one, the line below, which the piece's margin takes in.
+   */
+  own?: (x: number, y: number) => boolean;
+}
+
+/**
+ * Erases horizontal rules from a binarised strip (0 = ink): a link's underline (or a strike-through) runs under
+ * a whole word, and Tesseract read "Help center" underlined as "He In", "Forgot" as "“Forgot". A run of ink
+ * longer than 1.5 strip heights in a row of ink no thicker than 1/6 of the strip is a rule; no glyph of a line
+ * of text has a bar that long.
+ */
+function eraseRules(g: Buffer, w: number, h: number): void {
+  const long = Math.round(1.5 * h);
+  const rule = new Uint8Array(h);
+  for (let y = 0; y < h; y++) {
+    let n = 0;
+    for (let x = 0; x <= w; x++) {
+      if (x < w && g[y * w + x] === 0) n++;
+      else {
+        if (n >= long) rule[y] = 1;
+        n = 0;
+      }
+    }
+  }
+  const thick = Math.max(2, Math.round(h / 6));
+  for (let y = 0; y < h; ) {
+    if (!rule[y]) {
+      y++;
+      continue;
+    }
+    let y1 = y;
+    while (y1 < h && rule[y1]) y1++;
+    if (y1 - y <= thick) {
+      // Only the long runs of these rows go: a glyph stroke crossing the rule (a descender) keeps the rest.
+      for (let r = y; r < y1; r++) {
+        let n = 0;
+        for (let x = 0; x <= w; x++) {
+          if (x < w && g[r * w + x] === 0) n++;
+          else {
+            if (n >= long) g.fill(255, r * w + x - n, r * w + x);
+            n = 0;
+          }
+        }
+      }
+    }
+    y = y1;
+  }
 }
 
 /**
@@ -146,6 +201,10 @@ export async function pieceStrip(img: RgbaImage, piece: TextPiece): Promise<Stri
   if (r.width < 2 || r.height < 2) return undefined;
   const grey = greyOf(img, r);
   const bg = piece.background ?? commonGrey(grey);
+  if (piece.own) {
+    for (let y = 0; y < r.height; y++)
+      for (let x = 0; x < r.width; x++) if (!piece.own(r.x + x, r.y + y)) grey[y * r.width + x] = bg;
+  }
   // Ink is what differs most from the background, darker or lighter: distance from it, inverted.
   let far = 0;
   for (let i = 0; i < grey.length; i++) {
@@ -167,11 +226,13 @@ export async function pieceStrip(img: RgbaImage, piece: TextPiece): Promise<Stri
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) if (up[y * width + x]! > cut) out[y * wide + pad + x] = 0;
   }
+  eraseRules(out, wide, height);
   return {
     rect: { x: r.x - Math.round(pad / scale), y: r.y, width: Math.round(wide / scale), height: r.height },
     scale,
     width: wide,
     height,
     grey: out,
+    ...(wide > width ? { lone: true } : {}),
   };
 }

@@ -113,5 +113,22 @@ export async function readPieces(img: RgbaImage, pieces: TextPiece[]): Promise<O
   if (!present.length) return out;
   const read = await readStrips(present.map((x) => x.s));
   read.forEach((r, k) => (out[present[k]!.i] = r.words));
+  // Tesseract reads a line in the light of the lines around it: in a montage of a task page "Seoul" came back
+  // as "Seou" (confidence 43) though it reads 96 on its own. Pieces read weakly or not at all are read again,
+  // among themselves, and keep the better reading.
+  const weak = present.filter((x) => least(out[x.i]!) < WEAK_READING);
+  if (weak.length && weak.length < present.length) {
+    const again = await readStrips(weak.map((x) => x.s));
+    again.forEach((r, k) => {
+      const i = weak[k]!.i;
+      if (least(r.words) > least(out[i]!)) out[i] = r.words;
+    });
+  }
   return out;
 }
+
+/** A piece whose least word confidence is under this is read a second time. */
+const WEAK_READING = 60;
+
+/** The least word confidence of a reading; -1 for nothing read. */
+const least = (words: OcrWord[]) => (words.length ? Math.min(...words.map((w) => w.confidence)) : -1);

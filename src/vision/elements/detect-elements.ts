@@ -13,14 +13,14 @@ import { findLabels } from './labels.js';
 import type { Found, Layout, Phrase } from './layout.js';
 import { freePhrases, newLayout } from './layout.js';
 import { findLists } from './lists.js';
-import type { PixelAnalysis } from './pixel-analysis.js';
+import type { Blob, PixelAnalysis } from './pixel-analysis.js';
 import { findPhrases } from './phrases.js';
 import { scaleRect, workingScreen } from './scale.js';
 import { markStates } from './states.js';
 import { findTabs } from './tabs.js';
 import { findToggles } from './toggles.js';
 import { findTrees } from './trees.js';
-import { attachWords, pieceOf } from './words.js';
+import { attachWords, inkOwners, pieceOf } from './words.js';
 
 export { filterElements } from './filter-elements.js';
 
@@ -51,11 +51,13 @@ interface Detection {
   elements: Found[];
   phrases: Phrase[];
   unit: number;
+  /** Outlines of checkboxes and radios: no part of the text beside them. */
+  outlines: Blob[];
 }
 
 function detect(a: PixelAnalysis, img: RgbaImage, shapes: UiElement[]): Detection {
   const boxes = findBoxes(a, img);
-  const toggles = findToggles(a, img);
+  const toggles = findToggles(a, img, boxes);
   const phrases = findPhrases(a, img, boxes, toggles, shapes);
   const l = newLayout(a, img, { boxes, toggles, phrases });
   const dialogs = findDialogs(l);
@@ -68,7 +70,7 @@ function detect(a: PixelAnalysis, img: RgbaImage, shapes: UiElement[]): Detectio
   markStates(l, controls, toggleEls);
   findFreeText(l);
   addShapes(l, shapes);
-  return { elements: l.elements, phrases, unit: l.u };
+  return { elements: l.elements, phrases, unit: l.u, outlines: toggles.map((t) => t.blob) };
 }
 
 /** What is left: links, headings, text. */
@@ -120,9 +122,10 @@ export async function detectElements(img: RgbaImage, query: ElementQuery = {}): 
       }));
       const d = detect(a, work, shapes);
       const read = d.phrases.filter((p) => p.read);
+      const owners = inkOwners(a, d.phrases, d.outlines);
       const words = await readPieces(
         work,
-        read.map((p) => pieceOf(p, d.unit)),
+        read.map((p) => pieceOf(p, d.unit, d.outlines, owners)),
       );
       read.forEach((p, i) => (p.words = words[i]!));
       attachWords(d.elements);

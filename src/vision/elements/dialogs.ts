@@ -20,11 +20,13 @@ export function findDialogs(l: Layout): Set<Box> {
   for (const [p, own] of closeOf) {
     let c = own ? own.parent : p.box;
     while (c && (c.height < 2.5 * u || c.width < 5 * u)) c = c.parent;
-    if (!c) continue;
     const cx = (p.x0 + p.x1) / 2;
     const cy = (p.y0 + p.y1) / 2;
-    if (cx < c.x + 0.7 * c.width || cy > c.y + Math.max(0.3 * c.height, 2.5 * u)) continue;
-    dialogs.add(c);
+    const atTopRight = c && cx >= c.x + 0.7 * c.width && cy <= c.y + Math.max(0.3 * c.height, 2.5 * u);
+    // A button showing only an × closes something even when the box it closes is not seen whole (a dialog
+    // running off the screen's edge): it is a close button, without a dialog.
+    if (!atTopRight && !own) continue;
+    if (c && atTopRight) dialogs.add(c);
     p.used = true;
     p.read = false;
     const r = own ?? {

@@ -32,6 +32,7 @@ function framedLists(l: Layout, dialogs: Set<Box>): void {
     if (rows.some((r, i) => i > 0 && r.y0 < rows[i - 1]!.y1 - 2)) continue;
     const pitch = (rows.at(-1)!.y1 - rows[0]!.y0) / rows.length;
     if (pitch > 2.3 * u) continue;
+    if (wrapped(rows, c)) continue;
     for (const r of rows) {
       const cy = r.box ? r.box.y + r.box.height / 2 : (r.p!.y0 + r.p!.y1) / 2;
       const half = r.box ? r.box.height / 2 : pitch / 2;
@@ -49,6 +50,20 @@ function framedLists(l: Layout, dialogs: Set<Box>): void {
     }
     taken.add(c);
   }
+}
+
+/**
+ * A sentence wrapped in a box (a task's instruction in its band) is no list: every line but the last stops
+ * where the next line's text would no longer have fitted (closer to the box's right edge than the width of the
+ * next line). List rows are short and stop anywhere.
+ */
+function wrapped(rows: Array<{ p?: Phrase; box?: Box }>, c: Box): boolean {
+  if (rows.some((r) => r.box || !r.p)) return false;
+  const right = c.face.x1;
+  return rows.every((r, i) => {
+    const next = rows[i + 1]?.p;
+    return !next || right - r.p!.x1 < next.x1 - next.x0;
+  });
 }
 
 /**

@@ -25,6 +25,45 @@ export function isCross(a: PixelAnalysis, b: Blob): boolean {
   const yes =
     at(0.12, 0.12, 1) && at(0.88, 0.12, 1) && at(0.5, 0.5, 1) && at(0.12, 0.88, 1) && at(0.88, 0.88, 1);
   const no = !at(0.5, 0, 0) && !at(0, 0.5, 0) && !at(1, 0.5, 0) && !at(0.5, 1, 0);
+  return (yes && no) || darkCross(a, b);
+}
+
+/**
+ * The same judged on the pixels' darkness: a small × (8 px, an 11 px page's close button) is a solid square
+ * of gradient ink, its arms a pixel apart; its dark pixels still make the cross.
+ */
+function darkCross(a: PixelAnalysis, b: Blob): boolean {
+  if (b.x1 - b.x0 > a.unit || b.y1 - b.y0 > a.unit) return false;
+  const bg = a.grey[Math.max(0, b.y0 - 1) * a.width + Math.max(0, b.x0 - 1)]!;
+  const diff = (x: number, y: number) => Math.abs(a.grey[y * a.width + x]! - bg);
+  let far = 0;
+  for (let y = b.y0; y < b.y1; y++) for (let x = b.x0; x < b.x1; x++) far = Math.max(far, diff(x, y));
+  if (far < 80) return false;
+  // The box of the dark pixels: the glyph itself, not its gradient.
+  let x0 = b.x1;
+  let y0 = b.y1;
+  let x1 = b.x0;
+  let y1 = b.y0;
+  for (let y = b.y0; y < b.y1; y++)
+    for (let x = b.x0; x < b.x1; x++)
+      if (diff(x, y) > 0.5 * far) {
+        x0 = Math.min(x0, x);
+        y0 = Math.min(y0, y);
+        x1 = Math.max(x1, x);
+        y1 = Math.max(y1, y);
+      }
+  const w = x1 - x0;
+  const h = y1 - y0;
+  if (w < 4 || h < 4 || w / h < 0.7 || w / h > 1.4) return false;
+  const dark = (fx: number, fy: number, r: number) => {
+    const cx = Math.round(x0 + fx * w);
+    const cy = Math.round(y0 + fy * h);
+    for (let y = Math.max(y0, cy - r); y <= Math.min(y1, cy + r); y++)
+      for (let x = Math.max(x0, cx - r); x <= Math.min(x1, cx + r); x++) if (diff(x, y) > 0.5 * far) return true;
+    return false;
+  };
+  const yes = dark(0, 0, 1) && dark(1, 0, 1) && dark(0.5, 0.5, 1) && dark(0, 1, 1) && dark(1, 1, 1);
+  const no = !dark(0.5, 0, 0) && !dark(0, 0.5, 0) && !dark(1, 0.5, 0) && !dark(0.5, 1, 0);
   return yes && no;
 }
 

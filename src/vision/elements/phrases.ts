@@ -45,6 +45,23 @@ export function findPhrases(
       boxes.some((x) => Math.abs(x.x - b.x0) <= 2 && Math.abs(x.y - b.y0) <= 2 && Math.abs(x.width - w) <= 4)
     )
       return false;
+    // The joined outlines of boxes edge to edge (a row of digit keys): sparse ink around box faces of a
+    // control's size. A glyph's own holes are far smaller than a text line.
+    if (
+      b.area < 0.5 * w * h &&
+      boxes.some((x) => {
+        const f = x.face;
+        return (
+          f.x1 - f.x0 >= 0.8 * u &&
+          f.y1 - f.y0 >= 0.8 * u &&
+          f.x0 >= b.x0 - 1 &&
+          f.y0 >= b.y0 - 1 &&
+          f.x1 <= b.x1 + 1 &&
+          f.y1 <= b.y1 + 1
+        );
+      })
+    )
+      return false;
     return true;
   });
   // Filled shapes are shapes, not letters.

@@ -167,7 +167,10 @@ function textUnit(blobs: Blob[], labels: Int32Array, width: number, height: numb
     let own = 0;
     for (let dy = -1; dy <= 1; dy++)
       for (let dx = -1; dx <= 1; dx++) if (labels[(cy + dy) * width + cx + dx] === b.id) own++;
-    return !(own === 0 && perimeterShare(labels, width, b) >= 0.6);
+    if (own === 0 && perimeterShare(labels, width, b) >= 0.6) return false;
+    // The joined frames of keys edge to edge (a row of digit buttons): the shared borders cross the middle,
+    // but the outline is whole and the ink sparse. It stood on the digits' line and made it 23 px, not 12.
+    return !(w > 2 * h && b.area < 0.45 * w * h && perimeterShare(labels, width, b) >= 0.85);
   });
   cand.sort((p, q) => p.x0 - q.x0);
   const lines: Array<{ x1: number; y0: number; y1: number; hs: number[] }> = [];

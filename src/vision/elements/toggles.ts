@@ -1,12 +1,38 @@
 import type { RgbaImage } from '../image-io.js';
 import { colourDistance, greyOfRgb } from './geometry.js';
-import type { Toggle } from './layout.js';
+import type { Box, Toggle } from './layout.js';
 import { inkNear } from './marks.js';
 import type { Blob, PixelAnalysis } from './pixel-analysis.js';
 import { INK_CONTRAST, inkShare, meanColor, perimeterShare } from './pixel-analysis.js';
 
-/** Checkboxes and radios: small square/round outlines about a text line high, empty or with a mark inside. */
-export function findToggles(a: PixelAnalysis, img: RgbaImage): Toggle[] {
+/**
+ * Checkboxes and radios: small square/round outlines about a text line high, empty or with a mark inside. A
+ * lone glyph centred in a button's box is its label, not a toggle: a "4" on a digit key has a closed counter
+ * and strokes across its middle, and was taken for a checked radio. (An empty outline has a clean inside and
+ * stays a toggle wherever it is.)
+ */
+export function findToggles(a: PixelAnalysis, img: RgbaImage, boxes: readonly Box[] = []): Toggle[] {
+  return outlines(a, img).filter((t) => !(t.checked && labelOfKey(a.unit, t.blob, boxes)));
+}
+
+function labelOfKey(u: number, b: Blob, boxes: readonly Box[]): boolean {
+  const cx = (b.x0 + b.x1) / 2;
+  const cy = (b.y0 + b.y1) / 2;
+  const w = b.x1 - b.x0;
+  return boxes.some(
+    (x) =>
+      x.height <= 3 * u &&
+      x.width >= 1.6 * w &&
+      x.x <= b.x0 &&
+      x.x + x.width >= b.x1 &&
+      x.y <= b.y0 &&
+      x.y + x.height >= b.y1 &&
+      Math.abs(x.x + x.width / 2 - cx) <= 0.15 * x.width &&
+      Math.abs(x.y + x.height / 2 - cy) <= 0.2 * x.height,
+  );
+}
+
+function outlines(a: PixelAnalysis, img: RgbaImage): Toggle[] {
   const u = a.unit;
   const out: Toggle[] = [];
   for (const b of a.blobs) {
@@ -46,6 +72,31 @@ export function findToggles(a: PixelAnalysis, img: RgbaImage): Toggle[] {
         (Math.abs(o.x0 - b.x1) <= 0.15 * u || Math.abs(b.x0 - o.x1) <= 0.15 * u),
     );
     if (letter) continue;
+    // Or the capital starting a word (a heading's "R" of "Recent" at 2×): the lower-case letter after it stands
+    // on the same baseline, at most a stroke away. A label can start as close to a real box ("Seoul" a pixel
+    // after its checkbox at 11 px), so this only rules out what is neither empty and clean inside nor filled.
+    const capital = a.blobs.some(
+      (o) =>
+        o !== b &&
+        o.y1 - o.y0 >= 0.45 * h &&
+        o.y1 - o.y0 < h &&
+        Math.abs(o.y1 - b.y1) <= Math.max(1, 0.1 * h) &&
+        o.x0 >= b.x1 - 1 &&
+        o.x0 - b.x1 <= Math.max(0.15 * u, 0.12 * s),
+    );
+    // A box stands taller than the letters of its label; a capital is about as tall as the ascenders after it.
+    const tallAfter = Math.max(
+      0,
+      ...a.blobs
+        .filter(
+          (o) =>
+            o !== b &&
+            o.x0 >= b.x1 - 1 &&
+            o.x0 <= b.x1 + 3 * u &&
+            Math.abs(o.y1 - b.y1) <= Math.max(1, 0.1 * h),
+        )
+        .map((o) => o.y1 - o.y0),
+    );
     let kind: Toggle['kind'] | undefined;
     if (perim >= 0.8 || (perim >= 0.6 && !round)) kind = 'checkbox';
     else if (round && mids >= 4 && perim >= 0.2) kind = 'radio';
@@ -79,7 +130,9 @@ export function findToggles(a: PixelAnalysis, img: RgbaImage): Toggle[] {
     const checked = kind === 'checkbox' ? filled && innerInk > 0.02 : innerInk > 0.1 || filled;
     // Empty, it must be a box: the flat inside at its centre is a clean rectangle (or disc), not the
     // counter of a letter.
-    if (!checked && !cleanInside(a, b)) continue;
+    const clean = cleanInside(a, b);
+    if (!checked && !clean) continue;
+    if (capital && ((!clean && !filled) || tallAfter >= 0.8 * h)) continue;
     out.push({ kind, blob: b, checked, contrast });
   }
   return out;

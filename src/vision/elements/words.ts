@@ -1,18 +1,27 @@
 import type { TextPiece } from '../ocr.js';
 import { greyOfRgb, toRect } from './geometry.js';
 import type { Found, Phrase } from './layout.js';
-import type { Blob } from './pixel-analysis.js';
+import type { Blob, PixelAnalysis } from './pixel-analysis.js';
 
 /**
  * Pass 3, words: OCR reads each phrase as a piece of its own; each element takes the words of its phrases
  * (and its label's), a field or dropdown its value from its value phrases.
  */
 
-/** The piece of screen OCR reads for a phrase: the phrase with a margin, kept inside the box holding it. */
-export function pieceOf(p: Phrase, unit: number): TextPiece {
+/**
+ * The piece of screen OCR reads for a phrase: the phrase with a margin, kept inside the box holding it and
+ * clear of the outlines beside it (`beside`: checkboxes and radios). A checkbox's right edge inside the margin
+ * of its label was read as a letter ("I Cherry") or spoiled the word ("Vienna", "Seoul" unread).
+ */
+export function pieceOf(p: Phrase, unit: number, beside: readonly Blob[] = [], owners?: InkOwners): TextPiece {
   const h = p.y1 - p.y0;
   const m = Math.max(2, Math.round(0.3 * h));
   let r = { x0: p.x0 - m, y0: p.y0 - m, x1: p.x1 + m, y1: p.y1 + m };
+  for (const b of beside) {
+    if (b.y1 <= r.y0 || b.y0 >= r.y1) continue;
+    if (b.x1 <= p.x0) r.x0 = Math.max(r.x0, Math.min(p.x0, b.x1 + 1));
+    else if (b.x0 >= p.x1) r.x1 = Math.min(r.x1, Math.max(p.x1, b.x0 - 1));
+  }
   // Inside a box, the piece stops at the box's inside: its border is no part of the text.
   if (p.box) {
     // A little inside the flat area: the anti-aliased inner edge of a thick (hi-dpi) border reads as
@@ -26,7 +35,31 @@ export function pieceOf(p: Phrase, unit: number): TextPiece {
       y1: Math.min(r.y1, Math.max(p.y1, f.y1 - k)),
     };
   }
-  return { rect: toRect(r), ...(p.box ? { background: greyOfRgb(p.box.fill) } : {}) };
+  const piece: TextPiece = { rect: toRect(r), ...(p.box ? { background: greyOfRgb(p.box.fill) } : {}) };
+  if (owners) {
+    // Ink of other phrases and of toggles in the margin (the end of the word before a link, the first letter
+    // of the next, the line below) is not read with it; unowned specks (the dot of an "i") are.
+    const { labels, width, owner } = owners;
+    piece.own = (x, y) => {
+      const o = owner.get(labels[y * width + x]!);
+      return o === undefined || o === p;
+    };
+  }
+  return piece;
+}
+
+/** Which phrase (or toggle) each ink cluster belongs to. */
+export interface InkOwners {
+  labels: Int32Array;
+  width: number;
+  owner: Map<number, Phrase | Blob>;
+}
+
+export function inkOwners(a: PixelAnalysis, phrases: readonly Phrase[], outlines: readonly Blob[]): InkOwners {
+  const owner = new Map<number, Phrase | Blob>();
+  for (const p of phrases) for (const b of p.blobs) owner.set(b.id, p);
+  for (const b of outlines) owner.set(b.id, b);
+  return { labels: a.inkLabels, width: a.width, owner };
 }
 
 /** Words of an element's phrases, left to right and top to bottom. */

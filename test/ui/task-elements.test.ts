@@ -1,0 +1,88 @@
+import { existsSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { UiElement } from '../../src/domain/index.js';
+import { closeOcr, decodeImage, detectElements } from '../../src/vision/index.js';
+import { CHROMIUM, launchBrowser, openTask } from './harness.js';
+
+/**
+ * What the detector sees on the task pages whose families failed (issue 18): the digit keys of count-shapes,
+ * the checkboxes and their labels of click-checkboxes, underlined links inside a sentence of click-link, and
+ * the task sentence wrapped in its band, which is text and never a list. Seeds picked where each failure was
+ * seen (dev seeds; the bench measures seeds 101–105).
+ */
+type Browser = Awaited<ReturnType<typeof launchBrowser>>;
+
+async function elementsOf(browser: Browser, family: string, seed: number, scale = 1) {
+  const task = await openTask(browser, family, seed, { scale });
+  try {
+    const els = await detectElements(await decodeImage(await task.screenshot()));
+    return { els, task: { target: task.target, instruction: task.instruction } };
+  } finally {
+    await task.close();
+  }
+}
+
+const brief = (e: UiElement) => `${e.kind}:${JSON.stringify(e.text)}`;
+
+describe.skipIf(!existsSync(CHROMIUM))('elements on task pages', () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await closeOcr();
+  });
+
+  it.each([1, 6, 9])(
+    'count-shapes seed %i: the six keys edge to edge are buttons 1..6, each read (no radio, no field)',
+    async (seed) => {
+      const { els } = await elementsOf(browser, 'count-shapes', seed);
+      const keys = els.filter((e) => e.bbox.y > 150);
+      expect(keys.map(brief)).toEqual(['1', '2', '3', '4', '5', '6'].map((d) => `button:"${d}"`));
+    },
+  );
+
+  it('count-shapes at 2x: the keys are read too', async () => {
+    const { els } = await elementsOf(browser, 'count-shapes', 1, 2);
+    expect(els.filter((e) => e.kind === 'button').map((e) => e.text)).toEqual(['1', '2', '3', '4', '5', '6']);
+  });
+
+  it.each([2, 4, 23])(
+    'click-checkboxes seed %i: every checkbox has its label read, and the wrapped sentence is text',
+    async (seed) => {
+      const { els } = await elementsOf(browser, 'click-checkboxes', seed);
+      const boxes = els.filter((e) => e.kind === 'checkbox');
+      expect(boxes.length).toBeGreaterThanOrEqual(3);
+      // The labels the page gave its boxes, read exactly: nothing of the box's outline ("I Cherry"), nothing unread.
+      for (const b of boxes) expect(b.text, JSON.stringify(b)).toMatch(/^[A-Z][a-z]+$/);
+      const band = els.filter((e) => e.bbox.y < 45);
+      expect(band.length).toBeGreaterThan(0);
+      expect(band.every((e) => e.kind === 'text')).toBe(true);
+    },
+  );
+
+  it('click-checkboxes: the boxes named by the sentence are found by their labels', async () => {
+    const { els, task } = await elementsOf(browser, 'click-checkboxes', 2);
+    for (const name of task.target.split(',')) {
+      const found = els.filter((e) => e.kind === 'checkbox' && e.text === name);
+      expect(found, `${name} in ${els.map(brief).join(' ')}`).toHaveLength(1);
+    }
+  });
+
+  it('click-link seed 5: underlined links in a sentence are read without their underline or neighbours', async () => {
+    const { els } = await elementsOf(browser, 'click-link', 5);
+    const links = els.filter((e) => e.kind === 'link').map((e) => e.text);
+    expect(links).toContain('Help center');
+    expect(links).toContain('Blog');
+    expect(links).toContain('Forgot');
+  });
+
+  it('close-dialog seed 2: a small × (8 px) on its own button is the close button, though the dialog runs off the page', async () => {
+    const { els } = await elementsOf(browser, 'close-dialog', 2);
+    const close = els.filter((e) => e.kind === 'close-button');
+    expect(close, els.map(brief).join(' ')).toHaveLength(1);
+    expect(close[0]!.bbox.x).toBeGreaterThan(120);
+    expect(els.some((e) => e.kind === 'tab')).toBe(false);
+  });
+});
