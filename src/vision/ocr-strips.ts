@@ -167,7 +167,7 @@ function eraseRules(g: Buffer, w: number, h: number): void {
     }
   }
   const thick = Math.max(2, Math.round(h / 6));
-  for (let y = 0; y < h; ) {
+  for (let y = 0; y < h;) {
     if (!rule[y]) {
       y++;
       continue;

@@ -59,7 +59,8 @@ function darkCross(a: PixelAnalysis, b: Blob): boolean {
     const cx = Math.round(x0 + fx * w);
     const cy = Math.round(y0 + fy * h);
     for (let y = Math.max(y0, cy - r); y <= Math.min(y1, cy + r); y++)
-      for (let x = Math.max(x0, cx - r); x <= Math.min(x1, cx + r); x++) if (diff(x, y) > 0.5 * far) return true;
+      for (let x = Math.max(x0, cx - r); x <= Math.min(x1, cx + r); x++)
+        if (diff(x, y) > 0.5 * far) return true;
     return false;
   };
   const yes = dark(0, 0, 1) && dark(1, 0, 1) && dark(0.5, 0.5, 1) && dark(0, 1, 1) && dark(1, 1, 1);

@@ -13,7 +13,12 @@ import type { Blob, PixelAnalysis } from './pixel-analysis.js';
  * clear of the outlines beside it (`beside`: checkboxes and radios). A checkbox's right edge inside the margin
  * of its label was read as a letter ("I Cherry") or spoiled the word ("Vienna", "Seoul" unread).
  */
-export function pieceOf(p: Phrase, unit: number, beside: readonly Blob[] = [], owners?: InkOwners): TextPiece {
+export function pieceOf(
+  p: Phrase,
+  unit: number,
+  beside: readonly Blob[] = [],
+  owners?: InkOwners,
+): TextPiece {
   const h = p.y1 - p.y0;
   const m = Math.max(2, Math.round(0.3 * h));
   let r = { x0: p.x0 - m, y0: p.y0 - m, x1: p.x1 + m, y1: p.y1 + m };
@@ -55,7 +60,11 @@ export interface InkOwners {
   owner: Map<number, Phrase | Blob>;
 }
 
-export function inkOwners(a: PixelAnalysis, phrases: readonly Phrase[], outlines: readonly Blob[]): InkOwners {
+export function inkOwners(
+  a: PixelAnalysis,
+  phrases: readonly Phrase[],
+  outlines: readonly Blob[],
+): InkOwners {
   const owner = new Map<number, Phrase | Blob>();
   for (const p of phrases) for (const b of p.blobs) owner.set(b.id, p);
   for (const b of outlines) owner.set(b.id, b);
