@@ -12,6 +12,7 @@ import { synthesize } from '../../src/synthesis/index.js';
 import { frameSignature, matchCapability, parseCommand } from '../../src/understanding/index.js';
 import { closeOcr, decodeImage } from '../../src/vision/index.js';
 import { createVisionPort } from '../../src/vision-port.js';
+import { TASK_FAMILIES } from '../fixtures/ui/tasks.js';
 import { CHROMIUM, launchBrowser, openTask } from './harness.js';
 
 /**
@@ -120,16 +121,7 @@ describe.skipIf(!existsSync(CHROMIUM))('closed loop: Ironcliw acts on real task 
 
   // Every family: click-checkboxes names several boxes (one click each, then Submit); count-shapes counts with
   // the count family and clicks the digit key of the count.
-  const SOLVED = [
-    'click-button',
-    'click-link',
-    'click-tab',
-    'enter-text',
-    'click-checkboxes',
-    'close-dialog',
-    'choose-list',
-    'count-shapes',
-  ];
+  const SOLVED = TASK_FAMILIES;
 
   it.each(SOLVED)('%s: the page says the task was done', async (family) => {
     const failures: string[] = [];
