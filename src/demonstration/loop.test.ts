@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UiElement, UiElementKind } from '../domain/index.js';
+import { uiElement } from '../../test/support/ui-elements.js';
 import { createHostSdk, RecordingActuator, seededRandom, validateManifest } from '../capabilities/index.js';
 import type { SandboxTier } from '../sandbox/index.js';
 import { createSandboxTier } from '../sandbox/index.js';
@@ -26,12 +27,8 @@ import {
  * names, each bound to the element labelled so, and generalises to lists of other lengths on other screens.
  */
 
-const el = (kind: UiElementKind, text: string, x: number, y: number, w = 15, h = 15): UiElement => ({
-  kind,
-  text,
-  bbox: { x, y, width: w, height: h },
-  state: [],
-});
+const el = (kind: UiElementKind, text: string, x: number, y: number, w = 15, h = 15): UiElement =>
+  uiElement(kind, text, x, y, w, h);
 
 /** A checkbox page as the detector reads it: a box and its label per row, then Submit. */
 function page(names: string[], top = 56) {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UiElement, UiElementKind } from '../domain/index.js';
+import { uiElement } from '../../test/support/ui-elements.js';
 import { createHostSdk, RecordingActuator, seededRandom } from '../capabilities/index.js';
 import type { SandboxTier } from '../sandbox/index.js';
 import { createSandboxTier } from '../sandbox/index.js';
@@ -17,12 +18,8 @@ import {
   synthesizeProgram,
 } from './index.js';
 
-const el = (kind: UiElementKind, text: string, x: number, y: number, w = 60, h = 20): UiElement => ({
-  kind,
-  text,
-  bbox: { x, y, width: w, height: h },
-  state: [],
-});
+const el = (kind: UiElementKind, text: string, x: number, y: number, w = 60, h = 20): UiElement =>
+  uiElement(kind, text, x, y, w, h);
 const SCREEN = { width: 400, height: 300 };
 const at = (e: UiElement): DemoAction => ({ type: 'click', ...centre(e) });
 
