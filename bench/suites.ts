@@ -11,6 +11,7 @@ import { memoryFigures } from './memory-bench.js';
 import { rolloutFigures } from './rollout-bench.js';
 import { routingFigures } from './routing-bench.js';
 import { sandboxFigures } from './sandbox-bench.js';
+import { serviceCostFigures } from './service-cost-bench.js';
 import { synthesisFigures } from './synthesis-bench.js';
 import { understandingFigures } from './understanding-bench.js';
 import { verificationFigures } from './verification-bench.js';
@@ -38,6 +39,7 @@ export const SUITES: readonly BenchSuite[] = [
   { name: 'benchmark', figures: benchmarkFigures },
   { name: 'vision', figures: visionFigures },
   { name: 'http', figures: httpFigures },
+  { name: 'http-cost', figures: serviceCostFigures },
   { name: 'host-work', figures: hostWorkBenchFigures },
   { name: 'cluster', figures: clusterFigures },
   { name: 'cli', figures: cliFigures },
