@@ -55,7 +55,7 @@ async function screenPng(): Promise<Buffer> {
 }
 
 /** What the learner would install for `command`: the template generator's code, through the synthesis gate. */
-async function install(ironcliw: Ironcliw, command: string): Promise<string> {
+export async function installGenerated(ironcliw: Ironcliw, command: string): Promise<string> {
   const scratch = createMemoryStore();
   const { frame } = parseCommand(command);
   const failure: Failure = {
@@ -162,7 +162,7 @@ export async function serviceCostFigures(): Promise<Figure[]> {
   const service = await startService(false);
   const figures: Figure[] = [];
   try {
-    for (const c of CASES.slice(0, 2)) await install(service.ironcliw, c.command);
+    for (const c of CASES.slice(0, 2)) await installGenerated(service.ironcliw, c.command);
     await service.ironcliw.refresh();
     const post = async (payload: string): Promise<Answer> => {
       const res = await fetch(`${service.url}/v1/commands`, {
@@ -212,7 +212,9 @@ export async function serviceCostFigures(): Promise<Figure[]> {
     const failures = await service.ironcliw.store.failures.list({ limit: 1000 });
     const stored = failures.filter((x) => x.command === CASES[2]!.command).length;
     if (stored < SAMPLES)
-      throw new Error(`service-cost bench: ${stored} failures stored for ${SAMPLES + WARMUP} unhandled requests`);
+      throw new Error(
+        `service-cost bench: ${stored} failures stored for ${SAMPLES + WARMUP} unhandled requests`,
+      );
   } finally {
     await service.close();
   }

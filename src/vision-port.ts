@@ -33,6 +33,8 @@ const PROBE_BYTES = 64 * 1024;
 
 export function screenLoader(maxPixels: number): ScreenLoader {
   const size = async (bytes: Uint8Array) => {
+    const png = vision.pngSize(bytes);
+    if (png) return png;
     try {
       const m = await (await vision.loadSharp())(bytes, { limitInputPixels: false }).metadata();
       return m.width && m.height ? { width: m.width, height: m.height } : undefined;

@@ -5,6 +5,7 @@
  */
 export {
   decodeImage,
+  pngSize,
   loadImageFile,
   encodePng,
   cropImage,
