@@ -15,6 +15,9 @@ export function createVisionPort(): VisionPort {
     describe: (img, rect) => vision.describe(img, rect),
     readText: (img, rect) => vision.readText(img, rect),
     findText: (img, query, rect) => vision.findText(img, query, rect),
+    prepare: async (needs) => {
+      if (needs.ocr) await vision.warmOcr();
+    },
     elements: async (img, query, rect) => {
       const all = await vision.detectElements(img, query);
       if (!rect) return all;

@@ -37,6 +37,11 @@ export interface VisionPort {
   findText?(img: VisionImage, query: string, rect?: Rect): Promise<Item[]>;
   /** UI elements (controls with labels and states, text, shapes) inside `rect`, narrowed by `query`. */
   elements?(img: VisionImage, query: ElementQuery, rect?: Rect): Promise<UiElement[]>;
+  /**
+   * Starts what a run is about to need (the OCR pool) before its clock starts: a pool's start-up is the
+   * host's, not the run's, and must not count against the run's timeout or host-time budget.
+   */
+  prepare?(needs: { ocr: boolean }): Promise<void>;
 }
 
 // Actuators belong to vision/ (recording by default; X11 drives a real display); re-exported for SDK users.

@@ -273,6 +273,15 @@ function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise
   });
 }
 
+/**
+ * Whether a run will read text: it may call the OCR methods, or it asks for UI elements (their labels are
+ * read). Only decides whether to warm the OCR pool up; what a run may call is the sandbox's and the host SDK's
+ * to enforce.
+ */
+function needsOcr(permissions: readonly string[], code: string): boolean {
+  return permissions.includes('ocr.read') || code.includes('.elements(');
+}
+
 async function execute(
   deps: RuntimeDeps,
   capability: RegisteredCapability,
@@ -324,6 +333,10 @@ async function execute(
       timeoutMs: Math.min(m.limits.timeoutMs, deps.sandboxDefaults.timeoutMs),
       memoryMb: Math.min(m.limits.memoryMb, deps.sandboxDefaults.memoryMb),
     };
+    // The OCR pool ends when idle (memory.ocrIdleMs): restarting it takes 1-2 s, which a run that reads text
+    // must not be charged for (a timeout or host-budget failure would count against its rollout).
+    if (deps.vision.prepare && needsOcr(m.permissions, capability.code))
+      await deps.vision.prepare({ ocr: true });
     const host = makeSdk();
     let r;
     try {

@@ -31,6 +31,7 @@ export {
   holdOcr,
   ocrWorkers,
   setOcrIdleMs,
+  warmOcr,
   OCR_IDLE_DEFAULT_MS,
   OCR_LANG_PATH,
   OCR_MAX_WORKERS,

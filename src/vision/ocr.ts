@@ -26,6 +26,7 @@ export {
   OCR_MAX_WORKERS,
   ocrWorkers,
   setOcrIdleMs,
+  warmOcr,
 } from './ocr-workers.js';
 
 export interface OcrResult {
