@@ -44,6 +44,15 @@ export interface VisionPort {
   prepare?(needs: { ocr: boolean }): Promise<void>;
 }
 
+/**
+ * Whether a run of this code will read text: it may call the OCR methods, or it asks for UI elements (their
+ * labels are read). Decides only whether to warm the OCR pool up before a run (`VisionPort.prepare`); what a
+ * run may call is the sandbox's and the host SDK's to enforce.
+ */
+export function readsText(permissions: readonly Permission[], code: string): boolean {
+  return permissions.includes('ocr.read') || code.includes('.elements(');
+}
+
 // Actuators belong to vision/ (recording by default; X11 drives a real display); re-exported for SDK users.
 export type { Actuator, PerformedAction } from '../vision/index.js';
 export { RecordingActuator } from '../vision/index.js';

@@ -7,7 +7,7 @@ import type {
 } from '../domain/index.js';
 import { ANONYMOUS_USER, IroncliwError, newId, redactSecrets, redactText } from '../domain/index.js';
 import type { RegisteredCapability, RouteDecision, VisionImage } from '../capabilities/index.js';
-import { createHostSdk, schemaProblem, seededRandom } from '../capabilities/index.js';
+import { createHostSdk, readsText, schemaProblem, seededRandom } from '../capabilities/index.js';
 import { assessSafety, TEXT_SIMILARITY_DEFAULT, textSimilarity } from '../discovery/index.js';
 import { frameSignature, parseCommand } from '../understanding/index.js';
 import type { CommandResponse, ProcessOptions, RuntimeDeps, ScreenInput } from './command-types.js';
@@ -273,15 +273,6 @@ function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise
   });
 }
 
-/**
- * Whether a run will read text: it may call the OCR methods, or it asks for UI elements (their labels are
- * read). Only decides whether to warm the OCR pool up; what a run may call is the sandbox's and the host SDK's
- * to enforce.
- */
-function needsOcr(permissions: readonly string[], code: string): boolean {
-  return permissions.includes('ocr.read') || code.includes('.elements(');
-}
-
 async function execute(
   deps: RuntimeDeps,
   capability: RegisteredCapability,
@@ -335,7 +326,7 @@ async function execute(
     };
     // The OCR pool ends when idle (memory.ocrIdleMs): restarting it takes 1-2 s, which a run that reads text
     // must not be charged for (a timeout or host-budget failure would count against its rollout).
-    if (deps.vision.prepare && needsOcr(m.permissions, capability.code))
+    if (deps.vision.prepare && readsText(m.permissions, capability.code))
       await deps.vision.prepare({ ocr: true });
     const host = makeSdk();
     let r;
