@@ -19,6 +19,11 @@ export function takeOrdinal(span: Span, d: Draft): void {
   );
   if (ord) {
     const m = ord.m;
+    // "the "Next" button on the second page", "the first screen": the position is of something the frame does
+    // not hold (the screen's own filler nouns are no target).
+    const after = /^\s*(\S+)/.exec(span.s.slice(m.index));
+    if (after && /^(?:page|pages|screen|screens|side|part|area|region|corner|edge|display)$/.test(after[1]!))
+      d.unexplained.push(after[1]!);
     // "the first name field": a field's name, or the first of the name fields? Not sure.
     if (/^(?:the )?(?:first|last)$/.test(m[0]) && /^\s*name\b/.test(span.s.slice(m.index))) {
       d.unexplained.push(m[0].replace(/^the /, ''));

@@ -134,6 +134,13 @@ export function takeField(span: Span, d: Draft, quotes: readonly string[]): void
 }
 
 const CONTAINER_BEFORE = /\b(?:in|inside|within|from|on) (?:the |a |an |this |that )?$/;
+/**
+ * "the "X" of the dialog": a thing of another thing; but "the text / label of the button" reads the button, and
+ * "2 of the checkboxes", "how many of the buttons", "the first of the links" are some of them.
+ */
+const OWNER_BEFORE = /\S \bof (?:the |a |an |this |that )?$/;
+const TEXT_OF =
+  /\b(?:text|texts|label|labels|words?|caption|name|value|contents?|\d+|one|two|three|four|five|six|seven|eight|nine|ten|many|much|all|each|every|some|any|most|none|both|few|several|rest|number|count|list|first|second|third|fourth|fifth|last|\d+(?:st|nd|rd|th)) of (?:the |a |an |this |that )?$/;
 
 /** Widget nouns, a numbered label ("Tab #3", "Page 2": the number is part of the label), list items. */
 export function takeWidgetNouns(span: Span, d: Draft, quotes: readonly string[]): void {
@@ -174,7 +181,8 @@ export function takeWidgetNouns(span: Span, d: Draft, quotes: readonly string[])
     )
       continue;
     // "click "Yes" in the dialog", "select Banana from the dropdown": a container the frame cannot hold.
-    if (CONTAINER_BEFORE.test(span.s.slice(0, m.index))) {
+    const before = span.s.slice(0, m.index);
+    if (CONTAINER_BEFORE.test(before) || (OWNER_BEFORE.test(before) && !TEXT_OF.test(before))) {
       d.unexplained.push(m[0]);
       span.cut(m.index, m[0].length);
       continue;

@@ -17,6 +17,10 @@ import type { Draft } from './draft.js';
 import { num, PLACEHOLDER, quoteOf } from './draft.js';
 import type { Span } from './span.js';
 
+const POSSESSIVE = /^\p{L}+'s$/u;
+/** Prepositions that cannot end a clause: something after them was meant. */
+const DANGLING = /^(?:of|on|in|at|to|from|with|into|onto|inside|within|by|for|off|over|under)$/;
+
 /** Actions for which a number of items is no instruction. */
 function actingless(d: Draft): boolean {
   return d.action !== undefined && !ACTING.has(d.action);
@@ -69,7 +73,11 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
       textNoun = true;
       t.role = 'slot';
     } else if (/^(?:coloured|colored|shaped)$/.test(w)) t.role = 'slot';
+    // "the second one", "the last one": a pronoun, not the number 1 (nor a label "one").
+    else if (w === 'one' && t.o === w) t.role = 'vague';
     else if (/^\d{1,3}$/.test(w) || NUMBER_WORDS[w] !== undefined) t.role = 'num';
+    // "today's date", "John's profile", "the dialog's close button": whose thing it is, which no slot holds.
+    else if (POSSESSIVE.test(w) && !/^(?:it|there|what|that|here|where|who|let)'s$/.test(w)) t.role = 'state';
     else if ((STATE_WORDS.has(w) || /^[a-z]{3,}est$/.test(w)) && t.o === w) t.role = 'state';
     else if (BULK.test(w)) t.role = d.action && ACTING.has(d.action) ? 'vague' : 'stop';
     // "read everything on the screen", "describe everything": all of it is what reading and describing do.
@@ -150,7 +158,12 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
         labelParts.push(nounIdx + 1);
     } else if (d.action && LABELLING.has(d.action) && !d.color && !d.shape && !d.genericShape) {
       const first = unknownIdx[0]!;
-      const last = unknownIdx[unknownIdx.length - 1]!;
+      let last = unknownIdx[unknownIdx.length - 1]!;
+      // "click Log in", "tap Sign in": a particle ending the clause belongs to the label before it.
+      let end = last;
+      while (end + 1 < list.length && list[end + 1]!.role === 'stop' && LABEL_INNER.has(list[end + 1]!.w))
+        end++;
+      if (end === list.length - 1) last = end;
       let ok = true;
       for (let k = first; k <= last; k++) {
         const t = list[k]!;
@@ -196,6 +209,18 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
     }
   }
   if (d.fieldLabel !== undefined) d.label = d.fieldLabel;
+  // "click the second row", "select the first result": a position among things of a kind the frame has no noun
+  // for (a lower-case guess is a kind, not a name).
+  if (
+    d.guessedLabel &&
+    d.pick &&
+    labelParts.some((k) => list[k]!.o === list[k]!.w && /^[a-z]{2,}/.test(list[k]!.w))
+  )
+    d.unexplained.push(labelParts.map((k) => list[k]!.w).join(' '));
+  // A preposition ending the clause ("toggle the switch on", "click on sign in" once "sign" is a label): what it
+  // governed is missing or was taken for something else.
+  const lastTok = list[list.length - 1];
+  if (lastTok?.role === 'stop' && DANGLING.test(lastTok.w) && list.length > 1) lastTok.role = 'unknown';
   for (const t of list) {
     if (t.role === 'unknown' || t.role === 'state') d.unexplained.push(t.w);
     if (t.role === 'vague' && (d.action === undefined || ACTING.has(d.action) || t.w !== 'it')) {

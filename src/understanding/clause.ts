@@ -28,6 +28,12 @@ const NAMED_RE = new RegExp(
 /** Actions said "twice" or "3 times" ("click it twice"); "type "x" twice", "drag … twice" stay unexplained. */
 const REPEATABLE: ReadonlySet<string> = new Set(['click', 'double-click', 'right-click', 'press']);
 
+/** How a place is introduced: "in the toolbar", "on the left side", "at the top", "inside the sidebar". */
+const PLACE_BEFORE =
+  /\b(?:in|on|at|inside|within|into|onto|to|from|across|throughout|near|along|towards?|of the (?:top|bottom|left|right|upper|lower|middle|center|centre)(?: half| side| part)?)(?: (?:the|this|that|a|an|my|your))? $/;
+/** Actions whose object may be a region itself. */
+const REGION_OBJECT: ReadonlySet<string> = new Set(['describe', 'read', 'list']);
+
 /** Nouns a region word may qualify as an adjective ("the top circle"). */
 const ADJECTIVAL =
   /^(?:ones?|shapes?|things?|items?|icons?|objects?|buttons?|links?|fields?|tabs?|checkbox(?:es)?|boxes|box|entry|entries|options?|elements?|rows?|columns?)$/;
@@ -199,9 +205,20 @@ export function parseClause(
 
   // Region.
   for (const [pattern, name] of REGION_PHRASES) {
+    const at = pattern.exec(span.s);
+    if (!at) continue;
+    const before = span.s.slice(0, at.index);
     const m = span.take(pattern);
     if (m) {
       d.region = name;
+      // A place is said with a preposition ("in the toolbar", "at the top"); "count red squares toolbar", "click
+      // X top right", "the circle of the left" leave out how the place relates. Describing or reading a region
+      // names it as the thing itself ("describe the sidebar", "read the title").
+      if (
+        !PLACE_BEFORE.test(before) &&
+        !(REGION_OBJECT.has(d.action ?? '') && /^(?:(?:the|this|that) )?$/.test(before))
+      )
+        d.unexplained.push(m.m[0]);
       // "the top of the dialog": a part of something the frame cannot hold (the screen's own parts are fine).
       const of = /^of (?:the |this |that )?(\S+)/.exec(span.s.slice(m.m.index));
       if (of && !/^(?:screen|page|display|window|desktop|monitor)$/.test(of[1]!)) d.unexplained.push(of[1]!);

@@ -119,7 +119,13 @@ export const STATE_WORDS: ReadonlySet<string> = new Set(
     'hamburger kebab burger gear cog trash bin arrow chevron caret ellipsis logo avatar image picture ' +
     'photo thumbnail next ' +
     // Auxiliaries ("where am i", "where should i click") are never a label either.
-    'am was were should could would will can shall may might must'
+    'am was were should could would will can shall may might must ' +
+    // Function words and degree words ("count how much links", "the more big circle"): never a name in lower
+    // case, and whatever they modify is something the frame does not hold.
+    'much many more less very too such how why when who whom whose where than only even still already again ' +
+    'else ' +
+    // The frame's own attributes are not names ("select the small size", "the circles of color red").
+    'size colour color shape'
   ).split(' '),
 );
 
@@ -154,7 +160,7 @@ export const WIDGET_PHRASES: ReadonlyArray<[RegExp, TargetKind]> = [
   [/\b(?:list items?|list entries|list entry)\b/, 'list-item'],
   [/\b(?:tree nodes?|nodes?|folders?|files?)\b/, 'tree-node'],
   [
-    /\b(?:dialog(?: box(?:es)?| window)?s?|pop-?ups?(?: windows?)?|modals?(?: windows?)?|alert(?: box| dialog)?s?)\b/,
+    /\b(?:dialog(?: box(?:es)?| window)?s?|pop[- ]?ups?(?: windows?)?|modals?(?: windows?)?|alert(?: box| dialog)?s?)\b/,
     'dialog',
   ],
   [/\b(?:menu items?|menus?(?! buttons?\b)|buttons?)\b/, 'button'],
