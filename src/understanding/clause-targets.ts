@@ -4,6 +4,7 @@ import {
   FIELD_BOX,
   REGION_PHRASES,
   SHAPE_WORDS,
+  SIZE_WORDS,
   STATE_WORDS,
   STOPWORDS,
   VAGUE,
@@ -122,7 +123,10 @@ export function takeField(span: Span, d: Draft, quotes: readonly string[]): void
   d.kindWords++;
   const words = hit.m[1]!.trim();
   // "in each field", "into all the fields", "into the other field": which fields, not a field's name.
-  const which = words.split(' ').filter((w) => BULK.test(w) || STATE_WORDS.has(w));
+  // "into the red box": a colour, shape or size is no field's name.
+  const which = words
+    .split(' ')
+    .filter((w) => BULK.test(w) || STATE_WORDS.has(w) || COLOR_WORDS[w] || SHAPE_WORDS[w] || SIZE_WORDS[w]);
   if (which.length) d.unexplained.push(...which);
   else if (words) {
     const q = quoteOf(words, quotes);

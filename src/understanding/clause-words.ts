@@ -17,6 +17,7 @@ import type { Draft } from './draft.js';
 import { num, PLACEHOLDER, quoteOf } from './draft.js';
 import type { Span } from './span.js';
 
+const PART_OF = /^(?:edge|edges|corner|corners|side|sides|part|parts|area|region|centre|center|middle|half)$/;
 const POSSESSIVE = /^\p{L}+'s$/u;
 /** Prepositions that cannot end a clause: something after them was meant. */
 const DANGLING = /^(?:of|on|in|at|to|from|with|into|onto|inside|within|by|for|off|over|under)$/;
@@ -82,6 +83,18 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
     else if (BULK.test(w)) t.role = d.action && ACTING.has(d.action) ? 'vague' : 'stop';
     // "read everything on the screen", "describe everything": all of it is what reading and describing do.
     else if (w === 'everything' && (d.action === 'read' || d.action === 'describe')) t.role = 'stop';
+    // "the edge of the red circle", "the corner of the window": a part of a thing (the screen's parts are places).
+    else if (
+      PART_OF.test(w) &&
+      list[i + 1]?.w === 'of' &&
+      !/^(?:the |this |that )?(?:screen|page|display|desktop|monitor)\b/.test(
+        list
+          .slice(i + 2, i + 4)
+          .map((x) => x.w)
+          .join(' '),
+      )
+    )
+      t.role = 'state';
     // "click on the number 4": the number is its label ("Click the number." alone points back: vague).
     else if (w === 'number' && /^\d{1,3}$/.test(list[i + 1]?.w ?? '')) t.role = 'stop';
     else if (VAGUE.has(w)) t.role = 'vague';
