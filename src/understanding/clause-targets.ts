@@ -1,4 +1,5 @@
 import {
+  ANY_WIDGET,
   BULK,
   COLOR_WORDS,
   FIELD_BOX,
@@ -174,7 +175,7 @@ export function takeWidgetNouns(span: Span, d: Draft, quotes: readonly string[])
     span.s = span.s.replace(/\bbox(es)?\b/, 'checkbox$1');
     span.o = span.o.replace(/\b[Bb]ox(es)?\b/, 'checkbox$1');
   }
-  for (const [re, kind] of WIDGET_PHRASES) {
+  for (const [re, kind] of ANY_WIDGET.test(span.s) ? WIDGET_PHRASES : []) {
     const m = re.exec(span.s);
     if (!m) continue;
     // "the File menu", "the Tab key": a capitalised noun right before another widget noun is that one's label.

@@ -17,6 +17,8 @@ import type { Draft } from './draft.js';
 import { num, PLACEHOLDER, quoteOf } from './draft.js';
 import type { Span } from './span.js';
 
+/** Punctuation at either end of a token. */
+const PUNCT_END = /^[,;:!?()]|[,;:!?()]$/;
 const PART_OF = /^(?:edge|edges|corner|corners|side|sides|part|parts|area|region|centre|center|middle|half)$/;
 const POSSESSIVE = /^\p{L}+'s$/u;
 /** Prepositions that cannot end a clause: something after them was meant. */
@@ -37,9 +39,10 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
     o: string;
     role: 'stop' | 'slot' | 'noun' | 'quote' | 'num' | 'unknown' | 'vague' | 'state';
   };
+  const bare = (x: string) => (PUNCT_END.test(x) ? x.replace(/^[,;:!?()]+|[,;:!?()]+$/g, '') : x);
   const list: Tok[] = toks.map((raw, i) => {
-    const w = raw.replace(/^[,;:!?()]+|[,;:!?()]+$/g, '');
-    const o = (aligned ? otoks[i]! : raw).replace(/^[,;:!?()]+|[,;:!?()]+$/g, '');
+    const w = bare(raw);
+    const o = aligned ? bare(otoks[i]!) : w === raw ? raw : bare(raw);
     return { w, o, role: 'unknown' as Tok['role'] };
   });
   let textNoun = false;

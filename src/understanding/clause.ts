@@ -1,5 +1,13 @@
 import type { IntentFrame, UnderstandResult } from '../domain/index.js';
-import { ACTION_RULES, COLOR_WORDS, KEY_CHORD, REGION_PHRASES, SHAPE_WORDS, SIZE_WORDS } from './lexicon.js';
+import {
+  ACTION_RULES,
+  ANY_REGION,
+  COLOR_WORDS,
+  KEY_CHORD,
+  REGION_PHRASES,
+  SHAPE_WORDS,
+  SIZE_WORDS,
+} from './lexicon.js';
 import { takeItemOps, takeMeasure, takeOrdinal } from './clause-data-ops.js';
 import { takeExclusions } from './clause-exclusions.js';
 import { finish, keyFrame } from './clause-frame.js';
@@ -7,6 +15,7 @@ import { takeDestination, takeField, takeRelation, takeWidgetNouns } from './cla
 import { words } from './clause-words.js';
 import type { Draft } from './draft.js';
 import { num, QUOTE_TOKEN, quoteOf } from './draft.js';
+import type { Span } from './span.js';
 import { normalizeText } from './span.js';
 
 export { normalizeText } from './span.js';
@@ -43,8 +52,10 @@ export function parseClause(
   text: string,
   quotes: readonly string[] = [],
   raw = text.trim(),
+  /** `normalizeText(text)` when the caller has it already (it is cut as the clause is read). */
+  normalized?: Span,
 ): UnderstandResult {
-  const span = normalizeText(text);
+  const span = normalized ?? normalizeText(text);
   const d: Draft = {
     textVerb: false,
     kindWords: 0,
@@ -56,7 +67,7 @@ export function parseClause(
     unexplained: [],
     explained: 0,
     guessedLabel: false,
-    firstWord: span.s.split(' ')[0] ?? '',
+    firstWord: span.s.slice(0, (span.s.indexOf(' ') + 1 || span.s.length + 1) - 1),
   };
   let verb = '';
 
@@ -204,7 +215,7 @@ export function parseClause(
   if (left) d.unexplained.push('left');
 
   // Region.
-  for (const [pattern, name] of REGION_PHRASES) {
+  for (const [pattern, name] of ANY_REGION.test(span.s) ? REGION_PHRASES : []) {
     const at = pattern.exec(span.s);
     if (!at) continue;
     const before = span.s.slice(0, at.index);

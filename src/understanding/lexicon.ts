@@ -306,6 +306,10 @@ export const REGION_PHRASES: ReadonlyArray<[RegExp, NamedRegion]> = [
   [/\bright(?: (?:edge|part|half|side))?\b/, 'right'],
 ];
 
+/** One pass that says whether any widget noun or region word is there at all (most clauses have few). */
+export const ANY_WIDGET = new RegExp(WIDGET_PHRASES.map(([re]) => re.source).join('|'));
+export const ANY_REGION = new RegExp(REGION_PHRASES.map(([re]) => re.source).join('|'));
+
 /** A region name alone (for "not on the toolbar", "drag … to the toolbar"). */
 export function regionOf(phrase: string): NamedRegion | undefined {
   for (const [re, name] of REGION_PHRASES) {

@@ -1,6 +1,7 @@
 import type { PartFrame, UnderstandResult } from '../domain/index.js';
 import type { ExtendedFrame } from './frame-ext.js';
 import { normalizeText, parseClause } from './clause.js';
+import type { Span } from './span.js';
 import { ACTING, regionOf } from './lexicon.js';
 
 /**
@@ -90,9 +91,7 @@ function expandList(clause: string): string[] {
  * - sequence: "read the title and then click Save", "Select A, B and click Submit" → parts in order;
  * - parallel: "count the red and the green circles" → one action over several targets.
  */
-function parseComposed(raw: string, q: Quoted): UnderstandResult | undefined {
-  const text = q.text;
-  const lower = normalizeText(text);
+function parseComposed(raw: string, q: Quoted, lower: Span): UnderstandResult | undefined {
   const s = lower.s;
   const o = lower.o;
   const clause = (from: number, to: number) => parseClause(o.slice(from, to), q.quotes, raw);
@@ -240,9 +239,11 @@ function parseComposed(raw: string, q: Quoted): UnderstandResult | undefined {
 export function parseCommand(text: string): UnderstandResult {
   const raw = text.trim();
   const q = extractQuotes(raw);
+  // Normalised once: composition reads it, and a single clause is parsed from it.
+  const lower = normalizeText(q.text);
   if (raw.length <= 1000) {
-    const composed = parseComposed(raw, q);
+    const composed = parseComposed(raw, q, lower);
     if (composed) return composed;
   }
-  return parseClause(q.text, q.quotes, raw);
+  return parseClause(q.text, q.quotes, raw, lower);
 }
