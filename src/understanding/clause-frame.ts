@@ -69,6 +69,7 @@ export function finish(d: Draft, raw: string): UnderstandResult {
   if (action === 'toggle' && (!TOGGLEABLE.has(kind) || d.guessedLabel || (kind === 'screen' && d.region)))
     d.unexplained.push(raw.trim().split(/\s+/)[0]!.toLowerCase());
 
+  if (d.onlyKind && kind !== d.onlyKind) d.unexplained.push(raw.trim().split(/\s+/)[0]!.toLowerCase());
   // What is closed is a dialog, window or tab ("click the Save and Close button" is no "close the button").
   if (action === 'close' && !/^(?:dialog|window|tab|element)$/.test(kind))
     d.unexplained.push(raw.trim().split(/\s+/)[0]!.toLowerCase());

@@ -111,7 +111,7 @@ export function takeDestination(span: Span, d: Draft): void {
 
 const FIELD_NOUN = '(?:text ?field|text ?box|textbox|input(?: box| field)?|field|box|area|textarea)';
 
-const INTO_RE = new RegExp(`\\b(?:into|in|to|on) (?:the )?((?:[^\\s]+ ){0,2}?)${FIELD_NOUN}\\b`);
+const INTO_RE = new RegExp(`\\b(?:into|in|to|on|inside) (?:the )?((?:[^\\s]+ ){0,2}?)${FIELD_NOUN}\\b`);
 const FILL_RE = new RegExp(`^(?:the )?((?:[^\\s]+ ){0,2}?)${FIELD_NOUN} with\\b`);
 
 /** Type into a field: "into the Email field", "in the search box"; fill: "the Name field with "Ana"". */
@@ -218,6 +218,9 @@ export function takeWidgetNouns(span: Span, d: Draft, quotes: readonly string[])
     (d.label !== undefined || quotes.length > 0 || /\S/.test(span.s))
   ) {
     // "Select Banana from the list": what is chosen from a list is one of its items.
+    d.kind = 'list-item';
+  } else if (d.inList && d.kind === 'element') {
+    // "the second option of the list": an option of a list is one of its items.
     d.kind = 'list-item';
   } else if (d.inList && d.kind !== 'list-item') {
     d.unexplained.push('list');

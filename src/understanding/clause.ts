@@ -31,8 +31,16 @@ const TIMES_RE = new RegExp(
   `^times (?:does|do|is|are) (${QUOTE_TOKEN}) (?:appear|occur|show up|shown|written)\\b`,
 );
 const NAMED_RE = new RegExp(
-  `\\b(?:labell?ed|called|named|titled|that says|which says|saying|that reads|with the (?:label|text))\\s+(${QUOTE_TOKEN}|[^\\s]+)`,
+  `\\b(?:labell?ed|called|named|titled|that says|which says|saying|that reads|with the (?:label|text|name)|whose (?:label|text|name|title) is|(?:that|which) ha(?:s|ve) the (?:label|text|name))\\s+(${QUOTE_TOKEN}|[^\\s]+)`,
 );
+
+/**
+ * A test step's assertion of presence: "verify that the "Logout" link is displayed", "check that a green square
+ * is present", "confirm the "Saved" text appears in the status bar", "then I should see …". A state said so
+ * ("is checked", "is not displayed") does not match and stays unexplained.
+ */
+const SHOWN_RE =
+  /^(?:(?:verify|assert|confirm|ensure|check|make sure)(?: that)? (.+?) (?:is|are) (?:displayed|visible|present|shown)((?: (?:in|on|at|inside) .+)?)|(?:verify|assert|confirm|check)(?: that)? (.+?) (?:appears?|is shown|are shown)((?: (?:in|on|at|inside) .+)?)|(?:(?:then|and) )?i should (?:now )?see (.+))$/;
 
 /** Actions said "twice" or "3 times" ("click it twice"); "type "x" twice", "drag … twice" stay unexplained. */
 const REPEATABLE: ReadonlySet<string> = new Set(['click', 'double-click', 'right-click', 'press']);
@@ -84,6 +92,14 @@ export function parseClause(
     span.s += ` in the ${has.m[1]!}`;
     span.o += ` in the ${has.orig(1)}`;
   }
+  if (!d.action && SHOWN_RE.test(span.s)) {
+    const shown = span.take(SHOWN_RE)!;
+    const g = shown.m[1] !== undefined ? 1 : shown.m[3] !== undefined ? 3 : 5;
+    const tail = g < 5 ? (shown.m[g + 1] ?? '') : '';
+    span.s = shown.m[g]! + tail;
+    span.o = shown.orig(g) + (tail ? shown.orig(g + 1) : '');
+    d.action = 'check';
+  }
   if (!d.action) {
     for (const rule of ACTION_RULES) {
       const m = rule.pattern.exec(span.s);
@@ -93,6 +109,8 @@ export function parseClause(
       if (rule.state) d.state = rule.state;
       if (rule.text) d.textVerb = true;
       if (rule.attribute) d.attribute = { op: 'attribute', of: rule.attribute };
+      // "go to / navigate to …": only a tab is gone to by clicking it ("go to settings" is somewhere else).
+      if (/^(?:go|navigate) to\b/.test(m[0])) d.onlyKind = 'tab';
       span.cut(0, m[0].length);
       break;
     }
@@ -116,7 +134,12 @@ export function parseClause(
     span.take(/\s?\b(?:can|could|do) you (?:see|count|find)$/);
     span.take(/\s?\b(?:in total|altogether|all together|overall)$/);
   }
-  if (d.action === 'read' && /^what(?: (?:does|do))?$/.test(verb)) {
+  // "toggle the "Dark mode" switch on": the state, said last.
+  if (d.action === 'toggle' && !d.state) {
+    const st = span.take(/\s(on|off)$/);
+    if (st) d.state = st.m[1] as 'on' | 'off';
+  }
+  if (d.action === 'read' && /(?:^|\s)what(?: (?:does|do))?$/.test(verb)) {
     const say = /\s?\b(?:say|says|reads?|show|display)$/.exec(span.s);
     if (say) span.cut(say.index, say[0].length);
   }
@@ -182,7 +205,9 @@ export function parseClause(
 
   // "the circles that are large", "the box that is red": a relative clause that only names a colour, size or
   // shape says what an adjective would.
-  const which = /\b(?:(?:that|which) (?:is|are)|whose (colou?r|shape|size) (?:is|are)) (\S+)$/.exec(span.s);
+  const which = /\b(?:(?:that|which|who) (?:is|are)|whose (colou?r|shape|size) (?:is|are)) (\S+)$/.exec(
+    span.s,
+  );
   const said = which?.[2] ?? '';
   const names =
     which?.[1] === undefined
@@ -205,7 +230,7 @@ export function parseClause(
   takeOrdinal(span, d);
 
   // "in the list": the items are list items.
-  if (span.take(/\b(?:in|on|from) the list\b/)) d.inList = true;
+  if (span.take(/\b(?:in|on|from|of) the list\b/)) d.inList = true;
 
   // Type into a field: "into the Email field", "in the search box"; fill: "the Name field with "Ana"".
   if (d.action === 'type') takeField(span, d, quotes);
