@@ -46,6 +46,7 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
     return { w, o, role: 'unknown' as Tok['role'] };
   });
   let textNoun = false;
+  let capitalColour: Tok | undefined;
   for (let i = 0; i < list.length; i++) {
     const t = list[i]!;
     const w = t.w;
@@ -58,6 +59,7 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
     else if (COLOR_WORDS[w] && !d.color) {
       d.color = COLOR_WORDS[w];
       t.role = 'slot';
+      if (t.o !== w) capitalColour = t;
     } else if (SHAPE_WORDS[w] && !d.shape) {
       d.shape = SHAPE_WORDS[w];
       t.role = 'slot';
@@ -129,6 +131,12 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
     else t.role = 'unknown';
   }
   if (textNoun && d.kind === undefined) d.kind = 'text';
+  // "Select Orange", "click Red": a capitalised colour with no shape, widget or text noun is a name, not a colour
+  // (a fruit, an option); "click the red one" stays a colour.
+  if (capitalColour && !d.shape && !d.genericShape && d.kind === undefined && d.label === undefined) {
+    d.color = undefined;
+    capitalColour.role = 'unknown';
+  }
 
   // Quotes: the first unused one is the label (or the text to type / find); more are unexplained.
   const quoteToks = list.filter((t) => t.role === 'quote');

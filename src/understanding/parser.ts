@@ -2,7 +2,7 @@ import type { PartFrame, UnderstandResult } from '../domain/index.js';
 import type { ExtendedFrame } from './frame-ext.js';
 import { normalizeText, parseClause } from './clause.js';
 import type { Span } from './span.js';
-import { ACTING, regionOf } from './lexicon.js';
+import { ACTING, COLOR_WORDS, SHAPE_WORDS, regionOf } from './lexicon.js';
 
 /**
  * A small, deterministic grammar for screen commands (docs/generation.md, "Grammar"). It finds the action, the
@@ -71,7 +71,7 @@ const LIST_VERBS =
  * "Select ACjXo, ktK, ZAHr" / "Check "Apple" and "Pear"": one verb over a list of labels becomes one clause
  * per label. Only bare labels and quotes are listed (colours and shapes go to the parallel rule).
  */
-function expandList(clause: string): string[] {
+function expandList(clause: string, quotes: string[]): string[] {
   const trimmed = clause.trim().replace(/[.!]+$/, '');
   const m = LIST_VERBS.exec(trimmed.toLowerCase());
   if (!m) return [clause];
@@ -81,7 +81,13 @@ function expandList(clause: string): string[] {
   if (items.length < 2) return [clause];
   const plain = /^(?:⟦\d+⟧|[\p{L}\p{N}][\p{L}\p{N}_#-]*)$/u;
   if (!items.every((x) => plain.test(x.trim()))) return [clause];
-  return items.map((x) => `${verb} ${x.trim()}`);
+  // In a list of names, a colour or shape word is a name too ("Select Orange, Kiwi"): it is quoted.
+  return items.map((x) => {
+    const w = x.trim();
+    if (!COLOR_WORDS[w.toLowerCase()] && !SHAPE_WORDS[w.toLowerCase()]) return `${verb} ${w}`;
+    quotes.push(w);
+    return `${verb} ⟦${quotes.length - 1}⟧`;
+  });
 }
 
 /**
@@ -161,7 +167,7 @@ function parseComposed(raw: string, q: Quoted, lower: Span): UnderstandResult | 
     from = b;
   }
   texts.push(o.slice(from));
-  const clauses = texts.flatMap(expandList).filter((t) => t.trim().length > 0);
+  const clauses = texts.flatMap((t) => expandList(t, q.quotes)).filter((t) => t.trim().length > 0);
   if (clauses.length > 1 && clauses.length <= 8) {
     const parsed = clauses.map((t) => parseClause(t, q.quotes, raw));
     // A sequence that acts is an acting command ("read the title and then click Save" clicks): the frame's
