@@ -111,6 +111,7 @@ export function parseClause(
       if (rule.attribute) d.attribute = { op: 'attribute', of: rule.attribute };
       // "go to / navigate to …": only a tab is gone to by clicking it ("go to settings" is somewhere else).
       if (/^(?:go|navigate) to\b/.test(m[0])) d.onlyKind = 'tab';
+      d.verbWord = m[0].split(' ')[0];
       span.cut(0, m[0].length);
       break;
     }
