@@ -19,6 +19,7 @@ import type { Span } from './span.js';
 
 /** Punctuation at either end of a token. */
 const PUNCT_END = /^[,;:!?()]|[,;:!?()]$/;
+const PLACE_WORD = /^(?:below|above|under|beneath|underneath|left|right|next|near|beside|over|after|before)$/;
 const PART_OF = /^(?:edge|edges|corner|corners|side|sides|part|parts|area|region|centre|center|middle|half)$/;
 const POSSESSIVE = /^\p{L}+'s$/u;
 /** Prepositions that cannot end a clause: something after them was meant. */
@@ -200,6 +201,8 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
       const words = labelParts.filter((k) => list[k]!.role === 'unknown');
       const lower = (k: number) => list[k]!.o === list[k]!.w && /^[a-z]/.test(list[k]!.w);
       if (labelParts.length > 1 && words.every(lower)) ok = false;
+      // Nor is a guess of more than three words ("Save as fast as possible"): a sentence, not a name.
+      if (labelParts.length > 3) ok = false;
       // Nor does a phrase that starts with a lower-case word ("the date 05/12/2016"): that word names a kind of
       // thing the frame has no noun for.
       if (labelParts.length > 1 && words.length > 0 && lower(words[0]!)) ok = false;
@@ -226,7 +229,11 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
   if (d.action === 'type' && d.text === undefined) {
     const rest = list.filter((t) => t.role === 'unknown');
     // Unquoted, the whole rest is the text ("type hello"); "fill in the form" names a thing, not a text.
-    const phrase = list.some((t) => t.role === 'vague' || t.role === 'stop') || /^fill\b/.test(verb);
+    // "type hello in the box below": a word of place is where, not what to type.
+    const phrase =
+      list.some((t) => t.role === 'vague' || t.role === 'stop') ||
+      /^fill\b/.test(verb) ||
+      rest.some((t) => PLACE_WORD.test(t.w));
     if (rest.length && !phrase) {
       d.text = rest.map((t) => t.o).join(' ');
       for (const t of rest) t.role = 'slot';

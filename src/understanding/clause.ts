@@ -47,7 +47,7 @@ const REPEATABLE: ReadonlySet<string> = new Set(['click', 'double-click', 'right
 
 /** How a place is introduced: "in the toolbar", "on the left side", "at the top", "inside the sidebar". */
 const PLACE_BEFORE =
-  /\b(?:in|on|at|inside|within|into|onto|to|from|across|throughout|near|along|towards?|of the (?:top|bottom|left|right|upper|lower|middle|center|centre)(?: half| side| part)?)(?: (?:the|this|that|a|an|my|your))? $/;
+  /\b(?:in|on|at|inside|within|from|across|throughout|near|along|of the (?:top|bottom|left|right|upper|lower|middle|center|centre)(?: half| side| part)?)(?: (?:the|this|that|a|an|my|your))? $/;
 /** Actions whose object may be a region itself. */
 const REGION_OBJECT: ReadonlySet<string> = new Set(['describe', 'read', 'list']);
 

@@ -135,7 +135,7 @@ export const STATE_WORDS: ReadonlySet<string> = new Set(
     // Function words and degree words ("count how much links", "the more big circle"): never a name in lower
     // case, and whatever they modify is something the frame does not hold.
     'much many more less very too such how why when who whom whose where than only even still already again ' +
-    'else instead rather anywhere everywhere its their his her our ' +
+    'else instead rather anywhere everywhere its their his her our then per ' +
     // The frame's own attributes are not names ("select the small size", "the circles of color red").
     'size colour color shape'
   ).split(' '),
@@ -194,7 +194,7 @@ export const STOPWORDS: ReadonlySet<string> = new Set(
   (
     'the a an of on in at to from inside within there is are be any some that this these those ' +
     'me my you screen display please what which how do does did i we see visible currently now ' +
-    'area part side corner edge region whole entire and with have has shown appear appears page ' +
+    'whole entire and with have has shown appear appears page ' +
     "there's it's all every each both also ones one them it"
   ).split(' '),
 );
