@@ -32,8 +32,10 @@ function actingless(d: Draft): boolean {
 
 /** The remaining words: slot values, stopwords, a label, or unexplained. */
 export function words(span: Span, d: Draft, quotes: readonly string[], verb: string): void {
-  const toks = span.s.split(' ').filter((t) => t.length > 0);
-  const otoks = span.o.split(' ').filter((t) => t.length > 0);
+  const split = (x: string) =>
+    /^ | $|  /.test(x) ? x.split(' ').filter((t) => t.length > 0) : x ? x.split(' ') : [];
+  const toks = split(span.s);
+  const otoks = split(span.o);
   const aligned = toks.length === otoks.length;
   type Tok = {
     w: string;
@@ -155,7 +157,8 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
   }
 
   // Unquoted label words: next to the widget noun, or (no noun) all the unknown words of a labelling action.
-  const unknownIdx = list.flatMap((t, i) => (t.role === 'unknown' ? [i] : []));
+  const unknownIdx: number[] = [];
+  for (let i = 0; i < list.length; i++) if (list[i]!.role === 'unknown') unknownIdx.push(i);
   const nounIdx = list.findIndex((t) => t.role === 'noun');
   const labelParts: number[] = [];
   if (unknownIdx.length && d.label === undefined && d.action !== 'type' && d.action !== 'press') {

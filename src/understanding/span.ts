@@ -49,11 +49,13 @@ export class Span {
 
 /** Non-global copies (a global regex keeps `lastIndex` between calls). */
 const POLITE = POLITENESS.map((p) => new RegExp(p.source, p.flags.replace('g', '')));
+/** All of them in one pass: most commands have no politeness, and then none is tried on its own. */
+const ANY_POLITE = new RegExp(POLITENESS.map((p) => `(?:${p.source})`).join('|'));
 
 export function normalizeText(text: string): Span {
   const span = Span.of(text);
   // Twice over: removing one hedge can uncover another ("thanks, now click OK").
-  for (let pass = 0, cut = true; pass < 2 && cut; pass++) {
+  for (let pass = 0, cut = ANY_POLITE.test(span.s); pass < 2 && cut; pass++) {
     cut = false;
     for (const re of POLITE) {
       for (let guard = 0; guard < 4; guard++) {
