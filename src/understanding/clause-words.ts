@@ -17,6 +17,34 @@ import type { Draft } from './draft.js';
 import { num, PLACEHOLDER, quoteOf } from './draft.js';
 import type { Span } from './span.js';
 
+/**
+ * Stopwords no other rule below claims ("the", "of", "is" …, not "one", "it", "all", "number"): most tokens are
+ * these, and they are known as filler at once.
+ */
+const PURE_STOP: ReadonlySet<string> = new Set(
+  [...STOPWORDS].filter(
+    (w) =>
+      !COLOR_WORDS[w] &&
+      !SHAPE_WORDS[w] &&
+      !GENERIC_SHAPE_WORDS.has(w) &&
+      !SIZE_WORDS[w] &&
+      !TEXT_NOUNS.test(w) &&
+      !/^(?:lines?|coloured|colored|shaped|one|everything|number)$/.test(w) &&
+      !/^\d{1,3}$/.test(w) &&
+      NUMBER_WORDS[w] === undefined &&
+      !/^\p{L}+'s$/u.test(w) &&
+      !/^(?:edge|edges|corner|corners|side|sides|part|parts|area|region|centre|center|middle|half)$/.test(
+        w,
+      ) &&
+      !STATE_WORDS.has(w) &&
+      !/^[a-z]{3,}est$/.test(w) &&
+      !BULK.test(w) &&
+      !VAGUE.has(w) &&
+      w !== '¶' &&
+      w !== '¶s',
+  ),
+);
+
 /** Punctuation at either end of a token. */
 const PUNCT_END = /^[,;:!?()]|[,;:!?()]$/;
 const PLACE_WORD = /^(?:below|above|under|beneath|underneath|left|right|next|near|beside|over|after|before)$/;
@@ -57,7 +85,8 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
       t.role = 'stop';
       continue;
     }
-    if (w === '¶' || w === '¶s') t.role = 'noun';
+    if (PURE_STOP.has(w)) t.role = 'stop';
+    else if (w === '¶' || w === '¶s') t.role = 'noun';
     else if (PLACEHOLDER.test(w)) t.role = 'quote';
     else if (COLOR_WORDS[w] && !d.color) {
       d.color = COLOR_WORDS[w];

@@ -51,6 +51,24 @@ const PLACE_BEFORE =
 /** Actions whose object may be a region itself. */
 const REGION_OBJECT: ReadonlySet<string> = new Set(['describe', 'read', 'list']);
 
+/**
+ * Every action rule in one pattern, in order, each in a group of its own (`RULE_GROUP[i]` is rule i's): all are
+ * anchored at the start, so the first alternative that matches is the rule a loop over them would have found,
+ * with one match instead of one per rule.
+ */
+const innerGroups: number[] = [];
+const ANY_ACTION = new RegExp(`^(?:${ACTION_RULES.map((r) => `(${r.pattern.source})`).join('|')})`);
+const RULE_GROUP: readonly number[] = ACTION_RULES.reduce<number[]>((at, r, i) => {
+  const inner = new RegExp(`${r.pattern.source}|`).exec('')!.length - 1;
+  at.push(i === 0 ? 1 : at[i - 1]! + 1 + innerGroups[i - 1]!);
+  innerGroups.push(inner);
+  return at;
+}, []);
+function ruleOf(m: RegExpExecArray): number {
+  for (let i = 0; i < RULE_GROUP.length; i++) if (m[RULE_GROUP[i]!] !== undefined) return i;
+  return -1;
+}
+
 /** Nouns a region word may qualify as an adjective ("the top circle"). */
 const ADJECTIVAL =
   /^(?:ones?|shapes?|things?|items?|icons?|objects?|buttons?|links?|fields?|tabs?|checkbox(?:es)?|boxes|box|entry|entries|options?|elements?|rows?|columns?)$/;
@@ -101,9 +119,9 @@ export function parseClause(
     d.action = 'check';
   }
   if (!d.action) {
-    for (const rule of ACTION_RULES) {
-      const m = rule.pattern.exec(span.s);
-      if (!m) continue;
+    const m = ANY_ACTION.exec(span.s);
+    const rule = m ? ACTION_RULES[ruleOf(m)] : undefined;
+    if (m && rule) {
       d.action = rule.action;
       verb = m[0];
       if (rule.state) d.state = rule.state;
@@ -111,9 +129,9 @@ export function parseClause(
       if (rule.attribute) d.attribute = { op: 'attribute', of: rule.attribute };
       // "go to / navigate to …": only a tab is gone to by clicking it ("go to settings" is somewhere else).
       if (/^(?:go|navigate) to\b/.test(m[0])) d.onlyKind = 'tab';
-      d.verbWord = m[0].split(' ')[0];
+      const sp = m[0].indexOf(' ');
+      d.verbWord = sp < 0 ? m[0] : m[0].slice(0, sp);
       span.cut(0, m[0].length);
-      break;
     }
   }
   if (d.action === 'help' || (d.action === 'list' && /capabilit|skill|command/.test(verb))) {
