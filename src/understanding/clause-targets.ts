@@ -41,6 +41,8 @@ const REL_WORDS: Readonly<Record<string, 'right-of' | 'left-of' | 'above' | 'bel
 
 /** Relations to an anchor: "to the right of Cancel", "below the Email field", "next to "Remember me"". */
 export function takeRelation(span: Span, d: Draft, quotes: readonly string[]): void {
+  // Every relation needs one of these words.
+  if (!/\b(?:right|left|below|under|beneath|above|over|next|beside|near)/.test(span.s)) return;
   const rel = span.take(REL_RE);
   if (rel) {
     const relation = REL_WORDS[rel.m[1] ?? rel.m[2] ?? rel.m[3]!]!;

@@ -192,6 +192,14 @@ function parseComposed(raw: string, q: Quoted, lower: Span): UnderstandResult | 
     const body = o.slice(bodyAt, bodyAt + m[2]!.length);
     const pieces = body.split(/,? and (?:the |also )?|, /i);
     if (pieces.length < 2 || pieces.length > 4) return undefined;
+    // Each piece must name a colour or a shape (or be only a place): otherwise no parse can make it parallel.
+    const named = (p: string) =>
+      /^(?:in|on|at) /i.test(p.trim()) ||
+      p
+        .toLowerCase()
+        .split(/[^a-z]+/)
+        .some((w) => COLOR_WORDS[w] !== undefined || SHAPE_WORDS[w] !== undefined);
+    if (!pieces.every(named)) return undefined;
     const verb = /^(?:click|tap)/.test(m[1]!)
       ? 'click'
       : m[1] === 'how many'
