@@ -135,7 +135,8 @@ export const STATE_WORDS: ReadonlySet<string> = new Set(
     // Function words and degree words ("count how much links", "the more big circle"): never a name in lower
     // case, and whatever they modify is something the frame does not hold.
     'much many more less very too such how why when who whom whose where than only even still already again ' +
-    'else instead rather anywhere everywhere its their his her our then per ' +
+    'else instead rather anywhere everywhere its their his her our then per before after until while during ' +
+    'because unless ' +
     // The frame's own attributes are not names ("select the small size", "the circles of color red").
     'size colour color shape'
   ).split(' '),
