@@ -319,9 +319,14 @@ export const REGION_PHRASES: ReadonlyArray<[RegExp, NamedRegion]> = [
   [/\bright(?: (?:edge|part|half|side))?\b/, 'right'],
 ];
 
-/** One pass that says whether any widget noun or region word is there at all (most clauses have few). */
-export const ANY_WIDGET = new RegExp(WIDGET_PHRASES.map(([re]) => re.source).join('|'));
-export const ANY_REGION = new RegExp(REGION_PHRASES.map(([re]) => re.source).join('|'));
+/**
+ * Words without which no widget phrase / no region phrase above can match (each phrase starts with one): one
+ * cheap pass says whether to try them at all (most clauses have one or none).
+ */
+export const ANY_WIDGET =
+  /\b(?:text|input|search|check|tick|switch|toggle|radio|option|drop|combo|select|pick|list|tree|node|folder|file|dialog|pop|modal|alert|menu|button|hyper|link|tab|field|window|section|element|control|entr)/;
+export const ANY_REGION =
+  /\b(?:top|upper|bottom|lower|title|window|tool|ribbon|side|left|right|navigation|status|footer|main|content|canvas|cent|middle)/;
 
 /** A region name alone (for "not on the toolbar", "drag … to the toolbar"). */
 export function regionOf(phrase: string): NamedRegion | undefined {
