@@ -61,7 +61,7 @@ function actingless(d: Draft): boolean {
 /** The remaining words: slot values, stopwords, a label, or unexplained. */
 export function words(span: Span, d: Draft, quotes: readonly string[], verb: string): void {
   const split = (x: string) =>
-    /^ | $|  /.test(x) ? x.split(' ').filter((t) => t.length > 0) : x ? x.split(' ') : [];
+    /^ | $| {2}/.test(x) ? x.split(' ').filter((t) => t.length > 0) : x ? x.split(' ') : [];
   const toks = split(span.s);
   const otoks = split(span.o);
   const aligned = toks.length === otoks.length;

@@ -1,6 +1,6 @@
 import { POLITENESS } from './lexicon.js';
 
-const NON_ASCII = /[^\x00-\x7f\u27e6\u27e7]/;
+const NON_ASCII = /[^\t-\r -~\u27e6\u27e7]/;
 /** Whitespace other than single spaces. */
 const SPACES = /\s\s|[^\S ]/;
 
