@@ -174,7 +174,9 @@ async function readFor(s: Screen, elements: Found[]): Promise<void> {
   const want = new Set<Phrase>();
   for (const e of elements)
     for (const p of [...e.phrases, ...(e.valuePhrases ?? [])]) if (p.read) want.add(p);
-  const fresh = [...want].filter((p) => !s.reading.has(p));
+  // In reading order, as the screen shows them: Tesseract reads a line in the light of those around it, and
+  // the same montage for the same screen reads the same.
+  const fresh = s.d.phrases.filter((p) => want.has(p) && !s.reading.has(p));
   if (fresh.length) {
     const words = readPieces(
       s.work,
