@@ -8,7 +8,13 @@ import { countShapesFamily, elementFamily } from '../src/generation/index.js';
 import { createProcessTier } from '../src/sandbox/index.js';
 import { synthesize } from '../src/synthesis/index.js';
 import type { RgbaImage } from '../src/vision/index.js';
-import { clearElementCache, clearOcrMemo, decodeImage, detectElements } from '../src/vision/index.js';
+import {
+  clearElementCache,
+  clearOcrMemo,
+  closeOcr,
+  decodeImage,
+  detectElements,
+} from '../src/vision/index.js';
 import { createVisionPort } from '../src/vision-port.js';
 import type { Figure } from './harness.js';
 
@@ -228,6 +234,8 @@ export async function elementFigures(): Promise<Figure[]> {
     figures.push(...(await taskFigures(h, browser)));
   } finally {
     await browser.close();
+    // Live OCR workers would keep the bench process from exiting.
+    await closeOcr();
   }
   return figures;
 }
