@@ -242,6 +242,8 @@ export async function detectElements(img: RgbaImage, query: ElementQuery = {}): 
       all = (async () => {
         const s = await screenOf(img);
         await readFor(s, s.d.elements);
+        // Everything is read: the geometry (with its ink label map, 8 MB at 1920×1080) is not needed again.
+        screens.delete(img);
         return publish(s.d.elements, s.factor, img);
       })();
       complete.set(img, all);
