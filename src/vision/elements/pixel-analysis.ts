@@ -58,7 +58,7 @@ export function analysePixels(cv: Cv, img: RgbaImage): PixelAnalysis {
     }
     const grad = new Uint8Array(gradMat.data);
     // Flat areas first: the rectangular ones are the insides of boxes.
-    // Components are labelled by runs in JS (runs.ts): no copy of label maps out of the WASM heap.
+    // Components are labelled by runs in JS (pixel-kernels.ts): no label maps copied out of the WASM heap.
     const m = new Uint8Array(grad.length);
     for (let i = 0; i < grad.length; i++) m[i] = grad[i]! < FLAT_CONTRAST ? 1 : 0;
     const face = labelMask(m, width, height, 4);
