@@ -3,6 +3,7 @@ import { benchmarkFigures } from './benchmark-bench.js';
 import { cliFigures } from './cli-bench.js';
 import { clusterFigures } from './cluster-bench.js';
 import { demonstrationFigures } from './demonstration-bench.js';
+import { elementFigures } from './elements-bench.js';
 import { generationFigures } from './generation-bench.js';
 import { hostWorkBenchFigures } from './host-work-bench.js';
 import { httpFigures } from './http-bench.js';
@@ -38,6 +39,8 @@ export const SUITES: readonly BenchSuite[] = [
   { name: 'verification', figures: verificationFigures },
   { name: 'benchmark', figures: benchmarkFigures },
   { name: 'vision', figures: visionFigures },
+  // `npm run bench -- vision` runs both; `-- elements` the UI element figures alone (issue 18).
+  { name: 'vision-elements', figures: elementFigures },
   { name: 'http', figures: httpFigures },
   { name: 'http-cost', figures: serviceCostFigures },
   { name: 'host-work', figures: hostWorkBenchFigures },

@@ -1,6 +1,7 @@
 import type { RgbaImage } from '../image-io.js';
 import type { Cv } from '../opencv.js';
 import { greyOf } from '../text-lines.js';
+import { labelMask } from './pixel-kernels.js';
 
 /** A connected component: box [x0, x1) × [y0, y1), pixel count, label id in its label map. */
 export interface Blob {
@@ -38,33 +39,10 @@ const FLAT_CONTRAST = 16;
 /** Share of its bounding box's outline a flat area must cover to be the inside of a box (rounded corners lose some). */
 export const RECT_SHARE = 0.72;
 
-function components(cv: Cv, mask: InstanceType<Cv['Mat']>, connectivity: number, w: number) {
-  const labels = new cv.Mat();
-  const stats = new cv.Mat();
-  const centroids = new cv.Mat();
-  try {
-    const n = cv.connectedComponentsWithStats(mask, labels, stats, centroids, connectivity, cv.CV_32S);
-    const s = stats.data32S;
-    const out: Blob[] = [];
-    for (let k = 1; k < n; k++) {
-      const x = s[k * 5]!;
-      const y = s[k * 5 + 1]!;
-      out.push({ id: k, x0: x, y0: y, x1: x + s[k * 5 + 2]!, y1: y + s[k * 5 + 3]!, area: s[k * 5 + 4]! });
-    }
-    void w;
-    return { labels: new Int32Array(labels.data32S), blobs: out };
-  } finally {
-    labels.delete();
-    stats.delete();
-    centroids.delete();
-  }
-}
-
 export function analysePixels(cv: Cv, img: RgbaImage): PixelAnalysis {
   const { width, height } = img;
   const greyMat = new cv.Mat(height, width, cv.CV_8UC1);
   const gradMat = new cv.Mat();
-  const mask = new cv.Mat(height, width, cv.CV_8UC1);
   const kernel = cv.getStructuringElement(cv.MORPH_RECT, new cv.Size(3, 3));
   try {
     const grey = greyOf(img, { x: 0, y: 0, width, height });
@@ -80,17 +58,16 @@ export function analysePixels(cv: Cv, img: RgbaImage): PixelAnalysis {
     }
     const grad = new Uint8Array(gradMat.data);
     // Flat areas first: the rectangular ones are the insides of boxes.
-    const flat = new Uint8Array(grad.length);
-    for (let i = 0; i < grad.length; i++) flat[i] = grad[i]! < FLAT_CONTRAST ? 255 : 0;
-    mask.data.set(flat);
-    const face = components(cv, mask, 4, width);
+    // Components are labelled by runs in JS (pixel-kernels.ts): no label maps copied out of the WASM heap.
+    const m = new Uint8Array(grad.length);
+    for (let i = 0; i < grad.length; i++) m[i] = grad[i]! < FLAT_CONTRAST ? 1 : 0;
+    const face = labelMask(m, width, height, 4);
     // Ink, cut along the inside edge of every box: a label whose letters reach the border of a tight button
     // would otherwise be one cluster with the button's outline and never be read as text.
     // The text size comes from the uncut ink (the counters of large letters are flat too, and must not be cut).
-    cv.threshold(gradMat, mask, INK_CONTRAST - 1, 255, cv.THRESH_BINARY);
-    const uncut = components(cv, mask, 8, width);
+    for (let i = 0; i < grad.length; i++) m[i] = grad[i]! >= INK_CONTRAST ? 1 : 0;
+    const uncut = labelMask(m, width, height, 8);
     const unit = textUnit(uncut.blobs, uncut.labels, width, height);
-    const m = mask.data;
     const min = Math.max(6, 0.45 * unit);
     for (const f of face.blobs) {
       const w = f.x1 - f.x0;
@@ -110,7 +87,7 @@ export function analysePixels(cv: Cv, img: RgbaImage): PixelAnalysis {
         m[y * width + x1] = 0;
       }
     }
-    const ink = components(cv, mask, 8, width);
+    const ink = labelMask(m, width, height, 8);
     return {
       width,
       height,
@@ -125,7 +102,6 @@ export function analysePixels(cv: Cv, img: RgbaImage): PixelAnalysis {
   } finally {
     greyMat.delete();
     gradMat.delete();
-    mask.delete();
     kernel.delete();
   }
 }
