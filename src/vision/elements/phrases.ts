@@ -40,6 +40,19 @@ export function findPhrases(
       })
     )
       return false;
+    // The side of a box, cut off its outline (a rounded button's edge at 2×, "(" and ")"): a thin upright as
+    // tall as the box, standing on its left or right edge.
+    if (
+      h >= 1.2 * u &&
+      w <= 0.35 * h &&
+      boxes.some(
+        (x) =>
+          h >= 0.6 * x.height &&
+          Math.min(b.y1, x.y + x.height) - Math.max(b.y0, x.y) >= 0.7 * h &&
+          (Math.abs(b.x0 - x.x) <= 0.3 * u || Math.abs(b.x1 - x.x - x.width) <= 0.3 * u),
+      )
+    )
+      return false;
     // The outline of a box: its inside is a box face.
     if (
       boxes.some((x) => Math.abs(x.x - b.x0) <= 2 && Math.abs(x.y - b.y0) <= 2 && Math.abs(x.width - w) <= 4)
