@@ -22,8 +22,12 @@ export function findPhrases(
   const u = a.unit;
   const toggleIds = new Set(toggles.map((t) => t.blob.id));
   // Glyph-sized ink: not a toggle, not the outline of a box, not a rule.
+  // Toggles seen by their flat inside (toggles.ts) own the pieces of their outline and the mark inside.
+  const faceToggles = toggles.filter((t) => t.blob.id < 0).map((t) => t.blob);
   const glyphs = a.blobs.filter((b) => {
     if (toggleIds.has(b.id)) return false;
+    if (faceToggles.some((t) => b.x0 >= t.x0 - 2 && b.y0 >= t.y0 - 2 && b.x1 <= t.x1 + 2 && b.y1 <= t.y1 + 2))
+      return false;
     const w = b.x1 - b.x0;
     const h = b.y1 - b.y0;
     if (h < Math.max(3, 0.2 * u) && w < 0.3 * u) return false;
