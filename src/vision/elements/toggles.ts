@@ -198,6 +198,21 @@ function outlines(a: PixelAnalysis, img: RgbaImage): Toggle[] {
     // counter of a letter.
     const clean = cleanInside(a, b);
     if (!checked && !clean) continue;
+    // Not clean inside, "checked" by its strokes: a letter of a word ("g" of "larger", the "fi" of a bold
+    // heading at 2×) has a glyph just left of it on its line; a toggle starts its line or stands a gap after
+    // the text before it. (Its label may start as close on its right.)
+    if (
+      !clean &&
+      a.blobs.some(
+        (o) =>
+          o !== b &&
+          o.y1 - o.y0 >= 0.4 * h &&
+          Math.min(o.y1, b.y1) - Math.max(o.y0, b.y0) > 0.5 * (o.y1 - o.y0) &&
+          o.x1 <= b.x0 + 1 &&
+          b.x0 - o.x1 <= 0.3 * u,
+      )
+    )
+      continue;
     if (capital && ((!clean && !filled) || tallAfter >= 0.8 * h)) continue;
     out.push({ kind, blob: b, checked, contrast });
   }
