@@ -19,6 +19,7 @@ export function findControls(l: Layout, dialogs: Set<Box>): Found[] {
     if (kidsOf(l, b).some((k) => !taken.has(k))) continue;
     // The inside of a checkbox or radio is not a field.
     if (toggles.some((t) => inside(centreOf(b.face), toRect(t.blob)))) continue;
+    if (!framed(l, b)) continue;
     const ps = phrasesIn(l, b);
     if (ps.length === 0 && b.width < 2 * b.height) continue;
     splitChevron(l, b, ps);
@@ -101,6 +102,19 @@ function splitChevron(l: Layout, b: Box, ps: Phrase[]): void {
   };
   l.phrases.push(chevron);
   ps.push(chevron);
+}
+
+/**
+ * Whether a box's flat area is the inside of a frame: it reaches the middle of at least three of its sides (a
+ * label may touch one). A bold glyph's own flat strokes (the "N" of a grey heading at 2×) make a "box" too,
+ * open at the middle of its top and bottom.
+ */
+function framed(l: Layout, b: Box): boolean {
+  const f = b.face;
+  const at = (x: number, y: number) => l.a.faceLabels[y * l.a.width + x] === f.id;
+  const mx = Math.round((f.x0 + f.x1 - 1) / 2);
+  const my = Math.round((f.y0 + f.y1 - 1) / 2);
+  return [at(mx, f.y0), at(mx, f.y1 - 1), at(f.x0, my), at(f.x1 - 1, my)].filter(Boolean).length >= 3;
 }
 
 /** A "v": ink at its top corners and its bottom middle, none at its bottom corners; wider than high. */

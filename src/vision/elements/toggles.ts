@@ -35,6 +35,14 @@ function boxToggles(
     if (s < Math.max(9, 0.6 * u) || s > 1.5 * u || x.width / x.height < 0.8 || x.width / x.height > 1.25)
       continue;
     if (boxes.some((k) => k.parent === x)) continue;
+    // The inside of an outline reaches the middle of each side of its box; a bold glyph's own flat strokes
+    // (the "N" of a grey heading at 2×) leave gaps there.
+    const f0 = x.face;
+    const fmx = Math.round((f0.x0 + f0.x1 - 1) / 2);
+    const fmy = Math.round((f0.y0 + f0.y1 - 1) / 2);
+    const faceAt = (px: number, py: number) => a.faceLabels[py * a.width + px] === f0.id;
+    if (!faceAt(fmx, f0.y0) || !faceAt(fmx, f0.y1 - 1) || !faceAt(f0.x0, fmy) || !faceAt(f0.x1 - 1, fmy))
+      continue;
     const blob = { id: -1, x0: x.x, y0: x.y, x1: x.x + x.width, y1: x.y + x.height, area: 0 };
     const cx = x.x + x.width / 2;
     const cy = x.y + x.height / 2;
