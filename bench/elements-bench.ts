@@ -38,7 +38,15 @@ type Harness = {
   ): Promise<{ png: Buffer; truth: any; meta: any }>;
   openTask(b: unknown, family: string, seed: number, o?: { scale: number }): Promise<any>;
 };
-type Score = { precision: number; recall: number; label: number; state: number; tp: number; truth: number };
+type Score = {
+  precision: number;
+  recall: number;
+  label: number;
+  state: number;
+  tp: number;
+  truth: number;
+  detected: number;
+};
 
 /** The same pixels in a new image object and buffer: a fresh capture of an unchanged screen. */
 const fresh = (img: RgbaImage): RgbaImage => ({
@@ -195,14 +203,14 @@ export async function elementFigures(): Promise<Figure[]> {
           value: s.precision,
           unit: '',
           budget: { min: 0.95, unit: '' },
-          note: `${pages} pages, ${s.tp} of ${s.truth} found`,
+          note: `${pages} pages, ${s.tp} of ${s.detected} detected are right (${s.precision.toFixed(3)})`,
         },
         {
           name: `vision: interactive elements recall, test half ${scale}x`,
           value: s.recall,
           unit: '',
           budget: { min: 0.95, unit: '' },
-          note: `${pages} pages`,
+          note: `${pages} pages, ${s.tp} of ${s.truth} found (${s.recall.toFixed(3)})`,
         },
         {
           name: `vision: label association, test half ${scale}x`,

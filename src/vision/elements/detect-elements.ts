@@ -14,6 +14,7 @@ import { iou, pad, toRect } from './geometry.js';
 import { findLabels } from './labels.js';
 import type { Found, Layout, Phrase } from './layout.js';
 import { freePhrases, newLayout } from './layout.js';
+import { findWrappedLinks } from './links.js';
 import { findLists } from './lists.js';
 import type { Blob, PixelAnalysis } from './pixel-analysis.js';
 import { findPhrases } from './phrases.js';
@@ -78,6 +79,7 @@ function detect(a: PixelAnalysis, img: RgbaImage, shapes: UiElement[]): Detectio
   findTabs(l, controls);
   findLabels(l, toggleEls, controls);
   markStates(l, controls, toggleEls);
+  findWrappedLinks(l);
   findFreeText(l);
   addShapes(l, shapes);
   return { elements: l.elements, phrases, unit: l.u, outlines: toggles.map((t) => t.blob) };
