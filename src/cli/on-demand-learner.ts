@@ -8,8 +8,8 @@ import type { Learner } from './learner.js';
  * (`ironcliw learn --exit-when-idle`, config memory.learnerIdleMs); the next job starts a new one.
  *
  * Nothing is lost in between, because jobs are durable and claimed under a lease: a job queued while the
- * learner is deciding to exit is still queued when it has exited, and the store is read again at every exit
- * (a demand seen meanwhile starts the next learner without asking). A learner that exits with an error is
+ * learner is deciding to exit is still queued when it has exited, and the store is read again at every exit.
+ * A learner that exits with an error is
  * started again only after a back-off (1 s, doubling to 60 s), so a learner that cannot start does not spin.
  */
 export interface OnDemandLearnerOptions {
@@ -27,8 +27,10 @@ export interface OnDemandLearnerOptions {
 }
 
 export interface OnDemandLearner {
-  /** A job was queued here: start a learner unless one runs (then it is read again when that one exits). */
+  /** A job was queued here: start a learner unless one runs (the store is read again when that one exits). */
   demand(): void;
+  /** Something may have been queued elsewhere (a store change feed said so): read the store now. */
+  look(): void;
   /** The learner process running now, if any (for tests and the banner). */
   current(): Learner | undefined;
   /** Stops looking for work and stops the learner (SIGTERM, SIGKILL after `graceMs`). */
@@ -39,19 +41,18 @@ const MIN_BACKOFF_MS = 1000;
 const MAX_BACKOFF_MS = 60_000;
 /** A learner that ran at least this long before failing resets the back-off. */
 const HEALTHY_RUN_MS = 30_000;
+/** After a failed read of the store (it is away), the next one. */
+const REREAD_MS = 1000;
 
 export function onDemandLearner(options: OnDemandLearnerOptions): OnDemandLearner {
   let learner: Learner | undefined;
   let stopping = false;
-  /** A job was queued while a learner ran: the next exit starts another without reading the store. */
-  let demanded = false;
   let checking = false;
   let backoffMs = 0;
   let retry: NodeJS.Timeout | undefined;
 
   const start = () => {
     if (stopping || learner || retry) return;
-    demanded = false;
     const l = options.spawn();
     learner = l;
     const startedAt = performance.now();
@@ -82,24 +83,43 @@ export function onDemandLearner(options: OnDemandLearnerOptions): OnDemandLearne
     options.onStart?.(l.child.pid);
   };
 
-  /** After a learner ended: another one if a job was queued meanwhile or waits in the store. */
+  /**
+   * After a learner ended: another one if a job waits in the store. Read, not remembered: a job queued while
+   * the learner ran was announced then (and is in the store), but most of those it has run since.
+   */
   const after = () => {
-    if (options.always || demanded) start();
+    if (options.always) start();
     else check();
   };
 
+  /** A read asked for while one was in flight: that one may have read the store before the job landed. */
+  let again = false;
+  let reread: NodeJS.Timeout | undefined;
+  /** Said once per outage, not once a second. */
+  let storeAway = false;
   const check = () => {
-    if (stopping || learner || retry || checking) return;
+    if (stopping || learner || retry) return;
+    if (checking) {
+      again = true;
+      return;
+    }
     checking = true;
+    again = false;
     options.claimable().then(
       (yes) => {
         checking = false;
+        storeAway = false;
         if (yes) start();
+        else if (again) check();
       },
       (err: unknown) => {
         checking = false;
-        // The store is away: the next poll reads it again.
-        options.log?.(`cannot read the store for learning jobs: ${String(err)}`);
+        // The store is away: read it again in a second (or at the poll, if sooner), not only at the poll.
+        if (!storeAway) options.log?.(`cannot read the store for learning jobs: ${String(err)}`);
+        storeAway = true;
+        clearTimeout(reread);
+        reread = setTimeout(check, Math.min(options.pollMs, REREAD_MS));
+        reread.unref();
       },
     );
   };
@@ -112,15 +132,16 @@ export function onDemandLearner(options: OnDemandLearnerOptions): OnDemandLearne
 
   return {
     demand() {
-      if (stopping) return;
-      if (learner) demanded = true;
-      else start();
+      // With a learner running, it claims the job (or leaves it in the store, read again when it exits).
+      if (!stopping && !learner) start();
     },
+    look: () => check(),
     current: () => learner,
     async stop(graceMs) {
       stopping = true;
       clearInterval(poll);
       clearTimeout(retry);
+      clearTimeout(reread);
       retry = undefined;
       await learner?.stop(graceMs);
     },

@@ -72,10 +72,17 @@ export const registerServe: RegisterCommand = (program, { io }) => {
           log: (msg) => io.err(`serve: ${msg}`),
         });
         const off = ironcliw.on('job', () => learner.demand());
+        // PostgreSQL announces jobs other nodes queue (LISTEN/NOTIFY): no waiting for the poll there.
+        const unsubscribe = ironcliw.store.changes
+          ?.subscribe((change) => {
+            if (change.table === 'jobs' || change.table === '*') learner.look();
+          })
+          .catch(() => undefined);
         return {
           pid: () => learner.current()?.child.pid,
           stop: async (graceMs: number) => {
             off();
+            (await unsubscribe)?.();
             await learner.stop(graceMs);
           },
         };
