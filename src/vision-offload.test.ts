@@ -44,6 +44,30 @@ describe('offloaded vision', () => {
     expect(off.stats.workerCalls).toBe(5);
   }, 120_000);
 
+  it('reads text, describes and lists elements on the worker thread too, with the answers of this thread', async () => {
+    const scene = await renderScene({
+      width: 800,
+      height: 500,
+      titlebar: { title: 'Invoice Editor' },
+      statusbar: { text: 'Ready' },
+      elements: [{ type: 'button', label: 'Save', region: 'toolbar', x: 8, y: 8 }],
+    });
+    const text = await screenLoader(40_000_000).decode(scene.png);
+    const before = off.stats.workerCalls;
+    const read = await off.port.readText!(text);
+    expect(read.text).toMatch(/Invoice Editor/);
+    const found = await off.port.findText!(text, 'Ready');
+    expect(found.length).toBeGreaterThan(0);
+    const described = (await off.port.describe(text)) as { summary: string };
+    const buttons = await off.port.elements!(text, { kind: 'button' });
+    expect(buttons.map((b) => b.text)).toContain('Save');
+    // Answered by the thread (a port on this thread would count none).
+    expect(off.stats.workerCalls - before).toBe(4);
+    const local = createVisionPort();
+    expect(described).toEqual(await local.describe(text));
+    expect(found).toEqual(await local.findText!(text, 'Ready'));
+  }, 180_000);
+
   it('carries typed errors back', async () => {
     await expect(off.port.findShapes(screen, { minArea: -1 })).rejects.toMatchObject({
       code: 'E_INPUT_INVALID',

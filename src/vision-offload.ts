@@ -1,17 +1,25 @@
 import { Worker } from 'node:worker_threads';
 import type { VisionImage, VisionPort } from './capabilities/index.js';
-import type { ErrorCode, Item } from './domain/index.js';
+import type { ErrorCode } from './domain/index.js';
 import { ERROR_CODES, IroncliwError } from './domain/index.js';
 
 interface Pending {
-  resolve: (items: Item[]) => void;
+  resolve: (value: unknown) => void;
   reject: (err: Error) => void;
   retry: () => void;
 }
 
+/**
+ * The calls of vision/ that run OpenCV (and OCR): findShapes, describe (shapes and colours), readText and
+ * findText (text-line detection, then tesseract), elements (all of it). resolveRegion and colors are plain
+ * pixel loops and stay on the calling thread.
+ */
+export const OFFLOADED = ['findShapes', 'describe', 'readText', 'findText', 'elements'] as const;
+export type OffloadedMethod = (typeof OFFLOADED)[number];
+
 interface OffloadedVision {
   port: VisionPort;
-  /** Scans answered by the worker thread (for tests and /metrics). */
+  /** Calls answered by the worker thread (for tests and /metrics). */
   readonly stats: { workerCalls: number };
   /** Whether the worker thread is running now (for tests). */
   running(): boolean;
@@ -20,19 +28,23 @@ interface OffloadedVision {
 
 export interface OffloadOptions {
   /**
-   * With a positive value, the worker thread — which holds its own OpenCV, ≈ 90 MB — ends after this many ms
-   * with no scan in flight, and the next scan starts a new one (config memory.visionWorkerIdleMs). Default 0:
-   * it lives until close().
+   * With a positive value, the worker thread — which holds its own OpenCV (≈ 90 MB) and, once text was read,
+   * its own OCR workers — ends after this many ms with no call in flight, and the next call starts a new one
+   * (config memory.visionWorkerIdleMs). Default 0: it lives until close().
    */
   idleMs?: number;
+  /** The idle period of the worker thread's own OCR workers (config memory.ocrIdleMs; default 60 s). */
+  ocrIdleMs?: number;
 }
 
 /**
- * Moves `findShapes` — the scan a hostile module can ask for hundreds of times with distinct `minArea`
- * values — onto a worker thread, so the serving event loop (request handling, the sandbox watchdog) never
- * waits behind it. Everything else stays on `inner`. The worker is started on first use, does not keep the
- * process alive (unref), and is replaced if it dies; a screen is copied to it once and reused. With
- * `idleMs` it ends when unused that long (issue 20).
+ * Moves the vision calls that run OpenCV or OCR ({@link OFFLOADED}) onto a worker thread. `findShapes` is
+ * the scan a hostile module can ask for hundreds of times with distinct `minArea` values: the serving event
+ * loop (request handling, the sandbox watchdog) never waits behind it. And OpenCV's WASM heap, which a thread
+ * that loaded it cannot give back, is never loaded by the serving thread: it goes when the worker ends
+ * (issue 20: `describe the screen` left ≈ 200 MB of OpenCV and OCR in the server for good). The rest stays
+ * on `inner`. The worker is started on first use, does not keep the process alive (unref), and is replaced
+ * if it dies; a screen is copied to it once and reused. With `idleMs` it ends when unused that long.
  */
 export function offloadVision(inner: VisionPort, options: OffloadOptions = {}): OffloadedVision {
   const idleMs = options.idleMs ?? 0;
@@ -45,7 +57,7 @@ export function offloadVision(inner: VisionPort, options: OffloadOptions = {}): 
   const pending = new Map<number, Pending>();
   const stats = { workerCalls: 0 };
 
-  /** Ends the worker once no scan is in flight for idleMs; the next scan starts a new one. */
+  /** Ends the worker once no call is in flight for idleMs; the next call starts a new one. */
   const armIdle = () => {
     clearTimeout(idleTimer);
     idleTimer = undefined;
@@ -71,17 +83,18 @@ export function offloadVision(inner: VisionPort, options: OffloadOptions = {}): 
   const start = (): Worker => {
     const fromSource = import.meta.url.endsWith('.ts');
     const entry = new URL(fromSource ? './vision-worker.ts' : './vision-worker.js', import.meta.url);
+    const workerData = { ocrIdleMs: options.ocrIdleMs };
     // From source (tests, `tsx`), the worker first registers the same TypeScript loader as this thread.
     const w = fromSource
       ? new Worker(
           `(async () => { const { register } = await import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}); register(); await import(${JSON.stringify(entry.href)}); })();`,
-          { eval: true },
+          { eval: true, workerData },
         )
-      : new Worker(entry);
+      : new Worker(entry, { workerData });
     w.unref();
     w.on(
       'message',
-      (m: { id: number; items?: Item[]; missing?: boolean; error?: { code?: string; message: string } }) => {
+      (m: { id: number; value?: unknown; missing?: boolean; error?: { code?: string; message: string } }) => {
         const p = pending.get(m.id);
         if (!p) return;
         pending.delete(m.id);
@@ -92,7 +105,7 @@ export function offloadVision(inner: VisionPort, options: OffloadOptions = {}): 
           const code = m.error.code && m.error.code in ERROR_CODES ? (m.error.code as ErrorCode) : undefined;
           return p.reject(code ? new IroncliwError(code, m.error.message) : new Error(m.error.message));
         }
-        p.resolve(m.items ?? []);
+        p.resolve(m.value);
       },
     );
     w.on('error', (err) => fail(err));
@@ -102,12 +115,13 @@ export function offloadVision(inner: VisionPort, options: OffloadOptions = {}): 
     return w;
   };
 
-  const scan = (
+  const call = <T>(
     img: VisionImage,
-    opts: Parameters<VisionPort['findShapes']>[1],
-    forceImage: boolean,
-  ): Promise<Item[]> =>
-    new Promise<Item[]>((resolve, reject) => {
+    method: OffloadedMethod,
+    args: unknown[],
+    forceImage = false,
+  ): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
       clearTimeout(idleTimer);
       idleTimer = undefined;
       worker ??= start();
@@ -115,19 +129,34 @@ export function offloadVision(inner: VisionPort, options: OffloadOptions = {}): 
       if (key === undefined) keys.set(img, (key = nextKey++));
       const id = nextId++;
       const withImage = forceImage || !sent.has(key);
-      pending.set(id, { resolve, reject, retry: () => scan(img, opts, true).then(resolve, reject) });
+      pending.set(id, {
+        resolve: resolve as (value: unknown) => void,
+        reject,
+        retry: () => call<T>(img, method, args, true).then(resolve, reject),
+      });
       sent.add(key);
       worker.postMessage({
         id,
         key,
-        opts,
+        method,
+        args,
         ...(withImage ? { image: { width: img.width, height: img.height, data: img.data } } : {}),
       });
     });
 
+  type Port = Required<VisionPort>;
   return {
     stats,
-    port: { ...inner, findShapes: (img, opts) => scan(img, opts, false) },
+    port: {
+      ...inner,
+      findShapes: (img, opts) => call(img, 'findShapes', [opts]),
+      describe: (img, rect) => call(img, 'describe', [rect]),
+      readText: (img, rect) => call<Awaited<ReturnType<Port['readText']>>>(img, 'readText', [rect]),
+      findText: (img, query, rect) =>
+        call<Awaited<ReturnType<Port['findText']>>>(img, 'findText', [query, rect]),
+      elements: (img, query, rect) =>
+        call<Awaited<ReturnType<Port['elements']>>>(img, 'elements', [query, rect]),
+    },
     running: () => worker !== undefined,
     async close() {
       clearTimeout(idleTimer);
