@@ -101,12 +101,11 @@ export async function createIroncliw(
         warm || (options.serving ?? warm)
           ? await startSandbox()
           : lazySandbox(config.sandbox.tier, startSandbox);
-    // Loaded only when asked for: the worker thread is a serving node's choice, never a CLI command's. Every
-    // OpenCV and OCR call of the port runs there, so the serving thread never holds their memory (issue 20).
+    // Loaded only when asked for: the worker thread is a serving node's choice, never a CLI command's. Scans
+    // and `describe` run there, so a serving thread that reads no text never loads OpenCV (issue 20).
     const offloaded = options.offloadVision
       ? (await import('./vision-offload.js')).offloadVision(createVisionPort(), {
           idleMs: config.memory.visionWorkerIdleMs,
-          ocrIdleMs: config.memory.ocrIdleMs,
         })
       : undefined;
     closeVision = offloaded?.close;

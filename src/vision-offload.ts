@@ -10,12 +10,18 @@ interface Pending {
 }
 
 /**
- * The calls of vision/ that run OpenCV (and OCR): findShapes, describe (shapes and colours), readText and
- * findText (text-line detection, then tesseract), elements (all of it). resolveRegion and colors are plain
- * pixel loops and stay on the calling thread.
+ * The calls of vision/ that run OpenCV and no OCR: findShapes, describe (shapes and colours). Text (readText,
+ * findText, elements) is read on the calling thread: tesseract run for a worker thread that then ends — its
+ * workers nested in it, or the caller's pool at its request — left ≈ 60 MB behind per start of the thread
+ * (`/tmp` experiment, 5 starts and ends of 10 reads each: 219 → 303 → 311 → 375 → 430 MB, no plateau), where
+ * the calling thread's own pool, ended and started again, stays level (272 → 353 → 340 → 343 MB).
+ * resolveRegion and colors are plain pixel loops and stay on the calling thread.
  */
-export const OFFLOADED = ['findShapes', 'describe', 'readText', 'findText', 'elements'] as const;
+export const OFFLOADED = ['findShapes', 'describe'] as const;
 export type OffloadedMethod = (typeof OFFLOADED)[number];
+
+/** How long an ending worker may take to exit by itself before it is terminated. */
+const END_GRACE_MS = 5000;
 
 interface OffloadedVision {
   port: VisionPort;
@@ -28,22 +34,20 @@ interface OffloadedVision {
 
 export interface OffloadOptions {
   /**
-   * With a positive value, the worker thread — which holds its own OpenCV (≈ 90 MB) and, once text was read,
-   * its own OCR workers — ends after this many ms with no call in flight, and the next call starts a new one
-   * (config memory.visionWorkerIdleMs). Default 0: it lives until close().
+   * With a positive value, the worker thread — which holds its own OpenCV (≈ 90 MB) — ends after this many ms
+   * with no call in flight, and the next call starts a new one (config memory.visionWorkerIdleMs). Default
+   * 0: it lives until close().
    */
   idleMs?: number;
-  /** The idle period of the worker thread's own OCR workers (config memory.ocrIdleMs; default 60 s). */
-  ocrIdleMs?: number;
 }
 
 /**
- * Moves the vision calls that run OpenCV or OCR ({@link OFFLOADED}) onto a worker thread. `findShapes` is
- * the scan a hostile module can ask for hundreds of times with distinct `minArea` values: the serving event
- * loop (request handling, the sandbox watchdog) never waits behind it. And OpenCV's WASM heap, which a thread
- * that loaded it cannot give back, is never loaded by the serving thread: it goes when the worker ends
- * (issue 20: `describe the screen` left ≈ 200 MB of OpenCV and OCR in the server for good). The rest stays
- * on `inner`. The worker is started on first use, does not keep the process alive (unref), and is replaced
+ * Moves the vision calls that run OpenCV without OCR ({@link OFFLOADED}) onto a worker thread. `findShapes`
+ * is the scan a hostile module can ask for hundreds of times with distinct `minArea` values: the serving
+ * event loop (request handling, the sandbox watchdog) never waits behind it. And OpenCV's WASM heap, which a
+ * thread that loaded it cannot give back, is not loaded by the serving thread for them: it goes when the
+ * worker ends (issue 20: `describe the screen` kept OpenCV in the server for good). The rest stays on
+ * `inner`. The worker is started on first use, does not keep the process alive (unref), and is replaced
  * if it dies; a screen is copied to it once and reused. With `idleMs` it ends when unused that long.
  */
 export function offloadVision(inner: VisionPort, options: OffloadOptions = {}): OffloadedVision {
@@ -57,6 +61,15 @@ export function offloadVision(inner: VisionPort, options: OffloadOptions = {}): 
   const pending = new Map<number, Pending>();
   const stats = { workerCalls: 0 };
 
+  /** Ends a worker: it exits by itself between calls; terminate() if it has not within a few seconds. */
+  const end = async (w: Worker): Promise<void> => {
+    const exited = new Promise<void>((resolve) => w.once('exit', () => resolve()));
+    w.postMessage({ close: true });
+    const force = setTimeout(() => void w.terminate(), END_GRACE_MS);
+    await exited;
+    clearTimeout(force);
+  };
+
   /** Ends the worker once no call is in flight for idleMs; the next call starts a new one. */
   const armIdle = () => {
     clearTimeout(idleTimer);
@@ -68,7 +81,7 @@ export function offloadVision(inner: VisionPort, options: OffloadOptions = {}): 
       const w = worker;
       worker = undefined;
       sent = new Set();
-      void w.terminate();
+      void end(w);
     }, idleMs);
     idleTimer.unref();
   };
@@ -83,14 +96,13 @@ export function offloadVision(inner: VisionPort, options: OffloadOptions = {}): 
   const start = (): Worker => {
     const fromSource = import.meta.url.endsWith('.ts');
     const entry = new URL(fromSource ? './vision-worker.ts' : './vision-worker.js', import.meta.url);
-    const workerData = { ocrIdleMs: options.ocrIdleMs };
     // From source (tests, `tsx`), the worker first registers the same TypeScript loader as this thread.
     const w = fromSource
       ? new Worker(
           `(async () => { const { register } = await import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}); register(); await import(${JSON.stringify(entry.href)}); })();`,
-          { eval: true, workerData },
+          { eval: true },
         )
-      : new Worker(entry, { workerData });
+      : new Worker(entry);
     w.unref();
     w.on(
       'message',
@@ -144,18 +156,12 @@ export function offloadVision(inner: VisionPort, options: OffloadOptions = {}): 
       });
     });
 
-  type Port = Required<VisionPort>;
   return {
     stats,
     port: {
       ...inner,
       findShapes: (img, opts) => call(img, 'findShapes', [opts]),
       describe: (img, rect) => call(img, 'describe', [rect]),
-      readText: (img, rect) => call<Awaited<ReturnType<Port['readText']>>>(img, 'readText', [rect]),
-      findText: (img, query, rect) =>
-        call<Awaited<ReturnType<Port['findText']>>>(img, 'findText', [query, rect]),
-      elements: (img, query, rect) =>
-        call<Awaited<ReturnType<Port['elements']>>>(img, 'elements', [query, rect]),
     },
     running: () => worker !== undefined,
     async close() {
@@ -164,7 +170,7 @@ export function offloadVision(inner: VisionPort, options: OffloadOptions = {}): 
       const w = worker;
       worker = undefined;
       fail(new Error('the vision worker was closed'));
-      await w?.terminate();
+      if (w) await end(w);
     },
   };
 }
