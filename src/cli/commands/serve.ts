@@ -82,7 +82,8 @@ export const registerServe: RegisterCommand = (program, { io }) => {
           pid: () => learner.current()?.child.pid,
           stop: async (graceMs: number) => {
             off();
-            (await unsubscribe)?.();
+            // Not awaited: a feed still connecting to a database that is away must not hold the stop.
+            void unsubscribe?.then((u) => u?.());
             await learner.stop(graceMs);
           },
         };
