@@ -14,7 +14,7 @@ import type {
   ProcessOptions,
 } from './runtime/index.js';
 import type { ImportOutcome } from './sharing/index.js';
-import type { StoredCapability, Store } from './store/index.js';
+import type { Job, StoredCapability, Store } from './store/index.js';
 import type { DetailedVerificationReport } from './verification/index.js';
 
 export type { AutonomousCapabilitiesStatus } from './runtime/index.js';
@@ -58,6 +58,11 @@ export interface IroncliwEvents {
   stage: { stage: PipelineStage; ms: number; outcome: 'ok' | 'rejected' | 'error' };
   /** A rollout decision (register, promote, pause, rollback…), after it was stored. */
   rollout: DecisionEvent;
+  /**
+   * A learning job this runtime enqueued waits for a worker (`serve` starts its learner process on it). Jobs
+   * enqueued by other nodes are not seen here: poll the store (`hasClaimableJob`) for those.
+   */
+  job: Job;
 }
 
 export interface Ironcliw extends AsyncDisposable {
@@ -135,6 +140,11 @@ export interface Ironcliw extends AsyncDisposable {
   purgeScreens(): Promise<number>;
   /** Resolves when the learning triggered in this process has finished (used by `run --wait` and tests). */
   waitForLearning(timeoutMs?: number): Promise<void>;
+  /**
+   * How long (ms) learning in this process has had nothing to do: no job running, no observation in
+   * flight; 0 while it has work. `ironcliw learn --exit-when-idle` exits once it exceeds memory.learnerIdleMs.
+   */
+  learningIdleFor(): number;
   /** Re-reads capabilities and rollouts from the store (other nodes may have changed them). */
   refresh(): Promise<void>;
   /**

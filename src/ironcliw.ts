@@ -73,6 +73,10 @@ export async function createIroncliw(
       options.hooks?.onRolloutChange?.(event);
       emit('rollout', event);
     },
+    onJobQueued: (job) => {
+      options.hooks?.onJobQueued?.(job);
+      emit('job', job);
+    },
   };
   try {
     // Validated before anything starts, so a typo in a threshold fails fast with the key's name (verification
@@ -100,7 +104,8 @@ export async function createIroncliw(
         warm || (options.serving ?? warm)
           ? await startSandbox()
           : lazySandbox(config.sandbox.tier, startSandbox);
-    // Loaded only when asked for: the worker thread is a serving node's choice, never a CLI command's.
+    // Loaded only when asked for: the worker thread is a serving node's choice, never a CLI command's. Scans
+    // and `describe` run there, so a serving thread that reads no text never loads OpenCV (issue 20).
     const offloaded = options.offloadVision
       ? (await import('./vision-offload.js')).offloadVision(createVisionPort(), {
           idleMs: config.memory.visionWorkerIdleMs,
@@ -264,6 +269,10 @@ export async function createIroncliw(
     if (workers) {
       await learning();
       pipeline.start();
+    } else if (options.serving) {
+      // A serving node whose learning runs elsewhere (serve's learner, started when a job is queued) still
+      // redoes the observations a crash cut short, which may queue a job (the learner's start used to).
+      pipeline.recoverInBackground();
     }
     if (options.serving ?? workers) engine.start();
     const purgeScreens = () => store.screens.purge(new Date().toISOString());
@@ -411,6 +420,7 @@ export async function createIroncliw(
       // sharing/ (bundle checks, safe-stable-stringify) is loaded on the first import.
       importBundle: async (bundle) => (await import('./sharing/index.js')).importBundle(importDeps, bundle),
       waitForLearning: (timeoutMs) => pipeline.idle(timeoutMs),
+      learningIdleFor: () => pipeline.idleFor(),
       refresh,
       openFeatureProvider: () => new IroncliwFlagProvider(engine),
       on(event, listener) {

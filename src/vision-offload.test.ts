@@ -44,6 +44,24 @@ describe('offloaded vision', () => {
     expect(off.stats.workerCalls).toBe(5);
   }, 120_000);
 
+  it('describes on the worker thread too; reads text on this one (see OFFLOADED)', async () => {
+    const scene = await renderScene({
+      width: 800,
+      height: 500,
+      titlebar: { title: 'Invoice Editor' },
+      statusbar: { text: 'Ready' },
+      elements: [{ type: 'shape', shape: 'circle', color: 'red', region: 'content', x: 40, y: 40, size: 30 }],
+    });
+    const img = await screenLoader(40_000_000).decode(scene.png);
+    const before = off.stats.workerCalls;
+    const described = await off.port.describe(img);
+    expect(off.stats.workerCalls - before).toBe(1);
+    expect(described).toEqual(await createVisionPort().describe(img));
+    expect(JSON.stringify(described)).toMatch(/red circle/);
+    expect((await off.port.readText!(img)).text).toMatch(/Invoice Editor/);
+    expect(off.stats.workerCalls - before).toBe(1);
+  }, 180_000);
+
   it('carries typed errors back', async () => {
     await expect(off.port.findShapes(screen, { minArea: -1 })).rejects.toMatchObject({
       code: 'E_INPUT_INVALID',

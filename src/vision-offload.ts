@@ -1,17 +1,31 @@
 import { Worker } from 'node:worker_threads';
 import type { VisionImage, VisionPort } from './capabilities/index.js';
-import type { ErrorCode, Item } from './domain/index.js';
+import type { ErrorCode } from './domain/index.js';
 import { ERROR_CODES, IroncliwError } from './domain/index.js';
 
 interface Pending {
-  resolve: (items: Item[]) => void;
+  resolve: (value: unknown) => void;
   reject: (err: Error) => void;
   retry: () => void;
 }
 
+/**
+ * The calls of vision/ that run OpenCV and no OCR: findShapes, describe (shapes and colours). Text (readText,
+ * findText, elements) is read on the calling thread: tesseract run for a worker thread that then ends — its
+ * workers nested in it, or the caller's pool at its request — left ≈ 60 MB behind per start of the thread
+ * (`/tmp` experiment, 5 starts and ends of 10 reads each: 219 → 303 → 311 → 375 → 430 MB, no plateau), where
+ * the calling thread's own pool, ended and started again, stays level (272 → 353 → 340 → 343 MB).
+ * resolveRegion and colors are plain pixel loops and stay on the calling thread.
+ */
+export const OFFLOADED = ['findShapes', 'describe'] as const;
+export type OffloadedMethod = (typeof OFFLOADED)[number];
+
+/** How long an ending worker may take to exit by itself before it is terminated. */
+const END_GRACE_MS = 5000;
+
 interface OffloadedVision {
   port: VisionPort;
-  /** Scans answered by the worker thread (for tests and /metrics). */
+  /** Calls answered by the worker thread (for tests and /metrics). */
   readonly stats: { workerCalls: number };
   /** Whether the worker thread is running now (for tests). */
   running(): boolean;
@@ -20,19 +34,21 @@ interface OffloadedVision {
 
 export interface OffloadOptions {
   /**
-   * With a positive value, the worker thread — which holds its own OpenCV, ≈ 90 MB — ends after this many ms
-   * with no scan in flight, and the next scan starts a new one (config memory.visionWorkerIdleMs). Default 0:
-   * it lives until close().
+   * With a positive value, the worker thread — which holds its own OpenCV (≈ 90 MB) — ends after this many ms
+   * with no call in flight, and the next call starts a new one (config memory.visionWorkerIdleMs). Default
+   * 0: it lives until close().
    */
   idleMs?: number;
 }
 
 /**
- * Moves `findShapes` — the scan a hostile module can ask for hundreds of times with distinct `minArea`
- * values — onto a worker thread, so the serving event loop (request handling, the sandbox watchdog) never
- * waits behind it. Everything else stays on `inner`. The worker is started on first use, does not keep the
- * process alive (unref), and is replaced if it dies; a screen is shared with it once and reused. With
- * `idleMs` it ends when unused that long (issue 20).
+ * Moves the vision calls that run OpenCV without OCR ({@link OFFLOADED}) onto a worker thread. `findShapes`
+ * is the scan a hostile module can ask for hundreds of times with distinct `minArea` values: the serving
+ * event loop (request handling, the sandbox watchdog) never waits behind it. And OpenCV's WASM heap, which a
+ * thread that loaded it cannot give back, is not loaded by the serving thread for them: it goes when the
+ * worker ends (issue 20: `describe the screen` kept OpenCV in the server for good). The rest stays on
+ * `inner`. The worker is started on first use, does not keep the process alive (unref), and is replaced
+ * if it dies; a screen is shared with it once and reused. With `idleMs` it ends when unused that long.
  */
 export function offloadVision(inner: VisionPort, options: OffloadOptions = {}): OffloadedVision {
   const idleMs = options.idleMs ?? 0;
@@ -61,7 +77,16 @@ export function offloadVision(inner: VisionPort, options: OffloadOptions = {}): 
   const pending = new Map<number, Pending>();
   const stats = { workerCalls: 0 };
 
-  /** Ends the worker once no scan is in flight for idleMs; the next scan starts a new one. */
+  /** Ends a worker: it exits by itself between calls; terminate() if it has not within a few seconds. */
+  const end = async (w: Worker): Promise<void> => {
+    const exited = new Promise<void>((resolve) => w.once('exit', () => resolve()));
+    w.postMessage({ close: true });
+    const force = setTimeout(() => void w.terminate(), END_GRACE_MS);
+    await exited;
+    clearTimeout(force);
+  };
+
+  /** Ends the worker once no call is in flight for idleMs; the next call starts a new one. */
   const armIdle = () => {
     clearTimeout(idleTimer);
     idleTimer = undefined;
@@ -72,7 +97,7 @@ export function offloadVision(inner: VisionPort, options: OffloadOptions = {}): 
       const w = worker;
       worker = undefined;
       sent = new Set();
-      void w.terminate();
+      void end(w);
     }, idleMs);
     idleTimer.unref();
   };
@@ -97,7 +122,7 @@ export function offloadVision(inner: VisionPort, options: OffloadOptions = {}): 
     w.unref();
     w.on(
       'message',
-      (m: { id: number; items?: Item[]; missing?: boolean; error?: { code?: string; message: string } }) => {
+      (m: { id: number; value?: unknown; missing?: boolean; error?: { code?: string; message: string } }) => {
         const p = pending.get(m.id);
         if (!p) return;
         pending.delete(m.id);
@@ -108,7 +133,7 @@ export function offloadVision(inner: VisionPort, options: OffloadOptions = {}): 
           const code = m.error.code && m.error.code in ERROR_CODES ? (m.error.code as ErrorCode) : undefined;
           return p.reject(code ? new IroncliwError(code, m.error.message) : new Error(m.error.message));
         }
-        p.resolve(m.items ?? []);
+        p.resolve(m.value);
       },
     );
     w.on('error', (err) => fail(err));
@@ -118,12 +143,13 @@ export function offloadVision(inner: VisionPort, options: OffloadOptions = {}): 
     return w;
   };
 
-  const scan = (
+  const call = <T>(
     img: VisionImage,
-    opts: Parameters<VisionPort['findShapes']>[1],
-    forceImage: boolean,
-  ): Promise<Item[]> =>
-    new Promise<Item[]>((resolve, reject) => {
+    method: OffloadedMethod,
+    args: unknown[],
+    forceImage = false,
+  ): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
       clearTimeout(idleTimer);
       idleTimer = undefined;
       worker ??= start();
@@ -131,19 +157,28 @@ export function offloadVision(inner: VisionPort, options: OffloadOptions = {}): 
       if (key === undefined) keys.set(img, (key = nextKey++));
       const id = nextId++;
       const withImage = forceImage || !sent.has(key);
-      pending.set(id, { resolve, reject, retry: () => scan(img, opts, true).then(resolve, reject) });
+      pending.set(id, {
+        resolve: resolve as (value: unknown) => void,
+        reject,
+        retry: () => call<T>(img, method, args, true).then(resolve, reject),
+      });
       sent.add(key);
       worker.postMessage({
         id,
         key,
-        opts,
+        method,
+        args,
         ...(withImage ? { image: { width: img.width, height: img.height, data: pixelsOf(img) } } : {}),
       });
     });
 
   return {
     stats,
-    port: { ...inner, findShapes: (img, opts) => scan(img, opts, false) },
+    port: {
+      ...inner,
+      findShapes: (img, opts) => call(img, 'findShapes', [opts]),
+      describe: (img, rect) => call(img, 'describe', [rect]),
+    },
     running: () => worker !== undefined,
     async close() {
       clearTimeout(idleTimer);
@@ -151,7 +186,7 @@ export function offloadVision(inner: VisionPort, options: OffloadOptions = {}): 
       const w = worker;
       worker = undefined;
       fail(new Error('the vision worker was closed'));
-      await w?.terminate();
+      if (w) await end(w);
     },
   };
 }

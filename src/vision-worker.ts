@@ -1,24 +1,44 @@
 import { parentPort } from 'node:worker_threads';
 import { isIroncliwError } from './domain/index.js';
-import type { FindShapesOptions, RgbaImage } from './vision/index.js';
-import { findShapes } from './vision/index.js';
+import type { OffloadedMethod } from './vision-offload.js';
+import { createVisionPort } from './vision-port.js';
+import type { RgbaImage } from './vision/index.js';
 
 /**
- * The vision worker thread (see vision-offload.ts): runs screen scans away from the serving event loop.
+ * The vision worker thread (see vision-offload.ts): runs the calls that need OpenCV (and no OCR) away from the
+ * serving event loop, and holds OpenCV's WASM heap only as long as it lives.
  * Screens arrive once each (shared memory, read only here) and are kept for the next calls on them; a few at most, since a run
  * scans one screen many times and runs are few at once.
  */
 const KEEP = 4;
 const images = new Map<number, RgbaImage>();
+const port = createVisionPort();
 
 interface Ask {
   id: number;
   key: number;
+  method: OffloadedMethod;
+  args: unknown[];
   image?: RgbaImage;
-  opts: FindShapesOptions;
 }
 
-parentPort?.on('message', (m: Ask) => {
+const run = (img: RgbaImage, m: Ask): Promise<unknown> => {
+  const a = m.args as never[];
+  switch (m.method) {
+    case 'findShapes':
+      return port.findShapes(img, a[0]!);
+    case 'describe':
+      return port.describe(img, a[0]);
+    default:
+      return Promise.reject(new Error(`no vision call ${String(m.method)}`));
+  }
+};
+
+parentPort?.on('message', (m: Ask | { close: true }) => {
+  if ('close' in m) {
+    process.exit(0);
+    return;
+  }
   if (m.image) {
     images.delete(m.key);
     images.set(m.key, m.image);
@@ -29,8 +49,8 @@ parentPort?.on('message', (m: Ask) => {
     parentPort!.postMessage({ id: m.id, missing: true });
     return;
   }
-  findShapes(img, m.opts).then(
-    (items) => parentPort!.postMessage({ id: m.id, items }),
+  run(img, m).then(
+    (value) => parentPort!.postMessage({ id: m.id, value }),
     (err: unknown) =>
       parentPort!.postMessage({
         id: m.id,

@@ -66,7 +66,13 @@ export function lowPriorityCommand(argv: string[], priority: LearnerPriority): s
 
 export type LearnerPriority = 'nice' | 'idle';
 
-export function spawnLearner(args: { db: string; config?: string; priority?: LearnerPriority }): Learner {
+export function spawnLearner(args: {
+  db: string;
+  config?: string;
+  priority?: LearnerPriority;
+  /** `--exit-when-idle`: it exits after config memory.learnerIdleMs with no job (serve's on-demand learner). */
+  exitWhenIdle?: boolean;
+}): Learner {
   const fromSource = import.meta.url.endsWith('.ts');
   const entry = fileURLToPath(fromSource ? new URL('./entry.ts', import.meta.url) : ENTRY);
   const [command, ...argv] = lowPriorityCommand(
@@ -79,6 +85,7 @@ export function spawnLearner(args: { db: string; config?: string; priority?: Lea
       '--db',
       args.db,
       ...(args.config ? ['--config', args.config] : []),
+      ...(args.exitWhenIdle ? ['--exit-when-idle'] : []),
     ],
     args.priority ?? 'nice',
   );

@@ -44,6 +44,8 @@ export function probeAddress(host: string, port: number): Promise<void> {
 /** A process that serves next to the server (serve's learner), stopped with what is left of the deadline. */
 export interface Companion {
   stop(graceMs: number): Promise<void>;
+  /** Its process id now, if it runs (for the banner). */
+  pid?(): number | undefined;
 }
 
 export interface ServeOptions {
@@ -57,7 +59,7 @@ export interface ServeOptions {
   /** Started once the server listens. */
   companion?: () => Companion | undefined;
   /** The line printed once the server listens (and the companion started). */
-  banner: (address: string) => string;
+  banner: (address: string, companion?: Companion) => string;
 }
 
 /**
@@ -84,7 +86,7 @@ export async function serveUntilStopped(ironcliw: Ironcliw, options: ServeOption
     throw listenError(err, config.host, config.port);
   }
   const companion = options.companion?.();
-  io.out(options.banner(address));
+  io.out(options.banner(address, companion));
   const signal = await shutdownRequested();
   const deadlineMs = config.server.shutdownTimeoutMs;
   const started = performance.now();

@@ -316,12 +316,26 @@ export const ConfigSchema = strict({
      * again), ≈ 0.3 KB each. `0` keeps none.
      */
     ocrMemoPieces: z.number().int().min(0).max(1_000_000).default(4096),
+    /**
+     * `serve`'s learner process (≈ 300 MB once it has learned): started when a learning job is queued, it
+     * exits after this many ms with no job to run, and the next job starts it again (≈ 1-2 s). `0` starts it
+     * with the server and keeps it. An `ironcliw learn` run by hand never exits for being idle.
+     */
+    learnerIdleMs: z.number().int().min(0).default(60_000),
+    /**
+     * How often `serve` looks in the store for learning jobs it did not enqueue itself while its learner is
+     * not running: jobs queued by other nodes, or a job whose learner died mid-way once its lease ran out.
+     * Its own jobs start the learner at once. On PostgreSQL a new job is also announced (LISTEN/NOTIFY).
+     */
+    learnerPollMs: z.number().int().min(100).default(10_000),
   }).default({
     ocrIdleMs: 60_000,
     learnerSandboxIdleMs: 60_000,
     visionWorkerIdleMs: 60_000,
     elementScreens: 16,
     ocrMemoPieces: 4096,
+    learnerIdleMs: 60_000,
+    learnerPollMs: 10_000,
   }),
   pipeline: strict({
     /** Run learning jobs in this process. A node with it off still records failures and serves. */

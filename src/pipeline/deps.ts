@@ -9,7 +9,7 @@ import type {
 import type { DiscoveryThresholds, EvolutionThresholds } from '../discovery/index.js';
 import type { GeneratorFamily, LlmProvider } from '../generation/index.js';
 import type { DemonstrationCandidate } from '../demonstration/index.js';
-import type { Store } from '../store/index.js';
+import type { Job, Store } from '../store/index.js';
 
 export type { CandidateVerifier } from '../domain/index.js';
 
@@ -20,6 +20,11 @@ export interface PipelineHooks {
   onRolloutChange?(event: DecisionEvent): void;
   /** Each stage of a generation job with its wall time (for /metrics and dashboards). */
   onStage?(stage: PipelineStage, ms: number, outcome: 'ok' | 'rejected' | 'error'): void;
+  /**
+   * A learning job this process enqueued is waiting to be claimed (it was created, or its key was already
+   * queued). `serve` starts its learner process on it (issue 20: no learner while nothing is queued).
+   */
+  onJobQueued?(job: Job): void;
 }
 
 export type PipelineStage = 'generate' | 'verify' | 'register';

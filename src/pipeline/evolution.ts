@@ -33,12 +33,12 @@ const EVOLUTION_FAILURE_SAMPLE = 500;
  * `low_confidence` failures since then that match its intent (near misses). The version being rolled out
  * stays as it is; the new one is registered in development and the rollout engine takes it from there
  * (the highest earlier version that reached production stays the stable one for everyone else).
- * `queued` is called when a job was queued (to wake a worker). Cheap when nothing changed.
+ * `queued` is called with the job when one was queued (to wake a worker). Cheap when nothing changed.
  */
 export async function considerEvolution(
   deps: PipelineDeps,
   capabilityId: string,
-  queued: () => void,
+  queued: (job: Job) => void,
 ): Promise<EvolutionOutcome> {
   const { store } = deps;
   const skip = (skipped: string, version?: number): EvolutionOutcome => ({
@@ -108,7 +108,7 @@ export async function considerEvolution(
       reason: decision.reason,
       jobId: job.id,
     });
-    queued();
+    queued(job);
   }
   return { ...base, job, created };
 }

@@ -1,5 +1,5 @@
 export { Pipeline } from './pipeline.js';
-export { GENERATE_JOB, DEMONSTRATE_JOB, DEFAULT_MAX_ATTEMPTS } from './jobs.js';
+export { GENERATE_JOB, DEMONSTRATE_JOB, DEFAULT_MAX_ATTEMPTS, hasClaimableJob } from './jobs.js';
 export { demonstratedCapabilityId } from './jobs.js';
 export { registerCapability, rejectCandidate } from './registration.js';
 export type { Registration, Rejection } from './registration.js';

@@ -66,3 +66,16 @@ export function isOutage(err: unknown, depth = 0): boolean {
   if (isIroncliwError(err) && err.code === 'E_DB_UNAVAILABLE') return true;
   return isOutage((err as { cause?: unknown }).cause, depth + 1);
 }
+
+/**
+ * Whether a learning job is waiting for a worker: one queued, or one running under a lease that ran out (its
+ * worker died), as `claim` would take it. For a node that starts its learner only when there is work (serve).
+ */
+export async function hasClaimableJob(store: Store, now = new Date()): Promise<boolean> {
+  const kinds = new Set([GENERATE_JOB, DEMONSTRATE_JOB]);
+  if ((await store.jobs.list({ status: 'queued', limit: 100 })).some((j) => kinds.has(j.kind))) return true;
+  const at = now.toISOString();
+  return (await store.jobs.list({ status: 'running' })).some(
+    (j) => kinds.has(j.kind) && (j.lockedUntil === undefined || j.lockedUntil < at),
+  );
+}

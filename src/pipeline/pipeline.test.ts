@@ -95,3 +95,54 @@ describe('pipeline crash recovery', () => {
     expect(await p.runOnce()).toBe(false);
   });
 });
+
+describe('pipeline signals for a learner started on demand (issue 20)', () => {
+  it('tells onJobQueued of the job once a pattern is over its thresholds, not before', async () => {
+    const store = createMemoryStore();
+    const queued: string[] = [];
+    const p = pipeline(store, { hooks: { onJobQueued: (job) => queued.push(job.key) } });
+    const failures = ['ana', 'ben', 'cleo'].map((u) => failureOf('where is the yellow square', u));
+    for (const f of failures.slice(0, 2)) {
+      await store.failures.record(f);
+      await p.observeNow(f);
+    }
+    // Two failures from two users: under minOccurrences (3), nothing is queued, nobody is told.
+    expect(queued).toEqual([]);
+    await store.failures.record(failures[2]!);
+    const job = await p.observeNow(failures[2]!);
+    expect(job).toBeDefined();
+    expect(queued).toEqual([job!.key]);
+    expect(await store.jobs.get(job!.id)).toMatchObject({ status: 'queued' });
+  });
+
+  it('is idle (idleFor > 0) only while no job runs', async () => {
+    const store = createMemoryStore();
+    let release!: () => void;
+    const verifying = new Promise<void>((resolve) => (release = resolve));
+    let entered = false;
+    const p = pipeline(store, {
+      verifier: {
+        verify: async () => {
+          entered = true;
+          await verifying;
+          throw new Error('this test stops at verification');
+        },
+      },
+    });
+    for (const u of ['ana', 'ben', 'cleo']) {
+      const f = failureOf('where is the yellow square', u);
+      await store.failures.record(f);
+      await p.observeNow(f);
+    }
+    const running = p.runOnce();
+    await expect.poll(() => entered, { timeout: 10_000 }).toBe(true);
+    expect(p.idleFor()).toBe(0);
+    expect(p.idleFor(Date.now() + 60_000)).toBe(0);
+    release();
+    expect(await running).toBe(true);
+    const [job] = await store.jobs.list();
+    expect(job).toMatchObject({ status: 'failed' });
+    // Nothing in hand: idle from the moment the job ended.
+    expect(p.idleFor(Date.now() + 60_000)).toBeGreaterThanOrEqual(59_000);
+  });
+});

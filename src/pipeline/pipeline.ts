@@ -27,6 +27,8 @@ const MAX_UNOBSERVED = 1000;
  */
 export class Pipeline {
   private readonly inFlight = new Set<Promise<unknown>>();
+  /** When this process last had learning work (see idleFor). */
+  private busyAt = Date.now();
   private draining = false;
   private closed = false;
   private readonly workerId: string;
@@ -163,13 +165,13 @@ export class Pipeline {
         jobId: job.id,
       });
     }
-    this.kick();
+    this.queued(job);
     return job;
   }
 
   /** Capability evolution (see `considerEvolution` in evolution.ts). Call it after each rollout evaluation, or when a failure names a capability. */
   considerEvolution(capabilityId: string): Promise<EvolutionOutcome> {
-    return considerEvolution(this.deps, capabilityId, () => this.kick());
+    return considerEvolution(this.deps, capabilityId, (job) => this.queued(job));
   }
 
   /**
@@ -190,6 +192,11 @@ export class Pipeline {
       });
     const n = this.deps.concurrency ?? 1;
     for (let i = 0; i < n; i++) this.loops.push(this.workLoop());
+  }
+
+  /** `recover()` in the background (close() waits for it), for a node that observes but runs no workers. */
+  recoverInBackground(): void {
+    if (!this.closed) this.track(this.recover());
   }
 
   /**
@@ -222,6 +229,31 @@ export class Pipeline {
 
   private kick(): void {
     this.wake?.();
+  }
+
+  /** A job this process enqueued: wakes a worker here, and tells whoever runs workers elsewhere (serve). */
+  private queued(job: Job): void {
+    if (job.status === 'queued') {
+      try {
+        this.deps.hooks?.onJobQueued?.(job);
+      } catch (err) {
+        this.deps.log?.('onJobQueued hook failed', { jobId: job.id, error: String(err) });
+      }
+    }
+    this.kick();
+  }
+
+  /**
+   * How long this process has had no learning work (no job running, none interrupted by an outage, no
+   * observation in flight), in ms; 0 while it has some. A learner started on demand exits once it is over
+   * config memory.learnerIdleMs (commands/learn.ts).
+   */
+  idleFor(now = Date.now()): number {
+    if (this.inFlight.size || this.interrupted.size || this.unobserved.size) {
+      this.busyAt = now;
+      return 0;
+    }
+    return Math.max(0, now - this.busyAt);
   }
 
   private async workLoop(): Promise<void> {
@@ -265,7 +297,10 @@ export class Pipeline {
   private track(p: Promise<unknown>): void {
     const tracked = p
       .catch((err: unknown) => this.deps.log?.('background task failed', { error: String(err) }))
-      .finally(() => this.inFlight.delete(tracked));
+      .finally(() => {
+        this.inFlight.delete(tracked);
+        this.busyAt = Date.now();
+      });
     this.inFlight.add(tracked);
   }
 
@@ -352,7 +387,7 @@ export class Pipeline {
         'queued',
         `learning from ${demonstrations} demonstration(s) (job ${job.id})`,
       );
-      this.kick();
+      this.queued(job);
     }
     return job;
   }

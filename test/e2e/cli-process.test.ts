@@ -15,6 +15,8 @@ let dir = '';
 let db = '';
 let screen = '';
 let config = '';
+/** The fixture's config with the learner kept from the start (memory.learnerIdleMs 0), for the tests about it. */
+let withLearner = '';
 const started: CliProcess[] = [];
 const aborts: AbortController[] = [];
 const cli = (...args: string[]) => {
@@ -27,6 +29,11 @@ const LONG = { timeout: 240_000 };
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ironcliw-proc-'));
   ({ db, screen, config } = await processStore(dir));
+  withLearner = join(dir, 'with-learner.config.json');
+  writeFileSync(
+    withLearner,
+    JSON.stringify({ ...JSON.parse(readFileSync(config, 'utf8')), memory: { learnerIdleMs: 0 } }),
+  );
 });
 afterEach(() => {
   for (const a of aborts.splice(0)) a.abort();
@@ -34,7 +41,10 @@ afterEach(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** `serve --port 0` on the fixture store; resolves with its address once it prints it. */
+/**
+ * `serve --port 0` on the fixture store; resolves with its address once it prints it. Its learner runs from
+ * the start with `withLearner` (by default it starts when a job is queued: test/e2e/learner-on-demand.test.ts).
+ */
 async function serve(...extra: string[]): Promise<{ p: CliProcess; url: string; learnerPid?: number }> {
   const p = cli('serve', '--port', '0', '--db', db, '--config', config, ...extra);
   await p.waitFor(/serving on http:\/\/\S+ /, 120_000);
@@ -94,7 +104,7 @@ describe('serve', () => {
   });
 
   it('stops on the first SIGTERM after serving an OCR command: exit 0, no process left', LONG, async () => {
-    const { p, url, learnerPid } = await serve();
+    const { p, url, learnerPid } = await serve('--config', withLearner);
     expect(learnerPid).toBeDefined();
     const res = await command(url, 'read the title');
     expect(res.status).toBe(200);
@@ -157,7 +167,7 @@ describe('serve', () => {
   );
 
   it('killed with SIGKILL leaves no learner (or any other process) running', LONG, async () => {
-    const { p, learnerPid } = await serve();
+    const { p, learnerPid } = await serve('--config', withLearner);
     expect(learnerPid).toBeDefined();
     // The learner is up (it says so on the server's stderr, which it shares) before the server dies.
     await expect.poll(() => p.err(), { timeout: 120_000, interval: 200 }).toMatch(/learner \d+ working on/);

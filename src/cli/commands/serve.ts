@@ -32,10 +32,13 @@ export const registerServe: RegisterCommand = (program, { io }) => {
       ...(opts.logLevel ? { server: { logLevel: opts.logLevel } } : {}),
     });
     await probeAddress(config.host, config.port);
-    const [{ createIroncliw }, { spawnLearner }] = await Promise.all([
-      import('../../ironcliw.js'),
-      import('../learner.js'),
-    ]);
+    const [{ createIroncliw }, { spawnLearner }, { onDemandLearner }, { hasClaimableJob }] =
+      await Promise.all([
+        import('../../ironcliw.js'),
+        import('../learner.js'),
+        import('../on-demand-learner.js'),
+        import('../../pipeline/index.js'),
+      ]);
     // Learning runs in a low-priority child process unless configured inline or the store cannot be shared.
     const shared = !['memory:', ':memory:', 'sqlite::memory:'].includes(config.db);
     const separate = config.pipeline.enabled && config.pipeline.learner === 'process' && shared;
@@ -45,7 +48,8 @@ export const registerServe: RegisterCommand = (program, { io }) => {
       // Screen scans for requests run on a worker thread: the serving loop stays free (docs/security.md).
       offloadVision: true,
     });
-    let learnerPid: number | undefined;
+    // The learner runs only while there is learning to do (config memory.learnerIdleMs; issue 20).
+    const always = config.memory.learnerIdleMs === 0;
     await serveUntilStopped(ironcliw, {
       io,
       config,
@@ -54,16 +58,46 @@ export const registerServe: RegisterCommand = (program, { io }) => {
       logLevel: config.server.logLevel,
       companion: () => {
         if (!separate) return undefined;
-        const learner = spawnLearner({
-          db: config.db,
-          priority: config.pipeline.learnerPriority,
-          ...(opts.config ? { config: opts.config } : {}),
+        const learner = onDemandLearner({
+          spawn: () =>
+            spawnLearner({
+              db: config.db,
+              priority: config.pipeline.learnerPriority,
+              exitWhenIdle: !always,
+              ...(opts.config ? { config: opts.config } : {}),
+            }),
+          claimable: () => hasClaimableJob(ironcliw.store),
+          pollMs: config.memory.learnerPollMs,
+          always,
+          log: (msg) => io.err(`serve: ${msg}`),
         });
-        learnerPid = learner.child.pid;
-        return learner;
+        const off = ironcliw.on('job', () => learner.demand());
+        // PostgreSQL announces jobs other nodes queue (LISTEN/NOTIFY): no waiting for the poll there.
+        const unsubscribe = ironcliw.store.changes
+          ?.subscribe((change) => {
+            if (change.table === 'jobs' || change.table === '*') learner.look();
+          })
+          .catch(() => undefined);
+        return {
+          pid: () => learner.current()?.child.pid,
+          stop: async (graceMs: number) => {
+            off();
+            // Not awaited: a feed still connecting to a database that is away must not hold the stop.
+            void unsubscribe?.then((u) => u?.());
+            await learner.stop(graceMs);
+          },
+        };
       },
-      banner: (address) =>
-        `Ironcliw is serving on ${address} (dashboard: ${address}/, store: ${config.db}; learning ${separate ? `in process ${learnerPid}` : config.pipeline.enabled ? 'inline' : 'off'})`,
+      banner: (address, companion) =>
+        `Ironcliw is serving on ${address} (dashboard: ${address}/, store: ${config.db}; learning ${
+          !separate
+            ? config.pipeline.enabled
+              ? 'inline'
+              : 'off'
+            : always
+              ? `in process ${companion?.pid?.()}`
+              : 'in a process started when a job is queued'
+        })`,
     });
   });
 };
