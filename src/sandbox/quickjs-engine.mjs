@@ -309,9 +309,9 @@ export class Engine {
         : st.stop === 'memory'
           ? finish('memory', { error: `exceeded the memory limit of ${job.memoryMb} MB` })
           : finish('error', { error: 'stopped by the host' });
-    // Text of a guest value, produced inside the guest (its toString runs there, under the deadline).
-    // String(value) runs as guest code (its toString), under the deadline; a long text is cut inside the guest
-    // with the pristine String.prototype.slice, so only MAX_ERROR_CHARS of it are ever copied out.
+    // Text of a guest value, produced inside the guest (its toString runs there, under the deadline); a long
+    // text is cut inside the guest with the pristine String.prototype.slice, so only MAX_ERROR_CHARS of it
+    // are ever copied out.
     const guestText = (handle) => {
       const r = call('String', handle);
       if (r.error) {
