@@ -394,7 +394,7 @@ export async function sandboxFigures(): Promise<Figure[]> {
       note: `count green circles in the toolbar of a 1280×800 screen; 2 concurrent callers; overhead ${((1000 / sbTp - 1000 / vmTp) * 1).toFixed(2)} ms per call`,
     });
   } finally {
-    await tier.close();
+    await tier2.close();
   }
   return figures;
 }

@@ -173,11 +173,13 @@ export class ProcessPoolTier implements SandboxTier {
     const stoppable = [...this.children]
       .filter((c) => c.state === 'idle')
       .sort((a, b) => Number(a.prepared) - Number(b.prepared) || a.lastUsed - b.lastUsed);
-    let live = this.liveChildren();
+    // Ready children are kept down to minPoolSize; starting ones do not count (they are stopped when ready),
+    // so a warm child is never given up for one still booting.
+    let ready = stoppable.length;
     for (const c of stoppable) {
-      if (live <= this.strength) break;
+      if (ready <= this.strength) break;
       c.retireNow();
-      live--;
+      ready--;
     }
   }
 
