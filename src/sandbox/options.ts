@@ -10,7 +10,10 @@ export interface SandboxOptions {
    * background: that run is served by a child still there). Capped at `poolSize`.
    */
   minPoolSize?: number;
-  /** How long without a run before the pool shrinks to `minPoolSize`; 0 never shrinks it. */
+  /**
+   * How long without a run before the pool shrinks to `minPoolSize`; 0 (the default) never shrinks it. Off by
+   * default because a burst on a shrunk pool was measured over the burst budget (docs/sandbox.md).
+   */
   poolIdleMs?: number;
   /** Limits used when a request leaves them out (timeoutMs, memoryMb, maxOutputBytes). */
   defaultLimits?: Partial<SandboxLimits>;
@@ -90,7 +93,7 @@ const MiB = 1024 * 1024;
 export const SANDBOX_DEFAULTS = Object.freeze({
   poolSize: 2,
   minPoolSize: 1,
-  poolIdleMs: 60_000,
+  poolIdleMs: 0,
   timeoutMs: 5000,
   memoryMb: 128,
   maxOutputBytes: MiB,
