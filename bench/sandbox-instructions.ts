@@ -94,7 +94,6 @@ async function main(): Promise<void> {
         '--disable-wasm-trap-handler',
         '--liftoff-only',
         '--max-semi-space-size=1',
-        '--single-threaded',
         process.argv[1]!,
         String(n),
         process.argv[3] ?? 'src/sandbox/quickjs-engine.mjs',
