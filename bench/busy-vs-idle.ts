@@ -49,8 +49,8 @@ export async function startService(workers: boolean, learnerPriority?: LearnerPr
       sharing: { keysDir: join(dir, 'keys') },
     },
     // As `ironcliw serve` runs: the serving process keeps the rollout timers, learning runs in a
-    // low-priority learner process on the same store.
-    { startWorkers: false, serving: true },
+    // low-priority learner process on the same store, screen scans run on the vision worker thread.
+    { startWorkers: false, serving: true, offloadVision: true },
   );
   const learner = workers
     ? spawnLearner({ db: join(dir, 'store.db'), ...(learnerPriority ? { priority: learnerPriority } : {}) })

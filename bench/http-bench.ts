@@ -7,7 +7,7 @@ import { busyVsIdle, startService } from './busy-vs-idle.js';
 /**
  * Load on the HTTP service, measured from the outside with autocannon over loopback:
  * - throughput of `POST /v1/commands` on a built-in capability against a bare Fastify route on the same
- *   machine, with the same tool, in the same run (DESIGN.md: ≥ 80%);
+ *   machine, with the same tool, in the same run (tracked; the budget on being a service is suite http-cost);
  * - the p99 of handled commands while the learning pipeline works in the background against the same load
  *   with the pipeline idle (DESIGN.md: ≤ 1.2×).
  * The load generator runs in a worker thread, so its own parsing and bookkeeping do not share the server's
@@ -115,7 +115,9 @@ export async function httpFigures(): Promise<Figure[]> {
       name: 'http: POST /v1/commands throughput as a share of bare Fastify',
       value: (100 * oursRps) / bareRps,
       unit: '%',
-      budget: { min: 80, unit: '%' },
+      // Tracked, no budget since issue 20: with the load tool on the same 2 cores, 80% of a bare route leaves
+      // ≤ 3 µs of handler work (the calibration figure below shows it). The budget is the cost of being a
+      // service over the work itself (suite http-cost).
       note: `bare route: parse + validate JSON, answer a small JSON object; ours adds metrics hooks, understanding, routing, the built-in (${ownWorkUs.toFixed(1)} µs per command in-process), a 640-byte response`,
     },
     {

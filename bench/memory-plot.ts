@@ -1,3 +1,4 @@
+import { escapeSvg, niceTicks } from '../src/benchmark/index.js';
 import type { Role } from './process-tree.js';
 
 /** One reading of the tree: seconds since the start, the phase it fell in, MB per role and in total. */
@@ -19,17 +20,8 @@ const COLOURS: Record<string, string> = {
 };
 const PHASE_FILL = ['#f4f4f4', '#fff'];
 
-const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-
-function ticks(lo: number, hi: number, n = 6): number[] {
-  if (!(hi > lo)) return [lo];
-  const raw = (hi - lo) / n;
-  const mag = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? raw;
-  const out: number[] = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(Math.round(v));
-  return out;
-}
+const esc = escapeSvg;
+const ticks = (lo: number, hi: number) => niceTicks(lo, hi, 6);
 
 /**
  * The resident-memory series of a `serve` tree as one standalone SVG (no fonts or scripts to load): a line

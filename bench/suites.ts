@@ -3,6 +3,7 @@ import { benchmarkFigures } from './benchmark-bench.js';
 import { cliFigures } from './cli-bench.js';
 import { clusterFigures } from './cluster-bench.js';
 import { demonstrationFigures } from './demonstration-bench.js';
+import { elementFigures } from './elements-bench.js';
 import { generationFigures } from './generation-bench.js';
 import { hostWorkBenchFigures } from './host-work-bench.js';
 import { httpFigures } from './http-bench.js';
@@ -11,6 +12,7 @@ import { memoryFigures } from './memory-bench.js';
 import { rolloutFigures } from './rollout-bench.js';
 import { routingFigures } from './routing-bench.js';
 import { sandboxFigures } from './sandbox-bench.js';
+import { serviceCostFigures } from './service-cost-bench.js';
 import { synthesisFigures } from './synthesis-bench.js';
 import { understandingFigures } from './understanding-bench.js';
 import { verificationFigures } from './verification-bench.js';
@@ -37,7 +39,10 @@ export const SUITES: readonly BenchSuite[] = [
   { name: 'verification', figures: verificationFigures },
   { name: 'benchmark', figures: benchmarkFigures },
   { name: 'vision', figures: visionFigures },
+  // `npm run bench -- vision` runs both; `-- elements` the UI element figures alone (issue 18).
+  { name: 'vision-elements', figures: elementFigures },
   { name: 'http', figures: httpFigures },
+  { name: 'http-cost', figures: serviceCostFigures },
   { name: 'host-work', figures: hostWorkBenchFigures },
   { name: 'cluster', figures: clusterFigures },
   { name: 'cli', figures: cliFigures },

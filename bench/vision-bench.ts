@@ -12,7 +12,6 @@ import {
   renderScene,
   resolveRegion,
 } from '../src/vision/index.js';
-import { elementFigures } from './elements-bench.js';
 import type { Figure } from './harness.js';
 import { measureAsync } from './harness.js';
 
@@ -109,7 +108,6 @@ export async function visionFigures(): Promise<Figure[]> {
       budget: { max: OCR_REGION_BUDGET_MS, unit: 'ms' },
       note: `${toolbar.width}×${toolbar.height} px; p50 ${(region.p50 / 1000).toFixed(0)} ms`,
     });
-    figures.push(...(await elementFigures()));
   } finally {
     await closeOcr();
   }

@@ -16,7 +16,7 @@ import type { RolloutEngine } from './rollout/index.js';
 import { createRolloutEngine, IroncliwFlagProvider } from './rollout/index.js';
 import { openStore } from './store/index.js';
 import { createTestScenes, createVisionPort, screenLoader } from './vision-port.js';
-import { holdOcr, X11Actuator } from './vision/index.js';
+import { holdOcr, setElementCacheScreens, setOcrMemoPieces, X11Actuator } from './vision/index.js';
 import { ParseCache } from './understanding/index.js';
 import { createDemonstrate, SCREEN_REF_PREFIX, storedScreenLoader } from './ironcliw-demonstrate.js';
 import type { CreateOptions, Ironcliw, IroncliwEvents } from './ironcliw-api.js';
@@ -47,6 +47,9 @@ export async function createIroncliw(
   // OCR workers start on first use; this runtime's close() ends them (they would keep the process alive), and
   // so does an idle period (config memory.ocrIdleMs).
   const releaseOcr = holdOcr({ idleMs: config.memory.ocrIdleMs });
+  // Bounds of the per-process vision caches (one per process: the last runtime's config wins).
+  setElementCacheScreens(config.memory.elementScreens);
+  setOcrMemoPieces(config.memory.ocrMemoPieces);
   let sandbox: SandboxTier | undefined;
   let rolloutEngine: RolloutEngine | undefined;
   let closeVision: (() => Promise<void>) | undefined;

@@ -15,6 +15,9 @@ export function createVisionPort(): VisionPort {
     describe: (img, rect) => vision.describe(img, rect),
     readText: (img, rect) => vision.readText(img, rect),
     findText: (img, query, rect) => vision.findText(img, query, rect),
+    prepare: async (needs) => {
+      if (needs.ocr) await vision.warmOcr();
+    },
     elements: async (img, query, rect) => {
       const all = await vision.detectElements(img, query);
       if (!rect) return all;
@@ -33,6 +36,8 @@ const PROBE_BYTES = 64 * 1024;
 
 export function screenLoader(maxPixels: number): ScreenLoader {
   const size = async (bytes: Uint8Array) => {
+    const png = vision.pngSize(bytes);
+    if (png) return png;
     try {
       const m = await (await vision.loadSharp())(bytes, { limitInputPixels: false }).metadata();
       return m.width && m.height ? { width: m.width, height: m.height } : undefined;

@@ -5,7 +5,7 @@ import { findShapes } from './vision/index.js';
 
 /**
  * The vision worker thread (see vision-offload.ts): runs screen scans away from the serving event loop.
- * Screens arrive once each (copied) and are kept for the next calls on them; a few at most, since a run
+ * Screens arrive once each (shared memory, read only here) and are kept for the next calls on them; a few at most, since a run
  * scans one screen many times and runs are few at once.
  */
 const KEEP = 4;

@@ -22,6 +22,7 @@ export type { ComparableRun, RegressionOptions } from './regression.js';
 export { compareReports } from './compare.js';
 export type { Comparison, ComparedMetric, ComparedRun, MetricRow } from './compare.js';
 export { latencyHistogramSvg, latencyCdfSvg, loadCurveSvg, renderBenchmarkSvg } from './plots.js';
+export { escapeSvg, niceTicks } from './svg-text.js';
 export { withHostLatency } from './host-latency.js';
 export {
   LatencyRecorder,

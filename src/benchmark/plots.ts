@@ -1,4 +1,5 @@
 import { quantileSorted } from './stats.js';
+import { escapeSvg, niceTicks } from './svg-text.js';
 import type { BenchmarkRun } from './types.js';
 
 /**
@@ -10,9 +11,7 @@ const W = 640;
 const H = 260;
 const M = { left: 60, right: 60, top: 34, bottom: 42 };
 
-function esc(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
+const esc = escapeSvg;
 
 function fmt(v: number): string {
   if (v === 0) return '0';
@@ -20,17 +19,7 @@ function fmt(v: number): string {
   return a >= 100 ? v.toFixed(0) : a >= 10 ? v.toFixed(1) : a >= 1 ? v.toFixed(2) : v.toPrecision(2);
 }
 
-/** "Nice" axis ticks covering [lo, hi]. */
-function ticks(lo: number, hi: number, n = 5): number[] {
-  if (!(hi > lo)) return [lo];
-  const raw = (hi - lo) / n;
-  const mag = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? raw;
-  const out: number[] = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step)
-    out.push(Math.round(v / step) * step);
-  return out;
-}
+const ticks = niceTicks;
 
 interface Frame {
   x: (v: number) => number;

@@ -37,6 +37,20 @@ export interface VisionPort {
   findText?(img: VisionImage, query: string, rect?: Rect): Promise<Item[]>;
   /** UI elements (controls with labels and states, text, shapes) inside `rect`, narrowed by `query`. */
   elements?(img: VisionImage, query: ElementQuery, rect?: Rect): Promise<UiElement[]>;
+  /**
+   * Starts what a run is about to need (the OCR pool) before its clock starts: a pool's start-up is the
+   * host's, not the run's, and must not count against the run's timeout or host-time budget.
+   */
+  prepare?(needs: { ocr: boolean }): Promise<void>;
+}
+
+/**
+ * Whether a run of this code will read text: it may call the OCR methods, or it asks for UI elements (their
+ * labels are read). Decides only whether to warm the OCR pool up before a run (`VisionPort.prepare`); what a
+ * run may call is the sandbox's and the host SDK's to enforce.
+ */
+export function readsText(permissions: readonly Permission[], code: string): boolean {
+  return permissions.includes('ocr.read') || code.includes('.elements(');
 }
 
 // Actuators belong to vision/ (recording by default; X11 drives a real display); re-exported for SDK users.

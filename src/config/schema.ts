@@ -318,7 +318,23 @@ export const ConfigSchema = strict({
     learnerSandboxIdleMs: z.number().int().min(0).default(60_000),
     /** `serve`'s screen-scan worker thread, which holds its own OpenCV (≈ 90 MB). */
     visionWorkerIdleMs: z.number().int().min(0).default(60_000),
-  }).default({ ocrIdleMs: 60_000, learnerSandboxIdleMs: 60_000, visionWorkerIdleMs: 60_000 }),
+    /**
+     * Screens whose UI elements are kept by pixel content (`sdk.vision.elements` on an unchanged screen is
+     * answered from it): the elements only, a few KB each, never the pixels. `0` keeps none.
+     */
+    elementScreens: z.number().int().min(0).max(10_000).default(16),
+    /**
+     * Pieces of text whose OCR reading is kept by their prepared pixels (a label seen before is not read
+     * again), ≈ 0.3 KB each. `0` keeps none.
+     */
+    ocrMemoPieces: z.number().int().min(0).max(1_000_000).default(4096),
+  }).default({
+    ocrIdleMs: 60_000,
+    learnerSandboxIdleMs: 60_000,
+    visionWorkerIdleMs: 60_000,
+    elementScreens: 16,
+    ocrMemoPieces: 4096,
+  }),
   pipeline: strict({
     /** Run learning jobs in this process. A node with it off still records failures and serves. */
     enabled: z.boolean().default(true),

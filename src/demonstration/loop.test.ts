@@ -1,17 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UiElement, UiElementKind } from '../domain/index.js';
+import { uiElement } from '../../test/support/ui-elements.js';
+import { emitAndGate } from '../../test/support/demonstrated.js';
 import { createHostSdk, RecordingActuator, seededRandom, validateManifest } from '../capabilities/index.js';
 import type { SandboxTier } from '../sandbox/index.js';
 import { createSandboxTier } from '../sandbox/index.js';
-import { synthesize } from '../synthesis/index.js';
 import { frameSignature, matchCapability, parseCommand } from '../understanding/index.js';
-import { generaliseFrame } from '../discovery/index.js';
 import type { DemoAction, Program, SynthesisExample } from './index.js';
 import {
   centre,
   commandParams,
   describeProgram,
-  emitDemonstrated,
   listSignature,
   demonstrationProblem,
   locate,
@@ -26,12 +25,8 @@ import {
  * names, each bound to the element labelled so, and generalises to lists of other lengths on other screens.
  */
 
-const el = (kind: UiElementKind, text: string, x: number, y: number, w = 15, h = 15): UiElement => ({
-  kind,
-  text,
-  bbox: { x, y, width: w, height: h },
-  state: [],
-});
+const el = (kind: UiElementKind, text: string, x: number, y: number, w = 15, h = 15): UiElement =>
+  uiElement(kind, text, x, y, w, h);
 
 /** A checkbox page as the detector reads it: a box and its label per row, then Submit. */
 function page(names: string[], top = 56) {
@@ -225,19 +220,7 @@ describe('the emitted loop module', () => {
     expect(r.status).toBe('learned');
     if (r.status !== 'learned') return;
     const first = 'Select Plum, Dublin and Madrid and click Submit.';
-    const { frame, parameters } = generaliseFrame(parseCommand(first).frame);
-    const cap = emitDemonstrated(r.program, {
-      id: 'demo-select',
-      version: 1,
-      pattern: { id: 'pat_list', frame, parameters },
-      examples: [first],
-      failureIds: [],
-    });
-    const gated = synthesize(cap.code, {
-      permissions: cap.manifest.permissions,
-      inputSchema: cap.manifest.inputSchema,
-      outputSchema: cap.manifest.outputSchema,
-    });
+    const { cap, gated } = emitAndGate(r.program, first, { id: 'demo-select', patternId: 'pat_list' });
     expect(gated.report.violations).toEqual([]);
     // Lists of 1 to 7 items and Submit: a composed intent has at most 8 parts.
     expect(cap.manifest.intents).toHaveLength(Math.min(MAX_LIST_ITEMS, 7));

@@ -1,28 +1,23 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UiElement, UiElementKind } from '../domain/index.js';
+import { uiElement } from '../../test/support/ui-elements.js';
+import { emitAndGate } from '../../test/support/demonstrated.js';
 import { createHostSdk, RecordingActuator, seededRandom } from '../capabilities/index.js';
 import type { SandboxTier } from '../sandbox/index.js';
 import { createSandboxTier } from '../sandbox/index.js';
-import { synthesize } from '../synthesis/index.js';
 import { parseCommand } from '../understanding/index.js';
-import { generaliseFrame } from '../discovery/index.js';
 import type { DemoAction, Program, SynthesisExample } from './index.js';
 import {
   centre,
   commandParams,
   describeProgram,
-  emitDemonstrated,
   locate,
   parseDemoActions,
   synthesizeProgram,
 } from './index.js';
 
-const el = (kind: UiElementKind, text: string, x: number, y: number, w = 60, h = 20): UiElement => ({
-  kind,
-  text,
-  bbox: { x, y, width: w, height: h },
-  state: [],
-});
+const el = (kind: UiElementKind, text: string, x: number, y: number, w = 60, h = 20): UiElement =>
+  uiElement(kind, text, x, y, w, h);
 const SCREEN = { width: 400, height: 300 };
 const at = (e: UiElement): DemoAction => ({ type: 'click', ...centre(e) });
 
@@ -278,19 +273,7 @@ describe('the emitted module', () => {
     ]);
     expect(r.status).toBe('learned');
     if (r.status !== 'learned') return;
-    const { frame, parameters } = generaliseFrame(parseCommand(command).frame);
-    const cap = emitDemonstrated(r.program, {
-      id: 'demo-type',
-      version: 1,
-      pattern: { id: 'pat_1', frame, parameters },
-      examples: [command],
-      failureIds: [],
-    });
-    const gated = synthesize(cap.code, {
-      permissions: cap.manifest.permissions,
-      inputSchema: cap.manifest.inputSchema,
-      outputSchema: cap.manifest.outputSchema,
-    });
+    const { cap, gated } = emitAndGate(r.program, command, { id: 'demo-type', patternId: 'pat_1' });
     expect(gated.report.violations).toEqual([]);
     expect(cap.manifest.permissions.sort()).toEqual([
       'actions.click',
@@ -361,19 +344,7 @@ describe('the emitted module', () => {
       ...digits,
     ];
     const command = 'How many shapes are there? Click the number.';
-    const { frame, parameters } = generaliseFrame(parseCommand(command).frame);
-    const cap = emitDemonstrated(program, {
-      id: 'demo-count',
-      version: 1,
-      pattern: { id: 'pat_2', frame, parameters },
-      examples: [command],
-      failureIds: [],
-    });
-    const gated = synthesize(cap.code, {
-      permissions: cap.manifest.permissions,
-      inputSchema: cap.manifest.inputSchema,
-      outputSchema: cap.manifest.outputSchema,
-    });
+    const { cap, gated } = emitAndGate(program, command, { id: 'demo-count', patternId: 'pat_2' });
     expect(gated.report.violations).toEqual([]);
     const host = createHostSdk({
       vision: {

@@ -50,6 +50,13 @@ const CHATTY = `export default async function run(input, sdk) {
 }
 `;
 
+const READS = `export default async function run(input, sdk) {
+  const screen = await sdk.screen.capture();
+  const read = await sdk.vision.readText(screen);
+  return { answer: read.text, data: { count: 0 } };
+}
+`;
+
 interface Measured {
   port: VisionPort;
   calls: number;
@@ -111,12 +118,15 @@ function depsFor(
   vision: VisionPort,
   budget: { maxCalls: number; maxHostMs: number },
   timeoutMs: number,
+  permissions: Permission[] = PERMISSIONS,
 ): RuntimeDeps {
-  const gate = synthesize(code, { permissions: PERMISSIONS });
+  const gate = synthesize(code, { permissions });
   // The module is one the gate lets through: the bound must come from the host, not from the analysis.
   expect(gate.report.safe, JSON.stringify(gate.report.violations)).toBe(true);
   const registry = new CapabilityRegistry({ internalGroup: 'internal', betaGroup: 'beta' });
-  registry.replace([{ manifest: manifestFor('hostile-scan', timeoutMs), code: gate.code }]);
+  registry.replace([
+    { manifest: { ...manifestFor('hostile-scan', timeoutMs), permissions }, code: gate.code },
+  ]);
   return {
     store: createMemoryStore(),
     registry,
@@ -184,5 +194,45 @@ describe('host work per run is bounded', () => {
     );
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.failure.message).toContain('more than 50 sdk calls');
+  }, 60_000);
+
+  it("does not charge a run for starting the OCR pool: it is warmed up before the run's clock starts", async () => {
+    // As the real pool behaves: the first read after the pool ended (memory.ocrIdleMs) waits for a worker
+    // to start; here that start takes 2 s, longer than the run's 1.5 s timeout and 1 s of host time.
+    const startUpMs = 2000;
+    const events: string[] = [];
+    let started: Promise<void> | undefined;
+    const start = () =>
+      (started ??= new Promise<void>((resolve) => setTimeout(resolve, startUpMs)).then(() => {
+        events.push('pool started');
+      }));
+    const port: VisionPort = {
+      ...createVisionPort(),
+      prepare: async (needs) => {
+        events.push(`prepare ocr=${needs.ocr}`);
+        if (needs.ocr) await start();
+      },
+      readText: async () => {
+        await start();
+        events.push('read');
+        return { text: 'Ready', words: [] };
+      },
+    };
+    const deps = depsFor(READS, port, { maxCalls: 100, maxHostMs: 1000 }, 1500, [...PERMISSIONS, 'ocr.read']);
+    const r = await processCommand(
+      deps,
+      'count the red circles',
+      { user: 'ana' },
+      { screen: { image: screen } },
+    );
+    expect(r.ok, JSON.stringify(r)).toBe(true);
+    if (r.ok) expect(r.result.answer).toBe('Ready');
+    expect(events).toEqual(['prepare ocr=true', 'pool started', 'read']);
+
+    // A run that reads no text does not start the pool.
+    events.length = 0;
+    const plain = depsFor(SEQUENTIAL.replace('990', '2'), port, { maxCalls: 100, maxHostMs: 60_000 }, 30_000);
+    await processCommand(plain, 'count the red circles', { user: 'ana' }, { screen: { image: screen } });
+    expect(events).toEqual([]);
   }, 60_000);
 });

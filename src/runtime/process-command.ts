@@ -7,7 +7,7 @@ import type {
 } from '../domain/index.js';
 import { ANONYMOUS_USER, IroncliwError, newId, redactSecrets, redactText } from '../domain/index.js';
 import type { RegisteredCapability, RouteDecision, VisionImage } from '../capabilities/index.js';
-import { createHostSdk, schemaProblem, seededRandom } from '../capabilities/index.js';
+import { createHostSdk, readsText, schemaProblem, seededRandom } from '../capabilities/index.js';
 import { assessSafety, TEXT_SIMILARITY_DEFAULT, textSimilarity } from '../discovery/index.js';
 import { frameSignature, parseCommand } from '../understanding/index.js';
 import type { CommandResponse, ProcessOptions, RuntimeDeps, ScreenInput } from './command-types.js';
@@ -324,6 +324,10 @@ async function execute(
       timeoutMs: Math.min(m.limits.timeoutMs, deps.sandboxDefaults.timeoutMs),
       memoryMb: Math.min(m.limits.memoryMb, deps.sandboxDefaults.memoryMb),
     };
+    // The OCR pool ends when idle (memory.ocrIdleMs): restarting it takes 1-2 s, which a run that reads text
+    // must not be charged for (a timeout or host-budget failure would count against its rollout).
+    if (deps.vision.prepare && readsText(m.permissions, capability.code))
+      await deps.vision.prepare({ ocr: true });
     const host = makeSdk();
     let r;
     try {

@@ -10,7 +10,13 @@ const SUPERLATIVE_RE = new RegExp(
   `\\b(?:the )?(?:(\\d{1,2}|two|three|four|five) )?(${Object.keys(SUPERLATIVES).join('|')})(?: one)?\\b`,
 );
 
+/** A word without which no ordinal, superlative or comparative rule below can match. */
+const ANY_ORDINAL = new RegExp(
+  `\\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last|penultimate|next|\\d{1,2}(?:st|nd|rd|th)|furthest|farthest|larger|bigger|smaller|${Object.keys(SUPERLATIVES).join('|')})`,
+);
+
 export function takeOrdinal(span: Span, d: Draft): void {
+  if (!ANY_ORDINAL.test(span.s)) return;
   // "the third-party link", "the first-time user": a compound, neither a position nor a name.
   const compound = span.take(/\b(?:first|second|third|last|\d{1,2}(?:st|nd|rd|th))-[a-z]+\b/);
   if (compound) d.unexplained.push(compound.m[0]);
@@ -19,6 +25,11 @@ export function takeOrdinal(span: Span, d: Draft): void {
   );
   if (ord) {
     const m = ord.m;
+    // "the "Next" button on the second page", "the first screen": the position is of something the frame does
+    // not hold (the screen's own filler nouns are no target).
+    const after = /^\s*(\S+)/.exec(span.s.slice(m.index));
+    if (after && /^(?:page|pages|screen|screens|side|part|area|region|corner|edge|display)$/.test(after[1]!))
+      d.unexplained.push(after[1]!);
     // "the first name field": a field's name, or the first of the name fields? Not sure.
     if (/^(?:the )?(?:first|last)$/.test(m[0]) && /^\s*name\b/.test(span.s.slice(m.index))) {
       d.unexplained.push(m[0].replace(/^the /, ''));
@@ -108,6 +119,8 @@ const SORTING: ReadonlySet<string> = new Set(['list', 'find', 'locate', 'read', 
 /** Size filters and orderings over items. */
 export function takeItemOps(span: Span, d: Draft): DataOp[] {
   const ops: DataOp[] = [];
+  // Every rule below needs one of these words.
+  if (!/\b(?:than|from|sort|order|rank)\b/.test(span.s)) return ops;
   const f = span.take(
     /\b(larger|bigger|wider|taller|higher|smaller|narrower|shorter) than (\d{1,5}) ?(?:pixels?|px)?\b/,
   );

@@ -54,7 +54,7 @@ function excluded(phrase: string, orig: string, quotes: readonly string[]): Excl
 const PLACE_RE = '(?:on|in|inside|within|at) (?:the )?(.+?)';
 const EXCLUSIONS: ReadonlyArray<[RegExp, 'place' | 'thing']> = [
   [new RegExp(`,? (?:but |that |which )?(?:are |is )?(?:not|n't) ${PLACE_RE}$`), 'place'],
-  [new RegExp(`,? (?:that|which) (?:are not|aren't|is not|isn't) ${PLACE_RE}$`), 'place'],
+  [new RegExp(`,? (?:that|which|who) (?:are not|aren't|is not|isn't) ${PLACE_RE}$`), 'place'],
   [/\b(?:that are|which are|that is|which is|are|is) (?:not|n't) (?:in|on|inside) (?:the )?(.+?)$/, 'place'],
   [/(?:,? but)? (?:not )?(?:outside|out of) (?:of )?(?:the )?(.+?)$/, 'place'],
   [
@@ -63,7 +63,7 @@ const EXCLUSIONS: ReadonlyArray<[RegExp, 'place' | 'thing']> = [
     ),
     'thing',
   ],
-  [/\b(?:that|which)? ?(?:are not|aren't|is not|isn't|are|is)? ?(?:not|n't) (?:the )?(.+?)$/, 'thing'],
+  [/\b(?:that|which|who)? ?(?:are not|aren't|is not|isn't|are|is)? ?(?:not|n't) (?:the )?(.+?)$/, 'thing'],
 ];
 
 export function takeExclusions(span: Span, d: Draft, quotes: readonly string[]): void {

@@ -69,6 +69,10 @@ export function finish(d: Draft, raw: string): UnderstandResult {
   if (action === 'toggle' && (!TOGGLEABLE.has(kind) || d.guessedLabel || (kind === 'screen' && d.region)))
     d.unexplained.push(raw.trim().split(/\s+/)[0]!.toLowerCase());
 
+  const verbWord = d.verbWord ?? raw.trim().split(/\s+/)[0]!.toLowerCase();
+  if (d.onlyKind && kind !== d.onlyKind) d.unexplained.push(verbWord);
+  // What is closed is a dialog, window or tab ("click the Save and Close button" is no "close the button").
+  if (action === 'close' && !/^(?:dialog|window|tab|element)$/.test(kind)) d.unexplained.push(verbWord);
   // A piece of text is clicked, hovered or found; selecting, ticking, folding, focusing or closing it is not
   // something the frame holds ("select the word "Hello"" selects text).
   if (kind === 'text' && /^(?:select|toggle|expand|collapse|focus|close|drag)$/.test(action ?? ''))

@@ -357,3 +357,100 @@ describe('understood now (every word has a meaning the frame holds)', () => {
     expect(refused('click everything')).toContain('everything');
   });
 });
+
+describe('session 9: general signals of a command the frame does not hold (served wrong in fresh batches)', () => {
+  it('a place said without a preposition is not where to look', () => {
+    // Were: count … region=toolbar; click X region=top-right; the circle in the left region.
+    expect(refused('count red squares toolbar')).toContain('toolbar');
+    expect(refused('click X top right')).toContain('top right');
+    expect(refused('Click in the circle of the left')).toContain('left');
+    expect(frameOf('count the red squares in the toolbar').region).toBe('toolbar');
+    expect(frameOf('click the circle at the top').region).toBe('top');
+    // Reading or describing a region names it as the object.
+    expect(frameOf('describe the toolbar')).toEqual({
+      action: 'describe',
+      target: { kind: 'screen' },
+      region: 'toolbar',
+    });
+    expect(frameOf('read the title').region).toBe('titlebar');
+    expect(refused('find the sidebar')).toContain('sidebar');
+  });
+
+  it('a thing of another thing, a part of a thing and a position of the page are refused', () => {
+    // Was: click a dialog labelled "X".
+    expect(refused('Click the top-right "X" of the dialog')).toContain('dialog');
+    expect(refused('click the edge of the red circle')).toContain('edge');
+    // Was: the second "Next" button.
+    expect(refused('Click the "Next" button on the second page')).toContain('page');
+    // Some of them, or the text of one, is not a thing of another.
+    expect(frameOf('select 2 of the checkboxes').quantity).toBe(2);
+    expect(frameOf('how many of the buttons are in the toolbar').target).toEqual({ kind: 'button' });
+    expect(frameOf('read the label of the checkbox')).toEqual({
+      action: 'read',
+      target: { kind: 'checkbox' },
+    });
+  });
+
+  it('a preposition ending the clause, possessives and function words are never dropped or taken as labels', () => {
+    // Were: click a label "sign" / "log"; type the text "today's date"; a link labelled "much".
+    expect(refused('click on sign in')).toContain('sign');
+    expect(frameOf('click Log in').target).toEqual({ kind: 'element', label: 'Log in' });
+    expect(refused("Enter today's date in the Date field")).toContain("today's");
+    expect(refused('click its close button')).toContain('its');
+    expect(refused('select the small size')).toContain('size');
+    expect(refused('click anywhere')).toContain('anywhere');
+    expect(refused('click Save instead of Cancel')).toContain('instead');
+    // Was: a pick of an element labelled "one".
+    expect(refused('click the second one')).toContain('one');
+    expect(frameOf('Count how much links has the page').target).toEqual({ kind: 'link' });
+  });
+
+  it('verbs meet only the targets they act on', () => {
+    // Was: a sequence "click Save" then "close the button".
+    expect(refused('click the Save and Close button')).toContain('close');
+    expect(refused('type hello into the red box')).toContain('red');
+    expect(frameOf('Navigate to the "Settings" tab').target).toEqual({ kind: 'tab', label: 'Settings' });
+    expect(refused('go to settings')).toContain('go');
+    expect(frameOf('Toggle the "Dark mode" switch on')).toEqual({
+      action: 'toggle',
+      target: { kind: 'checkbox', label: 'Dark mode' },
+      state: 'on',
+    });
+  });
+
+  it('test steps, presence assertions and speech are understood; asserted states are not', () => {
+    expect(frameOf('Step 3: Click Save').target).toEqual({ kind: 'element', label: 'Save' });
+    expect(frameOf('4. Click the "Close" button').target).toEqual({ kind: 'button', label: 'Close' });
+    expect(frameOf('When I click the "Checkout" button').action).toBe('click');
+    expect(frameOf('Verify that the "Logout" link is displayed')).toEqual({
+      action: 'check',
+      target: { kind: 'link', label: 'Logout' },
+    });
+    expect(frameOf('Then I should see the text "Order confirmed"')).toEqual({
+      action: 'check',
+      target: { kind: 'text', text: 'Order confirmed' },
+    });
+    expect(refused('Verify the Submit button is not displayed').length).toBeGreaterThan(0);
+    expect(refused('Check that the "Remember me" checkbox is unchecked').length).toBeGreaterThan(0);
+    expect(frameOf('um count the uh blue squares').target).toEqual({
+      kind: 'shape',
+      color: 'blue',
+      shape: 'square',
+    });
+    expect(frameOf("what's on my screen")).toEqual({ action: 'describe', target: { kind: 'screen' } });
+  });
+
+  it('"Select Orange, Kiwi and click Submit": list items are labels, not colours', () => {
+    expect(frameOf('Select Orange, Kiwi and click Submit').parts?.frames).toEqual([
+      { action: 'select', target: { kind: 'element', label: 'Orange' } },
+      { action: 'select', target: { kind: 'element', label: 'Kiwi' } },
+      { action: 'click', target: { kind: 'element', label: 'Submit' } },
+    ]);
+    expect(frameOf('select Orange').target).toEqual({ kind: 'element', label: 'Orange' });
+    expect(frameOf('Click on the Red circle').target).toEqual({
+      kind: 'shape',
+      color: 'red',
+      shape: 'circle',
+    });
+  });
+});

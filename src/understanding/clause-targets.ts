@@ -1,9 +1,11 @@
 import {
+  ANY_WIDGET,
   BULK,
   COLOR_WORDS,
   FIELD_BOX,
   REGION_PHRASES,
   SHAPE_WORDS,
+  SIZE_WORDS,
   STATE_WORDS,
   STOPWORDS,
   VAGUE,
@@ -39,6 +41,8 @@ const REL_WORDS: Readonly<Record<string, 'right-of' | 'left-of' | 'above' | 'bel
 
 /** Relations to an anchor: "to the right of Cancel", "below the Email field", "next to "Remember me"". */
 export function takeRelation(span: Span, d: Draft, quotes: readonly string[]): void {
+  // Every relation needs one of these words.
+  if (!/\b(?:right|left|below|under|beneath|above|over|next|beside|near)/.test(span.s)) return;
   const rel = span.take(REL_RE);
   if (rel) {
     const relation = REL_WORDS[rel.m[1] ?? rel.m[2] ?? rel.m[3]!]!;
@@ -109,7 +113,7 @@ export function takeDestination(span: Span, d: Draft): void {
 
 const FIELD_NOUN = '(?:text ?field|text ?box|textbox|input(?: box| field)?|field|box|area|textarea)';
 
-const INTO_RE = new RegExp(`\\b(?:into|in|to|on) (?:the )?((?:[^\\s]+ ){0,2}?)${FIELD_NOUN}\\b`);
+const INTO_RE = new RegExp(`\\b(?:into|in|to|on|inside) (?:the )?((?:[^\\s]+ ){0,2}?)${FIELD_NOUN}\\b`);
 const FILL_RE = new RegExp(`^(?:the )?((?:[^\\s]+ ){0,2}?)${FIELD_NOUN} with\\b`);
 
 /** Type into a field: "into the Email field", "in the search box"; fill: "the Name field with "Ana"". */
@@ -122,7 +126,10 @@ export function takeField(span: Span, d: Draft, quotes: readonly string[]): void
   d.kindWords++;
   const words = hit.m[1]!.trim();
   // "in each field", "into all the fields", "into the other field": which fields, not a field's name.
-  const which = words.split(' ').filter((w) => BULK.test(w) || STATE_WORDS.has(w));
+  // "into the red box": a colour, shape or size is no field's name.
+  const which = words
+    .split(' ')
+    .filter((w) => BULK.test(w) || STATE_WORDS.has(w) || COLOR_WORDS[w] || SHAPE_WORDS[w] || SIZE_WORDS[w]);
   if (which.length) d.unexplained.push(...which);
   else if (words) {
     const q = quoteOf(words, quotes);
@@ -134,6 +141,13 @@ export function takeField(span: Span, d: Draft, quotes: readonly string[]): void
 }
 
 const CONTAINER_BEFORE = /\b(?:in|inside|within|from|on) (?:the |a |an |this |that )?$/;
+/**
+ * "the "X" of the dialog": a thing of another thing; but "the text / label of the button" reads the button, and
+ * "2 of the checkboxes", "how many of the buttons", "the first of the links" are some of them.
+ */
+const OWNER_BEFORE = /\S \bof (?:the |a |an |this |that )?$/;
+const TEXT_OF =
+  /\b(?:text|texts|label|labels|words?|caption|name|value|contents?|\d+|one|two|three|four|five|six|seven|eight|nine|ten|many|much|all|each|every|some|any|most|none|both|few|several|rest|number|count|list|first|second|third|fourth|fifth|last|\d+(?:st|nd|rd|th)) of (?:the |a |an |this |that )?$/;
 
 /** Widget nouns, a numbered label ("Tab #3", "Page 2": the number is part of the label), list items. */
 export function takeWidgetNouns(span: Span, d: Draft, quotes: readonly string[]): void {
@@ -163,7 +177,7 @@ export function takeWidgetNouns(span: Span, d: Draft, quotes: readonly string[])
     span.s = span.s.replace(/\bbox(es)?\b/, 'checkbox$1');
     span.o = span.o.replace(/\b[Bb]ox(es)?\b/, 'checkbox$1');
   }
-  for (const [re, kind] of WIDGET_PHRASES) {
+  for (const [re, kind] of ANY_WIDGET.test(span.s) ? WIDGET_PHRASES : []) {
     const m = re.exec(span.s);
     if (!m) continue;
     // "the File menu", "the Tab key": a capitalised noun right before another widget noun is that one's label.
@@ -174,7 +188,8 @@ export function takeWidgetNouns(span: Span, d: Draft, quotes: readonly string[])
     )
       continue;
     // "click "Yes" in the dialog", "select Banana from the dropdown": a container the frame cannot hold.
-    if (CONTAINER_BEFORE.test(span.s.slice(0, m.index))) {
+    const before = span.s.slice(0, m.index);
+    if (CONTAINER_BEFORE.test(before) || (OWNER_BEFORE.test(before) && !TEXT_OF.test(before))) {
       d.unexplained.push(m[0]);
       span.cut(m.index, m[0].length);
       continue;
@@ -205,6 +220,9 @@ export function takeWidgetNouns(span: Span, d: Draft, quotes: readonly string[])
     (d.label !== undefined || quotes.length > 0 || /\S/.test(span.s))
   ) {
     // "Select Banana from the list": what is chosen from a list is one of its items.
+    d.kind = 'list-item';
+  } else if (d.inList && d.kind === 'element') {
+    // "the second option of the list": an option of a list is one of its items.
     d.kind = 'list-item';
   } else if (d.inList && d.kind !== 'list-item') {
     d.unexplained.push('list');

@@ -17,6 +17,42 @@ import type { Draft } from './draft.js';
 import { num, PLACEHOLDER, quoteOf } from './draft.js';
 import type { Span } from './span.js';
 
+/**
+ * Stopwords no other rule below claims ("the", "of", "is" …, not "one", "it", "all", "number"): most tokens are
+ * these, and they are known as filler at once.
+ */
+const PURE_STOP: ReadonlySet<string> = new Set(
+  [...STOPWORDS].filter(
+    (w) =>
+      !COLOR_WORDS[w] &&
+      !SHAPE_WORDS[w] &&
+      !GENERIC_SHAPE_WORDS.has(w) &&
+      !SIZE_WORDS[w] &&
+      !TEXT_NOUNS.test(w) &&
+      !/^(?:lines?|coloured|colored|shaped|one|everything|number)$/.test(w) &&
+      !/^\d{1,3}$/.test(w) &&
+      NUMBER_WORDS[w] === undefined &&
+      !/^\p{L}+'s$/u.test(w) &&
+      !/^(?:edge|edges|corner|corners|side|sides|part|parts|area|region|centre|center|middle|half)$/.test(
+        w,
+      ) &&
+      !STATE_WORDS.has(w) &&
+      !/^[a-z]{3,}est$/.test(w) &&
+      !BULK.test(w) &&
+      !VAGUE.has(w) &&
+      w !== '¶' &&
+      w !== '¶s',
+  ),
+);
+
+/** Punctuation at either end of a token. */
+const PUNCT_END = /^[,;:!?()]|[,;:!?()]$/;
+const PLACE_WORD = /^(?:below|above|under|beneath|underneath|left|right|next|near|beside|over|after|before)$/;
+const PART_OF = /^(?:edge|edges|corner|corners|side|sides|part|parts|area|region|centre|center|middle|half)$/;
+const POSSESSIVE = /^\p{L}+'s$/u;
+/** Prepositions that cannot end a clause: something after them was meant. */
+const DANGLING = /^(?:of|on|in|at|to|from|with|into|onto|inside|within|by|for|off|over|under)$/;
+
 /** Actions for which a number of items is no instruction. */
 function actingless(d: Draft): boolean {
   return d.action !== undefined && !ACTING.has(d.action);
@@ -24,20 +60,24 @@ function actingless(d: Draft): boolean {
 
 /** The remaining words: slot values, stopwords, a label, or unexplained. */
 export function words(span: Span, d: Draft, quotes: readonly string[], verb: string): void {
-  const toks = span.s.split(' ').filter((t) => t.length > 0);
-  const otoks = span.o.split(' ').filter((t) => t.length > 0);
+  const split = (x: string) =>
+    /^ | $| {2}/.test(x) ? x.split(' ').filter((t) => t.length > 0) : x ? x.split(' ') : [];
+  const toks = split(span.s);
+  const otoks = split(span.o);
   const aligned = toks.length === otoks.length;
   type Tok = {
     w: string;
     o: string;
     role: 'stop' | 'slot' | 'noun' | 'quote' | 'num' | 'unknown' | 'vague' | 'state';
   };
+  const bare = (x: string) => (PUNCT_END.test(x) ? x.replace(/^[,;:!?()]+|[,;:!?()]+$/g, '') : x);
   const list: Tok[] = toks.map((raw, i) => {
-    const w = raw.replace(/^[,;:!?()]+|[,;:!?()]+$/g, '');
-    const o = (aligned ? otoks[i]! : raw).replace(/^[,;:!?()]+|[,;:!?()]+$/g, '');
+    const w = bare(raw);
+    const o = aligned ? bare(otoks[i]!) : w === raw ? raw : bare(raw);
     return { w, o, role: 'unknown' as Tok['role'] };
   });
   let textNoun = false;
+  let capitalColour: Tok | undefined;
   for (let i = 0; i < list.length; i++) {
     const t = list[i]!;
     const w = t.w;
@@ -45,11 +85,13 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
       t.role = 'stop';
       continue;
     }
-    if (w === '¶' || w === '¶s') t.role = 'noun';
+    if (PURE_STOP.has(w)) t.role = 'stop';
+    else if (w === '¶' || w === '¶s') t.role = 'noun';
     else if (PLACEHOLDER.test(w)) t.role = 'quote';
     else if (COLOR_WORDS[w] && !d.color) {
       d.color = COLOR_WORDS[w];
       t.role = 'slot';
+      if (t.o !== w) capitalColour = t;
     } else if (SHAPE_WORDS[w] && !d.shape) {
       d.shape = SHAPE_WORDS[w];
       t.role = 'slot';
@@ -69,11 +111,27 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
       textNoun = true;
       t.role = 'slot';
     } else if (/^(?:coloured|colored|shaped)$/.test(w)) t.role = 'slot';
+    // "the second one", "the last one": a pronoun, not the number 1 (nor a label "one").
+    else if (w === 'one' && t.o === w) t.role = 'vague';
     else if (/^\d{1,3}$/.test(w) || NUMBER_WORDS[w] !== undefined) t.role = 'num';
+    // "today's date", "John's profile", "the dialog's close button": whose thing it is, which no slot holds.
+    else if (POSSESSIVE.test(w) && !/^(?:it|there|what|that|here|where|who|let)'s$/.test(w)) t.role = 'state';
     else if ((STATE_WORDS.has(w) || /^[a-z]{3,}est$/.test(w)) && t.o === w) t.role = 'state';
     else if (BULK.test(w)) t.role = d.action && ACTING.has(d.action) ? 'vague' : 'stop';
     // "read everything on the screen", "describe everything": all of it is what reading and describing do.
     else if (w === 'everything' && (d.action === 'read' || d.action === 'describe')) t.role = 'stop';
+    // "the edge of the red circle", "the corner of the window": a part of a thing (the screen's parts are places).
+    else if (
+      PART_OF.test(w) &&
+      list[i + 1]?.w === 'of' &&
+      !/^(?:the |this |that )?(?:screen|page|display|desktop|monitor)\b/.test(
+        list
+          .slice(i + 2, i + 4)
+          .map((x) => x.w)
+          .join(' '),
+      )
+    )
+      t.role = 'state';
     // "click on the number 4": the number is its label ("Click the number." alone points back: vague).
     else if (w === 'number' && /^\d{1,3}$/.test(list[i + 1]?.w ?? '')) t.role = 'stop';
     else if (VAGUE.has(w)) t.role = 'vague';
@@ -105,6 +163,12 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
     else t.role = 'unknown';
   }
   if (textNoun && d.kind === undefined) d.kind = 'text';
+  // "Select Orange", "click Red": a capitalised colour with no shape, widget or text noun is a name, not a colour
+  // (a fruit, an option); "click the red one" stays a colour.
+  if (capitalColour && !d.shape && !d.genericShape && d.kind === undefined && d.label === undefined) {
+    d.color = undefined;
+    capitalColour.role = 'unknown';
+  }
 
   // Quotes: the first unused one is the label (or the text to type / find); more are unexplained.
   const quoteToks = list.filter((t) => t.role === 'quote');
@@ -122,7 +186,8 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
   }
 
   // Unquoted label words: next to the widget noun, or (no noun) all the unknown words of a labelling action.
-  const unknownIdx = list.flatMap((t, i) => (t.role === 'unknown' ? [i] : []));
+  const unknownIdx: number[] = [];
+  for (let i = 0; i < list.length; i++) if (list[i]!.role === 'unknown') unknownIdx.push(i);
   const nounIdx = list.findIndex((t) => t.role === 'noun');
   const labelParts: number[] = [];
   if (unknownIdx.length && d.label === undefined && d.action !== 'type' && d.action !== 'press') {
@@ -150,7 +215,12 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
         labelParts.push(nounIdx + 1);
     } else if (d.action && LABELLING.has(d.action) && !d.color && !d.shape && !d.genericShape) {
       const first = unknownIdx[0]!;
-      const last = unknownIdx[unknownIdx.length - 1]!;
+      let last = unknownIdx[unknownIdx.length - 1]!;
+      // "click Log in", "tap Sign in": a particle ending the clause belongs to the label before it.
+      let end = last;
+      while (end + 1 < list.length && list[end + 1]!.role === 'stop' && LABEL_INNER.has(list[end + 1]!.w))
+        end++;
+      if (end === list.length - 1) last = end;
       let ok = true;
       for (let k = first; k <= last; k++) {
         const t = list[k]!;
@@ -163,6 +233,8 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
       const words = labelParts.filter((k) => list[k]!.role === 'unknown');
       const lower = (k: number) => list[k]!.o === list[k]!.w && /^[a-z]/.test(list[k]!.w);
       if (labelParts.length > 1 && words.every(lower)) ok = false;
+      // Nor is a guess of more than three words ("Save as fast as possible"): a sentence, not a name.
+      if (labelParts.length > 3) ok = false;
       // Nor does a phrase that starts with a lower-case word ("the date 05/12/2016"): that word names a kind of
       // thing the frame has no noun for.
       if (labelParts.length > 1 && words.length > 0 && lower(words[0]!)) ok = false;
@@ -189,13 +261,29 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
   if (d.action === 'type' && d.text === undefined) {
     const rest = list.filter((t) => t.role === 'unknown');
     // Unquoted, the whole rest is the text ("type hello"); "fill in the form" names a thing, not a text.
-    const phrase = list.some((t) => t.role === 'vague' || t.role === 'stop') || /^fill\b/.test(verb);
+    // "type hello in the box below": a word of place is where, not what to type.
+    const phrase =
+      list.some((t) => t.role === 'vague' || t.role === 'stop') ||
+      /^fill\b/.test(verb) ||
+      rest.some((t) => PLACE_WORD.test(t.w));
     if (rest.length && !phrase) {
       d.text = rest.map((t) => t.o).join(' ');
       for (const t of rest) t.role = 'slot';
     }
   }
   if (d.fieldLabel !== undefined) d.label = d.fieldLabel;
+  // "click the second row", "select the first result": a position among things of a kind the frame has no noun
+  // for (a lower-case guess is a kind, not a name).
+  if (
+    d.guessedLabel &&
+    d.pick &&
+    labelParts.some((k) => list[k]!.o === list[k]!.w && /^[a-z]{2,}/.test(list[k]!.w))
+  )
+    d.unexplained.push(labelParts.map((k) => list[k]!.w).join(' '));
+  // A preposition ending the clause ("toggle the switch on", "click on sign in" once "sign" is a label): what it
+  // governed is missing or was taken for something else.
+  const lastTok = list[list.length - 1];
+  if (lastTok?.role === 'stop' && DANGLING.test(lastTok.w) && list.length > 1) lastTok.role = 'unknown';
   for (const t of list) {
     if (t.role === 'unknown' || t.role === 'state') d.unexplained.push(t.w);
     if (t.role === 'vague' && (d.action === undefined || ACTING.has(d.action) || t.w !== 'it')) {

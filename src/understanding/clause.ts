@@ -1,5 +1,13 @@
 import type { IntentFrame, UnderstandResult } from '../domain/index.js';
-import { ACTION_RULES, COLOR_WORDS, KEY_CHORD, REGION_PHRASES, SHAPE_WORDS, SIZE_WORDS } from './lexicon.js';
+import {
+  ACTION_RULES,
+  ANY_REGION,
+  COLOR_WORDS,
+  KEY_CHORD,
+  REGION_PHRASES,
+  SHAPE_WORDS,
+  SIZE_WORDS,
+} from './lexicon.js';
 import { takeItemOps, takeMeasure, takeOrdinal } from './clause-data-ops.js';
 import { takeExclusions } from './clause-exclusions.js';
 import { finish, keyFrame } from './clause-frame.js';
@@ -7,6 +15,7 @@ import { takeDestination, takeField, takeRelation, takeWidgetNouns } from './cla
 import { words } from './clause-words.js';
 import type { Draft } from './draft.js';
 import { num, QUOTE_TOKEN, quoteOf } from './draft.js';
+import type { Span } from './span.js';
 import { normalizeText } from './span.js';
 
 export { normalizeText } from './span.js';
@@ -22,11 +31,43 @@ const TIMES_RE = new RegExp(
   `^times (?:does|do|is|are) (${QUOTE_TOKEN}) (?:appear|occur|show up|shown|written)\\b`,
 );
 const NAMED_RE = new RegExp(
-  `\\b(?:labell?ed|called|named|titled|that says|which says|saying|that reads|with the (?:label|text))\\s+(${QUOTE_TOKEN}|[^\\s]+)`,
+  `\\b(?:labell?ed|called|named|titled|that says|which says|saying|that reads|with the (?:label|text|name)|whose (?:label|text|name|title) is|(?:that|which) ha(?:s|ve) the (?:label|text|name))\\s+(${QUOTE_TOKEN}|[^\\s]+)`,
 );
+
+/**
+ * A test step's assertion of presence: "verify that the "Logout" link is displayed", "check that a green square
+ * is present", "confirm the "Saved" text appears in the status bar", "then I should see …". A state said so
+ * ("is checked", "is not displayed") does not match and stays unexplained.
+ */
+const SHOWN_RE =
+  /^(?:(?:verify|assert|confirm|ensure|check|make sure)(?: that)? (.+?) (?:is|are) (?:displayed|visible|present|shown)((?: (?:in|on|at|inside) .+)?)|(?:verify|assert|confirm|check)(?: that)? (.+?) (?:appears?|is shown|are shown)((?: (?:in|on|at|inside) .+)?)|(?:(?:then|and) )?i should (?:now )?see (.+))$/;
 
 /** Actions said "twice" or "3 times" ("click it twice"); "type "x" twice", "drag … twice" stay unexplained. */
 const REPEATABLE: ReadonlySet<string> = new Set(['click', 'double-click', 'right-click', 'press']);
+
+/** How a place is introduced: "in the toolbar", "on the left side", "at the top", "inside the sidebar". */
+const PLACE_BEFORE =
+  /\b(?:in|on|at|inside|within|from|across|throughout|near|along|of the (?:top|bottom|left|right|upper|lower|middle|center|centre)(?: half| side| part)?)(?: (?:the|this|that|a|an|my|your))? $/;
+/** Actions whose object may be a region itself. */
+const REGION_OBJECT: ReadonlySet<string> = new Set(['describe', 'read', 'list']);
+
+/**
+ * Every action rule in one pattern, in order, each in a group of its own (`RULE_GROUP[i]` is rule i's): all are
+ * anchored at the start, so the first alternative that matches is the rule a loop over them would have found,
+ * with one match instead of one per rule.
+ */
+const innerGroups: number[] = [];
+const ANY_ACTION = new RegExp(`^(?:${ACTION_RULES.map((r) => `(${r.pattern.source})`).join('|')})`);
+const RULE_GROUP: readonly number[] = ACTION_RULES.reduce<number[]>((at, r, i) => {
+  const inner = new RegExp(`${r.pattern.source}|`).exec('')!.length - 1;
+  at.push(i === 0 ? 1 : at[i - 1]! + 1 + innerGroups[i - 1]!);
+  innerGroups.push(inner);
+  return at;
+}, []);
+function ruleOf(m: RegExpExecArray): number {
+  for (let i = 0; i < RULE_GROUP.length; i++) if (m[RULE_GROUP[i]!] !== undefined) return i;
+  return -1;
+}
 
 /** Nouns a region word may qualify as an adjective ("the top circle"). */
 const ADJECTIVAL =
@@ -37,8 +78,10 @@ export function parseClause(
   text: string,
   quotes: readonly string[] = [],
   raw = text.trim(),
+  /** `normalizeText(text)` when the caller has it already (it is cut as the clause is read). */
+  normalized?: Span,
 ): UnderstandResult {
-  const span = normalizeText(text);
+  const span = normalized ?? normalizeText(text);
   const d: Draft = {
     textVerb: false,
     kindWords: 0,
@@ -50,7 +93,7 @@ export function parseClause(
     unexplained: [],
     explained: 0,
     guessedLabel: false,
-    firstWord: span.s.split(' ')[0] ?? '',
+    firstWord: span.s.slice(0, (span.s.indexOf(' ') + 1 || span.s.length + 1) - 1),
   };
   let verb = '';
 
@@ -67,17 +110,28 @@ export function parseClause(
     span.s += ` in the ${has.m[1]!}`;
     span.o += ` in the ${has.orig(1)}`;
   }
+  if (!d.action && SHOWN_RE.test(span.s)) {
+    const shown = span.take(SHOWN_RE)!;
+    const g = shown.m[1] !== undefined ? 1 : shown.m[3] !== undefined ? 3 : 5;
+    const tail = g < 5 ? (shown.m[g + 1] ?? '') : '';
+    span.s = shown.m[g]! + tail;
+    span.o = shown.orig(g) + (tail ? shown.orig(g + 1) : '');
+    d.action = 'check';
+  }
   if (!d.action) {
-    for (const rule of ACTION_RULES) {
-      const m = rule.pattern.exec(span.s);
-      if (!m) continue;
+    const m = ANY_ACTION.exec(span.s);
+    const rule = m ? ACTION_RULES[ruleOf(m)] : undefined;
+    if (m && rule) {
       d.action = rule.action;
       verb = m[0];
       if (rule.state) d.state = rule.state;
       if (rule.text) d.textVerb = true;
       if (rule.attribute) d.attribute = { op: 'attribute', of: rule.attribute };
+      // "go to / navigate to …": only a tab is gone to by clicking it ("go to settings" is somewhere else).
+      if (/^(?:go|navigate) to\b/.test(m[0])) d.onlyKind = 'tab';
+      const sp = m[0].indexOf(' ');
+      d.verbWord = sp < 0 ? m[0] : m[0].slice(0, sp);
       span.cut(0, m[0].length);
-      break;
     }
   }
   if (d.action === 'help' || (d.action === 'list' && /capabilit|skill|command/.test(verb))) {
@@ -99,7 +153,12 @@ export function parseClause(
     span.take(/\s?\b(?:can|could|do) you (?:see|count|find)$/);
     span.take(/\s?\b(?:in total|altogether|all together|overall)$/);
   }
-  if (d.action === 'read' && /^what(?: (?:does|do))?$/.test(verb)) {
+  // "toggle the "Dark mode" switch on": the state, said last.
+  if (d.action === 'toggle' && !d.state) {
+    const st = span.take(/\s(on|off)$/);
+    if (st) d.state = st.m[1] as 'on' | 'off';
+  }
+  if (d.action === 'read' && /(?:^|\s)what(?: (?:does|do))?$/.test(verb)) {
     const say = /\s?\b(?:say|says|reads?|show|display)$/.exec(span.s);
     if (say) span.cut(say.index, say[0].length);
   }
@@ -165,7 +224,9 @@ export function parseClause(
 
   // "the circles that are large", "the box that is red": a relative clause that only names a colour, size or
   // shape says what an adjective would.
-  const which = /\b(?:(?:that|which) (?:is|are)|whose (colou?r|shape|size) (?:is|are)) (\S+)$/.exec(span.s);
+  const which = /\b(?:(?:that|which|who) (?:is|are)|whose (colou?r|shape|size) (?:is|are)) (\S+)$/.exec(
+    span.s,
+  );
   const said = which?.[2] ?? '';
   const names =
     which?.[1] === undefined
@@ -188,7 +249,7 @@ export function parseClause(
   takeOrdinal(span, d);
 
   // "in the list": the items are list items.
-  if (span.take(/\b(?:in|on|from) the list\b/)) d.inList = true;
+  if (span.take(/\b(?:in|on|from|of) the list\b/)) d.inList = true;
 
   // Type into a field: "into the Email field", "in the search box"; fill: "the Name field with "Ana"".
   if (d.action === 'type') takeField(span, d, quotes);
@@ -198,10 +259,21 @@ export function parseClause(
   if (left) d.unexplained.push('left');
 
   // Region.
-  for (const [pattern, name] of REGION_PHRASES) {
+  for (const [pattern, name] of ANY_REGION.test(span.s) ? REGION_PHRASES : []) {
+    const at = pattern.exec(span.s);
+    if (!at) continue;
+    const before = span.s.slice(0, at.index);
     const m = span.take(pattern);
     if (m) {
       d.region = name;
+      // A place is said with a preposition ("in the toolbar", "at the top"); "count red squares toolbar", "click
+      // X top right", "the circle of the left" leave out how the place relates. Describing or reading a region
+      // names it as the thing itself ("describe the sidebar", "read the title").
+      if (
+        !PLACE_BEFORE.test(before) &&
+        !(REGION_OBJECT.has(d.action ?? '') && /^(?:(?:the|this|that) )?$/.test(before))
+      )
+        d.unexplained.push(m.m[0]);
       // "the top of the dialog": a part of something the frame cannot hold (the screen's own parts are fine).
       const of = /^of (?:the |this |that )?(\S+)/.exec(span.s.slice(m.m.index));
       if (of && !/^(?:screen|page|display|window|desktop|monitor)$/.test(of[1]!)) d.unexplained.push(of[1]!);

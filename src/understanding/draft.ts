@@ -50,6 +50,10 @@ export interface Draft {
   unexplained: string[];
   explained: number;
   guessedLabel: boolean;
+  /** The verb's first word as said ("go", "close"), to name it when the target does not fit it. */
+  verbWord?: string;
+  /** The only target kind the verb can mean ("go to" a tab). */
+  onlyKind?: TargetKind;
   /** The clause's first word after normalisation: named when no verb was found. */
   firstWord: string;
 }

@@ -209,15 +209,16 @@ describe('the labelled corpus (test/fixtures/understanding)', () => {
   });
   // The goal (frame accuracy ≥ 95%, wrong-but-served ≤ 1% on the held-back half) is judged by
   // `npm run bench -- understanding`, which fails while it is not met. Session 8's one measurement, after
-  // adding four fresh batches (half of them held back): 93.0% / 4.38% (docs/generation.md). This test keeps
-  // what was reached from sliding back; it is not the goal.
+  // adding four fresh batches (half of them held back): 93.0% / 4.38% over 872 commands; session 9's, after two
+  // more fresh batches in new voices (176 of them held back): 90.9% / 4.10% over 1,048 (docs/generation.md).
+  // This test keeps what was reached from sliding back; it is not the goal.
   it('the held-back half does not fall below the last measured accuracy', () => {
     const s = scoreCorpus(
       corpus.filter((e) => e.half === 'test'),
       parseCommand,
       0.6,
     );
-    expect(s.accuracy).toBeGreaterThanOrEqual(0.93);
+    expect(s.accuracy).toBeGreaterThanOrEqual(0.909);
   });
   it('the dev half, which the rules are tuned on, has no wrong-but-served command', () => {
     const s = scoreCorpus(

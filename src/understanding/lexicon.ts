@@ -12,7 +12,19 @@ function table<T>(entries: Record<string, T>): Readonly<Record<string, T>> {
 }
 
 export const POLITENESS: readonly RegExp[] = [
-  /^(?:(?:hey|hi|hello|ok|okay|so|now|just|yo|alright)\b[,\s]*)+/,
+  /^(?:(?:hey|hi|hello|ok|okay|so|now|just|yo|alright|ironcliw)\b[,\s]*)+/,
+  // Speech: hesitations ("um count the uh blue squares") carry nothing.
+  /\b(?:um+|uh+|erm|hmm+)\b,?/g,
+  // A test step's number ("Step 3: click Save", "4. Click OK") and its Gherkin keyword ("When I click …").
+  /^(?:step\s*\d{1,3}\s*[:.)-]?|\d{1,3}\s*[.):-])\s*/,
+  /^(?:given|when|then|and|but) i (?=(?:click|tap|press|type|enter|select|choose|check|uncheck|tick|untick|open|close|expand|collapse|focus|hover|drag|double|right)\b)/,
+  /^(?:is it|is) possible (?:for you )?to\b/,
+  /^i want that you\b/,
+  // "make click on …", "do double click on …": the click is the verb.
+  /^(?:make|do|give)(?: a)? (?=(?:double[- ]?|right[- ]?)?click\b)/,
+  /^you (?:can|could)\b(?! see\b)/,
+  // "what's on my screen": the screen is the screen, whoever's it is.
+  /\bmy\b(?= (?:screen|display|desktop)\b)/,
   /\b(?:please|pls|plz|kindly|thanks|thank you)\b/g,
   // "can you see …" is a question about the screen (a check), not politeness.
   /^(?:could|can|would|will) you\b(?! see\b)/,
@@ -119,7 +131,14 @@ export const STATE_WORDS: ReadonlySet<string> = new Set(
     'hamburger kebab burger gear cog trash bin arrow chevron caret ellipsis logo avatar image picture ' +
     'photo thumbnail next ' +
     // Auxiliaries ("where am i", "where should i click") are never a label either.
-    'am was were should could would will can shall may might must'
+    'am was were should could would will can shall may might must ' +
+    // Function words and degree words ("count how much links", "the more big circle"): never a name in lower
+    // case, and whatever they modify is something the frame does not hold.
+    'much many more less very too such how why when who whom whose where than only even still already again ' +
+    'else instead rather anywhere everywhere its their his her our then per before after until while during ' +
+    'because unless ' +
+    // The frame's own attributes are not names ("select the small size", "the circles of color red").
+    'size colour color shape'
   ).split(' '),
 );
 
@@ -154,7 +173,7 @@ export const WIDGET_PHRASES: ReadonlyArray<[RegExp, TargetKind]> = [
   [/\b(?:list items?|list entries|list entry)\b/, 'list-item'],
   [/\b(?:tree nodes?|nodes?|folders?|files?)\b/, 'tree-node'],
   [
-    /\b(?:dialog(?: box(?:es)?| window)?s?|pop-?ups?(?: windows?)?|modals?(?: windows?)?|alert(?: box| dialog)?s?)\b/,
+    /\b(?:dialog(?: box(?:es)?| window)?s?|pop[- ]?ups?(?: windows?)?|modals?(?: windows?)?|alert(?: box| dialog)?s?)\b/,
     'dialog',
   ],
   [/\b(?:menu items?|menus?(?! buttons?\b)|buttons?)\b/, 'button'],
@@ -175,8 +194,8 @@ export const TEXT_NOUNS = /^(?:text|texts|words?|labels?|message|messages|says|s
 export const STOPWORDS: ReadonlySet<string> = new Set(
   (
     'the a an of on in at to from inside within there is are be any some that this these those ' +
-    'me my you its screen display please what which how do does did i we see visible currently now ' +
-    'area part side corner edge region whole entire and with have has shown appear appears page ' +
+    'me my you screen display please what which how do does did i we see visible currently now ' +
+    'whole entire and with have has shown appear appears page ' +
     "there's it's all every each both also ones one them it"
   ).split(' '),
 );
@@ -300,6 +319,15 @@ export const REGION_PHRASES: ReadonlyArray<[RegExp, NamedRegion]> = [
   [/\bright(?: (?:edge|part|half|side))?\b/, 'right'],
 ];
 
+/**
+ * Words without which no widget phrase / no region phrase above can match (each phrase starts with one): one
+ * cheap pass says whether to try them at all (most clauses have one or none).
+ */
+export const ANY_WIDGET =
+  /\b(?:text|input|search|check|tick|switch|toggle|radio|option|drop|combo|select|pick|list|tree|node|folder|file|dialog|pop|modal|alert|menu|button|hyper|link|tab|field|window|section|element|control|entr)/;
+export const ANY_REGION =
+  /\b(?:top|upper|bottom|lower|title|window|tool|ribbon|side|left|right|navigation|status|footer|main|content|canvas|cent|middle)/;
+
 /** A region name alone (for "not on the toolbar", "drag … to the toolbar"). */
 export function regionOf(phrase: string): NamedRegion | undefined {
   for (const [re, name] of REGION_PHRASES) {
@@ -332,23 +360,32 @@ export const ACTION_RULES: readonly ActionRule[] = [
   {
     action: 'count',
     pattern:
-      /^(?:count(?: the number of)?|how many|(?:what )?number of|i (?:need|want) (?:to know )?the (?:number|count) of|the number of|what(?:'s| is) the (?:number|count) of|give me the (?:number|count) of)\b/,
+      /^(?:count how (?:many|much)|count(?: the number of)?|how (?:many|much)|(?:what )?number of|(?:what(?:'s| is) |give me |tell me )?the (?:quantity|amount) of|i (?:need|want) (?:to know )?the (?:number|count) of|the number of|what(?:'s| is) the (?:number|count) of|give me the (?:number|count) of)\b/,
   },
-  { action: 'describe', pattern: /^what (colou?rs?) (?:is|are)\b/, attribute: 'color' },
-  { action: 'describe', pattern: /^what (shape) (?:is|are)\b/, attribute: 'shape' },
+  {
+    action: 'describe',
+    pattern: /^(?:what|which) (colou?rs?) (?:is|are|has|have)\b|^which is the colou?r of\b/,
+    attribute: 'color',
+  },
+  // "which shape is the largest" picks a shape; "what shape is …" asks for one.
+  { action: 'describe', pattern: /^what (shape) (?:is|are|has|have)\b/, attribute: 'shape' },
   {
     action: 'describe',
     pattern:
-      /^(?:(?:describe|summari[sz]e) what(?:'s| is) (?:in|on)|about|describe|summari[sz]e|what(?:'s| is) (?:on|there on)|what do you see|explain what is in|explain|analy[sz]e|identify|give me (?:a summary|an overview) of)\b/,
+      /^(?:(?:describe|summari[sz]e) what(?:'s| is) (?:in|on)|about|describe|summari[sz]e|what(?:'s| is) (?:on|there on)|what do you see|what am i looking at|explain what is in|explain|analy[sz]e|identify|give me (?:a summary|an overview) of)\b/,
   },
   {
     action: 'read',
     pattern:
-      /^(?:what(?= .+ (?:says|reads)$)|read(?: me)?(?: what it says(?: at| in| on)?| what(?:'s| is) (?:in|on|written (?:in|on)))?|what(?:'s| is) the (?:value|contents?) of|can you read what it says(?: at| in| on)?|what does|what do|what(?:'s| is) the text(?: in| of| on)?|get the text(?: from| of| in)?|transcribe|what(?:'s| is) written|what(?:'s| is) in)\b/,
+      /^(?:what(?= .+ (?:says|reads)$)|what says|what(?:'s| is) the(?= title$)|read(?: out| aloud)? what(?= .+ (?:says|reads)$)|read(?: me)?(?: what it says(?: at| in| on)?| what(?:'s| is) (?:in|on|written (?:in|on)))?|what(?:'s| is) the (?:value|contents?) of|can you read what it says(?: at| in| on)?|what does|what do|what(?:'s| is) the text(?: in| of| on)?|get the text(?: from| of| in)?|transcribe|what(?:'s| is) written|what(?:'s| is) in)\b/,
   },
   { action: 'double-click', pattern: /^double[- ]?click(?: on)?\b/ },
   { action: 'right-click', pattern: /^right[- ]?click(?: on)?\b/ },
-  { action: 'hover', pattern: /^(?:hover(?: over| on)?|mouse over|move the mouse (?:over|to)|point at)\b/ },
+  {
+    action: 'hover',
+    pattern:
+      /^(?:hover(?: over| on)?|mouse over|(?:move|pass|put|place) the (?:mouse|cursor|pointer) (?:over|on)|move the mouse to|point at)\b/,
+  },
   { action: 'drag', pattern: /^(?:drag|move(?! the (?:mouse|cursor|pointer)\b))\b/ },
   {
     action: 'focus',
@@ -358,30 +395,34 @@ export const ACTION_RULES: readonly ActionRule[] = [
   {
     action: 'locate',
     pattern:
-      /^(?:locate|where(?:'s| is| are)|where can i find|position of|find the position of|show me where)\b/,
+      /^(?:locate|where (?:is|are) located|where(?:'s| is| are)|where can i find|position of|find the position of|show me where)\b/,
   },
   {
     action: 'check',
     pattern:
-      /^(?:is there|are there|(?:if|whether) there(?: is|'s| are)|check (?:if|whether|for)(?: there (?:is|are))?|does (?:the )?\S+ (?:have|contain|show)|do you see|can you see|is there any)\b/,
+      /^(?:is there|are there|(?:if|whether) there(?: is|'s| are)|check (?:if|whether|for)(?: there (?:is|are))?|(?:verify|assert|confirm|ensure|check|make sure)(?: that)? there (?:is|are)|does (?:the )?\S+ (?:have|contain|show)|do you see|can you see|is there any)\b/,
   },
-  { action: 'toggle', pattern: /^(?:check|tick|mark|turn on|switch on|enable)\b/, state: 'on' },
+  { action: 'toggle', pattern: /^(?:check|tick|mark|turn on|switch on|enable|activate)\b/, state: 'on' },
   {
     action: 'toggle',
-    pattern: /^(?:uncheck|untick|clear|deselect|unselect|unmark|turn off|switch off|disable)\b/,
+    pattern: /^(?:uncheck|untick|clear|deselect|unselect|unmark|turn off|switch off|disable|deactivate)\b/,
     state: 'off',
   },
   { action: 'toggle', pattern: /^toggle\b/ },
-  { action: 'click', pattern: /^(?:click(?: on| into| in)?|tap(?: on)?|hit|press|push|open|switch to)\b/ },
+  {
+    action: 'click',
+    pattern: /^(?:click(?: on| into| in| at)?|tap(?: on)?|hit|press|push|open|switch to|go to|navigate to)\b/,
+  },
   { action: 'select', pattern: /^(?:select|choose|pick)\b/ },
   { action: 'expand', pattern: /^(?:expand|unfold)\b/ },
   { action: 'collapse', pattern: /^(?:collapse|fold)\b/ },
-  { action: 'close', pattern: /^(?:close|dismiss)\b/ },
+  { action: 'close', pattern: /^(?:close|dismiss|get rid of)\b/ },
   // "put "42" in the Age box": only with a quoted text ("put the cursor in …" is focus, above).
-  { action: 'type', pattern: /^(?:type|enter|input|write|fill(?: in| out)?|put(?= ⟦\d+⟧))\b/ },
+  { action: 'type', pattern: /^(?:type|enter|input|insert|write|fill(?: in| out)?|put(?= ⟦\d+⟧))\b/ },
   {
     action: 'find',
-    pattern: /^(?:find(?: me)?|show(?: me)?|highlight|search for|look for|point out|which)\b/,
+    pattern:
+      /^(?:find(?: me)?|show(?: me)?|highlight|search for|search(?= (?:the )?(?:word|text|⟦))|look for|point out|which)\b/,
   },
   { action: 'list', pattern: /^(?:list|enumerate|name(?: all)?)\b/ },
   { action: 'list', pattern: /^what(?= \S+(?: \S+)? (?:are|is) (?:there|on|in|visible|shown)\b)/ },

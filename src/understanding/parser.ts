@@ -1,7 +1,8 @@
 import type { PartFrame, UnderstandResult } from '../domain/index.js';
 import type { ExtendedFrame } from './frame-ext.js';
 import { normalizeText, parseClause } from './clause.js';
-import { ACTING, regionOf } from './lexicon.js';
+import type { Span } from './span.js';
+import { ACTING, COLOR_WORDS, SHAPE_WORDS, regionOf } from './lexicon.js';
 
 /**
  * A small, deterministic grammar for screen commands (docs/generation.md, "Grammar"). It finds the action, the
@@ -70,7 +71,7 @@ const LIST_VERBS =
  * "Select ACjXo, ktK, ZAHr" / "Check "Apple" and "Pear"": one verb over a list of labels becomes one clause
  * per label. Only bare labels and quotes are listed (colours and shapes go to the parallel rule).
  */
-function expandList(clause: string): string[] {
+function expandList(clause: string, quotes: string[]): string[] {
   const trimmed = clause.trim().replace(/[.!]+$/, '');
   const m = LIST_VERBS.exec(trimmed.toLowerCase());
   if (!m) return [clause];
@@ -80,7 +81,13 @@ function expandList(clause: string): string[] {
   if (items.length < 2) return [clause];
   const plain = /^(?:⟦\d+⟧|[\p{L}\p{N}][\p{L}\p{N}_#-]*)$/u;
   if (!items.every((x) => plain.test(x.trim()))) return [clause];
-  return items.map((x) => `${verb} ${x.trim()}`);
+  // In a list of names, a colour or shape word is a name too ("Select Orange, Kiwi"): it is quoted.
+  return items.map((x) => {
+    const w = x.trim();
+    if (!COLOR_WORDS[w.toLowerCase()] && !SHAPE_WORDS[w.toLowerCase()]) return `${verb} ${w}`;
+    quotes.push(w);
+    return `${verb} ⟦${quotes.length - 1}⟧`;
+  });
 }
 
 /**
@@ -90,9 +97,7 @@ function expandList(clause: string): string[] {
  * - sequence: "read the title and then click Save", "Select A, B and click Submit" → parts in order;
  * - parallel: "count the red and the green circles" → one action over several targets.
  */
-function parseComposed(raw: string, q: Quoted): UnderstandResult | undefined {
-  const text = q.text;
-  const lower = normalizeText(text);
+function parseComposed(raw: string, q: Quoted, lower: Span): UnderstandResult | undefined {
   const s = lower.s;
   const o = lower.o;
   const clause = (from: number, to: number) => parseClause(o.slice(from, to), q.quotes, raw);
@@ -162,7 +167,7 @@ function parseComposed(raw: string, q: Quoted): UnderstandResult | undefined {
     from = b;
   }
   texts.push(o.slice(from));
-  const clauses = texts.flatMap(expandList).filter((t) => t.trim().length > 0);
+  const clauses = texts.flatMap((t) => expandList(t, q.quotes)).filter((t) => t.trim().length > 0);
   if (clauses.length > 1 && clauses.length <= 8) {
     const parsed = clauses.map((t) => parseClause(t, q.quotes, raw));
     // A sequence that acts is an acting command ("read the title and then click Save" clicks): the frame's
@@ -187,6 +192,14 @@ function parseComposed(raw: string, q: Quoted): UnderstandResult | undefined {
     const body = o.slice(bodyAt, bodyAt + m[2]!.length);
     const pieces = body.split(/,? and (?:the |also )?|, /i);
     if (pieces.length < 2 || pieces.length > 4) return undefined;
+    // Each piece must name a colour or a shape (or be only a place): otherwise no parse can make it parallel.
+    const named = (p: string) =>
+      /^(?:in|on|at) /i.test(p.trim()) ||
+      p
+        .toLowerCase()
+        .split(/[^a-z]+/)
+        .some((w) => COLOR_WORDS[w] !== undefined || SHAPE_WORDS[w] !== undefined);
+    if (!pieces.every(named)) return undefined;
     const verb = /^(?:click|tap)/.test(m[1]!)
       ? 'click'
       : m[1] === 'how many'
@@ -240,9 +253,11 @@ function parseComposed(raw: string, q: Quoted): UnderstandResult | undefined {
 export function parseCommand(text: string): UnderstandResult {
   const raw = text.trim();
   const q = extractQuotes(raw);
+  // Normalised once: composition reads it, and a single clause is parsed from it.
+  const lower = normalizeText(q.text);
   if (raw.length <= 1000) {
-    const composed = parseComposed(raw, q);
+    const composed = parseComposed(raw, q, lower);
     if (composed) return composed;
   }
-  return parseClause(q.text, q.quotes, raw);
+  return parseClause(q.text, q.quotes, raw, lower);
 }

@@ -1,5 +1,9 @@
 import { POLITENESS } from './lexicon.js';
 
+const NON_ASCII = /[^\t-\r -~\u27e6\u27e7]/;
+/** Whitespace other than single spaces. */
+const SPACES = /\s\s|[^\S ]/;
+
 /** The lower-cased text the rules read, and the same text in its original case (labels keep their case). */
 export class Span {
   constructor(
@@ -8,11 +12,9 @@ export class Span {
   ) {}
 
   static of(text: string): Span {
-    const o = text
-      .normalize('NFKC')
-      .replace(/[\u2018\u2019]/g, "'")
-      .replace(/\s+/g, ' ')
-      .trim();
+    // NFKC is the costliest step of a parse and changes nothing in ASCII (nor in the quote placeholders ⟦i⟧).
+    const n = NON_ASCII.test(text) ? text.normalize('NFKC').replace(/[\u2018\u2019]/g, "'") : text;
+    const o = (SPACES.test(n) ? n.replace(/\s+/g, ' ') : n).trim();
     const s = o.toLowerCase();
     // Lower-casing can change lengths in a few scripts; then the original case is given up, not misaligned.
     return new Span(s, s.length === o.length ? o : s);
@@ -47,11 +49,13 @@ export class Span {
 
 /** Non-global copies (a global regex keeps `lastIndex` between calls). */
 const POLITE = POLITENESS.map((p) => new RegExp(p.source, p.flags.replace('g', '')));
+/** All of them in one pass: most commands have no politeness, and then none is tried on its own. */
+const ANY_POLITE = new RegExp(POLITENESS.map((p) => `(?:${p.source})`).join('|'));
 
 export function normalizeText(text: string): Span {
   const span = Span.of(text);
   // Twice over: removing one hedge can uncover another ("thanks, now click OK").
-  for (let pass = 0, cut = true; pass < 2 && cut; pass++) {
+  for (let pass = 0, cut = ANY_POLITE.test(span.s); pass < 2 && cut; pass++) {
     cut = false;
     for (const re of POLITE) {
       for (let guard = 0; guard < 4; guard++) {

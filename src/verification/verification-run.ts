@@ -1,6 +1,6 @@
 import type { Capability, SandboxResult } from '../domain/index.js';
 import type { PerformedAction, VisionImage } from '../capabilities/index.js';
-import { createHostSdk, RecordingActuator, seededRandom } from '../capabilities/index.js';
+import { createHostSdk, readsText, RecordingActuator, seededRandom } from '../capabilities/index.js';
 import type { VerificationOptions } from './options.js';
 import type { RiskFactor, VerificationCheck } from './risk.js';
 import { CONDITIONS } from './risk.js';
@@ -90,7 +90,10 @@ export function sandboxRunner(
   const { capability, options, observations } = state;
   const manifest = capability.manifest;
   const permissions = manifest.permissions;
+  const ocr = readsText(permissions, capability.code);
   return async (purpose, kind, input, screen, seed = options.seed, now = FIXED_NOW) => {
+    // The OCR pool's start-up (it ends when idle) is the host's, not the candidate's: never inside its timeout.
+    if (ocr) await deps.vision.prepare?.({ ocr });
     const actuator = new RecordingActuator();
     const host = createHostSdk({
       vision: deps.vision,

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cropImage, decodeImage, encodePng, loadImageFile } from './index.js';
+import { cropImage, decodeImage, encodePng, loadImageFile, pngSize } from './index.js';
 import { pngHeaderOnly, solidImage } from '../../test/support/vision.js';
 
 const dir = await mkdtemp(join(tmpdir(), 'ironcliw-vision-'));
@@ -60,6 +60,19 @@ describe('decodeImage', () => {
     await expect(decodeImage(svg)).rejects.toMatchObject({ code: 'E_IMAGE_INVALID' });
     const gif = await sharp(good).gif().toBuffer();
     await expect(decodeImage(gif)).rejects.toMatchObject({ code: 'E_IMAGE_INVALID' });
+  });
+
+  it('sizes a PNG from its header as sharp does, and still refuses one whose header lies about its pixels', async () => {
+    expect(pngSize(good)).toEqual({ width: 64, height: 48 });
+    expect(pngSize(await pngHeaderOnly(20_000, 30_000))).toEqual({ width: 20_000, height: 30_000 });
+    const jpeg = await sharp(good).jpeg().toBuffer();
+    expect(pngSize(jpeg)).toBeUndefined();
+    expect(pngSize(good.subarray(0, 20))).toBeUndefined();
+    // A header claiming 8×6 over 64×48 pixels: the decoder, not the header, has the last word.
+    const lying = Buffer.from(good);
+    lying.writeUInt32BE(8, 16);
+    lying.writeUInt32BE(6, 20);
+    await expect(decodeImage(lying)).rejects.toMatchObject({ code: 'E_IMAGE_INVALID' });
   });
 
   it('applies a custom pixel limit', async () => {

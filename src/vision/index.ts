@@ -5,6 +5,7 @@
  */
 export {
   decodeImage,
+  pngSize,
   loadImageFile,
   encodePng,
   cropImage,
@@ -22,7 +23,13 @@ export { findShapes, DEFAULT_MIN_AREA } from './shapes.js';
 export type { FindShapesOptions } from './shapes.js';
 export { loadOpenCv } from './opencv.js';
 export { describe } from './describe.js';
-export { detectElements, filterElements } from './elements/detect-elements.js';
+export {
+  detectElements,
+  filterElements,
+  setElementCacheScreens,
+  clearElementCache,
+  ELEMENT_CACHE_DEFAULT_SCREENS,
+} from './elements/detect-elements.js';
 export type { ScreenDescription } from './describe.js';
 export {
   readText,
@@ -30,6 +37,10 @@ export {
   holdOcr,
   ocrWorkers,
   setOcrIdleMs,
+  warmOcr,
+  setOcrMemoPieces,
+  clearOcrMemo,
+  OCR_MEMO_DEFAULT_PIECES,
   OCR_IDLE_DEFAULT_MS,
   OCR_LANG_PATH,
   OCR_MAX_WORKERS,

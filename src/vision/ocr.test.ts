@@ -14,6 +14,7 @@ import {
   renderScene,
   resolveRegion,
   setOcrIdleMs,
+  warmOcr,
 } from './index.js';
 import { iou } from '../../test/support/vision.js';
 
@@ -150,6 +151,24 @@ describe('the OCR worker pool', () => {
       const again = await scene('dark');
       expect((await readText(again.img, resolveRegion(again.img, 'statusbar'))).text).toContain('Ready');
       expect(ocrWorkers()).toBeGreaterThan(0);
+    } finally {
+      setOcrIdleMs(OCR_IDLE_DEFAULT_MS);
+      await release();
+    }
+  });
+
+  it('is warmed up to one running worker, which the next read uses, and still ends when idle', async () => {
+    await closeOcr();
+    const release = holdOcr({ idleMs: 300 });
+    try {
+      await warmOcr();
+      expect(ocrWorkers()).toBe(1);
+      await warmOcr(); // already warm: no second worker
+      expect(ocrWorkers()).toBe(1);
+      const { img } = await scene('light');
+      expect((await readText(img, resolveRegion(img, 'titlebar'))).text).toContain('Quarterly');
+      expect(ocrWorkers()).toBeGreaterThanOrEqual(1);
+      await vi.waitFor(() => expect(ocrWorkers()).toBe(0), { timeout: 20_000, interval: 50 });
     } finally {
       setOcrIdleMs(OCR_IDLE_DEFAULT_MS);
       await release();

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Rect } from '../domain/index.js';
 import { IroncliwError } from '../domain/index.js';
 import type { RgbaImage } from './image-io.js';
@@ -7,6 +8,7 @@ import { readStrips } from './ocr-montage.js';
 import type { Strip, TextPiece } from './ocr-strips.js';
 import { pieceStrip, prepareStrip } from './ocr-strips.js';
 import { loadOpenCv } from './opencv.js';
+import { cacheLimit, Lru } from './lru.js';
 import { layoutOf } from './regions.js';
 import { findTextLines } from './text-lines.js';
 
@@ -26,6 +28,7 @@ export {
   OCR_MAX_WORKERS,
   ocrWorkers,
   setOcrIdleMs,
+  warmOcr,
 } from './ocr-workers.js';
 
 export interface OcrResult {
@@ -100,16 +103,78 @@ async function recognize(img: RgbaImage, r: Rect): Promise<OcrResult> {
   };
 }
 
+/** A word of a memoised reading, its box relative to its strip's rectangle. */
+interface MemoWord {
+  text: string;
+  confidence: number;
+  dx: number;
+  dy: number;
+  width: number;
+  height: number;
+}
+
+/**
+ * How many pieces' readings are remembered (config `memory.ocrMemoPieces`): a piece whose prepared strip is
+ * the same, bit for bit, as one read before is not read again. Screens repeat their labels (the same buttons
+ * after every click, the same menu on every page), and a Tesseract call costs 50-100 ms however small its
+ * image. An entry is its words and a 40-character key, ≈ 0.3 KB.
+ */
+export const OCR_MEMO_DEFAULT_PIECES = 4096;
+const memo = new Lru<string, MemoWord[]>(OCR_MEMO_DEFAULT_PIECES);
+
+/** Sets how many pieces' readings are remembered (`0` remembers none and forgets all). */
+export function setOcrMemoPieces(n: number): void {
+  memo.resize(cacheLimit(n, 'the OCR memo size'));
+}
+
+/** Forgets every remembered reading (benchmarks measuring a first read; tests). */
+export function clearOcrMemo(): void {
+  memo.clear();
+}
+
+/** The key of a prepared strip: its size, upscale and binarised pixels. */
+function stripKey(s: Strip): string {
+  return createHash('sha1')
+    .update(`${s.width}x${s.height}x${s.scale}${s.lone ? 'l' : ''}:${s.rect.width}x${s.rect.height}:`)
+    .update(s.grey)
+    .digest('base64');
+}
+
+const toMemo = (s: Strip, words: OcrWord[]): MemoWord[] =>
+  words.map((w) => ({
+    text: w.text,
+    confidence: w.confidence,
+    dx: w.bbox.x - s.rect.x,
+    dy: w.bbox.y - s.rect.y,
+    width: w.bbox.width,
+    height: w.bbox.height,
+  }));
+
+const fromMemo = (s: Strip, words: MemoWord[]): OcrWord[] =>
+  words.map((w) => ({
+    text: w.text,
+    confidence: w.confidence,
+    bbox: { x: s.rect.x + w.dx, y: s.rect.y + w.dy, width: w.width, height: w.height },
+  }));
+
 /**
  * Reads pieces of one text line each (the detector's phrases), every piece prepared and binarised on its
  * own, all in one Tesseract call. Returns the words of each piece in screen coordinates, `[]` for a piece that
- * could not be read (nothing above confidence 40): callers report it unread rather than guess.
+ * could not be read (nothing above confidence 40): callers report it unread rather than guess. A piece read
+ * before (the same strip, bit for bit) is not read again ({@link setOcrMemoPieces}).
  */
 export async function readPieces(img: RgbaImage, pieces: TextPiece[]): Promise<OcrWord[][]> {
   assertImage(img);
   const strips = await Promise.all(pieces.map((p) => pieceStrip(img, p)));
-  const present = strips.map((s, i) => ({ s, i })).filter((x): x is { s: Strip; i: number } => !!x.s);
   const out: OcrWord[][] = pieces.map(() => []);
+  const present: Array<{ s: Strip; i: number; key: string }> = [];
+  for (const [i, s] of strips.entries()) {
+    if (!s) continue;
+    const key = stripKey(s);
+    const known = memo.get(key);
+    if (known) out[i] = fromMemo(s, known);
+    else present.push({ s, i, key });
+  }
   if (!present.length) return out;
   const read = await readStrips(present.map((x) => x.s));
   read.forEach((r, k) => (out[present[k]!.i] = r.words));
@@ -124,9 +189,9 @@ export async function readPieces(img: RgbaImage, pieces: TextPiece[]): Promise<O
       if (least(r.words) > least(out[i]!)) out[i] = r.words;
     });
   }
+  for (const { s, i, key } of present) memo.set(key, toMemo(s, out[i]!));
   return out;
 }
-
 /** A piece whose least word confidence is under this is read a second time. */
 const WEAK_READING = 60;
 

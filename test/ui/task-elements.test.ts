@@ -75,7 +75,25 @@ describe.skipIf(!existsSync(CHROMIUM))('elements on task pages', () => {
     const links = els.filter((e) => e.kind === 'link').map((e) => e.text);
     expect(links).toContain('Help center');
     expect(links).toContain('Blog');
-    expect(links).toContain('Forgot');
+    // "Forgot" ends a line and "password" starts the next: one link, named whole.
+    expect(links).toContain('Forgot password');
+    expect(links).not.toContain('Forgot');
+    expect(links).not.toContain('password');
+  });
+
+  it('click-link seed 5: a click at the centre of the wrapped link lands on it (its handler runs)', async () => {
+    const task = await openTask(browser, 'click-link', 5);
+    try {
+      const els = await detectElements(await decodeImage(await task.screenshot()));
+      const link = els.find((e) => e.kind === 'link' && e.text === 'Forgot password');
+      expect(link, els.map(brief).join(', ')).toBeDefined();
+      const { x, y, width, height } = link!.bbox;
+      await task.apply([{ type: 'click', x: Math.round(x + width / 2), y: Math.round(y + height / 2) }]);
+      // 1 when it was the task's link, -1 when another: either way a link's own handler ran (0: nothing hit).
+      expect(Math.abs(await task.reward())).toBe(1);
+    } finally {
+      await task.close();
+    }
   });
 
   it('close-dialog seed 2: a small × (8 px) on its own button is the close button, though the dialog runs off the page', async () => {

@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto';
 import type { ElementQuery, UiElement, UiElementKind } from '../../domain/index.js';
 import type { RgbaImage } from '../image-io.js';
 import { assertImage } from '../image-io.js';
 import { readPieces } from '../ocr.js';
+import { cacheLimit, Lru } from '../lru.js';
 import { loadOpenCv } from '../opencv.js';
 import { findShapes } from '../shapes.js';
 import { findBoxes } from './boxes.js';
@@ -12,6 +14,7 @@ import { iou, pad, toRect } from './geometry.js';
 import { findLabels } from './labels.js';
 import type { Found, Layout, Phrase } from './layout.js';
 import { freePhrases, newLayout } from './layout.js';
+import { findWrappedLinks } from './links.js';
 import { findLists } from './lists.js';
 import type { Blob, PixelAnalysis } from './pixel-analysis.js';
 import { findPhrases } from './phrases.js';
@@ -20,9 +23,16 @@ import { markStates } from './states.js';
 import { findTabs } from './tabs.js';
 import { findToggles } from './toggles.js';
 import { findTrees } from './trees.js';
+import type { InkOwners } from './words.js';
 import { attachWords, inkOwners, pieceOf } from './words.js';
 
 export { filterElements } from './filter-elements.js';
+
+/**
+ * Screens whose elements are kept by content (config `memory.elementScreens`): the elements only, a few KB a
+ * screen, never the pixels.
+ */
+export const ELEMENT_CACHE_DEFAULT_SCREENS = 16;
 
 /**
  * Element detection in three passes over one pixel analysis (pixel-analysis.ts):
@@ -39,7 +49,8 @@ export { filterElements } from './filter-elements.js';
  *    control they name: right of a checkbox, left of or above a field (labels.ts); states are judged against
  *    the others of a kind (states.ts). Free phrases are links (blue/purple ink), headings (tall glyphs) or
  *    text. Text in a sentence is text, whatever it says.
- * 3. **Words.** OCR (ocr.ts) reads each phrase once; a control takes the words of its own phrase and its label
+ * 3. **Words.** OCR (ocr.ts) reads each phrase an element takes, once, and only when a call needs it (a query
+ *    with a `kind` reads that kind's phrases only); a control takes the words of its own phrase and its label
  *    (words.ts).
  *
  * Every size threshold is a multiple of `unit`, the screen's measured text size, so the same rules hold at 1×
@@ -68,6 +79,7 @@ function detect(a: PixelAnalysis, img: RgbaImage, shapes: UiElement[]): Detectio
   findTabs(l, controls);
   findLabels(l, toggleEls, controls);
   markStates(l, controls, toggleEls);
+  findWrappedLinks(l);
   findFreeText(l);
   addShapes(l, shapes);
   return { elements: l.elements, phrases, unit: l.u, outlines: toggles.map((t) => t.blob) };
@@ -93,61 +105,156 @@ function addShapes(l: Layout, shapes: UiElement[]): void {
   }
 }
 
-const cache = new WeakMap<RgbaImage, Promise<UiElement[]>>();
+/** A screen whose geometry is known: what its elements need read is read on demand, each phrase once. */
+interface Screen {
+  d: Detection;
+  work: RgbaImage;
+  factor: number;
+  owners: InkOwners;
+  /** Phrases being read or read (their `words` are set when the promise settles). */
+  reading: Map<Phrase, Promise<void>>;
+}
+
+/** Per image object: its geometry, and its elements once every one was read. */
+const screens = new WeakMap<RgbaImage, Promise<Screen>>();
+const complete = new WeakMap<RgbaImage, Promise<UiElement[]>>();
+/** Per image content (a digest of its pixels): its elements, every one read. */
+const byContent = new Lru<string, Promise<UiElement[]>>(ELEMENT_CACHE_DEFAULT_SCREENS);
+const digests = new WeakMap<RgbaImage, string>();
+
+/** Sets how many screens' elements are kept by content (config `memory.elementScreens`; `0`: none). */
+export function setElementCacheScreens(n: number): void {
+  byContent.resize(cacheLimit(n, 'the element cache size'));
+}
+
+/** Forgets every screen's elements kept by content (benchmarks measuring a first call; tests). */
+export function clearElementCache(): void {
+  byContent.clear();
+}
+
+/** A digest of an image's size and pixels (SHA-1: ≈ 3 ms for a 1920×1080 screen on this machine's CPU). */
+function digestOf(img: RgbaImage): string {
+  let d = digests.get(img);
+  if (!d) {
+    d = createHash('sha1')
+      .update(`${img.width}x${img.height}:`)
+      .update(img.data.subarray(0, img.width * img.height * 4))
+      .digest('base64');
+    digests.set(img, d);
+  }
+  return d;
+}
+
+async function screenOf(img: RgbaImage): Promise<Screen> {
+  let s = screens.get(img);
+  if (!s) {
+    s = (async () => {
+      const { cv } = await loadOpenCv();
+      const { img: work, a, factor } = workingScreen(cv, img);
+      const shapes = (await findShapes(work)).map((sh): UiElement => ({
+        kind: 'shape',
+        text: '',
+        bbox: sh.bbox,
+        state: [],
+        shape: sh.shape!,
+        color: sh.color!,
+      }));
+      const d = detect(a, work, shapes);
+      return { d, work, factor, owners: inkOwners(a, d.phrases, d.outlines), reading: new Map() };
+    })();
+    screens.set(img, s);
+    s.catch(() => screens.delete(img));
+  }
+  return s;
+}
+
+/**
+ * Reads the phrases `elements` take their text and value from, those not read or being read yet in one OCR
+ * call; phrases no element takes (specks, an × or a chevron) are never read.
+ */
+async function readFor(s: Screen, elements: Found[]): Promise<void> {
+  const want = new Set<Phrase>();
+  for (const e of elements)
+    for (const p of [...e.phrases, ...(e.valuePhrases ?? [])]) if (p.read) want.add(p);
+  // In reading order, as the screen shows them: Tesseract reads a line in the light of those around it, and
+  // the same montage for the same screen reads the same.
+  const fresh = s.d.phrases.filter((p) => want.has(p) && !s.reading.has(p));
+  if (fresh.length) {
+    const words = readPieces(
+      s.work,
+      fresh.map((p) => pieceOf(p, s.d.unit, s.d.outlines, s.owners)),
+    );
+    fresh.forEach((p, i) => {
+      const done = words.then((w) => void (p.words = w[i]!));
+      s.reading.set(p, done);
+      done.catch(() => s.reading.delete(p));
+    });
+  }
+  await Promise.all([...want].map((p) => s.reading.get(p)));
+}
+
+/** The public form of found elements, boxes in screen pixels, in reading order. */
+function publish(found: Found[], factor: number, orig: RgbaImage): UiElement[] {
+  attachWords(found);
+  return found
+    .map(({ phrases: _p, ...e }) => {
+      const el: UiElement = {
+        kind: e.kind,
+        text: e.text,
+        bbox: scaleRect(e.bbox, factor, orig),
+        state: e.state,
+      };
+      if (e.value) el.value = e.value;
+      if (e.confidence !== undefined) el.confidence = e.confidence;
+      if (e.unread) el.unread = true;
+      if (e.shape) el.shape = e.shape;
+      if (e.color) el.color = e.color;
+      return el;
+    })
+    .sort((p, q) => (Math.abs(p.bbox.y - q.bbox.y) > 4 ? p.bbox.y - q.bbox.y : p.bbox.x - q.bbox.x));
+}
 
 /**
  * The UI elements of a screen: controls with their labels and visible states, dialogs, text, headings and
  * shapes, in reading order, boxes in screen pixels (a control's click point is its box's centre). `query`
  * narrows them: `kind`, `text` (case-insensitive; whole words of the element's text or label), `near` (sorted
- * by distance from that point). Results are cached per image object.
+ * by distance from that point).
+ *
+ * What is read is what the query needs: with a `kind`, only the phrases of elements of that kind are read by
+ * OCR (the rest when a later call asks). Results are cached per image object and, once every element was
+ * read, per image content ({@link setElementCacheScreens}): a capability calling elements() several times, or
+ * on a fresh capture of an unchanged screen, pays for one analysis and one reading.
  *
  * @example const [save] = await detectElements(img, { kind: 'button', text: 'Save' });
  */
 export async function detectElements(img: RgbaImage, query: ElementQuery = {}): Promise<UiElement[]> {
   assertImage(img);
   validateQuery(query);
-  let all = cache.get(img);
+  let all = complete.get(img);
   if (!all) {
-    all = (async () => {
-      const { cv } = await loadOpenCv();
-      const orig = img;
-      const { img: work, a, factor } = workingScreen(cv, orig);
-      const shapes = (await findShapes(work)).map((s): UiElement => ({
-        kind: 'shape',
-        text: '',
-        bbox: s.bbox,
-        state: [],
-        shape: s.shape!,
-        color: s.color!,
-      }));
-      const d = detect(a, work, shapes);
-      const read = d.phrases.filter((p) => p.read);
-      const owners = inkOwners(a, d.phrases, d.outlines);
-      const words = await readPieces(
-        work,
-        read.map((p) => pieceOf(p, d.unit, d.outlines, owners)),
-      );
-      read.forEach((p, i) => (p.words = words[i]!));
-      attachWords(d.elements);
-      return d.elements
-        .map(({ phrases: _p, ...e }) => {
-          const el: UiElement = {
-            kind: e.kind,
-            text: e.text,
-            bbox: scaleRect(e.bbox, factor, orig),
-            state: e.state,
-          };
-          if (e.value) el.value = e.value;
-          if (e.confidence !== undefined) el.confidence = e.confidence;
-          if (e.unread) el.unread = true;
-          if (e.shape) el.shape = e.shape;
-          if (e.color) el.color = e.color;
-          return el;
-        })
-        .sort((p, q) => (Math.abs(p.bbox.y - q.bbox.y) > 4 ? p.bbox.y - q.bbox.y : p.bbox.x - q.bbox.x));
-    })();
-    cache.set(img, all);
-    all.catch(() => cache.delete(img));
+    const key = digestOf(img);
+    all = byContent.get(key);
+    if (all) complete.set(img, all);
+    else if (query.kind) {
+      const s = await screenOf(img);
+      const of = s.d.elements.filter((e) => e.kind === query.kind);
+      await readFor(s, of);
+      return filterElements(publish(of, s.factor, img), query);
+    } else {
+      all = (async () => {
+        const s = await screenOf(img);
+        await readFor(s, s.d.elements);
+        // Everything is read: the geometry (with its ink label map, 8 MB at 1920×1080) is not needed again.
+        screens.delete(img);
+        return publish(s.d.elements, s.factor, img);
+      })();
+      complete.set(img, all);
+      byContent.set(key, all);
+      all.catch(() => {
+        complete.delete(img);
+        byContent.delete(key);
+      });
+    }
   }
   return filterElements(await all, query);
 }

@@ -29,11 +29,13 @@ export function findDialogs(l: Layout): Set<Box> {
     if (c && atTopRight) dialogs.add(c);
     p.used = true;
     p.read = false;
+    // A borderless × button's box is not drawn: the × with a button's padding around it (as the page's own
+    // buttons are padded: about 0.6 of a text line each way).
     const r = own ?? {
-      x: p.x0 - 0.25 * u,
-      y: p.y0 - 0.25 * u,
-      width: p.x1 - p.x0 + 0.5 * u,
-      height: p.y1 - p.y0 + 0.5 * u,
+      x: p.x0 - 0.6 * u,
+      y: p.y0 - 0.6 * u,
+      width: p.x1 - p.x0 + 1.2 * u,
+      height: p.y1 - p.y0 + 1.2 * u,
     };
     push({
       kind: 'close-button',

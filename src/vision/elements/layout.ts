@@ -51,6 +51,8 @@ export interface Found extends UiElement {
   valuePhrases?: Phrase[];
   /** Internal: the box of a control made from a box. */
   box?: Box;
+  /** Internal: the ▸/▾ leading a tree node (no part of its text). */
+  lead?: Blob;
   value?: string;
 }
 

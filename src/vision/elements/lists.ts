@@ -16,16 +16,29 @@ export function findLists(l: Layout, dialogs: Set<Box>): void {
 function framedLists(l: Layout, dialogs: Set<Box>): void {
   const { u, boxes, toggles, push, taken } = l;
   for (const c of boxes) {
-    if (isSmall(l, c) || dialogs.has(c) || c.width < 2.5 * u) continue;
+    if (taken.has(c) || dialogs.has(c) || c.width < 2.5 * u) continue;
+    const more = continuation(l, c);
+    if (isSmall(l, c) && !more.length) continue;
     const rows: Array<{ y0: number; y1: number; p?: Phrase; box?: Box }> = [];
-    for (const p of phrasesIn(l, c)) rows.push({ y0: p.y0, y1: p.y1, p });
+    const own = phrasesIn(l, c);
+    // A piece of a split list holding one row is that row (the selected one, as often as not).
+    if (more.length && own.length === 1 && isSmall(l, c))
+      rows.push({ y0: c.y, y1: c.y + c.height, box: c, p: own[0]! });
+    else for (const p of own) rows.push({ y0: p.y0, y1: p.y1, p });
     let ok = true;
     for (const k of kidsOf(l, c)) {
       const ps = phrasesIn(l, k);
       if (!isSmall(l, k) || k.width < 0.8 * c.width || ps.length > 1) ok = false;
       else rows.push({ y0: k.y, y1: k.y + k.height, box: k, ...(ps[0] ? { p: ps[0] } : {}) });
     }
-    if (!ok || rows.length < 2 || toggles.some((t) => inside(centreOf(t.blob), c))) continue;
+    for (const b of more) {
+      const ps = phrasesIn(l, b);
+      if (ps.length === 1) rows.push({ y0: b.y, y1: b.y + b.height, box: b, p: ps[0]! });
+      else for (const p of ps) rows.push({ y0: p.y0, y1: p.y1, p });
+    }
+    const whole = [c, ...more];
+    if (!ok || rows.length < 2 || toggles.some((t) => whole.some((b) => inside(centreOf(t.blob), b))))
+      continue;
     rows.sort((p, q) => p.y0 - q.y0);
     const lefts = rows.map((r) => r.p?.x0 ?? 0).filter((x) => x);
     if (Math.max(...lefts) - Math.min(...lefts) > 0.7 * u) continue;
@@ -33,6 +46,8 @@ function framedLists(l: Layout, dialogs: Set<Box>): void {
     const pitch = (rows.at(-1)!.y1 - rows[0]!.y0) / rows.length;
     if (pitch > 2.3 * u) continue;
     if (wrapped(rows, c)) continue;
+    // The list's own fill: its largest flat area's (a selected row is another colour).
+    const base = whole.reduce((p, q) => (q.width * q.height > p.width * p.height ? q : p));
     for (const r of rows) {
       const cy = r.box ? r.box.y + r.box.height / 2 : (r.p!.y0 + r.p!.y1) / 2;
       const half = r.box ? r.box.height / 2 : pitch / 2;
@@ -45,11 +60,45 @@ function framedLists(l: Layout, dialogs: Set<Box>): void {
       if (r.p) r.p.used = true;
       if (r.box) {
         taken.add(r.box);
-        if (colourDistance(r.box.fill, c.fill) > 30) f.state.push('selected');
+        if (colourDistance(r.box.fill, base.fill) > 30) f.state.push('selected');
       }
     }
-    taken.add(c);
+    for (const b of whole) taken.add(b);
   }
+}
+
+/**
+ * Boxes continuing a list above or below it: the same column, edge to edge, each holding phrases one per
+ * line. A selected row's fill splits a list's inside in two or three flat areas: the rows above it, the row,
+ * the rows below.
+ */
+function continuation(l: Layout, c: Box): Box[] {
+  const { u, boxes, taken } = l;
+  const out: Box[] = [];
+  let top = c.y;
+  let bottom = c.y + c.height;
+  const near = Math.max(3, 0.3 * u);
+  for (let grown = true; grown;) {
+    grown = false;
+    for (const b of boxes) {
+      if (b === c || out.includes(b) || taken.has(b) || kidsOf(l, b).length) continue;
+      if (Math.abs(b.x - c.x) > 3 || Math.abs(b.width - c.width) > 4) continue;
+      const below = Math.abs(b.y - bottom) <= near;
+      const above = Math.abs(b.y + b.height - top) <= near;
+      if (!below && !above) continue;
+      const ps = phrasesIn(l, b);
+      if (
+        !ps.length ||
+        ps.some((p) => ps.some((q) => q !== p && Math.min(p.y1, q.y1) > Math.max(p.y0, q.y0)))
+      )
+        continue;
+      out.push(b);
+      grown = true;
+      if (below) bottom = b.y + b.height;
+      else top = b.y;
+    }
+  }
+  return out;
 }
 
 /**

@@ -75,25 +75,58 @@ export function triangle(a: PixelAnalysis, b: Blob): 'right' | 'down' | undefine
   if (w < 4 || h < 4 || w > 0.9 * a.unit || h > 0.9 * a.unit) return undefined;
   const bg = a.grey[Math.max(0, b.y0 - 1) * a.width + Math.max(0, b.x0 - 1)]!;
   const dark = (x: number, y: number) => Math.abs(a.grey[y * a.width + x]! - bg) > 60;
+  // Dark pixels per row and per column, and whether each row (column) holds them in one run: a solid
+  // triangle does; the bowl of a "P" or "D" is two strokes.
   const rows: number[] = [];
+  let rowsSolid = true;
   for (let y = b.y0; y < b.y1; y++) {
     let n = 0;
-    for (let x = b.x0; x < b.x1; x++) if (dark(x, y)) n++;
+    let runs = 0;
+    for (let x = b.x0; x < b.x1; x++)
+      if (dark(x, y)) {
+        if (x === b.x0 || !dark(x - 1, y)) runs++;
+        n++;
+      }
     if (n) rows.push(n);
+    if (runs > 1) rowsSolid = false;
   }
   const cols: number[] = [];
+  let colsSolid = true;
   for (let x = b.x0; x < b.x1; x++) {
     let n = 0;
-    for (let y = b.y0; y < b.y1; y++) if (dark(x, y)) n++;
+    let runs = 0;
+    for (let y = b.y0; y < b.y1; y++)
+      if (dark(x, y)) {
+        if (y === b.y0 || !dark(x, y - 1)) runs++;
+        n++;
+      }
     if (n) cols.push(n);
+    if (runs > 1) colsSolid = false;
   }
   if (rows.length < 3 || cols.length < 3) return undefined;
   const maxR = Math.max(...rows);
   const maxC = Math.max(...cols);
-  const solid = (xs: number[]) => xs.every((v, i) => i === 0 || v <= xs[i - 1]! + 1);
-  if (rows[0]! >= 0.75 * maxR && rows.at(-1)! <= 0.45 * maxR && solid(rows) && maxR >= 0.8 * cols.length)
+  // Narrowing from the base to the tip: each row at most a little wider than the one before (the base's first
+  // row is anti-aliased thinner, "12 14 12 10 …"), and half as wide half-way (a "T" is full, then a stem).
+  const narrowing = (xs: number[], max: number) =>
+    xs.every((v, i) => i === 0 || v <= xs[i - 1]! + Math.max(2, 0.2 * max)) &&
+    xs[xs.length >> 1]! >= 0.25 * max &&
+    xs[xs.length >> 1]! <= 0.8 * max;
+  if (
+    rowsSolid &&
+    rows[0]! >= 0.75 * maxR &&
+    rows.at(-1)! <= 0.45 * maxR &&
+    narrowing(rows, maxR) &&
+    maxR >= 0.8 * cols.length
+  )
     return 'down';
-  if (cols[0]! >= 0.75 * maxC && cols.at(-1)! <= 0.45 * maxC && solid(cols) && maxC >= 0.8 * rows.length)
+  if (
+    colsSolid &&
+    cols[0]! >= 0.75 * maxC &&
+    cols.at(-1)! <= 0.45 * maxC &&
+    narrowing(cols, maxC) &&
+    maxC >= 0.8 * rows.length
+  )
     return 'right';
   return undefined;
 }

@@ -22,8 +22,12 @@ export function findPhrases(
   const u = a.unit;
   const toggleIds = new Set(toggles.map((t) => t.blob.id));
   // Glyph-sized ink: not a toggle, not the outline of a box, not a rule.
+  // Toggles seen by their flat inside (toggles.ts) own the pieces of their outline and the mark inside.
+  const faceToggles = toggles.filter((t) => t.blob.id < 0).map((t) => t.blob);
   const glyphs = a.blobs.filter((b) => {
     if (toggleIds.has(b.id)) return false;
+    if (faceToggles.some((t) => b.x0 >= t.x0 - 2 && b.y0 >= t.y0 - 2 && b.x1 <= t.x1 + 2 && b.y1 <= t.y1 + 2))
+      return false;
     const w = b.x1 - b.x0;
     const h = b.y1 - b.y0;
     if (h < Math.max(3, 0.2 * u) && w < 0.3 * u) return false;
@@ -38,6 +42,19 @@ export function findPhrases(
         const tb = Math.abs(b.y0 - f.y0) <= 1 || Math.abs(b.y1 - f.y1) <= 1;
         return lr && tb && w < 0.5 * u && h < 0.5 * u;
       })
+    )
+      return false;
+    // The side of a box, cut off its outline (a rounded button's edge at 2×, "(" and ")"): a thin upright as
+    // tall as the box, standing on its left or right edge.
+    if (
+      h >= 1.2 * u &&
+      w <= 0.35 * h &&
+      boxes.some(
+        (x) =>
+          h >= 0.6 * x.height &&
+          Math.min(b.y1, x.y + x.height) - Math.max(b.y0, x.y) >= 0.7 * h &&
+          (Math.abs(b.x0 - x.x) <= 0.3 * u || Math.abs(b.x1 - x.x - x.width) <= 0.3 * u),
+      )
     )
       return false;
     // The outline of a box: its inside is a box face.

@@ -1,6 +1,7 @@
 import type { RgbaImage } from '../image-io.js';
 import type { Cv } from '../opencv.js';
 import { greyOf } from '../text-lines.js';
+import { labelMask } from './pixel-kernels.js';
 
 /** A connected component: box [x0, x1) × [y0, y1), pixel count, label id in its label map. */
 export interface Blob {
@@ -16,7 +17,7 @@ export interface Blob {
  * What the element detector reads from the pixels, once per screen:
  * - `ink`: the 3×3 morphological gradient of the luminance is ≥ 40 — glyph strokes, borders, outlines;
  * - `faces`: 4-connected areas where the gradient is < 16 — the insides of buttons, fields, panels, rows;
- * - `unit`: the screen's text size (median height of its lines of ink, ≈ 1.1 × the font size + 2 px), which every
+ * - `unit`: the screen's text size (1.45 × the ascent of its text lines, ≈ 1.1 × the font size), which every
  *   size threshold of the detector is a multiple of, so one rule serves a 160×210 crop and a hi-dpi desktop.
  */
 export interface PixelAnalysis {
@@ -38,33 +39,10 @@ const FLAT_CONTRAST = 16;
 /** Share of its bounding box's outline a flat area must cover to be the inside of a box (rounded corners lose some). */
 export const RECT_SHARE = 0.72;
 
-function components(cv: Cv, mask: InstanceType<Cv['Mat']>, connectivity: number, w: number) {
-  const labels = new cv.Mat();
-  const stats = new cv.Mat();
-  const centroids = new cv.Mat();
-  try {
-    const n = cv.connectedComponentsWithStats(mask, labels, stats, centroids, connectivity, cv.CV_32S);
-    const s = stats.data32S;
-    const out: Blob[] = [];
-    for (let k = 1; k < n; k++) {
-      const x = s[k * 5]!;
-      const y = s[k * 5 + 1]!;
-      out.push({ id: k, x0: x, y0: y, x1: x + s[k * 5 + 2]!, y1: y + s[k * 5 + 3]!, area: s[k * 5 + 4]! });
-    }
-    void w;
-    return { labels: new Int32Array(labels.data32S), blobs: out };
-  } finally {
-    labels.delete();
-    stats.delete();
-    centroids.delete();
-  }
-}
-
 export function analysePixels(cv: Cv, img: RgbaImage): PixelAnalysis {
   const { width, height } = img;
   const greyMat = new cv.Mat(height, width, cv.CV_8UC1);
   const gradMat = new cv.Mat();
-  const mask = new cv.Mat(height, width, cv.CV_8UC1);
   const kernel = cv.getStructuringElement(cv.MORPH_RECT, new cv.Size(3, 3));
   try {
     const grey = greyOf(img, { x: 0, y: 0, width, height });
@@ -80,17 +58,16 @@ export function analysePixels(cv: Cv, img: RgbaImage): PixelAnalysis {
     }
     const grad = new Uint8Array(gradMat.data);
     // Flat areas first: the rectangular ones are the insides of boxes.
-    const flat = new Uint8Array(grad.length);
-    for (let i = 0; i < grad.length; i++) flat[i] = grad[i]! < FLAT_CONTRAST ? 255 : 0;
-    mask.data.set(flat);
-    const face = components(cv, mask, 4, width);
+    // Components are labelled by runs in JS (pixel-kernels.ts): no label maps copied out of the WASM heap.
+    const m = new Uint8Array(grad.length);
+    for (let i = 0; i < grad.length; i++) m[i] = grad[i]! < FLAT_CONTRAST ? 1 : 0;
+    const face = labelMask(m, width, height, 4);
     // Ink, cut along the inside edge of every box: a label whose letters reach the border of a tight button
     // would otherwise be one cluster with the button's outline and never be read as text.
     // The text size comes from the uncut ink (the counters of large letters are flat too, and must not be cut).
-    cv.threshold(gradMat, mask, INK_CONTRAST - 1, 255, cv.THRESH_BINARY);
-    const uncut = components(cv, mask, 8, width);
-    const unit = textUnit(uncut.blobs, uncut.labels, width, height);
-    const m = mask.data;
+    for (let i = 0; i < grad.length; i++) m[i] = grad[i]! >= INK_CONTRAST ? 1 : 0;
+    const uncut = labelMask(m, width, height, 8);
+    const unit = textUnit(uncut.blobs, uncut.labels, face, width, height);
     const min = Math.max(6, 0.45 * unit);
     for (const f of face.blobs) {
       const w = f.x1 - f.x0;
@@ -110,7 +87,7 @@ export function analysePixels(cv: Cv, img: RgbaImage): PixelAnalysis {
         m[y * width + x1] = 0;
       }
     }
-    const ink = components(cv, mask, 8, width);
+    const ink = labelMask(m, width, height, 8);
     return {
       width,
       height,
@@ -125,7 +102,6 @@ export function analysePixels(cv: Cv, img: RgbaImage): PixelAnalysis {
   } finally {
     greyMat.delete();
     gradMat.delete();
-    mask.delete();
     kernel.delete();
   }
 }
@@ -147,16 +123,33 @@ export function isNoisy(grad: Uint8Array): boolean {
 const NOISE_MEDIAN = 10;
 
 /**
- * The screen's text size: the median height of its lines of ink (glyph-sized clusters side by side, at most a
- * height apart), ≈ 1.1 × the font size + 2 px. At small sizes the letters of a word touch and form one cluster,
- * at large sizes they stay apart, so single clusters would measure words at one size and letters at another;
- * lines measure the same thing at every size. 14 px (an 11 px font) when a screen holds no text.
+ * The screen's text size `u`, proportional to the font size: {@link UNIT_PER_ASCENT} × the ascent of its text
+ * lines (cap/ascender top to baseline, less the 2 px the 3×3 gradient adds), ≈ 1.45 × the font's cap height:
+ * 16 for 14 px DejaVu Sans, 11.6 for 11 px, and exactly twice that on the same page at 2×.
+ *
+ * - Clusters of ink that are not glyphs do not count: frames (a cluster enclosing a wide flat area — a
+ *   button's, field's or tab's inside — with a label joined to it or not), thin uprights, sparse outlines.
+ * - Clusters side by side, at most a height apart, form lines. A line's ascent is read from its row profile:
+ *   from its first inked row to the last row holding at least 35% of its fullest row's ink (descenders are a
+ *   few strokes and fall below that), so "Company" and "Name" measure the same.
+ * - Lines vote with their width (the weighted median): a scale-free weight, where counting clusters was not —
+ *   letters of a word touch at 1× and stand apart at 2×, so a paragraph with descenders outvoted the labels
+ *   at 2× only, and the measured size at 2× was 1.1–2.1× that at 1×.
+ *
+ * 14 (a 12 px font) when a screen holds no text.
  */
-function textUnit(blobs: Blob[], labels: Int32Array, width: number, height: number): number {
+export function textUnit(
+  blobs: Blob[],
+  labels: Int32Array,
+  face: { blobs: Blob[] },
+  width: number,
+  height: number,
+): number {
+  const frames = enclosingFrames(blobs, labels, face.blobs, width, height);
   const cand = blobs.filter((b) => {
     const w = b.x1 - b.x0;
     const h = b.y1 - b.y0;
-    if (h < 5 || h > height / 6 || b.area < 8) return false;
+    if (h < 5 || h > height / 6 || b.area < 8 || frames.has(b.id)) return false;
     // Thin uprights are the sides of frames (a rounded border breaks into four strokes), not text.
     if (w < 0.2 * h && h > 10) return false;
     // Outlines (frames of buttons and fields) cover little of their box; glyphs and words a good share.
@@ -173,7 +166,7 @@ function textUnit(blobs: Blob[], labels: Int32Array, width: number, height: numb
     return !(w > 2 * h && b.area < 0.45 * w * h && perimeterShare(labels, width, b) >= 0.85);
   });
   cand.sort((p, q) => p.x0 - q.x0);
-  const lines: Array<{ x1: number; y0: number; y1: number; hs: number[] }> = [];
+  const lines: Array<{ x0: number; x1: number; y0: number; y1: number; ids: Set<number> }> = [];
   for (const b of cand) {
     const h = b.y1 - b.y0;
     const line = lines.find((l) => {
@@ -184,13 +177,96 @@ function textUnit(blobs: Blob[], labels: Int32Array, width: number, height: numb
       line.x1 = Math.max(line.x1, b.x1);
       line.y0 = Math.min(line.y0, b.y0);
       line.y1 = Math.max(line.y1, b.y1);
-      line.hs.push(h);
-    } else lines.push({ x1: b.x1, y0: b.y0, y1: b.y1, hs: [h] });
+      line.ids.add(b.id);
+    } else lines.push({ x0: b.x0, x1: b.x1, y0: b.y0, y1: b.y1, ids: new Set([b.id]) });
   }
   if (lines.length === 0) return 14;
-  // Each cluster votes with its line's height: lines of text hold many clusters, a stray frame piece one.
-  const votes = lines.flatMap((l) => l.hs.map(() => l.y1 - l.y0)).sort((a, b) => a - b);
-  return Math.max(6, votes[votes.length >> 1]!);
+  const votes = lines.map((l) => ({ ascent: ascentOf(labels, width, l), weight: l.x1 - l.x0 }));
+  votes.sort((p, q) => p.ascent - q.ascent);
+  const total = votes.reduce((n, v) => n + v.weight, 0);
+  let acc = 0;
+  let ascent = votes[votes.length - 1]!.ascent;
+  for (const v of votes) {
+    acc += v.weight;
+    if (acc >= total / 2) {
+      ascent = v.ascent;
+      break;
+    }
+  }
+  return Math.max(6, UNIT_PER_ASCENT * Math.max(1, ascent - GRADIENT_GROWTH));
+}
+
+/** `u` per pixel of ascent (cap height): keeps `u` where the thresholds were tuned (≈ 16 for 14 px text). */
+export const UNIT_PER_ASCENT = 1.45;
+/** What the 3×3 gradient adds to the height of a stroke (a pixel each side). */
+const GRADIENT_GROWTH = 2;
+
+/** Rows of a line from its first inked row to the last holding ≥ 35% of its fullest row's ink. */
+function ascentOf(
+  labels: Int32Array,
+  width: number,
+  l: { x0: number; x1: number; y0: number; y1: number; ids: Set<number> },
+): number {
+  const h = l.y1 - l.y0;
+  const rows = new Uint32Array(h);
+  for (let y = l.y0; y < l.y1; y++) {
+    const row = y * width;
+    let n = 0;
+    for (let x = l.x0; x < l.x1; x++) if (l.ids.has(labels[row + x]!)) n++;
+    rows[y - l.y0] = n;
+  }
+  let max = 0;
+  for (const n of rows) max = Math.max(max, n);
+  let top = 0;
+  while (top < h - 1 && rows[top] === 0) top++;
+  let bottom = h - 1;
+  while (bottom > top && rows[bottom]! < 0.35 * max) bottom--;
+  return bottom + 1 - top;
+}
+
+/**
+ * Ink clusters that enclose a wide flat area (at least 1.3 × as wide as high and a quarter of the cluster's
+ * height): the frame of a button, field or tab strip, whatever text is joined to it. The counters of letters
+ * are small or taller than wide.
+ */
+function enclosingFrames(
+  blobs: Blob[],
+  labels: Int32Array,
+  faces: Blob[],
+  width: number,
+  height: number,
+): Set<number> {
+  const out = new Set<number>();
+  // The ink label met within 4 px from (x, y) going (dx, dy): the flat area's edge may be a pixel or two of
+  // weak gradient (16..39) short of the ink.
+  const inkFrom = (x: number, y: number, dx: number, dy: number): number => {
+    for (let k = 0; k < 4; k++) {
+      const xx = x + dx * k;
+      const yy = y + dy * k;
+      if (xx < 0 || yy < 0 || xx >= width || yy >= height) return 0;
+      const id = labels[yy * width + xx]!;
+      if (id) return id;
+    }
+    return 0;
+  };
+  for (const f of faces) {
+    const w = f.x1 - f.x0;
+    const h = f.y1 - f.y0;
+    if (h < 3 || w < 1.3 * h) continue;
+    const cx = (f.x0 + f.x1) >> 1;
+    const cy = (f.y0 + f.y1) >> 1;
+    const id = inkFrom(cx, f.y0 - 1, 0, -1);
+    if (!id || out.has(id)) continue;
+    if (
+      inkFrom(cx, f.y1, 0, 1) !== id ||
+      inkFrom(f.x0 - 1, cy, -1, 0) !== id ||
+      inkFrom(f.x1, cy, 1, 0) !== id
+    )
+      continue;
+    const b = blobs[id - 1];
+    if (b && b.id === id && h >= 0.25 * (b.y1 - b.y0)) out.add(id);
+  }
+  return out;
 }
 
 /** Share of the perimeter of `b`'s box (inset by `inset`) whose pixels carry label `b.id` in `labels`. */

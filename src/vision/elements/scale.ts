@@ -13,8 +13,8 @@ import { analysePixels } from './pixel-analysis.js';
 
 /** Screens above this many pixels (beyond 2560×1600) are tried at half size. */
 export const LARGE_SCREEN_PIXELS = 4_200_000;
-/** Text unit the halved screen must keep (an 11 px font at 1× measures 14). */
-export const MIN_HALVED_UNIT = 13;
+/** Text unit the halved screen must keep (an 11 px font measures 11.6, a 10 px one 10.6). */
+export const MIN_HALVED_UNIT = 11;
 
 /** 2×2 box average: half the width and height. */
 export function halve(img: RgbaImage): RgbaImage {

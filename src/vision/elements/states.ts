@@ -5,7 +5,7 @@ import type { PixelAnalysis } from './pixel-analysis.js';
 
 /**
  * Visible states judged against the others of a kind: a button whose text is faint against its fill, or a
- * toggle whose outline is faint, is disabled; a text field with a thick ring is focused.
+ * toggle whose outline is faint, is disabled; a text field with a ring thicker than the others' is focused.
  */
 export function markStates(l: Layout, controls: Found[], toggleEls: Found[]): void {
   const { a, u, toggles } = l;
@@ -39,8 +39,11 @@ export function markStates(l: Layout, controls: Found[], toggleEls: Found[]): vo
   const mr = median(rings);
   fields.forEach((f, i) => {
     const t = rings[i]!;
-    if (f.kind === 'text-field' && t >= Math.max(2.5, 0.15 * u) && (fields.length < 2 || t >= 1.7 * mr))
-      f.state.push('focused');
+    // Among other fields, a ring twice theirs (2 px against 1 at 1×, a focus outline) is focus; alone, a field
+    // needs a ring thick for its text size.
+    const thick =
+      fields.length < 2 ? t >= Math.max(2.5, 0.15 * u) : t >= Math.max(2, 0.1 * u) && t >= 1.7 * mr;
+    if (f.kind === 'text-field' && thick) f.state.push('focused');
   });
 }
 

@@ -3,7 +3,7 @@ import type { Edges } from './geometry.js';
 import { colourDistance, toRect } from './geometry.js';
 import type { Box, Found, Layout, Phrase } from './layout.js';
 import type { PixelAnalysis } from './pixel-analysis.js';
-import { inkShare, meanColor } from './pixel-analysis.js';
+import { meanColor } from './pixel-analysis.js';
 
 /**
  * Tabs: two or more items (buttons, fields or free phrases) side by side standing on one horizontal rule. The
@@ -12,29 +12,33 @@ import { inkShare, meanColor } from './pixel-analysis.js';
 export function findTabs(l: Layout, controls: Found[]): void {
   const { a, img, u, boxes, phrases, push } = l;
   for (const r of findRules(a, boxes)) {
-    const items: Array<{ x0: number; x1: number; y0: number; y1: number; el?: Found; p?: Phrase }> = [];
+    type Item = { x0: number; x1: number; y0: number; y1: number; el?: Found; p?: Phrase };
+    const items: Item[] = [];
+    // Items stand on the rule; the selected tab may stand just past its end (the rule stops under it).
+    const over = (x0: number, x1: number) => x0 >= r.x0 - 2 && x1 <= r.x1 + 2;
+    const near = (x0: number, x1: number) => x1 >= r.x0 - 1.5 * u && x0 <= r.x1 + 1.5 * u;
     for (const c of controls) {
       const bx = c.bbox;
       if (c.kind !== 'button' && c.kind !== 'text-field') continue;
-      if (bx.x < r.x0 - 2 || bx.x + bx.width > r.x1 + 2) continue;
+      if (!near(bx.x, bx.x + bx.width)) continue;
       const bottom = bx.y + bx.height;
       if (bottom < r.y0 - 0.7 * u || bottom > r.y1 + 2) continue;
       items.push({ x0: bx.x, x1: bx.x + bx.width, y0: bx.y, y1: bottom, el: c });
     }
     for (const p of phrases) {
-      if (p.used || p.x0 < r.x0 || p.x1 > r.x1 || p.y1 < r.y0 - 1.5 * u || p.y1 > r.y0) continue;
+      if (p.used || !near(p.x0, p.x1) || p.y1 < r.y0 - 1.5 * u || p.y1 > r.y0) continue;
       items.push({ x0: p.x0, x1: p.x1, y0: p.y0, y1: p.y1, p });
     }
-    if (items.length < 2) continue;
-    const top = Math.min(...items.map((i) => i.y0));
-    const row = items.filter((i) => i.y0 - top <= 0.7 * u);
-    if (row.length < 2) continue;
+    if (items.filter((i) => over(i.x0, i.x1)).length < 2) continue;
+    const top = Math.min(...items.filter((i) => over(i.x0, i.x1)).map((i) => i.y0));
+    const row = items.filter((i) => Math.abs(i.y0 - top) <= 0.7 * u);
+    if (row.filter((i) => over(i.x0, i.x1)).length < 2) continue;
     row.sort((p, q) => p.x0 - q.x0);
     // The selected tab: the rule under it looks different (interrupted, or another colour).
     const look = row.map((i) => {
       const m = i.x0 + (i.x1 - i.x0) * 0.2;
       const n = i.x1 - (i.x1 - i.x0) * 0.2;
-      return { ink: inkShare(a, m, r.y0, n, r.y1), colour: meanColor(img, m, r.y0 - 2, n, r.y1 + 1) };
+      return { ink: ruleShare(a, m, r.y0, n, r.y1), colour: meanColor(img, m, r.y0 - 2, n, r.y1 + 1) };
     });
     const odd = look.map((l, k) => {
       const others = look.filter((_, j) => j !== k);
@@ -65,6 +69,19 @@ export function findTabs(l: Layout, controls: Found[]): void {
 
 const RULE_CONTRAST = 24;
 
+/** Share of a rectangle's pixels on a rule (gradient ≥ RULE_CONTRAST: faint rules are not ink). */
+function ruleShare(a: PixelAnalysis, x0: number, y0: number, x1: number, y1: number): number {
+  x0 = Math.max(0, Math.round(x0));
+  y0 = Math.max(0, Math.round(y0));
+  x1 = Math.min(a.width, Math.round(x1));
+  y1 = Math.min(a.height, Math.round(y1));
+  if (x1 <= x0 || y1 <= y0) return 0;
+  let n = 0;
+  for (let y = y0; y < y1; y++)
+    for (let x = x0; x < x1; x++) if (a.grad[y * a.width + x]! >= RULE_CONTRAST) n++;
+  return n / ((x1 - x0) * (y1 - y0));
+}
+
 /** Horizontal rules: rows where the ink runs unbroken for at least 5 text units (tab strips, separators). */
 function findRules(a: PixelAnalysis, boxes: Box[]): Edges[] {
   const min = 5 * a.unit;
@@ -87,11 +104,24 @@ function findRules(a: PixelAnalysis, boxes: Box[]): Edges[] {
       }
     }
   }
+  // A rule interrupted (under the selected tab: it stands open to the content below) is one rule.
+  segs.sort((p, q) => p.y0 - q.y0 || p.x0 - q.x0);
+  const rules: Edges[] = [];
+  for (const g of segs) {
+    const prev = rules.find(
+      (r) => Math.abs(r.y0 - g.y0) <= 1 && Math.abs(r.y1 - g.y1) <= 1 && g.x0 - r.x1 <= 12 * a.unit,
+    );
+    if (prev && g.x0 >= prev.x1) {
+      prev.x1 = g.x1;
+      prev.y0 = Math.min(prev.y0, g.y0);
+      prev.y1 = Math.max(prev.y1, g.y1);
+    } else rules.push({ ...g });
+  }
   // The top or bottom edges of boxes (fields, a row of buttons side by side) are not a rule of their own.
   const edge = (g: Edges) =>
     boxes
       .filter((b) => Math.abs(b.y - g.y0) <= 3 || Math.abs(b.y + b.height - g.y1) <= 3)
       .reduce((n, b) => n + Math.max(0, Math.min(b.x + b.width, g.x1) - Math.max(b.x, g.x0)), 0) >=
     0.8 * (g.x1 - g.x0);
-  return segs.filter((g) => g.y1 - g.y0 <= Math.max(4, 0.3 * a.unit) && !edge(g));
+  return rules.filter((g) => g.y1 - g.y0 <= Math.max(4, 0.3 * a.unit) && !edge(g));
 }

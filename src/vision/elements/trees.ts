@@ -28,6 +28,7 @@ export function findTrees(l: Layout): void {
           bbox: toRect(pad(p, 0.15 * u)),
           state: dir === 'down' ? ['expanded'] : [],
           phrases: [p],
+          lead: p.blobs[0]!,
         }),
       );
       if (dir !== 'down') continue;

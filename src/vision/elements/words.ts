@@ -84,9 +84,8 @@ function textOf(ps: Phrase[], skip?: Blob): string {
 export function attachWords(elements: Found[]): void {
   for (const e of elements) {
     if (e.kind === 'close-button' || e.kind === 'shape') continue;
-    // The ▸/▾ leading a tree node is no part of its text.
-    const lead = e.kind === 'tree-node' && e.phrases[0] ? e.phrases[0].blobs[0] : undefined;
-    e.text = textOf(e.phrases, lead);
+    // The ▸/▾ leading a tree node is no part of its text (a child node under an open one has none).
+    e.text = textOf(e.phrases, e.lead);
     const vp = e.valuePhrases;
     if (vp && vp.length) e.value = textOf(vp);
     if (e.kind === 'dropdown' && !e.text && e.value) e.text = e.value;
