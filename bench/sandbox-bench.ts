@@ -10,6 +10,7 @@ import { createVisionPort, renderSceneFile } from '../src/vision-port.js';
 import { decodeImage } from '../src/vision/index.js';
 import type { Figure } from './harness.js';
 import { measureAsync } from './harness.js';
+import { processTree } from './process-tree.js';
 
 const TRIVIAL = `export default async function run(input) { return input.x + 1; }`;
 /** A typical learned vision capability: region → shapes → answer. */
@@ -131,6 +132,46 @@ async function bursts(
   return { samples, childrenBefore, childrenAfter };
 }
 
+/** PSS of a process in kB (shared pages split between the processes mapping them), 0 if unreadable. */
+function pssKb(pid: number): number {
+  try {
+    return Number(/^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Resident memory of a pool: its launcher and every child (VmRSS, MB of 10^6 bytes, as the `memory` suite
+ * counts it: the node binary's shared pages count in every process), and the same as PSS.
+ */
+function poolMemory(tier: ProcessPoolTier): {
+  rss: number;
+  pss: number;
+  launcher: number;
+  children: number[];
+} {
+  const root = tier.launcherPid();
+  if (!root) return { rss: 0, pss: 0, launcher: 0, children: [] };
+  const tree = processTree(root);
+  const mb = (kb: number) => (kb * 1024) / 1e6;
+  return {
+    rss: mb(tree.reduce((a, p) => a + p.rssKb, 0)),
+    pss: mb(tree.reduce((a, p) => a + pssKb(p.pid), 0)),
+    launcher: mb(tree.find((p) => p.pid === root)?.rssKb ?? 0),
+    children: tree.filter((p) => p.pid !== root).map((p) => mb(p.rssKb)),
+  };
+}
+
+/** Waits until the pool has shrunk to one child (none starting). */
+async function shrunk(tier: ProcessPoolTier): Promise<void> {
+  for (;;) {
+    const s = tier.childStates();
+    if (s.idle === 1 && s.starting === 0 && s.busy === 0 && tier.childPids().length === 1) return;
+    await sleep(20);
+  }
+}
+
 const percentile = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? NaN;
@@ -236,6 +277,15 @@ export async function sandboxFigures(): Promise<Figure[]> {
   await pool.availability();
   try {
     for (let i = 0; i < 50; i++) await pool.run({ code: TRIVIAL, input: { x: i }, permissions: [], limits });
+    await atStrength(pool);
+    await sleep(1000);
+    const mem = poolMemory(pool);
+    figures.push({
+      name: `sandbox pool resident memory, idle default pool (launcher + ${SANDBOX_DEFAULTS.poolSize} children, VmRSS sum)`,
+      value: mem.rss,
+      unit: 'MB',
+      note: `launcher ${mem.launcher.toFixed(1)} MB, children ${mem.children.map((c) => c.toFixed(1)).join(' + ')} MB after 50 runs; PSS sum ${mem.pss.toFixed(1)} MB (≈ 35 MB of each process's RSS is the node binary, shared)`,
+    });
     const burst = await bursts(pool, 16, 30);
     const same =
       burst.childrenAfter.length === burst.childrenBefore.length &&
@@ -249,6 +299,44 @@ export async function sandboxFigures(): Promise<Figure[]> {
     });
   } finally {
     await pool.close();
+  }
+
+  // The same pool with shrinking on (poolIdleMs 300 ms here; off by default), once idle: minPoolSize (1) child.
+  const idling = createProcessTier({ poolIdleMs: 300 });
+  await idling.availability();
+  try {
+    for (let i = 0; i < 50; i++)
+      await idling.run({ code: TRIVIAL, input: { x: i }, permissions: [], limits });
+    await shrunk(idling);
+    await sleep(1000);
+    const mem = poolMemory(idling);
+    figures.push({
+      name: `sandbox pool resident memory, shrunk while idle (launcher + ${SANDBOX_DEFAULTS.minPoolSize} child, VmRSS sum)`,
+      value: mem.rss,
+      unit: 'MB',
+      note: `with sandbox.poolIdleMs set (off by default), once idle that long: launcher ${mem.launcher.toFixed(1)} MB, child ${mem.children.map((c) => c.toFixed(1)).join(' + ')} MB; PSS sum ${mem.pss.toFixed(1)} MB`,
+    });
+    const samples: number[] = [];
+    const rounds = 15;
+    for (let r = 0; r < rounds; r++) {
+      await shrunk(idling);
+      const started = performance.now();
+      await Promise.all(
+        Array.from({ length: 16 }, async (_, i) => {
+          const res = await idling.run({ code: TRIVIAL, input: { x: i }, permissions: [], limits });
+          samples.push(performance.now() - started);
+          if (res.status !== 'ok') throw new Error(`bench run failed: ${res.status} ${res.error ?? ''}`);
+        }),
+      );
+    }
+    figures.push({
+      name: 'sandbox burst: 16 concurrent calls on a pool shrunk while idle (1 child), p99',
+      value: percentile(samples, 99),
+      unit: 'ms',
+      note: `opt-in configuration (sandbox.poolIdleMs), tracked against the default pool's 25 ms budget; ${samples.length} calls in ${rounds} bursts: p50 ${percentile(samples, 50).toFixed(2)} ms, max ${Math.max(...samples).toFixed(2)} ms; the one child serves the burst; the second starts once the queue is served (or 50 ms on)`,
+    });
+  } finally {
+    await idling.close();
   }
 
   const tier2 = createProcessTier({ poolSize: 2 });
@@ -305,7 +393,7 @@ export async function sandboxFigures(): Promise<Figure[]> {
       note: `count green circles in the toolbar of a 1280×800 screen; 2 concurrent callers; overhead ${((1000 / sbTp - 1000 / vmTp) * 1).toFixed(2)} ms per call`,
     });
   } finally {
-    await tier.close();
+    await tier2.close();
   }
   return figures;
 }

@@ -86,6 +86,8 @@ export async function createIroncliw(
     const startSandbox = () =>
       createSandboxTier(config.sandbox.tier, {
         poolSize: config.sandbox.poolSize,
+        minPoolSize: config.sandbox.minPoolSize,
+        poolIdleMs: config.sandbox.poolIdleMs,
         allowSharedNetwork: config.sandbox.allowSharedNetwork,
         allowRootChildren: config.sandbox.allowRootChildren,
       });

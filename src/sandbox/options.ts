@@ -4,6 +4,17 @@ import type { SandboxLimits } from './types.js';
 export interface SandboxOptions {
   /** Warm child processes kept ready (process/container tiers). Requests beyond this wait in a queue. */
   poolSize?: number;
+  /**
+   * Children kept while the pool is idle: after `poolIdleMs` without a run, idle children beyond this many
+   * are stopped (each holds ≈ 55 MB of RSS); the next run brings the pool back to `poolSize` (in the
+   * background: that run is served by a child still there). Capped at `poolSize`.
+   */
+  minPoolSize?: number;
+  /**
+   * How long without a run before the pool shrinks to `minPoolSize`; 0 (the default) never shrinks it. Off by
+   * default because a burst on a shrunk pool was measured over the burst budget (docs/sandbox.md).
+   */
+  poolIdleMs?: number;
   /** Limits used when a request leaves them out (timeoutMs, memoryMb, maxOutputBytes). */
   defaultLimits?: Partial<SandboxLimits>;
   /** Default cap on the JSON output of one run, in bytes. */
@@ -57,6 +68,8 @@ export interface SandboxOptions {
 
 export interface ResolvedSandboxOptions {
   readonly poolSize: number;
+  readonly minPoolSize: number;
+  readonly poolIdleMs: number;
   readonly defaultLimits: Readonly<Required<SandboxLimits>>;
   readonly maxHostCalls: number;
   readonly maxArgBytes: number;
@@ -79,6 +92,8 @@ const MiB = 1024 * 1024;
 /** The defaults, documented in one place. */
 export const SANDBOX_DEFAULTS = Object.freeze({
   poolSize: 2,
+  minPoolSize: 1,
+  poolIdleMs: 0,
   timeoutMs: 5000,
   memoryMb: 128,
   maxOutputBytes: MiB,
@@ -116,9 +131,14 @@ export function resolveOptions(o: SandboxOptions = {}): ResolvedSandboxOptions {
     o.defaultLimits?.maxOutputBytes ?? o.maxOutputBytes,
     d.maxOutputBytes,
   );
+  // More than 32 warm children is a configuration mistake, not a need (config.ts caps it the same way).
+  const poolSize = positiveInt('poolSize', o.poolSize, d.poolSize, 32);
+  if (o.poolIdleMs !== undefined && !(Number.isFinite(o.poolIdleMs) && o.poolIdleMs >= 0))
+    throw new RangeError('sandbox option poolIdleMs must be 0 (never shrink) or a positive number of ms');
   return Object.freeze({
-    // More than 32 warm children is a configuration mistake, not a need (config.ts caps it the same way).
-    poolSize: positiveInt('poolSize', o.poolSize, d.poolSize, 32),
+    poolSize,
+    minPoolSize: Math.min(poolSize, positiveInt('minPoolSize', o.minPoolSize, d.minPoolSize, 32)),
+    poolIdleMs: Math.floor(o.poolIdleMs ?? d.poolIdleMs),
     defaultLimits: Object.freeze({
       timeoutMs: positiveInt('timeoutMs', o.defaultLimits?.timeoutMs, d.timeoutMs),
       memoryMb: positiveInt('memoryMb', o.defaultLimits?.memoryMb, d.memoryMb),

@@ -93,6 +93,10 @@ export function launchSpec(o: LaunchOptions, facts: HostFacts = hostFacts()): La
     // 200–300 ms at a time while background threads published optimised code — a stall that lands inside
     // runs and eats their deadlines. Liftoff-only costs ~2× on CPU-bound guest loops and keeps latency flat.
     '--liftoff-only',
+    // Memory of an idle child (1.5–4 MB; docs/sandbox.md): the young generation may not grow past 1 MB
+    // semi-spaces (the child's own JS allocates little per run). Not --single-threaded (≈ 1 MB more): it
+    // moves V8's optimising compiles onto the thread that serves runs.
+    '--max-semi-space-size=1',
     // If anything ever reached the child's own realm, eval/new Function there are still off.
     '--disallow-code-generation-from-strings',
     '--no-warnings',

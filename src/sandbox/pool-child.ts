@@ -153,6 +153,13 @@ export class Child {
     });
   }
 
+  /** Stops an idle child the pool no longer needs; it is never handed work again. */
+  retireNow(): void {
+    if (this.state !== 'idle') return;
+    this.kill('close');
+    this.state = 'dead';
+  }
+
   kill(by: Death['killedBy']): void {
     if (this.state === 'dead') return;
     this.killedBy ??= by;

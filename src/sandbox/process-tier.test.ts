@@ -310,6 +310,40 @@ describe('tier lifecycle', () => {
     }
   });
 
+  it('an idle pool shrinks to minPoolSize, and the next run brings it back to poolSize', async () => {
+    const tier = createProcessTier({ poolSize: 2, minPoolSize: 1, poolIdleMs: 300 });
+    try {
+      await tier.availability();
+      const run = (x: number) =>
+        tier.run({ code: 'export default (i) => i.x + 1', input: { x }, permissions: [], limits });
+      // Runs keep it busy until both children are up (a slow machine may take longer than poolIdleMs).
+      await vi.waitUntil(async () => (await run(1)).output === 2 && tier.childStates().idle === 2, {
+        timeout: 20_000,
+        interval: 20,
+      });
+      const before = tier.childPids();
+      expect(before).toHaveLength(2);
+      // Idle for poolIdleMs: one child is stopped (its process gone) and not replaced.
+      await vi.waitUntil(() => tier.childPids().length === 1, { timeout: 10_000, interval: 20 });
+      const kept = tier.childPids()[0]!;
+      expect(before).toContain(kept);
+      const stopped = before.filter((p) => p !== kept);
+      await vi.waitUntil(() => stopped.every((pid) => !alive(pid)), { timeout: 10_000, interval: 10 });
+      await new Promise((r) => setTimeout(r, 400));
+      expect(tier.childStates()).toEqual({ starting: 0, idle: 1, busy: 0 });
+      // The next run is served by the child that stayed, and the pool starts a second child again.
+      expect((await run(2)).output).toBe(3);
+      expect(tier.childStates().starting).toBe(1);
+      await vi.waitUntil(async () => (await run(3)).output === 4 && tier.childStates().idle === 2, {
+        timeout: 20_000,
+        interval: 20,
+      });
+      expect(tier.childPids()).toContain(kept);
+    } finally {
+      await tier.close();
+    }
+  });
+
   it('await using disposes the tier', async () => {
     let pids: number[];
     {

@@ -12,6 +12,12 @@ import type { SandboxRequest, SandboxTier, TierAvailability } from './types.js';
 
 /** Consecutive children dying before `ready` after which the tier declares itself unavailable. */
 const MAX_SPAWN_FAILURES = 3;
+/**
+ * A pool that shrank while idle starts its missing children once the requests that woke it are served, or
+ * this long after the first of them, whichever comes first: a child booting (≈ 0.2 s of CPU) beside the one
+ * serving a burst on a 2-core machine was measured to double the burst's latency.
+ */
+const GROW_DELAY_MS = 50;
 /** Budget of child CPU seconds kept in reserve for start-up and the current run, under RLIMIT_CPU. */
 const CPU_RESERVE_MS = 5000;
 
@@ -35,6 +41,11 @@ export class ProcessPoolTier implements SandboxTier {
   private readonly launcher = new Launcher();
   private readonly waiters: Array<(c: Child | null) => void> = [];
   private spawnFailures = 0;
+  /** Children the pool keeps: `poolSize`, or `minPoolSize` once it has been idle for `poolIdleMs`. */
+  private strength: number;
+  private lastRunAt = performance.now();
+  private idleTimer: NodeJS.Timeout | undefined;
+  private growTimer: NodeJS.Timeout | undefined;
   private lastSpawnError = '';
   private closed = false;
   private readonly unavailableReason: string | null;
@@ -57,7 +68,11 @@ export class ProcessPoolTier implements SandboxTier {
     this.osLayers = spec.layers;
     // Fail closed: a wall this machine cannot build (and whose absence was not accepted) keeps the tier shut.
     this.unavailableReason = spec.refusal;
-    if (!this.unavailableReason) for (let i = 0; i < this.options.poolSize; i++) this.spawnChild();
+    this.strength = this.options.poolSize;
+    if (!this.unavailableReason) {
+      for (let i = 0; i < this.options.poolSize; i++) this.spawnChild();
+      this.armIdleTimer();
+    }
   }
 
   /** The isolation layers of this tier on this machine, active or not (and why). */
@@ -92,7 +107,9 @@ export class ProcessPoolTier implements SandboxTier {
         if (this.coldStartsMs.length > 50) this.coldStartsMs.shift();
         if (child.phases) this.coldStartPhases.push(child.phases);
         if (this.coldStartPhases.length > 50) this.coldStartPhases.shift();
-        this.offer(child);
+        // The pool shrank while this child was starting.
+        if (this.liveChildren() > this.strength && this.waiters.length === 0) child.retireNow();
+        else this.offer(child);
       }
     });
   }
@@ -110,7 +127,76 @@ export class ProcessPoolTier implements SandboxTier {
       }
     }
     // Keep the pool at strength: a dead or retired child is replaced in the background.
-    if (this.children.size < this.options.poolSize) this.spawnChild();
+    if (this.children.size < this.strength) this.spawnChild();
+  }
+
+  /** Live children: not dead, nor stopped and waiting for their exit. */
+  private liveChildren(): number {
+    let n = 0;
+    for (const c of this.children) if (c.state !== 'dead') n++;
+    return n;
+  }
+
+  /**
+   * A run arrived: the pool is not idle. If it had shrunk, it goes back to `poolSize` — the new children
+   * start in the background (launcher) once the queue is served or GROW_DELAY_MS later, and this run is
+   * served by a child that stayed (or queued for one).
+   */
+  private noteRun(): void {
+    this.lastRunAt = performance.now();
+    if (this.strength < this.options.poolSize) {
+      this.strength = this.options.poolSize;
+      this.growTimer = setTimeout(() => this.grow(), GROW_DELAY_MS);
+      this.growTimer.unref();
+    }
+    this.armIdleTimer();
+  }
+
+  private grow(): void {
+    clearTimeout(this.growTimer);
+    this.growTimer = undefined;
+    if (this.closed) return;
+    for (let n = this.liveChildren(); n < this.strength; n++) this.spawnChild();
+  }
+
+  private armIdleTimer(): void {
+    const o = this.options;
+    if (this.idleTimer || this.closed || o.poolIdleMs === 0 || this.strength <= o.minPoolSize) return;
+    const wait = Math.max(0, o.poolIdleMs - (performance.now() - this.lastRunAt));
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = undefined;
+      this.shrinkIfIdle();
+    }, wait);
+    // An idle pool must not keep its process alive.
+    this.idleTimer.unref();
+  }
+
+  /**
+   * No run for `poolIdleMs`: stop children beyond `minPoolSize` (each is a Node process of ≈ 55 MB RSS),
+   * keeping the one whose next context is built and whose JIT is the hottest. Busy children are never
+   * stopped (while any is busy or a request waits, the pool is not idle), nor starting ones: they are
+   * stopped once ready if the pool is still small then.
+   */
+  private shrinkIfIdle(): void {
+    if (this.closed) return;
+    const busy = [...this.children].some((c) => c.state === 'busy') || this.waiters.length > 0;
+    if (busy) this.lastRunAt = performance.now();
+    if (busy || performance.now() - this.lastRunAt < this.options.poolIdleMs) {
+      this.armIdleTimer();
+      return;
+    }
+    this.strength = this.options.minPoolSize;
+    const stoppable = [...this.children]
+      .filter((c) => c.state === 'idle')
+      .sort((a, b) => Number(a.prepared) - Number(b.prepared) || a.lastUsed - b.lastUsed);
+    // Ready children are kept down to minPoolSize; starting ones do not count (they are stopped when ready),
+    // so a warm child is never given up for one still booting.
+    let ready = stoppable.length;
+    for (const c of stoppable) {
+      if (ready <= this.strength) break;
+      c.retireNow();
+      ready--;
+    }
   }
 
   private offer(c: Child): void {
@@ -123,16 +209,19 @@ export class ProcessPoolTier implements SandboxTier {
   }
 
   private acquire(): Promise<Child | null> | Child | null {
-    // A child whose next context is built first (building one, ≈0.5–1 ms, costs more than a small run, so a
-    // back-to-back caller would otherwise wait for it); among those the most recently used, whose JIT is the
-    // hottest (alternating blindly between children was measured ~40% slower per call on a 2-core machine).
+    // A child whose next context is built first (building one costs more than a small run, so a back-to-back
+    // caller would otherwise wait for it); among those the most recently used, whose JIT is the hottest
+    // (alternating blindly between children was measured ~40% slower per call on a 2-core machine). When no
+    // idle child is ready, the least recently used: it started building its context first, so it is the one
+    // that can start the run soonest (the most recently used has only just begun).
     let best: Child | null = null;
     for (const c of this.children)
       if (
         c.state === 'idle' &&
         (!best ||
           (c.prepared && !best.prepared) ||
-          (c.prepared === best.prepared && c.lastUsed > best.lastUsed))
+          (c.prepared === best.prepared &&
+            (c.prepared ? c.lastUsed > best.lastUsed : c.lastUsed < best.lastUsed)))
       )
         best = c;
     if (best) {
@@ -160,6 +249,7 @@ export class ProcessPoolTier implements SandboxTier {
     c.state = 'idle';
     c.lastUsed = performance.now();
     this.offer(c);
+    if (this.growTimer && this.waiters.length === 0) this.grow();
   }
 
   async run(request: SandboxRequest): Promise<SandboxResult> {
@@ -169,6 +259,7 @@ export class ProcessPoolTier implements SandboxTier {
     if (invalid) return failed('error', invalid);
     if (this.closed) return failed('error', 'the sandbox tier is closed');
     if (this.unavailableReason) return failed('error', `sandbox unavailable: ${this.unavailableReason}`);
+    this.noteRun();
     let inputJson: string;
     try {
       inputJson = JSON.stringify(request.input ?? null);
@@ -289,6 +380,8 @@ export class ProcessPoolTier implements SandboxTier {
   /** Kills every child and waits until each has exited; queued requests get status 'error'. */
   async close(): Promise<void> {
     this.closed = true;
+    clearTimeout(this.idleTimer);
+    clearTimeout(this.growTimer);
     for (const w of this.waiters.splice(0)) w(null);
     const all = [...this.children];
     for (const c of all) c.kill('close');

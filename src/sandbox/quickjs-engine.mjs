@@ -39,22 +39,21 @@ const WARM_UP_MODULE = `export default async function run(input, sdk) {
 }
 await Promise.resolve(1);`;
 
-// Evaluated first in every fresh context: pristine references to the few built-ins the host relies on, so
-// guest code that replaces JSON.stringify, String or Promise cannot change how values are copied out (it can
-// only lie about its own output, which it could do anyway). The object is reachable only from a host handle.
-const BOOTSTRAP = `(function () {
-  'use strict';
-  const S = String, JS = JSON.stringify, JP = JSON.parse, P = Promise;
-  const resolve = P.resolve.bind(P);
-  const slice = Function.prototype.call.bind(String.prototype.slice);
-  return Object.freeze({
-    str(v, max) { let s; try { s = S(v); } catch (e) { s = '<unprintable guest value>'; }
-      return s.length > max ? slice(s, 0, max) + '...' : s; },
-    stringify(v) { return JS(v); },
-    parse(s) { return JP(s); },
-    resolve(v) { return resolve(v); },
-  });
-})()`;
+// Read first from every fresh context, before any guest code runs: pristine handles to the few built-ins the
+// host relies on, so guest code that replaces JSON.stringify, String or Promise cannot change how values are
+// copied out (it can only lie about its own output, which it could do anyway). They are reachable only from
+// host handles. Read through the FFI rather than by evaluating a bootstrap script: parsing and running one
+// cost ≈ 0.1 ms per run, a third of building the next context (callgrind, docs/sandbox.md).
+const PRISTINE = [
+  ['String', null],
+  ['String.prototype', null],
+  ['String.prototype.slice', null],
+  ['JSON', null],
+  ['JSON.stringify', 'JSON'],
+  ['JSON.parse', 'JSON'],
+  ['Promise', null],
+  ['Promise.resolve', 'Promise'],
+];
 
 /**
  * Loads the QuickJS WebAssembly module: the release *sync* build (no asyncify, so nothing on the host can
@@ -147,16 +146,21 @@ export class Engine {
     const rt = this.qjs.newRuntime();
     rt.setMaxStackSize(MAX_STACK_BYTES);
     const vm = rt.newContext();
-    const helpers = vm.unwrapResult(vm.evalCode(BOOTSTRAP, 'bootstrap.js', { type: 'global', strict: true }));
+    /** Pristine built-ins by path (see PRISTINE): each `fn` with the `self` it is called on. */
     const fns = {};
-    for (const name of ['str', 'stringify', 'parse', 'resolve']) fns[name] = vm.getProp(helpers, name);
+    for (const [path, selfPath] of PRISTINE) {
+      const dot = path.lastIndexOf('.');
+      const owner = dot < 0 ? vm.global : fns[path.slice(0, dot)].fn;
+      fns[path] = { fn: vm.getProp(owner, path.slice(dot + 1)), self: selfPath ? null : vm.undefined };
+    }
+    for (const [path, selfPath] of PRISTINE) if (selfPath) fns[path].self = fns[selfPath].fn;
     const bundle = {
       rt,
       vm,
-      helpers,
       fns,
       sdk: null,
-      methodsKey: '',
+      // null until an `sdk` is built: a run always gets one, even with no methods.
+      methodsKey: null,
       slot: { job: null, bridge: null, st: null, deferreds: null },
     };
     if (methods) {
@@ -225,11 +229,10 @@ export class Engine {
   #dispose(bundle) {
     if (this.poisoned) return;
     try {
-      const { slot, fns, helpers, vm, rt, sdk } = bundle;
+      const { slot, fns, vm, rt, sdk } = bundle;
       for (const d of slot.deferreds ?? []) if (d.alive) d.dispose();
-      for (const h of Object.values(fns)) h.dispose();
+      for (const { fn } of Object.values(fns)) fn.dispose();
       sdk?.dispose();
-      helpers.dispose();
       // A stopped run can leave a job queue behind (promise floods). QuickJS asserts (and aborts the whole
       // wasm instance) if a runtime is freed with live objects, so drain it with every job interrupted at
       // once; a queue that still will not empty is abandoned with its runtime (bounded: the child recycles).
@@ -253,7 +256,7 @@ export class Engine {
   }
 
   async #run(bundle, job, bridge) {
-    const { rt, vm, helpers, fns, sdk } = bundle;
+    const { rt, vm, sdk } = bundle;
     const deadline = Date.now() + job.timeoutMs;
     const heapStart = this.heapBytes();
     // Measured from the engine's resting size, not from this run's start: a heap grown by an earlier run
@@ -282,7 +285,7 @@ export class Engine {
       return st.stop !== null;
     });
 
-    const call = (name, ...args) => vm.callFunction(fns[name], helpers, ...args);
+    const call = pristineCall(bundle);
     const finish = (status, extra = {}) => {
       let peak = Math.max(0, this.heapBytes() - heapStart);
       if (!this.poisoned) {
@@ -306,15 +309,32 @@ export class Engine {
         : st.stop === 'memory'
           ? finish('memory', { error: `exceeded the memory limit of ${job.memoryMb} MB` })
           : finish('error', { error: 'stopped by the host' });
-    // Text of a guest value, produced inside the guest (its toString runs there, under the deadline).
+    // Text of a guest value, produced inside the guest (its toString runs there, under the deadline); a long
+    // text is cut inside the guest with the pristine String.prototype.slice, so only MAX_ERROR_CHARS of it
+    // are ever copied out.
     const guestText = (handle) => {
-      const max = own(vm.newNumber(MAX_ERROR_CHARS));
-      const r = call('str', handle, max);
+      const r = call('String', handle);
       if (r.error) {
         r.error.dispose();
         return '<unprintable guest value>';
       }
-      const s = vm.typeof(r.value) === 'string' ? vm.getString(r.value) : '<unprintable guest value>';
+      let s = '<unprintable guest value>';
+      if (vm.typeof(r.value) === 'string') {
+        if (lengthOf(r.value) <= MAX_ERROR_CHARS) s = vm.getString(r.value);
+        else {
+          const cut = vm.callFunction(
+            bundle.fns['String.prototype.slice'].fn,
+            r.value,
+            own(vm.newNumber(0)),
+            own(vm.newNumber(MAX_ERROR_CHARS)),
+          );
+          if (cut.error) cut.error.dispose();
+          else {
+            if (vm.typeof(cut.value) === 'string') s = vm.getString(cut.value) + '...';
+            cut.value.dispose();
+          }
+        }
+      }
       r.value.dispose();
       return s;
     };
@@ -334,7 +354,7 @@ export class Engine {
     };
 
     try {
-      const input = call('parse', own(vm.newString(job.inputJson)));
+      const input = call('JSON.parse', own(vm.newString(job.inputJson)));
       if (input.error) return fail(input.error, 'input is not JSON: ');
       own(input.value);
 
@@ -369,7 +389,7 @@ export class Engine {
       if (settled.error) return fail(settled.error);
 
       // Copy-only output: a getter or toJSON on the result runs as guest code inside the VM, never on the host.
-      const json = call('stringify', settled.value);
+      const json = call('JSON.stringify', settled.value);
       settled.value.dispose();
       if (json.error) return fail(json.error, 'output is not JSON-serialisable: ');
       own(json.value);
@@ -407,13 +427,16 @@ export class Engine {
             this.onPrepared?.();
           });
         } else
-          // A clean run: tearing down and building the next context happen after the result is on its
-          // way, off the warm-call path (nothing drives this runtime's jobs any more).
+          // A clean run: building the next context and tearing this one down happen after the result is on
+          // its way, off the warm-call path (nothing drives this runtime's jobs any more) — the build first,
+          // so the owner hears `prepared` sooner, and the teardown a turn later, so a run that arrives in
+          // between is not kept waiting for it.
           setImmediate(() => {
-            this.#dispose(bundle);
-            if (this.busy) return;
-            this.prepare();
-            this.onPrepared?.();
+            if (!this.busy) {
+              this.prepare();
+              this.onPrepared?.();
+            }
+            setImmediate(() => this.#dispose(bundle));
           });
       }
     }
@@ -421,8 +444,8 @@ export class Engine {
 
   /** `sdk` inside the guest: each method serialises its arguments in the guest and returns a guest promise. */
   #buildSdk(bundle, methods) {
-    const { vm, helpers, fns } = bundle;
-    const call = (name, ...args) => vm.callFunction(fns[name], helpers, ...args);
+    const { vm } = bundle;
+    const call = pristineCall(bundle);
     const lengthOf = (h) => {
       const l = vm.getProp(h, 'length');
       const n = vm.getNumber(l);
@@ -457,7 +480,7 @@ export class Engine {
         if (!job || st.stop) return rejected(vm.newError('the run is over'));
         const arr = vm.newArray();
         args.forEach((a, i) => vm.setProp(arr, i, a));
-        const s = call('stringify', arr);
+        const s = call('JSON.stringify', arr);
         arr.dispose();
         if (s.error) return rejected(s.error);
         const isString = vm.typeof(s.value) === 'string';
@@ -481,7 +504,7 @@ export class Engine {
           if (!vm.alive || !d.alive) return;
           if (reply.ok) {
             const str = vm.newString(reply.json);
-            const v = call('parse', str);
+            const v = call('JSON.parse', str);
             str.dispose();
             if (v.error) d.reject(v.error);
             else d.resolve(v.value);
@@ -513,7 +536,7 @@ export class Engine {
    * given a turn so host-call replies arrive. A promise that can never settle is an error, not a hang.
    */
   async #settle(rt, vm, call, handle, deadline, st) {
-    const r = call('resolve', handle);
+    const r = call('Promise.resolve', handle);
     handle.dispose();
     if (r.error) return { error: r.error };
     const promise = r.value;
@@ -558,6 +581,12 @@ export class Engine {
       if (promise.alive) promise.dispose();
     }
   }
+}
+
+/** Calls a pristine built-in of the bundle's context (PRISTINE) on its own `this`. */
+function pristineCall(bundle) {
+  const { vm, fns } = bundle;
+  return (name, ...args) => vm.callFunction(fns[name].fn, fns[name].self, ...args);
 }
 
 function tooLarge(finish, job) {
