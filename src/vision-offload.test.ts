@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { VisionImage } from './capabilities/index.js';
 import { offloadVision } from './vision-offload.js';
@@ -91,4 +93,42 @@ describe('offloaded vision with an idle period', () => {
     }
     expect(off.running()).toBe(false);
   }, 120_000);
+});
+
+/** Screens are shared with the worker in reused buffers: a buffer is refilled only once its screen is gone. */
+describe('offloaded vision with many screens', () => {
+  it('answers every new screen from its own pixels, in buffers reused once their screens were collected', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const off = offloadVision(createVisionPort());
+    const local = createVisionPort();
+    const loader = screenLoader(40_000_000);
+    try {
+      const pngs = await Promise.all(
+        [3, 1, 4, 2, 5, 0].map(async (count, seed) => ({
+          png: (
+            await renderScene(countScene({ color: 'blue', shape: 'circle', region: 'content', count, seed }))
+          ).png,
+        })),
+      );
+      // The screens differ in what a scan finds, so an answer from a stale buffer would be seen.
+      const expected: number[] = [];
+      for (let round = 0; round < 3; round++) {
+        for (const [i, { png }] of pngs.entries()) {
+          // Each screen is decoded afresh and dropped after its scans, as a request's screen is.
+          const screen = await loader.decode(png);
+          const items = await off.port.findShapes(screen, { color: 'blue', shape: 'circle' });
+          expect(items).toEqual(await local.findShapes(screen, { color: 'blue', shape: 'circle' }));
+          expected[i] ??= items.length;
+          expect(items).toHaveLength(expected[i]!);
+        }
+        gc();
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(new Set(expected).size).toBe(pngs.length);
+      expect(off.stats.buffersReused).toBeGreaterThan(0);
+    } finally {
+      await off.close();
+    }
+  }, 180_000);
 });

@@ -25,8 +25,8 @@ const END_GRACE_MS = 5000;
 
 interface OffloadedVision {
   port: VisionPort;
-  /** Calls answered by the worker thread (for tests and /metrics). */
-  readonly stats: { workerCalls: number };
+  /** Calls answered by the worker thread, screens shared in a reused buffer (for tests and /metrics). */
+  readonly stats: { workerCalls: number; buffersReused: number };
   /** Whether the worker thread is running now (for tests). */
   running(): boolean;
   close(): Promise<void>;
@@ -50,6 +50,9 @@ export interface OffloadOptions {
  * `inner`. The worker is started on first use, does not keep the process alive (unref), and is replaced
  * if it dies; a screen is shared with it once and reused. With `idleMs` it ends when unused that long.
  */
+/** Spare shared pixel buffers kept per screen size (a few screens are in flight at once). */
+const SPARE_BUFFERS = 4;
+
 export function offloadVision(inner: VisionPort, options: OffloadOptions = {}): OffloadedVision {
   const idleMs = options.idleMs ?? 0;
   let idleTimer: NodeJS.Timeout | undefined;
@@ -60,22 +63,38 @@ export function offloadVision(inner: VisionPort, options: OffloadOptions = {}): 
   const keys = new WeakMap<VisionImage, number>();
   const shared = new WeakMap<VisionImage, Uint8Array>();
   /**
+   * Shared buffers whose screen is gone, by size, for the next screens. Fresh memory is the cost here: an
+   * 8 MB buffer allocated and filled took 24 ms (page faults in this VM), refilling one 0.5 ms. A buffer is
+   * reused only once its screen object was collected: no call about that screen can still come (a call in
+   * flight holds its screen), so the worker's stale view of it is never read again.
+   */
+  const spare = new Map<number, SharedArrayBuffer[]>();
+  const collected = new FinalizationRegistry<SharedArrayBuffer>((buffer) => {
+    const list = spare.get(buffer.byteLength) ?? [];
+    if (list.length < SPARE_BUFFERS) list.push(buffer);
+    spare.set(buffer.byteLength, list);
+  });
+  /**
    * The screen's pixels in shared memory, which postMessage hands over without copying: a 1920×1080 screen
    * structured-cloned to the worker took 38–40 ms a round trip at load 8 (a SharedArrayBuffer, 0.04 ms), more
-   * than the scan itself. One memcpy per screen instead; the worker only reads it.
+   * than the scan itself. One memcpy per screen instead, into a reused buffer; the worker only reads it.
    */
   const pixelsOf = (img: VisionImage): Uint8Array => {
     if (img.data.buffer instanceof SharedArrayBuffer) return img.data;
     let s = shared.get(img);
     if (!s) {
-      s = new Uint8Array(new SharedArrayBuffer(img.data.byteLength));
+      const reused = spare.get(img.data.byteLength)?.pop();
+      if (reused) stats.buffersReused++;
+      const buffer = reused ?? new SharedArrayBuffer(img.data.byteLength);
+      s = new Uint8Array(buffer);
       s.set(img.data);
       shared.set(img, s);
+      collected.register(img, buffer);
     }
     return s;
   };
   const pending = new Map<number, Pending>();
-  const stats = { workerCalls: 0 };
+  const stats = { workerCalls: 0, buffersReused: 0 };
 
   /** Ends a worker: it exits by itself between calls; terminate() if it has not within a few seconds. */
   const end = async (w: Worker): Promise<void> => {
@@ -97,6 +116,8 @@ export function offloadVision(inner: VisionPort, options: OffloadOptions = {}): 
       const w = worker;
       worker = undefined;
       sent = new Set();
+      // An idle server keeps no spare pixels either (issue 20: up to 4 × 8 MB at 1920×1080).
+      spare.clear();
       void end(w);
     }, idleMs);
     idleTimer.unref();
@@ -105,6 +126,7 @@ export function offloadVision(inner: VisionPort, options: OffloadOptions = {}): 
   const fail = (err: Error) => {
     for (const p of pending.values()) p.reject(err);
     pending.clear();
+    spare.clear();
     worker = undefined;
     sent = new Set();
   };
