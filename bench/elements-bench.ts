@@ -14,6 +14,7 @@ import {
   closeOcr,
   decodeImage,
   detectElements,
+  readText,
 } from '../src/vision/index.js';
 import { createVisionPort } from '../src/vision-port.js';
 import type { Figure } from './harness.js';
@@ -229,6 +230,8 @@ export async function elementFigures(): Promise<Figure[]> {
       );
     }
 
+    figures.push(await smallTextFigure(h, browser));
+
     const page = await browser.newPage({ viewport: { width: 1920, height: 1080 }, deviceScaleFactor: 1 });
     await page.goto(pathToFileURL(join(root, 'test/fixtures/browser/settings-wide.html')).href);
     const big = await decodeImage(await page.screenshot({ type: 'png' }));
@@ -246,6 +249,74 @@ export async function elementFigures(): Promise<Figure[]> {
     await closeOcr();
   }
   return figures;
+}
+
+/** Kinds whose DOM text is drawn as the words of the element (a field's label is its own element). */
+const TEXT_KINDS = new Set(['button', 'link', 'label', 'text', 'tab', 'list-item', 'tree-node']);
+
+const wordsOf = (s: string) =>
+  s
+    .toLowerCase()
+    .split(/\s+/)
+    .map((w) => w.replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, ''))
+    .filter(Boolean);
+
+/**
+ * Issue 18: OCR word accuracy on 11 px text at 1×. The dense style's pages of the test half (11 px DejaVu Sans;
+ * their headings, 13-15 px, left out), the box of each element's words (inside its border and padding, from the
+ * DOM) read with `readText` as a capability would:
+ * the share of the DOM's words read back (a multiset match, case and edge punctuation ignored).
+ */
+export async function smallTextFigure(h: Harness, browser: unknown): Promise<Figure> {
+  let truthWords = 0;
+  let found = 0;
+  let pages = 0;
+  const misses: string[] = [];
+  for (let i = 1; i < h.CORPUS_SIZE; i += 2) {
+    const r = await h.renderCorpusPage(browser, i, { scale: 1 });
+    if (r.meta.style !== 'dense') continue;
+    pages++;
+    const img = await decodeImage(r.png);
+    for (const e of r.truth.elements as Array<{
+      kind: string;
+      text: string;
+      occluded: boolean;
+      textBbox: { x: number; y: number; width: number; height: number };
+    }>) {
+      if (!TEXT_KINDS.has(e.kind) || e.occluded || !e.text) continue;
+      const want = wordsOf(e.text);
+      if (!want.length) continue;
+      const pad = 2;
+      const b = e.textBbox;
+      const x = Math.max(0, Math.floor(b.x) - pad);
+      const y = Math.max(0, Math.floor(b.y) - pad);
+      const rect = {
+        x,
+        y,
+        width: Math.min(img.width - x, Math.ceil(b.width) + 2 * pad),
+        height: Math.min(img.height - y, Math.ceil(b.height) + 2 * pad),
+      };
+      const read = (await readText(img, rect)).text;
+      const got = wordsOf(read);
+      if (process.env.IRONCLIW_BENCH_OCR_DEBUG)
+        console.log(JSON.stringify(e.text), '→', JSON.stringify(read));
+      truthWords += want.length;
+      for (const w of want) {
+        const k = got.indexOf(w);
+        if (k >= 0) {
+          found++;
+          got.splice(k, 1);
+        } else if (misses.length < 6) misses.push(`"${w}" (${e.kind} "${e.text.slice(0, 30)}")`);
+      }
+    }
+  }
+  return {
+    name: 'vision: OCR word accuracy, 11 px text at 1× (test half, dense style)',
+    value: truthWords ? found / truthWords : 0,
+    unit: '',
+    budget: { min: 0.97, unit: '' },
+    note: `${found} of ${truthWords} words on ${pages} pages read back by readText over each element's box${misses.length ? `; missed e.g. ${misses.join(', ')}` : ''}`,
+  };
 }
 
 async function taskFigures(h: Harness, browser: unknown): Promise<Figure[]> {
