@@ -224,6 +224,37 @@ describe('process tier', () => {
     }
   });
 
+  it("never charges a run for what the run before it left in the engine's heap (back-to-back at 70% of the limit)", async () => {
+    // Each run builds ≈ 11 MB of arrays under a 16 MB limit. A context torn down only a turn after its
+    // result let the next run start beside it: every other run then failed with 'memory'.
+    const code = `const kept = [];
+export default async function run(input, sdk) {
+  for (let i = 0; i < 140; i++) kept.push(new Array(10000).fill(i));
+  const screen = await sdk.screen.capture();
+  const items = await sdk.vision.findShapes(screen, {});
+  return kept.length + input.x + items.length * 0;
+}`;
+    const heavy = { timeoutMs: 5000, memoryMb: 16 };
+    // One child, so every run follows the one before it on the same engine.
+    const single = createProcessTier({ poolSize: 1 });
+    try {
+      const statuses: string[] = [];
+      for (let i = 0; i < 8; i++) {
+        const r = await single.run({
+          code,
+          input: { x: i },
+          permissions: ['screen.capture', 'vision.analyze'],
+          limits: heavy,
+          host: fakeHost(),
+        });
+        statuses.push(r.status === 'ok' && r.output === 140 + i ? 'ok' : `${r.status}: ${r.error ?? ''}`);
+      }
+      expect(statuses).toEqual(Array(8).fill('ok'));
+    } finally {
+      await single.close();
+    }
+  });
+
   it('answers 300 back-to-back calls correctly on warm children (timings: npm run bench -- sandbox)', async () => {
     const code = `export default async function run(input) { return input.x + 1; }`;
     for (let i = 0; i < 200; i++) await tier.run({ code, input: { x: i }, permissions: [], limits });

@@ -83,6 +83,8 @@ export class Engine {
     /** Set when a host-side exception escaped the engine: the owner must throw this engine away. */
     this.poisoned = false;
     this.prepared = null;
+    /** The last clean run's context, torn down a turn after its result or by the next run, whichever is first. */
+    this.retiring = null;
     this.busy = false;
     this.current = null;
     /** SDK method names of the last run: the next context's `sdk` is built ahead with the same set. */
@@ -208,6 +210,9 @@ export class Engine {
     if (this.busy) throw new Error('engine is busy: one run at a time');
     this.busy = true;
     try {
+      this.#retire();
+      // Its teardown failed: the instance is suspect (the owner replaces the engine, as after any poisoning).
+      if (this.poisoned) throw new Error('the engine was poisoned tearing down the last run');
       this.methods = job.methods;
       let bundle = this.prepared;
       if (bundle && bundle.methodsKey !== job.methods.join(',')) {
@@ -224,6 +229,13 @@ export class Engine {
     } finally {
       this.busy = false;
     }
+  }
+
+  /** Tears down the last clean run's context if that is still to do (see the end of #run). */
+  #retire() {
+    const bundle = this.retiring;
+    this.retiring = null;
+    if (bundle) this.#dispose(bundle);
   }
 
   #dispose(bundle) {
@@ -431,13 +443,16 @@ export class Engine {
           // its way, off the warm-call path (nothing drives this runtime's jobs any more) — the build first,
           // so the owner hears `prepared` sooner, and the teardown a turn later, so a run that arrives in
           // between is not kept waiting for it.
-          setImmediate(() => {
-            if (!this.busy) {
-              this.prepare();
-              this.onPrepared?.();
-            }
-            setImmediate(() => this.#dispose(bundle));
-          });
+          // A run that does arrive in between tears it down first (run()): what this run left in the WASM heap
+          // must never count against the next run's memory limit.
+          this.retiring = bundle;
+        setImmediate(() => {
+          if (!this.busy) {
+            this.prepare();
+            this.onPrepared?.();
+          }
+          setImmediate(() => this.#retire());
+        });
       }
     }
   }
