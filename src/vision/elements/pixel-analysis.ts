@@ -291,8 +291,15 @@ export function perimeterShare(labels: Int32Array, width: number, b: Blob, inset
   return hit / n;
 }
 
-/** Share of pixels of a rectangle where the gradient marks ink. */
-export function inkShare(a: PixelAnalysis, x0: number, y0: number, x1: number, y1: number): number {
+/** Share of pixels of a rectangle where the gradient marks ink (gradient ≥ `contrast`, INK_CONTRAST by default). */
+export function inkShare(
+  a: PixelAnalysis,
+  x0: number,
+  y0: number,
+  x1: number,
+  y1: number,
+  contrast = INK_CONTRAST,
+): number {
   x0 = Math.max(0, Math.round(x0));
   y0 = Math.max(0, Math.round(y0));
   x1 = Math.min(a.width, Math.round(x1));
@@ -301,7 +308,7 @@ export function inkShare(a: PixelAnalysis, x0: number, y0: number, x1: number, y
   let n = 0;
   for (let y = y0; y < y1; y++) {
     const row = y * a.width;
-    for (let x = x0; x < x1; x++) if (a.grad[row + x]! >= INK_CONTRAST) n++;
+    for (let x = x0; x < x1; x++) if (a.grad[row + x]! >= contrast) n++;
   }
   return n / ((x1 - x0) * (y1 - y0));
 }

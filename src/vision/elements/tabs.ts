@@ -3,7 +3,7 @@ import type { Edges } from './geometry.js';
 import { colourDistance, toRect } from './geometry.js';
 import type { Box, Found, Layout, Phrase } from './layout.js';
 import type { PixelAnalysis } from './pixel-analysis.js';
-import { meanColor } from './pixel-analysis.js';
+import { inkShare, meanColor } from './pixel-analysis.js';
 
 /**
  * Tabs: two or more items (buttons, fields or free phrases) side by side standing on one horizontal rule. The
@@ -38,7 +38,10 @@ export function findTabs(l: Layout, controls: Found[]): void {
     const look = row.map((i) => {
       const m = i.x0 + (i.x1 - i.x0) * 0.2;
       const n = i.x1 - (i.x1 - i.x0) * 0.2;
-      return { ink: ruleShare(a, m, r.y0, n, r.y1), colour: meanColor(img, m, r.y0 - 2, n, r.y1 + 1) };
+      return {
+        ink: inkShare(a, m, r.y0, n, r.y1, RULE_CONTRAST),
+        colour: meanColor(img, m, r.y0 - 2, n, r.y1 + 1),
+      };
     });
     const odd = look.map((l, k) => {
       const others = look.filter((_, j) => j !== k);
@@ -68,19 +71,6 @@ export function findTabs(l: Layout, controls: Found[]): void {
 }
 
 const RULE_CONTRAST = 24;
-
-/** Share of a rectangle's pixels on a rule (gradient ≥ RULE_CONTRAST: faint rules are not ink). */
-function ruleShare(a: PixelAnalysis, x0: number, y0: number, x1: number, y1: number): number {
-  x0 = Math.max(0, Math.round(x0));
-  y0 = Math.max(0, Math.round(y0));
-  x1 = Math.min(a.width, Math.round(x1));
-  y1 = Math.min(a.height, Math.round(y1));
-  if (x1 <= x0 || y1 <= y0) return 0;
-  let n = 0;
-  for (let y = y0; y < y1; y++)
-    for (let x = x0; x < x1; x++) if (a.grad[y * a.width + x]! >= RULE_CONTRAST) n++;
-  return n / ((x1 - x0) * (y1 - y0));
-}
 
 /** Horizontal rules: rows where the ink runs unbroken for at least 5 text units (tab strips, separators). */
 function findRules(a: PixelAnalysis, boxes: Box[]): Edges[] {
