@@ -30,16 +30,16 @@ const COMMANDS = [
  * pattern (store round trips included), plan and emit the capability. A fresh in-memory store per iteration so
  * every iteration really generates. The static gate on the candidate is reported separately.
  */
-export async function generationFigures(): Promise<Figure[]> {
-  let i = 0;
-  const thresholds = { minOccurrences: 1, minDistinctUsers: 1, windowMs: 3_600_000 };
-  let last = '';
-  const toCandidate = async () => {
-    const command = COMMANDS[i++ % COMMANDS.length]!;
-    const store = createMemoryStore();
+/**
+ * What the template generator makes of `command`'s failure: record it on a fresh in-memory store, fold it
+ * into its pattern (thresholds of 1), emit the family's capability. Throws when no family takes it.
+ */
+export async function generateCandidate(command: string, failureId: string) {
+  const store = createMemoryStore();
+  try {
     const { frame } = parseCommand(command);
     const failure: Failure = {
-      id: `fail_${i}`,
+      id: failureId,
       at: new Date().toISOString(),
       userId: 'bench',
       command,
@@ -49,12 +49,23 @@ export async function generationFigures(): Promise<Figure[]> {
       signature: frameSignature(frame),
     };
     await store.failures.record(failure);
-    const obs = await observeFailure(store, failure, thresholds, new Date());
+    const obs = await observeFailure(store, failure, THRESHOLDS, new Date());
     if (!obs?.ready) throw new Error(`bench: "${command}" did not become a pattern`);
     const family = familyFor(obs.pattern);
     if (!family) throw new Error(`bench: no family for "${command}"`);
-    last = family.emit(obs.pattern, 1, [failure.id]).code;
+    return family.emit(obs.pattern, 1, [failure.id]);
+  } finally {
     await store.close();
+  }
+}
+
+const THRESHOLDS = { minOccurrences: 1, minDistinctUsers: 1, windowMs: 3_600_000 };
+
+export async function generationFigures(): Promise<Figure[]> {
+  let i = 0;
+  let last = '';
+  const toCandidate = async () => {
+    last = (await generateCandidate(COMMANDS[i++ % COMMANDS.length]!, `fail_${i}`)).code;
   };
   const gen = await measureAsync(toCandidate, 700, 70);
   const gate = await measureAsync(

@@ -1,13 +1,9 @@
-import type { Failure } from '../src/domain/index.js';
-import { observeFailure } from '../src/discovery/index.js';
-import { familyFor } from '../src/generation/index.js';
 import type { Ironcliw } from '../src/ironcliw.js';
-import { createMemoryStore } from '../src/store/index.js';
 import { synthesize } from '../src/synthesis/index.js';
-import { frameSignature, parseCommand } from '../src/understanding/index.js';
 import type { RgbaImage } from '../src/vision/index.js';
 import { decodeImage, findShapes, readText, renderScene, resolveRegion } from '../src/vision/index.js';
 import type { Figure } from './harness.js';
+import { generateCandidate } from './generation-bench.js';
 import { startService } from './busy-vs-idle.js';
 import { LOAD_CLIENT_KEY } from './load-generator.js';
 
@@ -56,29 +52,7 @@ async function screenPng(): Promise<Buffer> {
 
 /** What the learner would install for `command`: the template generator's code, through the synthesis gate. */
 export async function installGenerated(ironcliw: Ironcliw, command: string): Promise<string> {
-  const scratch = createMemoryStore();
-  const { frame } = parseCommand(command);
-  const failure: Failure = {
-    id: 'fail_bench',
-    at: new Date().toISOString(),
-    userId: 'bench',
-    command,
-    frame,
-    category: 'missing_handler',
-    message: 'no capability',
-    signature: frameSignature(frame),
-  };
-  await scratch.failures.record(failure);
-  const obs = await observeFailure(
-    scratch,
-    failure,
-    { minOccurrences: 1, minDistinctUsers: 1, windowMs: 3_600_000 },
-    new Date(),
-  );
-  await scratch.close();
-  const family = obs?.ready ? familyFor(obs.pattern) : undefined;
-  if (!obs || !family) throw new Error(`service-cost bench: no generator family for "${command}"`);
-  const candidate = family.emit(obs.pattern, 1, [failure.id]);
+  const candidate = await generateCandidate(command, 'fail_bench');
   const { manifest } = candidate;
   const gate = synthesize(candidate.code, {
     permissions: manifest.permissions,
