@@ -1,5 +1,5 @@
 import type { FailureCategory } from '../domain/index.js';
-import { IroncliwError } from '../domain/index.js';
+import { IroncliwError, newId } from '../domain/index.js';
 import type { MetricDelta, ServedRequest, Store } from '../store/index.js';
 import { LATENCY_COUNTERS, latencyBucket } from './latency-buckets.js';
 import type { CompiledRollout } from './strategies.js';
@@ -46,6 +46,8 @@ export class MetricBuffer {
   #served: Array<Omit<ServedRequest, 'feedback'>> = [];
   #droppedServed = 0;
   #flushing: Promise<void> = Promise.resolve();
+  /** The counter batch whose add failed: retried as is (same id) before anything newer. */
+  #unacked: { id: string; deltas: PendingWindow[] } | undefined;
 
   constructor(options: MetricBufferOptions) {
     this.#store = options.store;
@@ -116,20 +118,32 @@ export class MetricBuffer {
     }
   }
 
-  /** Writes buffered counters and served requests; on failure they stay buffered for the next flush. */
+  /**
+   * Writes buffered counters and served requests; on failure they stay buffered for the next flush.
+   * Counters go out as batches with an id; a batch that failed is retried as it was, under the same id,
+   * before anything newer — so a batch whose commit succeeded but whose acknowledgement was lost is not
+   * counted twice (the store adds an id once).
+   */
   flush(): Promise<void> {
     const run = async () => {
+      if (this.#unacked) {
+        await this.#store.rolloutMetrics.add(this.#unacked.deltas, { batchId: this.#unacked.id });
+        this.#unacked = undefined;
+      }
       const deltas = [...this.#pending.values()];
       const served = this.#served;
       this.#pending = new Map();
       this.#windowCache = new WeakMap();
       this.#served = [];
-      try {
-        if (deltas.length) await this.#store.rolloutMetrics.add(deltas);
-      } catch (err) {
-        this.#restore(deltas);
-        this.#served = served.concat(this.#served);
-        throw err;
+      if (deltas.length) {
+        const batch = { id: newId('mb'), deltas };
+        try {
+          await this.#store.rolloutMetrics.add(deltas, { batchId: batch.id });
+        } catch (err) {
+          this.#unacked = batch;
+          this.#served = served.concat(this.#served);
+          throw err;
+        }
       }
       try {
         if (served.length) await this.#store.servedRequests.record(served);
@@ -146,16 +160,6 @@ export class MetricBuffer {
     const p = this.#flushing.then(run, run);
     this.#flushing = p.catch(() => {});
     return p;
-  }
-
-  #restore(deltas: PendingWindow[]) {
-    this.#windowCache = new WeakMap();
-    for (const d of deltas) {
-      const key = windowKey(d.capabilityId, d.version, d.stage, d.windowStart);
-      const w = this.#pending.get(key);
-      if (!w) this.#pending.set(key, d);
-      else for (const [k, n] of Object.entries(d.counts)) w.counts[k] = (w.counts[k] ?? 0) + n;
-    }
   }
 
   /** Served-request rows dropped because the store was unreachable for long (see maxBufferedServed). */

@@ -230,3 +230,34 @@ describe('timers', () => {
     expect(seen.length).toBe(after);
   });
 });
+
+describe('flushing through a flaky connection', () => {
+  it('counts every outcome exactly once when a flush commits but its acknowledgement is lost', async () => {
+    const { store, engine } = await setup();
+    const add = store.rolloutMetrics.add.bind(store.rolloutMetrics);
+    let mode: 'ok' | 'lost-ack' | 'down' = 'ok';
+    store.rolloutMetrics.add = async (deltas, options) => {
+      if (mode === 'down') throw new Error('connection refused');
+      const added = await add(deltas, options);
+      if (mode === 'lost-ack') throw new Error('connection reset after commit');
+      return added;
+    };
+    const serve = (n: number) => {
+      for (let i = 0; i < n; i++)
+        engine.recordOutcome({ capabilityId: 'cap', version: 1, ok: true, latencyMs: 3 });
+    };
+    serve(5);
+    mode = 'lost-ack';
+    await expect(engine.flush()).rejects.toThrow(/after commit/);
+    serve(2);
+    mode = 'down';
+    await expect(engine.flush()).rejects.toThrow(/refused/);
+    serve(1);
+    mode = 'ok';
+    await engine.flush();
+    await engine.flush();
+    const windows = await store.rolloutMetrics.list({ capabilityId: 'cap' });
+    expect(windows.reduce((n, w) => n + (w.counts.requests ?? 0), 0)).toBe(8);
+    expect(windows.reduce((n, w) => n + (w.counts.ok ?? 0), 0)).toBe(8);
+  });
+});

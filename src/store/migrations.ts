@@ -264,6 +264,19 @@ export function migrationProvider(flavor: SqlFlavor): MigrationProvider {
         await db.schema.createIndex('screens_expires_at').on('screens').column('expires_at').execute();
       },
     },
+    '0011_rollout_batches': {
+      async up(db: Kysely<unknown>) {
+        // The ids of the counter flushes already added, so a flush retried after a lost acknowledgement
+        // (committed, but the connection dropped before the client heard it) is not added twice. Pruned
+        // by age in the flush itself: a retry comes within seconds or minutes, never days.
+        await db.schema
+          .createTable('rollout_batches')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('at', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('rollout_batches_at').on('rollout_batches').column('at').execute();
+      },
+    },
   };
   return { getMigrations: async () => migrations };
 }

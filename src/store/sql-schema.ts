@@ -108,6 +108,12 @@ export interface RolloutCounterRow {
   count: ColumnType<number | string, number, number>;
 }
 
+/** Since migration 0011: a counter flush already added (see RolloutMetricsRepository.add's batchId). */
+export interface RolloutBatchRow {
+  id: string;
+  at: string;
+}
+
 export interface ServedRequestRow {
   request_id: string;
   capability_id: string;
@@ -156,6 +162,7 @@ export interface Database {
   events: EventRow;
   jobs: JobRow;
   rollout_counters: RolloutCounterRow;
+  rollout_batches: RolloutBatchRow;
   served_requests: ServedRequestRow;
   rollout_policies: RolloutPolicyRow;
   demonstrations: DemonstrationRow;

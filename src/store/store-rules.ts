@@ -76,6 +76,13 @@ export function truncateError(error: string): string {
   return String(error).slice(0, MAX_JOB_ERROR_LENGTH);
 }
 
+/**
+ * How long a counter flush's id is remembered against a retry (a day). A flush is retried by the node
+ * that made it at its next flush, seconds later, or after an outage; a day covers any outage a node
+ * survives with its buffer.
+ */
+export const BATCH_ID_RETENTION_MS = 24 * 3600_000;
+
 /** Longest counter name: names are built from a fixed vocabulary, so a longer one is a caller bug. */
 export const MAX_METRIC_NAME_LENGTH = 100;
 

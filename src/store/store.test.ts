@@ -818,6 +818,23 @@ for (const backend of backends) {
         expect(await store.rolloutMetrics.list({ capabilityId: 'cap-a' })).toEqual([]);
       });
 
+      it('adds a batch id once: a flush retried after a lost acknowledgement is not counted twice', async () => {
+        const batch = [{ ...key, counts: { requests: 3, ok: 3 } }];
+        expect(await store.rolloutMetrics.add(batch, { batchId: 'mb_1' })).toBe(true);
+        expect(await store.rolloutMetrics.add(batch, { batchId: 'mb_1' })).toBe(false);
+        expect(await store.rolloutMetrics.add(batch, { batchId: 'mb_2' })).toBe(true);
+        expect(await store.rolloutMetrics.add(batch)).toBe(true);
+        expect((await store.rolloutMetrics.list({ capabilityId: 'cap-a' }))[0]!.counts).toEqual({
+          ok: 9,
+          requests: 9,
+        });
+        // A refused batch keeps neither its counters nor its id: the corrected retry is added.
+        await expect(
+          store.rolloutMetrics.add([{ ...key, counts: { requests: -1 } }], { batchId: 'mb_3' }),
+        ).rejects.toMatchObject({ code: 'E_INPUT_INVALID' });
+        expect(await store.rolloutMetrics.add(batch, { batchId: 'mb_3' })).toBe(true);
+      });
+
       it('keeps counts beyond 32 bits', async () => {
         await store.rolloutMetrics.add([{ ...key, counts: { requests: 2 ** 32 } }]);
         await store.rolloutMetrics.add([{ ...key, counts: { requests: 2 ** 32 } }]);
@@ -1236,11 +1253,12 @@ describe('opening SQLite', () => {
     const a = await openStore(file);
     await a.close();
     // Back to the schema of the release before 0004: no column, no index, no bookkeeping row (and none of
-    // the later migrations: 0005's column on events, 0010's demonstrations and screens).
+    // the later migrations: 0005's column on events, 0010's demonstrations and screens, 0011's batch ids).
     const raw = openSqliteConnection(file);
     raw.exec(`drop index failures_capability_at; alter table failures drop column expectation;
       alter table events drop column decided_by; drop table demonstrations; drop table screens;
-      delete from ironcliw_migration where name in ('0004_failure_expectation', '0005_decision_by', '0010_demonstrations')`);
+      drop table rollout_batches;
+      delete from ironcliw_migration where name in ('0004_failure_expectation', '0005_decision_by', '0010_demonstrations', '0011_rollout_batches')`);
     const old = failure({
       id: 'taught-old',
       frame: { ...failure().frame, expect: { count: 2 } } as Failure['frame'],

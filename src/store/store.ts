@@ -264,8 +264,12 @@ export interface RolloutMetricsRepository {
   /**
    * Adds every delta in one transaction. Counter names are at most 100 characters; increments are
    * non-negative safe integers (E_INPUT_INVALID otherwise); zero increments are skipped.
+   *
+   * With a `batchId`, the add happens at most once per id: a retry of a flush whose commit succeeded but
+   * whose acknowledgement was lost (a connection cut at the wrong moment) adds nothing and returns false.
+   * Ids are remembered for `BATCH_ID_RETENTION_MS`. Returns whether the deltas were added.
    */
-  add(deltas: readonly MetricDelta[]): Promise<void>;
+  add(deltas: readonly MetricDelta[], options?: { batchId?: string }): Promise<boolean>;
   /**
    * The windows matching the filter, each with all its counters; ordered by capability id, version,
    * window start, stage.

@@ -1,11 +1,17 @@
-import { isoTime, metricRows } from '../store-rules.js';
+import { BATCH_ID_RETENTION_MS, isoTime, metricRows } from '../store-rules.js';
 import type { MetricWindow, RolloutMetricsRepository } from '../store.js';
+import type { Kysely } from 'kysely';
+import type { Database } from '../sql-schema.js';
 import type { SqlRepositoryKit } from './sql-repository.js';
-import { num } from './sql-repository.js';
+import { BATCH_ROWS, num } from './sql-repository.js';
 
-export function rolloutMetricsRepository({ db, inBatches }: SqlRepositoryKit): RolloutMetricsRepository {
+export function rolloutMetricsRepository({
+  db,
+  inBatches,
+  atomically,
+}: SqlRepositoryKit): RolloutMetricsRepository {
   return {
-    async add(deltas) {
+    async add(deltas, options) {
       // Merge duplicates (PostgreSQL refuses to touch one row twice in a statement) and sort, so concurrent
       // flushes from several nodes lock rows in the same order and cannot deadlock.
       const merged = new Map<string, ReturnType<typeof metricRows>[number]>();
@@ -15,7 +21,7 @@ export function rolloutMetricsRepository({ db, inBatches }: SqlRepositoryKit): R
         if (prev) prev.count += row.count;
         else merged.set(key, { ...row });
       }
-      if (!merged.size) return;
+      if (!merged.size) return false;
       const rows = [...merged.entries()]
         .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
         .map(([, r]) => ({
@@ -26,7 +32,8 @@ export function rolloutMetricsRepository({ db, inBatches }: SqlRepositoryKit): R
           metric: r.metric,
           count: r.count,
         }));
-      await inBatches(rows, (trx, batch) =>
+      type Row = (typeof rows)[number];
+      const write = (trx: Kysely<Database>, batch: Row[]) =>
         trx
           .insertInto('rollout_counters')
           .values(batch)
@@ -35,8 +42,28 @@ export function rolloutMetricsRepository({ db, inBatches }: SqlRepositoryKit): R
               count: eb(eb.ref('rollout_counters.count'), '+', eb.ref('excluded.count')),
             })),
           )
-          .execute(),
-      );
+          .execute();
+      const batchId = options?.batchId;
+      if (batchId === undefined) {
+        await inBatches(rows, write);
+        return true;
+      }
+      // The id and the counters commit together: a retry finds the id and adds nothing.
+      return atomically(async (trx) => {
+        const now = Date.now();
+        const claimed = await trx
+          .insertInto('rollout_batches')
+          .values({ id: batchId, at: new Date(now).toISOString() })
+          .onConflict((oc) => oc.column('id').doNothing())
+          .executeTakeFirst();
+        if (Number(claimed.numInsertedOrUpdatedRows ?? 0n) === 0) return false;
+        for (let i = 0; i < rows.length; i += BATCH_ROWS) await write(trx, rows.slice(i, i + BATCH_ROWS));
+        await trx
+          .deleteFrom('rollout_batches')
+          .where('at', '<', new Date(now - BATCH_ID_RETENTION_MS).toISOString())
+          .execute();
+        return true;
+      });
     },
     async list(q) {
       let query = db.selectFrom('rollout_counters').selectAll().where('capability_id', '=', q.capabilityId);

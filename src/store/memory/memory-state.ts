@@ -23,6 +23,8 @@ export interface Data {
   jobs: Job[];
   /** Keyed by JSON [capabilityId, version, windowStart, stage]. */
   counters: Map<string, MetricWindow>;
+  /** Counter flushes already added: batch id → when (ms). */
+  batches: Map<string, number>;
   served: Map<string, ServedRequest>;
   policies: Map<string, StoredRolloutPolicy>;
   demonstrations: Demonstration[];
@@ -32,6 +34,7 @@ export interface Data {
 
 const emptyData = (): Data => ({
   counters: new Map(),
+  batches: new Map(),
   served: new Map(),
   policies: new Map(),
   failures: [],

@@ -1,12 +1,20 @@
-import { isoTime, metricRows, viaJson } from '../store-rules.js';
+import { BATCH_ID_RETENTION_MS, isoTime, metricRows, viaJson } from '../store-rules.js';
 import type { MetricWindow, RolloutMetricsRepository } from '../store.js';
 import type { MemoryState } from './memory-state.js';
 import { by } from './memory-state.js';
 
 export function rolloutMetricsRepository(s: MemoryState): RolloutMetricsRepository {
   return {
-    add: async (deltas) => {
+    add: async (deltas, options) => {
       const rows = metricRows(deltas);
+      if (!rows.length) return false;
+      const batchId = options?.batchId;
+      if (batchId !== undefined) {
+        const now = Date.now();
+        for (const [id, at] of s.d.batches) if (at < now - BATCH_ID_RETENTION_MS) s.d.batches.delete(id);
+        if (s.d.batches.has(batchId)) return false;
+        s.d.batches.set(batchId, now);
+      }
       const counters = s.d.counters;
       for (const r of rows) {
         const key = JSON.stringify([r.capabilityId, r.version, r.windowStart, r.stage]);
@@ -23,6 +31,7 @@ export function rolloutMetricsRepository(s: MemoryState): RolloutMetricsReposito
         }
         w.counts[r.metric] = (w.counts[r.metric] ?? 0) + r.count;
       }
+      return true;
     },
     list: async (q) => {
       const windowStart = q.windowStart === undefined ? undefined : isoTime(q.windowStart, 'windowStart');
