@@ -393,7 +393,8 @@ describe('session 9: general signals of a command the frame does not hold (serve
 
   it('a preposition ending the clause, possessives and function words are never dropped or taken as labels', () => {
     // Were: click a label "sign" / "log"; type the text "today's date"; a link labelled "much".
-    expect(refused('click on sign in')).toContain('sign');
+    // (Since session 10 "sign in" is one of the UI's phrasal labels, whole: never "sign" alone.)
+    expect(frameOf('click on sign in').target).toEqual({ kind: 'element', label: 'sign in' });
     expect(frameOf('click Log in').target).toEqual({ kind: 'element', label: 'Log in' });
     expect(refused("Enter today's date in the Date field")).toContain("today's");
     expect(refused('click its close button')).toContain('its');
@@ -452,5 +453,87 @@ describe('session 9: general signals of a command the frame does not hold (serve
       color: 'red',
       shape: 'circle',
     });
+  });
+});
+
+describe('session 10: the tenth batch (support agent, low-vision user, automation steps, shape game)', () => {
+  it('a quoted drag destination is its label, not the placeholder', () => {
+    // Was: served with destination label "⟦1⟧".
+    expect(frameOf('Drag "Item 1" to "Trash"').destination).toEqual({
+      target: { kind: 'element', label: 'Trash' },
+    });
+    // Capitalised, an icon word is a name: "to the Trash".
+    expect(frameOf('drag the "Report" file to the Trash').destination).toEqual({
+      target: { kind: 'element', label: 'Trash' },
+    });
+    expect(frameOf('Drag the red circle until the sidebar').destination).toEqual({ region: 'sidebar' });
+  });
+
+  it('a named key with a purpose or a place is refused, never a label "Enter to continue"', () => {
+    // Was: served as a click on an element labelled "Enter to continue".
+    expect(refused('Press Enter to continue')).toEqual(['to', 'continue']);
+    expect(refused('press tab in the search box')).toContain('search');
+    expect(frameOf('Press key "Tab"')).toEqual({ action: 'press', target: { kind: 'text', text: 'tab' } });
+    expect(frameOf('press the Delete button').target).toEqual({ kind: 'button', label: 'Delete' });
+  });
+
+  it('a place said last keeps its preposition ("read text in title bar" has nothing dangling)', () => {
+    expect(frameOf('Read text in title bar')).toEqual({
+      action: 'read',
+      target: { kind: 'text' },
+      region: 'titlebar',
+    });
+    expect(frameOf('Get text of status bar')).toEqual({
+      action: 'read',
+      target: { kind: 'text' },
+      region: 'statusbar',
+    });
+  });
+
+  it('the field named after its noun, quoted or capitalised, or a quoted field with no noun', () => {
+    const typed = (label: string, text: string) => ({
+      action: 'type',
+      target: { kind: 'text-field', label, text },
+    });
+    expect(frameOf('Enter text "42" in field "Age"')).toEqual(typed('Age', '42'));
+    expect(frameOf('Insert "12345" in the field Zip')).toEqual(typed('Zip', '12345'));
+    expect(frameOf('Write "Maria" in the field of Name')).toEqual(typed('Name', 'Maria'));
+    expect(frameOf('Input "bob" into "Username"')).toEqual(typed('Username', 'bob'));
+    // A lower-case word after the noun is no name.
+    expect(refused('type "x" in the field below')).toContain('below');
+  });
+
+  it('questions about the screen: the window title, what a place contains, whether a text is visible', () => {
+    expect(frameOf('What is the title of this window?')).toEqual({
+      action: 'read',
+      target: { kind: 'text' },
+      region: 'titlebar',
+    });
+    expect(frameOf('what does the toolbar contain')).toEqual({
+      action: 'describe',
+      target: { kind: 'screen' },
+      region: 'toolbar',
+    });
+    expect(frameOf('is the text "Saved" visible')).toEqual({
+      action: 'check',
+      target: { kind: 'text', text: 'Saved' },
+    });
+    // A state asked about is still not a presence.
+    expect(refused('is the circle red').length).toBeGreaterThan(0);
+    expect(frameOf('what is on my screen right now')).toEqual({
+      action: 'describe',
+      target: { kind: 'screen' },
+    });
+    expect(frameOf('How many circles has the toolbar?').region).toBe('toolbar');
+    expect(frameOf('touch the green triangle').action).toBe('click');
+  });
+
+  it('speech: the UI\'s phrasal labels in lower case, and a lone "next"', () => {
+    expect(frameOf('click log in').target).toEqual({ kind: 'element', label: 'log in' });
+    expect(frameOf('tap sign up').target).toEqual({ kind: 'element', label: 'sign up' });
+    expect(frameOf('click next').target).toEqual({ kind: 'element', label: 'next' });
+    // Other lower-case phrases stay refused, and "the next button" is still the one after.
+    expect(refused('find a way to log in').length).toBeGreaterThan(0);
+    expect(refused('find the next button')).toContain('next');
   });
 });

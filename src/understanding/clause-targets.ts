@@ -88,21 +88,27 @@ export function takeRelation(span: Span, d: Draft, quotes: readonly string[]): v
   }
 }
 
-/** Drag destination: "to the toolbar", "to the Trash". */
-export function takeDestination(span: Span, d: Draft): void {
+/** Drag destination: "to the toolbar", "to the Trash", 'to "Done"'. */
+export function takeDestination(span: Span, d: Draft, quotes: readonly string[]): void {
   if (d.action === 'drag') {
-    const to = span.take(/\b(?:to|onto|into) (?:the )?(.+)$/);
+    const to = span.take(/\b(?:to|onto|into|until) (?:the )?(.+)$/);
     if (to) {
       const region = regionOf(to.m[1]!);
       const dest = to.m[1]!;
+      // A quoted destination is a label, verbatim (its placeholder is no label).
+      const q = quoteOf(dest, quotes);
       if (region) d.destination = { region };
-      else if (
+      else if (q !== undefined && dest === `⟦${q}⟧`) {
+        d.destination = { target: { kind: 'element', label: quotes[q]! } };
+        d.quotesUsed.add(q);
+      } else if (
         /^[^\s]+$/.test(dest) &&
         !/^\d/.test(dest) &&
         !COLOR_WORDS[dest] &&
         !SHAPE_WORDS[dest] &&
         !STOPWORDS.has(dest) &&
-        !STATE_WORDS.has(dest) &&
+        // "to the Trash": capitalised, a state or icon word is a name.
+        (!STATE_WORDS.has(dest) || /^\p{Lu}/u.test(to.orig(1))) &&
         !VAGUE.has(dest)
       )
         d.destination = { target: { kind: 'element', label: to.orig(1) } };
@@ -116,8 +122,41 @@ const FIELD_NOUN = '(?:text ?field|text ?box|textbox|input(?: box| field)?|field
 const INTO_RE = new RegExp(`\\b(?:into|in|to|on|inside) (?:the )?((?:[^\\s]+ ){0,2}?)${FIELD_NOUN}\\b`);
 const FILL_RE = new RegExp(`^(?:the )?((?:[^\\s]+ ){0,2}?)${FIELD_NOUN} with\\b`);
 
+/** The field's name after its noun, ending the clause: 'in field "Age"', "in the field Zip", "the field of Name". */
+const INTO_NAMED_RE = new RegExp(
+  `\\b(?:into|in|to|on|inside) (?:the )?${FIELD_NOUN} (?:of |named |called )?(${QUOTE_TOKEN}|[^\\s]+)$`,
+);
+/** A quoted field with no noun: 'Input "bob" into "Username"'. */
+const INTO_QUOTE_RE = new RegExp(`\\b(?:into|in) (${QUOTE_TOKEN})$`);
+
 /** Type into a field: "into the Email field", "in the search box"; fill: "the Name field with "Ana"". */
 export function takeField(span: Span, d: Draft, quotes: readonly string[]): void {
+  const named = INTO_NAMED_RE.exec(span.s);
+  if (named) {
+    const q = quoteOf(named[1]!, quotes);
+    const at = named.index + named[0].length - named[1]!.length;
+    const orig = span.o.slice(at, at + named[1]!.length);
+    // Quoted, or one capitalised word (as "Click button ONE"): a lower-case word after the noun is no name.
+    if (q !== undefined || /^\p{Lu}/u.test(orig)) {
+      span.cut(named.index, named[0].length);
+      d.kind = 'text-field';
+      d.kindWords++;
+      d.fieldLabel = q !== undefined ? quotes[q]! : orig;
+      if (q !== undefined) d.quotesUsed.add(q);
+      return;
+    }
+  }
+  // The text to type is quoted first: a second quote ending the clause after "into" is the field.
+  const quoted = d.action === 'type' ? INTO_QUOTE_RE.exec(span.s) : null;
+  const fq = quoted ? quoteOf(quoted[1]!, quotes) : undefined;
+  if (quoted && fq !== undefined && fq > 0) {
+    span.cut(quoted.index, quoted[0].length);
+    d.kind = 'text-field';
+    d.kindWords++;
+    d.fieldLabel = quotes[fq]!;
+    d.quotesUsed.add(fq);
+    return;
+  }
   const into = span.take(INTO_RE);
   const fill = into ? undefined : span.take(FILL_RE);
   const hit = into ?? fill;

@@ -6,6 +6,7 @@ import {
   LABEL_INNER,
   LABELLING,
   NUMBER_WORDS,
+  PHRASAL_LABEL,
   SHAPE_WORDS,
   SIZE_WORDS,
   STATE_WORDS,
@@ -116,6 +117,10 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
     else if (/^\d{1,3}$/.test(w) || NUMBER_WORDS[w] !== undefined) t.role = 'num';
     // "today's date", "John's profile", "the dialog's close button": whose thing it is, which no slot holds.
     else if (POSSESSIVE.test(w) && !/^(?:it|there|what|that|here|where|who|let)'s$/.test(w)) t.role = 'state';
+    // "click next", "tap next": the whole object, with no article, is the Next button's name ("find the next
+    // button" is the one after).
+    else if (w === 'next' && list.length === 1 && d.action !== undefined && LABELLING.has(d.action))
+      t.role = 'unknown';
     else if ((STATE_WORDS.has(w) || /^[a-z]{3,}est$/.test(w)) && t.o === w) t.role = 'state';
     else if (BULK.test(w)) t.role = d.action && ACTING.has(d.action) ? 'vague' : 'stop';
     // "read everything on the screen", "describe everything": all of it is what reading and describing do.
@@ -232,12 +237,14 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
       // words ("a way to log in", "the space bar", "and hold shift").
       const words = labelParts.filter((k) => list[k]!.role === 'unknown');
       const lower = (k: number) => list[k]!.o === list[k]!.w && /^[a-z]/.test(list[k]!.w);
-      if (labelParts.length > 1 && words.every(lower)) ok = false;
+      const phrasal =
+        labelParts.length === 2 && PHRASAL_LABEL.test(labelParts.map((k) => list[k]!.w).join(' '));
+      if (labelParts.length > 1 && words.every(lower) && !phrasal) ok = false;
       // Nor is a guess of more than three words ("Save as fast as possible"): a sentence, not a name.
       if (labelParts.length > 3) ok = false;
       // Nor does a phrase that starts with a lower-case word ("the date 05/12/2016"): that word names a kind of
       // thing the frame has no noun for.
-      if (labelParts.length > 1 && words.length > 0 && lower(words[0]!)) ok = false;
+      if (labelParts.length > 1 && words.length > 0 && lower(words[0]!) && !phrasal) ok = false;
       // "choose a color": any one of a kind of thing, not a name ("click on a small 7" names one).
       const article = list[first - 1]?.w;
       if (

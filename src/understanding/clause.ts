@@ -36,18 +36,23 @@ const NAMED_RE = new RegExp(
 
 /**
  * A test step's assertion of presence: "verify that the "Logout" link is displayed", "check that a green square
- * is present", "confirm the "Saved" text appears in the status bar", "then I should see …". A state said so
+ * is present", "confirm the "Saved" text appears in the status bar", "then I should see …", and asked: "is the text
+ * "Saved" visible", "are the blue squares shown in the sidebar". A state said so
  * ("is checked", "is not displayed") does not match and stays unexplained.
  */
 const SHOWN_RE =
-  /^(?:(?:verify|assert|confirm|ensure|check|make sure)(?: that)? (.+?) (?:is|are) (?:displayed|visible|present|shown)((?: (?:in|on|at|inside) .+)?)|(?:verify|assert|confirm|check)(?: that)? (.+?) (?:appears?|is shown|are shown)((?: (?:in|on|at|inside) .+)?)|(?:(?:then|and) )?i should (?:now )?see (.+))$/;
+  /^(?:(?:verify|assert|confirm|ensure|check|make sure)(?: that)? (.+?) (?:is|are) (?:displayed|visible|present|shown)((?: (?:in|on|at|inside) .+)?)|(?:verify|assert|confirm|check)(?: that)? (.+?) (?:appears?|is shown|are shown)((?: (?:in|on|at|inside) .+)?)|(?:(?:then|and) )?i should (?:now )?see (.+)|(?:is|are) (.+?) (?:displayed|visible|present|shown)((?: (?:in|on|at|inside) .+)?))$/;
+
+/** A named key followed by what it is for or where ("Enter to continue", "tab in the search box"). */
+const KEY_THEN =
+  /^(?:the )?((?:(?:ctrl|control|alt|shift|cmd|command) ?\+ ?)*(?:enter|return|tab|escape|esc|backspace|f\d{1,2}))(?: key)? ((?:to|in|on|inside|into|within|so|and|until) .+)$/;
 
 /** Actions said "twice" or "3 times" ("click it twice"); "type "x" twice", "drag … twice" stay unexplained. */
 const REPEATABLE: ReadonlySet<string> = new Set(['click', 'double-click', 'right-click', 'press']);
 
 /** How a place is introduced: "in the toolbar", "on the left side", "at the top", "inside the sidebar". */
 const PLACE_BEFORE =
-  /\b(?:in|on|at|inside|within|from|across|throughout|near|along|of the (?:top|bottom|left|right|upper|lower|middle|center|centre)(?: half| side| part)?)(?: (?:the|this|that|a|an|my|your))? $/;
+  /\b(?:in|on|at|inside|within|from|across|throughout|near|along|has|have|of the (?:top|bottom|left|right|upper|lower|middle|center|centre)(?: half| side| part)?)(?: (?:the|this|that|a|an|my|your))? $/;
 /** Actions whose object may be a region itself. */
 const REGION_OBJECT: ReadonlySet<string> = new Set(['describe', 'read', 'list']);
 
@@ -110,10 +115,17 @@ export function parseClause(
     span.s += ` in the ${has.m[1]!}`;
     span.o += ` in the ${has.orig(1)}`;
   }
+  // "what does the toolbar contain": what is in a place, described.
+  const holds = has ? undefined : span.take(/^what does (?:the )?(.+?) (?:have|contain|hold|include)$/);
+  if (holds) {
+    d.action = 'describe';
+    span.s += ` in the ${holds.m[1]!}`;
+    span.o += ` in the ${holds.orig(1)}`;
+  }
   if (!d.action && SHOWN_RE.test(span.s)) {
     const shown = span.take(SHOWN_RE)!;
-    const g = shown.m[1] !== undefined ? 1 : shown.m[3] !== undefined ? 3 : 5;
-    const tail = g < 5 ? (shown.m[g + 1] ?? '') : '';
+    const g = shown.m[1] !== undefined ? 1 : shown.m[3] !== undefined ? 3 : shown.m[5] !== undefined ? 5 : 6;
+    const tail = g !== 5 ? (shown.m[g + 1] ?? '') : '';
     span.s = shown.m[g]! + tail;
     span.o = shown.orig(g) + (tail ? shown.orig(g + 1) : '');
     d.action = 'check';
@@ -142,11 +154,19 @@ export function parseClause(
   if (d.action === 'click' && /^(?:press|hit|push)\b/.test(verb)) {
     const key = KEY_CHORD.exec(span.s);
     if (key) return keyFrame(key[1]!, raw);
-    // 'Press the "Enter" key': a quoted key is still a key ('press "Submit"' clicks it).
-    const quotedKey = /^(?:the )?(⟦\d+⟧) key$/.exec(span.s);
-    const q = quotedKey ? quoteOf(quotedKey[1]!, quotes) : undefined;
+    // 'Press the "Enter" key', 'Press key "Tab"': a quoted key is still a key ('press "Submit"' clicks it).
+    const quotedKey = /^(?:the )?(?:(⟦\d+⟧) key|key (⟦\d+⟧))$/.exec(span.s);
+    const q = quotedKey ? quoteOf(quotedKey[1] ?? quotedKey[2]!, quotes) : undefined;
     const chord = q !== undefined ? KEY_CHORD.exec(quotes[q]!.toLowerCase()) : null;
     if (chord) return keyFrame(chord[1]!, raw);
+    // "Press Enter to continue", "press tab in the search box": a named key and what it is for or where, which
+    // the frame cannot hold (never a label "Enter to continue").
+    const keyThen = KEY_THEN.exec(span.s);
+    if (keyThen) {
+      const r = keyFrame(keyThen[1]!, raw);
+      const rest = keyThen[2]!.split(' ');
+      return { ...r, confidence: Math.round((0.5 / (1 + rest.length)) * 1000) / 1000, unexplained: rest };
+    }
   }
   // "how many green shapes can you see", "… in total": the question's frame, not a word about the target.
   if (d.action === 'count') {
@@ -241,7 +261,7 @@ export function parseClause(
   // Relations to an anchor.
   takeRelation(span, d, quotes);
 
-  if (d.action === 'drag') takeDestination(span, d);
+  if (d.action === 'drag') takeDestination(span, d, quotes);
 
   // Filters and sorts ("larger than 40 pixels", "from left to right"), before ordinals ("from largest to …").
   d.dataOps.push(...takeItemOps(span, d));
@@ -282,6 +302,10 @@ export function parseClause(
         const next = span.s.slice(m.m.index).split(' ')[0] ?? '';
         if (ADJECTIVAL.test(next) || COLOR_WORDS[next] || SHAPE_WORDS[next]) d.unexplained.push(m.m[0]);
       }
+      // The preposition goes with its place: left behind at the end ("read text in title bar") it would read as
+      // a preposition with nothing after it.
+      const prep = PLACE_BEFORE.exec(before);
+      if (prep && prep.index + prep[0].length === before.length) span.cut(prep.index, prep[0].length);
       break;
     }
   }

@@ -32,6 +32,8 @@ export const POLITENESS: readonly RegExp[] = [
   /^i(?: would|'d)? (?:want|need|like) (?:you )?to\b/,
   /^(?:help me|let me know|tell me|go ahead and|try to|i wonder)\b(?= \S)/,
   /\bfor me\b/g,
+  // "what is on my screen right now": when is now; "right" is no side here.
+  /\bright now\b/g,
   // "find and click the Search button": finding is part of clicking.
   /^(?:find|locate) and (?=(?:click|tap|select|press|hit)\b)/,
   /\b(?:just|quickly|simply)\b(?= (?:click|tap|press|type|select|read|count))/g,
@@ -223,6 +225,12 @@ export const VAGUE: ReadonlySet<string> = new Set([
   'result',
 ]);
 
+/**
+ * The UI's own phrasal labels, which speech says in lower case ("click log in", "tap sign up"): a verb of these
+ * and a particle (in, up, out, on, off) is a name even in lower case, where other lower-case phrases are not.
+ */
+export const PHRASAL_LABEL = /^(?:log|sign|check|opt|set|back|zoom|clock) (?:in|up|out|on|off)$/;
+
 /** Stopwords that may sit inside an unquoted label ("Log in", "Remember me", "Sign up"). */
 export const LABEL_INNER: ReadonlySet<string> = new Set([
   'in',
@@ -304,7 +312,10 @@ export const REGION_PHRASES: ReadonlyArray<[RegExp, NamedRegion]> = [
   [/\b(?:top|upper)[- ]right(?: corner)?\b/, 'top-right'],
   [/\b(?:bottom|lower)[- ]left(?: corner)?\b/, 'bottom-left'],
   [/\b(?:bottom|lower)[- ]right(?: corner)?\b/, 'bottom-right'],
-  [/\btitle[- ]?bar\b|\bwindow title\b|\btitle area\b|\btitle\b(?! of\b)/, 'titlebar'],
+  [
+    /\btitle[- ]?bar\b|\bwindow title\b|\btitle area\b|\btitle of (?:the |this |that )?(?:window|page|screen|app|application)\b|\btitle\b(?! of\b)/,
+    'titlebar',
+  ],
   [/\btool[- ]?bar\b|\bribbon\b/, 'toolbar'],
   [
     /\bside[- ]?bar\b|\bside (?:panel|pane)\b|\bleft (?:panel|pane)\b|\bnavigation (?:panel|pane)\b/,
@@ -377,7 +388,7 @@ export const ACTION_RULES: readonly ActionRule[] = [
   {
     action: 'read',
     pattern:
-      /^(?:what(?= .+ (?:says|reads)$)|what says|what(?:'s| is) the(?= title$)|read(?: out| aloud)? what(?= .+ (?:says|reads)$)|read(?: me)?(?: what it says(?: at| in| on)?| what(?:'s| is) (?:in|on|written (?:in|on)))?|what(?:'s| is) the (?:value|contents?) of|can you read what it says(?: at| in| on)?|what does|what do|what(?:'s| is) the text(?: in| of| on)?|get the text(?: from| of| in)?|transcribe|what(?:'s| is) written|what(?:'s| is) in)\b/,
+      /^(?:what(?= .+ (?:says|reads)$)|what says|what(?:'s| is) the(?= title(?: of (?:the |this |that )?(?:window|page|screen|app|application))?$)|read(?: out| aloud)? what(?= .+ (?:says|reads)$)|read(?: me)?(?: what it says(?: at| in| on)?| what(?:'s| is) (?:in|on|written (?:in|on)))?|what(?:'s| is) the (?:value|contents?) of|can you read what it says(?: at| in| on)?|what does|what do|what(?:'s| is) the text(?: in| of| on)?|get (?:the )?text(?: from| of| in)?|transcribe|what(?:'s| is) (?:written|writing)|what(?:'s| is) in)\b/,
   },
   { action: 'double-click', pattern: /^double[- ]?click(?: on)?\b/ },
   { action: 'right-click', pattern: /^right[- ]?click(?: on)?\b/ },
@@ -411,7 +422,8 @@ export const ACTION_RULES: readonly ActionRule[] = [
   { action: 'toggle', pattern: /^toggle\b/ },
   {
     action: 'click',
-    pattern: /^(?:click(?: on| into| in| at)?|tap(?: on)?|hit|press|push|open|switch to|go to|navigate to)\b/,
+    pattern:
+      /^(?:click(?: on| into| in| at)?|tap(?: on)?|touch|hit|press|push|open|switch to|go to|navigate to)\b/,
   },
   { action: 'select', pattern: /^(?:select|choose|pick)\b/ },
   { action: 'expand', pattern: /^(?:expand|unfold)\b/ },
