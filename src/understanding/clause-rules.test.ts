@@ -537,3 +537,23 @@ describe('session 10: the tenth batch (support agent, low-vision user, automatio
     expect(refused('find the next button')).toContain('next');
   });
 });
+
+describe('session 10: "check if there is X" is an existence question', () => {
+  it('is a check of X (which the check family plans), not a tick conditioned on X', () => {
+    // Was: a toggle with no target under the condition "there is a red square", refused.
+    expect(frameOf('check if there is a red square')).toEqual({
+      action: 'check',
+      target: { kind: 'shape', shape: 'square', color: 'red' },
+    });
+    expect(frameOf('verify if there are blue circles in the toolbar')).toEqual({
+      action: 'check',
+      target: { kind: 'shape', shape: 'circle', color: 'blue' },
+      region: 'toolbar',
+    });
+    // An action said before its condition is still conditioned.
+    expect(frameOf('click OK if there is a dialog').condition?.frame).toEqual({
+      action: 'check',
+      target: { kind: 'dialog' },
+    });
+  });
+});

@@ -411,7 +411,7 @@ export const ACTION_RULES: readonly ActionRule[] = [
   {
     action: 'check',
     pattern:
-      /^(?:is there|are there|(?:if|whether) there(?: is|'s| are)|check (?:if|whether|for)(?: there (?:is|are))?|(?:verify|assert|confirm|ensure|check|make sure)(?: that)? there (?:is|are)|does (?:the )?\S+ (?:have|contain|show)|do you see|can you see|is there any)\b/,
+      /^(?:is there|are there|(?:if|whether) there(?: is|'s| are)|check (?:if|whether|for)(?: there (?:is|are))?|(?:verify|assert|confirm|ensure|check|make sure)(?: that| if| whether)? there (?:is|are)|does (?:the )?\S+ (?:have|contain|show)|do you see|can you see|is there any)\b/,
   },
   { action: 'toggle', pattern: /^(?:check|tick|mark|turn on|switch on|enable|activate)\b/, state: 'on' },
   {

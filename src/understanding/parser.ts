@@ -128,6 +128,9 @@ function parseComposed(raw: string, q: Quoted, lower: Span): UnderstandResult | 
   }
   // "click OK if you see a red circle", "click the red circle if there is one": the condition said last.
   if ((m = /^(.+?),? if (?:there (?:is|are)|there's|you (?:can )?see) (.+)$/.exec(s))) {
+    // "check if there is a red square", "verify whether there are …": an existence question (a check), not
+    // a tick conditioned on something.
+    if (/^(?:check|verify|see|confirm|find out|tell me|let me know)$/.test(m[1]!)) return undefined;
     const then = clause(0, m[1]!.length);
     if (!ACTING.has(then.frame.action) || then.frame.parts) return undefined;
     const condAt = m[0].lastIndexOf(m[2]!);
