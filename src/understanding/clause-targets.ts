@@ -84,6 +84,7 @@ export function takeRelation(span: Span, d: Draft, quotes: readonly string[]): v
     } else {
       if (q !== undefined) d.quotesUsed.add(q);
       d.relative = { op: 'relative', relation, anchor: q !== undefined ? quotes[q]! : anchorOrig };
+      if (q === undefined) d.nameSaid = anchorOrig;
     }
   }
 }
@@ -110,9 +111,10 @@ export function takeDestination(span: Span, d: Draft, quotes: readonly string[])
         // "to the Trash": capitalised, a state or icon word is a name.
         (!STATE_WORDS.has(dest) || /^\p{Lu}/u.test(to.orig(1))) &&
         !VAGUE.has(dest)
-      )
+      ) {
         d.destination = { target: { kind: 'element', label: to.orig(1) } };
-      else d.unexplained.push(...dest.split(' '));
+        d.nameSaid = [d.nameSaid, to.orig(1)].filter(Boolean).join(' ');
+      } else d.unexplained.push(...dest.split(' '));
     }
   }
 }
@@ -175,7 +177,10 @@ export function takeField(span: Span, d: Draft, quotes: readonly string[]): void
     if (q !== undefined) {
       d.fieldLabel = quotes[q]!;
       d.quotesUsed.add(q);
-    } else if (!/^(?:text|input|search text)$/.test(words)) d.fieldLabel = hit.orig(1).trim();
+    } else if (!/^(?:text|input|search text)$/.test(words)) {
+      d.fieldLabel = hit.orig(1).trim();
+      d.nameSaid = [d.nameSaid, d.fieldLabel].filter(Boolean).join(' ');
+    }
   }
 }
 

@@ -17,6 +17,7 @@ import {
 import type { Draft } from './draft.js';
 import { num, PLACEHOLDER, quoteOf } from './draft.js';
 import type { Span } from './span.js';
+import { unearnedName } from './calibration.js';
 
 /**
  * Stopwords no other rule below claims ("the", "of", "is" …, not "one", "it", "all", "number"): most tokens are
@@ -262,7 +263,12 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
   }
   if (labelParts.length) {
     d.label = labelParts.map((k) => list[k]!.o).join(' ');
-    for (const k of labelParts) list[k]!.role = 'slot';
+    for (const k of labelParts) {
+      // A lower-case word as a name is trusted once earned (calibration.ts); the particles inside ("log in")
+      // are not names.
+      if (list[k]!.role === 'unknown') d.unexplained.push(...unearnedName(list[k]!.o));
+      list[k]!.role = 'slot';
+    }
   }
   // Type without quotes: the unknown words are the text ("type hello").
   if (d.action === 'type' && d.text === undefined) {
@@ -279,6 +285,7 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
     }
   }
   if (d.fieldLabel !== undefined) d.label = d.fieldLabel;
+  if (d.nameSaid !== undefined) d.unexplained.push(...unearnedName(d.nameSaid));
   // "click the second row", "select the first result": a position among things of a kind the frame has no noun
   // for (a lower-case guess is a kind, not a name).
   if (

@@ -237,6 +237,7 @@ export function parseClause(
     const q = quoteOf(named.m[1]!, quotes);
     d.label = q !== undefined ? quotes[q]! : named.orig(1);
     if (q !== undefined) d.quotesUsed.add(q);
+    else d.nameSaid = d.label;
   }
 
   // Exclusion and negation.

@@ -231,6 +231,23 @@ export const VAGUE: ReadonlySet<string> = new Set([
  */
 export const PHRASAL_LABEL = /^(?:log|sign|check|opt|set|back|zoom|clock) (?:in|up|out|on|off)$/;
 
+/**
+ * Words screens name their controls with, trusted as a name in lower case ("click save", "tap login", "the
+ * search box"); any other lower-case name must have been earned on the dev half (calibration.ts). Written from
+ * common UI vocabulary, not from the corpus. Words that are also states, directions or pointers ("next", "open",
+ * "new", "last") are not here.
+ */
+export const UI_LABEL_WORDS: ReadonlySet<string> = new Set(
+  (
+    'ok okay yes cancel save submit apply done continue confirm accept decline agree login logout signin signup ' +
+    'log sign register search settings preferences options help home back delete remove edit add update reset ' +
+    'send finish start stop play pause resume retry refresh reload undo redo copy paste cut print share export ' +
+    'import download upload file view tools insert format profile account cart checkout buy pay subscribe ' +
+    'unsubscribe email password username name address phone city country message comment notes title ' +
+    'description inbox drafts trash archive spam notifications remember close x e-mail'
+  ).split(' '),
+);
+
 /** Stopwords that may sit inside an unquoted label ("Log in", "Remember me", "Sign up"). */
 export const LABEL_INNER: ReadonlySet<string> = new Set([
   'in',
