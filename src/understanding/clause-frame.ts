@@ -4,6 +4,13 @@ import type { Draft } from './draft.js';
 
 /** A clause's draft → frame, confidence, and the words it could not explain. */
 
+/** Beside a widget noun or text, a colour, a shape or a generic shape word is a second thing. */
+function pushStray(d: Draft): void {
+  if (d.color) d.unexplained.push(d.color);
+  if (d.shape) d.unexplained.push(d.shape);
+  if (d.genericWord) d.unexplained.push(d.genericWord);
+}
+
 /** What check / uncheck / toggle can act on. */
 const TOGGLEABLE: ReadonlySet<string> = new Set([
   'checkbox',
@@ -21,14 +28,13 @@ export function finish(d: Draft, raw: string): UnderstandResult {
   const shapey = Boolean(d.color || d.shape || d.genericShape);
   // Beside a widget noun or text, a colour, a shape or a generic shape word ("the buttons with icons") is a
   // second thing the frame cannot hold.
-  const stray = () => [d.color, d.shape, d.genericWord].flatMap((x) => (x ? [x] : []));
   if (kind && WIDGET_KINDS.has(kind)) {
-    if (shapey) d.unexplained.push(...stray());
+    if (shapey) pushStray(d);
     // "select the text in the Name field", "count the words in the sidebar's search box": the text inside a
     // widget is not the widget. Reading a widget is reading its text ("what does the button say").
     if (d.textNoun && action !== 'read' && action !== 'type') d.unexplained.push(d.textNoun);
   } else if (kind === 'text') {
-    if (shapey) d.unexplained.push(...stray());
+    if (shapey) pushStray(d);
   } else if (shapey && d.label !== undefined && !d.color && !d.shape) kind = 'element';
   else if (shapey) kind = 'shape';
   else if (d.label !== undefined) kind = 'element';
@@ -113,7 +119,8 @@ export function finish(d: Draft, raw: string): UnderstandResult {
   ];
   if (ops.length) frame.ops = ops;
 
-  const unexplained = [...new Set(d.unexplained.filter((w) => w.length > 0))];
+  // Most clauses explain every word: no list to tidy then.
+  const unexplained = d.unexplained.length ? [...new Set(d.unexplained.filter((w) => w.length > 0))] : [];
   const needsTarget = action !== undefined && TARGETED.has(action) && kind === 'screen' && !d.region;
   const content = d.explained + unexplained.length;
   const share = content === 0 ? 1 : d.explained / content;

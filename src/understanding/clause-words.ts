@@ -55,6 +55,27 @@ const POSSESSIVE = /^\p{L}+'s$/u;
 /** Prepositions that cannot end a clause: something after them was meant. */
 const DANGLING = /^(?:of|on|in|at|to|from|with|into|onto|inside|within|by|for|off|over|under)$/;
 
+interface Tok {
+  w: string;
+  o: string;
+  role: 'stop' | 'slot' | 'noun' | 'quote' | 'num' | 'unknown' | 'vague' | 'state';
+}
+
+/** The words of a text (no empty ones). */
+function split(x: string): string[] {
+  return /^ | $| {2}/.test(x) ? x.split(' ').filter((t) => t.length > 0) : x ? x.split(' ') : [];
+}
+
+/** A token without punctuation at its ends. */
+function bare(x: string): string {
+  return PUNCT_END.test(x) ? x.replace(/^[,;:!?()]+|[,;:!?()]+$/g, '') : x;
+}
+
+/** Said in lower case (not capitalised, not a quote). */
+function saidLower(t: Tok): boolean {
+  return t.o === t.w && /^[a-z]/.test(t.w);
+}
+
 /** Actions for which a number of items is no instruction. */
 function actingless(d: Draft): boolean {
   return d.action !== undefined && !ACTING.has(d.action);
@@ -62,17 +83,9 @@ function actingless(d: Draft): boolean {
 
 /** The remaining words: slot values, stopwords, a label, or unexplained. */
 export function words(span: Span, d: Draft, quotes: readonly string[], verb: string): void {
-  const split = (x: string) =>
-    /^ | $| {2}/.test(x) ? x.split(' ').filter((t) => t.length > 0) : x ? x.split(' ') : [];
   const toks = split(span.s);
   const otoks = split(span.o);
   const aligned = toks.length === otoks.length;
-  type Tok = {
-    w: string;
-    o: string;
-    role: 'stop' | 'slot' | 'noun' | 'quote' | 'num' | 'unknown' | 'vague' | 'state';
-  };
-  const bare = (x: string) => (PUNCT_END.test(x) ? x.replace(/^[,;:!?()]+|[,;:!?()]+$/g, '') : x);
   const list: Tok[] = toks.map((raw, i) => {
     const w = bare(raw);
     const o = aligned ? bare(otoks[i]!) : w === raw ? raw : bare(raw);
@@ -237,26 +250,25 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
       // A guess of several words is a label only if it looks like one ("Sign up"), not a phrase of lower-case
       // words ("a way to log in", "the space bar", "and hold shift").
       const words = labelParts.filter((k) => list[k]!.role === 'unknown');
-      const lower = (k: number) => list[k]!.o === list[k]!.w && /^[a-z]/.test(list[k]!.w);
       const phrasal =
         labelParts.length === 2 && PHRASAL_LABEL.test(labelParts.map((k) => list[k]!.w).join(' '));
-      if (labelParts.length > 1 && words.every(lower) && !phrasal) ok = false;
+      if (labelParts.length > 1 && words.every((k) => saidLower(list[k]!)) && !phrasal) ok = false;
       // Nor is a guess of more than three words ("Save as fast as possible"): a sentence, not a name.
       if (labelParts.length > 3) ok = false;
       // Nor does a phrase that starts with a lower-case word ("the date 05/12/2016"): that word names a kind of
       // thing the frame has no noun for.
-      if (labelParts.length > 1 && words.length > 0 && lower(words[0]!) && !phrasal) ok = false;
+      if (labelParts.length > 1 && words.length > 0 && saidLower(list[words[0]!]!) && !phrasal) ok = false;
       // "choose a color": any one of a kind of thing, not a name ("click on a small 7" names one).
       const article = list[first - 1]?.w;
       if (
         (article === 'a' || article === 'an') &&
         words.length > 0 &&
-        lower(words[0]!) &&
+        saidLower(list[words[0]!]!) &&
         /^[a-z]{2,}$/.test(list[words[0]!]!.w)
       )
         ok = false;
       // What is closed is a dialog, window or tab; "close the browser" names something else.
-      if (d.action === 'close' && words.some(lower)) ok = false;
+      if (d.action === 'close' && words.some((k) => saidLower(list[k]!))) ok = false;
       if (!ok) labelParts.length = 0;
       else d.guessedLabel = true;
     }

@@ -49,7 +49,9 @@ function part(r: UnderstandResult): PartFrame {
 }
 
 function combine(frame: ExtendedFrame, parsed: UnderstandResult[]): UnderstandResult {
-  const unexplained = [...new Set(parsed.flatMap((p) => p.unexplained ?? []))];
+  const unexplained = parsed.some((p) => p.unexplained?.length)
+    ? [...new Set(parsed.flatMap((p) => p.unexplained ?? []))]
+    : [];
   return {
     frame,
     confidence: Math.round(Math.min(...parsed.map((p) => p.confidence)) * 1000) / 1000,
@@ -90,6 +92,17 @@ function expandList(clause: string, quotes: string[]): string[] {
   });
 }
 
+/** A piece of a parallel target names a colour or a shape, or is only a place. */
+function namesColourOrShape(p: string): boolean {
+  return (
+    /^(?:in|on|at) /i.test(p.trim()) ||
+    p
+      .toLowerCase()
+      .split(/[^a-z]+/)
+      .some((w) => COLOR_WORDS[w] !== undefined || SHAPE_WORDS[w] !== undefined)
+  );
+}
+
 /**
  * Composed commands, tried before single clauses:
  * - conditional: "if there is a red circle, click it" → the `then` frame with `condition` (a check frame);
@@ -100,7 +113,6 @@ function expandList(clause: string, quotes: string[]): string[] {
 function parseComposed(raw: string, q: Quoted, lower: Span): UnderstandResult | undefined {
   const s = lower.s;
   const o = lower.o;
-  const clause = (from: number, to: number) => parseClause(o.slice(from, to), q.quotes, raw);
   let m: RegExpExecArray | null;
   if (
     (m =
@@ -111,7 +123,7 @@ function parseComposed(raw: string, q: Quoted, lower: Span): UnderstandResult | 
     const condAt = m[0].indexOf(m[1]!);
     const thenAt = m[0].lastIndexOf(m[2]!);
     const cond = parseClause(`is there ${o.slice(condAt, condAt + m[1]!.length)}`, q.quotes, raw);
-    let then = clause(thenAt, thenAt + m[2]!.length);
+    let then = parseClause(o.slice(thenAt, thenAt + m[2]!.length), q.quotes, raw);
     if (/^\S+(?: on)? (?:it|them)$/.test(m[2]!) && ACTING.has(then.frame.action)) {
       // "click it": the condition's target; the pointing word is explained by it.
       then = { frame: { ...then.frame, target: { ...cond.frame.target } }, confidence: cond.confidence };
@@ -131,7 +143,7 @@ function parseComposed(raw: string, q: Quoted, lower: Span): UnderstandResult | 
     // "check if there is a red square", "verify whether there are …": an existence question (a check), not
     // a tick conditioned on something.
     if (/^(?:check|verify|see|confirm|find out|tell me|let me know)$/.test(m[1]!)) return undefined;
-    const then = clause(0, m[1]!.length);
+    const then = parseClause(o.slice(0, m[1]!.length), q.quotes, raw);
     if (!ACTING.has(then.frame.action) || then.frame.parts) return undefined;
     const condAt = m[0].lastIndexOf(m[2]!);
     let cond: UnderstandResult;
@@ -196,13 +208,7 @@ function parseComposed(raw: string, q: Quoted, lower: Span): UnderstandResult | 
     const pieces = body.split(/,? and (?:the |also )?|, /i);
     if (pieces.length < 2 || pieces.length > 4) return undefined;
     // Each piece must name a colour or a shape (or be only a place): otherwise no parse can make it parallel.
-    const named = (p: string) =>
-      /^(?:in|on|at) /i.test(p.trim()) ||
-      p
-        .toLowerCase()
-        .split(/[^a-z]+/)
-        .some((w) => COLOR_WORDS[w] !== undefined || SHAPE_WORDS[w] !== undefined);
-    if (!pieces.every(named)) return undefined;
+    if (!pieces.every(namesColourOrShape)) return undefined;
     const verb = /^(?:click|tap)/.test(m[1]!)
       ? 'click'
       : m[1] === 'how many'

@@ -22,29 +22,43 @@ export class Span {
 
   /** Removes [index, index + length) and tidies spaces in both strings. */
   cut(index: number, length: number): void {
-    const tidy = (x: string) => {
-      const a = x.slice(0, index).trimEnd();
-      const b = x.slice(index + length).trimStart();
-      return a && b ? a + ' ' + b : a || b;
-    };
-    this.s = tidy(this.s);
-    this.o = tidy(this.o);
+    this.s = tidy(this.s, index, length);
+    this.o = tidy(this.o, index, length);
   }
 
   /** Cuts the first match of `re` and returns it (with the original-case text of each group). */
-  take(re: RegExp): { m: RegExpExecArray; orig: (group: number) => string } | undefined {
+  take(re: RegExp): Taken | undefined {
     const m = re.exec(this.s);
     if (!m) return undefined;
-    const o = this.o;
-    const at = m.index;
-    const groups = m.map((g, i) => {
-      if (g === undefined || i === 0) return g ?? '';
-      const rel = m[0].indexOf(g);
-      return rel >= 0 ? o.slice(at + rel, at + rel + g.length) : g;
-    });
+    const taken = new Taken(m, this.o);
     this.cut(m.index, m[0].length);
-    return { m, orig: (i: number) => groups[i] ?? '' };
+    return taken;
   }
+}
+
+/** A match cut from a span: the groups as matched (lower case) and, on demand, as said. */
+export class Taken {
+  constructor(
+    readonly m: RegExpExecArray,
+    /** The original-case text the match was cut from. */
+    private readonly o: string,
+  ) {}
+
+  /** The original-case text of a group ('' when it did not match). */
+  orig(group: number): string {
+    const g = this.m[group];
+    if (g === undefined || group === 0) return g ?? '';
+    const rel = this.m[0].indexOf(g);
+    const at = this.m.index + rel;
+    return rel >= 0 ? this.o.slice(at, at + g.length) : g;
+  }
+}
+
+/** `x` without [index, index + length), the spaces around the cut made one. */
+function tidy(x: string, index: number, length: number): string {
+  const a = x.slice(0, index).trimEnd();
+  const b = x.slice(index + length).trimStart();
+  return a && b ? a + ' ' + b : a || b;
 }
 
 /** Non-global copies (a global regex keeps `lastIndex` between calls). */
