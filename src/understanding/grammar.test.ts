@@ -212,7 +212,8 @@ describe('the labelled corpus (test/fixtures/understanding)', () => {
   // The goal (frame accuracy ≥ 95%, wrong-but-served ≤ 1% on the held-back half) is judged by
   // `npm run bench -- understanding`, which fails while it is not met. Session 8's one measurement, after
   // adding four fresh batches (half of them held back): 93.0% / 4.38% over 872 commands; session 9's, after two
-  // more fresh batches in new voices (176 of them held back): 90.9% / 4.10% over 1,048 (docs/generation.md).
+  // more fresh batches in new voices (176 of them held back): 90.9% / 4.10% over 1,048 (docs/generation.md);
+  // session 10's, with a tenth batch in four more voices (102 held back): 91.2% / 3.73% over 1,150.
   // This test keeps what was reached from sliding back; it is not the goal.
   it('the held-back half does not fall below the last measured accuracy', () => {
     const s = scoreCorpus(
@@ -220,7 +221,7 @@ describe('the labelled corpus (test/fixtures/understanding)', () => {
       parseCommand,
       0.6,
     );
-    expect(s.accuracy).toBeGreaterThanOrEqual(0.909);
+    expect(s.accuracy).toBeGreaterThanOrEqual(0.912);
   });
   it("the calibration table is the dev half's, as the grammar reads it now (rerun the generator after a change)", () => {
     // Built from the dev half only: regenerate with `node --import tsx bench/understanding-calibrate.ts`.

@@ -244,7 +244,12 @@ export const UI_LABEL_WORDS: ReadonlySet<string> = new Set(
     'send finish start stop play pause resume retry refresh reload undo redo copy paste cut print share export ' +
     'import download upload file view tools insert format profile account cart checkout buy pay subscribe ' +
     'unsubscribe email password username name address phone city country message comment notes title ' +
-    'description inbox drafts trash archive spam notifications remember close x e-mail'
+    'description inbox drafts trash archive spam notifications remember close x e-mail ' +
+    // Menus, pages and sections most apps have.
+    'dashboard overview reports analytics calendar contacts contact about support faq terms privacy pricing ' +
+    'plans billing upgrade team members users admin messages chat photos music videos documents favorites ' +
+    'bookmarks history downloads library tasks projects filter sort details more info security language ' +
+    'signout zip code age date'
   ).split(' '),
 );
 
