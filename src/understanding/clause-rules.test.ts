@@ -585,3 +585,40 @@ describe('session 10: a lower-case name is trusted once earned (calibration.ts)'
     });
   });
 });
+
+describe('session 10: the eleventh batch (office-app user, online shopper, shapes tester)', () => {
+  it('a condition said as something appearing', () => {
+    expect(frameOf('If a "Subscribe" dialog appears, close it')).toEqual({
+      action: 'close',
+      target: { kind: 'dialog', label: 'Subscribe' },
+      condition: { frame: { action: 'check', target: { kind: 'dialog', label: 'Subscribe' } } },
+    });
+    expect(frameOf('when the Continue button is visible, click it').condition?.frame).toEqual({
+      action: 'check',
+      target: { kind: 'button', label: 'Continue' },
+    });
+    // A state is not an appearance.
+    expect(refused('If the dialog is red, close it').length).toBeGreaterThan(0);
+  });
+
+  it('more ways to ask for a count or a presence', () => {
+    const redCircles = { kind: 'shape', color: 'red', shape: 'circle' };
+    expect(frameOf('tally the red circles')).toEqual({ action: 'count', target: redCircles });
+    expect(frameOf('count up the red circles')).toEqual({ action: 'count', target: redCircles });
+    expect(frameOf("what's the total number of red circles")).toEqual({
+      action: 'count',
+      target: redCircles,
+    });
+    expect(frameOf('is there at least one red circle')).toEqual({ action: 'check', target: redCircles });
+    expect(frameOf('can you spot a red circle')).toEqual({ action: 'check', target: redCircles });
+    expect(frameOf('are any of the circles red')).toEqual({ action: 'check', target: redCircles });
+    expect(refused('are any of the buttons disabled')).toContain('disabled');
+  });
+
+  it('a quoted drag destination with its noun is that kind of thing', () => {
+    expect(frameOf('Drag the "Notes" file into the "Archive" folder').destination).toEqual({
+      target: { kind: 'tree-node', label: 'Archive' },
+    });
+    expect(frameOf('click the italic button').target).toEqual({ kind: 'button', label: 'italic' });
+  });
+});

@@ -12,6 +12,7 @@ import {
   WIDGET_PHRASES,
   regionOf,
 } from './lexicon.js';
+import type { TargetKind } from '../domain/index.js';
 import type { Draft } from './draft.js';
 import { QUOTE_TOKEN, quoteOf } from './draft.js';
 import type { Span } from './span.js';
@@ -89,6 +90,16 @@ export function takeRelation(span: Span, d: Draft, quotes: readonly string[]): v
   }
 }
 
+/** A quoted destination's noun: 'to the "Archive" folder'. */
+const DEST_NOUN = /^⟦\d+⟧ (folder|file|button|link|tab)$/;
+const DEST_KINDS: Readonly<Record<string, TargetKind>> = {
+  folder: 'tree-node',
+  file: 'tree-node',
+  button: 'button',
+  link: 'link',
+  tab: 'tab',
+};
+
 /** Drag destination: "to the toolbar", "to the Trash", 'to "Done"'. */
 export function takeDestination(span: Span, d: Draft, quotes: readonly string[]): void {
   if (d.action === 'drag') {
@@ -98,9 +109,12 @@ export function takeDestination(span: Span, d: Draft, quotes: readonly string[])
       const dest = to.m[1]!;
       // A quoted destination is a label, verbatim (its placeholder is no label).
       const q = quoteOf(dest, quotes);
+      // 'into the "Archive" folder': a quoted name and its noun.
+      const noun = q !== undefined ? DEST_NOUN.exec(dest) : null;
       if (region) d.destination = { region };
-      else if (q !== undefined && dest === `⟦${q}⟧`) {
-        d.destination = { target: { kind: 'element', label: quotes[q]! } };
+      else if (q !== undefined && (dest === `⟦${q}⟧` || noun)) {
+        const kind = noun ? DEST_KINDS[noun[1]!]! : 'element';
+        d.destination = { target: { kind, label: quotes[q]! } };
         d.quotesUsed.add(q);
       } else if (
         /^[^\s]+$/.test(dest) &&

@@ -168,6 +168,8 @@ export function parseClause(
       return { ...r, confidence: Math.round((0.5 / (1 + rest.length)) * 1000) / 1000, unexplained: rest };
     }
   }
+  // "is there at least one orange square": one is enough to say yes.
+  if (d.action === 'check') span.take(/^at least one\b/);
   // "how many green shapes can you see", "… in total": the question's frame, not a word about the target.
   if (d.action === 'count') {
     span.take(/\s?\b(?:can|could|do) you (?:see|count|find)$/);

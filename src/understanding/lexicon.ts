@@ -27,7 +27,7 @@ export const POLITENESS: readonly RegExp[] = [
   /\bmy\b(?= (?:screen|display|desktop)\b)/,
   /\b(?:please|pls|plz|kindly|thanks|thank you)\b/g,
   // "can you see …" is a question about the screen (a check), not politeness.
-  /^(?:could|can|would|will) you\b(?! see\b)/,
+  /^(?:could|can|would|will) you\b(?! see\b| spot\b)/,
   /^i(?: would|'d)? (?:want|need|like) (?:you )?to know\b/,
   /^i(?: would|'d)? (?:want|need|like) (?:you )?to\b/,
   /^(?:help me|let me know|tell me|go ahead and|try to|i wonder)\b(?= \S)/,
@@ -249,7 +249,7 @@ export const UI_LABEL_WORDS: ReadonlySet<string> = new Set(
     'dashboard overview reports analytics calendar contacts contact about support faq terms privacy pricing ' +
     'plans billing upgrade team members users admin messages chat photos music videos documents favorites ' +
     'bookmarks history downloads library tasks projects filter sort details more info security language ' +
-    'signout zip code age date'
+    'signout zip code age date bold italic underline strikethrough'
   ).split(' '),
 );
 
@@ -393,7 +393,7 @@ export const ACTION_RULES: readonly ActionRule[] = [
   {
     action: 'count',
     pattern:
-      /^(?:count how (?:many|much)|count(?: the number of)?|how (?:many|much)|(?:what )?number of|(?:what(?:'s| is) |give me |tell me )?the (?:quantity|amount) of|i (?:need|want) (?:to know )?the (?:number|count) of|the number of|what(?:'s| is) the (?:number|count) of|give me the (?:number|count) of)\b/,
+      /^(?:count how (?:many|much)|tally(?: up)?|count up|count(?: the number of)?|(?:what(?:'s| is) )?the total (?:number|count) of|how (?:many|much)|(?:what )?number of|(?:what(?:'s| is) |give me |tell me )?the (?:quantity|amount) of|i (?:need|want) (?:to know )?the (?:number|count) of|the number of|what(?:'s| is) the (?:number|count) of|give me the (?:number|count) of)\b/,
   },
   {
     action: 'describe',
@@ -433,7 +433,7 @@ export const ACTION_RULES: readonly ActionRule[] = [
   {
     action: 'check',
     pattern:
-      /^(?:is there|are there|(?:if|whether) there(?: is|'s| are)|check (?:if|whether|for)(?: there (?:is|are))?|(?:verify|assert|confirm|ensure|check|make sure)(?: that| if| whether)? there (?:is|are)|does (?:the )?\S+ (?:have|contain|show)|do you see|can you see|is there any)\b/,
+      /^(?:is there|are there|(?:if|whether) there(?: is|'s| are)|check (?:if|whether|for)(?: there (?:is|are))?|(?:verify|assert|confirm|ensure|check|make sure)(?: that| if| whether)? there (?:is|are)|does (?:the )?\S+ (?:have|contain|show)|do you see|can you see|can you spot|do you spot|is there any|are any of)\b/,
   },
   { action: 'toggle', pattern: /^(?:check|tick|mark|turn on|switch on|enable|activate)\b/, state: 'on' },
   {

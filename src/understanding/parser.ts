@@ -92,6 +92,17 @@ function expandList(clause: string, quotes: string[]): string[] {
   });
 }
 
+const THEN_ACTION =
+  '((?:click|tap|press|type|select|hit|read|count|find|check|toggle|close|dismiss|expand|collapse|focus)\\b.*)';
+/** "if there is a red circle, click it", "when you see a dialog, close it". */
+const IF_THERE = new RegExp(
+  `^(?:if|when) (?:there (?:is|are)|there's|you (?:can )?see) (.+?),? (?:then )?${THEN_ACTION}$`,
+);
+/** 'If a "Cookies" dialog appears, close it', "when the Continue button is visible, click it". */
+const IF_SHOWN = new RegExp(
+  `^(?:if|when|once) (.+?) (?:appears?|(?:is|are) (?:shown|visible|displayed|present)|shows up|pops up),? (?:then )?${THEN_ACTION}$`,
+);
+
 /** A piece of a parallel target names a colour or a shape, or is only a place. */
 function namesColourOrShape(p: string): boolean {
   return (
@@ -114,12 +125,7 @@ function parseComposed(raw: string, q: Quoted, lower: Span): UnderstandResult | 
   const s = lower.s;
   const o = lower.o;
   let m: RegExpExecArray | null;
-  if (
-    (m =
-      /^(?:if|when) (?:there (?:is|are)|there's|you (?:can )?see) (.+?),? (?:then )?((?:click|tap|press|type|select|hit|read|count|find|check|toggle|close|dismiss|expand|collapse|focus)\b.*)$/.exec(
-        s,
-      ))
-  ) {
+  if ((m = IF_THERE.exec(s) ?? IF_SHOWN.exec(s))) {
     const condAt = m[0].indexOf(m[1]!);
     const thenAt = m[0].lastIndexOf(m[2]!);
     const cond = parseClause(`is there ${o.slice(condAt, condAt + m[1]!.length)}`, q.quotes, raw);
