@@ -20,6 +20,9 @@ export function takeOrdinal(span: Span, d: Draft): void {
   // "the third-party link", "the first-time user": a compound, neither a position nor a name.
   const compound = span.take(/\b(?:first|second|third|last|\d{1,2}(?:st|nd|rd|th))-[a-z]+\b/);
   if (compound) d.unexplained.push(compound.m[0]);
+  // "the First name box": capitalised, a field's name (lower case it stays unsure, below).
+  const named = /\b(first|last) name\b/.exec(span.s);
+  if (named && /^\p{Lu}/u.test(span.o.slice(named.index))) return;
   const ord = span.take(
     /\b(?:the )?(?:(second|2nd|next) (?:to|from) last|(second|2nd|third|3rd) last|penultimate|(last)|(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d{1,2}(?:st|nd|rd|th))(?: (\d{1,2}|two|three|four|five))?)\b(?!-)/,
   );

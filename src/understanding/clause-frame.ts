@@ -143,7 +143,9 @@ export function finish(d: Draft, raw: string): UnderstandResult {
 export function keyFrame(keys: string, raw: string): UnderstandResult {
   const text = keys
     .replace(/ ?\+ ?/g, '+')
-    .replace(/^control\+/, 'ctrl+')
+    .replace(/(ctrl|control|alt|shift|cmd|command|meta|super|win) (?=\S)/g, '$1+')
+    .replace(/\bcontrol\+/g, 'ctrl+')
+    .replace(/\bcommand\+/g, 'cmd+')
     .replace(/space ?bar$/, 'space');
   return { frame: { action: 'press', target: { kind: 'text', text }, raw }, confidence: 1 };
 }

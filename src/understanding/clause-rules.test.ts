@@ -622,3 +622,39 @@ describe('session 10: the eleventh batch (office-app user, online shopper, shape
     expect(frameOf('click the italic button').target).toEqual({ kind: 'button', label: 'italic' });
   });
 });
+
+describe('session 10: the twelfth batch (an older user, Voice Control style, a teacher)', () => {
+  it('keys said with spaces, read out, double tap, the right-hand side, "what is the largest …"', () => {
+    expect(frameOf('press command S')).toEqual({ action: 'press', target: { kind: 'text', text: 'cmd+s' } });
+    expect(frameOf('press control shift t').target).toEqual({ kind: 'text', text: 'ctrl+shift+t' });
+    expect(frameOf('Please read out the text in the status bar')).toEqual({
+      action: 'read',
+      target: { kind: 'text' },
+      region: 'statusbar',
+    });
+    expect(frameOf('double tap Photos')).toEqual({
+      action: 'double-click',
+      target: { kind: 'element', label: 'Photos' },
+    });
+    expect(frameOf('count the squares on the right-hand side').region).toBe('right');
+    expect(frameOf('what is the largest shape in the toolbar')).toEqual({
+      action: 'describe',
+      target: { kind: 'shape' },
+      region: 'toolbar',
+      ops: [{ op: 'pick', by: 'size', order: 'desc', index: 1, count: 1 }],
+    });
+  });
+
+  it('"the First name box" is a field named so; in lower case it stays unsure', () => {
+    expect(frameOf('type "Margaret" into the First name box')).toEqual({
+      action: 'type',
+      target: { kind: 'text-field', label: 'First name', text: 'Margaret' },
+    });
+    expect(refused('type "Margaret" into the first name box')).toContain('first');
+  });
+
+  it('"point at X" may mean show it or move the mouse onto it: not served as either', () => {
+    expect(refused('point at the red triangle').length).toBeGreaterThan(0);
+    expect(frameOf('hover over the red triangle').action).toBe('hover');
+  });
+});

@@ -348,8 +348,8 @@ export const REGION_PHRASES: ReadonlyArray<[RegExp, NamedRegion]> = [
   [/\b(?:center|centre|middle)(?: of the screen)?\b/, 'center'],
   [/\b(?:top|upper)(?: (?:edge|part|half|side))?\b/, 'top'],
   [/\b(?:bottom|lower)(?: (?:edge|part|half|side))?\b/, 'bottom'],
-  [/\bleft(?: (?:edge|part|half|side))?\b/, 'left'],
-  [/\bright(?: (?:edge|part|half|side))?\b/, 'right'],
+  [/\bleft(?:[- ]hand)?(?: (?:edge|part|half|side))?\b/, 'left'],
+  [/\bright(?:[- ]hand)?(?: (?:edge|part|half|side))?\b/, 'right'],
 ];
 
 /**
@@ -405,19 +405,19 @@ export const ACTION_RULES: readonly ActionRule[] = [
   {
     action: 'describe',
     pattern:
-      /^(?:(?:describe|summari[sz]e) what(?:'s| is) (?:in|on)|about|describe|summari[sz]e|what(?:'s| is) (?:on|there on)|what do you see|what am i looking at|explain what is in|explain|analy[sz]e|identify|give me (?:a summary|an overview) of)\b/,
+      /^(?:(?:describe|summari[sz]e) what(?:'s| is) (?:in|on)|about|describe|summari[sz]e|what(?:'s| is) (?:on|there on)|what(?:'s| is)(?= the (?:largest|biggest|smallest|tiniest|leftmost|rightmost|topmost|bottommost)\b)|what do you see|what am i looking at|explain what is in|explain|analy[sz]e|identify|give me (?:a summary|an overview) of)\b/,
   },
   {
     action: 'read',
     pattern:
-      /^(?:what(?= .+ (?:says|reads)$)|what says|what(?:'s| is) the(?= title(?: of (?:the |this |that )?(?:window|page|screen|app|application))?$)|read(?: out| aloud)? what(?= .+ (?:says|reads)$)|read(?: me)?(?: what it says(?: at| in| on)?| what(?:'s| is) (?:in|on|written (?:in|on)))?|what(?:'s| is) the (?:value|contents?) of|can you read what it says(?: at| in| on)?|what does|what do|what(?:'s| is) the text(?: in| of| on)?|get (?:the )?text(?: from| of| in)?|transcribe|what(?:'s| is) (?:written|writing)|what(?:'s| is) in)\b/,
+      /^(?:what(?= .+ (?:says|reads)$)|what says|what(?:'s| is) the(?= title(?: of (?:the |this |that )?(?:window|page|screen|app|application))?$)|read(?: out| aloud)? what(?= .+ (?:says|reads)$)|read(?: out| aloud)?(?: me)?(?: what it says(?: at| in| on)?| what(?:'s| is) (?:in|on|written (?:in|on)))?|what(?:'s| is) the (?:value|contents?) of|can you read what it says(?: at| in| on)?|what does|what do|what(?:'s| is) the text(?: in| of| on)?|get (?:the )?text(?: from| of| in)?|transcribe|what(?:'s| is) (?:written|writing)|what(?:'s| is) in)\b/,
   },
-  { action: 'double-click', pattern: /^double[- ]?click(?: on)?\b/ },
+  { action: 'double-click', pattern: /^(?:double[- ]?click(?: on)?|double[- ]?tap)\b/ },
   { action: 'right-click', pattern: /^right[- ]?click(?: on)?\b/ },
   {
     action: 'hover',
     pattern:
-      /^(?:hover(?: over| on)?|mouse over|(?:move|pass|put|place) the (?:mouse|cursor|pointer) (?:over|on)|move the mouse to|point at)\b/,
+      /^(?:hover(?: over| on)?|mouse over|(?:move|pass|put|place) the (?:mouse|cursor|pointer) (?:over|on)|move the mouse to)\b/,
   },
   { action: 'drag', pattern: /^(?:drag|move(?! the (?:mouse|cursor|pointer)\b))\b/ },
   {
@@ -503,4 +503,4 @@ export const LABELLING: ReadonlySet<Action> = new Set([
 
 /** A key chord for `press` ("enter", "ctrl+s", "the escape key"). */
 export const KEY_CHORD =
-  /^(?:the )?((?:(?:ctrl|control|alt|shift|cmd|command|meta|super|win) ?\+ ?)*(?:enter|return|tab|escape|esc|space(?: ?bar)?|backspace|delete|del|home|end|page ?up|page ?down|up|down|left|right|f\d{1,2}|[a-z0-9]))(?: key)?$/;
+  /^(?:the )?((?:(?:ctrl|control|alt|shift|cmd|command|meta|super|win) ?[+ ] ?)*(?:enter|return|tab|escape|esc|space(?: ?bar)?|backspace|delete|del|home|end|page ?up|page ?down|up|down|left|right|f\d{1,2}|[a-z0-9]))(?: key)?$/;
