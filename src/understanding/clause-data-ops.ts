@@ -28,6 +28,11 @@ export function takeOrdinal(span: Span, d: Draft): void {
   );
   if (ord) {
     const m = ord.m;
+    // "click Save first", "do that last": when, among the steps, not which one (no "the", nothing after).
+    if (/^(?:first|last)$/.test(m[0]) && m.index > 0 && span.s.length <= m.index) {
+      d.unexplained.push(m[0]);
+      return;
+    }
     // "the "Next" button on the second page", "the first screen": the position is of something the frame does
     // not hold (the screen's own filler nouns are no target).
     const after = /^\s*(\S+)/.exec(span.s.slice(m.index));

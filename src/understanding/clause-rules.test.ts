@@ -658,3 +658,22 @@ describe('session 10: the twelfth batch (an older user, Voice Control style, a t
     expect(frameOf('hover over the red triangle').action).toBe('hover');
   });
 });
+
+describe('session 10: what a name is for, and when a step comes, are not part of it', () => {
+  it('"to" and a lower-case word after a guessed name is a purpose, not the name', () => {
+    // Was: a click on an element labelled "Apply to save" (the tenth batch's "Press Enter to continue" class).
+    expect(refused('Click Apply to save')).toContain('save');
+    // A name with "to" inside is served beside its noun or quoted.
+    expect(frameOf('click the Add to cart button').target).toEqual({ kind: 'button', label: 'Add to cart' });
+    expect(frameOf('click "Add to cart"').target).toEqual({ kind: 'element', label: 'Add to cart' });
+  });
+
+  it('"first" / "last" said at the end without "the" is when, not which', () => {
+    // Was: the first of the elements labelled Save.
+    expect(refused('click Save first')).toEqual(['first']);
+    expect(refused('click the link last')).toEqual(['last']);
+    expect(frameOf('click first link').ops).toEqual([
+      { op: 'pick', by: 'reading', order: 'asc', index: 1, count: 1 },
+    ]);
+  });
+});

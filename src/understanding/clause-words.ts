@@ -253,6 +253,11 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
       const phrasal =
         labelParts.length === 2 && PHRASAL_LABEL.test(labelParts.map((k) => list[k]!.w).join(' '));
       if (labelParts.length > 1 && words.every((k) => saidLower(list[k]!)) && !phrasal) ok = false;
+      // "Click Apply to save", "Press Enter to continue": "to" and a lower-case word after a name say what it is
+      // for, which the frame cannot hold (a name with "to" inside is quoted or beside its noun: 'the "Add to
+      // cart" button').
+      for (let j = 1; j + 1 < labelParts.length; j++)
+        if (list[labelParts[j]!]!.w === 'to' && saidLower(list[labelParts[j + 1]!]!)) ok = false;
       // Nor is a guess of more than three words ("Save as fast as possible"): a sentence, not a name.
       if (labelParts.length > 3) ok = false;
       // Nor does a phrase that starts with a lower-case word ("the date 05/12/2016"): that word names a kind of
