@@ -99,7 +99,9 @@ export function takeExclusions(span: Span, d: Draft, quotes: readonly string[]):
         span.cut(pre.index, pre[0].length);
         // "click all but the first": a bulk action, which no frame of one target holds.
         if (d.action && ACTING.has(d.action)) d.unexplained.push(pre[0]);
-        if (op.by === 'kind' || op.by === 'label') d.kind ??= 'element';
+        // "read everything except the sidebar": what is read is text, not the shapes the rest would count.
+        if (d.action === 'read' || d.action === 'type') d.unexplained.push(pre[0]);
+        else if (op.by === 'kind' || op.by === 'label') d.kind ??= 'element';
         else d.genericShape = true;
       }
       d.exclude.push(op);

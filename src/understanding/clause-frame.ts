@@ -88,6 +88,9 @@ export function finish(d: Draft, raw: string): UnderstandResult {
   // A drag needs somewhere to go.
   if (action === 'drag' && !d.destination && !d.unexplained.length)
     d.unexplained.push('(nowhere to drag to)');
+  // 'type "x" next to Email': typed text is not a thing placed beside another; the field is ('in the field next
+  // to Email').
+  if (action === 'type' && kind === 'text' && d.relative) d.unexplained.push('(which field)');
   // Typing needs a text ("the field below Email" is a field like any other: the element plan takes the anchor).
   if (action === 'type' && d.text === undefined) d.unexplained.push('(nothing to type)');
 

@@ -676,4 +676,16 @@ describe('session 10: what a name is for, and when a step comes, are not part of
       { op: 'pick', by: 'reading', order: 'asc', index: 1, count: 1 },
     ]);
   });
+
+  it('typed text is not placed beside an anchor, and "everything but" a place is not read as shapes', () => {
+    // Were: type a text with a relation to "Email" and no field; read shapes outside the sidebar.
+    expect(refused('type "x" next to Email')).toContain('(which field)');
+    expect(frameOf('type "x" in the field next to Email')).toEqual({
+      action: 'type',
+      target: { kind: 'text-field', text: 'x' },
+      ops: [{ op: 'relative', relation: 'near', anchor: 'Email' }],
+    });
+    expect(refused('read everything except the sidebar')).toContain('everything');
+    expect(frameOf('count everything except the toolbar').target).toEqual({ kind: 'shape' });
+  });
 });
