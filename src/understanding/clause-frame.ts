@@ -11,6 +11,21 @@ function pushStray(d: Draft): void {
   if (d.genericWord) d.unexplained.push(d.genericWord);
 }
 
+/** Actions that act on one thing: a plural target with no number is several of them at once. */
+const ONE_TARGET: ReadonlySet<string> = new Set([
+  'click',
+  'double-click',
+  'right-click',
+  'hover',
+  'focus',
+  'expand',
+  'collapse',
+  'close',
+  'drag',
+  'select',
+  'toggle',
+]);
+
 /** What check / uncheck / toggle can act on. */
 const TOGGLEABLE: ReadonlySet<string> = new Set([
   'checkbox',
@@ -88,6 +103,11 @@ export function finish(d: Draft, raw: string): UnderstandResult {
   // A drag needs somewhere to go.
   if (action === 'drag' && !d.destination && !d.unexplained.length)
     d.unexplained.push('(nowhere to drag to)');
+  // "click the blue circles", "click the links in the sidebar": all of them, a bulk action no frame of one target
+  // holds (as "click all the buttons"); a number ("click 3 blue circles") or a pick ("the first three links")
+  // says how many.
+  if (d.pluralWord && action !== undefined && ONE_TARGET.has(action) && d.quantity === undefined && !d.pick)
+    d.unexplained.push(d.pluralWord);
   // 'type "x" next to Email': typed text is not a thing placed beside another; the field is ('in the field next
   // to Email').
   if (action === 'type' && kind === 'text' && d.relative) d.unexplained.push('(which field)');

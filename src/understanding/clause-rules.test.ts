@@ -688,4 +688,18 @@ describe('session 10: what a name is for, and when a step comes, are not part of
     expect(refused('read everything except the sidebar')).toContain('everything');
     expect(frameOf('count everything except the toolbar').target).toEqual({ kind: 'shape' });
   });
+
+  it('a plural target for an action on one thing is all of them, which no frame of one target holds', () => {
+    // Were: a click on one blue circle, on one link of the sidebar.
+    expect(refused('click the blue circles')).toEqual(['circles']);
+    expect(refused('click the links in the sidebar')).toEqual(['(which of them)']);
+    expect(refused('click the circles twice')).toContain('circles');
+    // A number or a pick says how many; counting and finding are about all of them anyway.
+    expect(frameOf('click 3 blue circles').quantity).toBe(3);
+    expect(frameOf('click the first three links').ops).toEqual([
+      { op: 'pick', by: 'reading', order: 'asc', index: 1, count: 3 },
+    ]);
+    expect(frameOf('find the blue circles').action).toBe('find');
+    expect(frameOf('count the links in the sidebar').target).toEqual({ kind: 'link' });
+  });
 });

@@ -101,14 +101,17 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
       continue;
     }
     if (PURE_STOP.has(w)) t.role = 'stop';
-    else if (w === '¶' || w === '¶s') t.role = 'noun';
-    else if (PLACEHOLDER.test(w)) t.role = 'quote';
+    else if (w === '¶' || w === '¶s') {
+      t.role = 'noun';
+      if (w === '¶s') d.pluralWord ??= '(which of them)';
+    } else if (PLACEHOLDER.test(w)) t.role = 'quote';
     else if (COLOR_WORDS[w] && !d.color) {
       d.color = COLOR_WORDS[w];
       t.role = 'slot';
       if (t.o !== w) capitalColour = t;
     } else if (SHAPE_WORDS[w] && !d.shape) {
       d.shape = SHAPE_WORDS[w];
+      if (/(?:[^s]s|xes)$/.test(w)) d.pluralWord ??= w;
       t.role = 'slot';
     } else if (GENERIC_SHAPE_WORDS.has(w)) {
       d.genericShape = true;

@@ -38,6 +38,8 @@ export interface Draft {
   quantity?: number;
   inList: boolean;
   fieldLabel?: string;
+  /** A plural target's noun ("circles"; a widget noun's plural is named "(which of them)"). */
+  pluralWord?: string;
   /** A name read from unquoted words outside the label rules (a field's, an anchor's, a destination's). */
   nameSaid?: string;
   destination?: IntentFrame['destination'];
