@@ -702,4 +702,14 @@ describe('session 10: what a name is for, and when a step comes, are not part of
     expect(frameOf('find the blue circles').action).toBe('find');
     expect(frameOf('count the links in the sidebar').target).toEqual({ kind: 'link' });
   });
+
+  it('a capitalised noun right after the verb is a name ("open File"), not a kind with no name', () => {
+    // Was: expand a tree node with no label.
+    expect(frameOf('open File')).toEqual({ action: 'click', target: { kind: 'element', label: 'File' } });
+    expect(frameOf('click Options').target).toEqual({ kind: 'element', label: 'Options' });
+    // With an article or another noun, it is the noun: "open the file", "the File menu", "the OK Button".
+    expect(frameOf('open the file')).toEqual({ action: 'expand', target: { kind: 'tree-node' } });
+    expect(frameOf('open the File menu').target).toEqual({ kind: 'button', label: 'File' });
+    expect(frameOf('click the OK Button').target).toEqual({ kind: 'button', label: 'OK' });
+  });
 });

@@ -245,8 +245,11 @@ export function takeWidgetNouns(span: Span, d: Draft, quotes: readonly string[])
       WIDGET_PHRASES.some(([other]) => other.exec(after)?.index === 1)
     )
       continue;
-    // "click "Yes" in the dialog", "select Banana from the dropdown": a container the frame cannot hold.
     const before = span.s.slice(0, m.index);
+    // "open File", "click Options": a capitalised noun said right after the verb, with no article, is the name of
+    // something ("the File menu" names it with its noun).
+    if (d.action && !before.trim() && !/\s/.test(m[0]) && /^\p{Lu}/u.test(span.o.slice(m.index))) continue;
+    // "click "Yes" in the dialog", "select Banana from the dropdown": a container the frame cannot hold.
     if (CONTAINER_BEFORE.test(before) || (OWNER_BEFORE.test(before) && !TEXT_OF.test(before))) {
       d.unexplained.push(m[0]);
       span.cut(m.index, m[0].length);
