@@ -235,4 +235,40 @@ describe('host work per run is bounded', () => {
     await processCommand(plain, 'count the red circles', { user: 'ana' }, { screen: { image: screen } });
     expect(events).toEqual([]);
   }, 60_000);
+
+  it("starts the screen's shape scan before a run that scans shapes, and for no other run", async () => {
+    const events: string[] = [];
+    const real = createVisionPort();
+    const port: VisionPort = {
+      ...real,
+      prescan: (img) => events.push(img === screen ? 'prescan the screen' : 'prescan another image'),
+      findShapes: async (img, opts) => {
+        events.push('findShapes');
+        return real.findShapes(img, opts);
+      },
+      readText: async () => {
+        events.push('read');
+        return { text: 'Ready', words: [] };
+      },
+    };
+    const budget = { maxCalls: 100, maxHostMs: 60_000 };
+    const scans = depsFor(SEQUENTIAL.replace('990', '2'), port, budget, 30_000);
+    const r = await processCommand(
+      scans,
+      'count the red circles',
+      { user: 'ana' },
+      { screen: { image: screen } },
+    );
+    expect(r.ok, JSON.stringify(r)).toBe(true);
+    // Once, before the run's first scan; the run's own calls still reach the port (and its budget).
+    expect(events).toEqual(['prescan the screen', 'findShapes', 'findShapes']);
+
+    events.length = 0;
+    const reads = depsFor(READS, port, budget, 30_000, [...PERMISSIONS, 'ocr.read']);
+    expect(
+      (await processCommand(reads, 'count the red circles', { user: 'ana' }, { screen: { image: screen } }))
+        .ok,
+    ).toBe(true);
+    expect(events).toEqual(['read']);
+  }, 60_000);
 });

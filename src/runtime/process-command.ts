@@ -7,7 +7,7 @@ import type {
 } from '../domain/index.js';
 import { ANONYMOUS_USER, IroncliwError, newId, redactSecrets, redactText } from '../domain/index.js';
 import type { RegisteredCapability, RouteDecision, VisionImage } from '../capabilities/index.js';
-import { createHostSdk, readsText, schemaProblem, seededRandom } from '../capabilities/index.js';
+import { createHostSdk, readsText, scansShapes, schemaProblem, seededRandom } from '../capabilities/index.js';
 import { assessSafety, TEXT_SIMILARITY_DEFAULT, textSimilarity } from '../discovery/index.js';
 import { frameSignature, parseCommand } from '../understanding/index.js';
 import type { CommandResponse, ProcessOptions, RuntimeDeps, ScreenInput } from './command-types.js';
@@ -331,7 +331,7 @@ async function execute(
     const host = makeSdk();
     let r;
     try {
-      r = await deps.sandbox.run({
+      const run = deps.sandbox.run({
         code: capability.code,
         input,
         permissions: m.permissions,
@@ -339,6 +339,12 @@ async function execute(
         host,
         origin: m.origin.kind,
       });
+      // Where scans run on another thread, the screen's shape scan starts now, while the run starts in its
+      // child and makes its first calls (a region is detected on this thread meanwhile): a count's scan
+      // then overlaps the rest instead of following it (issue 20, the cost of being a service).
+      if (screen && deps.vision.prescan && scansShapes(m.permissions, capability.code))
+        deps.vision.prescan(screen);
+      r = await run;
     } finally {
       // Calls still queued when the run ended (deadline, stop, or a guest that never awaited them) are
       // dropped: host work never outlives the run it was done for.
