@@ -17,7 +17,7 @@ import { startService } from './busy-vs-idle.js';
  * this process — no HTTP, JSON, store, understanding, routing, rollout or sandbox. Served request and floor
  * alternate, one at a time, so drift of the shared machine hits both alike; each starts once the server has
  * had a moment to finish what it does after an answer (below). The figure is p50(served) / p50(floor),
- * budget ≤ 1.25×.
+ * budget ≤ 1.25×. `IRONCLIW_BENCH_SERVICE_COST_SERVER=in-process` runs the server in this process (below).
  *
  * Three commands:
  * - a generated capability in the sandbox: "count the red circles in the toolbar", code emitted by the
@@ -35,16 +35,18 @@ const SAMPLES = Number(process.env.IRONCLIW_BENCH_SERVICE_COST_SAMPLES ?? 40);
 const WARMUP = 5;
 const BUDGET = 1.25;
 /**
- * Pause before each timed step: what the server does after an answer (a failure folded into its pattern,
- * ~1–2 ms) must not run during the next step — on the floor's side it would slow the floor.
+ * Where the server runs: `process` (default), a process of its own (service-cost-server.ts), as `serve` runs
+ * it and as a caller meets it; `in-process` (`IRONCLIW_BENCH_SERVICE_COST_SERVER=in-process`), in this
+ * process, as the suite measured it until 2026-12-07 14:00. In this process the client shares the server's
+ * event loop: it waits for whatever the server does after the answer has left (a failure folded into its
+ * pattern), and the floor after it waits for the server's leftovers.
  */
-const SETTLE_MS = 25;
+const IN_PROCESS = process.env.IRONCLIW_BENCH_SERVICE_COST_SERVER === 'in-process';
 /**
- * `IRONCLIW_BENCH_SERVICE_COST_IN_PROCESS=1`: the server in this process, as the suite measured it before
- * 2026-12-07 14:00, with the same pauses (kept to compare with those figures). Its client then shares the server's event loop
- * and waits for whatever the server does after the answer has left.
+ * With the server in its own process, a pause before each timed step: what the server does after an answer
+ * (~1–2 ms) must not run during the next step — on the floor's side it would slow the floor.
  */
-const IN_PROCESS = process.env.IRONCLIW_BENCH_SERVICE_COST_IN_PROCESS === '1';
+const SETTLE_MS = IN_PROCESS ? 0 : 10;
 const STATUS = 'Ready: 3 files saved to the project folder';
 
 async function screenPng(): Promise<Buffer> {
@@ -172,7 +174,7 @@ export async function serviceCostFigures(): Promise<Figure[]> {
         // Alternate which side goes first, so neither always follows the other's cache or GC debt.
         const order = i % 2 ? (['floor', 'served'] as const) : (['served', 'floor'] as const);
         for (const side of order) {
-          await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+          if (SETTLE_MS) await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
           const t0 = performance.now();
           if (side === 'served') {
             const a = await post(payload);
@@ -196,7 +198,7 @@ export async function serviceCostFigures(): Promise<Figure[]> {
         value: s / f,
         unit: '×',
         budget: { max: BUDGET, unit: '×' },
-        note: `served p50 ${s.toFixed(1)} ms (POST /v1/commands, 1920×1080 PNG, ${Math.round((png.length * 4) / 3 / 1024)} KB base64), floor p50 ${f.toFixed(1)} ms (the same decode and vision calls in-process); ${SAMPLES} alternating pairs`,
+        note: `served p50 ${s.toFixed(1)} ms (POST /v1/commands, 1920×1080 PNG, ${Math.round((png.length * 4) / 3 / 1024)} KB base64), floor p50 ${f.toFixed(1)} ms (the same decode and vision calls in-process); ${SAMPLES} alternating pairs; server ${IN_PROCESS ? 'in the bench process' : 'in its own process'}`,
       });
     }
     const stored = await server.failuresOf(CASES[2]!.command);
