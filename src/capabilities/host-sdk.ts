@@ -61,6 +61,25 @@ export function scansShapes(permissions: readonly Permission[], code: string): b
 }
 
 /**
+ * The named region a run of this code will likely ask for: its input names one (`input.region`, as the
+ * region-scoped families' inputs do) and the code calls `sdk.vision.region`. Decides only whether the
+ * region is resolved (and the screen's layout detected, once per screen) while the run starts.
+ */
+export function regionAhead(
+  permissions: readonly Permission[],
+  code: string,
+  input: Record<string, unknown>,
+): Region | undefined {
+  const region = input.region;
+  return permissions.includes('vision.analyze') &&
+    code.includes('.region(') &&
+    typeof region === 'string' &&
+    (NAMED_REGIONS as readonly string[]).includes(region)
+    ? (region as Region)
+    : undefined;
+}
+
+/**
  * Whether a run of this code will read text: it may call the OCR methods, or it asks for UI elements (their
  * labels are read). Decides only whether to warm the OCR pool up before a run (`VisionPort.prepare`); what a
  * run may call is the sandbox's and the host SDK's to enforce.

@@ -7,7 +7,14 @@ import type {
 } from '../domain/index.js';
 import { ANONYMOUS_USER, IroncliwError, newId, redactSecrets, redactText } from '../domain/index.js';
 import type { RegisteredCapability, RouteDecision, VisionImage } from '../capabilities/index.js';
-import { createHostSdk, readsText, scansShapes, schemaProblem, seededRandom } from '../capabilities/index.js';
+import {
+  createHostSdk,
+  readsText,
+  regionAhead,
+  scansShapes,
+  schemaProblem,
+  seededRandom,
+} from '../capabilities/index.js';
 import { assessSafety, TEXT_SIMILARITY_DEFAULT, textSimilarity } from '../discovery/index.js';
 import { frameSignature, parseCommand } from '../understanding/index.js';
 import type { CommandResponse, ProcessOptions, RuntimeDeps, ScreenInput } from './command-types.js';
@@ -330,6 +337,7 @@ async function execute(
       await deps.vision.prepare({ ocr: true });
     const host = makeSdk();
     let r;
+    let ended = false;
     try {
       const run = deps.sandbox.run({
         code: capability.code,
@@ -344,8 +352,21 @@ async function execute(
       // then overlaps the rest instead of following it (issue 20, the cost of being a service).
       if (screen && deps.vision.prescan && scansShapes(m.permissions, capability.code))
         deps.vision.prescan(screen);
+      // The region its input names is resolved on this thread while the child starts the run (the
+      // layout's detection, the long part, is cached per screen): the run's own call then finds it done.
+      const region = screen ? regionAhead(m.permissions, capability.code, input) : undefined;
+      if (screen && region)
+        setImmediate(() => {
+          if (ended) return;
+          try {
+            deps.vision.resolveRegion(screen, region);
+          } catch {
+            // The run's own call reports it.
+          }
+        });
       r = await run;
     } finally {
+      ended = true;
       // Calls still queued when the run ended (deadline, stop, or a guest that never awaited them) are
       // dropped: host work never outlives the run it was done for.
       host.cancel('the run ended');
