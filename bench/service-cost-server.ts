@@ -2,12 +2,11 @@ import { installGenerated } from './service-cost-bench.js';
 import { startService } from './busy-vs-idle.js';
 
 /**
- * The server of the `http-cost` suite with `IRONCLIW_BENCH_SERVICE_COST_SERVER=process`: in a process of
- * its own, as `ironcliw serve` runs it (forked by
- * service-cost-bench.ts, told what to do over IPC): a real server on loopback over a fresh SQLite store,
- * with the given commands' generated capabilities installed at 100%. A caller is never in the server's
- * process, so work the server does after an answer has left (a failure folded into its pattern) is not
- * what the caller waits for — measured from inside the server's process it was.
+ * The server of the `http-cost` suite with `IRONCLIW_BENCH_SERVICE_COST_SERVER=process`: in a process of its
+ * own, as `ironcliw serve` runs it (forked by service-cost-bench.ts, told what to do over IPC), a real server
+ * on loopback over a fresh SQLite store, with the given commands' generated capabilities installed at 100%.
+ * A caller is never in the server's process, so what the server does after an answer has left (a failure
+ * folded into its pattern) is not what the caller waits for; measured from inside the server's process, it is.
  */
 type Ask = { failuresOf: string } | { close: true };
 
