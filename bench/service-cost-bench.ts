@@ -40,7 +40,7 @@ const BUDGET = 1.25;
  * for whatever the server does after the answer has left (a failure folded into its pattern): the default
  * charges that to the served side. In its own process the server is exposed to the scheduler at every
  * hand-over between the processes, which on this shared 2-vCPU machine under load costs more than the work
- * itself (2026-12-07: count 2.88× in its own process vs 1.80× in this one, at load 12–15).
+ * itself (2026-12-07: count 2.88× in its own process vs 1.80× in this one, load 15–20).
  */
 const IN_PROCESS = process.env.IRONCLIW_BENCH_SERVICE_COST_SERVER !== 'process';
 /**
