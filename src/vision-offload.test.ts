@@ -64,6 +64,21 @@ describe('offloaded vision', () => {
     expect(off.stats.workerCalls - before).toBe(1);
   }, 180_000);
 
+  it("scans a screen ahead of a run (prescan), whose findShapes then reads that scan's result", async () => {
+    const scene = await renderScene(
+      countScene({ color: 'blue', shape: 'triangle', region: 'content', count: 3, seed: 5 }),
+    );
+    const img = await screenLoader(40_000_000).decode(scene.png);
+    const before = { ...off.stats };
+    off.port.prescan!(img);
+    const local = createVisionPort();
+    for (const opts of [{ color: 'blue' as const, shape: 'triangle' as const }, {}, { minArea: 900 }])
+      expect(await off.port.findShapes(img, opts)).toEqual(await local.findShapes(img, opts));
+    expect(off.stats.prescans - before.prescans).toBe(1);
+    // A prescan is not a call: the three calls are.
+    expect(off.stats.workerCalls - before.workerCalls).toBe(3);
+  }, 60_000);
+
   it('carries typed errors back', async () => {
     await expect(off.port.findShapes(screen, { minArea: -1 })).rejects.toMatchObject({
       code: 'E_INPUT_INVALID',

@@ -4,6 +4,8 @@ import type { ErrorCode } from './domain/index.js';
 import { ERROR_CODES, IroncliwError } from './domain/index.js';
 
 interface Pending {
+  /** A scan started ahead of a run: not counted as a call. */
+  prescan: boolean;
   resolve: (value: unknown) => void;
   reject: (err: Error) => void;
   retry: () => void;
@@ -18,15 +20,19 @@ interface Pending {
  * resolveRegion and colors are plain pixel loops and stay on the calling thread.
  */
 export const OFFLOADED = ['findShapes', 'describe'] as const;
-export type OffloadedMethod = (typeof OFFLOADED)[number];
+/** What the worker is asked: an offloaded call, or `prescan` (a screen's default shape scan, kept there). */
+export type OffloadedMethod = (typeof OFFLOADED)[number] | 'prescan';
 
 /** How long an ending worker may take to exit by itself before it is terminated. */
 const END_GRACE_MS = 5000;
 
 interface OffloadedVision {
   port: VisionPort;
-  /** Calls answered by the worker thread, screens shared in a reused buffer (for tests and /metrics). */
-  readonly stats: { workerCalls: number; buffersReused: number };
+  /**
+   * Calls answered by the worker thread, screens shared in a reused buffer, scans started ahead of a run
+   * (for tests and /metrics).
+   */
+  readonly stats: { workerCalls: number; buffersReused: number; prescans: number };
   /** Whether the worker thread is running now (for tests). */
   running(): boolean;
   close(): Promise<void>;
@@ -94,7 +100,7 @@ export function offloadVision(inner: VisionPort, options: OffloadOptions = {}): 
     return s;
   };
   const pending = new Map<number, Pending>();
-  const stats = { workerCalls: 0, buffersReused: 0 };
+  const stats = { workerCalls: 0, buffersReused: 0, prescans: 0 };
 
   /** Ends a worker: it exits by itself between calls; terminate() if it has not within a few seconds. */
   const end = async (w: Worker): Promise<void> => {
@@ -150,7 +156,7 @@ export function offloadVision(inner: VisionPort, options: OffloadOptions = {}): 
         pending.delete(m.id);
         armIdle();
         if (m.missing) return p.retry();
-        stats.workerCalls++;
+        if (!p.prescan) stats.workerCalls++;
         if (m.error) {
           const code = m.error.code && m.error.code in ERROR_CODES ? (m.error.code as ErrorCode) : undefined;
           return p.reject(code ? new IroncliwError(code, m.error.message) : new Error(m.error.message));
@@ -180,6 +186,7 @@ export function offloadVision(inner: VisionPort, options: OffloadOptions = {}): 
       const id = nextId++;
       const withImage = forceImage || !sent.has(key);
       pending.set(id, {
+        prescan: method === 'prescan',
         resolve: resolve as (value: unknown) => void,
         reject,
         retry: () => call<T>(img, method, args, true).then(resolve, reject),
@@ -200,6 +207,11 @@ export function offloadVision(inner: VisionPort, options: OffloadOptions = {}): 
       ...inner,
       findShapes: (img, opts) => call(img, 'findShapes', [opts]),
       describe: (img, rect) => call(img, 'describe', [rect]),
+      prescan: (img) => {
+        stats.prescans++;
+        // Nothing waits for it: an error (the worker died) is the next call's to see.
+        call(img, 'prescan', []).catch(() => undefined);
+      },
     },
     running: () => worker !== undefined,
     async close() {

@@ -29,6 +29,9 @@ const run = (img: RgbaImage, m: Ask): Promise<unknown> => {
       return port.findShapes(img, a[0]!);
     case 'describe':
       return port.describe(img, a[0]);
+    case 'prescan':
+      // The scan findShapes caches for this screen (default minArea, coloured shapes); nothing is sent back.
+      return port.findShapes(img, {}).then(() => null);
     default:
       return Promise.reject(new Error(`no vision call ${String(m.method)}`));
   }

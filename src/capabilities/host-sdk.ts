@@ -42,6 +42,41 @@ export interface VisionPort {
    * host's, not the run's, and must not count against the run's timeout or host-time budget.
    */
   prepare?(needs: { ocr: boolean }): Promise<void>;
+  /**
+   * Starts the screen's shape scan (what `findShapes` without `minArea` or an achromatic colour reads) where
+   * scans run, without waiting for it, so that a run's `findShapes` finds it done: a port whose scans run on
+   * another thread has it, and the scan then overlaps the run's start and its other calls (region detection
+   * on the serving thread). Absent where scans run on the calling thread (nothing to overlap).
+   */
+  prescan?(img: VisionImage): void;
+}
+
+/**
+ * Whether a run of this code may scan the screen for shapes: it may call `findShapes` (a static guess from
+ * the code, like {@link readsText}). Decides only whether the scan is started before the run
+ * (`VisionPort.prescan`); the call itself is checked and budgeted as always.
+ */
+export function scansShapes(permissions: readonly Permission[], code: string): boolean {
+  return permissions.includes('vision.analyze') && code.includes('.findShapes(');
+}
+
+/**
+ * The named region a run of this code will likely ask for: its input names one (`input.region`, as the
+ * region-scoped families' inputs do) and the code calls `sdk.vision.region`. Decides only whether the
+ * region is resolved (and the screen's layout detected, once per screen) while the run starts.
+ */
+export function regionAhead(
+  permissions: readonly Permission[],
+  code: string,
+  input: Record<string, unknown>,
+): Region | undefined {
+  const region = input.region;
+  return permissions.includes('vision.analyze') &&
+    code.includes('.region(') &&
+    typeof region === 'string' &&
+    (NAMED_REGIONS as readonly string[]).includes(region)
+    ? (region as Region)
+    : undefined;
 }
 
 /**

@@ -1,4 +1,4 @@
-export { createHostSdk, readsText, RecordingActuator } from './host-sdk.js';
+export { createHostSdk, readsText, RecordingActuator, regionAhead, scansShapes } from './host-sdk.js';
 export { seededRandom } from '../domain/index.js';
 export type {
   Actuator,

@@ -146,3 +146,36 @@ describe('pipeline signals for a learner started on demand (issue 20)', () => {
     expect(p.idleFor(Date.now() + 60_000)).toBeGreaterThanOrEqual(59_000);
   });
 });
+
+describe('observing a failure', () => {
+  it('starts once the turn that recorded it is over (its answer is written first), and idle() waits for it', async () => {
+    const store = createMemoryStore();
+    const reads: string[] = [];
+    const watched: Store = {
+      ...store,
+      failures: {
+        ...store.failures,
+        list: (q) => {
+          reads.push('failures.list');
+          return store.failures.list(q);
+        },
+      },
+    };
+    const f = failureOf('count the green circles on the toolbar', 'ana');
+    await store.failures.record(f);
+    const p = pipeline(watched);
+    p.observe(f);
+    // Everything the rest of this turn does — here, a long chain of promise steps, as a request's last
+    // store writes and its answer are — runs before the observation touches the store.
+    for (let i = 0; i < 1000; i++) await Promise.resolve();
+    expect(reads).toEqual([]);
+    expect(await store.patterns.getBySignature(f.signature)).toBeUndefined();
+    await p.idle(10_000);
+    expect(reads).toEqual(['failures.list']);
+    expect(await store.patterns.getBySignature(f.signature)).toMatchObject({
+      count: 1,
+      status: 'collecting',
+    });
+    await p.close();
+  });
+});

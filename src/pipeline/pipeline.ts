@@ -13,6 +13,9 @@ import { DEFAULT_MAX_ATTEMPTS, DEMONSTRATE_JOB, GENERATE_JOB, isOutage, LeaseLos
 /** Signatures whose observation a database outage cut short, kept for a retry (oldest dropped beyond). */
 const MAX_UNOBSERVED = 1000;
 
+/** Resolves after the I/O callbacks of this turn of the event loop (a request's answer is written in them). */
+const afterCurrentTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /**
  * Learning as durable jobs. A failure is observed (pattern counts updated); a pattern over its thresholds
  * gets exactly one `generate` job (idempotency key = pattern + next version), so many nodes or retries
@@ -62,16 +65,23 @@ export class Pipeline {
     return this.generation;
   }
 
-  /** Non-blocking: folds the failure into its pattern in the background. */
+  /**
+   * Non-blocking: folds the failure into its pattern in the background, once the answer that recorded it has
+   * left. On SQLite the store's statements run on the calling thread: started at once, the pattern's reads and
+   * writes would run between the request's own last steps (its screen kept, its answer written), delaying
+   * the answer for learning's sake (issue 20, the cost of being a service).
+   */
   observe(failure: Failure): void {
     this.deps.hooks?.onFailure?.(failure);
     this.track(
-      this.observeNow(failure).catch((err: unknown) => {
-        // The failure is stored; only folding it into its pattern failed. Retry once the store is back
-        // (workers do), rather than wait for the next failure of the pattern or the next restart.
-        if (isOutage(err)) this.remember(failure);
-        throw err;
-      }),
+      afterCurrentTurn()
+        .then(() => this.observeNow(failure))
+        .catch((err: unknown) => {
+          // The failure is stored; only folding it into its pattern failed. Retry once the store is back
+          // (workers do), rather than wait for the next failure of the pattern or the next restart.
+          if (isOutage(err)) this.remember(failure);
+          throw err;
+        }),
     );
   }
 

@@ -50,6 +50,14 @@ const CHATTY = `export default async function run(input, sdk) {
 }
 `;
 
+const IN_REGION = `export default async function run(input, sdk) {
+  const screen = await sdk.screen.capture();
+  const area = input.region ? await sdk.vision.region(screen, input.region) : screen;
+  const items = await sdk.vision.findShapes(area, { color: input.color, shape: input.shape });
+  return { answer: 'found ' + items.length, data: { count: items.length } };
+}
+`;
+
 const READS = `export default async function run(input, sdk) {
   const screen = await sdk.screen.capture();
   const read = await sdk.vision.readText(screen);
@@ -84,8 +92,12 @@ function measuredVision(): Measured {
   return m;
 }
 
-function manifestFor(id: string, timeoutMs: number): CapabilityManifest {
-  const base = generatedCount(['color', 'shape']).manifest;
+function manifestFor(
+  id: string,
+  timeoutMs: number,
+  parameters: string[] = ['color', 'shape'],
+): CapabilityManifest {
+  const base = generatedCount(parameters).manifest;
   return {
     ...base,
     id,
@@ -119,13 +131,14 @@ function depsFor(
   budget: { maxCalls: number; maxHostMs: number },
   timeoutMs: number,
   permissions: Permission[] = PERMISSIONS,
+  parameters?: string[],
 ): RuntimeDeps {
   const gate = synthesize(code, { permissions });
   // The module is one the gate lets through: the bound must come from the host, not from the analysis.
   expect(gate.report.safe, JSON.stringify(gate.report.violations)).toBe(true);
   const registry = new CapabilityRegistry({ internalGroup: 'internal', betaGroup: 'beta' });
   registry.replace([
-    { manifest: { ...manifestFor('hostile-scan', timeoutMs), permissions }, code: gate.code },
+    { manifest: { ...manifestFor('hostile-scan', timeoutMs, parameters), permissions }, code: gate.code },
   ]);
   return {
     store: createMemoryStore(),
@@ -234,5 +247,62 @@ describe('host work per run is bounded', () => {
     const plain = depsFor(SEQUENTIAL.replace('990', '2'), port, { maxCalls: 100, maxHostMs: 60_000 }, 30_000);
     await processCommand(plain, 'count the red circles', { user: 'ana' }, { screen: { image: screen } });
     expect(events).toEqual([]);
+  }, 60_000);
+
+  it("starts the screen's shape scan, and resolves the region its input names, as a run that asks for them starts; for no other run", async () => {
+    const events: string[] = [];
+    const real = createVisionPort();
+    const port: VisionPort = {
+      ...real,
+      prescan: (img) => events.push(img === screen ? 'prescan the screen' : 'prescan another image'),
+      findShapes: async (img, opts) => {
+        events.push('findShapes');
+        return real.findShapes(img, opts);
+      },
+      resolveRegion: (img, region) => {
+        events.push(`resolveRegion ${String(region)}`);
+        return real.resolveRegion(img, region);
+      },
+      readText: async () => {
+        events.push('read');
+        return { text: 'Ready', words: [] };
+      },
+    };
+    const budget = { maxCalls: 100, maxHostMs: 60_000 };
+    const scans = depsFor(SEQUENTIAL.replace('990', '2'), port, budget, 30_000);
+    const r = await processCommand(
+      scans,
+      'count the red circles',
+      { user: 'ana' },
+      { screen: { image: screen } },
+    );
+    expect(r.ok, JSON.stringify(r)).toBe(true);
+    // Once, before the run's first scan; the run's own calls still reach the port (and its budget).
+    expect(events).toEqual(['prescan the screen', 'findShapes', 'findShapes']);
+
+    // A run whose input names a region it asks for: the region is resolved (the layout detected) as it starts.
+    events.length = 0;
+    const regional = depsFor(IN_REGION, port, budget, 30_000, PERMISSIONS, ['color', 'shape', 'region']);
+    const inToolbar = await processCommand(
+      regional,
+      'count the red circles in the toolbar',
+      { user: 'ana' },
+      { screen: { image: screen } },
+    );
+    expect(inToolbar.ok, JSON.stringify(inToolbar)).toBe(true);
+    expect(events).toEqual([
+      'prescan the screen',
+      'resolveRegion toolbar',
+      'resolveRegion toolbar',
+      'findShapes',
+    ]);
+
+    events.length = 0;
+    const reads = depsFor(READS, port, budget, 30_000, [...PERMISSIONS, 'ocr.read']);
+    expect(
+      (await processCommand(reads, 'count the red circles', { user: 'ana' }, { screen: { image: screen } }))
+        .ok,
+    ).toBe(true);
+    expect(events).toEqual(['read']);
   }, 60_000);
 });

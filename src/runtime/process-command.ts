@@ -7,7 +7,14 @@ import type {
 } from '../domain/index.js';
 import { ANONYMOUS_USER, IroncliwError, newId, redactSecrets, redactText } from '../domain/index.js';
 import type { RegisteredCapability, RouteDecision, VisionImage } from '../capabilities/index.js';
-import { createHostSdk, readsText, schemaProblem, seededRandom } from '../capabilities/index.js';
+import {
+  createHostSdk,
+  readsText,
+  regionAhead,
+  scansShapes,
+  schemaProblem,
+  seededRandom,
+} from '../capabilities/index.js';
 import { assessSafety, TEXT_SIMILARITY_DEFAULT, textSimilarity } from '../discovery/index.js';
 import { frameSignature, parseCommand } from '../understanding/index.js';
 import type { CommandResponse, ProcessOptions, RuntimeDeps, ScreenInput } from './command-types.js';
@@ -330,8 +337,9 @@ async function execute(
       await deps.vision.prepare({ ocr: true });
     const host = makeSdk();
     let r;
+    let ended = false;
     try {
-      r = await deps.sandbox.run({
+      const run = deps.sandbox.run({
         code: capability.code,
         input,
         permissions: m.permissions,
@@ -339,7 +347,26 @@ async function execute(
         host,
         origin: m.origin.kind,
       });
+      // Where scans run on another thread, the screen's shape scan starts now, while the run starts in its
+      // child and makes its first calls (a region is detected on this thread meanwhile): a count's scan
+      // then overlaps the rest instead of following it (issue 20, the cost of being a service).
+      if (screen && deps.vision.prescan && scansShapes(m.permissions, capability.code))
+        deps.vision.prescan(screen);
+      // The region its input names is resolved on this thread while the child starts the run (the
+      // layout's detection, the long part, is cached per screen): the run's own call then finds it done.
+      const region = screen ? regionAhead(m.permissions, capability.code, input) : undefined;
+      if (screen && region)
+        setImmediate(() => {
+          if (ended) return;
+          try {
+            deps.vision.resolveRegion(screen, region);
+          } catch {
+            // The run's own call reports it.
+          }
+        });
+      r = await run;
     } finally {
+      ended = true;
       // Calls still queued when the run ended (deadline, stop, or a guest that never awaited them) are
       // dropped: host work never outlives the run it was done for.
       host.cancel('the run ended');

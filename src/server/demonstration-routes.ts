@@ -3,6 +3,7 @@ import type { RequestContext } from '../domain/index.js';
 import { IroncliwError } from '../domain/index.js';
 import type { Ironcliw } from '../ironcliw.js';
 import type { DemonstrationScreen } from '../ironcliw-demonstrate.js';
+import { screenBase64 } from './schemas.js';
 
 const action = {
   type: 'object',
@@ -37,7 +38,7 @@ const demonstrationBody = {
       description:
         'the screen the command was about: the image (pngBase64), a file under server.screenRoot (path), or a kept screen of a failed command (ref "screen:<id>")',
       properties: {
-        pngBase64: { type: 'string', minLength: 1 },
+        pngBase64: screenBase64('the screen image'),
         path: { type: 'string', minLength: 1, maxLength: 4096 },
         ref: { type: 'string', pattern: '^screen:[A-Za-z0-9_-]{1,100}$' },
       },

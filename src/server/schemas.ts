@@ -27,6 +27,18 @@ export const errorResponse = obj(
   ['error'],
 );
 
+/**
+ * A screen sent in the body, base64: not empty. Said with a pattern anchored on its first character, not
+ * `minLength: 1`: Ajv counts a string's length in code points, walking all of it — 5–12 ms of the serving
+ * thread for the 4 MB of base64 of a 3 MB screenshot (issue 20, the cost of being a service); the pattern
+ * looks at one character.
+ */
+export const screenBase64 = (description: string) => ({
+  type: 'string',
+  pattern: '^[\\s\\S]',
+  description: `${description}, base64 (not empty)`,
+});
+
 export const commandBody = obj(
   {
     command: { type: 'string', description: 'the command text, e.g. "count the green circles"' },
@@ -36,7 +48,7 @@ export const commandBody = obj(
     }),
     screen: obj({
       path: { type: 'string', minLength: 1, maxLength: 4096, description: 'a PNG/JPEG file on the server' },
-      pngBase64: { type: 'string', minLength: 1, description: 'the screen image itself, base64' },
+      pngBase64: screenBase64('the screen image itself'),
     }),
   },
   ['command'],

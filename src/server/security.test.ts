@@ -155,8 +155,10 @@ describe('identity: groups come from credentials, never from an anonymous body (
     expect(await ironcliw.store.failures.count()).toBe(before + 12);
     const [last] = await ironcliw.store.failures.list({ limit: 1 });
     const signature = last!.signature;
-    const pattern = await ironcliw.store.patterns.getBySignature(signature!);
-    expect(pattern).toMatchObject({ count: 12, distinctUsers: 0, status: 'collecting' });
+    // Failures are folded into their pattern after the answer, in the background.
+    await expect
+      .poll(() => ironcliw.store.patterns.getBySignature(signature!), { timeout: 10_000, interval: 10 })
+      .toMatchObject({ count: 12, distinctUsers: 0, status: 'collecting' });
     // Users a client vouches for do count.
     for (const user of ['ana', 'ben']) {
       await app.inject({
@@ -166,8 +168,12 @@ describe('identity: groups come from credentials, never from an anonymous body (
         headers: { 'x-api-key': APP_KEY },
       });
     }
-    const after = await ironcliw.store.patterns.getBySignature(signature!);
-    expect(after?.distinctUsers).toBe(2);
+    await expect
+      .poll(async () => (await ironcliw.store.patterns.getBySignature(signature!))?.distinctUsers, {
+        timeout: 10_000,
+        interval: 10,
+      })
+      .toBe(2);
   });
 });
 

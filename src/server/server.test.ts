@@ -54,6 +54,8 @@ describe('HTTP API', () => {
       [{ command: 'x'.repeat(100_000) }, 413, 'E_COMMAND_TOO_LONG'],
       [{ command: 'count circles', screen: { pngBase64: 'bm90IGFuIGltYWdl' } }, 400, 'E_IMAGE_INVALID'],
       [{ command: 'count circles', context: { user: '' } }, 400, 'E_INPUT_INVALID'],
+      // An empty screen is refused, not taken for no screen.
+      [{ command: 'count circles', screen: { pngBase64: '' } }, 400, 'E_INPUT_INVALID'],
     ];
     for (const [payload, status, code] of cases) {
       const res = await post(payload);

@@ -62,7 +62,47 @@ export function openSqliteConnection(
   path: string,
   driver: SqliteDriverName = defaultSqliteDriver(),
 ): SqliteConnection {
-  return driver === 'node:sqlite' ? openNodeSqlite(path) : openBetterSqlite(path);
+  return cachingStatements(driver === 'node:sqlite' ? openNodeSqlite(path) : openBetterSqlite(path));
+}
+
+/** Prepared statements kept per connection, most recently used first out last. */
+export const STATEMENT_CACHE_SIZE = 128;
+
+/**
+ * Kysely prepares every query it runs: compiling the SQL again each time was a fifth of the store's time on
+ * the serving thread for a recorded failure (issue 20: three to ten statements a request, all drawn from a
+ * few dozen SQL texts, the parameters bound apart). The connection keeps the statements it prepared, by SQL
+ * text, and hands the same one back. `all` and `run` finish a statement before they return, so sharing
+ * one is safe on this single connection; `iterate` leaves it open while its caller reads, so it gets a
+ * statement of its own. SQLite re-prepares a kept statement by itself when the schema changes.
+ */
+function cachingStatements(conn: SqliteConnection): SqliteConnection {
+  const kept = new Map<string, SqliteStatement>();
+  return {
+    driver: conn.driver,
+    exec: (sql) => conn.exec(sql),
+    close: () => {
+      kept.clear();
+      conn.close();
+    },
+    prepare(sql): SqliteStatement {
+      let stmt = kept.get(sql);
+      if (stmt) {
+        kept.delete(sql);
+      } else {
+        const prepared = conn.prepare(sql);
+        stmt = {
+          reader: prepared.reader,
+          all: (params) => prepared.all(params),
+          run: (params) => prepared.run(params),
+          iterate: (params) => conn.prepare(sql).iterate(params),
+        };
+        if (kept.size >= STATEMENT_CACHE_SIZE) kept.delete(kept.keys().next().value!);
+      }
+      kept.set(sql, stmt);
+      return stmt;
+    },
+  };
 }
 
 function openNodeSqlite(path: string): SqliteConnection {

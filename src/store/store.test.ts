@@ -8,7 +8,7 @@ import { newId } from '../domain/index.js';
 import type { Store, StoreChange } from './index.js';
 import { migrationProvider } from './migrations.js';
 import { sqliteFlavor } from './sql-flavor.js';
-import { defaultSqliteDriver, openSqliteConnection } from './sqlite-driver.js';
+import { defaultSqliteDriver, openSqliteConnection, STATEMENT_CACHE_SIZE } from './sqlite-driver.js';
 import { startTcpProxy } from '../../test/cluster/tcp-proxy.js';
 import {
   createMemoryStore,
@@ -1195,6 +1195,37 @@ describe('opening SQLite', () => {
       await expect(openStore(':memory:', { sqliteDriver: 'node:sqlite' })).rejects.toMatchObject({
         code: 'E_DB_UNAVAILABLE',
       });
+    }
+  });
+
+  it('keeps prepared statements by SQL text: reused, re-prepared after a schema change, bounded', () => {
+    const conn = openSqliteConnection(':memory:');
+    try {
+      conn.exec('create table t (a integer, b text)');
+      const insert = 'insert into t values (?, ?)';
+      expect(conn.prepare(insert)).toBe(conn.prepare(insert));
+      conn.prepare(insert).run([1, 'x']);
+      conn.prepare(insert).run([2, 'y']);
+      const select = 'select * from t order by a';
+      expect(conn.prepare(select).all([])).toEqual([
+        { a: 1, b: 'x' },
+        { a: 2, b: 'y' },
+      ]);
+      // A reader left open (iterate) does not hold the kept statement: the same SQL still runs meanwhile.
+      const open = conn.prepare(select).iterate([]);
+      expect(open.next().value).toEqual({ a: 1, b: 'x' });
+      expect(conn.prepare(select).all([])).toHaveLength(2);
+      expect([...open]).toEqual([{ a: 2, b: 'y' }]);
+      // A kept statement sees the schema as it is now.
+      conn.exec('alter table t add column c integer default 7');
+      expect(conn.prepare(select).all([])[0]).toEqual({ a: 1, b: 'x', c: 7 });
+      // Bounded: the least recently used statement is dropped (prepared again when asked for).
+      const first = conn.prepare('select 0 as n');
+      for (let i = 1; i <= STATEMENT_CACHE_SIZE; i++) conn.prepare(`select ${i} as n`).all([]);
+      expect(conn.prepare('select 0 as n')).not.toBe(first);
+      expect(conn.prepare('select 0 as n').all([])).toEqual([{ n: 0 }]);
+    } finally {
+      conn.close();
     }
   });
 
