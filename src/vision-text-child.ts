@@ -1,0 +1,104 @@
+import type { ElementQuery, Rect } from './domain/index.js';
+import { isIroncliwError } from './domain/index.js';
+import type { TextMethod } from './vision-text-process.js';
+import { createVisionPort } from './vision-port.js';
+import type { RgbaImage } from './vision/index.js';
+import {
+  loadOpenCv,
+  readTextPieces,
+  setElementCacheScreens,
+  setOcrIdleMs,
+  setOcrMemoPieces,
+  warmOcr,
+} from './vision/index.js';
+
+/**
+ * The text-reading child process of `serve` (see vision-text-process.ts): OCR and everything it needs —
+ * tesseract.js workers, OpenCV for text lines and elements — live here, and go back to the OS whole when the
+ * parent ends this process after its idle period (issue 20). Started with its settings as argv[2] (JSON).
+ */
+
+interface Settings {
+  memoPieces?: number;
+  elementScreens?: number;
+}
+
+const settings = JSON.parse(process.argv[2] ?? '{}') as Settings;
+if (settings.memoPieces !== undefined) setOcrMemoPieces(settings.memoPieces);
+if (settings.elementScreens !== undefined) setElementCacheScreens(settings.elementScreens);
+// The workers live as long as this process: the parent decides when it ends.
+setOcrIdleMs(0);
+
+/** Screens for `elements`, sent once each and kept for the next calls on them; a few at most. */
+const KEEP = 4;
+const images = new Map<number, RgbaImage>();
+const port = createVisionPort();
+
+export type Ask =
+  | { id: number; method: 'warm' }
+  | { id: number; method: 'readText'; width: number; height: number; grey: Uint8Array; pieces: Rect[] }
+  | {
+      id: number;
+      method: 'elements';
+      key: number;
+      query: ElementQuery;
+      rect?: Rect;
+      image?: RgbaImage;
+    };
+
+/**
+ * The grey pixels of a rectangle as an RGBA image whose luminance (greyOf) is exactly those greys: r = g = b
+ * gives (77 + 150 + 29)·v >> 8 = v. Reading text looks at nothing but that luminance.
+ */
+function greyImage(width: number, height: number, grey: Uint8Array): RgbaImage {
+  const data = new Uint8Array(width * height * 4);
+  const words = new Uint32Array(data.buffer);
+  for (let i = 0; i < words.length; i++) words[i] = (0xff000000 | (grey[i]! * 0x010101)) >>> 0;
+  return { width, height, data };
+}
+
+/** Everything reading text needs, loaded together (any call here reads text). Never rejects. */
+const warm = (): Promise<void> =>
+  Promise.all([warmOcr(), loadOpenCv().catch(() => undefined)]).then(() => undefined);
+
+const run = async (m: Ask): Promise<unknown> => {
+  switch (m.method) {
+    case 'warm':
+      return warm();
+    case 'readText':
+      return readTextPieces(greyImage(m.width, m.height, m.grey), m.pieces);
+    case 'elements': {
+      if (m.image) {
+        images.delete(m.key);
+        images.set(m.key, m.image);
+        while (images.size > KEEP) images.delete(images.keys().next().value!);
+      }
+      const img = images.get(m.key);
+      if (!img) return MISSING;
+      return port.elements!(img, m.query, m.rect);
+    }
+    default:
+      throw new Error(`no text call ${String((m as { method: TextMethod }).method)}`);
+  }
+};
+const MISSING = Symbol('missing');
+
+if (!process.send) throw new Error('vision-text-child runs as a child process with an IPC channel');
+// An orphan never lingers: without its parent's channel this process has nothing to do.
+process.on('disconnect', () => process.exit(0));
+process.on('message', (m: Ask | { close: true }) => {
+  if ('close' in m) process.exit(0);
+  run(m).then(
+    (value) => process.send!(value === MISSING ? { id: m.id, missing: true } : { id: m.id, value }),
+    (err: unknown) =>
+      process.send!({
+        id: m.id,
+        error: {
+          code: isIroncliwError(err) ? err.code : undefined,
+          message: err instanceof Error ? err.message : String(err),
+        },
+      }),
+  );
+});
+// Start-up work begins at once: the call that started this process needs all of it.
+void warm();

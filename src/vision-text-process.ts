@@ -1,0 +1,231 @@
+import type { ChildProcess } from 'node:child_process';
+import { fork } from 'node:child_process';
+import type { VisionImage, VisionPort } from './capabilities/index.js';
+import type { ErrorCode, Rect } from './domain/index.js';
+import { ERROR_CODES, IroncliwError } from './domain/index.js';
+import type { OcrResult } from './vision/index.js';
+import { greyOf, textFinder, textPieces, textReader } from './vision/index.js';
+
+/**
+ * The vision calls that read text — readText, findText, elements, and `prepare` (the OCR warm-up) — moved to
+ * a child process that `serve` starts on first use and ends after an idle period (config memory.ocrIdleMs),
+ * so all it loaded goes back to the OS whole (issue 20). In the serving process, tesseract.js worker threads
+ * left their glibc arenas behind when they ended (≈ 60 MB per start of a thread), and OpenCV, loaded for
+ * text lines, stayed for good; a process that exits keeps nothing.
+ *
+ * What is sent: for readText (and findText, which matches over readText's words here), the grey of the
+ * pixels inside the text pieces only — layout (plain pixel loops) is found here, and reading looks at
+ * nothing but grey — so a title bar costs its own few KB, a whole 1280×800 screen 1 MB; the answer is shifted
+ * back to screen coordinates and is readText's, word for word. For elements (colours, shapes and text), the
+ * RGBA screen, once per screen: the child keeps the last few and asks again for one it dropped.
+ *
+ * A child that dies fails the calls in flight with E_VISION_UNAVAILABLE and is started again by the next
+ * call; one that loses its parent exits. close() ends it (the runtime's close, so `serve`'s first SIGTERM).
+ */
+export const TEXT_METHODS = ['warm', 'readText', 'elements'] as const;
+export type TextMethod = (typeof TEXT_METHODS)[number];
+
+/** How long an ending child may take to exit by itself before it is killed. */
+const END_GRACE_MS = 5000;
+
+export interface TextProcessOptions {
+  /**
+   * With a positive value, the child ends after this many ms with no call in flight, and the next call
+   * starts a new one (1–2 s: OpenCV and a tesseract worker). `0` keeps it until close().
+   */
+  idleMs?: number;
+  /** The child's OCR memo size (config memory.ocrMemoPieces). */
+  memoPieces?: number;
+  /** The child's element cache size (config memory.elementScreens). */
+  elementScreens?: number;
+}
+
+export interface TextProcess {
+  port: VisionPort;
+  /** Calls answered by the child and children started (for tests). */
+  readonly stats: { calls: number; starts: number };
+  /** The running child's pid, if one runs now (for tests). */
+  pid(): number | undefined;
+  close(): Promise<void>;
+}
+
+interface Pending {
+  resolve: (value: unknown) => void;
+  reject: (err: Error) => void;
+  retry: () => void;
+}
+
+type Reply = { id: number; value?: unknown; missing?: boolean; error?: { code?: string; message: string } };
+
+const unavailable = (why: string) =>
+  new IroncliwError('E_VISION_UNAVAILABLE', `the text reader process ${why}`);
+
+export function textProcess(inner: VisionPort, options: TextProcessOptions = {}): TextProcess {
+  const idleMs = options.idleMs ?? 0;
+  let idleTimer: NodeJS.Timeout | undefined;
+  let child: ChildProcess | undefined;
+  /** Keys of the screens the current child was sent (for elements). */
+  let sent = new Set<number>();
+  let nextId = 1;
+  let nextKey = 1;
+  const keys = new WeakMap<VisionImage, number>();
+  const pending = new Map<number, Pending>();
+  const stats = { calls: 0, starts: 0 };
+
+  /** The IPC channel keeps the process alive only while a call waits on it. */
+  const hold = () => {
+    const channel = child?.channel as { ref(): void; unref(): void } | undefined;
+    if (pending.size > 0) channel?.ref();
+    else channel?.unref();
+  };
+
+  const end = async (c: ChildProcess): Promise<void> => {
+    if (c.exitCode !== null || c.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => c.once('exit', () => resolve()));
+    if (c.connected) c.send({ close: true }, () => undefined);
+    const force = setTimeout(() => c.kill('SIGKILL'), END_GRACE_MS);
+    await exited;
+    clearTimeout(force);
+  };
+
+  const armIdle = () => {
+    clearTimeout(idleTimer);
+    idleTimer = undefined;
+    if (idleMs <= 0 || !child || pending.size > 0) return;
+    idleTimer = setTimeout(() => {
+      idleTimer = undefined;
+      if (!child || pending.size > 0) return;
+      const c = child;
+      child = undefined;
+      sent = new Set();
+      void end(c);
+    }, idleMs);
+    idleTimer.unref();
+  };
+
+  const fail = (err: Error) => {
+    for (const p of pending.values()) p.reject(err);
+    pending.clear();
+    child = undefined;
+    sent = new Set();
+  };
+
+  const start = (): ChildProcess => {
+    const fromSource = import.meta.url.endsWith('.ts');
+    const entry = new URL(fromSource ? './vision-text-child.ts' : './vision-text-child.js', import.meta.url);
+    const settings = JSON.stringify({
+      ...(options.memoPieces !== undefined ? { memoPieces: options.memoPieces } : {}),
+      ...(options.elementScreens !== undefined ? { elementScreens: options.elementScreens } : {}),
+    });
+    const c = fork(entry, [settings], {
+      // From source (tests, `tsx`), the child registers the same TypeScript loader as this process.
+      execArgv: fromSource ? ['--import', import.meta.resolve('tsx')] : [],
+      // Typed arrays cross as bytes (the JSON default would spell them out number by number).
+      serialization: 'advanced',
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    });
+    stats.starts++;
+    c.on('message', (m: Reply) => {
+      const p = pending.get(m.id);
+      if (!p) return;
+      pending.delete(m.id);
+      hold();
+      armIdle();
+      if (m.missing) return p.retry();
+      stats.calls++;
+      if (m.error) {
+        const code = m.error.code && m.error.code in ERROR_CODES ? (m.error.code as ErrorCode) : undefined;
+        return p.reject(code ? new IroncliwError(code, m.error.message) : new Error(m.error.message));
+      }
+      p.resolve(m.value);
+    });
+    c.on('error', (err) => {
+      if (child === c) fail(unavailable(`failed: ${err.message}`));
+    });
+    c.on('exit', (code, signal) => {
+      if (child === c)
+        fail(unavailable(`exited (${signal ?? `code ${code}`}); the next call starts it again`));
+    });
+    return c;
+  };
+
+  const call = <T>(
+    method: TextMethod,
+    message: Record<string, unknown>,
+    img?: VisionImage,
+    resend = false,
+  ): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      clearTimeout(idleTimer);
+      idleTimer = undefined;
+      child ??= start();
+      const c = child;
+      const id = nextId++;
+      let body = message;
+      if (img) {
+        let key = keys.get(img);
+        if (key === undefined) keys.set(img, (key = nextKey++));
+        body = { ...message, key };
+        if (!sent.has(key) || resend) {
+          body = { ...body, image: { width: img.width, height: img.height, data: img.data } };
+          sent.add(key);
+        }
+      }
+      pending.set(id, {
+        resolve: resolve as (value: unknown) => void,
+        reject,
+        retry: () => call<T>(method, message, img, true).then(resolve, reject),
+      });
+      hold();
+      c.send({ id, method, ...body }, (err) => {
+        if (!err || !pending.has(id)) return;
+        pending.delete(id);
+        hold();
+        reject(unavailable(`could not be reached: ${err.message}`));
+      });
+    });
+
+  /** readText of a clamped, non-empty rectangle: the grey of its text pieces, read in the child. */
+  const recognize = async (img: VisionImage, r: Rect): Promise<OcrResult> => {
+    const pieces = textPieces(img, r);
+    const x0 = Math.min(...pieces.map((p) => p.x));
+    const y0 = Math.min(...pieces.map((p) => p.y));
+    const x1 = Math.max(...pieces.map((p) => p.x + p.width));
+    const y1 = Math.max(...pieces.map((p) => p.y + p.height));
+    const box = { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
+    const read = await call<OcrResult>('readText', {
+      width: box.width,
+      height: box.height,
+      grey: greyOf(img, box),
+      pieces: pieces.map((p) => ({ ...p, x: p.x - x0, y: p.y - y0 })),
+    });
+    return {
+      text: read.text,
+      words: read.words.map((w) => ({ ...w, bbox: { ...w.bbox, x: w.bbox.x + x0, y: w.bbox.y + y0 } })),
+    };
+  };
+  const readText = textReader(recognize);
+  const findText = textFinder(readText);
+
+  return {
+    stats,
+    port: {
+      ...inner,
+      readText: (img, rect) => readText(img, rect),
+      findText: (img, query, rect) => findText(img, query, rect),
+      elements: (img, query, rect) => call('elements', { query, ...(rect ? { rect } : {}) }, img),
+      // Never rejects (as the in-process warm-up): a child that cannot start fails the read that follows.
+      prepare: async (needs) => {
+        if (needs.ocr) await call('warm', {}).catch(() => undefined);
+      },
+    },
+    pid: () => child?.pid,
+    async close() {
+      clearTimeout(idleTimer);
+      idleTimer = undefined;
+      const c = child;
+      fail(unavailable('was closed'));
+      if (c) await end(c);
+    },
+  };
+}
