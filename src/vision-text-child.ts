@@ -1,6 +1,7 @@
+import { readFileSync, rmSync } from 'node:fs';
 import type { ElementQuery, Rect } from './domain/index.js';
 import { isIroncliwError } from './domain/index.js';
-import type { TextMethod } from './vision-text-process.js';
+import type { Pixels, TextMethod } from './vision-text-process.js';
 import { createVisionPort } from './vision-port.js';
 import type { RgbaImage } from './vision/index.js';
 import {
@@ -31,20 +32,32 @@ setOcrIdleMs(0);
 
 /** Screens for `elements`, sent once each and kept for the next calls on them; a few at most. */
 const KEEP = 4;
-const images = new Map<number, RgbaImage>();
+const images = new Map<string, RgbaImage>();
 const port = createVisionPort();
 
 export type Ask =
   | { id: number; method: 'warm' }
-  | { id: number; method: 'readText'; width: number; height: number; grey: Uint8Array; pieces: Rect[] }
+  | { id: number; method: 'readText'; width: number; height: number; pixels: Pixels; pieces: Rect[] }
   | {
       id: number;
       method: 'elements';
-      key: number;
+      /** The screen's digest (vision-text-process.ts). */
+      key: string;
       query: ElementQuery;
       rect?: Rect;
-      image?: RgbaImage;
+      /** The screen, the first time it is named (else it was sent before). */
+      width?: number;
+      height?: number;
+      pixels?: Pixels;
     };
+
+/** The bytes sent: inline, or read from their file, which is removed at once. */
+function take(p: Pixels): Uint8Array {
+  if ('bytes' in p) return p.bytes;
+  const bytes = readFileSync(p.file);
+  rmSync(p.file, { force: true });
+  return bytes;
+}
 
 /**
  * The grey pixels of a rectangle as an RGBA image whose luminance (greyOf) is exactly those greys: r = g = b
@@ -66,11 +79,11 @@ const run = async (m: Ask): Promise<unknown> => {
     case 'warm':
       return warm();
     case 'readText':
-      return readTextPieces(greyImage(m.width, m.height, m.grey), m.pieces);
+      return readTextPieces(greyImage(m.width, m.height, take(m.pixels)), m.pieces);
     case 'elements': {
-      if (m.image) {
+      if (m.pixels) {
         images.delete(m.key);
-        images.set(m.key, m.image);
+        images.set(m.key, { width: m.width!, height: m.height!, data: take(m.pixels) });
         while (images.size > KEEP) images.delete(images.keys().next().value!);
       }
       const img = images.get(m.key);
