@@ -41,7 +41,7 @@ export function findText(img: RgbaImage, query: string, rect?: Rect): Promise<It
 
 /**
  * `findText` over a given reader: this process's {@link readText}, or a text-reading child process's
- * (`serve`; vision-text-process.ts), whose readings are readText's.
+ * (`serve`; vision-process.ts), whose readings are readText's.
  */
 export function textFinder(
   read: (img: RgbaImage, rect?: Rect) => Promise<OcrResult>,

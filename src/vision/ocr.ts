@@ -47,7 +47,7 @@ export function readText(img: RgbaImage, rect?: Rect): Promise<OcrResult> {
 
 /**
  * `readText`'s checks and per-image memo over a given reader of a (clamped, non-empty) rectangle: this
- * process's own ({@link readText}), or a text-reading child process's (`serve`; vision-text-process.ts),
+ * process's own ({@link readText}), or a text-reading child process's (`serve`; vision-process.ts),
  * which then answers exactly as readText would.
  */
 export function textReader(

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VisionImage } from './capabilities/index.js';
 import { IroncliwError } from './domain/index.js';
-import { textProcess } from './vision-text-process.js';
+import { visionProcess } from './vision-process.js';
 import { createVisionPort, screenLoader } from './vision-port.js';
 import { renderScene, resolveRegion } from './vision/index.js';
 
@@ -23,8 +23,8 @@ const until = async (what: () => boolean, ms = 20_000) => {
   }
 };
 
-/** Issue 20: `serve` reads text in a child process that exits when idle (its memory goes back whole). */
-describe('text read in a child process', () => {
+/** Issue 20: `serve` reads text and scans screens in a child process that exits when idle (its memory goes back whole). */
+describe('vision in a child process', () => {
   let screen: VisionImage;
   const local = createVisionPort();
   beforeAll(async () => {
@@ -45,7 +45,7 @@ describe('text read in a child process', () => {
   });
 
   describe('answers', () => {
-    const text = textProcess(createVisionPort());
+    const text = visionProcess(createVisionPort());
     afterAll(() => text.close());
 
     it('as this process would, word for word, without reading here', async () => {
@@ -66,6 +66,12 @@ describe('text read in a child process', () => {
       expect(await text.port.elements!(screen, { kind: 'button' }, title)).toEqual(
         await local.elements!(screen, { kind: 'button' }, title),
       );
+      // Scans and descriptions too (the screen was sent once: named by its digest since).
+      for (const opts of [{}, { color: 'green' }, { minArea: 7.25 }])
+        expect(await text.port.findShapes(screen, opts)).toEqual(await local.findShapes(screen, opts));
+      expect((await text.port.findShapes(screen, { shape: 'circle' })).length).toBe(1);
+      expect(await text.port.describe(screen)).toEqual(await local.describe(screen));
+      expect(await text.port.describe(screen, title)).toEqual(await local.describe(screen, title));
       // readText is memoised per screen here: the repeat did not go to the child.
       const calls = text.stats.calls;
       await text.port.readText!(screen, title);
@@ -84,7 +90,7 @@ describe('text read in a child process', () => {
   });
 
   it('ends the child after the idle period, and the next read starts another', async () => {
-    const text = textProcess(createVisionPort(), { idleMs: 300 });
+    const text = visionProcess(createVisionPort(), { idleMs: 300 });
     try {
       await text.port.prepare!({ ocr: true });
       const first = text.pid()!;
@@ -104,7 +110,7 @@ describe('text read in a child process', () => {
   }, 120_000);
 
   it('fails the calls of a child that dies with E_VISION_UNAVAILABLE, and replaces it', async () => {
-    const text = textProcess(createVisionPort());
+    const text = visionProcess(createVisionPort());
     try {
       const reading = text.port.elements!(screen, {});
       await until(() => text.pid() !== undefined);
@@ -127,7 +133,7 @@ describe('text read in a child process', () => {
   }, 120_000);
 
   it('close() ends the child', async () => {
-    const text = textProcess(createVisionPort());
+    const text = visionProcess(createVisionPort());
     await text.port.prepare!({ ocr: true });
     const pid = text.pid()!;
     await text.close();

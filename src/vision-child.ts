@@ -1,7 +1,8 @@
 import { readFileSync, rmSync } from 'node:fs';
+import type { VisionPort } from './capabilities/index.js';
 import type { ElementQuery, Rect } from './domain/index.js';
 import { isIroncliwError } from './domain/index.js';
-import type { Pixels, TextMethod } from './vision-text-process.js';
+import type { Pixels, ChildMethod } from './vision-process.js';
 import { createVisionPort } from './vision-port.js';
 import type { RgbaImage } from './vision/index.js';
 import {
@@ -14,9 +15,9 @@ import {
 } from './vision/index.js';
 
 /**
- * The text-reading child process of `serve` (see vision-text-process.ts): OCR and everything it needs —
- * tesseract.js workers, OpenCV for text lines and elements — live here, and go back to the OS whole when the
- * parent ends this process after its idle period (issue 20). Started with its settings as argv[2] (JSON).
+ * The vision child process of `serve` (see vision-process.ts): OCR and OpenCV — tesseract.js workers, text
+ * lines, elements, shape scans, descriptions — live here, and go back to the OS whole when the parent ends
+ * this process after its idle period (issue 20). Started with its settings as argv[2] (JSON).
  */
 
 interface Settings {
@@ -30,26 +31,27 @@ if (settings.elementScreens !== undefined) setElementCacheScreens(settings.eleme
 // The workers live as long as this process: the parent decides when it ends.
 setOcrIdleMs(0);
 
-/** Screens for `elements`, sent once each and kept for the next calls on them; a few at most. */
+/** Screens of the calls on a whole screen, sent once each and kept for the next calls on them; a few at most. */
 const KEEP = 4;
 const images = new Map<string, RgbaImage>();
 const port = createVisionPort();
 
+/** A call on a whole screen: the screen's digest, and the screen itself the first time it is named. */
+interface OnScreen {
+  id: number;
+  /** The screen's digest (vision-process.ts). */
+  key: string;
+  width?: number;
+  height?: number;
+  pixels?: Pixels;
+}
+
 export type Ask =
   | { id: number; method: 'warm' }
   | { id: number; method: 'readText'; width: number; height: number; pixels: Pixels; pieces: Rect[] }
-  | {
-      id: number;
-      method: 'elements';
-      /** The screen's digest (vision-text-process.ts). */
-      key: string;
-      query: ElementQuery;
-      rect?: Rect;
-      /** The screen, the first time it is named (else it was sent before). */
-      width?: number;
-      height?: number;
-      pixels?: Pixels;
-    };
+  | (OnScreen & { method: 'elements'; query: ElementQuery; rect?: Rect })
+  | (OnScreen & { method: 'findShapes'; opts: Parameters<VisionPort['findShapes']>[1] })
+  | (OnScreen & { method: 'describe'; rect?: Rect });
 
 /** The bytes sent: inline, or read from their file, which is removed at once. */
 function take(p: Pixels): Uint8Array {
@@ -79,8 +81,11 @@ const run = async (m: Ask): Promise<unknown> => {
     case 'warm':
       return warm();
     case 'readText':
+      void warmOcr();
       return readTextPieces(greyImage(m.width, m.height, take(m.pixels)), m.pieces);
-    case 'elements': {
+    case 'elements':
+    case 'findShapes':
+    case 'describe': {
       if (m.pixels) {
         images.delete(m.key);
         images.set(m.key, { width: m.width!, height: m.height!, data: take(m.pixels) });
@@ -88,15 +93,18 @@ const run = async (m: Ask): Promise<unknown> => {
       }
       const img = images.get(m.key);
       if (!img) return MISSING;
+      if (m.method === 'findShapes') return port.findShapes(img, m.opts);
+      if (m.method === 'describe') return port.describe(img, m.rect);
+      void warmOcr();
       return port.elements!(img, m.query, m.rect);
     }
     default:
-      throw new Error(`no text call ${String((m as { method: TextMethod }).method)}`);
+      throw new Error(`no text call ${String((m as { method: ChildMethod }).method)}`);
   }
 };
 const MISSING = Symbol('missing');
 
-if (!process.send) throw new Error('vision-text-child runs as a child process with an IPC channel');
+if (!process.send) throw new Error('vision-child runs as a child process with an IPC channel');
 // An orphan never lingers: without its parent's channel this process has nothing to do.
 process.on('disconnect', () => process.exit(0));
 process.on('message', (m: Ask | { close: true }) => {
@@ -113,5 +121,5 @@ process.on('message', (m: Ask | { close: true }) => {
       }),
   );
 });
-// Start-up work begins at once: the call that started this process needs all of it.
-void warm();
+// OpenCV is loaded at once: every call but `warm` needs it (the OCR workers start with the first text call).
+void loadOpenCv().catch(() => undefined);

@@ -47,7 +47,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 function readers(p: CliProcess): number[] {
   return [...descendants(p.proc.pid!).keys()].filter((pid) => {
     try {
-      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('vision-text-child');
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('vision-child');
     } catch {
       return false;
     }

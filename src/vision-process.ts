@@ -11,31 +11,34 @@ import type { OcrResult } from './vision/index.js';
 import { greyOf, textFinder, textPieces, textReader } from './vision/index.js';
 
 /**
- * The vision calls that read text — readText, findText, elements, and `prepare` (the OCR warm-up) — moved to
- * a child process that `serve` starts on first use and ends after an idle period (config memory.ocrIdleMs),
- * so all it loaded goes back to the OS whole (issue 20). In the serving process, tesseract.js worker threads
- * left their glibc arenas behind when they ended (≈ 60 MB per start of a thread), and OpenCV, loaded for
- * text lines, stayed for good; a process that exits keeps nothing.
+ * The vision calls that load OpenCV or OCR — readText, findText, elements, findShapes, describe, and `prepare`
+ * (the OCR warm-up) — moved to a child process that `serve` starts on first use and ends after an idle period
+ * (config memory.ocrIdleMs), so all it loaded goes back to the OS whole (issue 20). In the serving process,
+ * threads that ended left their glibc arenas behind (tesseract.js workers: ≈ 60 MB per start of a thread;
+ * the scan worker thread, which compiled OpenCV's WASM again at each start), and OpenCV, loaded for text
+ * lines, stayed for good; a process that exits keeps nothing. Scans stay off the serving event loop
+ * (docs/security.md), as on the worker thread (vision-offload.ts) that a library runtime may still use.
  *
  * What is sent: for readText (and findText, which matches over readText's words here), the grey of the
  * pixels inside the text pieces only — layout (plain pixel loops) is found here, and reading looks at
  * nothing but grey — so a title bar costs its own few KB, a whole 1280×800 screen 1 MB; the answer is shifted
- * back to screen coordinates and is readText's, word for word. For elements (colours, shapes and text), the
- * RGBA screen, once per screen: the child keeps the last few and asks again for one it dropped.
+ * back to screen coordinates and is readText's, word for word. For the calls on a whole screen (elements,
+ * findShapes, describe), the RGBA screen, once per screen content: the child keeps the last few and asks
+ * again for one it dropped.
  *
  * A child that dies fails the calls in flight with E_VISION_UNAVAILABLE and is started again by the next
  * call; one that loses its parent exits. close() ends it (the runtime's close, so `serve`'s first SIGTERM).
  */
-export const TEXT_METHODS = ['warm', 'readText', 'elements'] as const;
-export type TextMethod = (typeof TEXT_METHODS)[number];
+export const CHILD_METHODS = ['warm', 'readText', 'elements', 'findShapes', 'describe'] as const;
+export type ChildMethod = (typeof CHILD_METHODS)[number];
 
 /** How long an ending child may take to exit by itself before it is killed. */
 const END_GRACE_MS = 5000;
 
-export interface TextProcessOptions {
+export interface VisionProcessOptions {
   /**
    * With a positive value, the child ends after this many ms with no call in flight, and the next call
-   * starts a new one (1–2 s: OpenCV and a tesseract worker). `0` keeps it until close().
+   * starts a new one (1–2 s: OpenCV, and a tesseract worker for text). `0` keeps it until close().
    */
   idleMs?: number;
   /** The child's OCR memo size (config memory.ocrMemoPieces). */
@@ -44,7 +47,7 @@ export interface TextProcessOptions {
   elementScreens?: number;
 }
 
-export interface TextProcess {
+export interface VisionProcess {
   port: VisionPort;
   /** Calls answered by the child and children started (for tests). */
   readonly stats: { calls: number; starts: number };
@@ -77,11 +80,11 @@ type Reply = { id: number; value?: unknown; missing?: boolean; error?: { code?: 
 const unavailable = (why: string) =>
   new IroncliwError('E_VISION_UNAVAILABLE', `the text reader process ${why}`);
 
-export function textProcess(inner: VisionPort, options: TextProcessOptions = {}): TextProcess {
+export function visionProcess(inner: VisionPort, options: VisionProcessOptions = {}): VisionProcess {
   const idleMs = options.idleMs ?? 0;
   let idleTimer: NodeJS.Timeout | undefined;
   let child: ChildProcess | undefined;
-  /** Keys of the screens the current child was sent (for elements). */
+  /** Keys of the screens the current child was sent (for the calls on a whole screen). */
   let sent = new Set<string>();
   let nextId = 1;
   const keys = new WeakMap<VisionImage, string>();
@@ -167,7 +170,7 @@ export function textProcess(inner: VisionPort, options: TextProcessOptions = {})
 
   const start = (): ChildProcess => {
     const fromSource = import.meta.url.endsWith('.ts');
-    const entry = new URL(fromSource ? './vision-text-child.ts' : './vision-text-child.js', import.meta.url);
+    const entry = new URL(fromSource ? './vision-child.ts' : './vision-child.js', import.meta.url);
     const settings = JSON.stringify({
       ...(options.memoPieces !== undefined ? { memoPieces: options.memoPieces } : {}),
       ...(options.elementScreens !== undefined ? { elementScreens: options.elementScreens } : {}),
@@ -203,11 +206,11 @@ export function textProcess(inner: VisionPort, options: TextProcessOptions = {})
   };
 
   /**
-   * One call to the child. `data`: pixels to send with it (readText's grey); `img`: the screen elements are
-   * found on, sent once per child (its RGBA pixels as `data`, with its size), else named by its key.
+   * One call to the child. `data`: pixels to send with it (readText's grey); `img`: the screen a call on a
+   * whole screen is about, sent once per child (its RGBA pixels as `data`, with its size), else named by its key.
    */
   const call = <T>(
-    method: TextMethod,
+    method: ChildMethod,
     message: Record<string, unknown>,
     data?: Uint8Array,
     img?: VisionImage,
@@ -283,6 +286,8 @@ export function textProcess(inner: VisionPort, options: TextProcessOptions = {})
       readText: (img, rect) => readText(img, rect),
       findText: (img, query, rect) => findText(img, query, rect),
       elements: (img, query, rect) => call('elements', { query, ...(rect ? { rect } : {}) }, undefined, img),
+      findShapes: (img, opts) => call('findShapes', { opts }, undefined, img),
+      describe: (img, rect) => call('describe', rect ? { rect } : {}, undefined, img),
       // Never rejects (as the in-process warm-up): a child that cannot start fails the read that follows.
       prepare: async (needs) => {
         if (needs.ocr) await call('warm', {}).catch(() => undefined);
