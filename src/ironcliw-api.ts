@@ -39,10 +39,9 @@ export interface CreateOptions {
    */
   offloadVision?: boolean;
   /**
-   * Run the vision calls that load OCR or OpenCV (readText, findText, elements, findShapes, describe) in a
-   * child process started on first use that exits after config memory.ocrIdleMs without a call, so their
-   * memory goes back to the OS whole: `serve` sets it (issue 20), and then the worker thread of
-   * `offloadVision` is not used. Unset, they run in this process (the library, CLI commands).
+   * Read text (readText, findText, elements: OCR and the OpenCV they use) in a child process started on first
+   * use that exits after config memory.ocrIdleMs without a call, so that memory goes back to the OS whole:
+   * `serve` sets it (issue 20). Unset, text is read in this process (the library, CLI commands).
    */
   visionProcess?: boolean;
   /**

@@ -108,17 +108,15 @@ export async function createIroncliw(
           : lazySandbox(config.sandbox.tier, startSandbox);
     // Loaded only when asked for: the worker thread is a serving node's choice, never a CLI command's. Scans
     // and `describe` run there, so a serving thread that reads no text never loads OpenCV (issue 20).
-    const offloaded =
-      options.offloadVision && !options.visionProcess
-        ? (await import('./vision-offload.js')).offloadVision(createVisionPort(), {
-            idleMs: config.memory.visionWorkerIdleMs,
-          })
-        : undefined;
-    // Everything that loads OCR or OpenCV runs in a child process that exits when idle (a serving node's
-    // choice; it replaces the worker thread): a process that ends gives back what they took, threads that
-    // end do not (issue 20).
+    const offloaded = options.offloadVision
+      ? (await import('./vision-offload.js')).offloadVision(createVisionPort(), {
+          idleMs: config.memory.visionWorkerIdleMs,
+        })
+      : undefined;
+    // Text is read in a child process that exits when idle (a serving node's choice, like the worker
+    // thread): a process that ends gives back what OCR and OpenCV took, threads that end do not (issue 20).
     const reading = options.visionProcess
-      ? (await import('./vision-process.js')).visionProcess(createVisionPort(), {
+      ? (await import('./vision-process.js')).visionProcess(offloaded?.port ?? createVisionPort(), {
           idleMs: config.memory.ocrIdleMs,
           memoPieces: config.memory.ocrMemoPieces,
           elementScreens: config.memory.elementScreens,

@@ -121,5 +121,6 @@ process.on('message', (m: Ask | { close: true }) => {
       }),
   );
 });
-// OpenCV is loaded at once: every call but `warm` needs it (the OCR workers start with the first text call).
+// OpenCV is loaded at once: every call but `warm` needs it; the OCR workers start with the first text call
+// (a child started for scans alone never starts one).
 void loadOpenCv().catch(() => undefined);

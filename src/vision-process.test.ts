@@ -45,7 +45,7 @@ describe('vision in a child process', () => {
   });
 
   describe('answers', () => {
-    const text = visionProcess(createVisionPort());
+    const text = visionProcess(createVisionPort(), { scans: true });
     afterAll(() => text.close());
 
     it('as this process would, word for word, without reading here', async () => {
@@ -66,7 +66,7 @@ describe('vision in a child process', () => {
       expect(await text.port.elements!(screen, { kind: 'button' }, title)).toEqual(
         await local.elements!(screen, { kind: 'button' }, title),
       );
-      // Scans and descriptions too (the screen was sent once: named by its digest since).
+      // Scans and descriptions too, with `scans` (the screen was sent once: named by its digest since).
       for (const opts of [{}, { color: 'green' }, { minArea: 7.25 }])
         expect(await text.port.findShapes(screen, opts)).toEqual(await local.findShapes(screen, opts));
       expect((await text.port.findShapes(screen, { shape: 'circle' })).length).toBe(1);

@@ -11,19 +11,18 @@ import type { OcrResult } from './vision/index.js';
 import { greyOf, textFinder, textPieces, textReader } from './vision/index.js';
 
 /**
- * The vision calls that load OpenCV or OCR — readText, findText, elements, findShapes, describe, and `prepare`
- * (the OCR warm-up) — moved to a child process that `serve` starts on first use and ends after an idle period
- * (config memory.ocrIdleMs), so all it loaded goes back to the OS whole (issue 20). In the serving process,
- * threads that ended left their glibc arenas behind (tesseract.js workers: ≈ 60 MB per start of a thread;
- * the scan worker thread, which compiled OpenCV's WASM again at each start), and OpenCV, loaded for text
- * lines, stayed for good; a process that exits keeps nothing. Scans stay off the serving event loop
- * (docs/security.md), as on the worker thread (vision-offload.ts) that a library runtime may still use.
+ * The vision calls that read text — readText, findText, elements, and `prepare` (the OCR warm-up); with
+ * `scans`, findShapes and describe too — moved to a child process that `serve` starts on first use and ends
+ * after an idle period (config memory.ocrIdleMs), so all it loaded goes back to the OS whole (issue 20). In
+ * the serving process, tesseract.js worker threads left their glibc arenas behind when they ended (≈ 60 MB
+ * per start of a thread), and OpenCV, loaded for text lines, stayed for good; a process that exits keeps
+ * nothing.
  *
  * What is sent: for readText (and findText, which matches over readText's words here), the grey of the
  * pixels inside the text pieces only — layout (plain pixel loops) is found here, and reading looks at
  * nothing but grey — so a title bar costs its own few KB, a whole 1280×800 screen 1 MB; the answer is shifted
- * back to screen coordinates and is readText's, word for word. For the calls on a whole screen (elements,
- * findShapes, describe), the RGBA screen, once per screen content: the child keeps the last few and asks
+ * back to screen coordinates and is readText's, word for word. For the calls on a whole screen (elements;
+ * findShapes and describe with `scans`), the RGBA screen, once per screen content: the child keeps the last few and asks
  * again for one it dropped.
  *
  * A child that dies fails the calls in flight with E_VISION_UNAVAILABLE and is started again by the next
@@ -41,6 +40,14 @@ export interface VisionProcessOptions {
    * starts a new one (1–2 s: OpenCV, and a tesseract worker for text). `0` keeps it until close().
    */
   idleMs?: number;
+  /**
+   * Also run findShapes and describe in the child (else they are `inner`'s). Off in `serve`, which keeps
+   * them on its scan worker thread (vision-offload.ts): in the child, scans share one thread with text
+   * reading, and in a memory-suite run at load 16–21 the first scan after the child's idle exit timed out in
+   * a learned capability's run (the rollout then took it out of service); the growth after the load was no
+   * lower than with text alone at that load (+19% without the malloc setting, 14:30).
+   */
+  scans?: boolean;
   /** The child's OCR memo size (config memory.ocrMemoPieces). */
   memoPieces?: number;
   /** The child's element cache size (config memory.elementScreens). */
@@ -286,8 +293,12 @@ export function visionProcess(inner: VisionPort, options: VisionProcessOptions =
       readText: (img, rect) => readText(img, rect),
       findText: (img, query, rect) => findText(img, query, rect),
       elements: (img, query, rect) => call('elements', { query, ...(rect ? { rect } : {}) }, undefined, img),
-      findShapes: (img, opts) => call('findShapes', { opts }, undefined, img),
-      describe: (img, rect) => call('describe', rect ? { rect } : {}, undefined, img),
+      ...(options.scans
+        ? {
+            findShapes: (img, opts) => call('findShapes', { opts }, undefined, img),
+            describe: (img, rect) => call('describe', rect ? { rect } : {}, undefined, img),
+          }
+        : {}),
       // Never rejects (as the in-process warm-up): a child that cannot start fails the read that follows.
       prepare: async (needs) => {
         if (needs.ocr) await call('warm', {}).catch(() => undefined);
