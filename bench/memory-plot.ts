@@ -17,6 +17,7 @@ const COLOURS: Record<string, string> = {
   learner: '#d62728',
   'serve sandbox': '#2ca02c',
   'learner sandbox': '#9467bd',
+  'serve vision': '#ff7f0e',
 };
 const PHASE_FILL = ['#f4f4f4', '#fff'];
 

@@ -18,11 +18,19 @@ export interface ProcessMemory {
  * Who a process is in a `serve` tree. The learner is `… entry.js learn …` (nice/chrt exec it, so no wrapper
  * process is left); a sandbox launcher runs launcher-host.mjs; its children are the sandbox's pooled
  * children, whichever wrapper (setpriv, bwrap) they were started through. Sandboxes are counted with the
- * process that owns them: `serve sandbox` under the server, `learner sandbox` under the learner.
+ * process that owns them: `serve sandbox` under the server, `learner sandbox` under the learner. `serve vision`
+ * is the server's vision child process (vision-child.js: OCR and OpenCV, ended when idle).
  */
-export type Role = 'serve' | 'learner' | 'serve sandbox' | 'learner sandbox' | 'other';
+export type Role = 'serve' | 'learner' | 'serve sandbox' | 'learner sandbox' | 'serve vision' | 'other';
 
-export const ROLES: readonly Role[] = ['serve', 'learner', 'serve sandbox', 'learner sandbox', 'other'];
+export const ROLES: readonly Role[] = [
+  'serve',
+  'learner',
+  'serve sandbox',
+  'learner sandbox',
+  'serve vision',
+  'other',
+];
 
 function read(path: string): string | undefined {
   try {
@@ -67,6 +75,7 @@ export function processTree(root: number): ProcessMemory[] {
     let nextInSandbox = inSandbox;
     if (pid === root) role = 'serve';
     else if (/\bentry\.[jt]s learn\b/.test(cmd)) role = nextOwner = 'learner';
+    else if (/\bvision-child\.[jt]s\b/.test(cmd)) role = 'serve vision';
     else if (inSandbox || cmd.includes('launcher-host.mjs')) {
       role = `${owner} sandbox`;
       nextInSandbox = true;

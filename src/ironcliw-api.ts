@@ -39,6 +39,12 @@ export interface CreateOptions {
    */
   offloadVision?: boolean;
   /**
+   * Read text (readText, findText, elements: OCR and the OpenCV they use) in a child process started on first
+   * use that exits after config memory.ocrIdleMs without a call, so that memory goes back to the OS whole:
+   * `serve` sets it (issue 20). Unset, text is read in this process (the library, CLI commands).
+   */
+  visionProcess?: boolean;
+  /**
    * Start the sandbox pool on first use and close it after this many ms without a run (a learning-only
    * node between jobs: `ironcliw learn` passes config memory.learnerSandboxIdleMs). Unset: a serving or
    * learning node warms its pool at once and keeps it.

@@ -113,8 +113,22 @@ export async function createIroncliw(
           idleMs: config.memory.visionWorkerIdleMs,
         })
       : undefined;
-    closeVision = offloaded?.close;
-    const vision: VisionPort = offloaded?.port ?? createVisionPort();
+    // Text is read in a child process that exits when idle (a serving node's choice, like the worker
+    // thread): a process that ends gives back what OCR and OpenCV took, threads that end do not (issue 20).
+    const reading = options.visionProcess
+      ? (await import('./vision-process.js')).visionProcess(offloaded?.port ?? createVisionPort(), {
+          idleMs: config.memory.ocrIdleMs,
+          memoPieces: config.memory.ocrMemoPieces,
+          elementScreens: config.memory.elementScreens,
+        })
+      : undefined;
+    closeVision =
+      offloaded || reading
+        ? async () => {
+            await Promise.all([offloaded?.close(), reading?.close()]);
+          }
+        : undefined;
+    const vision: VisionPort = reading?.port ?? offloaded?.port ?? createVisionPort();
     // Actions are recorded (returned in data.actions) unless a real actuator is chosen: `actions.actuator:
     // "x11"` drives the X display with xdotool, and fails with E_ACTUATOR_UNAVAILABLE where there is none.
     const actuator = options.actuator ?? (config.actions.actuator === 'x11' ? new X11Actuator() : undefined);

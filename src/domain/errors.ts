@@ -62,6 +62,10 @@ export const ERROR_CODES = {
     status: 503,
     hint: 'The sandbox tier cannot run on this machine; use another tier.',
   },
+  E_VISION_UNAVAILABLE: {
+    status: 503,
+    hint: 'The text reader process stopped during the call; retry (the next call starts it again).',
+  },
   E_STATE_CONFLICT: { status: 409, hint: 'Re-read the current state and retry with an allowed transition.' },
   E_UNAUTHORIZED: { status: 401, hint: 'Send the API key in the x-api-key header.' },
   E_BUNDLE_INVALID: {

@@ -33,6 +33,9 @@ export {
 export type { ScreenDescription } from './describe.js';
 export {
   readText,
+  textReader,
+  textPieces,
+  readTextPieces,
   closeOcr,
   holdOcr,
   ocrWorkers,
@@ -45,7 +48,8 @@ export {
   OCR_LANG_PATH,
   OCR_MAX_WORKERS,
 } from './ocr.js';
-export { findText } from './find-text.js';
+export { findText, textFinder } from './find-text.js';
+export { greyOf } from './text-lines.js';
 export type { OcrResult, OcrWord } from './ocr.js';
 export { FileScreenSource, SceneScreenSource, StaticScreenSource } from './screen-source.js';
 export type { ScreenSource } from './screen-source.js';

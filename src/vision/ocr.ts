@@ -36,42 +36,54 @@ export interface OcrResult {
   words: OcrWord[];
 }
 
-const cache = new WeakMap<RgbaImage, Map<string, Promise<OcrResult>>>();
-
 /**
  * Reads the text of an image, or of a rectangle of it, with word boxes in full-image coordinates.
  *
  * @example const { text, words } = await readText(img, resolveRegion(img, 'titlebar'));
  */
 export function readText(img: RgbaImage, rect?: Rect): Promise<OcrResult> {
-  try {
-    assertImage(img);
-  } catch (err) {
-    return Promise.reject(err);
-  }
-  const r = clampRect(img, rect ?? { x: 0, y: 0, width: img.width, height: img.height });
-  if (r.width === 0 || r.height === 0) {
-    return Promise.reject(
-      new IroncliwError('E_INPUT_INVALID', `the region ${JSON.stringify(rect)} is empty`),
-    );
-  }
-  const key = `${r.x},${r.y},${r.width},${r.height}`;
-  let perImage = cache.get(img);
-  if (!perImage) cache.set(img, (perImage = new Map()));
-  let result = perImage.get(key);
-  if (!result) {
-    result = recognize(img, r);
-    perImage.set(key, result);
-    result.catch(() => perImage.delete(key));
-  }
-  return result;
+  return readHere(img, rect);
+}
+
+/**
+ * `readText`'s checks and per-image memo over a given reader of a (clamped, non-empty) rectangle: this
+ * process's own ({@link readText}), or a text-reading child process's (`serve`; vision-process.ts),
+ * which then answers exactly as readText would.
+ */
+export function textReader(
+  recognize: (img: RgbaImage, r: Rect) => Promise<OcrResult>,
+): (img: RgbaImage, rect?: Rect) => Promise<OcrResult> {
+  const cache = new WeakMap<RgbaImage, Map<string, Promise<OcrResult>>>();
+  return (img, rect) => {
+    try {
+      assertImage(img);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const r = clampRect(img, rect ?? { x: 0, y: 0, width: img.width, height: img.height });
+    if (r.width === 0 || r.height === 0) {
+      return Promise.reject(
+        new IroncliwError('E_INPUT_INVALID', `the region ${JSON.stringify(rect)} is empty`),
+      );
+    }
+    const key = `${r.x},${r.y},${r.width},${r.height}`;
+    let perImage = cache.get(img);
+    if (!perImage) cache.set(img, (perImage = new Map()));
+    let result = perImage.get(key);
+    if (!result) {
+      result = recognize(img, r);
+      perImage.set(key, result);
+      result.catch(() => perImage.delete(key));
+    }
+    return result;
+  };
 }
 
 /**
  * Bars and panels differ in background; looking for lines region by region keeps their borders from joining
  * the text next to them.
  */
-function pieces(img: RgbaImage, r: Rect): Rect[] {
+export function textPieces(img: RgbaImage, r: Rect): Rect[] {
   const layout = layoutOf(img);
   const out: Rect[] = [];
   for (const name of ['titlebar', 'toolbar', 'sidebar', 'content', 'statusbar'] as const) {
@@ -87,10 +99,14 @@ function pieces(img: RgbaImage, r: Rect): Rect[] {
   return out.length ? out : [r];
 }
 
-async function recognize(img: RgbaImage, r: Rect): Promise<OcrResult> {
+/**
+ * Reads the text lines found in `pieces` (rectangles of `img`, in reading order; {@link textPieces}): what
+ * readText does once it knows where to look. Only the pixels inside the pieces are read, and only their grey.
+ */
+export async function readTextPieces(img: RgbaImage, pieces: Rect[]): Promise<OcrResult> {
   const { cv } = await loadOpenCv();
   // Region by region (title bar, toolbar, sidebar, content, status bar), top to bottom within each.
-  const lines = pieces(img, r).flatMap((p) => findTextLines(cv, img, p));
+  const lines = pieces.flatMap((p) => findTextLines(cv, img, p));
   if (!lines.length) return { text: '', words: [] };
   const strips = (await Promise.all(lines.map((l) => prepareStrip(img, l)))).filter(
     (s): s is Strip => s !== undefined,
@@ -102,6 +118,8 @@ async function recognize(img: RgbaImage, r: Rect): Promise<OcrResult> {
     words: read.flatMap((x) => x.words),
   };
 }
+
+const readHere = textReader((img, r) => readTextPieces(img, textPieces(img, r)));
 
 /** A word of a memoised reading, its box relative to its strip's rectangle. */
 interface MemoWord {

@@ -47,6 +47,8 @@ export const registerServe: RegisterCommand = (program, { io }) => {
       serving: true,
       // Screen scans for requests run on a worker thread: the serving loop stays free (docs/security.md).
       offloadVision: true,
+      // Text is read in a child process that exits when idle, giving OCR's memory back (issue 20).
+      visionProcess: true,
     });
     // The learner runs only while there is learning to do (config memory.learnerIdleMs; issue 20).
     const always = config.memory.learnerIdleMs === 0;
