@@ -59,14 +59,16 @@ export function analysePixels(cv: Cv, img: RgbaImage): PixelAnalysis {
     const grad = new Uint8Array(gradMat.data);
     // Flat areas first: the rectangular ones are the insides of boxes.
     // Components are labelled by runs in JS (pixel-kernels.ts): no label maps copied out of the WASM heap.
-    const m = new Uint8Array(grad.length);
+    // The mask and the uncut ink's label map are used only in here: scratch buffers kept for the next screen
+    // (10 MB of garbage a 1920×1080 screen otherwise; the analysis is synchronous, so no two share them).
+    const m = scratchMask(grad.length);
     for (let i = 0; i < grad.length; i++) m[i] = grad[i]! < FLAT_CONTRAST ? 1 : 0;
     const face = labelMask(m, width, height, 4);
     // Ink, cut along the inside edge of every box: a label whose letters reach the border of a tight button
     // would otherwise be one cluster with the button's outline and never be read as text.
     // The text size comes from the uncut ink (the counters of large letters are flat too, and must not be cut).
     for (let i = 0; i < grad.length; i++) m[i] = grad[i]! >= INK_CONTRAST ? 1 : 0;
-    const uncut = labelMask(m, width, height, 8);
+    const uncut = labelMask(m, width, height, 8, scratchLabels(grad.length));
     const unit = textUnit(uncut.blobs, uncut.labels, face, width, height);
     const min = Math.max(6, 0.45 * unit);
     for (const f of face.blobs) {
@@ -105,6 +107,13 @@ export function analysePixels(cv: Cv, img: RgbaImage): PixelAnalysis {
     kernel.delete();
   }
 }
+
+let mask = new Uint8Array(0);
+let labels = new Int32Array(0);
+/** A scratch mask of at least `n` bytes (contents undefined: every byte is written before it is read). */
+const scratchMask = (n: number) => (mask.length >= n ? mask : (mask = new Uint8Array(n))).subarray(0, n);
+/** A scratch label map of at least `n` entries (labelMask zeroes what it uses). */
+const scratchLabels = (n: number) => (labels.length >= n ? labels : (labels = new Int32Array(n)));
 
 /**
  * Whether a screen is noisy: on an interface most pixels lie in flat fills (gradient 0–2 even on gradients and
