@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ElementQuery, UiElement, UiElementKind } from '../../domain/index.js';
+import type { ElementQuery, Item, UiElement, UiElementKind } from '../../domain/index.js';
 import type { RgbaImage } from '../image-io.js';
 import { assertImage } from '../image-io.js';
 import { readPieces } from '../ocr.js';
@@ -18,7 +18,7 @@ import { findWrappedLinks } from './links.js';
 import { findLists } from './lists.js';
 import type { Blob, PixelAnalysis } from './pixel-analysis.js';
 import { findPhrases } from './phrases.js';
-import { scaleRect, workingScreen } from './scale.js';
+import { LARGE_SCREEN_PIXELS, scaleRect, workingScreen } from './scale.js';
 import { markStates } from './states.js';
 import { findTabs } from './tabs.js';
 import { findToggles } from './toggles.js';
@@ -200,22 +200,34 @@ function sameContent(img: RgbaImage): Promise<UiElement[]> | undefined {
   return undefined;
 }
 
+/** The geometry of a screen from its analysis and shapes (synchronous). */
+function screenFrom(work: RgbaImage, a: PixelAnalysis, factor: number, found: Item[]): Screen {
+  const shapes = found.map((sh): UiElement => ({
+    kind: 'shape',
+    text: '',
+    bbox: sh.bbox,
+    state: [],
+    shape: sh.shape!,
+    color: sh.color!,
+  }));
+  const d = detect(a, work, shapes);
+  return { d, work, factor, owners: inkOwners(a, d.phrases, d.outlines), reading: new Map() };
+}
+
 async function screenOf(img: RgbaImage): Promise<Screen> {
   let s = screens.get(img);
   if (!s) {
     s = (async () => {
       const { cv } = await loadOpenCv();
+      if (img.width * img.height <= LARGE_SCREEN_PIXELS) {
+        // Not halved, so its own working screen: its shapes are found first, and the analysis and detection
+        // then run with no await between them, so they may use the analysis's scratch buffers.
+        const found = await findShapes(img);
+        const { img: work, a, factor } = workingScreen(cv, img, true);
+        return screenFrom(work, a, factor, found);
+      }
       const { img: work, a, factor } = workingScreen(cv, img);
-      const shapes = (await findShapes(work)).map((sh): UiElement => ({
-        kind: 'shape',
-        text: '',
-        bbox: sh.bbox,
-        state: [],
-        shape: sh.shape!,
-        color: sh.color!,
-      }));
-      const d = detect(a, work, shapes);
-      return { d, work, factor, owners: inkOwners(a, d.phrases, d.outlines), reading: new Map() };
+      return screenFrom(work, a, factor, await findShapes(work));
     })();
     screens.set(img, s);
     s.catch(() => screens.delete(img));
