@@ -27,6 +27,11 @@ export class Lru<K, V> {
     this.trim();
   }
 
+  /** The keys, least recently used first (reading them does not use them). */
+  keys(): K[] {
+    return [...this.map.keys()];
+  }
+
   delete(key: K): void {
     this.map.delete(key);
   }

@@ -1,6 +1,6 @@
 import type { Rect } from '../domain/index.js';
 import type { Strip } from './ocr-strips.js';
-import { OCR_MAX_WORKERS, onWorker } from './ocr-workers.js';
+import { OCR_MAX_WORKERS, ocrWorkers, onWorker } from './ocr-workers.js';
 
 /**
  * Strips stacked into one image per Tesseract call, and Tesseract's words mapped back to the screen: the
@@ -170,21 +170,30 @@ async function readRun(strips: Strip[]): Promise<Array<{ words: OcrWord[]; lines
 }
 
 /**
- * Montage pixels worth a worker of their own: above this the lines are shared among workers (every call has a
- * fixed cost on top of its pixels, so a region with a few labels stays on one worker).
+ * Montage pixels worth a worker of their own. Tesseract's time grows with the text it reads (its LSTM runs along
+ * each line) and a call's fixed cost is small: one word alone reads in ≈ 6 ms, the click-button task page's
+ * seven pieces (≈ 46,000 montage pixels) in 60 ms in one call and 34 ms in two calls on two workers side by
+ * side (minimum of 7, load 4.6 on 2 cores). So from {@link PIXELS_PER_WORKER} a job is shared among the
+ * workers already running; only from {@link PIXELS_PER_NEW_WORKER} may it start one (1-2 s, ≈ 170 MB), which a
+ * sentence and a few labels are not worth. (Before, a 160×210 task page was always read by one worker.)
  */
-const PIXELS_PER_WORKER = 100_000;
+const PIXELS_PER_WORKER = 16_000;
+const PIXELS_PER_NEW_WORKER = 100_000;
 
 /** Montage pixels a strip costs, with its gap. */
 const cost = (s: Strip) => s.width * (s.height + MONTAGE_GAP);
 
 /**
- * Words and line texts of each strip, in the order given. Large jobs are split into contiguous runs of strips
- * of about equal pixel count, one per worker, each read in one Tesseract call.
+ * Words and line texts of each strip, in the order given. Jobs are split into contiguous runs of strips of
+ * about equal pixel count, one per worker, each read in one Tesseract call.
  */
 export async function readStrips(strips: Strip[]): Promise<Array<{ words: OcrWord[]; lines: string[] }>> {
   const total = strips.reduce((n, s) => n + cost(s), 0);
-  const parts = Math.max(1, Math.min(OCR_MAX_WORKERS, Math.ceil(total / PIXELS_PER_WORKER)));
+  const parts = Math.max(
+    1,
+    Math.min(OCR_MAX_WORKERS, Math.ceil(total / PIXELS_PER_NEW_WORKER)),
+    Math.min(ocrWorkers(), Math.ceil(total / PIXELS_PER_WORKER)),
+  );
   const runs: Strip[][] = [];
   let acc = 0;
   for (const s of strips) {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ElementQuery, UiElement, UiElementKind } from '../../domain/index.js';
+import type { ElementQuery, Item, UiElement, UiElementKind } from '../../domain/index.js';
 import type { RgbaImage } from '../image-io.js';
 import { assertImage } from '../image-io.js';
 import { readPieces } from '../ocr.js';
@@ -18,7 +18,7 @@ import { findWrappedLinks } from './links.js';
 import { findLists } from './lists.js';
 import type { Blob, PixelAnalysis } from './pixel-analysis.js';
 import { findPhrases } from './phrases.js';
-import { scaleRect, workingScreen } from './scale.js';
+import { LARGE_SCREEN_PIXELS, scaleRect, workingScreen } from './scale.js';
 import { markStates } from './states.js';
 import { findTabs } from './tabs.js';
 import { findToggles } from './toggles.js';
@@ -118,9 +118,14 @@ interface Screen {
 /** Per image object: its geometry, and its elements once every one was read. */
 const screens = new WeakMap<RgbaImage, Promise<Screen>>();
 const complete = new WeakMap<RgbaImage, Promise<UiElement[]>>();
-/** Per image content (a digest of its pixels): its elements, every one read. */
+/**
+ * Per image content: its elements, every one read, under `<sample>/<digest>` (see {@link sampleOf}); and the
+ * screens being read whose digest is not known yet.
+ */
 const byContent = new Lru<string, Promise<UiElement[]>>(ELEMENT_CACHE_DEFAULT_SCREENS);
+const pending = new Set<{ sample: string; img: RgbaImage; all: Promise<UiElement[]> }>();
 const digests = new WeakMap<RgbaImage, string>();
+const samples = new WeakMap<RgbaImage, string>();
 
 /** Sets how many screens' elements are kept by content (config `memory.elementScreens`; `0`: none). */
 export function setElementCacheScreens(n: number): void {
@@ -130,19 +135,83 @@ export function setElementCacheScreens(n: number): void {
 /** Forgets every screen's elements kept by content (benchmarks measuring a first call; tests). */
 export function clearElementCache(): void {
   byContent.clear();
+  pending.clear();
 }
 
-/** A digest of an image's size and pixels (SHA-1: ≈ 3 ms for a 1920×1080 screen on this machine's CPU). */
-function digestOf(img: RgbaImage): string {
-  let d = digests.get(img);
-  if (!d) {
-    d = createHash('sha1')
-      .update(`${img.width}x${img.height}:`)
-      .update(img.data.subarray(0, img.width * img.height * 4))
-      .digest('base64');
+/** The rows of an image hashed for its digest at a time between two turns of the event loop (≈ 1 ms each). */
+const DIGEST_CHUNK = 1 << 20;
+
+/**
+ * A digest of an image's size and pixels (SHA-1: ≈ 8 ms for a 1920×1080 screen on this machine's CPU).
+ * `later`: hashed a chunk at a time between turns of the event loop, while OCR reads in its workers, instead of
+ * before the analysis — a first look at a screen does not wait for it.
+ */
+function digestOf(img: RgbaImage): string;
+function digestOf(img: RgbaImage, later: true): Promise<string>;
+function digestOf(img: RgbaImage, later?: true): string | Promise<string> {
+  const known = digests.get(img);
+  if (known) return later ? Promise.resolve(known) : known;
+  const data = img.data.subarray(0, img.width * img.height * 4);
+  const h = createHash('sha1').update(`${img.width}x${img.height}:`);
+  if (!later) {
+    const d = h.update(data).digest('base64');
     digests.set(img, d);
+    return d;
   }
-  return d;
+  return (async () => {
+    for (let at = 0; at < data.length; at += DIGEST_CHUNK) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      // A synchronous digest of the same image may have been taken meanwhile.
+      const d = digests.get(img);
+      if (d) return d;
+      h.update(data.subarray(at, at + DIGEST_CHUNK));
+    }
+    const d = h.digest('base64');
+    digests.set(img, d);
+    return d;
+  })();
+}
+
+/**
+ * A digest of every 16th row of an image (≈ 0.5 ms at 1920×1080): a screen whose sample no kept or pending
+ * screen shares is not one of them, so its full digest can wait ({@link digestOf}); one that shares it is
+ * compared by its full digest.
+ */
+function sampleOf(img: RgbaImage): string {
+  let s = samples.get(img);
+  if (!s) {
+    const h = createHash('sha1').update(`${img.width}x${img.height}:`);
+    const row = img.width * 4;
+    for (let y = 0; y < img.height; y += 16) h.update(img.data.subarray(y * row, (y + 1) * row));
+    s = h.digest('base64');
+    samples.set(img, s);
+  }
+  return s;
+}
+
+/** The elements of a screen of the same pixels, kept or being read; `undefined` for none. */
+function sameContent(img: RgbaImage): Promise<UiElement[]> | undefined {
+  const sample = sampleOf(img);
+  if (byContent.keys().some((k) => k.startsWith(`${sample}/`))) {
+    const all = byContent.get(`${sample}/${digestOf(img)}`);
+    if (all) return all;
+  }
+  for (const p of pending) if (p.sample === sample && digestOf(p.img) === digestOf(img)) return p.all;
+  return undefined;
+}
+
+/** The geometry of a screen from its analysis and shapes (synchronous). */
+function screenFrom(work: RgbaImage, a: PixelAnalysis, factor: number, found: Item[]): Screen {
+  const shapes = found.map((sh): UiElement => ({
+    kind: 'shape',
+    text: '',
+    bbox: sh.bbox,
+    state: [],
+    shape: sh.shape!,
+    color: sh.color!,
+  }));
+  const d = detect(a, work, shapes);
+  return { d, work, factor, owners: inkOwners(a, d.phrases, d.outlines), reading: new Map() };
 }
 
 async function screenOf(img: RgbaImage): Promise<Screen> {
@@ -150,17 +219,15 @@ async function screenOf(img: RgbaImage): Promise<Screen> {
   if (!s) {
     s = (async () => {
       const { cv } = await loadOpenCv();
+      if (img.width * img.height <= LARGE_SCREEN_PIXELS) {
+        // Not halved, so its own working screen: its shapes are found first, and the analysis and detection
+        // then run with no await between them, so they may use the analysis's scratch buffers.
+        const found = await findShapes(img);
+        const { img: work, a, factor } = workingScreen(cv, img, true);
+        return screenFrom(work, a, factor, found);
+      }
       const { img: work, a, factor } = workingScreen(cv, img);
-      const shapes = (await findShapes(work)).map((sh): UiElement => ({
-        kind: 'shape',
-        text: '',
-        bbox: sh.bbox,
-        state: [],
-        shape: sh.shape!,
-        color: sh.color!,
-      }));
-      const d = detect(a, work, shapes);
-      return { d, work, factor, owners: inkOwners(a, d.phrases, d.outlines), reading: new Map() };
+      return screenFrom(work, a, factor, await findShapes(work));
     })();
     screens.set(img, s);
     s.catch(() => screens.delete(img));
@@ -232,8 +299,7 @@ export async function detectElements(img: RgbaImage, query: ElementQuery = {}): 
   validateQuery(query);
   let all = complete.get(img);
   if (!all) {
-    const key = digestOf(img);
-    all = byContent.get(key);
+    all = sameContent(img);
     if (all) complete.set(img, all);
     else if (query.kind) {
       const s = await screenOf(img);
@@ -241,18 +307,29 @@ export async function detectElements(img: RgbaImage, query: ElementQuery = {}): 
       await readFor(s, of);
       return filterElements(publish(of, s.factor, img), query);
     } else {
-      all = (async () => {
+      const read = (async () => {
         const s = await screenOf(img);
         await readFor(s, s.d.elements);
         // Everything is read: the geometry (with its ink label map, 8 MB at 1920×1080) is not needed again.
         screens.delete(img);
         return publish(s.d.elements, s.factor, img);
       })();
-      complete.set(img, all);
-      byContent.set(key, all);
-      all.catch(() => {
+      all = read;
+      complete.set(img, read);
+      // Kept by content once its digest is known (taken while OCR reads); until then, found by its sample.
+      const entry = { sample: sampleOf(img), img, all: read };
+      pending.add(entry);
+      let key: string | undefined;
+      void digestOf(img, true)
+        .then((d) => {
+          key = `${entry.sample}/${d}`;
+          if (pending.has(entry)) byContent.set(key, read);
+        })
+        .finally(() => pending.delete(entry));
+      read.catch(() => {
         complete.delete(img);
-        byContent.delete(key);
+        pending.delete(entry);
+        if (key) byContent.delete(key);
       });
     }
   }

@@ -78,6 +78,26 @@ describe('elements() caches (issue 18)', () => {
     expect(fresh.value).toEqual(first);
   });
 
+  it('tells screens apart by every pixel, also in rows its quick sample skips', async () => {
+    const img = await screen();
+    await detectElements(img);
+    // Screens are first looked up by a digest of every 16th row; row 1 is not in it, but the full digest is.
+    const changed = copy(img);
+    const i = (1 * changed.width + 5) * 4;
+    for (let c = 0; c < 3; c++) changed.data[i + c] = changed.data[i + c]! ^ 1;
+    clearOcrMemo();
+    expect((await readsDuring(() => detectElements(changed))).read).toBe(true);
+    // While a screen is being read, a copy of it is answered by that reading, found by its sample.
+    clearElementCache();
+    clearOcrMemo();
+    const twice = await readsDuring(() =>
+      Promise.all([detectElements(copy(img)), detectElements(copy(img))]),
+    );
+    expect(twice.value[1]).toEqual(twice.value[0]);
+    // The same element objects: one reading, not two.
+    expect(twice.value[1][0]).toBe(twice.value[0][0]);
+  });
+
   it('a query with a kind gives what the full reading gives for that kind', async () => {
     const img = await screen();
     const all = await detectElements(img);

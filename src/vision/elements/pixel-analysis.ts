@@ -39,13 +39,20 @@ const FLAT_CONTRAST = 16;
 /** Share of its bounding box's outline a flat area must cover to be the inside of a box (rounded corners lose some). */
 export const RECT_SHARE = 0.72;
 
-export function analysePixels(cv: Cv, img: RgbaImage): PixelAnalysis {
+/**
+ * `scratch`: the analysis's grey, gradient and flat-area label map are written into buffers kept for the next
+ * screen's analysis (12 MB of garbage a 1920×1080 screen otherwise). Only for a caller that is done with the
+ * analysis before anything else can run (no `await` between this call and its last use): the next analysis
+ * overwrites them. The ink label map is always new (the OCR pieces use it later).
+ */
+export function analysePixels(cv: Cv, img: RgbaImage, scratch = false): PixelAnalysis {
   const { width, height } = img;
   const greyMat = new cv.Mat(height, width, cv.CV_8UC1);
   const gradMat = new cv.Mat();
   const kernel = cv.getStructuringElement(cv.MORPH_RECT, new cv.Size(3, 3));
   try {
-    const grey = greyOf(img, { x: 0, y: 0, width, height });
+    const n = width * height;
+    const grey = greyOf(img, { x: 0, y: 0, width, height }, scratch ? kept('grey', n) : undefined);
     greyMat.data.set(grey);
     cv.morphologyEx(greyMat, gradMat, cv.MORPH_GRADIENT, kernel);
     if (isNoisy(gradMat.data)) {
@@ -56,17 +63,20 @@ export function analysePixels(cv: Cv, img: RgbaImage): PixelAnalysis {
       grey.set(greyMat.data);
       cv.morphologyEx(greyMat, gradMat, cv.MORPH_GRADIENT, kernel);
     }
-    const grad = new Uint8Array(gradMat.data);
+    const grad = scratch ? kept('grad', n) : new Uint8Array(n);
+    grad.set(gradMat.data);
     // Flat areas first: the rectangular ones are the insides of boxes.
     // Components are labelled by runs in JS (pixel-kernels.ts): no label maps copied out of the WASM heap.
-    const m = new Uint8Array(grad.length);
+    // The mask and the uncut ink's label map are used only in here: scratch buffers kept for the next screen
+    // (10 MB of garbage a 1920×1080 screen otherwise; the analysis is synchronous, so no two share them).
+    const m = scratchMask(grad.length);
     for (let i = 0; i < grad.length; i++) m[i] = grad[i]! < FLAT_CONTRAST ? 1 : 0;
-    const face = labelMask(m, width, height, 4);
+    const face = labelMask(m, width, height, 4, scratch ? keptLabels(n) : undefined);
     // Ink, cut along the inside edge of every box: a label whose letters reach the border of a tight button
     // would otherwise be one cluster with the button's outline and never be read as text.
     // The text size comes from the uncut ink (the counters of large letters are flat too, and must not be cut).
     for (let i = 0; i < grad.length; i++) m[i] = grad[i]! >= INK_CONTRAST ? 1 : 0;
-    const uncut = labelMask(m, width, height, 8);
+    const uncut = labelMask(m, width, height, 8, scratchLabels(grad.length));
     const unit = textUnit(uncut.blobs, uncut.labels, face, width, height);
     const min = Math.max(6, 0.45 * unit);
     for (const f of face.blobs) {
@@ -105,6 +115,21 @@ export function analysePixels(cv: Cv, img: RgbaImage): PixelAnalysis {
     kernel.delete();
   }
 }
+
+let mask = new Uint8Array(0);
+let labels = new Int32Array(0);
+let faceLabels = new Int32Array(0);
+const bytes = { grey: new Uint8Array(0), grad: new Uint8Array(0) };
+/** The caller's scratch grey or gradient buffer of `n` bytes (see `scratch` of {@link analysePixels}). */
+const kept = (k: keyof typeof bytes, n: number) =>
+  (bytes[k].length >= n ? bytes[k] : (bytes[k] = new Uint8Array(n))).subarray(0, n);
+/** The caller's scratch flat-area label map (labelMask zeroes what it uses). */
+const keptLabels = (n: number) =>
+  (faceLabels.length >= n ? faceLabels : (faceLabels = new Int32Array(n))).subarray(0, n);
+/** A scratch mask of at least `n` bytes (contents undefined: every byte is written before it is read). */
+const scratchMask = (n: number) => (mask.length >= n ? mask : (mask = new Uint8Array(n))).subarray(0, n);
+/** A scratch label map of at least `n` entries (labelMask zeroes what it uses). */
+const scratchLabels = (n: number) => (labels.length >= n ? labels : (labels = new Int32Array(n)));
 
 /**
  * Whether a screen is noisy: on an interface most pixels lie in flat fills (gradient 0–2 even on gradients and

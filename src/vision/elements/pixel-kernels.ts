@@ -11,18 +11,29 @@ import type { Blob } from './pixel-analysis.js';
  * detector sees the same components in the same order: 4-connected, by each component's first pixel in raster
  * order; 8-connected, by its first 2×2 block in raster order of blocks (OpenCV labels blocks of 2×2).
  */
+/** The run arrays of {@link labelMask}, grown as needed and reused. */
+let runs = {
+  cap: 1024,
+  ry: new Int32Array(1024),
+  rx0: new Int32Array(1024),
+  rx1: new Int32Array(1024),
+  parent: new Int32Array(1024),
+};
+
+/**
+ * `into`: a label map to write into (its first width × height entries; zeroed here) instead of a new one, for
+ * a map not kept past the caller's synchronous use.
+ */
 export function labelMask(
   mask: Uint8Array,
   width: number,
   height: number,
   connectivity: 4 | 8,
+  into?: Int32Array,
 ): { labels: Int32Array; blobs: Blob[] } {
-  // Runs in raster order: row, first and past-last column.
-  let cap = 1024;
-  let ry = new Int32Array(cap);
-  let rx0 = new Int32Array(cap);
-  let rx1 = new Int32Array(cap);
-  let parent = new Int32Array(cap);
+  // Runs in raster order: row, first and past-last column. The arrays are kept for the next call (this one
+  // is synchronous): a 1920×1080 screen has ≈ 10⁵ runs, a few MB of garbage a call otherwise.
+  let { cap, ry, rx0, rx1, parent } = runs;
   let n = 0;
   const root = (i: number): number => {
     while (parent[i] !== i) {
@@ -60,6 +71,7 @@ export function labelMask(
       rx0 = grow(rx0);
       rx1 = grow(rx1);
       parent = grow(parent);
+      runs = { cap, ry, rx0, rx1, parent };
     }
     ry[n] = y;
     rx0[n] = x0;
@@ -109,7 +121,9 @@ export function labelMask(
     rs.sort((p, q) => first[p]! - first[q]!);
     rs.forEach((r, k) => (order[r] = k));
   }
-  const labels = new Int32Array(width * height);
+  const labels = into
+    ? into.fill(0, 0, width * height).subarray(0, width * height)
+    : new Int32Array(width * height);
   const blobs: Blob[] = new Array<Blob>(roots);
   for (let i = 0; i < n; i++) {
     const r = parent[i]!;

@@ -36,9 +36,14 @@ export function halve(img: RgbaImage): RgbaImage {
 
 /**
  * The screen the detector works on, its analysis, and the factor its boxes are multiplied by to give screen
- * pixels. Halves as long as the screen is large and its text stays at UI size.
+ * pixels. Halves as long as the screen is large and its text stays at UI size. `scratch`: see
+ * {@link analysePixels}.
  */
-export function workingScreen(cv: Cv, img: RgbaImage): { img: RgbaImage; a: PixelAnalysis; factor: number } {
+export function workingScreen(
+  cv: Cv,
+  img: RgbaImage,
+  scratch = false,
+): { img: RgbaImage; a: PixelAnalysis; factor: number } {
   let cur = img;
   let factor = 1;
   let a: PixelAnalysis | undefined;
@@ -50,7 +55,9 @@ export function workingScreen(cv: Cv, img: RgbaImage): { img: RgbaImage; a: Pixe
     a = sa;
     factor *= 2;
   }
-  return { img: cur, a: a ?? analysePixels(cv, cur), factor };
+  // Only the screen analysed at full size may use the scratch buffers (a halved one's analysis may be kept
+  // while another is made).
+  return { img: cur, a: a ?? analysePixels(cv, cur, scratch), factor };
 }
 
 /** A box of the working screen in screen pixels, inside the screen. */
