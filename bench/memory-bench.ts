@@ -60,6 +60,19 @@ function freePort(): Promise<number> {
   });
 }
 
+/**
+ * `serve`'s environment as `npm start` and docs/deployment.md give it: glibc's mmap threshold fixed at
+ * 128 KiB (`MALLOC_MMAP_THRESHOLD_`, unless the caller's environment sets it). `IRONCLIW_BENCH_MEMORY_MALLOC=
+ * glibc` measures glibc's own default (a threshold that rises as large buffers are freed, so they stay in
+ * its arenas).
+ */
+export function serveEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  if (process.env.IRONCLIW_BENCH_MEMORY_MALLOC === 'glibc') delete env.MALLOC_MMAP_THRESHOLD_;
+  else env.MALLOC_MMAP_THRESHOLD_ ??= '131072';
+  return env;
+}
+
 interface Served {
   child: ChildProcess;
   url: string;
@@ -72,7 +85,7 @@ async function startServe(dir: string, configFile: string): Promise<Served> {
   const child = spawn(
     process.execPath,
     [BIN, 'serve', '--port', String(port), '--db', join(dir, 'store.db'), '--config', configFile],
-    { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
+    { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: serveEnv() },
   );
   let out = '';
   let err = '';
@@ -446,7 +459,9 @@ async function measure(): Promise<Figure[]> {
         value: idle.mb.total,
         unit: 'MB',
         budget: { max: BUDGET_MB, unit: 'MB' },
-        note: roles.map((r) => `${r} ${idle.mb[r].toFixed(0)}`).join(', '),
+        note:
+          roles.map((r) => `${r} ${idle.mb[r].toFixed(0)}`).join(', ') +
+          `; MALLOC_MMAP_THRESHOLD_=${serveEnv().MALLOC_MMAP_THRESHOLD_ ?? "glibc's default"}`,
       },
       ...roles.map((r): Figure => ({
         name: `memory: idle ${r}`,
