@@ -88,6 +88,7 @@ export async function createIroncliw(
         poolSize: config.sandbox.poolSize,
         minPoolSize: config.sandbox.minPoolSize,
         poolIdleMs: config.sandbox.poolIdleMs,
+        poolRefreshIdleMs: config.sandbox.poolRefreshIdleMs,
         allowSharedNetwork: config.sandbox.allowSharedNetwork,
         allowRootChildren: config.sandbox.allowRootChildren,
       });

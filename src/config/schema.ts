@@ -65,6 +65,11 @@ export const ConfigSchema = strict({
      * a burst right after an idle spell was measured over its 25 ms p99 budget on a shrunk pool.
      */
     poolIdleMs: z.number().int().min(0).max(86_400_000).default(0),
+    /**
+     * Idle time after which children that ran code are replaced by fresh ones, one at a time (their heaps
+     * keep what the runs left); 0 never replaces them.
+     */
+    poolRefreshIdleMs: z.number().int().min(0).max(86_400_000).default(30_000),
     /** Default limits for generated capabilities (a manifest may ask for less, never more). */
     timeoutMs: z.number().int().min(10).max(60_000).default(5000),
     memoryMb: z.number().int().min(16).max(1024).default(128),
@@ -83,6 +88,7 @@ export const ConfigSchema = strict({
     poolSize: 2,
     minPoolSize: 1,
     poolIdleMs: 0,
+    poolRefreshIdleMs: 30_000,
     timeoutMs: 5000,
     memoryMb: 128,
     allowSharedNetwork: false,
@@ -319,6 +325,12 @@ export const ConfigSchema = strict({
     /** `serve`'s screen-scan worker thread, which holds its own OpenCV (≈ 90 MB). */
     visionWorkerIdleMs: z.number().int().min(0).default(60_000),
     /**
+     * `serve` runs a full garbage collection after this many ms without a command, and again each time as
+     * long again passes (at most 4 per idle spell): an idle process allocates nothing, so V8 would keep the
+     * last requests' screens. `0` never does.
+     */
+    idleGcMs: z.number().int().min(0).default(30_000),
+    /**
      * Screens whose UI elements are kept by pixel content (`sdk.vision.elements` on an unchanged screen is
      * answered from it): the elements only, a few KB each, never the pixels. `0` keeps none.
      */
@@ -344,6 +356,7 @@ export const ConfigSchema = strict({
     ocrIdleMs: 60_000,
     learnerSandboxIdleMs: 60_000,
     visionWorkerIdleMs: 60_000,
+    idleGcMs: 30_000,
     elementScreens: 16,
     ocrMemoPieces: 4096,
     learnerIdleMs: 60_000,

@@ -375,6 +375,44 @@ describe('tier lifecycle', () => {
     }
   });
 
+  it('an idle pool replaces the children that ran code by fresh ones, one at a time', async () => {
+    const tier = createProcessTier({ poolSize: 2, poolRefreshIdleMs: 300 });
+    try {
+      await tier.availability();
+      const run = (x: number) =>
+        tier.run({ code: 'export default (i) => i.x + 1', input: { x }, permissions: [], limits });
+      // Both children run code (runs go to a ready child; concurrent ones reach both).
+      await vi.waitUntil(
+        async () =>
+          (await Promise.all([run(1), run(2)])).every((r) => r.status === 'ok') &&
+          tier.childStates().idle === 2,
+        { timeout: 20_000, interval: 20 },
+      );
+      await Promise.all([run(1), run(2)]);
+      const before = tier.childPids();
+      // While it refreshes, never more than one child is away: a run arriving meanwhile finds one ready.
+      let fewestReady = 2;
+      await vi.waitUntil(
+        () => {
+          fewestReady = Math.min(fewestReady, tier.childStates().idle);
+          return tier.childPids().every((pid) => !before.includes(pid)) && tier.childStates().idle === 2;
+        },
+        { timeout: 20_000, interval: 5 },
+      );
+      expect(fewestReady).toBe(1);
+      expect(tier.refreshes).toBe(2);
+      for (const pid of before) expect(alive(pid)).toBe(false);
+      // Fresh children are not replaced again while nothing runs.
+      const fresh = tier.childPids();
+      await new Promise((r) => setTimeout(r, 800));
+      expect(tier.childPids().sort()).toEqual(fresh.sort());
+      expect(tier.refreshes).toBe(2);
+      expect((await run(5)).output).toBe(6);
+    } finally {
+      await tier.close();
+    }
+  });
+
   it('await using disposes the tier', async () => {
     let pids: number[];
     {

@@ -18,6 +18,8 @@ const MAX_SPAWN_FAILURES = 3;
  * serving a burst on a 2-core machine was measured to double the burst's latency.
  */
 const GROW_DELAY_MS = 50;
+/** While refreshing an idle pool: how soon to look again for the replacement being ready. */
+const REFRESH_RETRY_MS = 250;
 /** Budget of child CPU seconds kept in reserve for start-up and the current run, under RLIMIT_CPU. */
 const CPU_RESERVE_MS = 5000;
 
@@ -45,6 +47,7 @@ export class ProcessPoolTier implements SandboxTier {
   private strength: number;
   private lastRunAt = performance.now();
   private idleTimer: NodeJS.Timeout | undefined;
+  private refreshTimer: NodeJS.Timeout | undefined;
   private growTimer: NodeJS.Timeout | undefined;
   private lastSpawnError = '';
   private closed = false;
@@ -72,6 +75,7 @@ export class ProcessPoolTier implements SandboxTier {
     if (!this.unavailableReason) {
       for (let i = 0; i < this.options.poolSize; i++) this.spawnChild();
       this.armIdleTimer();
+      this.armRefreshTimer();
     }
   }
 
@@ -150,6 +154,7 @@ export class ProcessPoolTier implements SandboxTier {
       this.growTimer.unref();
     }
     this.armIdleTimer();
+    this.armRefreshTimer();
   }
 
   private grow(): void {
@@ -198,6 +203,48 @@ export class ProcessPoolTier implements SandboxTier {
       ready--;
     }
   }
+
+  private armRefreshTimer(delayMs?: number): void {
+    const ms = this.options.poolRefreshIdleMs;
+    if (this.refreshTimer || this.closed || ms === 0) return;
+    const wait = delayMs ?? Math.max(0, ms - (performance.now() - this.lastRunAt));
+    this.refreshTimer = setTimeout(() => {
+      this.refreshTimer = undefined;
+      this.refreshIfIdle();
+    }, wait);
+    // An idle pool must not keep its process alive.
+    this.refreshTimer.unref();
+  }
+
+  /**
+   * No run for `poolRefreshIdleMs`: replace a child that has run code by a fresh one (its heap keeps what
+   * the runs left), then look again once the replacement is ready — one at a time, so every other child
+   * stays ready for a run that comes meanwhile. Stops when all children are fresh, until the next run.
+   */
+  private refreshIfIdle(): void {
+    if (this.closed) return;
+    const ms = this.options.poolRefreshIdleMs;
+    const all = [...this.children];
+    const busy = all.some((c) => c.state === 'busy') || this.waiters.length > 0;
+    if (busy || performance.now() - this.lastRunAt < ms) {
+      this.armRefreshTimer();
+      return;
+    }
+    // A child still starting (a replacement, or the pool growing back) or not yet gone: wait for it first.
+    if (all.some((c) => c.state === 'starting' || c.state === 'dead')) {
+      this.armRefreshTimer(REFRESH_RETRY_MS);
+      return;
+    }
+    const used = all.find((c) => c.state === 'idle' && c.runs > 0);
+    if (!used) return;
+    // onChildExit starts its replacement (the pool is below strength once it is gone).
+    used.retireNow();
+    this.refreshes++;
+    this.armRefreshTimer(REFRESH_RETRY_MS);
+  }
+
+  /** Children replaced by fresh ones while the pool was idle (`poolRefreshIdleMs`). */
+  refreshes = 0;
 
   private offer(c: Child): void {
     if (c.state !== 'idle') return;
@@ -381,6 +428,7 @@ export class ProcessPoolTier implements SandboxTier {
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.idleTimer);
+    clearTimeout(this.refreshTimer);
     clearTimeout(this.growTimer);
     for (const w of this.waiters.splice(0)) w(null);
     const all = [...this.children];

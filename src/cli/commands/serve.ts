@@ -50,6 +50,12 @@ export const registerServe: RegisterCommand = (program, { io }) => {
       // Text is read in a child process that exits when idle, giving OCR's memory back (issue 20).
       visionProcess: true,
     });
+    // Idle: collect the last requests' garbage (their screens) rather than hold it until the next request.
+    if (config.memory.idleGcMs > 0) {
+      const { idleCollector } = await import('../idle-gc.js');
+      const collector = idleCollector({ idleMs: config.memory.idleGcMs });
+      ironcliw.on('command', () => collector.touch());
+    }
     // The learner runs only while there is learning to do (config memory.learnerIdleMs; issue 20).
     const always = config.memory.learnerIdleMs === 0;
     await serveUntilStopped(ironcliw, {
