@@ -110,13 +110,14 @@ function manifestFor(
 
 let sandbox: SandboxTier;
 let screen: VisionImage;
+let screenPng: Buffer;
 
 beforeAll(async () => {
   sandbox = await createSandboxTier('process', { poolSize: 1 });
-  const png = (
+  screenPng = (
     await renderScene(countScene({ color: 'red', shape: 'circle', region: 'content', count: 4, seed: 2 }))
   ).png;
-  screen = await screenLoader(40_000_000).decode(png);
+  screen = await screenLoader(40_000_000).decode(screenPng);
   // Load OpenCV once, outside any measured run.
   await createVisionPort().findShapes(screen, {});
 }, 120_000);
@@ -179,11 +180,14 @@ describe('host work per run is bounded', () => {
   it('cancels the calls still pending when the run hits its deadline', async () => {
     const m = measuredVision();
     const deps = depsFor(BURST, m.port, { maxCalls: 10_000, maxHostMs: 600_000 }, 500);
+    // A screen of its own: scans are cached per screen object, and the test above scanned the shared one
+    // with the same minArea values, so its cached answers would let the burst finish before the deadline.
+    const fresh = await screenLoader(40_000_000).decode(screenPng);
     const r = await processCommand(
       deps,
       'count the red circles',
       { user: 'ana' },
-      { screen: { image: screen } },
+      { screen: { image: fresh } },
     );
     const returnedAt = performance.now();
     expect(r.ok).toBe(false);
