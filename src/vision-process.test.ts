@@ -1,7 +1,11 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VisionImage } from './capabilities/index.js';
 import { IroncliwError } from './domain/index.js';
-import { visionProcess } from './vision-process.js';
+import { removeDeadSpools, visionProcess } from './vision-process.js';
 import { createVisionPort, screenLoader } from './vision-port.js';
 import { renderScene, resolveRegion } from './vision/index.js';
 
@@ -140,4 +144,22 @@ describe('vision in a child process', () => {
     expect(text.pid()).toBeUndefined();
     await until(() => !alive(pid));
   }, 60_000);
+});
+
+describe('spool folders', () => {
+  it('removes the folders of processes that are gone, keeping live ones and other names', () => {
+    const base = mkdtempSync(join(tmpdir(), 'spools-'));
+    try {
+      // A pid that was just in use and is gone now.
+      const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], {
+        encoding: 'utf8',
+      }).stdout;
+      for (const name of [`ironcliw-text-${dead}-abc123`, `ironcliw-text-${process.pid}-def456`, 'other'])
+        mkdirSync(join(base, name));
+      removeDeadSpools(base);
+      expect(readdirSync(base).sort()).toEqual(['ironcliw-text-' + process.pid + '-def456', 'other'].sort());
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
+  });
 });

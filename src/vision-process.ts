@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { fork } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { VisionImage, VisionPort } from './capabilities/index.js';
@@ -28,6 +28,38 @@ import { greyOf, textFinder, textPieces, textReader } from './vision/index.js';
  * A child that dies fails the calls in flight with E_VISION_UNAVAILABLE and is started again by the next
  * call; one that loses its parent exits. close() ends it (the runtime's close, so `serve`'s first SIGTERM).
  */
+
+/** Spool folders are named after the process that made them: `ironcliw-text-<pid>-XXXXXX`. */
+const SPOOL_PREFIX = 'ironcliw-text-';
+
+/**
+ * Removes the spool folders of processes that are gone. A process killed with SIGKILL (a crash, `kill -9`)
+ * runs no exit handler, so its folder would stay in /dev/shm (memory) until a reboot.
+ */
+export function removeDeadSpools(base: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(base);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = /^ironcliw-text-(\d+)-/.exec(name);
+    if (!m || Number(m[1]) === process.pid || alive(Number(m[1]))) continue;
+    rmSync(join(base, name), { recursive: true, force: true });
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists, under another user.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 export const CHILD_METHODS = ['warm', 'readText', 'elements', 'findShapes', 'describe'] as const;
 export type ChildMethod = (typeof CHILD_METHODS)[number];
 
@@ -118,9 +150,9 @@ export function visionProcess(inner: VisionPort, options: VisionProcessOptions =
   const pixels = (id: number, data: Uint8Array): Pixels => {
     if (data.byteLength <= FILE_BYTES) return { bytes: data };
     if (!spool) {
-      const dir = (spool = mkdtempSync(
-        join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'ironcliw-text-'),
-      ));
+      const base = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
+      removeDeadSpools(base);
+      const dir = (spool = mkdtempSync(join(base, `${SPOOL_PREFIX}${process.pid}-`)));
       // A process that exits without close() leaves no folder behind either.
       process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
     }
