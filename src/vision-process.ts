@@ -44,7 +44,7 @@ export function removeDeadSpools(base: string): void {
     return;
   }
   for (const name of names) {
-    const m = /^ironcliw-text-(\d+)-/.exec(name);
+    const m = name.startsWith(SPOOL_PREFIX) ? /^(\d+)-/.exec(name.slice(SPOOL_PREFIX.length)) : null;
     if (!m || Number(m[1]) === process.pid || alive(Number(m[1]))) continue;
     rmSync(join(base, name), { recursive: true, force: true });
   }
