@@ -38,7 +38,7 @@ const TOGGLEABLE: ReadonlySet<string> = new Set([
 
 export function finish(d: Draft, raw: string): UnderstandResult {
   const target: Target = { kind: 'screen' };
-  const action = d.action;
+  let action = d.action;
   let kind = d.kind;
   const shapey = Boolean(d.color || d.shape || d.genericShape);
   // Beside a widget noun or text, a colour, a shape or a generic shape word ("the buttons with icons") is a
@@ -63,6 +63,12 @@ export function finish(d: Draft, raw: string): UnderstandResult {
     else kind = 'screen';
   }
   target.kind = kind;
+  // "activate the "Submit" button / the "Skip" link": a button or a link is activated by clicking it (a switch
+  // or a checkbox is turned on).
+  if (action === 'toggle' && d.verbWord === 'activate' && (kind === 'button' || kind === 'link')) {
+    action = 'click';
+    d.state = undefined;
+  }
   if (kind === 'shape') {
     if (d.shape) target.shape = d.shape;
     if (d.color) target.color = d.color;

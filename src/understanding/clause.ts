@@ -41,7 +41,7 @@ const NAMED_RE = new RegExp(
  * ("is checked", "is not displayed") does not match and stays unexplained.
  */
 const SHOWN_RE =
-  /^(?:(?:verify|assert|confirm|ensure|check|make sure)(?: that)? (.+?) (?:is|are) (?:displayed|visible|present|shown)((?: (?:in|on|at|inside) .+)?)|(?:verify|assert|confirm|check)(?: that)? (.+?) (?:appears?|is shown|are shown)((?: (?:in|on|at|inside) .+)?)|(?:(?:then|and) )?i should (?:now )?see (.+)|(?:is|are) (.+?) (?:displayed|visible|present|shown)((?: (?:in|on|at|inside) .+)?))$/;
+  /^(?:(?:verify|assert|confirm|ensure|check|make sure)(?: that)? (.+?) (?:is|are) (?:displayed|visible|present|shown)((?: (?:in|on|at|inside) .+)?)|(?:verify|assert|confirm|check)(?: that)? (.+?) (?:appears?|is shown|are shown)((?: (?:in|on|at|inside) .+)?)|(?:(?:then|and) )?i should (?:now )?see (.+)|(?:is|are) (.+?) (?:displayed|visible|present|shown|there)((?: (?:in|on|at|inside) .+)?))$/;
 
 /** A named key followed by what it is for or where ("Enter to continue", "tab in the search box"). */
 const KEY_THEN =

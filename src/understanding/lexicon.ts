@@ -419,6 +419,11 @@ export const ACTION_RULES: readonly ActionRule[] = [
     pattern:
       /^(?:hover(?: over| on)?|mouse over|(?:move|pass|put|place) the (?:mouse|cursor|pointer) (?:over|on)|move the mouse to)\b/,
   },
+  // "move focus to the Email field", "put the focus on the search box": keyboard focus, not a drag.
+  {
+    action: 'focus',
+    pattern: /^(?:move|put|set|give|bring) (?:the )?(?:keyboard )?focus (?:to|on|onto|in|into)\b/,
+  },
   { action: 'drag', pattern: /^(?:drag|move(?! the (?:mouse|cursor|pointer)\b))\b/ },
   {
     action: 'focus',

@@ -66,6 +66,8 @@ const SEPARATOR = new RegExp(
   `,? (?:and )?then |\\s*;\\s*(?:then )?| and after that |,? and (?=${VERB}\\b)|, (?=then |${VERB}\\b)|[.?!] (?=${VERB}\\b)`,
   'g',
 );
+/** A clause's own verb, said first ("click on", "double-click"). */
+const LEAD_VERB = new RegExp(`^${VERB}(?: on)?(?=\\s)`, 'i');
 const LIST_VERBS =
   /^(select|choose|pick|check|uncheck|tick|untick|toggle|click|tap|expand|collapse)\b\s+(.*)$/;
 
@@ -166,8 +168,12 @@ function parseComposed(raw: string, q: Quoted, lower: Span): UnderstandResult | 
   if ((m = /^(?:are there|is there|do you see) (more|fewer|less) (.+) than (.+)$/.exec(s))) {
     const aAt = m[0].indexOf(m[2]!, m[0].indexOf(m[1]!) + m[1]!.length);
     const bAt = m[0].lastIndexOf(m[3]!);
+    let bText = o.slice(bAt, bAt + m[3]!.length);
+    // "more blue circles than green ones": "ones" are the things counted first.
+    const noun = /(\S+)$/.exec(m[2]!)?.[1] ?? '';
+    if (/\S\s+ones$/i.test(bText) && SHAPE_WORDS[noun]) bText = bText.replace(/ones$/i, noun);
     const a = parseClause(`count the ${o.slice(aAt, aAt + m[2]!.length)}`, q.quotes, raw);
-    const b = parseClause(`count the ${o.slice(bAt, bAt + m[3]!.length)}`, q.quotes, raw);
+    const b = parseClause(`count the ${bText}`, q.quotes, raw);
     if (a.frame.target.kind !== 'shape' || b.frame.target.kind !== 'shape') return undefined;
     const frame: ExtendedFrame = {
       action: 'compare',
@@ -189,6 +195,12 @@ function parseComposed(raw: string, q: Quoted, lower: Span): UnderstandResult | 
   }
   texts.push(o.slice(from));
   const clauses = texts.flatMap((t) => expandList(t, q.quotes)).filter((t) => t.trim().length > 0);
+  // "click the red circle, then the blue square": a clause with no verb of its own takes the one before.
+  for (let i = 1; i < clauses.length; i++) {
+    if (!/^\s*(?:the|a|an)\s/i.test(clauses[i]!)) continue;
+    const verb = LEAD_VERB.exec(clauses[i - 1]!.trim());
+    if (verb) clauses[i] = `${verb[0]} ${clauses[i]!.trim()}`;
+  }
   if (clauses.length > 1 && clauses.length <= 8) {
     const parsed = clauses.map((t) => parseClause(t, q.quotes, raw));
     // A sequence that acts is an acting command ("read the title and then click Save" clicks): the frame's

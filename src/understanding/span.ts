@@ -1,4 +1,5 @@
 import { POLITENESS } from './lexicon.js';
+import { correctSlips } from './typos.js';
 
 const NON_ASCII = /[^\t-\r -~\u27e6\u27e7]/;
 /** Whitespace other than single spaces. */
@@ -68,6 +69,13 @@ const ANY_POLITE = new RegExp(POLITENESS.map((p) => `(?:${p.source})`).join('|')
 
 export function normalizeText(text: string): Span {
   const span = Span.of(text);
+  // Typing slips and chat shorthand ("clikc", "sqaures", "can u", "thx") first: politeness and every rule after
+  // read the words as meant.
+  const fixed = correctSlips(span.s, span.o);
+  if (fixed) {
+    span.s = fixed.s;
+    span.o = fixed.o;
+  }
   // Twice over: removing one hedge can uncover another ("thanks, now click OK").
   for (let pass = 0, cut = ANY_POLITE.test(span.s); pass < 2 && cut; pass++) {
     cut = false;

@@ -1,0 +1,153 @@
+import {
+  COLOR_WORDS,
+  COMPARATIVES,
+  GENERIC_SHAPE_WORDS,
+  NUMBER_WORDS,
+  ORDINALS,
+  SHAPE_WORDS,
+  SIZE_WORDS,
+  STATE_WORDS,
+  STOPWORDS,
+  SUPERLATIVES,
+  UI_LABEL_WORDS,
+  VAGUE,
+} from './lexicon.js';
+
+/**
+ * Typing slips in the words a frame is made of ("clikc the Save button", "how many blue sqaures", "type "x" in
+ * teh search box"), and chat shorthand ("can u", "r there", "thx"). A slip is corrected only when it is one of
+ * the slips people make most — two neighbouring letters swapped, one letter left out, one letter doubled — of
+ * one of the grammar's own core words, and of no other; everything else stays as written (and unexplained).
+ * Names are never corrected: a word said with a capital inside it, or in quotes, is what it says.
+ *
+ * The variants are made once, at load. A variant that is itself an English word ("lick", "elect", "range",
+ * "lose", "were", "here", "inks") would change what a person meant, so those are listed and never corrected;
+ * so is any word the lexicon knows.
+ */
+
+/** The words a frame is made of, that people type fast: verbs, target nouns, colours, and "the"/"there". */
+const CORE =
+  'click count select choose type enter find locate where check uncheck close expand collapse focus press ' +
+  'toggle hover double button buttons circle circles square squares triangle triangles rectangle rectangles ' +
+  'checkbox checkboxes field fields link links shape shapes search toolbar sidebar dialog green yellow purple ' +
+  'blue white there many the how field text';
+
+/**
+ * Variants that are words of their own (or common names and abbreviations): a person who wrote them may have
+ * meant them. Found by reading every left-out-letter and swapped-letter variant of the core words above.
+ */
+const REAL_WORDS = new Set(
+  'lick cont cout cunt elect chose here were heck lose cose inks whit thee whee circe hove over hoover filed three'.split(
+    ' ',
+  ),
+);
+
+function variants(w: string): string[] {
+  const out: string[] = [];
+  // Two neighbouring letters swapped ("teh", "clikc", "sqaures").
+  for (let i = 0; i + 1 < w.length; i++)
+    if (w[i] !== w[i + 1]) out.push(w.slice(0, i) + w[i + 1] + w[i] + w.slice(i + 2));
+  // One letter left out ("buton", "gren", "cirle"): only of longer words, where fewer variants are words.
+  if (w.length >= 5) for (let i = 0; i < w.length; i++) out.push(w.slice(0, i) + w.slice(i + 1));
+  // One letter doubled ("buttton", "clickk").
+  if (w.length >= 4) for (let i = 0; i < w.length; i++) out.push(w.slice(0, i + 1) + w[i] + w.slice(i + 1));
+  return out;
+}
+
+/** Words the lexicon knows are what they say. */
+const KNOWN: ReadonlySet<string> = new Set([
+  ...STOPWORDS,
+  ...STATE_WORDS,
+  ...UI_LABEL_WORDS,
+  ...VAGUE,
+  ...GENERIC_SHAPE_WORDS,
+  ...Object.keys(COLOR_WORDS),
+  ...Object.keys(SHAPE_WORDS),
+  ...Object.keys(SIZE_WORDS),
+  ...Object.keys(ORDINALS),
+  ...Object.keys(NUMBER_WORDS),
+  ...Object.keys(SUPERLATIVES),
+  ...Object.keys(COMPARATIVES),
+]);
+
+/** slip → the core word it is a slip of (slips of two core words are left out). */
+const SLIPS: ReadonlyMap<string, string> = (() => {
+  const core = new Set(CORE.split(' '));
+  const seen = new Map<string, string | null>();
+  for (const w of core)
+    for (const v of variants(w)) {
+      if (core.has(v) || REAL_WORDS.has(v) || KNOWN.has(v) || v.length < 3) continue;
+      const had = seen.get(v);
+      seen.set(v, had === undefined || had === w ? w : null);
+    }
+  const out = new Map<string, string>();
+  for (const [v, w] of seen) if (w) out.set(v, w);
+  return out;
+})();
+
+/** Chat shorthand: a word only when the word beside it shows how it is used. */
+const SHORTHAND =
+  /\b(?:(?<=\b(?:can|could|would|will|do|did|are|thank|r) )u(?= |$)|u(?= (?:there|see|can|could)\b)|r(?= (?:there|you|u)\b)|thx|thnx|thanx)\b/gi;
+const SHORTHAND_FOR: Readonly<Record<string, string>> = {
+  u: 'you',
+  r: 'are',
+  thx: 'thanks',
+  thnx: 'thanks',
+  thanx: 'thanks',
+};
+
+/** Any letter pair that a slip or shorthand may hold: most commands have neither, and are returned at once. */
+const WORD = /[a-z]+/g;
+
+/**
+ * `s` (lower case) and `o` (as said) with slips and shorthand corrected, or undefined when there are none. A word
+ * corrected in `s` is corrected in `o` too, at the same place (their lengths change together).
+ */
+export function correctSlips(s: string, o: string): { s: string; o: string } | undefined {
+  let outS = '';
+  let outO = '';
+  let last = 0;
+  let changed = false;
+  WORD.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = WORD.exec(s))) {
+    const w = m[0];
+    const fix = SLIPS.get(w);
+    if (!fix) continue;
+    // Only a word said in lower case (or capitalised first in the command): "Teh" in the middle is a name.
+    const said = o.slice(m.index, m.index + w.length);
+    if (said !== w && !(m.index === 0 && said.slice(1) === w.slice(1))) continue;
+    // A word inside a longer token ("e-mail", "x_y", quoted placeholders) is not a word of its own.
+    const before = s[m.index - 1];
+    const after = s[m.index + w.length];
+    if ((before && !/[\s,;:!?.(]/.test(before)) || (after && !/[\s,;:!?.)]/.test(after))) continue;
+    outS += s.slice(last, m.index) + fix;
+    outO += o.slice(last, m.index) + fix;
+    last = m.index + w.length;
+    changed = true;
+  }
+  if (changed) {
+    s = outS + s.slice(last);
+    o = outO + o.slice(last);
+  }
+  if (/\b(?:u|r|thx|thnx|thanx)\b/.test(s)) {
+    const r = (x: string) => x.replace(SHORTHAND, (w) => SHORTHAND_FOR[w.toLowerCase()] ?? w);
+    const s2 = r(s);
+    if (s2 !== s) {
+      // Shorthand is said in lower case; the original keeps its case elsewhere only if the lengths still agree.
+      const o2 = o.replace(SHORTHAND, (w) => (w === w.toLowerCase() ? (SHORTHAND_FOR[w] ?? w) : w));
+      return { s: s2, o: o2.length === s2.length ? o2 : s2 };
+    }
+  }
+  return changed ? { s, o } : undefined;
+}
+
+/** For tests: the core word a slip is read as. */
+export function slipOf(word: string): string | undefined {
+  return SLIPS.get(word);
+}
+
+/** For tests and review: every slip and its word. */
+export function allSlips(): ReadonlyMap<string, string> {
+  return SLIPS;
+}
