@@ -120,6 +120,12 @@ export function finish(d: Draft, raw: string): UnderstandResult {
   // Typing needs a text ("the field below Email" is a field like any other: the element plan takes the anchor).
   if (action === 'type' && d.text === undefined) d.unexplained.push('(nothing to type)');
 
+  // "click the red circle and not the blue one", "count the red squares except the green ones": leaving out a
+  // colour (or shape) the target already excludes by naming another says nothing the frame can act on — a
+  // contrast or a slip, not a filter.
+  for (const x of d.exclude)
+    if (x.op === 'exclude' && ((x.by === 'color' && target.color) || (x.by === 'shape' && target.shape)))
+      d.unexplained.push(x.value);
   // A colour or shape is asked of a shape; "what colour is the Save button / the text" is not.
   if (d.attribute && kind !== 'shape')
     d.unexplained.push((d.attribute as { of: string }).of === 'color' ? 'colour' : 'shape');
