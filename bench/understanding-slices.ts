@@ -14,7 +14,10 @@ import type { UnderstandResult } from '../src/domain/index.js';
 const SLICES: Array<{ name: string; from: number; to: number }> = [
   { name: "session 9's corpus (before the tenth batch)", from: 1, to: 2176 },
   { name: "session 10's batches (tenth to twelfth)", from: 2177, to: 2576 },
-  { name: 'thirteenth batch (session 11)', from: 2577, to: 1e9 },
+  { name: 'thirteenth batch (session 11)', from: 2577, to: 2716 },
+  { name: 'fourteenth batch (session 11)', from: 2717, to: 2838 },
+  { name: 'fifteenth batch (session 11)', from: 2839, to: 1e9 },
+  { name: "session 11's batches (thirteenth to fifteenth)", from: 2577, to: 1e9 },
   { name: 'whole half', from: 1, to: 1e9 },
 ];
 

@@ -320,7 +320,13 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
   if (lastTok?.role === 'stop' && DANGLING.test(lastTok.w) && list.length > 1) lastTok.role = 'unknown';
   for (const t of list) {
     if (t.role === 'unknown' || t.role === 'state') d.unexplained.push(t.w);
-    if (t.role === 'vague' && (d.action === undefined || ACTING.has(d.action) || t.w !== 'it')) {
+    // "what shape is the red one": asking a shape's colour or shape, "one" is the shape the adjectives describe.
+    const attributeOne = t.w === 'one' && d.attribute !== undefined && (d.color || d.size) && !d.kind;
+    if (
+      t.role === 'vague' &&
+      !attributeOne &&
+      (d.action === undefined || ACTING.has(d.action) || t.w !== 'it')
+    ) {
       // A pointing word is fine beside a real target ("is it …" never reaches here); alone it is not.
       if (!BULK.test(t.w) || (d.action && ACTING.has(d.action))) d.unexplained.push(t.w);
     }

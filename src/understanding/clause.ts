@@ -174,6 +174,12 @@ export function parseClause(
   if (d.action === 'count') {
     span.take(/\s?\b(?:can|could|do) you (?:see|count|find)$/);
     span.take(/\s?\b(?:in total|altogether|all together|overall)$/);
+    // "how many words does the status bar have": the subject is where to count.
+    const hv = span.take(/\s?\b(?:does|do) (?:the )?(.+?) (?:have|contain|hold|show)$/);
+    if (hv) {
+      span.s += ` in the ${hv.m[1]!}`;
+      span.o += ` in the ${hv.orig(1)}`;
+    }
   }
   // "toggle the "Dark mode" switch on": the state, said last.
   if (d.action === 'toggle' && !d.state) {

@@ -12,7 +12,9 @@ function table<T>(entries: Record<string, T>): Readonly<Record<string, T>> {
 }
 
 export const POLITENESS: readonly RegExp[] = [
-  /^(?:(?:hey|hi|hello|ok|okay|so|now|just|yo|alright|ironcliw)\b[,\s]*)+/,
+  /^(?:(?:hey|hi|hello|ok|okay|so|now|just|yo|alright|ironcliw|and)\b[,\s]*)+/,
+  // A presenter's "let's click on …", "let us count …": the action is the command.
+  /^let(?:'s| us) (?=(?:click|tap|press|hit|type|enter|select|choose|pick|check|uncheck|tick|untick|toggle|open|close|expand|collapse|focus|hover|drag|double|right|count|find|locate|read|describe|list)\b)/,
   // Speech: hesitations ("um count the uh blue squares") carry nothing.
   /\b(?:um+|uh+|erm|hmm+)\b,?/g,
   // A test step's number ("Step 3: click Save", "4. Click OK") and its Gherkin keyword ("When I click …").
@@ -410,7 +412,7 @@ export const ACTION_RULES: readonly ActionRule[] = [
   {
     action: 'read',
     pattern:
-      /^(?:what(?= .+ (?:says|reads)$)|what says|what(?:'s| is) the(?= title(?: of (?:the |this |that )?(?:window|page|screen|app|application))?$)|read(?: out| aloud)? what(?= .+ (?:says|reads)$)|read(?: out| aloud)?(?: me)?(?: what it says(?: at| in| on)?| what(?:'s| is) (?:in|on|written (?:in|on)))?|what(?:'s| is) the (?:value|contents?) of|can you read what it says(?: at| in| on)?|what does|what do|what(?:'s| is) the text(?: in| of| on)?|get (?:the )?text(?: from| of| in)?|transcribe|what(?:'s| is) (?:written|writing)|what(?:'s| is) in)\b/,
+      /^(?:what(?= .+ (?:says|reads)$)|what says|what(?:'s| is) the(?= title(?: of (?:the |this |that )?(?:window|page|screen|app|application))?$)|read(?: out| aloud)? what(?= .+ (?:says|reads)$)|read(?: out| aloud)?(?: me)?(?: what it says(?: at| in| on)?| what(?:'s| is) (?:in|on|written (?:in|on)))?|what(?:'s| is) the (?:value|contents?) of|can you read what it says(?: at| in| on)?|what does|what do|what(?:'s| is) the text(?: in| of| on)?|get (?:the )?text(?: from| of| in)?|transcribe|what(?:'s| is) written on(?= (?:the|this|that) )|what(?:'s| is) (?:written|writing)|what(?:'s| is) in)\b/,
   },
   { action: 'double-click', pattern: /^(?:double[- ]?click(?: on)?|double[- ]?tap)\b/ },
   { action: 'right-click', pattern: /^right[- ]?click(?: on)?\b/ },
@@ -427,7 +429,7 @@ export const ACTION_RULES: readonly ActionRule[] = [
   { action: 'drag', pattern: /^(?:drag|move(?! the (?:mouse|cursor|pointer)\b))\b/ },
   {
     action: 'focus',
-    pattern: /^(?:focus(?: on)?|put the cursor (?:in|into|on)|place the cursor (?:in|into|on))\b/,
+    pattern: /^(?:focus(?: on| into| in)?|put the cursor (?:in|into|on)|place the cursor (?:in|into|on))\b/,
   },
   { action: 'locate', pattern: /^(?:where does it say|where can i see)\b/, text: true },
   {

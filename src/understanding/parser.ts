@@ -197,9 +197,12 @@ function parseComposed(raw: string, q: Quoted, lower: Span): UnderstandResult | 
   const clauses = texts.flatMap((t) => expandList(t, q.quotes)).filter((t) => t.trim().length > 0);
   // "click the red circle, then the blue square": a clause with no verb of its own takes the one before.
   for (let i = 1; i < clauses.length; i++) {
-    if (!/^\s*(?:the|a|an)\s/i.test(clauses[i]!)) continue;
+    // "click on Reports, and then on Analytics": the preposition is the verb's.
+    const on = /^\s*on\s/i.test(clauses[i]!);
+    if (!on && !/^\s*(?:the|a|an)\s/i.test(clauses[i]!)) continue;
     const verb = LEAD_VERB.exec(clauses[i - 1]!.trim());
-    if (verb) clauses[i] = `${verb[0]} ${clauses[i]!.trim()}`;
+    if (verb && (!on || / on$/i.test(verb[0])))
+      clauses[i] = `${verb[0].replace(on ? / on$/i : /$/, '')} ${clauses[i]!.trim()}`;
   }
   if (clauses.length > 1 && clauses.length <= 8) {
     const parsed = clauses.map((t) => parseClause(t, q.quotes, raw));
