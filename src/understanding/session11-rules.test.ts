@@ -1,0 +1,160 @@
+import { describe, expect, it } from 'vitest';
+import type { UnderstandResult } from '../domain/index.js';
+import { parseCommand } from './index.js';
+import { slipOf } from './typos.js';
+
+/**
+ * Classes found in the dev halves of the thirteenth to fifteenth corpus batches (session 11): typing slips and
+ * chat shorthand, verbs for focus and activation, left-out verbs in sequences, and a contrast that is no filter.
+ */
+
+const THRESHOLD = 0.6;
+
+function frameOf(text: string): Omit<UnderstandResult['frame'], 'raw'> {
+  const r = parseCommand(text);
+  expect(r.confidence, `${text}: ${(r.unexplained ?? []).join(' ')}`).toBeGreaterThanOrEqual(THRESHOLD);
+  const { raw: _raw, ...frame } = r.frame;
+  return frame;
+}
+
+function refused(text: string): string[] {
+  const r = parseCommand(text);
+  expect(r.confidence, text).toBeLessThan(THRESHOLD);
+  return r.unexplained ?? [];
+}
+
+describe('typing slips of the core words', () => {
+  it('reads a swapped, left-out or doubled letter of a core word as that word', () => {
+    expect(frameOf('clikc the Save button')).toEqual({
+      action: 'click',
+      target: { kind: 'button', label: 'Save' },
+    });
+    expect(frameOf('how many blue sqaures are there')).toEqual({
+      action: 'count',
+      target: { kind: 'shape', color: 'blue', shape: 'square' },
+    });
+    expect(frameOf('type "hello" in teh search box').target).toEqual({
+      kind: 'text-field',
+      label: 'search',
+      text: 'hello',
+    });
+    expect(frameOf('find the Import buton').target).toEqual({ kind: 'button', label: 'Import' });
+    expect(frameOf('Cuont the red cirlces').target).toEqual({ kind: 'shape', color: 'red', shape: 'circle' });
+  });
+
+  it('never corrects a name, a quoted text, or a variant that is a word of its own', () => {
+    // Capitalised inside a command: a name, kept as said.
+    expect(frameOf('click the Teh button').target).toEqual({ kind: 'button', label: 'Teh' });
+    // Quoted: verbatim.
+    expect(frameOf('type "teh"').target).toEqual({ kind: 'text', text: 'teh' });
+    // "over" is a left-out letter of "hover", "range" of "orange", "three" a swap of "there": all words.
+    expect(slipOf('over')).toBeUndefined();
+    expect(slipOf('range')).toBeUndefined();
+    expect(slipOf('three')).toBeUndefined();
+    expect(slipOf('lick')).toBeUndefined();
+    expect(slipOf('clikc')).toBe('click');
+    // A word that is no slip of a core word stays unexplained.
+    expect(refused('frobnicate the toolbar circles')).toContain('frobnicate');
+  });
+
+  it('reads chat shorthand only where the words beside it say so', () => {
+    expect(frameOf('can u tell me how many squares r there')).toEqual({
+      action: 'count',
+      target: { kind: 'shape', shape: 'square' },
+    });
+    expect(frameOf('thx, now click Next').target).toEqual({ kind: 'element', label: 'Next' });
+    // A capital U is a name.
+    expect(frameOf('click U').target).toEqual({ kind: 'element', label: 'U' });
+  });
+});
+
+describe('verbs and phrasings', () => {
+  it('activating a button or a link clicks it; a switch is turned on', () => {
+    expect(frameOf('Activate the link "Skip to content"')).toEqual({
+      action: 'click',
+      target: { kind: 'link', label: 'Skip to content' },
+    });
+    expect(frameOf('Activate the "Wi-Fi" switch')).toEqual({
+      action: 'toggle',
+      target: { kind: 'checkbox', label: 'Wi-Fi' },
+      state: 'on',
+    });
+  });
+
+  it('moves keyboard focus', () => {
+    expect(frameOf('Move focus to the Email field')).toEqual({
+      action: 'focus',
+      target: { kind: 'text-field', label: 'Email' },
+    });
+    expect(frameOf('Focus into the third input box.')).toEqual({
+      action: 'focus',
+      target: { kind: 'text-field' },
+      ops: [{ op: 'pick', by: 'reading', order: 'asc', index: 3, count: 1 }],
+    });
+  });
+
+  it('asks whether a thing is there, what is written on a widget, how many words a place has', () => {
+    expect(frameOf('Is the "Save" button there?')).toEqual({
+      action: 'check',
+      target: { kind: 'button', label: 'Save' },
+    });
+    expect(frameOf('what is written on the third tab')).toEqual({
+      action: 'read',
+      target: { kind: 'tab' },
+      ops: [{ op: 'pick', by: 'reading', order: 'asc', index: 3, count: 1 }],
+    });
+    expect(frameOf('how many words does the status bar have')).toEqual({
+      action: 'count',
+      target: { kind: 'text' },
+      region: 'statusbar',
+    });
+    expect(frameOf('what shape is the red one')).toEqual({
+      action: 'describe',
+      target: { kind: 'shape', color: 'red' },
+      ops: [{ op: 'attribute', of: 'shape' }],
+    });
+    // "one" with nothing asked of it still points back.
+    expect(refused('click the red one')).toContain('one');
+  });
+
+  it('a presenter\'s "let\'s" and a leading "and" are how the command is said', () => {
+    expect(frameOf('so let\'s click on "New project"').target).toEqual({
+      kind: 'element',
+      label: 'New project',
+    });
+    expect(frameOf('and now expand "Advanced"').action).toBe('expand');
+  });
+});
+
+describe('composition', () => {
+  it('a clause with no verb of its own takes the one before it', () => {
+    const seq = frameOf('click the red circle, then the blue square');
+    expect(seq.parts?.frames.map((f) => [f.action, f.target])).toEqual([
+      ['click', { kind: 'shape', color: 'red', shape: 'circle' }],
+      ['click', { kind: 'shape', color: 'blue', shape: 'square' }],
+    ]);
+    expect(frameOf('click on Reports, and then on Analytics').parts?.frames.map((f) => f.target)).toEqual([
+      { kind: 'element', label: 'Reports' },
+      { kind: 'element', label: 'Analytics' },
+    ]);
+    // What follows is still read: a clause that is no target stays unexplained.
+    expect(refused('Click OK, then the dialog closes')).toContain('closes');
+  });
+
+  it('"than green ones" are the things counted first', () => {
+    const cmp = frameOf('are there fewer blue circles than green ones');
+    expect(cmp.parts?.frames.map((f) => f.target)).toEqual([
+      { kind: 'shape', color: 'blue', shape: 'circle' },
+      { kind: 'shape', color: 'green', shape: 'circle' },
+    ]);
+  });
+
+  it('leaving out a colour the target already rules out is a contrast, not a filter', () => {
+    expect(refused('click the red circle and not the blue one')).toContain('blue');
+    expect(refused('count the red squares except the green ones')).toContain('green');
+    // Another attribute is a filter: "the red shapes other than circles".
+    expect(frameOf('count the red shapes other than circles').ops).toEqual([
+      { op: 'exclude', by: 'shape', value: 'circle' },
+    ]);
+  });
+});
