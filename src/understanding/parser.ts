@@ -2,6 +2,7 @@ import type { PartFrame, UnderstandResult } from '../domain/index.js';
 import type { ExtendedFrame } from './frame-ext.js';
 import { normalizeText, parseClause } from './clause.js';
 import type { Span } from './span.js';
+import { mentionsSlip, withSlipsCorrected } from './typos.js';
 import { ACTING, COLOR_WORDS, SHAPE_WORDS, regionOf } from './lexicon.js';
 
 /**
@@ -281,6 +282,17 @@ function parseComposed(raw: string, q: Quoted, lower: Span): UnderstandResult | 
  * // { action: 'count', target: { kind: 'shape', color: 'green', shape: 'circle' }, region: 'toolbar', raw: … }
  */
 export function parseCommand(text: string): UnderstandResult {
+  const first = parseOnce(text);
+  // A typing slip or chat shorthand left unexplained ("clikc", "sqaures", "can u"): read again with them
+  // corrected (typos.ts). Only then: a command understood as written is never re-read, nor pays for it.
+  if (first.unexplained?.length && mentionsSlip(first.unexplained)) {
+    const second = withSlipsCorrected(() => parseOnce(text));
+    if (second.confidence > first.confidence) return second;
+  }
+  return first;
+}
+
+function parseOnce(text: string): UnderstandResult {
   const raw = text.trim();
   const q = extractQuotes(raw);
   // Normalised once: composition reads it, and a single clause is parsed from it.

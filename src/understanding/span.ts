@@ -1,5 +1,5 @@
 import { POLITENESS } from './lexicon.js';
-import { correctSlips } from './typos.js';
+import { correctSlips, slipsActive } from './typos.js';
 
 const NON_ASCII = /[^\t-\r -~\u27e6\u27e7]/;
 /** Whitespace other than single spaces. */
@@ -69,9 +69,9 @@ const ANY_POLITE = new RegExp(POLITENESS.map((p) => `(?:${p.source})`).join('|')
 
 export function normalizeText(text: string): Span {
   const span = Span.of(text);
-  // Typing slips and chat shorthand ("clikc", "sqaures", "can u", "thx") first: politeness and every rule after
-  // read the words as meant.
-  const fixed = correctSlips(span.s, span.o);
+  // Typing slips and chat shorthand ("clikc", "sqaures", "can u", "thx"), on a second reading only (parser.ts):
+  // first, so politeness and every rule after read the words as meant.
+  const fixed = slipsActive() ? correctSlips(span.s, span.o) : undefined;
   if (fixed) {
     span.s = fixed.s;
     span.o = fixed.o;

@@ -96,43 +96,53 @@ const SHORTHAND_FOR: Readonly<Record<string, string>> = {
   thanx: 'thanks',
 };
 
-/** Any letter pair that a slip or shorthand may hold: most commands have neither, and are returned at once. */
-const WORD = /[a-z]+/g;
+/** Shorthand words: a command with none of them skips the shorthand rule. */
+const SHORT_WORDS: ReadonlySet<string> = new Set(['u', 'r', 'thx', 'thnx', 'thanx']);
+
+/** Punctuation a word may carry at its ends ("button.", "(teh"). */
+function isPunct(c: number): boolean {
+  // , . ; : ! ? ( )
+  return c === 44 || c === 46 || c === 59 || c === 58 || c === 33 || c === 63 || c === 40 || c === 41;
+}
 
 /**
  * `s` (lower case) and `o` (as said) with slips and shorthand corrected, or undefined when there are none. A word
- * corrected in `s` is corrected in `o` too, at the same place (their lengths change together).
+ * corrected in `s` is corrected in `o` too, at the same place (their lengths change together). Called on every
+ * command, so it splits on spaces and looks each word up once; most commands have nothing to correct.
  */
 export function correctSlips(s: string, o: string): { s: string; o: string } | undefined {
-  let outS = '';
-  let outO = '';
-  let last = 0;
+  const st = s.split(' ');
+  // Span keeps `o` aligned with `s` (same length, same spaces) or equal to it.
+  const ot = o === s ? st : o.split(' ');
   let changed = false;
-  WORD.lastIndex = 0;
-  let m: RegExpExecArray | null;
-  while ((m = WORD.exec(s))) {
-    const w = m[0];
+  let short = false;
+  for (let i = 0; i < st.length; i++) {
+    const t = st[i]!;
+    let a = 0;
+    let b = t.length;
+    while (a < b && isPunct(t.charCodeAt(a))) a++;
+    while (b > a && isPunct(t.charCodeAt(b - 1))) b--;
+    const w = a === 0 && b === t.length ? t : t.slice(a, b);
+    if (SHORT_WORDS.has(w)) short = true;
     const fix = SLIPS.get(w);
     if (!fix) continue;
     // Only a word said in lower case (or capitalised first in the command): "Teh" in the middle is a name.
-    const said = o.slice(m.index, m.index + w.length);
-    if (said !== w && !(m.index === 0 && said.slice(1) === w.slice(1))) continue;
-    // A word inside a longer token ("e-mail", "x_y", quoted placeholders) is not a word of its own.
-    const before = s[m.index - 1];
-    const after = s[m.index + w.length];
-    if ((before && !/[\s,;:!?.(]/.test(before)) || (after && !/[\s,;:!?.)]/.test(after))) continue;
-    outS += s.slice(last, m.index) + fix;
-    outO += o.slice(last, m.index) + fix;
-    last = m.index + w.length;
+    const said = ot[i]!.slice(a, b);
+    if (said !== w && !(i === 0 && said.slice(1) === w.slice(1))) continue;
+    if (ot === st) {
+      st[i] = t.slice(0, a) + fix + t.slice(b);
+    } else {
+      st[i] = t.slice(0, a) + fix + t.slice(b);
+      ot[i] = ot[i]!.slice(0, a) + fix + ot[i]!.slice(b);
+    }
     changed = true;
   }
   if (changed) {
-    s = outS + s.slice(last);
-    o = outO + o.slice(last);
+    s = st.join(' ');
+    o = ot === st ? s : ot.join(' ');
   }
-  if (/\b(?:u|r|thx|thnx|thanx)\b/.test(s)) {
-    const r = (x: string) => x.replace(SHORTHAND, (w) => SHORTHAND_FOR[w.toLowerCase()] ?? w);
-    const s2 = r(s);
+  if (short) {
+    const s2 = s.replace(SHORTHAND, (w) => SHORTHAND_FOR[w.toLowerCase()] ?? w);
     if (s2 !== s) {
       // Shorthand is said in lower case; the original keeps its case elsewhere only if the lengths still agree.
       const o2 = o.replace(SHORTHAND, (w) => (w === w.toLowerCase() ? (SHORTHAND_FOR[w] ?? w) : w));
@@ -140,6 +150,29 @@ export function correctSlips(s: string, o: string): { s: string; o: string } | u
     }
   }
   return changed ? { s, o } : undefined;
+}
+
+/** Whether slips are being corrected: only on a second reading of a command whose first left a slip unexplained. */
+let active = false;
+
+export function slipsActive(): boolean {
+  return active;
+}
+
+/** Runs `read` with slips and shorthand corrected (a parse is synchronous: the flag is this call's). */
+export function withSlipsCorrected<T>(read: () => T): T {
+  const was = active;
+  active = true;
+  try {
+    return read();
+  } finally {
+    active = was;
+  }
+}
+
+/** Whether any of the words a parse could not explain is a slip or shorthand this module would correct. */
+export function mentionsSlip(words: readonly string[]): boolean {
+  return words.some((w) => SLIPS.has(w) || SHORT_WORDS.has(w));
 }
 
 /** For tests: the core word a slip is read as. */
