@@ -4,6 +4,7 @@ import {
   ANY_REGION,
   COLOR_WORDS,
   KEY_CHORD,
+  LABEL_INNER,
   REGION_PHRASES,
   SHAPE_WORDS,
   SIZE_WORDS,
@@ -189,6 +190,8 @@ export function parseClause(
   if (d.action === 'read' && /(?:^|\s)what(?: (?:does|do))?$/.test(verb)) {
     const say = /\s?\b(?:say|says|reads?|show|display)$/.exec(span.s);
     if (say) span.cut(say.index, say[0].length);
+    // "what does the Save button do / mean": what it is for, not what it says.
+    else if (/\b(?:do|mean)$/.test(span.s)) d.unexplained.push(/\S+$/.exec(span.s)![0]);
   }
 
   // "close the dialog by clicking the "x"": the means. A close glyph is how one closes; anything else is the
@@ -245,7 +248,13 @@ export function parseClause(
     const q = quoteOf(named.m[1]!, quotes);
     d.label = q !== undefined ? quotes[q]! : named.orig(1);
     if (q !== undefined) d.quotesUsed.add(q);
-    else d.nameSaid = d.label;
+    else {
+      d.nameSaid = d.label;
+      // "with the label Remember me": a name said unquoted goes on past its first word when a particle ends the
+      // clause; which words are the name is not sure.
+      const rest = span.s.slice(named.m.index).split(' ')[0] ?? '';
+      if (span.s.length === named.m.index + rest.length && LABEL_INNER.has(rest)) d.unexplained.push(rest);
+    }
   }
 
   // Exclusion and negation.

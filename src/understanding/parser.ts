@@ -207,6 +207,18 @@ function parseComposed(raw: string, q: Quoted, lower: Span): UnderstandResult | 
   }
   if (clauses.length > 1 && clauses.length <= 8) {
     const parsed = clauses.map((t) => parseClause(t, q.quotes, raw));
+    // "click Save and Close": a capitalised verb alone after "and" may as well end the name before it ("Save and
+    // Close" is a button on many screens) as be a step of its own.
+    for (let i = 1; i < clauses.length; i++)
+      if (
+        /^\s*\p{Lu}\p{Ll}+\s*[.!]?\s*$/u.test(clauses[i]!) &&
+        new RegExp(`^${VERB}$`, 'i').test(clauses[i]!.trim().replace(/[.!]$/, ''))
+      )
+        parsed[i] = {
+          ...parsed[i]!,
+          confidence: Math.min(parsed[i]!.confidence, 0.5),
+          unexplained: [...(parsed[i]!.unexplained ?? []), clauses[i]!.trim().toLowerCase()],
+        };
     // A sequence that acts is an acting command ("read the title and then click Save" clicks): the frame's
     // own action and target are its first acting part's, so routing and verification treat it as one.
     const lead = parsed.find((p) => ACTING.has(p.frame.action)) ?? parsed[0]!;
@@ -260,6 +272,9 @@ function parseComposed(raw: string, q: Quoted, lower: Span): UnderstandResult | 
     const last = parsed[parsed.length - 1]!.frame;
     const plural = /s$/.test(pieces[pieces.length - 1]!.trim().split(' ').pop() ?? '');
     if (!plural && parsed.some((p) => !p.frame.target.shape && last.target.shape)) return undefined;
+    // "the circles which are red and blue": a shape named before and none after is not shared forwards; which
+    // things the colours go with is not sure.
+    if (!last.target.shape && parsed.some((p) => p.frame.target.shape)) return undefined;
     for (const p of parsed) {
       if (!p.frame.target.shape && last.target.shape) p.frame.target.shape = last.target.shape;
       if (!p.frame.region && last.region) p.frame.region = last.region;

@@ -158,3 +158,35 @@ describe('composition', () => {
     ]);
   });
 });
+
+describe('found by commands written and run by hand outside the corpus (never added to it)', () => {
+  it('"the circles which are red and blue": a shape said first is not shared with the colours after it', () => {
+    // Was: a parallel count of red circles and of blue shapes of any kind.
+    expect(parseCommand('count the circles which are red and blue').confidence).toBeLessThan(THRESHOLD);
+    expect(frameOf('count the red and the green circles').parts?.frames.map((f) => f.target)).toEqual([
+      { kind: 'shape', color: 'red', shape: 'circle' },
+      { kind: 'shape', color: 'green', shape: 'circle' },
+    ]);
+  });
+
+  it('an unquoted name ending in a particle ("with the label Remember me") is not cut to its first word', () => {
+    // Was: a click on the checkbox labelled "Remember".
+    expect(refused('click the checkbox with the label Remember me')).toContain('me');
+    expect(frameOf('click the button labelled OK').target).toEqual({ kind: 'button', label: 'OK' });
+  });
+
+  it('"what does the Save button do" asks what it is for, not what it says', () => {
+    // Was: read the Save button.
+    expect(refused('what does the Save button do')).toContain('do');
+    expect(frameOf('what does the Save button say').action).toBe('read');
+  });
+
+  it('"click Save and Close" may be one button\'s name: not split into a click and a close', () => {
+    // Was: click "Save", then close a dialog.
+    expect(refused('click Save and Close')).toContain('close');
+    expect(frameOf('click Save and close the dialog').parts?.frames.map((f) => f.action)).toEqual([
+      'click',
+      'close',
+    ]);
+  });
+});
