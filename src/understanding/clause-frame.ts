@@ -114,6 +114,21 @@ export function finish(d: Draft, raw: string): UnderstandResult {
   // says how many.
   if (d.pluralWord && action !== undefined && ONE_TARGET.has(action) && d.quantity === undefined && !d.pick)
     d.unexplained.push(d.pluralWord);
+  // "select the first item", "drag the first item to the bottom": an item or a thing with nothing said of it is a
+  // list entry, a widget or a shape — which one, the command does not say (counting or finding them is fine).
+  if (
+    action !== undefined &&
+    ONE_TARGET.has(action) &&
+    d.genericShape &&
+    !d.color &&
+    !d.shape &&
+    !d.size &&
+    d.label === undefined &&
+    !d.relative &&
+    !d.inList &&
+    /^(?:items?|things?|objects?)$/.test(d.genericWord ?? '')
+  )
+    d.unexplained.push(d.genericWord!);
   // 'type "x" next to Email': typed text is not a thing placed beside another; the field is ('in the field next
   // to Email').
   if (action === 'type' && kind === 'text' && d.relative) d.unexplained.push('(which field)');

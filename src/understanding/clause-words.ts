@@ -281,6 +281,9 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
       else d.guessedLabel = true;
     }
   }
+  // "Click > Save", "click File / Open": a sign with no letter or digit is no word of a name said unquoted (a menu
+  // path, an arrow); quoted ('click "+"') it is the name.
+  for (const k of labelParts) if (!/[\p{L}\p{N}]/u.test(list[k]!.o)) d.unexplained.push(list[k]!.o);
   if (labelParts.length) {
     d.label = labelParts.map((k) => list[k]!.o).join(' ');
     for (const k of labelParts) {

@@ -284,6 +284,11 @@ export function parseClause(
   // Filters and sorts ("larger than 40 pixels", "from left to right"), before ordinals ("from largest to …").
   d.dataOps.push(...takeItemOps(span, d));
 
+  // "the lower third", "the left quarter": a share of the screen, not the third of the things.
+  const share = span.take(
+    /\b(?:upper|lower|top|bottom|left|right|middle|first|last) (third|quarter|fifth)s?\b/,
+  );
+  if (share) d.unexplained.push(share.m[1]!);
   takeOrdinal(span, d);
 
   // "in the list": the items are list items.

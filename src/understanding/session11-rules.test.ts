@@ -189,4 +189,24 @@ describe('found by commands written and run by hand outside the corpus (never ad
       'close',
     ]);
   });
+
+  it('an item or a thing with nothing said of it is not a target to act on', () => {
+    // Was: select the first shape.
+    expect(refused('select the first item')).toContain('item');
+    expect(frameOf('select the second item in the list').target).toEqual({ kind: 'list-item' });
+    expect(frameOf('click the red item').target).toEqual({ kind: 'shape', color: 'red' });
+    expect(frameOf('find the first item').action).toBe('find');
+  });
+
+  it('"the lower third" is a share of the screen, not the third of the things', () => {
+    // Was: the bottom region and a pick of the third circle.
+    expect(refused('count the circles in the lower third')).toContain('third');
+    expect(frameOf('count the circles in the lower half').region).toBe('bottom');
+  });
+
+  it('a sign with no letter or digit is no word of an unquoted name ("Click > Save")', () => {
+    // Was: a click on an element labelled "> Save".
+    expect(refused('Click > Save')).toContain('>');
+    expect(frameOf('Click "+" 3 times').target).toEqual({ kind: 'element', label: '+' });
+  });
 });
