@@ -261,6 +261,9 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
       // cart" button').
       for (let j = 1; j + 1 < labelParts.length; j++)
         if (list[labelParts[j]!]!.w === 'to' && saidLower(list[labelParts[j + 1]!]!)) ok = false;
+      // "click OK and/or Save", "click Yes or No": a choice between names, not one name.
+      if (labelParts.some((k) => /^(?:or|nor|either|and\/or)$/.test(list[k]!.w) && saidLower(list[k]!)))
+        ok = false;
       // Nor is a guess of more than three words ("Save as fast as possible"): a sentence, not a name.
       if (labelParts.length > 3) ok = false;
       // Nor does a phrase that starts with a lower-case word ("the date 05/12/2016"): that word names a kind of

@@ -209,4 +209,10 @@ describe('found by commands written and run by hand outside the corpus (never ad
     expect(refused('Click > Save')).toContain('>');
     expect(frameOf('Click "+" 3 times').target).toEqual({ kind: 'element', label: '+' });
   });
+
+  it('"click OK and/or Save" is a choice between names, not one name', () => {
+    // Was: a click on an element labelled "OK and/or Save".
+    expect(refused('click OK and/or Save')).toContain('and/or');
+    expect(frameOf('click Log in').target).toEqual({ kind: 'element', label: 'Log in' });
+  });
 });
