@@ -14,6 +14,7 @@ import type { UnderstandResult } from '../src/domain/index.js';
 const SLICES: Array<{ name: string; from: number; to: number }> = [
   { name: "session 9's corpus (before the tenth batch)", from: 1, to: 2176 },
   { name: "session 10's batches (tenth to twelfth)", from: 2177, to: 2576 },
+  { name: "session 10's corpus (before the thirteenth batch)", from: 1, to: 2576 },
   { name: 'thirteenth batch (session 11)', from: 2577, to: 2716 },
   { name: 'fourteenth batch (session 11)', from: 2717, to: 2838 },
   { name: 'fifteenth batch (session 11)', from: 2839, to: 1e9 },

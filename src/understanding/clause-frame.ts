@@ -129,6 +129,9 @@ export function finish(d: Draft, raw: string): UnderstandResult {
     /^(?:items?|things?|objects?)$/.test(d.genericWord ?? '')
   )
     d.unexplained.push(d.genericWord!);
+  // "count the first three buttons", "count the last button": how many were picked is said already; what else is
+  // meant is not sure.
+  if (action === 'count' && d.pick) d.unexplained.push('(a count of the picked ones)');
   // 'type "x" next to Email': typed text is not a thing placed beside another; the field is ('in the field next
   // to Email').
   if (action === 'type' && kind === 'text' && d.relative) d.unexplained.push('(which field)');

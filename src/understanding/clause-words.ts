@@ -3,6 +3,7 @@ import {
   BULK,
   COLOR_WORDS,
   GENERIC_SHAPE_WORDS,
+  KEY_CHORD,
   LABEL_INNER,
   LABELLING,
   NUMBER_WORDS,
@@ -307,6 +308,9 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
       rest.some((t) => PLACE_WORD.test(t.w));
     if (rest.length && !phrase) {
       d.text = rest.map((t) => t.o).join(' ');
+      // "type enter", "enter ctrl+s": a key or a chord said unquoted is more likely pressed than typed out.
+      const said = d.text.toLowerCase();
+      if (KEY_CHORD.test(said) && !/^[\p{L}\p{N}]$/u.test(said)) d.unexplained.push(said);
       for (const t of rest) t.role = 'slot';
     }
   }

@@ -215,4 +215,18 @@ describe('found by commands written and run by hand outside the corpus (never ad
     expect(refused('click OK and/or Save')).toContain('and/or');
     expect(frameOf('click Log in').target).toEqual({ kind: 'element', label: 'Log in' });
   });
+
+  it('a key or a chord said unquoted after "type" is more likely pressed than typed out', () => {
+    // Were: typing the letters "enter", "ctrl+s".
+    expect(refused('type enter')).toContain('enter');
+    expect(refused('enter ctrl+s')).toContain('ctrl+s');
+    expect(frameOf('type "enter"').target).toEqual({ kind: 'text', text: 'enter' });
+    expect(frameOf('type 5').target).toEqual({ kind: 'text', text: '5' });
+  });
+
+  it('counting picked things ("count the first three buttons") asks nothing a count answers', () => {
+    // Was: a count of the first three buttons (3).
+    expect(refused('count the first three buttons')).toEqual(['(a count of the picked ones)']);
+    expect(frameOf('count the buttons').action).toBe('count');
+  });
 });
