@@ -140,6 +140,8 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
     else if (w === 'next' && list.length === 1 && d.action !== undefined && LABELLING.has(d.action))
       t.role = 'unknown';
     else if ((STATE_WORDS.has(w) || /^[a-z]{3,}est$/.test(w)) && t.o === w) t.role = 'state';
+    // "count some of the circles": a part of them, which a count of all of them is not.
+    else if (w === 'some' && d.action === 'count') t.role = 'state';
     else if (BULK.test(w)) t.role = d.action && ACTING.has(d.action) ? 'vague' : 'stop';
     // "read everything on the screen", "describe everything": all of it is what reading and describing do.
     else if (w === 'everything' && (d.action === 'read' || d.action === 'describe')) t.role = 'stop';

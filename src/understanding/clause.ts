@@ -113,6 +113,8 @@ export function parseClause(
   const has = span.take(/^does (?:the )?(.+?) (?:have|contain|show)\b/);
   if (has) {
     d.action = 'check';
+    // 'does the title contain "Inbox"': a quoted text with no noun is text the place shows, not a control named so.
+    if (/^⟦\d+⟧$/.test(span.s)) d.kind = 'text';
     span.s += ` in the ${has.m[1]!}`;
     span.o += ` in the ${has.orig(1)}`;
   }

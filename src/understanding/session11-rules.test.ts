@@ -229,4 +229,16 @@ describe('found by commands written and run by hand outside the corpus (never ad
     expect(refused('count the first three buttons')).toEqual(['(a count of the picked ones)']);
     expect(frameOf('count the buttons').action).toBe('count');
   });
+
+  it('"count some of the circles" is a part of them; \'does the title contain "Inbox"\' is text', () => {
+    // Was: a count of all the circles.
+    expect(refused('count some of the circles')).toContain('some');
+    expect(frameOf('count all the circles').target).toEqual({ kind: 'shape', shape: 'circle' });
+    // Was: a check for a control named "Inbox" in the title bar.
+    expect(frameOf('does the title contain "Inbox"')).toEqual({
+      action: 'check',
+      target: { kind: 'text', text: 'Inbox' },
+      region: 'titlebar',
+    });
+  });
 });
