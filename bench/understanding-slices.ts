@@ -17,8 +17,9 @@ const SLICES: Array<{ name: string; from: number; to: number }> = [
   { name: "session 10's corpus (before the thirteenth batch)", from: 1, to: 2576 },
   { name: 'thirteenth batch (session 11)', from: 2577, to: 2716 },
   { name: 'fourteenth batch (session 11)', from: 2717, to: 2838 },
-  { name: 'fifteenth batch (session 11)', from: 2839, to: 1e9 },
-  { name: "session 11's batches (thirteenth to fifteenth)", from: 2577, to: 1e9 },
+  { name: 'fifteenth batch (session 11)', from: 2839, to: 2929 },
+  { name: 'sixteenth batch (session 11)', from: 2930, to: 1e9 },
+  { name: "session 11's batches (thirteenth to sixteenth)", from: 2577, to: 1e9 },
   { name: 'whole half', from: 1, to: 1e9 },
 ];
 

@@ -159,6 +159,8 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
       t.role = 'state';
     // "click on the number 4": the number is its label ("Click the number." alone points back: vague).
     else if (w === 'number' && /^\d{1,3}$/.test(list[i + 1]?.w ?? '')) t.role = 'stop';
+    // "the Invoice number field", "the phone number box": a field's name.
+    else if (w === 'number' && d.kind === 'text-field' && list[i + 1]?.w === '¶') t.role = 'unknown';
     else if (VAGUE.has(w)) t.role = 'vague';
     else if (STOPWORDS.has(w)) t.role = 'stop';
   }

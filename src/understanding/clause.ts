@@ -48,6 +48,7 @@ const SHOWN_RE =
 const KEY_THEN =
   /^(?:the )?((?:(?:ctrl|control|alt|shift|cmd|command) ?\+ ?)*(?:enter|return|tab|escape|esc|backspace|f\d{1,2}))(?: key)? ((?:to|in|on|inside|into|within|so|and|until) .+)$/;
 
+const REPEAT_WORDS = /\b(?:twice|thrice|(\d{1,2}|two|three|four|five) times)\b/;
 /** Actions said "twice" or "3 times" ("click it twice"); "type "x" twice", "drag … twice" stay unexplained. */
 const REPEATABLE: ReadonlySet<string> = new Set(['click', 'double-click', 'right-click', 'press']);
 
@@ -143,7 +144,7 @@ export function parseClause(
       if (rule.text) d.textVerb = true;
       if (rule.attribute) d.attribute = { op: 'attribute', of: rule.attribute };
       // "go to / navigate to …": only a tab is gone to by clicking it ("go to settings" is somewhere else).
-      if (/^(?:go|navigate) to\b/.test(m[0])) d.onlyKind = 'tab';
+      if (/^(?:go|navigate|proceed) to\b/.test(m[0])) d.onlyKind = 'tab';
       const sp = m[0].indexOf(' ');
       d.verbWord = sp < 0 ? m[0] : m[0].slice(0, sp);
       span.cut(0, m[0].length);
@@ -216,7 +217,8 @@ export function parseClause(
 
   // Repetitions are for actions; "count … twice" stays unexplained.
   if (d.action && REPEATABLE.has(d.action)) {
-    const rep = span.take(/\b(?:twice|thrice|(\d{1,2}|two|three|four|five) times)\b/);
+    // "click "Like" x2" (chat): a lower-case x and a count, last ("Click X2" names a control).
+    const rep = span.take(/\bx[2-9]$/.test(span.o) ? /\bx([2-9])$/ : REPEAT_WORDS);
     // "press escape twice": a key, not a label "escape"; repeated keys are not understood.
     if (rep && /^(?:press|hit|push)\b/.test(verb) && KEY_CHORD.test(span.s)) {
       const r = keyFrame(KEY_CHORD.exec(span.s)![1]!, raw);
@@ -227,7 +229,14 @@ export function parseClause(
     if (rep)
       d.repeat = {
         op: 'repeat',
-        times: rep.m[0] === 'twice' ? 2 : rep.m[0] === 'thrice' ? 3 : num(rep.m[1]!)!,
+        times:
+          rep.m[0] === 'twice'
+            ? 2
+            : rep.m[0] === 'thrice'
+              ? 3
+              : rep.m[0].startsWith('x')
+                ? Number(rep.m[1])
+                : num(rep.m[1]!)!,
       };
   }
   const times = span.take(TIMES_RE);

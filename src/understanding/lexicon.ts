@@ -21,6 +21,10 @@ export const POLITENESS: readonly RegExp[] = [
   /^(?:step\s*\d{1,3}\s*[:.)-]?|\d{1,3}\s*[.):-])\s*/,
   /^(?:given|when|then|and|but) i (?=(?:click|tap|press|type|enter|select|choose|check|uncheck|tick|untick|open|close|expand|collapse|focus|hover|drag|double|right)\b)/,
   /^(?:is it|is) possible (?:for you )?to\b/,
+  // Formal requests: "be so kind as to …", "it would be helpful if you could …", "I would appreciate it if you …".
+  /^(?:(?:would|could) you )?be so (?:kind|good) as to\b/,
+  /^it would be (?:helpful|great|nice|good|useful) if you (?:could|would|can)\b/,
+  /^i(?: would|'d) appreciate it if you (?:could|would|can)\b/,
   /^i want that you\b/,
   // "make click on …", "do double click on …": the click is the verb.
   /^(?:make|do|give)(?: a)? (?=(?:double[- ]?|right[- ]?)?click\b)/,
@@ -251,7 +255,7 @@ export const UI_LABEL_WORDS: ReadonlySet<string> = new Set(
     'dashboard overview reports analytics calendar contacts contact about support faq terms privacy pricing ' +
     'plans billing upgrade team members users admin messages chat photos music videos documents favorites ' +
     'bookmarks history downloads library tasks projects filter sort details more info security language ' +
-    'signout zip code age date bold italic underline strikethrough'
+    'signout zip code age date bold italic underline strikethrough number'
   ).split(' '),
 );
 
@@ -440,7 +444,7 @@ export const ACTION_RULES: readonly ActionRule[] = [
   {
     action: 'check',
     pattern:
-      /^(?:is there|are there|(?:if|whether) there(?: is|'s| are)|check (?:if|whether|for)(?: there (?:is|are))?|(?:verify|assert|confirm|ensure|check|make sure)(?: that| if| whether)? there (?:is|are)|does (?:the )?\S+ (?:have|contain|show)|do you see|can you see|can you spot|do you spot|is there any|are any of)\b/,
+      /^(?:is there|are there|you see|(?:if|whether) there(?: is|'s| are)|check (?:if|whether|for)(?: there (?:is|are))?|(?:verify|assert|confirm|ensure|check|make sure)(?: that| if| whether)? there (?:is|are)|does (?:the )?\S+ (?:have|contain|show)|do you see|can you see|can you spot|do you spot|is there any|are any of)\b/,
   },
   { action: 'toggle', pattern: /^(?:check|tick|mark|turn on|switch on|enable|activate)\b/, state: 'on' },
   {
@@ -452,7 +456,7 @@ export const ACTION_RULES: readonly ActionRule[] = [
   {
     action: 'click',
     pattern:
-      /^(?:click(?: on| into| in| at)?|tap(?: on)?|touch|hit|press|push|open|switch to|go to|navigate to)\b/,
+      /^(?:click(?: on| into| in| at)?|tap(?: on)?|touch|hit|press|push|open|switch to|go to|navigate to|proceed to)\b/,
   },
   { action: 'select', pattern: /^(?:select|choose|pick)\b/ },
   { action: 'expand', pattern: /^(?:expand|unfold)\b/ },

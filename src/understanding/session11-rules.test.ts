@@ -242,3 +242,43 @@ describe('found by commands written and run by hand outside the corpus (never ad
     });
   });
 });
+
+describe("the sixteenth batch's dev half: texting and formal voices", () => {
+  it('reads texting shorthand: rn, r in, u see, whats, x2', () => {
+    expect(frameOf('tap the login button rn').target).toEqual({ kind: 'button', label: 'login' });
+    expect(frameOf('how many squares r in the sidebar').region).toBe('sidebar');
+    expect(frameOf('u see any green triangles?').action).toBe('check');
+    expect(frameOf('yo whats in the sidebar')).toEqual({
+      action: 'read',
+      target: { kind: 'text' },
+      region: 'sidebar',
+    });
+    expect(frameOf('click "Like" x2').ops).toEqual([{ op: 'repeat', times: 2 }]);
+    // Capitalised, it is a name.
+    expect(frameOf('Click X2').target).toEqual({ kind: 'element', label: 'X2' });
+  });
+
+  it('reads formal requests and "proceed to"', () => {
+    expect(frameOf('Please be so kind as to enter "Q3 2024" in the Period field.')).toEqual({
+      action: 'type',
+      target: { kind: 'text-field', label: 'Period', text: 'Q3 2024' },
+    });
+    expect(frameOf('It would be helpful if you could tell me how many links there are.')).toEqual({
+      action: 'count',
+      target: { kind: 'link' },
+    });
+    expect(frameOf('Proceed to the "Summary" tab.')).toEqual({
+      action: 'click',
+      target: { kind: 'tab', label: 'Summary' },
+    });
+  });
+
+  it('"number" before a field noun is part of its name; alone it still points back', () => {
+    expect(frameOf('Type "INV-2024-0042" in the Invoice number field').target).toEqual({
+      kind: 'text-field',
+      label: 'Invoice number',
+      text: 'INV-2024-0042',
+    });
+    expect(refused('click the number')).toContain('number');
+  });
+});

@@ -87,17 +87,27 @@ const SLIPS: ReadonlyMap<string, string> = (() => {
 
 /** Chat shorthand: a word only when the word beside it shows how it is used. */
 const SHORTHAND =
-  /\b(?:(?<=\b(?:can|could|would|will|do|did|are|thank|r) )u(?= |$)|u(?= (?:there|see|can|could)\b)|r(?= (?:there|you|u)\b)|thx|thnx|thanx)\b/gi;
+  /\b(?:(?<=\b(?:can|could|would|will|do|did|are|thank|r) )u(?= |$)|(?<=^)u(?= (?:there|see|can|could)\b)|u(?= (?:there|see|can|could)\b)|r(?= (?:there|you|u|in|on|at)\b)|thx|thnx|thanx|rn$|whats|wheres|thats|theres|dont|doesnt|isnt|arent|cant)\b/gi;
 const SHORTHAND_FOR: Readonly<Record<string, string>> = {
   u: 'you',
   r: 'are',
   thx: 'thanks',
   thnx: 'thanks',
   thanx: 'thanks',
+  rn: 'right now',
+  whats: "what's",
+  wheres: "where's",
+  thats: "that's",
+  theres: "there's",
+  dont: "don't",
+  doesnt: "doesn't",
+  isnt: "isn't",
+  arent: "aren't",
+  cant: "can't",
 };
 
 /** Shorthand words: a command with none of them skips the shorthand rule. */
-const SHORT_WORDS: ReadonlySet<string> = new Set(['u', 'r', 'thx', 'thnx', 'thanx']);
+const SHORT_WORDS: ReadonlySet<string> = new Set(Object.keys(SHORTHAND_FOR));
 
 /** Punctuation a word may carry at its ends ("button.", "(teh"). */
 function isPunct(c: number): boolean {
