@@ -132,6 +132,10 @@ export function finish(d: Draft, raw: string): UnderstandResult {
   // "count the first three buttons", "count the last button": how many were picked is said already; what else is
   // meant is not sure.
   if (action === 'count' && d.pick) d.unexplained.push('(a count of the picked ones)');
+  // "open the Settings dialog", "open the red circle": a dialog or window is opened by something else, and a shape
+  // or a text is not opened at all; clicking it is no opening.
+  if (action === 'click' && d.verbWord === 'open' && /^(?:dialog|window|shape|text)$/.test(kind))
+    d.unexplained.push('open');
   // 'type "x" next to Email': typed text is not a thing placed beside another; the field is ('in the field next
   // to Email').
   if (action === 'type' && kind === 'text' && d.relative) d.unexplained.push('(which field)');

@@ -281,4 +281,12 @@ describe("the sixteenth batch's dev half: texting and formal voices", () => {
     });
     expect(refused('click the number')).toContain('number');
   });
+
+  it('"open" a dialog, a window or a shape is no click on it (found by hand outside the corpus)', () => {
+    // Were: clicks on the dialog, on the red circle.
+    expect(refused('open the Settings dialog')).toContain('open');
+    expect(refused('open the red circle')).toContain('open');
+    expect(frameOf('open the link').action).toBe('click');
+    expect(frameOf('open the Photos folder').action).toBe('expand');
+  });
 });
