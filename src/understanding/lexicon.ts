@@ -22,9 +22,7 @@ export const POLITENESS: readonly RegExp[] = [
   /^(?:given|when|then|and|but) i (?=(?:click|tap|press|type|enter|select|choose|check|uncheck|tick|untick|open|close|expand|collapse|focus|hover|drag|double|right)\b)/,
   /^(?:is it|is) possible (?:for you )?to\b/,
   // Formal requests: "be so kind as to …", "it would be helpful if you could …", "I would appreciate it if you …".
-  /^(?:(?:would|could) you )?be so (?:kind|good) as to\b/,
-  /^it would be (?:helpful|great|nice|good|useful) if you (?:could|would|can)\b/,
-  /^i(?: would|'d) appreciate it if you (?:could|would|can)\b/,
+  /^(?:(?:(?:would|could) you )?be so (?:kind|good) as to|it would be (?:helpful|great|nice|good|useful) if you (?:could|would|can)|i(?: would|'d) appreciate it if you (?:could|would|can))\b/,
   /^i want that you\b/,
   // "make click on …", "do double click on …": the click is the verb.
   /^(?:make|do|give)(?: a)? (?=(?:double[- ]?|right[- ]?)?click\b)/,

@@ -67,6 +67,8 @@ const SEPARATOR = new RegExp(
   `,? (?:and )?then |\\s*;\\s*(?:then )?| and after that |,? and (?=${VERB}\\b)|, (?=then |${VERB}\\b)|[.?!] (?=${VERB}\\b)`,
   'g',
 );
+/** A clause that is only a verb ("Close"). */
+const BARE_VERB = new RegExp(`^${VERB}$`, 'i');
 /** A clause's own verb, said first ("click on", "double-click"). */
 const LEAD_VERB = new RegExp(`^${VERB}(?: on)?(?=\\s)`, 'i');
 const LIST_VERBS =
@@ -212,7 +214,7 @@ function parseComposed(raw: string, q: Quoted, lower: Span): UnderstandResult | 
     for (let i = 1; i < clauses.length; i++)
       if (
         /^\s*\p{Lu}\p{Ll}+\s*[.!]?\s*$/u.test(clauses[i]!) &&
-        new RegExp(`^${VERB}$`, 'i').test(clauses[i]!.trim().replace(/[.!]$/, ''))
+        BARE_VERB.test(clauses[i]!.trim().replace(/[.!]$/, ''))
       )
         parsed[i] = {
           ...parsed[i]!,
