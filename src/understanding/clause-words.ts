@@ -7,6 +7,7 @@ import {
   LABEL_INNER,
   LABELLING,
   NUMBER_WORDS,
+  ORDINALS,
   PHRASAL_LABEL,
   SHAPE_WORDS,
   SIZE_WORDS,
@@ -133,6 +134,8 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
     // "the second one", "the last one": a pronoun, not the number 1 (nor a label "one").
     else if (w === 'one' && t.o === w) t.role = 'vague';
     else if (/^\d{1,3}$/.test(w) || NUMBER_WORDS[w] !== undefined) t.role = 'num';
+    // "the 1st and 2nd buttons": an ordinal left over once one was read is a second position, never a name.
+    else if (ORDINALS[w] !== undefined && t.o === w) t.role = 'state';
     // "today's date", "John's profile", "the dialog's close button": whose thing it is, which no slot holds.
     else if (POSSESSIVE.test(w) && !/^(?:it|there|what|that|here|where|who|let)'s$/.test(w)) t.role = 'state';
     // "click next", "tap next": the whole object, with no article, is the Next button's name ("find the next

@@ -300,6 +300,12 @@ export function parseClause(
     /\b(?:upper|lower|top|bottom|left|right|middle|first|last) (third|quarter|fifth)s?\b/,
   );
   if (share) d.unexplained.push(share.m[1]!);
+  // "the 3rd of March", "the first of May": a date, not the third of the things named March.
+  const dateOf =
+    /\b(\d{1,2}(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth) of (?!the |them\b|those\b|these\b|all\b)/.exec(
+      span.s,
+    );
+  if (dateOf) d.unexplained.push(`${dateOf[1]!} of`);
   takeOrdinal(span, d);
 
   // "in the list": the items are list items.

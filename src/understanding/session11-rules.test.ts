@@ -289,4 +289,14 @@ describe("the sixteenth batch's dev half: texting and formal voices", () => {
     expect(frameOf('open the link').action).toBe('click');
     expect(frameOf('open the Photos folder').action).toBe('expand');
   });
+
+  it('a date ("the 3rd of March") and a second ordinal ("the 1st and 2nd buttons") are no pick and no name', () => {
+    // Were: the third element named March; the first button named "2nd".
+    expect(refused('select the 3rd of March')).toContain('3rd of');
+    expect(refused('click the 1st and 2nd buttons')).toContain('2nd');
+    expect(refused('tick the 2nd and 4th boxes')).toContain('4th');
+    expect(frameOf('select the second of the checkboxes').ops).toEqual([
+      { op: 'pick', by: 'reading', order: 'asc', index: 2, count: 1 },
+    ]);
+  });
 });
