@@ -136,6 +136,17 @@ export function finish(d: Draft, raw: string): UnderstandResult {
   // or a text is not opened at all; clicking it is no opening.
   if (action === 'click' && d.verbWord === 'open' && /^(?:dialog|window|shape|text)$/.test(kind))
     d.unexplained.push('open');
+  // "read the message", "read the caption": one particular text, which reading all the text on the screen is not
+  // ("read the text", "read everything", "read the screen" are all of it).
+  if (
+    action === 'read' &&
+    kind === 'text' &&
+    !d.region &&
+    !d.relative &&
+    target.text === undefined &&
+    /^(?:message|messages|caption|labels?)$/.test(d.textNoun ?? '')
+  )
+    d.unexplained.push(d.textNoun!);
   // 'type "x" next to Email': typed text is not a thing placed beside another; the field is ('in the field next
   // to Email').
   if (action === 'type' && kind === 'text' && d.relative) d.unexplained.push('(which field)');

@@ -299,4 +299,13 @@ describe("the sixteenth batch's dev half: texting and formal voices", () => {
       { op: 'pick', by: 'reading', order: 'asc', index: 2, count: 1 },
     ]);
   });
+
+  it('"read the message" is one particular text, not all the text on the screen', () => {
+    // Was: read all the text.
+    expect(refused('read the message')).toContain('message');
+    expect(refused('read the caption')).toContain('caption');
+    expect(frameOf('read the message in the status bar').region).toBe('statusbar');
+    expect(frameOf('read the label of the checkbox').target).toEqual({ kind: 'checkbox' });
+    expect(frameOf('read the text').target).toEqual({ kind: 'text' });
+  });
 });
