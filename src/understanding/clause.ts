@@ -296,12 +296,13 @@ export function parseClause(
   d.dataOps.push(...takeItemOps(span, d));
 
   // "the lower third", "the left quarter": a share of the screen, not the third of the things.
-  const share = span.take(
-    /\b(?:upper|lower|top|bottom|left|right|middle|first|last) (third|quarter|fifth)s?\b/,
-  );
+  const share = !/third|quarter|fifth/.test(span.s)
+    ? undefined
+    : span.take(/\b(?:upper|lower|top|bottom|left|right|middle|first|last) (third|quarter|fifth)s?\b/);
   if (share) d.unexplained.push(share.m[1]!);
   // "the 3rd of March", "the first of May": a date, not the third of the things named March.
   const dateOf =
+    span.s.includes(' of ') &&
     /\b(\d{1,2}(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth) of (?!the |them\b|those\b|these\b|all\b)/.exec(
       span.s,
     );
