@@ -132,6 +132,9 @@ export function finish(d: Draft, raw: string): UnderstandResult {
   // "count the first three buttons", "count the last button": how many were picked is said already; what else is
   // meant is not sure.
   if (action === 'count' && d.pick) d.unexplained.push('(a count of the picked ones)');
+  // "check the red circle": inspect it or tick it? A shape has no box to tick; the verb is not sure.
+  if (action === 'toggle' && kind === 'shape' && /^(?:check|uncheck)$/.test(d.verbWord ?? ''))
+    d.unexplained.push(d.verbWord!);
   // "open the Settings dialog", "open the red circle": a dialog or window is opened by something else, and a shape
   // or a text is not opened at all; clicking it is no opening.
   if (action === 'click' && d.verbWord === 'open' && /^(?:dialog|window|shape|text)$/.test(kind))

@@ -308,4 +308,11 @@ describe("the sixteenth batch's dev half: texting and formal voices", () => {
     expect(frameOf('read the label of the checkbox').target).toEqual({ kind: 'checkbox' });
     expect(frameOf('read the text').target).toEqual({ kind: 'text' });
   });
+
+  it('"check the red circle" may inspect it as well as tick it: a shape has no box', () => {
+    // Was: a toggle of the red circle.
+    expect(refused('check the red circle')).toContain('check');
+    expect(frameOf('check the Remember me box').action).toBe('toggle');
+    expect(frameOf('check for red circles in the toolbar').action).toBe('check');
+  });
 });
