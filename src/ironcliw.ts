@@ -241,6 +241,7 @@ export async function createIroncliw(
     const pipeline = new Pipeline({
       store,
       thresholds: config.discovery,
+      observeDelayMs: config.discovery.observeDelayMs,
       families: FAMILIES,
       verifier: {
         verify: async (capability, pattern) =>
