@@ -986,6 +986,10 @@ for (const backend of backends) {
         await expect(store.screens.put({ id: 's4', at: at(2), bytes })).rejects.toMatchObject({
           code: 'E_STATE_CONFLICT',
         });
+        expect(await store.screens.delete('s3')).toBe(true);
+        expect(await store.screens.delete('s3')).toBe(false);
+        expect(await store.screens.get('s3')).toBeUndefined();
+        expect(await store.screens.get('s4')).toBeDefined();
       });
     });
 

@@ -30,6 +30,10 @@ export function screenRepository({ db, table }: SqlRepositoryKit): ScreenReposit
         .executeTakeFirst();
       return updated(r);
     },
+    async delete(id) {
+      const r = await db.deleteFrom('screens').where('id', '=', id).executeTakeFirst();
+      return num(r.numDeletedRows) > 0;
+    },
     async purge(now) {
       const r = await db
         .deleteFrom('screens')

@@ -31,6 +31,7 @@ export function screenRepository(s: MemoryState): ScreenRepository {
       delete kept.expiresAt;
       return true;
     },
+    delete: async (id) => s.d.screens.delete(id),
     purge: async (now) => {
       const t = isoTime(now, 'now');
       let n = 0;
