@@ -119,7 +119,7 @@ export class Pipeline {
       due
         .then(() => {
           clearTimeout(timer);
-          this.pendingFolds.delete(key);
+          if (this.pendingFolds.get(key) === fold) this.pendingFolds.delete(key);
           // The newest stands for the others: the fold recounts the pattern's failures from the store.
           return this.observeNow(fold.latest, { firstSeen: fold.first.at });
         })
