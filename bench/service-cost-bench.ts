@@ -1,3 +1,4 @@
+import Fastify from 'fastify';
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -115,6 +116,8 @@ interface Case {
   floor(png: Buffer): Promise<unknown>;
   /** What of the served answer is compared with the floor's result. */
   served(a: Answer): unknown;
+  /** Also measure the calibration peer (bareDecodeRoute) against this case's floor. */
+  peer?: boolean;
 }
 
 const CASES: Case[] = [
@@ -145,8 +148,27 @@ const CASES: Case[] = [
       return 'missing_handler';
     },
     served: (a) => (a.ok ? 'handled' : a.failure?.category),
+    peer: true,
   },
 ];
+
+/**
+ * The calibration peer of the unhandled command: a bare Fastify route (no hooks, plugins, store or routing)
+ * that decodes the same screen from the same body and answers a constant, in this process, over loopback
+ * with the same client, alternating with the floor. What any Node HTTP service that decodes the screen pays
+ * here: after each 8 MB decode even a bare route's round trip grows (2026-12-07: 0.95 → 2.0–2.5 ms with a
+ * decode between requests, load 5), so the 1.25× budget is measured against what this shows.
+ */
+async function bareDecodeRoute(): Promise<{ url: string; close(): Promise<void> }> {
+  const app = Fastify();
+  app.post('/v1/commands', async (req) => {
+    const { screen } = req.body as { screen: { pngBase64: string } };
+    await decodeImage(Buffer.from(screen.pngBase64, 'base64'));
+    return { ok: false, failure: { category: 'missing_handler' } };
+  });
+  const url = await app.listen({ port: 0, host: '127.0.0.1' });
+  return { url, close: () => app.close() };
+}
 
 export async function serviceCostFigures(): Promise<Figure[]> {
   const png = await screenPng();
@@ -156,8 +178,8 @@ export async function serviceCostFigures(): Promise<Figure[]> {
   const server = IN_PROCESS ? await startInProcess(commands) : await startServer(commands);
   const figures: Figure[] = [];
   try {
-    const post = async (payload: string): Promise<Answer> => {
-      const res = await fetch(`${server.url}/v1/commands`, {
+    const post = async (payload: string, url = server.url): Promise<Answer> => {
+      const res = await fetch(`${url}/v1/commands`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-api-key': LOAD_CLIENT_KEY },
         body: payload,
@@ -194,7 +216,30 @@ export async function serviceCostFigures(): Promise<Figure[]> {
       }
       const s = median(served);
       const f = median(floor);
+      let peer: Figure['peer'];
+      if (c.peer) {
+        // After the served/floor pairs, so it changes nothing in them: the bare route against the floor.
+        const bare = await bareDecodeRoute();
+        try {
+          const bareMs: number[] = [];
+          const floorMs: number[] = [];
+          for (let i = 0; i < WARMUP + SAMPLES; i++) {
+            const order = i % 2 ? (['floor', 'bare'] as const) : (['bare', 'floor'] as const);
+            for (const side of order) {
+              if (SETTLE_MS) await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+              const t0 = performance.now();
+              if (side === 'bare') await post(payload, bare.url);
+              else await c.floor(png);
+              if (i >= WARMUP) (side === 'bare' ? bareMs : floorMs).push(performance.now() - t0);
+            }
+          }
+          peer = { name: 'bare Fastify route + the same decode', value: median(bareMs) / median(floorMs) };
+        } finally {
+          await bare.close();
+        }
+      }
       figures.push({
+        ...(peer ? { peer } : {}),
         name: `service cost: ${c.name}, p50 served / floor`,
         value: s / f,
         unit: '×',

@@ -7,7 +7,7 @@ import { newId } from './domain/index.js';
 import { createLlmProvider, FAMILIES } from './generation/index.js';
 import type { PipelineHooks } from './pipeline/index.js';
 import { createTestEvidence, Pipeline } from './pipeline/index.js';
-import type { CommandResponse, ProcessOptions, RuntimeDeps } from './runtime/index.js';
+import type { CommandResponse, ProcessOptions, RuntimeDeps, ScreenKeeper } from './runtime/index.js';
 import { capabilitiesStatus, checkHealth, DecodeAdmission, processCommand } from './runtime/index.js';
 import type { SandboxTier } from './sandbox/index.js';
 import { createSandboxTier } from './sandbox/index.js';
@@ -241,6 +241,7 @@ export async function createIroncliw(
     const pipeline = new Pipeline({
       store,
       thresholds: config.discovery,
+      observeDelayMs: config.discovery.observeDelayMs,
       families: FAMILIES,
       verifier: {
         verify: async (capability, pattern) =>
@@ -367,23 +368,30 @@ export async function createIroncliw(
       // opened and demonstrated on (dashboard); the failure's screenRef names it.
       const upload = opts?.screen && 'bytes' in opts.screen && retention > 0 ? opts.screen.bytes : undefined;
       const id = upload ? newId('scr') : undefined;
+      const keeper: ScreenKeeper | undefined = upload && {
+        keep: () => {
+          const at = new Date();
+          return store.screens
+            .put({
+              id: id!,
+              at: at.toISOString(),
+              expiresAt: new Date(at.getTime() + retention).toISOString(),
+              bytes: upload,
+            })
+            .catch((err: unknown) => options.log?.('keeping a failed screen failed', { error: String(err) }));
+        },
+        discard: () =>
+          store.screens.delete(id!).then(
+            () => undefined,
+            (err: unknown) => options.log?.('dropping a kept screen failed', { error: String(err) }),
+          ),
+      };
       const response = await processCommand(
         runtimeDeps,
         command,
         context,
-        upload ? { ...opts, screen: { bytes: upload, ref: SCREEN_REF_PREFIX + id } } : opts,
+        upload ? { ...opts, screen: { bytes: upload, ref: SCREEN_REF_PREFIX + id }, keeper } : opts,
       );
-      if (upload && !response.ok) {
-        const at = new Date();
-        await store.screens
-          .put({
-            id: id!,
-            at: at.toISOString(),
-            expiresAt: new Date(at.getTime() + retention).toISOString(),
-            bytes: upload,
-          })
-          .catch((err: unknown) => options.log?.('keeping a failed screen failed', { error: String(err) }));
-      }
       emit('command', response);
       return response;
     };

@@ -13,6 +13,7 @@ describe('config', () => {
       minDistinctUsers: 2,
       windowMs: 604_800_000,
       textSimilarity: 0.6,
+      observeDelayMs: 100,
     });
     expect(Object.isFrozen(c) && Object.isFrozen(c.sandbox)).toBe(true);
   });

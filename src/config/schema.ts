@@ -51,7 +51,18 @@ export const ConfigSchema = strict({
       .default(7 * 24 * 3600 * 1000),
     /** Partly understood commands at least this similar in wording (0..1) are clustered as one pattern. */
     textSimilarity: z.number().min(0).max(1).default(0.6),
-  }).default({ minOccurrences: 3, minDistinctUsers: 2, windowMs: 7 * 24 * 3600 * 1000, textSimilarity: 0.6 }),
+    /**
+     * A failure is folded into its pattern this long after it was recorded, with the failures of the same
+     * pattern recorded meanwhile (one fold for a burst; off the requests that recorded them).
+     */
+    observeDelayMs: z.number().int().min(0).max(60_000).default(100),
+  }).default({
+    minOccurrences: 3,
+    minDistinctUsers: 2,
+    windowMs: 7 * 24 * 3600 * 1000,
+    textSimilarity: 0.6,
+    observeDelayMs: 100,
+  }),
   sandbox: strict({
     tier: z.enum(['process', 'container']).default('process'),
     poolSize: z.number().int().min(1).max(32).default(2),

@@ -14,7 +14,7 @@ export {
   TEXT_SIGNATURE_PREFIX,
   TEXT_SIMILARITY_DEFAULT,
 } from './pattern-detector.js';
-export type { DiscoveryThresholds, Observation } from './pattern-detector.js';
+export type { DiscoveryThresholds, Observation, ObserveOptions } from './pattern-detector.js';
 export { assessSafety, describeConcerns } from './safety.js';
 export type { ConcernKind, SafetyAssessment, SafetyConcern } from './safety.js';
 export { contentWords, textKey, textSimilarity } from './text-similarity.js';

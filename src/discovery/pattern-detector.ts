@@ -105,6 +105,14 @@ export function generaliseFrame(frame: IntentFrame): {
   return { frame: g, parameters };
 }
 
+export interface ObserveOptions {
+  /**
+   * When the first of the failures this observation stands for happened (a pipeline folds a burst of one
+   * pattern's failures once, with the newest): a new pattern's `firstSeen`. Default: the failure's own time.
+   */
+  firstSeen?: string;
+}
+
 export interface Observation {
   pattern: Pattern;
   /** True when this failure pushed the pattern over the thresholds and generation should be queued. */
@@ -127,12 +135,15 @@ export async function observeFailure(
   failure: Failure,
   thresholds: DiscoveryThresholds,
   now: Date,
+  options: ObserveOptions = {},
 ): Promise<Observation | undefined> {
   // Taught failures carry expectations for a pattern; the command's own failure is what counts.
   if (!LEARNABLE.has(failure.category) || failure.signature.startsWith(TAUGHT_PREFIX)) return undefined;
   const since = new Date(now.getTime() - thresholds.windowMs).toISOString();
   const safety = assessSafety(failure.frame);
-  if (failure.category === 'low_confidence') return observeByText(store, failure, thresholds, since, safety);
+  const firstSeen = options.firstSeen ?? failure.at;
+  if (failure.category === 'low_confidence')
+    return observeByText(store, failure, thresholds, since, safety, firstSeen);
   const plain = failure.signature || frameSignature(failure.frame);
   // Safety is about the request's values, while a pattern generalises them away: a blocked request ("click
   // Delete") gets a blocked pattern of its own and does not count towards the parameterised one ("click
@@ -157,8 +168,8 @@ export async function observeFailure(
     count = total - blocked.length;
     distinctUsers = users;
   }
-  const lowered =
-    !isBlocked && usable.length > 0 && usable.every((f) => assessSafety(f.frame).verdict === 'lower');
+  const usableSafety = assessed.filter((a) => a.verdict !== 'block');
+  const lowered = !isBlocked && usableSafety.length > 0 && usableSafety.every((a) => a.verdict === 'lower');
   const existing = await store.patterns.getBySignature(signature);
   const { frame, parameters } = generaliseFrame(failure.frame);
   const stored = await store.patterns.upsert({
@@ -168,7 +179,7 @@ export async function observeFailure(
     parameters,
     count,
     distinctUsers,
-    firstSeen: existing?.firstSeen ?? failure.at,
+    firstSeen: existing?.firstSeen ?? firstSeen,
     lastSeen: failure.at,
     status: existing?.status ?? 'collecting',
     ...(existing?.statusReason ? { statusReason: existing.statusReason } : {}),
@@ -179,7 +190,7 @@ export async function observeFailure(
     : lowered
       ? safety.verdict === 'lower'
         ? safety
-        : { verdict: 'lower', concerns: assessSafety(usable[0]!.frame).concerns }
+        : { verdict: 'lower', concerns: usableSafety[0]!.concerns }
       : { verdict: 'ok', concerns: [] };
   return judge(store, stored, failure, thresholds, effective);
 }
@@ -231,6 +242,7 @@ async function observeByText(
   thresholds: DiscoveryThresholds,
   since: string,
   safety: SafetyAssessment,
+  firstSeen: string,
 ): Promise<Observation> {
   const threshold = thresholds.textSimilarity ?? TEXT_SIMILARITY_DEFAULT;
   const patterns = (await store.patterns.list({ limit: 1000 })).filter((p) =>
@@ -260,7 +272,7 @@ async function observeByText(
     parameters: existing?.parameters ?? parameters,
     count: members.length,
     distinctUsers: users.size,
-    firstSeen: existing?.firstSeen ?? failure.at,
+    firstSeen: existing?.firstSeen ?? firstSeen,
     lastSeen: failure.at,
     status: existing?.status ?? 'collecting',
     ...(existing?.statusReason ? { statusReason: existing.statusReason } : {}),

@@ -47,6 +47,11 @@ export interface PipelineDeps {
    * cap it is marked failed and its pattern rejected, both with the reason.
    */
   maxAttempts?: number;
+  /**
+   * How long `observe` waits before folding a failure into its pattern; failures of the same pattern
+   * meanwhile are folded once (config `discovery.observeDelayMs`; default `DEFAULT_OBSERVE_DELAY_MS`).
+   */
+  observeDelayMs?: number;
   now?: () => Date;
   log?: (msg: string, data?: Record<string, unknown>) => void;
   /** When a live version earns a successor (`considerEvolution`); default `EVOLUTION_DEFAULTS`. */

@@ -178,4 +178,81 @@ describe('observing a failure', () => {
     });
     await p.close();
   });
+
+  it('folds a burst of one pattern once, after its delay, with the counts and times of every failure in it', async () => {
+    const store = createMemoryStore();
+    let reads = 0;
+    const watched: Store = {
+      ...store,
+      failures: {
+        ...store.failures,
+        list: (q) => {
+          reads++;
+          return store.failures.list(q);
+        },
+      },
+    };
+    const t0 = Date.parse('2026-12-07T10:00:00.000Z');
+    const burst = ['ana', 'ben', 'ana', 'cleo'].map((u, i) => ({
+      ...failureOf('count the green circles on the toolbar', u),
+      at: new Date(t0 + i * 10).toISOString(),
+    }));
+    const p = pipeline(watched, { observeDelayMs: 50, now: () => new Date(t0 + 1000) });
+    for (const f of burst) {
+      await store.failures.record(f);
+      p.observe(f);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(reads).toBe(0);
+    // Its delay over, without idle(): one fold for the four, and the job their thresholds call for.
+    for (let i = 0; i < 100 && !(await store.jobs.list()).length; i++)
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(reads).toBe(1);
+    expect(await store.patterns.getBySignature(burst[0]!.signature)).toMatchObject({
+      count: 4,
+      distinctUsers: 3,
+      firstSeen: burst[0]!.at,
+      lastSeen: burst[3]!.at,
+      status: 'queued',
+    });
+    expect(await store.jobs.list()).toHaveLength(1);
+    await p.close();
+  });
+
+  it('folds apart what lands in different patterns: a blocked request, another signature, a partly understood command', async () => {
+    const store = createMemoryStore();
+    const failures = [
+      failureOf('click the "Export" button', 'ana'),
+      failureOf('click the "Delete" button', 'ben'),
+      failureOf('find the red circles', 'ana'),
+      { ...failureOf('count the widgets frobnicated', 'ana'), category: 'low_confidence' as const },
+      failureOf('click the "Open" button', 'cleo'),
+    ];
+    // A long delay: only idle() starts the folds here.
+    const p = pipeline(store, { observeDelayMs: 60_000 });
+    for (const f of failures) {
+      await store.failures.record(f);
+      p.observe(f);
+    }
+    expect(await store.patterns.list()).toEqual([]);
+    await p.idle(10_000);
+    const patterns = await store.patterns.list();
+    const bySignature = new Map(patterns.map((x) => [x.signature, x]));
+    expect(bySignature.get('click:button[label]')).toMatchObject({ count: 2, distinctUsers: 2 });
+    expect(bySignature.get('blocked:click:button[label]')).toMatchObject({ count: 1, status: 'blocked' });
+    expect(bySignature.get(failures[2]!.signature)).toMatchObject({ count: 1 });
+    expect(patterns.filter((x) => x.signature.startsWith('text:'))).toHaveLength(1);
+    expect(patterns).toHaveLength(4);
+    await p.close();
+  });
+
+  it('folds what is still waiting when it closes', async () => {
+    const store = createMemoryStore();
+    const f = failureOf('where is the yellow square', 'ana');
+    await store.failures.record(f);
+    const p = pipeline(store, { observeDelayMs: 60_000 });
+    p.observe(f);
+    await p.close();
+    expect(await store.patterns.getBySignature(f.signature)).toMatchObject({ count: 1 });
+  });
 });

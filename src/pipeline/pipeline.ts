@@ -1,6 +1,7 @@
 import type { Failure } from '../domain/index.js';
 import { newId } from '../domain/index.js';
-import { observeFailure } from '../discovery/index.js';
+import { assessSafety, observeFailure } from '../discovery/index.js';
+import type { ObserveOptions } from '../discovery/index.js';
 import type { Job } from '../store/index.js';
 import { crashPoint } from './crash-points.js';
 import type { PipelineDeps } from './deps.js';
@@ -13,8 +14,35 @@ import { DEFAULT_MAX_ATTEMPTS, DEMONSTRATE_JOB, GENERATE_JOB, isOutage, LeaseLos
 /** Signatures whose observation a database outage cut short, kept for a retry (oldest dropped beyond). */
 const MAX_UNOBSERVED = 1000;
 
-/** Resolves after the I/O callbacks of this turn of the event loop (a request's answer is written in them). */
-const afterCurrentTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+/**
+ * How long a failure waits before it is folded into its pattern (default of `PipelineDeps.observeDelayMs`).
+ * Failures that fold into the same pattern meanwhile are folded once, with the newest: the fold recounts
+ * the pattern from the store (up to 500 of its failures read and assessed), so a burst of one missing
+ * feature costs one fold per window instead of one per failure, and the fold runs after the answers of the
+ * requests that recorded them rather than between a request and its client's read (issue 20, the cost of
+ * being a service). Learning waits this much longer: nothing next to generating and verifying a capability.
+ */
+export const DEFAULT_OBSERVE_DELAY_MS = 100;
+
+/**
+ * Failures that fold into the same pattern get the same key: by frame signature and whether the request is
+ * blocked (a blocked request has a pattern of its own), or by the very words for a partly understood one
+ * (clustered by text: only the same words are sure to land in the same cluster). The category keeps a
+ * failure discovery does not learn from apart from one it does.
+ */
+function foldKey(f: Failure): string {
+  if (f.category === 'low_confidence') return `${f.category}\0${f.command}`;
+  const blocked = assessSafety(f.frame).verdict === 'block';
+  return `${f.category}\0${f.signature}\0${blocked ? 'blocked' : ''}`;
+}
+
+/** Failures of one fold key waiting for their fold. */
+interface PendingFold {
+  first: Failure;
+  latest: Failure;
+  /** Starts the fold now (its delay is over, or idle()/close() asked). */
+  start: () => void;
+}
 
 /**
  * Learning as durable jobs. A failure is observed (pattern counts updated); a pattern over its thresholds
@@ -43,6 +71,8 @@ export class Pipeline {
   /** Jobs this worker held when the database went away; resumed under the same lease if still held. */
   private readonly interrupted = new Map<string, Job>();
   private observeRetry: NodeJS.Timeout | undefined;
+  /** Failures waiting for their fold, by fold key (see DEFAULT_OBSERVE_DELAY_MS). */
+  private readonly pendingFolds = new Map<string, PendingFold>();
 
   /**
    * A job's work, loaded with the first job: it brings the families, the synthesis gate (esbuild, acorn) and
@@ -66,23 +96,45 @@ export class Pipeline {
   }
 
   /**
-   * Non-blocking: folds the failure into its pattern in the background, once the answer that recorded it has
-   * left. On SQLite the store's statements run on the calling thread: started at once, the pattern's reads and
-   * writes would run between the request's own last steps (its screen kept, its answer written), delaying
-   * the answer for learning's sake (issue 20, the cost of being a service).
+   * Non-blocking: folds the (recorded) failure into its pattern in the background, `observeDelayMs` later,
+   * together with the failures of the same pattern recorded meanwhile (see DEFAULT_OBSERVE_DELAY_MS). On
+   * SQLite the store's statements run on the calling thread: started at once, the pattern's reads and
+   * writes would run between the request's own last steps and its answer, for learning's sake. `idle()`
+   * and `close()` fold what is waiting at once.
    */
   observe(failure: Failure): void {
     this.deps.hooks?.onFailure?.(failure);
+    const key = foldKey(failure);
+    const waiting = this.pendingFolds.get(key);
+    if (waiting) {
+      waiting.latest = failure;
+      return;
+    }
+    let start!: () => void;
+    const due = new Promise<void>((resolve) => (start = resolve));
+    const fold: PendingFold = { first: failure, latest: failure, start };
+    this.pendingFolds.set(key, fold);
+    const timer = setTimeout(start, this.deps.observeDelayMs ?? DEFAULT_OBSERVE_DELAY_MS);
     this.track(
-      afterCurrentTurn()
-        .then(() => this.observeNow(failure))
+      due
+        .then(() => {
+          clearTimeout(timer);
+          if (this.pendingFolds.get(key) === fold) this.pendingFolds.delete(key);
+          // The newest stands for the others: the fold recounts the pattern's failures from the store.
+          return this.observeNow(fold.latest, { firstSeen: fold.first.at });
+        })
         .catch((err: unknown) => {
           // The failure is stored; only folding it into its pattern failed. Retry once the store is back
           // (workers do), rather than wait for the next failure of the pattern or the next restart.
-          if (isOutage(err)) this.remember(failure);
+          if (isOutage(err)) this.remember(fold.latest);
           throw err;
         }),
     );
+  }
+
+  /** Starts every fold still waiting for its delay (idle(), close()). */
+  private foldNow(): void {
+    for (const fold of this.pendingFolds.values()) fold.start();
   }
 
   private remember(failure: Failure): void {
@@ -146,10 +198,10 @@ export class Pipeline {
     }
   }
 
-  async observeNow(failure: Failure): Promise<Job | undefined> {
+  async observeNow(failure: Failure, options: ObserveOptions = {}): Promise<Job | undefined> {
     await crashPoint('observe:start');
     const now = this.deps.now?.() ?? new Date();
-    const obs = await observeFailure(this.deps.store, failure, this.deps.thresholds, now);
+    const obs = await observeFailure(this.deps.store, failure, this.deps.thresholds, now, options);
     if (!obs?.ready) return undefined;
     await crashPoint('observe:enqueue');
     const versions = obs.pattern.capabilityId
@@ -415,7 +467,10 @@ export class Pipeline {
   async idle(timeoutMs = 60_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      while (this.inFlight.size) await Promise.allSettled([...this.inFlight]);
+      while (this.inFlight.size) {
+        this.foldNow();
+        await Promise.allSettled([...this.inFlight]);
+      }
       // Drain here too, so `run --wait` works without background workers.
       if (!this.draining) {
         this.draining = true;
@@ -435,6 +490,8 @@ export class Pipeline {
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.observeRetry);
+    // Failures are recorded before they are observed: what waits for its fold is folded before closing.
+    this.foldNow();
     (await this.unsubscribe)?.();
     this.kick();
     await Promise.allSettled(this.loops);

@@ -26,6 +26,22 @@ export interface ProcessOptions {
   screen?: ScreenInput;
 }
 
+/** What the runtime's caller (ironcliw.ts) adds to a library caller's options. */
+export interface HandleOptions extends ProcessOptions {
+  /**
+   * Keeps the uploaded screen of a command that fails (its failure's `screenRef` names it). Started as soon
+   * as the command is known to fail: for a command nothing handles, while its screen still decodes.
+   */
+  keeper?: ScreenKeeper;
+}
+
+/** Where a failed command's screen is kept. Neither method rejects: keeping a screen is best effort. */
+export interface ScreenKeeper {
+  keep(): Promise<void>;
+  /** Undoes `keep` (the screen turned out unreadable, or the failure could not be recorded). */
+  discard(): Promise<void>;
+}
+
 export interface CommandSuccess {
   ok: true;
   requestId: string;

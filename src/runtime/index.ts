@@ -6,9 +6,11 @@ export type {
   CommandResponse,
   CommandSuccess,
   ExecutionEvent,
+  HandleOptions,
   ProcessOptions,
   RuntimeDeps,
   ScreenInput,
+  ScreenKeeper,
   ScreenLoader,
 } from './command-types.js';
 export { DecodeAdmission } from './decode-admission.js';

@@ -17,7 +17,13 @@ import {
 } from '../capabilities/index.js';
 import { assessSafety, TEXT_SIMILARITY_DEFAULT, textSimilarity } from '../discovery/index.js';
 import { frameSignature, parseCommand } from '../understanding/index.js';
-import type { CommandResponse, ProcessOptions, RuntimeDeps, ScreenInput } from './command-types.js';
+import type {
+  CommandResponse,
+  HandleOptions,
+  RuntimeDeps,
+  ScreenInput,
+  ScreenKeeper,
+} from './command-types.js';
 
 class CommandFailed extends Error {
   constructor(
@@ -88,7 +94,7 @@ export async function processCommand(
   deps: RuntimeDeps,
   text: unknown,
   rawContext: unknown,
-  options: ProcessOptions = {},
+  options: HandleOptions = {},
 ): Promise<CommandResponse> {
   const started = performance.now();
   const command = validateCommand(text, deps.maxCommandLength);
@@ -102,12 +108,13 @@ export async function processCommand(
       context,
       input && 'image' in input ? input.image : undefined,
       input,
+      options.keeper,
     );
   // The decoded screen is held until the request ends (its run reads it), so its pixels count until then.
   const size = deps.screens.probe ? await deps.screens.probe(input) : undefined;
   const release = await deps.decodeAdmission.admit(size ? size.width * size.height : 0);
   try {
-    return await handle(deps, started, command, context, undefined, input);
+    return await handle(deps, started, command, context, undefined, input, options.keeper);
   } finally {
     release();
   }
@@ -120,17 +127,25 @@ async function handle(
   context: RequestContext,
   decoded: VisionImage | undefined,
   input: ScreenInput | undefined,
+  keeper: ScreenKeeper | undefined,
 ): Promise<CommandResponse> {
   const now = deps.now ?? (() => new Date());
   const requestId = newId('req');
-  // Decode the screen before anything else: an unreadable screen is the caller's error, not a failure to learn from.
+  // The screen decodes (libvips, on its own threads) while this thread understands and routes the command:
+  // neither needs the other (issue 20, the cost of being a service). An unreadable screen is still the
+  // caller's error, not a failure to learn from: its error comes first, and no failure is recorded before
+  // the screen has decoded.
   let screen: VisionImage | undefined = decoded;
+  let decoding: Promise<VisionImage> | undefined;
   let screenRef: string | undefined;
   if (input) {
-    if ('bytes' in input) screen = await deps.screens.decode(input.bytes);
-    else if ('path' in input) screen = await deps.screens.load(input.path);
+    if ('bytes' in input) decoding = deps.screens.decode(input.bytes);
+    else if ('path' in input) decoding = deps.screens.load(input.path);
     screenRef = input.ref ?? ('path' in input ? input.path : undefined);
   }
+  // Awaited below, once routed; until then a rejection is not unhandled.
+  decoding?.catch(() => undefined);
+  let keeping: Promise<void> | undefined;
 
   const { frame, confidence, unexplained } = (deps.parse ?? parseCommand)(command);
   let capability: RegisteredCapability | undefined;
@@ -176,6 +191,10 @@ async function handle(
           capability.manifest.id,
         );
     }
+    if (decoding) {
+      screen = await decoding;
+      decoding = undefined;
+    }
     const needsScreen = capability.manifest.permissions.includes('screen.capture');
     if (needsScreen && !screen) {
       throw new IroncliwError(
@@ -205,7 +224,22 @@ async function handle(
       latencyMs,
     };
   } catch (err) {
-    if (!(err instanceof CommandFailed)) throw err;
+    if (!(err instanceof CommandFailed)) {
+      if (decoding) await decoding; // an unreadable screen is reported first
+      throw err;
+    }
+    if (decoding) {
+      // Known to fail before its screen has decoded (nothing handles it, or it is refused): the screen is
+      // kept meanwhile, and dropped again if it turns out unreadable.
+      keeping = keeper?.keep();
+      try {
+        await decoding;
+      } catch (decodeErr) {
+        await keeping;
+        await keeper?.discard();
+        throw decodeErr;
+      }
+    }
     const failure: Failure = {
       id: newId('fail'),
       at: now().toISOString(),
@@ -234,6 +268,8 @@ async function handle(
     try {
       await deps.store.failures.record(failure);
     } catch (recordErr) {
+      // No failure names the screen: it is not kept either.
+      if (keeping) await keeping.then(() => keeper?.discard());
       if (!(recordErr instanceof IroncliwError && recordErr.code === 'E_DB_UNAVAILABLE')) throw recordErr;
       // During a database outage a failure is rejected, not buffered: "answered as a failure" keeps
       // meaning "stored", so a crash can never lose one a client was told about. The client retries.
@@ -248,6 +284,8 @@ async function handle(
         },
       );
     }
+    // A failure the run itself ended in: its screen is kept now.
+    await (keeping ?? keeper?.keep());
     const latencyMs = Math.round((performance.now() - started) * 1000) / 1000;
     countFailedRun(latencyMs);
     deps.onFailure?.(failure);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Ironcliw } from '../ironcliw.js';
 import { createIroncliw } from '../ironcliw.js';
+import { countScene, renderScene } from '../vision/index.js';
 import { buildServer } from './server.js';
 
 async function open(
@@ -218,6 +219,41 @@ describe('HTTP limits', () => {
       const limited = await app.inject({ method: 'GET', url: '/v1/status' });
       expect(limited.statusCode).toBe(429);
       expect(limited.json().error.code).toBe('E_RATE_LIMITED');
+    } finally {
+      await app.close();
+      await ironcliw.close();
+    }
+  });
+});
+
+describe('the uploaded screen of a command nothing handles', () => {
+  it("is kept under its failure's screenRef; an unreadable one is neither recorded nor kept", async () => {
+    const { ironcliw, app } = await open();
+    try {
+      const { png } = await renderScene(
+        countScene({ color: 'red', shape: 'circle', region: 'content', count: 2, seed: 3 }),
+      );
+      const send = (bytes: Buffer) =>
+        app.inject({
+          method: 'POST',
+          url: '/v1/commands',
+          payload: { command: 'close the settings dialog', screen: { pngBase64: bytes.toString('base64') } },
+        });
+      const res = await send(png);
+      expect(res.json()).toMatchObject({ ok: false, failure: { category: 'missing_handler' } });
+      const [failure] = await ironcliw.store.failures.list({ limit: 10 });
+      expect(failure?.screenRef).toMatch(/^screen:scr_/);
+      const kept = await ironcliw.store.screens.get(failure!.screenRef!.slice('screen:'.length));
+      expect(Buffer.from(kept!.bytes).equals(png)).toBe(true);
+
+      // A sound PNG header over cut pixel data: only the decode refuses it, after the command was routed to
+      // no capability and its screen was being kept meanwhile.
+      const cut = await send(png.subarray(0, 200));
+      expect(cut.statusCode).toBe(400);
+      expect(cut.json().error.code).toBe('E_IMAGE_INVALID');
+      expect(await ironcliw.store.failures.count()).toBe(1);
+      // A purge at the end of time deletes (and counts) every screen kept for a while: only the first one.
+      expect(await ironcliw.store.screens.purge('9999-12-31T00:00:00.000Z')).toBe(1);
     } finally {
       await app.close();
       await ironcliw.close();

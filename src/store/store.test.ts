@@ -986,6 +986,13 @@ for (const backend of backends) {
         await expect(store.screens.put({ id: 's4', at: at(2), bytes })).rejects.toMatchObject({
           code: 'E_STATE_CONFLICT',
         });
+        // A view into a larger buffer (a pooled Buffer's bytes) stores only what it shows.
+        await store.screens.put({ id: 's5', at: at(1), bytes: bytes.subarray(2, 5) });
+        expect((await store.screens.get('s5'))?.bytes).toEqual(new Uint8Array([78, 71, 0]));
+        expect(await store.screens.delete('s3')).toBe(true);
+        expect(await store.screens.delete('s3')).toBe(false);
+        expect(await store.screens.get('s3')).toBeUndefined();
+        expect(await store.screens.get('s4')).toBeDefined();
       });
     });
 

@@ -350,6 +350,11 @@ export interface ScreenRepository {
   get(id: string): Promise<StoredScreen | undefined>;
   /** Keeps the screen for good (a demonstration was made on it). False when it is unknown. */
   keep(id: string): Promise<boolean>;
+  /**
+   * Deletes one screen (a failed command's upload kept while it decoded, which turned out unreadable). False
+   * when it is unknown.
+   */
+  delete(id: string): Promise<boolean>;
   /** Deletes every screen whose `expiresAt` is before `now`; returns how many. */
   purge(now: string): Promise<number>;
 }

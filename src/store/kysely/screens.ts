@@ -18,7 +18,9 @@ export function screenRepository({ db, table }: SqlRepositoryKit): ScreenReposit
         id: s.id,
         at: isoTime(s.at, 'screen.at'),
         expires_at: s.expiresAt === undefined ? null : isoTime(s.expiresAt, 'screen.expiresAt'),
-        data: Buffer.from(s.bytes).toString('base64'),
+        // A view, not Buffer.from(bytes), which would copy the image first (a failed command's screen is
+        // written on the request's path).
+        data: Buffer.from(s.bytes.buffer, s.bytes.byteOffset, s.bytes.byteLength).toString('base64'),
       });
     },
     get: (id) => screens.find('id', id),
@@ -29,6 +31,10 @@ export function screenRepository({ db, table }: SqlRepositoryKit): ScreenReposit
         .where('id', '=', id)
         .executeTakeFirst();
       return updated(r);
+    },
+    async delete(id) {
+      const r = await db.deleteFrom('screens').where('id', '=', id).executeTakeFirst();
+      return num(r.numDeletedRows) > 0;
     },
     async purge(now) {
       const r = await db

@@ -12,7 +12,9 @@ export function screenRepository(s: MemoryState): ScreenRepository {
         ...(screen.expiresAt === undefined
           ? {}
           : { expiresAt: isoTime(screen.expiresAt, 'screen.expiresAt') }),
-        data: Buffer.from(screen.bytes).toString('base64'),
+        data: Buffer.from(screen.bytes.buffer, screen.bytes.byteOffset, screen.bytes.byteLength).toString(
+          'base64',
+        ),
       });
     },
     get: async (id) => {
@@ -31,6 +33,7 @@ export function screenRepository(s: MemoryState): ScreenRepository {
       delete kept.expiresAt;
       return true;
     },
+    delete: async (id) => s.d.screens.delete(id),
     purge: async (now) => {
       const t = isoTime(now, 'now');
       let n = 0;
