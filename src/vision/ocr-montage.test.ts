@@ -1,4 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { glyphsOf, splitRuns } from './ocr-montage.js';
+import type { Strip } from './ocr-strips.js';
 import {
   clearElementCache,
   clearOcrMemo,
@@ -10,6 +12,46 @@ import {
 } from './index.js';
 
 afterAll(() => closeOcr());
+
+/** A binarised strip `width` px wide, 36 px tall, holding `glyphs` glyphs 4 px wide 3 px apart at its left. */
+function strip(glyphs: number, width: number, id: number): Strip {
+  const height = 36;
+  const grey = Buffer.alloc(width * height, 255);
+  for (let g = 0; g < glyphs; g++)
+    for (let y = 8; y < 28; y++) grey.fill(0, y * width + 4 + g * 7, y * width + 8 + g * 7);
+  return { rect: { x: 0, y: id, width, height }, scale: 1, width, height, grey };
+}
+
+describe('splitting an OCR job among workers', () => {
+  it("counts a strip's glyphs by its runs of inked columns, whatever its width", () => {
+    expect(glyphsOf(strip(5, 60, 0))).toBe(5 + 2);
+    expect(glyphsOf(strip(5, 900, 0))).toBe(5 + 2);
+    expect(glyphsOf(strip(0, 100, 0))).toBe(2);
+  });
+
+  it('cuts by text, not by area, and keeps reading order', () => {
+    // A wide bar with a dozen glyphs, then four dense lines: by area the bar alone would be the first run (1800
+    // of 2760 px wide); by text (14 + 32 × 4 with the lines' own cost) the first run takes the bar and two
+    // lines (78), the second the other two (64).
+    const strips = [
+      strip(12, 1800, 0),
+      strip(30, 240, 1),
+      strip(30, 240, 2),
+      strip(30, 240, 3),
+      strip(30, 240, 4),
+    ];
+    const runs = splitRuns(strips, 2);
+    expect(runs.map((r) => r.map((s) => s.rect.y))).toEqual([
+      [0, 1, 2],
+      [3, 4],
+    ]);
+    expect(splitRuns(strips, 1)).toEqual([strips]);
+    // A single long line is never cut, and a run is never empty.
+    expect(splitRuns([strip(80, 700, 0)], 2)).toEqual([
+      [expect.objectContaining({ rect: expect.anything() })],
+    ]);
+  });
+});
 
 describe('OCR jobs and workers (issue 18)', () => {
   it('shares a task-page-sized job among running workers, but never starts a worker for one', async () => {

@@ -1,6 +1,7 @@
 import type { Rect } from '../domain/index.js';
 import type { RgbaImage } from './image-io.js';
-import { clampRect, loadSharp } from './image-io.js';
+import { cubicUpscale } from './cubic-upscale.js';
+import { clampRect } from './image-io.js';
 import type { TextLine } from './text-lines.js';
 import { greyOf } from './text-lines.js';
 
@@ -16,19 +17,6 @@ function commonGrey(grey: Uint8Array): number {
   let bg = 0;
   for (let v = 1; v < 256; v++) if (hist[v]! > hist[bg]!) bg = v;
   return bg;
-}
-
-/** A one-channel strip of `r`'s size resized (cubic) to width × height. */
-async function upscale(grey: Uint8Array, r: Rect, width: number, height: number): Promise<Buffer> {
-  const sharp = await loadSharp();
-  return (
-    sharp(grey, { raw: { width: r.width, height: r.height, channels: 1 } })
-      .resize({ width, height, kernel: 'cubic' })
-      // One channel in, one out: sharp would otherwise hand back sRGB.
-      .toColourspace('b-w')
-      .raw()
-      .toBuffer()
-  );
 }
 
 /** A text line ready for Tesseract: dark on white, upscaled, and where it came from. */
@@ -127,7 +115,7 @@ export async function prepareStrip(img: RgbaImage, line: TextLine): Promise<Stri
   const out =
     scale === 1
       ? Buffer.from(grey.buffer, grey.byteOffset, grey.length)
-      : await upscale(grey, r, width, height);
+      : cubicUpscale(grey, r.width, r.height, scale);
   return { rect: r, scale, width, height, grey: out };
 }
 
@@ -216,7 +204,7 @@ export async function pieceStrip(img: RgbaImage, piece: TextPiece): Promise<Stri
   const scale = Math.max(1, Math.min(4, Math.round(36 / r.height)));
   const width = r.width * scale;
   const height = r.height * scale;
-  const up = scale === 1 ? Buffer.from(grey) : await upscale(grey, r, width, height);
+  const up = cubicUpscale(grey, r.width, r.height, scale);
   const cut = far * 0.45;
   // A lone digit or letter ("4" on a small button) is dropped as noise by Tesseract's sparse-text mode unless
   // it sits in a line-sized strip: short pieces are widened with white to at least three heights.
