@@ -52,6 +52,12 @@ const PURE_STOP: ReadonlySet<string> = new Set(
 /** Punctuation at either end of a token. */
 const PUNCT_END = /^[,;:!?()]|[,;:!?()]$/;
 const PLACE_WORD = /^(?:below|above|under|beneath|underneath|left|right|next|near|beside|over|after|before)$/;
+/**
+ * Words that, in a text said without quotes, say how often or how to type rather than what ("type hello twice",
+ * "type hello 3 times", "type hello slowly"), or offer a choice ("enter 42 or 43"): which words are the text is
+ * not sure, so they are left unexplained (quoted, they are the text).
+ */
+const NOT_TEXT = /^(?:twice|thrice|again|times|or|slowly|quickly|carefully|immediately)$/;
 const PART_OF = /^(?:edge|edges|corner|corners|side|sides|part|parts|area|region|centre|center|middle|half)$/;
 const POSSESSIVE = /^\p{L}+'s$/u;
 /** Prepositions that cannot end a clause: something after them was meant. */
@@ -318,6 +324,7 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
       // "type enter", "enter ctrl+s": a key or a chord said unquoted is more likely pressed than typed out.
       const said = d.text.toLowerCase();
       if (KEY_CHORD.test(said) && !/^[\p{L}\p{N}]$/u.test(said)) d.unexplained.push(said);
+      for (const t of rest) if (NOT_TEXT.test(t.w)) d.unexplained.push(t.w);
       for (const t of rest) t.role = 'slot';
     }
   }
