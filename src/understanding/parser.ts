@@ -88,7 +88,16 @@ function expandList(clause: string, quotes: string[]): string[] {
   if (items.length < 2) return [clause];
   const plain = /^(?:⟦\d+⟧|[\p{L}\p{N}][\p{L}\p{N}_#-]*)$/u;
   if (!items.every((x) => plain.test(x.trim()))) return [clause];
-  // In a list of names, a colour or shape word is a name too ("Select Orange, Kiwi"): it is quoted.
+  // In a list of names, a colour or shape word is a name too ("Select Orange, Kiwi"): it is quoted. Said in lower
+  // case ("click red and blue", "click circle, square") it may as well be the colour or shape it is alone ("click
+  // red"): no list of names is read, and the clause is read as said.
+  if (
+    items.some((x) => {
+      const w = x.trim();
+      return w === w.toLowerCase() && (COLOR_WORDS[w] !== undefined || SHAPE_WORDS[w] !== undefined);
+    })
+  )
+    return [clause];
   return items.map((x) => {
     const w = x.trim();
     if (!COLOR_WORDS[w.toLowerCase()] && !SHAPE_WORDS[w.toLowerCase()]) return `${verb} ${w}`;

@@ -336,4 +336,22 @@ describe('found by hand outside the corpus (round 2)', () => {
       text: '42',
     });
   });
+
+  it('a colour or shape word said in lower case in a list is what it is alone, not a name', () => {
+    // Were: "click red and blue" the elements named "red" and "blue", though "click red" is the red shape.
+    const colours = frameOf('click red and blue');
+    expect(colours.parts?.frames.map((f) => f.target)).toEqual([
+      { kind: 'shape', color: 'red' },
+      { kind: 'shape', color: 'blue' },
+    ]);
+    expect(frameOf('click circle, square').parts?.frames.map((f) => f.target)).toEqual([
+      { kind: 'shape', shape: 'circle' },
+      { kind: 'shape', shape: 'square' },
+    ]);
+    // Capitalised, they are names in a list of names.
+    expect(frameOf('Select Orange, Kiwi').parts?.frames.map((f) => f.target.label)).toEqual([
+      'Orange',
+      'Kiwi',
+    ]);
+  });
 });
