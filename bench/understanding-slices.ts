@@ -18,8 +18,9 @@ const SLICES: Array<{ name: string; from: number; to: number }> = [
   { name: 'thirteenth batch (session 11)', from: 2577, to: 2716 },
   { name: 'fourteenth batch (session 11)', from: 2717, to: 2838 },
   { name: 'fifteenth batch (session 11)', from: 2839, to: 2929 },
-  { name: 'sixteenth batch (session 11)', from: 2930, to: 1e9 },
-  { name: "session 11's batches (thirteenth to sixteenth)", from: 2577, to: 1e9 },
+  { name: 'sixteenth batch (session 11)', from: 2930, to: 3006 },
+  { name: "session 11's batches (thirteenth to sixteenth)", from: 2577, to: 3006 },
+  { name: 'seventeenth batch (round 2)', from: 3007, to: 1e9 },
   { name: 'whole half', from: 1, to: 1e9 },
 ];
 

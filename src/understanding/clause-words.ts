@@ -137,6 +137,9 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
       textNoun = true;
       t.role = 'slot';
     } else if (/^(?:coloured|colored|shaped)$/.test(w)) t.role = 'slot';
+    // "the circle of red colour", "squares that have the purple colour": the noun after a colour word names it
+    // again.
+    else if ((w === 'colour' || w === 'color') && i > 0 && COLOR_WORDS[list[i - 1]!.w]) t.role = 'slot';
     // "the second one", "the last one": a pronoun, not the number 1 (nor a label "one").
     else if (w === 'one' && t.o === w) t.role = 'vague';
     else if (/^\d{1,3}$/.test(w) || NUMBER_WORDS[w] !== undefined) t.role = 'num';

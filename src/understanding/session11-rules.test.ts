@@ -354,4 +354,16 @@ describe('found by hand outside the corpus (round 2)', () => {
       'Kiwi',
     ]);
   });
+
+  it('"colour" right after a colour word names that colour again (dev half of the seventeenth batch)', () => {
+    // Was: refused naming "colour".
+    expect(frameOf('count the circles of blue colour')).toEqual({
+      action: 'count',
+      target: { kind: 'shape', shape: 'circle', color: 'blue' },
+    });
+    expect(frameOf('how many squares have the purple color').target.color).toBe('purple');
+    // Elsewhere it is no colour: a name, or the attribute asked for.
+    expect(frameOf('click the Colour button').target).toEqual({ kind: 'button', label: 'Colour' });
+    expect(refused('click the colour')).toContain('colour');
+  });
 });
