@@ -215,13 +215,15 @@ describe('the labelled corpus (test/fixtures/understanding)', () => {
   // adding four fresh batches (half of them held back): 93.0% / 4.38% over 872 commands; session 9's, after two
   // more fresh batches in new voices (176 of them held back): 90.9% / 4.10% over 1,048 (docs/generation.md);
   // session 10's, after three more batches in ten more voices (194 held back): 91.1% / 3.89% over 1,242;
-  // session 11's, after four more batches in fifteen more voices (199 held back): 91.3% / 3.26% over 1,441.
+  // session 11's, after four more batches in fifteen more voices (199 held back): 91.3% / 3.26% over 1,441;
+  // round 2's, after a seventeenth batch in two more voices (15 held back): 91.1% / 3.32% over 1,456.
   // This test keeps what was reached from sliding back; it is not the goal.
   it('the held-back half does not fall below the last measured accuracy', () => {
     const test = corpus.filter((e) => e.half === 'test');
     // The whole test half grows with every fresh batch (first sight is harder), so its floor is the last
-    // measurement with all batches in: 91.3% over 1,441 (session 11, after its sixteenth batch).
-    expect(scoreCorpus(test, parseCommand, 0.6).accuracy).toBeGreaterThanOrEqual(0.912);
+    // measurement with all batches in: 91.1% over 1,456 (round 2, after its seventeenth batch; 91.3% over the
+    // 1,441 before it, unchanged).
+    expect(scoreCorpus(test, parseCommand, 0.6).accuracy).toBeGreaterThanOrEqual(0.911);
     // Session 9's 1,048 held-back commands (all before the tenth batch) were 90.9%; session 10 left them at
     // 92.3%, session 11 at 92.7%.
     const tenth = readFileSync(CORPUS_URL, 'utf8')
