@@ -54,10 +54,11 @@ const PUNCT_END = /^[,;:!?()]|[,;:!?()]$/;
 const PLACE_WORD = /^(?:below|above|under|beneath|underneath|left|right|next|near|beside|over|after|before)$/;
 /**
  * Words that, in a text said without quotes, say how often or how to type rather than what ("type hello twice",
- * "type hello 3 times", "type hello slowly"), or offer a choice ("enter 42 or 43"): which words are the text is
- * not sure, so they are left unexplained (quoted, they are the text).
+ * "type hello 3 times", "type hello slowly"), say where ("type hello into search", where no field noun took
+ * "into"), or offer a choice ("enter 42 or 43"): which words are the text is not sure, so they are left unexplained
+ * (quoted, they are the text).
  */
-const NOT_TEXT = /^(?:twice|thrice|again|times|or|slowly|quickly|carefully|immediately)$/;
+const NOT_TEXT = /^(?:twice|thrice|again|times|or|slowly|quickly|carefully|immediately|into|onto)$/;
 const PART_OF = /^(?:edge|edges|corner|corners|side|sides|part|parts|area|region|centre|center|middle|half)$/;
 const POSSESSIVE = /^\p{L}+'s$/u;
 /** Prepositions that cannot end a clause: something after them was meant. */

@@ -319,11 +319,12 @@ describe("the sixteenth batch's dev half: texting and formal voices", () => {
 
 describe('found by hand outside the corpus (round 2)', () => {
   it('a text typed without quotes is refused when words in it say how often or how to type, or offer a choice', () => {
-    // Were: the texts "hello twice", "hello 3 times", "hello slowly" and "42 or 43", served.
+    // Were: the texts "hello twice", "hello 3 times", "hello slowly", "42 or 43" and "hello into search", served.
     expect(refused('type hello twice')).toContain('twice');
     expect(refused('type hello in the search box 3 times')).toContain('times');
     expect(refused('type hello slowly')).toContain('slowly');
     expect(refused('enter 42 or 43 in the age field')).toContain('or');
+    expect(refused('type hello into search')).toContain('into');
     // Quoted, they are the text; unquoted with none of them, the rest is the text.
     expect(frameOf('type "hello twice" in the search box').target).toEqual({
       kind: 'text-field',
