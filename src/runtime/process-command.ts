@@ -228,6 +228,18 @@ async function handle(
       if (decoding) await decoding; // an unreadable screen is reported first
       throw err;
     }
+    if (decoding) {
+      // Known to fail before its screen has decoded (nothing handles it, or it is refused): the screen is
+      // kept meanwhile, and dropped again if it turns out unreadable.
+      keeping = keeper?.keep();
+      try {
+        await decoding;
+      } catch (decodeErr) {
+        await keeping;
+        await keeper?.discard();
+        throw decodeErr;
+      }
+    }
     const failure: Failure = {
       id: newId('fail'),
       at: now().toISOString(),
@@ -240,31 +252,6 @@ async function handle(
       ...(capability ? { capabilityId: capability.manifest.id } : {}),
       ...(screenRef ? { screenRef } : {}),
     };
-    let recorded: Promise<void> | undefined;
-    if (decoding) {
-      // Known to fail before its screen has decoded (nothing handles it, or it is refused): the screen is
-      // kept and the failure row written meanwhile. A SQLite commit waits for its fsync (synchronous FULL:
-      // a failure a client was told about survives a power cut), ~2 ms on this thread that would otherwise
-      // follow the decode (issue 20). Both are dropped again if the screen turns out unreadable: the
-      // caller's error leaves nothing recorded, though a reader may see the row for those milliseconds.
-      keeping = keeper?.keep();
-      recorded = deps.store.failures.record(failure);
-      recorded.catch(() => undefined); // awaited below, after the decode's own outcome
-      try {
-        await decoding;
-      } catch (decodeErr) {
-        await keeping;
-        if (
-          await recorded.then(
-            () => true,
-            () => false,
-          )
-        )
-          await deps.store.failures.delete(failure.id).catch(() => undefined);
-        await keeper?.discard();
-        throw decodeErr;
-      }
-    }
     /** A capability that failed counts against its rollout, whether or not its failure could be stored. */
     const countFailedRun = (latencyMs: number) => {
       if (capability)
@@ -279,7 +266,7 @@ async function handle(
         });
     };
     try {
-      await (recorded ?? deps.store.failures.record(failure));
+      await deps.store.failures.record(failure);
     } catch (recordErr) {
       // No failure names the screen: it is not kept either.
       if (keeping) await keeping.then(() => keeper?.discard());

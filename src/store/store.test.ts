@@ -184,18 +184,6 @@ for (const backend of backends) {
         expect(await store.failures.get('nope')).toBeUndefined();
       });
 
-      it('deletes one failure by id (an unreadable screen leaves nothing recorded), the others kept', async () => {
-        const gone = failure();
-        const kept = failure();
-        await store.failures.record(gone);
-        await store.failures.record(kept);
-        expect(await store.failures.delete(gone.id)).toBe(true);
-        expect(await store.failures.delete(gone.id)).toBe(false);
-        expect(await store.failures.get(gone.id)).toBeUndefined();
-        expect(await store.failures.get(kept.id)).toEqual(kept);
-        expect(await store.failures.count()).toBe(1);
-      });
-
       it('keeps a taught expectation in its own column, and still reads one kept inside the frame', async () => {
         const expectation = { data: { count: 3, items: [{ color: 'red' }], text: '“Save” ünï' } };
         const taught = failure({ category: 'invalid_output', capabilityId: 'cap-a', expectation });

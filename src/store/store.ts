@@ -90,11 +90,6 @@ export interface FailureQuery {
 
 export interface FailureRepository {
   record(failure: Failure): Promise<void>;
-  /**
-   * Removes a failure; true when there was one. Only for a failure recorded while its request's screen was
-   * still decoding, when the screen then proves unreadable (the caller's error: nothing stays recorded).
-   */
-  delete(id: string): Promise<boolean>;
   get(id: string): Promise<Failure | undefined>;
   /** Newest first (by `at`, then id); at most 100 unless `limit` says otherwise. */
   list(query?: FailureQuery): Promise<Failure[]>;

@@ -50,10 +50,6 @@ export function failureRepository({ db, json, table }: SqlRepositoryKit): Failur
         expectation: jsonOrNull(f.expectation),
       });
     },
-    async delete(id) {
-      const r = await db.deleteFrom('failures').where('id', '=', id).executeTakeFirst();
-      return num(r.numDeletedRows) > 0;
-    },
     get: (id) => failures.find('id', id),
     async list(q = {}) {
       const limit = listLimit(q.limit, DEFAULT_LIMITS.failures);

@@ -23,11 +23,6 @@ export function failureRepository(s: MemoryState): FailureRepository {
       const stored = viaJson({ ...f, at: isoTime(f.at, 'failure.at') });
       appendNew(s.d.failures, stored, `failure ${f.id}`);
     },
-    delete: async (id) => {
-      const i = s.d.failures.findIndex((f) => f.id === id);
-      if (i >= 0) s.d.failures.splice(i, 1);
-      return i >= 0;
-    },
     get: async (id) => copy(s.d.failures.find((f) => f.id === id)),
     list: async (q = {}) => {
       const limit = listLimit(q.limit, DEFAULT_LIMITS.failures);
