@@ -25,20 +25,31 @@ afterAll(async () => {
   await admin.end();
 });
 
+/**
+ * Ten kill/restart rounds each: about 100 s on an idle 2-core machine, 225-240 s when other suites load it
+ * to 11-16 (a CI run beside other work timed the PostgreSQL case out at 240 s after its tenth kill). The limit
+ * only catches a hang; it must not measure the machine's speed.
+ */
+const CRASH_TEST_TIMEOUT_MS = 600_000;
+
 describe.concurrent('kill -9 at random points of the pipeline, then restart', () => {
-  it(`on SQLite: loses nothing and finishes every interrupted job over ${ROUNDS} kills`, async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ironcliw-crash-'));
-    const db = join(dir, 'ironcliw.db');
-    const { kills } = await runCrashRounds({
-      db,
-      controlFile: join(dir, 'crash-point'),
-      rounds: ROUNDS,
-      seed: SEED,
-      openStore: () => openStore(db),
-    });
-    console.log(`SQLite: ${ROUNDS} kills (seed ${SEED}): ${JSON.stringify(kills)}`);
-    expect(Object.values(kills).reduce((a, b) => a + b, 0)).toBe(ROUNDS);
-  }, 240_000);
+  it(
+    `on SQLite: loses nothing and finishes every interrupted job over ${ROUNDS} kills`,
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'ironcliw-crash-'));
+      const db = join(dir, 'ironcliw.db');
+      const { kills } = await runCrashRounds({
+        db,
+        controlFile: join(dir, 'crash-point'),
+        rounds: ROUNDS,
+        seed: SEED,
+        openStore: () => openStore(db),
+      });
+      console.log(`SQLite: ${ROUNDS} kills (seed ${SEED}): ${JSON.stringify(kills)}`);
+      expect(Object.values(kills).reduce((a, b) => a + b, 0)).toBe(ROUNDS);
+    },
+    CRASH_TEST_TIMEOUT_MS,
+  );
 
   it.skipIf(!PG)(
     `on PostgreSQL: loses nothing and finishes every interrupted job over ${ROUNDS} kills`,
@@ -55,6 +66,6 @@ describe.concurrent('kill -9 at random points of the pipeline, then restart', ()
       console.log(`PostgreSQL: ${ROUNDS} kills (seed ${SEED + 1}): ${JSON.stringify(kills)}`);
       expect(Object.values(kills).reduce((a, b) => a + b, 0)).toBe(ROUNDS);
     },
-    240_000,
+    CRASH_TEST_TIMEOUT_MS,
   );
 });
