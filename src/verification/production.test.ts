@@ -88,6 +88,10 @@ describe('production level: benchmark against budgets and the live version', () 
       baseline: () => stageBenchmark(good),
       compare: compareBenchmarks,
       pool: poolBenchmarks,
+      // The default 100 ms budget is for live use; this benchmark's wall-time p99 is 5-20 ms idle but reached
+      // 174 ms with the suite beside other work (load 11-16). Here the approval path is under test, not the
+      // machine: a budget no busy machine reaches. The comparison itself is tested with fixed figures below.
+      options: { p99BudgetMs: 5_000 },
     });
     const { report } = await verifier.verify(good, {
       level: 'production',
@@ -99,6 +103,30 @@ describe('production level: benchmark against budgets and the live version', () 
     expect(report.numbers.benchmarkP99Ms).toBeGreaterThan(0);
     expect(report.numbers.benchmarkErrorRate).toBe(0);
     expect(report.decision).toBe('approve');
+  });
+
+  it('judges the benchmark p99 against p99BudgetMs: over it fails benchmark-latency, at it passes', async () => {
+    const good = generatedCount(['color', 'shape']);
+    const figures = { latency: { p99: 150 }, errorRate: 0, leak: { suspected: false } };
+    const judged = async (p99BudgetMs: number) => {
+      const verifier = createVerifier({
+        sandbox,
+        vision,
+        scenes,
+        benchmark: () => Promise.resolve(figures),
+        baseline: () => Promise.resolve(figures),
+        options: { p99BudgetMs },
+      });
+      const { report } = await verifier.verify(good, {
+        level: 'production',
+        pattern: countPattern(['color', 'shape']),
+      });
+      return check(report, 'benchmark-latency');
+    };
+    const over = await judged(100);
+    expect(over.passed).toBe(false);
+    expect(over.detail).toBe('p99 150.00 ms (budget 100 ms)');
+    expect((await judged(150)).passed).toBe(true);
   });
 
   it('a candidate slower than the live version regresses and is capped (conditional)', async () => {
