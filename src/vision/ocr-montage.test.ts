@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { glyphsOf, splitRuns } from './ocr-montage.js';
+import { glyphsOf, readStrips, splitRuns } from './ocr-montage.js';
 import type { Strip } from './ocr-strips.js';
 import {
   clearElementCache,
@@ -85,5 +85,19 @@ describe('OCR jobs and workers (issue 18)', () => {
     clearOcrMemo();
     expect(await detectElements({ ...img, data: img.data.slice() })).toEqual(once);
     expect(ocrWorkers()).toBe(1);
+  });
+
+  it("hands each run's readings to `after` as soon as that run is read, and keeps what it returns", async () => {
+    // Two bars of ≈ 108,000 montage pixels: two runs on two workers. A second look at one run's weak pieces
+    // (ocr.ts) starts from `after` while the other run is still being read.
+    const strips = [strip(12, 1800, 0), strip(12, 1800, 1)];
+    const seen: number[][] = [];
+    const read = await readStrips(strips, async (run, got) => {
+      seen.push(run.map((s) => s.rect.y));
+      expect(got).toHaveLength(run.length);
+      return got.map(() => ({ words: [], lines: [`run of ${run[0]!.rect.y}`] }));
+    });
+    expect(seen.map((r) => r.join()).sort()).toEqual(['0', '1']);
+    expect(read.map((r) => r.lines)).toEqual([['run of 0'], ['run of 1']]);
   });
 });

@@ -105,7 +105,7 @@ function montage(strips: Strip[]): { pgm: Buffer; at: Placed[]; width: number } 
 }
 
 /** Words and line texts of each strip, read in one Tesseract call. */
-async function readRun(strips: Strip[]): Promise<Array<{ words: OcrWord[]; lines: string[] }>> {
+async function readRun(strips: Strip[]): Promise<StripReading[]> {
   const { pgm, at } = montage(strips);
   const { data } = await onWorker((w) => w.recognize(pgm, {}, { text: false, blocks: false, tsv: true }));
   // Pieces of Tesseract lines, per strip; each is a run of words on one line of the screen.
@@ -227,17 +227,29 @@ export function splitRuns(strips: Strip[], parts: number): Strip[][] {
   return runs.filter(Boolean);
 }
 
+/** The words and line texts of one strip. */
+export type StripReading = { words: OcrWord[]; lines: string[] };
+
 /**
  * Words and line texts of each strip, in the order given. Jobs are split into contiguous runs of strips of
  * about equal text ({@link splitRuns}), one per worker, each read in one Tesseract call; how many runs
- * follows the montage's area ({@link PIXELS_PER_WORKER}).
+ * follows the montage's area ({@link PIXELS_PER_WORKER}). `after`, if given, takes each run's readings as
+ * soon as that run is read and returns the ones kept: a second look at one run's pieces then starts on the
+ * worker just freed while the other runs are still being read, rather than after the slowest of them.
  */
-export async function readStrips(strips: Strip[]): Promise<Array<{ words: OcrWord[]; lines: string[] }>> {
+export async function readStrips(
+  strips: Strip[],
+  after?: (run: Strip[], read: StripReading[]) => Promise<StripReading[]>,
+): Promise<StripReading[]> {
   const total = strips.reduce((n, s) => n + cost(s), 0);
   const parts = Math.max(
     1,
     Math.min(OCR_MAX_WORKERS, Math.ceil(total / PIXELS_PER_NEW_WORKER)),
     Math.min(ocrWorkers(), Math.ceil(total / PIXELS_PER_WORKER)),
   );
-  return (await Promise.all(splitRuns(strips, parts).map(readRun))).flat();
+  const read = async (run: Strip[]) => {
+    const got = await readRun(run);
+    return after ? after(run, got) : got;
+  };
+  return (await Promise.all(splitRuns(strips, parts).map(read))).flat();
 }

@@ -194,19 +194,25 @@ export async function readPieces(img: RgbaImage, pieces: TextPiece[]): Promise<O
     else present.push({ s, i, key });
   }
   if (!present.length) return out;
-  const read = await readStrips(present.map((x) => x.s));
-  read.forEach((r, k) => (out[present[k]!.i] = r.words));
   // Tesseract reads a line in the light of the lines around it: in a montage of a task page "Seoul" came back
   // as "Seou" (confidence 43) though it reads 96 on its own. Pieces read weakly or not at all are read again,
-  // among themselves, and keep the better reading.
-  const weak = present.filter((x) => least(out[x.i]!) < WEAK_READING);
-  if (weak.length && weak.length < present.length) {
-    const again = await readStrips(weak.map((x) => x.s));
-    again.forEach((r, k) => {
-      const i = weak[k]!.i;
-      if (least(r.words) > least(out[i]!)) out[i] = r.words;
-    });
-  }
+  // among the weak pieces of their run, and keep the better reading. Each run's second look starts as soon as
+  // that run is read (on the worker it freed), so it overlaps the other runs' first read instead of
+  // following the slowest of them. A run read weakly throughout would only be read the same way again.
+  const read = await readStrips(
+    present.map((x) => x.s),
+    async (run, got) => {
+      const weak = got.flatMap((r, k) => (least(r.words) < WEAK_READING ? [k] : []));
+      if (!weak.length || weak.length === run.length) return got;
+      const again = await readStrips(weak.map((k) => run[k]!));
+      again.forEach((r, j) => {
+        const k = weak[j]!;
+        if (least(r.words) > least(got[k]!.words)) got[k] = r;
+      });
+      return got;
+    },
+  );
+  read.forEach((r, k) => (out[present[k]!.i] = r.words));
   for (const { s, i, key } of present) memo.set(key, toMemo(s, out[i]!));
   return out;
 }
