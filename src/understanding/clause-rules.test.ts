@@ -1,26 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { UnderstandResult } from '../domain/index.js';
-import { parseCommand } from './index.js';
+import { frameOf, refused } from '../../test/support/understanding.js';
 
 /**
  * Rules fixed from the dev half of the labelled corpus (fourth batch): each was either served with a wrong
  * frame (now right, or refused with the words named) or refused although every word has a meaning.
  */
-
-const THRESHOLD = 0.6;
-
-function frameOf(text: string): Omit<UnderstandResult['frame'], 'raw'> {
-  const r = parseCommand(text);
-  expect(r.confidence, `${text}: ${(r.unexplained ?? []).join(' ')}`).toBeGreaterThanOrEqual(THRESHOLD);
-  const { raw: _raw, ...frame } = r.frame;
-  return frame;
-}
-
-function refused(text: string): string[] {
-  const r = parseCommand(text);
-  expect(r.confidence, text).toBeLessThan(THRESHOLD);
-  return r.unexplained ?? [];
-}
 
 describe('served wrong before, now right or refused', () => {
   it('a guessed label that starts with a lower-case word is a thing the frame has no noun for', () => {

@@ -1,27 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { UnderstandResult } from '../domain/index.js';
 import { parseCommand } from './index.js';
+import { frameOf, refused, SERVE_THRESHOLD } from '../../test/support/understanding.js';
 import { slipOf } from './typos.js';
 
 /**
  * Classes found in the dev halves of the thirteenth to fifteenth corpus batches (session 11): typing slips and
  * chat shorthand, verbs for focus and activation, left-out verbs in sequences, and a contrast that is no filter.
  */
-
-const THRESHOLD = 0.6;
-
-function frameOf(text: string): Omit<UnderstandResult['frame'], 'raw'> {
-  const r = parseCommand(text);
-  expect(r.confidence, `${text}: ${(r.unexplained ?? []).join(' ')}`).toBeGreaterThanOrEqual(THRESHOLD);
-  const { raw: _raw, ...frame } = r.frame;
-  return frame;
-}
-
-function refused(text: string): string[] {
-  const r = parseCommand(text);
-  expect(r.confidence, text).toBeLessThan(THRESHOLD);
-  return r.unexplained ?? [];
-}
 
 describe('typing slips of the core words', () => {
   it('reads a swapped, left-out or doubled letter of a core word as that word', () => {
@@ -162,7 +147,7 @@ describe('composition', () => {
 describe('found by commands written and run by hand outside the corpus (never added to it)', () => {
   it('"the circles which are red and blue": a shape said first is not shared with the colours after it', () => {
     // Was: a parallel count of red circles and of blue shapes of any kind.
-    expect(parseCommand('count the circles which are red and blue').confidence).toBeLessThan(THRESHOLD);
+    expect(parseCommand('count the circles which are red and blue').confidence).toBeLessThan(SERVE_THRESHOLD);
     expect(frameOf('count the red and the green circles').parts?.frames.map((f) => f.target)).toEqual([
       { kind: 'shape', color: 'red', shape: 'circle' },
       { kind: 'shape', color: 'green', shape: 'circle' },
