@@ -13,6 +13,7 @@ import {
 import type { Draft } from './draft.js';
 import { quoteOf } from './draft.js';
 import type { Span } from './span.js';
+import { unearnedName } from './calibration.js';
 
 /** Exclusion and negation: "not in the toolbar", "except the Cancel button", "anything but circles". */
 
@@ -91,6 +92,9 @@ export function takeExclusions(span: Span, d: Draft, quotes: readonly string[]):
       if (op.by === 'label') {
         const q = /⟦(\d+)⟧/.exec(phrase);
         if (q) d.quotesUsed.add(Number(q[1]));
+        // "click Save without closing the dialog": a lower-case name is trusted only once earned, as any other
+        // guessed name (calibration.ts) — here "closing" says how, it names no dialog.
+        else d.unexplained.push(...unearnedName(op.value));
       }
       span.cut(m.index, m[0].length);
       // "anything but buttons", "everything but the circles": the target is what the exclusion is about.

@@ -129,6 +129,8 @@ export function finish(d: Draft, raw: string): UnderstandResult {
     /^(?:items?|things?|objects?)$/.test(d.genericWord ?? '')
   )
     d.unexplained.push(d.genericWord!);
+  // "click 2 of the last buttons": a number of things and a position among them at once; which ones is not sure.
+  if (d.quantity !== undefined && d.pick) d.unexplained.push(String(d.quantity));
   // "count the first three buttons", "count the last button": how many were picked is said already; what else is
   // meant is not sure.
   if (action === 'count' && d.pick) d.unexplained.push('(a count of the picked ones)');

@@ -61,6 +61,9 @@ const PLACE_WORD = /^(?:below|above|under|beneath|underneath|left|right|next|nea
 const NOT_TEXT = /^(?:twice|thrice|again|times|or|slowly|quickly|carefully|immediately|into|onto)$/;
 const PART_OF = /^(?:edge|edges|corner|corners|side|sides|part|parts|area|region|centre|center|middle|half)$/;
 const POSSESSIVE = /^\p{L}+'s$/u;
+/** A CSS selector said as a name: an id or a class ("#login", ".btn-primary", "button#save", "div.card"). */
+const SELECTOR =
+  /#[\p{L}_-]|^\.[\p{L}_-]|^[\p{L}¶]+\.[\p{L}_-]+$(?<!\.(?:txt|csv|pdf|docx?|xlsx?|png|jpe?g|gif|zip|md|json|ya?ml|html?))/u;
 /** Prepositions that cannot end a clause: something after them was meant. */
 const DANGLING = /^(?:of|on|in|at|to|from|with|into|onto|inside|within|by|for|off|over|under)$/;
 
@@ -83,6 +86,20 @@ function bare(x: string): string {
 /** Said in lower case (not capitalised, not a quote). */
 function saidLower(t: Tok): boolean {
   return t.o === t.w && /^[a-z]/.test(t.w);
+}
+
+/**
+ * Whether the clause names a thing or a place of its own: "read it", "describe it" alone point back at something
+ * this command never said (reading the whole screen for it is a confident guess), "is it red" does not.
+ */
+function saysWhat(d: Draft): boolean {
+  return (
+    d.kind !== undefined ||
+    d.label !== undefined ||
+    d.text !== undefined ||
+    d.region !== undefined ||
+    Boolean(d.color || d.shape || d.size || d.genericShape || d.relative)
+  );
 }
 
 /** Actions for which a number of items is no instruction. */
@@ -282,6 +299,11 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
       // "click OK and/or Save", "click Yes or No": a choice between names, not one name.
       if (labelParts.some((k) => /^(?:or|nor|either|and\/or)$/.test(list[k]!.w) && saidLower(list[k]!)))
         ok = false;
+      // "click Save ok", "press Next okay": an acknowledgement said after a name, not a word of it ("click OK"
+      // alone names the button).
+      const lastPart = list[labelParts[labelParts.length - 1]!];
+      if (labelParts.length > 1 && lastPart && saidLower(lastPart) && /^(?:ok|okay|k|kk)$/.test(lastPart.w))
+        ok = false;
       // Nor is a guess of more than three words ("Save as fast as possible"): a sentence, not a name.
       if (labelParts.length > 3) ok = false;
       // Nor does a phrase that starts with a lower-case word ("the date 05/12/2016"): that word names a kind of
@@ -305,6 +327,9 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
   // "Click > Save", "click File / Open": a sign with no letter or digit is no word of a name said unquoted (a menu
   // path, an arrow); quoted ('click "+"') it is the name.
   for (const k of labelParts) if (!/[\p{L}\p{N}]/u.test(list[k]!.o)) d.unexplained.push(list[k]!.o);
+  // "click #submit", "click .btn-primary", "click button#save": a CSS selector, not the words on a control (a
+  // number after "#" is part of a name: "Tab #3").
+  for (const k of labelParts) if (SELECTOR.test(list[k]!.o)) d.unexplained.push(list[k]!.o.replace(/¶/g, ''));
   if (labelParts.length) {
     d.label = labelParts.map((k) => list[k]!.o).join(' ');
     for (const k of labelParts) {
@@ -353,7 +378,7 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
     if (
       t.role === 'vague' &&
       !attributeOne &&
-      (d.action === undefined || ACTING.has(d.action) || t.w !== 'it')
+      (d.action === undefined || ACTING.has(d.action) || t.w !== 'it' || !saysWhat(d))
     ) {
       // A pointing word is fine beside a real target ("is it …" never reaches here); alone it is not.
       if (!BULK.test(t.w) || (d.action && ACTING.has(d.action))) d.unexplained.push(t.w);

@@ -22,7 +22,11 @@ export const POLITENESS: readonly RegExp[] = [
   /^(?:given|when|then|and|but) i (?=(?:click|tap|press|type|enter|select|choose|check|uncheck|tick|untick|open|close|expand|collapse|focus|hover|drag|double|right)\b)/,
   /^(?:is it|is) possible (?:for you )?to\b/,
   // Formal requests: "be so kind as to …", "it would be helpful if you could …", "I would appreciate it if you …".
-  /^(?:(?:(?:would|could) you )?be so (?:kind|good) as to|it would be (?:helpful|great|nice|good|useful) if you (?:could|would|can)|i(?: would|'d) appreciate it if you (?:could|would|can))\b/,
+  /^(?:(?:(?:would|could) you )?be so (?:kind|good) as to|it would be (?:helpful|great|nice|good|useful) if you (?:could|would|can)|i(?: would|'d) (?:really )?appreciate it if you (?:could|would|can))\b/,
+  // Long polite openings: "I was wondering if you could …", "sorry to bother you, but …", "if it isn't too much
+  // trouble, …", "when you get a chance, …", "do me a favour and …", "would you mind telling me …", "would you
+  // be able to …" (each a whole phrase: "if" or "when" alone still open a condition).
+  /^(?:i (?:was|am|'m) wondering (?:if|whether) you (?:could|would|can|might)|sorry to (?:bother|trouble|disturb) you,?(?: but)?|if it(?: is|'s)? ?(?:n't|not) too much (?:trouble|bother),?|when(?:ever)? you (?:get|have) a (?:chance|moment|minute|second),?|do me a favou?r(?: and)?|would you mind (?:telling me|letting me know)|(?:would|will) you be able to)\b/,
   /^i want that you\b/,
   // "make click on …", "do double click on …": the click is the verb.
   /^(?:make|do|give)(?: a)? (?=(?:double[- ]?|right[- ]?)?click\b)/,
@@ -31,7 +35,7 @@ export const POLITENESS: readonly RegExp[] = [
   /\bmy\b(?= (?:screen|display|desktop)\b)/,
   /\b(?:please|pls|plz|kindly|thanks|thank you)\b/g,
   // "can you see …" is a question about the screen (a check), not politeness.
-  /^(?:could|can|would|will) you\b(?! see\b| spot\b)/,
+  /^(?:could|can|would|will) you(?: possibly)?\b(?! see\b| spot\b)/,
   /^i(?: would|'d)? (?:want|need|like) (?:you )?to know\b/,
   /^i(?: would|'d)? (?:want|need|like) (?:you )?to\b/,
   /^(?:help me|let me know|tell me|go ahead and|try to|i wonder)\b(?= \S)/,
@@ -414,7 +418,7 @@ export const ACTION_RULES: readonly ActionRule[] = [
   {
     action: 'read',
     pattern:
-      /^(?:what(?= .+ (?:says|reads)$)|what says|what(?:'s| is) the(?= title(?: of (?:the |this |that )?(?:window|page|screen|app|application))?$)|read(?: out| aloud)? what(?= .+ (?:says|reads)$)|read(?: out| aloud)?(?: me)?(?: what it says(?: at| in| on)?| what(?:'s| is) (?:in|on|written (?:in|on)))?|what(?:'s| is) the (?:value|contents?) of|can you read what it says(?: at| in| on)?|what does|what do|what(?:'s| is) the text(?: in| of| on)?|get (?:the )?text(?: from| of| in)?|transcribe|what(?:'s| is) written on(?= (?:the|this|that) )|what(?:'s| is) (?:written|writing)|what(?:'s| is) in)\b/,
+      /^(?:what(?:'s| is| are) the(?= (?:names?|titles?|labels?) of (?:the |this |that )?(?:\S+ ){0,3}(?:button|link|tab|checkbox|radio|field|item|option|node|folder|file|section)s?\b)|what(?= .+ (?:says|reads)$)|what says|what(?:'s| is) the(?= title(?: of (?:the |this |that )?(?:window|page|screen|app|application))?$)|read(?: out| aloud)? what(?= .+ (?:says|reads)$)|read(?: out| aloud)?(?: me)?(?: what it says(?: at| in| on)?| what(?:'s| is) (?:in|on|written (?:in|on)))?|what(?:'s| is) the (?:value|contents?) of|can you read what it says(?: at| in| on)?|what does|what do|what(?:'s| is) the text(?: in| of| on)?|get (?:the )?text(?: from| of| in)?|transcribe|what(?:'s| is) written on(?= (?:the|this|that) )|what(?:'s| is) (?:written|writing)|what(?:'s| is) in)\b/,
   },
   { action: 'double-click', pattern: /^(?:double[- ]?click(?: on)?|double[- ]?tap)\b/ },
   { action: 'right-click', pattern: /^right[- ]?click(?: on)?\b/ },
