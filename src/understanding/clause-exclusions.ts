@@ -70,11 +70,29 @@ const EXCLUSIONS: ReadonlyArray<[RegExp, 'place' | 'thing']> = [
 export function takeExclusions(span: Span, d: Draft, quotes: readonly string[]): void {
   // Cheap pre-check: most commands exclude nothing.
   if (
-    !/\b(?:not|n't|outside|out of|except|excluding|other than|apart from|besides|but|ignore|ignoring|without)\b|n't\b/.test(
+    !/\b(?:not|n't|outside|out of|except|excluding|other than|apart from|besides|but|ignore|ignoring|without|non)\b|n't\b/.test(
       span.s,
     )
   )
     return;
+  // "the non-red circles", "the non-square shapes", "the non-button elements": a prefix that excludes.
+  const non = /\bnon-?([a-z]+)\b/.exec(span.s);
+  if (non) {
+    const w = non[1]!;
+    const widget = WIDGET_PHRASES.find(([re]) => re.exec(w)?.[0] === w);
+    const op: ExcludeOp | undefined = COLOR_WORDS[w]
+      ? { op: 'exclude', by: 'color', value: COLOR_WORDS[w] }
+      : SHAPE_WORDS[w]
+        ? { op: 'exclude', by: 'shape', value: SHAPE_WORDS[w] }
+        : widget
+          ? { op: 'exclude', by: 'kind', value: widget[1] }
+          : undefined;
+    if (op) {
+      span.cut(non.index, non[0].length);
+      d.exclude.push(op);
+      if (op.by === 'kind') d.kind ??= 'element';
+    }
+  }
   for (let guard = 0; guard < 3; guard++) {
     let hit = false;
     for (const [re, kind] of EXCLUSIONS) {

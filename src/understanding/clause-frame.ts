@@ -155,6 +155,8 @@ export function finish(d: Draft, raw: string): UnderstandResult {
   // 'type "x" next to Email': typed text is not a thing placed beside another; the field is ('in the field next
   // to Email').
   if (action === 'type' && kind === 'text' && d.relative) d.unexplained.push('(which field)');
+  // 'type "hello" except in the Name field': what to leave out of one field typed into says nothing of which.
+  if (action === 'type') for (const x of d.exclude) if (x.op === 'exclude') d.unexplained.push(x.value);
   // Typing needs a text ("the field below Email" is a field like any other: the element plan takes the anchor).
   if (action === 'type' && d.text === undefined) d.unexplained.push('(nothing to type)');
 

@@ -375,9 +375,14 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
     if (t.role === 'unknown' || t.role === 'state') d.unexplained.push(t.w);
     // "what shape is the red one": asking a shape's colour or shape, "one" is the shape the adjectives describe.
     const attributeOne = t.w === 'one' && d.attribute !== undefined && (d.color || d.size) && !d.kind;
+    // "count the yellow ones", "are there more red ones than blue ones": asked about all of them, "ones" with a
+    // colour or a size are the shapes it describes ("click the blue one" still points back at something).
+    const shapeOnes =
+      t.w === 'ones' && (d.color || d.size) && !d.kind && d.action !== undefined && !ACTING.has(d.action);
     if (
       t.role === 'vague' &&
       !attributeOne &&
+      !shapeOnes &&
       (d.action === undefined || ACTING.has(d.action) || t.w !== 'it' || !saysWhat(d))
     ) {
       // A pointing word is fine beside a real target ("is it …" never reaches here); alone it is not.

@@ -259,6 +259,8 @@ export function parseClause(
                 ? Number(rep.m[1])
                 : num(rep.m[1]!)!,
       };
+    // "click OK 0 times": no click at all, which is no repetition of one.
+    if (rep && d.repeat?.op === 'repeat' && d.repeat.times < 1) d.unexplained.push(rep.m[0]);
   }
   const times = span.take(TIMES_RE);
   if (times) {
@@ -269,6 +271,11 @@ export function parseClause(
       d.quotesUsed.add(q);
     }
   }
+
+  // "is there a green triangle anywhere on the screen": a question about the whole screen says where it looks
+  // anyway ("click anywhere" stays unexplained: where, then?).
+  if (d.action === 'check' || d.action === 'find' || d.action === 'locate' || d.action === 'count')
+    span.take(/\banywhere\b/);
 
   // "a little to the right", "a bit higher": a degree the frame cannot hold.
   const degree = span.take(/\ba (?:little|bit|little bit)\b/);

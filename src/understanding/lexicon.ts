@@ -74,6 +74,9 @@ export const SHAPE_WORDS: Readonly<Record<string, Shape>> = table({
   disc: 'circle',
   discs: 'circle',
   round: 'circle',
+  // A child's word for a circle on the screen ("click the big red ball").
+  ball: 'circle',
+  balls: 'circle',
   square: 'square',
   squares: 'square',
   rectangle: 'rectangle',
@@ -420,7 +423,7 @@ export const ACTION_RULES: readonly ActionRule[] = [
     pattern:
       /^(?:what(?:'s| is| are) the(?= (?:names?|titles?|labels?) of (?:the |this |that )?(?:\S+ ){0,3}(?:button|link|tab|checkbox|radio|field|item|option|node|folder|file|section)s?\b)|what(?= .+ (?:says|reads)$)|what says|what(?:'s| is) the(?= title(?: of (?:the |this |that )?(?:window|page|screen|app|application))?$)|read(?: out| aloud)? what(?= .+ (?:says|reads)$)|read(?: out| aloud)?(?: me)?(?: what it says(?: at| in| on)?| what(?:'s| is) (?:in|on|written (?:in|on)))?|what(?:'s| is) the (?:value|contents?) of|can you read what it says(?: at| in| on)?|what does|what do|what(?:'s| is) the text(?: in| of| on)?|get (?:the )?text(?: from| of| in)?|transcribe|what(?:'s| is) written on(?= (?:the|this|that) )|what(?:'s| is) (?:written|writing)|what(?:'s| is) in)\b/,
   },
-  { action: 'double-click', pattern: /^(?:double[- ]?click(?: on)?|double[- ]?tap)\b/ },
+  { action: 'double-click', pattern: /^(?:(?:double|dbl)[- ]?click(?: on)?|double[- ]?tap)\b/ },
   { action: 'right-click', pattern: /^right[- ]?click(?: on)?\b/ },
   {
     action: 'hover',
@@ -469,7 +472,7 @@ export const ACTION_RULES: readonly ActionRule[] = [
   {
     action: 'find',
     pattern:
-      /^(?:find(?: me)?|show(?: me)?|highlight|search for|search(?= (?:the )?(?:word|text|⟦))|look for|point out|which)\b/,
+      /^(?:find(?: me)?|show(?: me)?|highlight|search for|search(?= (?:the )?(?:word|text|⟦))|look for|point out|which ones? (?:is|are)(?= \S)|which)\b/,
   },
   { action: 'list', pattern: /^(?:list|enumerate|name(?: all)?)\b/ },
   { action: 'list', pattern: /^what(?= \S+(?: \S+)? (?:are|is) (?:there|on|in|visible|shown)\b)/ },

@@ -158,8 +158,13 @@ function parseComposed(raw: string, q: Quoted, lower: Span): UnderstandResult | 
     const frame: ExtendedFrame = { ...then.frame, condition: { frame: condFrame }, raw };
     return combine(frame, [cond, then]);
   }
-  // "click OK if you see a red circle", "click the red circle if there is one": the condition said last.
-  if ((m = /^(.+?),? if (?:there (?:is|are)|there's|you (?:can )?see) (.+)$/.exec(s))) {
+  // "click OK if you see a red circle", "click the red circle if there is one": the condition said last. "Close
+  // the dialog if it's there", "… if it exists" say "if there is one".
+  if (
+    (m =
+      /^(.+?),? if (?:there (?:is|are)|there's|you (?:can )?see) (.+)$/.exec(s) ??
+      /^(.+?),? if (?:it(?:'s| is) (?:there|open|visible|shown|present)|it exists)()$/.exec(s))
+  ) {
     // "check if there is a red square", "verify whether there are …": an existence question (a check), not
     // a tick conditioned on something.
     if (/^(?:check|verify|see|confirm|find out|tell me|let me know)$/.test(m[1]!)) return undefined;
@@ -167,7 +172,7 @@ function parseComposed(raw: string, q: Quoted, lower: Span): UnderstandResult | 
     if (!ACTING.has(then.frame.action) || then.frame.parts) return undefined;
     const condAt = m[0].lastIndexOf(m[2]!);
     let cond: UnderstandResult;
-    if (/^(?:one|any|some|it|them)$/.test(m[2]!)) {
+    if (/^(?:one|any|some|it|them|)$/.test(m[2]!)) {
       // "if there is one": the condition is the action's own target being there (which one is not asked).
       if (then.frame.ops?.length) return undefined;
       const { raw: _r, ...f } = then.frame;

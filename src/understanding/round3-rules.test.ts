@@ -109,3 +109,74 @@ describe('understood now', () => {
     expect(refused('Could you please not click anything yet')).toContain('not');
   });
 });
+
+describe('understood now (eighteenth batch, dev half)', () => {
+  it('"non-" excludes a colour, a shape or a kind', () => {
+    expect(frameOf('Count the non-square shapes')).toEqual({
+      action: 'count',
+      target: { kind: 'shape' },
+      ops: [{ op: 'exclude', by: 'shape', value: 'square' }],
+    });
+    expect(frameOf('find the non-blue squares').ops).toEqual([{ op: 'exclude', by: 'color', value: 'blue' }]);
+    expect(refused('nonsense')).toContain('nonsense');
+  });
+
+  it('a question about the whole screen may say "anywhere"; an action may not', () => {
+    expect(frameOf('is there a green triangle anywhere on the screen')).toEqual({
+      action: 'check',
+      target: { kind: 'shape', color: 'green', shape: 'triangle' },
+    });
+    expect(frameOf('is there a red circle anywhere in the sidebar').region).toBe('sidebar');
+    expect(refused('click anywhere')).toContain('anywhere');
+  });
+
+  it('"the yellow ones" asked about are the shapes of that colour; acted on, "ones" still points back', () => {
+    expect(frameOf('count the yellow ones')).toEqual({
+      action: 'count',
+      target: { kind: 'shape', color: 'yellow' },
+    });
+    expect(frameOf('are there more red ones than blue ones').parts?.frames.map((f) => f.target)).toEqual([
+      { kind: 'shape', color: 'red' },
+      { kind: 'shape', color: 'blue' },
+    ]);
+    expect(frameOf('which one is the biggest circle')).toEqual({
+      action: 'find',
+      target: { kind: 'shape', shape: 'circle' },
+      ops: [{ op: 'pick', by: 'size', order: 'desc', index: 1, count: 1 }],
+    });
+    expect(refused('click the blue one')).toContain('one');
+    expect(refused('count the ones in the toolbar')).toContain('ones');
+  });
+
+  it('a condition on the target itself said last: "close the dialog if it\'s there"', () => {
+    expect(frameOf("Close the dialog if it's there")).toEqual({
+      action: 'close',
+      target: { kind: 'dialog' },
+      condition: { frame: { action: 'check', target: { kind: 'dialog' } } },
+    });
+    expect(frameOf('click the red circle if it exists').condition?.frame.target).toEqual({
+      kind: 'shape',
+      color: 'red',
+      shape: 'circle',
+    });
+  });
+
+  it('a child\'s "ball" is a circle; "dbl-click" is a double click', () => {
+    expect(frameOf('click the big red ball').target).toEqual({
+      kind: 'shape',
+      color: 'red',
+      shape: 'circle',
+      size: 'large',
+    });
+    expect(frameOf('dbl-click "config.yml"')).toEqual({
+      action: 'double-click',
+      target: { kind: 'element', label: 'config.yml' },
+    });
+  });
+
+  it('typing with an exclusion or a click zero times is refused', () => {
+    expect(refused('type "hello" except in the Name field')).toContain('Name');
+    expect(refused('click OK 0 times')).toContain('0 times');
+    expect(frameOf('click OK 2 times').ops).toEqual([{ op: 'repeat', times: 2 }]);
+  });
+});
