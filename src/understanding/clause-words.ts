@@ -215,8 +215,10 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
     ) {
       d.quantity = num(t.w)!;
       t.role = 'slot';
-    } else if (definite && next && (next.role === 'noun' || next.role === 'slot') && /s$/.test(next.w))
-      t.role = 'state'; // unexplained, and never a label ("the 2 checkboxes" are not labelled "2")
+    } else if (next && (next.role === 'noun' || next.role === 'slot') && /s$/.test(next.w))
+      // Unexplained, and never a label: "the 2 checkboxes" are not labelled "2", nor are the links of "read 2
+      // links" (how many to read is no instruction a frame holds).
+      t.role = 'state';
     else t.role = 'unknown';
   }
   if (textNoun && d.kind === undefined) d.kind = 'text';

@@ -24,9 +24,8 @@ export const POLITENESS: readonly RegExp[] = [
   // Formal requests: "be so kind as to …", "it would be helpful if you could …", "I would appreciate it if you …".
   /^(?:(?:(?:would|could) you )?be so (?:kind|good) as to|it would be (?:helpful|great|nice|good|useful) if you (?:could|would|can)|i(?: would|'d) (?:really )?appreciate it if you (?:could|would|can))\b/,
   // Long polite openings: "I was wondering if you could …", "sorry to bother you, but …", "if it isn't too much
-  // trouble, …", "when you get a chance, …", "do me a favour and …", "would you mind telling me …", "would you
-  // be able to …" (each a whole phrase: "if" or "when" alone still open a condition).
-  /^(?:i (?:was|am|'m) wondering (?:if|whether) you (?:could|would|can|might)|sorry to (?:bother|trouble|disturb) you,?(?: but)?|if it(?: is|'s)? ?(?:n't|not) too much (?:trouble|bother),?|when(?:ever)? you (?:get|have) a (?:chance|moment|minute|second),?|do me a favou?r(?: and)?|would you mind (?:telling me|letting me know)|(?:would|will) you be able to)\b/,
+  // trouble, …" (each a whole phrase: "if" alone still opens a condition).
+  /^(?:i (?:was|am|'m) wondering (?:if|whether) you (?:could|would|can|might)|sorry to (?:bother|trouble|disturb) you,?(?: but)?|if it(?: is|'s)? ?(?:n't|not) too much (?:trouble|bother),?)\b/,
   /^i want that you\b/,
   // "make click on …", "do double click on …": the click is the verb.
   /^(?:make|do|give)(?: a)? (?=(?:double[- ]?|right[- ]?)?click\b)/,
