@@ -274,7 +274,10 @@ export function parseClause(
 
   // "is there a green triangle anywhere on the screen": a question about the whole screen says where it looks
   // anyway ("click anywhere" stays unexplained: where, then?).
-  if (d.action === 'check' || d.action === 'find' || d.action === 'locate' || d.action === 'count')
+  if (
+    span.s.includes('anywhere') &&
+    (d.action === 'check' || d.action === 'find' || d.action === 'locate' || d.action === 'count')
+  )
     span.take(/\banywhere\b/);
 
   // "a little to the right", "a bit higher": a degree the frame cannot hold.

@@ -161,6 +161,7 @@ function parseComposed(raw: string, q: Quoted, lower: Span): UnderstandResult | 
   // "click OK if you see a red circle", "click the red circle if there is one": the condition said last. "Close
   // the dialog if it's there", "… if it exists" say "if there is one".
   if (
+    s.includes(' if ') &&
     (m =
       /^(.+?),? if (?:there (?:is|are)|there's|you (?:can )?see) (.+)$/.exec(s) ??
       /^(.+?),? if (?:it(?:'s| is) (?:there|open|visible|shown|present)|it exists)()$/.exec(s))
