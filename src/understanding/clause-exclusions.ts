@@ -22,8 +22,9 @@ function excluded(phrase: string, orig: string, quotes: readonly string[]): Excl
   // "those in the toolbar", "in the sidebar": the place itself.
   phrase = phrase.replace(/^(?:those |the ones |ones )?(?:(?:in|on|inside|within|at) )?/, '');
   orig = orig.slice(orig.length - phrase.length);
-  // Lists ("buttons and links", "red or blue") and picks ("the first", "the largest") are not one exclusion.
-  if (/\b(?:and|or|nor)\b|,/.test(phrase)) return undefined;
+  // Lists ("buttons and links", "red or blue") and picks ("the first", "the largest") are not one exclusion; nor
+  // is a second negation ("that are not not green": the exclusion of the exclusion).
+  if (/\b(?:and|or|nor|not|never|no)\b|,|n't\b/.test(phrase)) return undefined;
   const words = phrase.split(' ').filter((w) => w && !STOPWORDS.has(w) && w !== 'ones' && w !== 'one');
   if (words.length === 0) return undefined;
   if (words.some((w) => ORDINALS[w] !== undefined || SUPERLATIVES[w] || STATE_WORDS.has(w) || w === 'last'))
@@ -98,6 +99,8 @@ export function takeExclusions(span: Span, d: Draft, quotes: readonly string[]):
     for (const [re, kind] of EXCLUSIONS) {
       const m = re.exec(span.s);
       if (!m) continue;
+      // "that are not not green": a second negation undoes the first; no exclusion is sure.
+      if ((m[0].match(/\bnot\b|n't\b/g)?.length ?? 0) > 1) continue;
       const phrase = m[1]!;
       const rel = m[0].lastIndexOf(phrase);
       const orig = span.o.slice(m.index + rel, m.index + rel + phrase.length);

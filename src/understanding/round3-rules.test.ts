@@ -177,6 +177,13 @@ describe('understood now (eighteenth batch, dev half)', () => {
     expect(frameOf('tap the large 8').target).toEqual({ kind: 'element', label: '8', size: 'large' });
   });
 
+  it('a double negation is no exclusion ("not not green" excluded green)', () => {
+    expect(refused('count the circles that are not not green')).toContain('not');
+    expect(frameOf('count the squares that are not purple').ops).toEqual([
+      { op: 'exclude', by: 'color', value: 'purple' },
+    ]);
+  });
+
   it('typing with an exclusion or a click zero times is refused', () => {
     expect(refused('type "hello" except in the Name field')).toContain('Name');
     expect(refused('click OK 0 times')).toContain('0 times');
