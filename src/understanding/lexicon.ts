@@ -407,11 +407,16 @@ export const ACTION_RULES: readonly ActionRule[] = [
   },
   {
     action: 'describe',
-    pattern: /^(?:what|which) (colou?rs?) (?:is|are|has|have)\b|^which is the colou?r of\b/,
+    pattern:
+      /^(?:what|which) (colou?rs?) (?:is|are|has|have)\b|^which is the colou?r of\b|^(?:give me|tell me|what(?:'s| is)) the colou?r of\b/,
     attribute: 'color',
   },
   // "which shape is the largest" picks a shape; "what shape is …" asks for one.
-  { action: 'describe', pattern: /^what (shape) (?:is|are|has|have)\b/, attribute: 'shape' },
+  {
+    action: 'describe',
+    pattern: /^what (shape) (?:is|are|has|have)\b|^(?:give me|tell me|what(?:'s| is)) the shape of\b/,
+    attribute: 'shape',
+  },
   {
     action: 'describe',
     pattern:

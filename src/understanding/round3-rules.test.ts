@@ -177,6 +177,17 @@ describe('understood now (eighteenth batch, dev half)', () => {
     expect(frameOf('tap the large 8').target).toEqual({ kind: 'element', label: '8', size: 'large' });
   });
 
+  it('"give me / what is the colour of" a shape asks its colour', () => {
+    expect(frameOf('give me the colour of the big square')).toEqual({
+      action: 'describe',
+      target: { kind: 'shape', shape: 'square', size: 'large' },
+      ops: [{ op: 'attribute', of: 'color' }],
+    });
+    expect(frameOf("what's the shape of the red thing").ops).toEqual([{ op: 'attribute', of: 'shape' }]);
+    // A colour is asked of a shape; of a button it stays unexplained.
+    expect(refused('what is the colour of the Save button')).toContain('colour');
+  });
+
   it('a double negation is no exclusion ("not not green" excluded green)', () => {
     expect(refused('count the circles that are not not green')).toContain('not');
     expect(frameOf('count the squares that are not purple').ops).toEqual([
