@@ -19,6 +19,9 @@ export const POLITENESS: readonly RegExp[] = [
   /\b(?:um+|uh+|erm|hmm+)\b,?/g,
   // A test step's number ("Step 3: click Save", "4. Click OK") and its Gherkin keyword ("When I click …").
   /^(?:step\s*\d{1,3}\s*[:.)-]?|\d{1,3}\s*[.):-])\s*/,
+  // An instruction's order word before a comma ("First, click Save", "Finally, press Enter"): when, in the
+  // instructions, not which one (without the comma "first" may pick: "first click the second tab" stays as it is).
+  /^(?:first(?:ly)?|second(?:ly)?|third(?:ly)?|next|finally|lastly|after that|now),\s*/,
   /^(?:given|when|then|and|but) i (?=(?:click|tap|press|type|enter|select|choose|check|uncheck|tick|untick|open|close|expand|collapse|focus|hover|drag|double|right)\b)/,
   /^(?:is it|is) possible (?:for you )?to\b/,
   // Formal requests: "be so kind as to …", "it would be helpful if you could …", "I would appreciate it if you …".

@@ -188,6 +188,21 @@ describe('understood now (eighteenth batch, dev half)', () => {
     expect(refused('what is the colour of the Save button')).toContain('colour');
   });
 
+  it('a place or an order word said first, before a comma, is read as if said last', () => {
+    expect(frameOf('in the toolbar, count the circles')).toEqual({
+      action: 'count',
+      target: { kind: 'shape', shape: 'circle' },
+      region: 'toolbar',
+    });
+    expect(frameOf('at the top, click Save').region).toBe('top');
+    expect(frameOf('Finally, press Enter')).toEqual({
+      action: 'press',
+      target: { kind: 'text', text: 'enter' },
+    });
+    // A place the region words do not name is still a step of its own, not understood.
+    expect(refused('in the morning, click Save')).toContain('morning');
+  });
+
   it('a double negation is no exclusion ("not not green" excluded green)', () => {
     expect(refused('count the circles that are not not green')).toContain('not');
     expect(frameOf('count the squares that are not purple').ops).toEqual([
