@@ -55,10 +55,12 @@ const PLACE_WORD = /^(?:below|above|under|beneath|underneath|left|right|next|nea
 /**
  * Words that, in a text said without quotes, say how often or how to type rather than what ("type hello twice",
  * "type hello 3 times", "type hello slowly"), say where ("type hello into search", where no field noun took
- * "into"), or offer a choice ("enter 42 or 43"): which words are the text is not sure, so they are left unexplained
- * (quoted, they are the text).
+ * "into"), offer a choice ("enter 42 or 43"), or are dictated punctuation and case ("type quote hello unquote",
+ * "type hello comma world", "type capital h"): which words are the text is not sure, so they are left
+ * unexplained (quoted, they are the text).
  */
-const NOT_TEXT = /^(?:twice|thrice|again|times|or|slowly|quickly|carefully|immediately|into|onto)$/;
+const NOT_TEXT =
+  /^(?:twice|thrice|again|times|or|slowly|quickly|carefully|immediately|into|onto|quote|unquote|quotes|comma|period|exclamation|colon|semicolon|apostrophe|hyphen|dash|newline|space|capital|caps|uppercase|lowercase|bold|italic)$/;
 const PART_OF = /^(?:edge|edges|corner|corners|side|sides|part|parts|area|region|centre|center|middle|half)$/;
 const POSSESSIVE = /^\p{L}+'s$/u;
 /** A CSS selector said as a name: an id or a class ("#login", ".btn-primary", "button#save", "div.card"). */

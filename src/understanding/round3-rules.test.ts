@@ -203,6 +203,16 @@ describe('understood now (eighteenth batch, dev half)', () => {
     expect(refused('in the morning, click Save')).toContain('morning');
   });
 
+  it('dictated punctuation and case in a text typed without quotes are refused (were typed out as words)', () => {
+    expect(refused('type quote hello unquote')).toEqual(expect.arrayContaining(['quote', 'unquote']));
+    expect(refused('type hello comma world')).toContain('comma');
+    expect(refused('enter hello world in the search box period')).toContain('period');
+    expect(refused('type capital h ello')).toContain('capital');
+    expect(frameOf('type good morning').target).toEqual({ kind: 'text', text: 'good morning' });
+    // Quoted, every word is the text.
+    expect(frameOf('type "hello, comma"').target).toEqual({ kind: 'text', text: 'hello, comma' });
+  });
+
   it('a double negation is no exclusion ("not not green" excluded green)', () => {
     expect(refused('count the circles that are not not green')).toContain('not');
     expect(frameOf('count the squares that are not purple').ops).toEqual([
