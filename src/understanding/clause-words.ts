@@ -61,6 +61,12 @@ const PLACE_WORD = /^(?:below|above|under|beneath|underneath|left|right|next|nea
  */
 const NOT_TEXT =
   /^(?:twice|thrice|again|times|or|slowly|quickly|carefully|immediately|into|onto|quote|unquote|quotes|comma|period|exclamation|colon|semicolon|apostrophe|hyphen|dash|newline|space|capital|caps|uppercase|lowercase|bold|italic)$/;
+/**
+ * Said unquoted, a word naming a kind of data is what to type, not the text ("type name", "type
+ * email", "type today", "type whatever"), or names the field ("enter code 1234" typed "code 1234").
+ */
+const DATA_NOUN =
+  /^(?:name|names|email|e-mail|password|passcode|username|login|code|pin|otp|date|today|tomorrow|yesterday|phone|address|zip|postcode|amount|value|answer|whatever|something|anything)$/;
 const PART_OF = /^(?:edge|edges|corner|corners|side|sides|part|parts|area|region|centre|center|middle|half)$/;
 const POSSESSIVE = /^\p{L}+'s$/u;
 /** A CSS selector said as a name: an id or a class ("#login", ".btn-primary", "button#save", "div.card"). */
@@ -357,7 +363,7 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
       // "type enter", "enter ctrl+s": a key or a chord said unquoted is more likely pressed than typed out.
       const said = d.text.toLowerCase();
       if (KEY_CHORD.test(said) && !/^[\p{L}\p{N}]$/u.test(said)) d.unexplained.push(said);
-      for (const t of rest) if (NOT_TEXT.test(t.w)) d.unexplained.push(t.w);
+      for (const t of rest) if (NOT_TEXT.test(t.w) || DATA_NOUN.test(t.w)) d.unexplained.push(t.w);
       for (const t of rest) t.role = 'slot';
     }
   }

@@ -213,6 +213,15 @@ describe('understood now (eighteenth batch, dev half)', () => {
     expect(frameOf('type "hello, comma"').target).toEqual({ kind: 'text', text: 'hello, comma' });
   });
 
+  it('a kind of data said unquoted is no text to type ("enter code 1234" typed "code 1234")', () => {
+    expect(refused('enter code 1234')).toContain('code');
+    expect(refused('type email')).toContain('email');
+    expect(refused('type today')).toContain('today');
+    expect(refused('type whatever')).toContain('whatever');
+    expect(frameOf('type john@example.com').target).toEqual({ kind: 'text', text: 'john@example.com' });
+    expect(frameOf('type "email"').target).toEqual({ kind: 'text', text: 'email' });
+  });
+
   it('a double negation is no exclusion ("not not green" excluded green)', () => {
     expect(refused('count the circles that are not not green')).toContain('not');
     expect(frameOf('count the squares that are not purple').ops).toEqual([
