@@ -100,6 +100,14 @@ export function finish(d: Draft, raw: string): UnderstandResult {
   if (d.onlyKind && kind !== d.onlyKind) d.unexplained.push(verbWord);
   // What is closed is a dialog, window or tab ("click the Save and Close button" is no "close the button").
   if (action === 'close' && !/^(?:dialog|window|tab|element)$/.test(kind)) d.unexplained.push(verbWord);
+  // "expand the red circle", "collapse the window", "focus the red circle": a shape, a window or a link does not
+  // fold, and a shape takes no keyboard focus; the verb means something the frame does not hold.
+  if (
+    ((action === 'expand' || action === 'collapse') &&
+      /^(?:shape|window|link|checkbox|radio|text-field|tab)$/.test(kind)) ||
+    (action === 'focus' && kind === 'shape')
+  )
+    d.unexplained.push(verbWord);
   // A piece of text is clicked, hovered or found; selecting, ticking, folding, focusing or closing it is not
   // something the frame holds ("select the word "Hello"" selects text).
   if (kind === 'text' && /^(?:select|toggle|expand|collapse|focus|close|drag)$/.test(action ?? ''))

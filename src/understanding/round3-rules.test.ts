@@ -222,6 +222,14 @@ describe('understood now (eighteenth batch, dev half)', () => {
     expect(frameOf('type "email"').target).toEqual({ kind: 'text', text: 'email' });
   });
 
+  it('a verb that does not fit its target: a shape or a window does not fold, a shape takes no focus', () => {
+    expect(refused('expand the red circle')).toContain('expand');
+    expect(refused('collapse the window')).toContain('collapse');
+    expect(refused('focus the red circle')).toContain('focus');
+    expect(frameOf('expand the "src" folder').target).toEqual({ kind: 'tree-node', label: 'src' });
+    expect(frameOf('focus the Email field').target).toEqual({ kind: 'text-field', label: 'Email' });
+  });
+
   it('a double negation is no exclusion ("not not green" excluded green)', () => {
     expect(refused('count the circles that are not not green')).toContain('not');
     expect(frameOf('count the squares that are not purple').ops).toEqual([
