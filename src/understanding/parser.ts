@@ -191,7 +191,18 @@ function parseComposed(raw: string, q: Quoted, lower: Span): UnderstandResult | 
     const noun = /(\S+)$/.exec(m[2]!)?.[1] ?? '';
     if (/\S\s+ones$/i.test(bText) && SHAPE_WORDS[noun]) bText = bText.replace(/ones$/i, noun);
     const a = parseClause(`count the ${o.slice(aAt, aAt + m[2]!.length)}`, q.quotes, raw);
-    const b = parseClause(`count the ${bText}`, q.quotes, raw);
+    let b = parseClause(`count the ${bText}`, q.quotes, raw);
+    // "more red circles in the toolbar than blue ones": "ones" after a place are the circles there, or any blue
+    // shape? Not sure (more red ones than blue ones, with nothing named before, are shapes).
+    if (/\bones$/i.test(bText) && (a.frame.target.shape || a.frame.region))
+      b = { ...b, confidence: Math.min(b.confidence, 0.5), unexplained: [...(b.unexplained ?? []), 'ones'] };
+    // "more circles in the toolbar than squares": the squares there, or anywhere? Not sure.
+    if (a.frame.region && !b.frame.region)
+      b = {
+        ...b,
+        confidence: Math.min(b.confidence, 0.5),
+        unexplained: [...(b.unexplained ?? []), '(where)'],
+      };
     if (a.frame.target.kind !== 'shape' || b.frame.target.kind !== 'shape') return undefined;
     const frame: ExtendedFrame = {
       action: 'compare',

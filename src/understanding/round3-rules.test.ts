@@ -230,6 +230,17 @@ describe('understood now (eighteenth batch, dev half)', () => {
     expect(frameOf('focus the Email field').target).toEqual({ kind: 'text-field', label: 'Email' });
   });
 
+  it("a comparison whose second part leaves out the first part's place or noun is not sure", () => {
+    // Were: all blue shapes anywhere, all squares anywhere.
+    expect(refused('are there more red circles in the toolbar than blue ones')).toContain('ones');
+    expect(refused('are there more circles in the toolbar than squares')).toContain('(where)');
+    expect(frameOf('are there more red circles than blue ones').parts?.frames[1]?.target).toEqual({
+      kind: 'shape',
+      color: 'blue',
+      shape: 'circle',
+    });
+  });
+
   it('a double negation is no exclusion ("not not green" excluded green)', () => {
     expect(refused('count the circles that are not not green')).toContain('not');
     expect(frameOf('count the squares that are not purple').ops).toEqual([
