@@ -271,6 +271,8 @@ function parseComposed(raw: string, q: Quoted, lower: Span): UnderstandResult | 
     if (pieces.length < 2 || pieces.length > 4) return undefined;
     // Each piece must name a colour or a shape (or be only a place): otherwise no parse can make it parallel.
     if (!pieces.every(namesColourOrShape)) return undefined;
+    // "the red ones and the blue squares": "ones" said before the noun points back at something, not forwards.
+    if (pieces.slice(0, -1).some((p) => /\bones?\b/i.test(p))) return undefined;
     const verb = /^(?:click|tap)/.test(m[1]!)
       ? 'click'
       : m[1] === 'how many'

@@ -141,6 +141,8 @@ describe('understood now (eighteenth batch, dev half)', () => {
       ops: [{ op: 'pick', by: 'size', order: 'desc', index: 1, count: 1 }],
     });
     expect(refused('click the blue one')).toContain('one');
+    // Said before a noun in a list, "ones" does not take that noun ("the red ones" were counted as red squares).
+    refused('count the red ones and the blue squares');
     expect(refused('count the ones in the toolbar')).toContain('ones');
   });
 
@@ -201,6 +203,8 @@ describe('understood now (eighteenth batch, dev half)', () => {
     });
     // A place the region words do not name is still a step of its own, not understood.
     expect(refused('in the morning, click Save')).toContain('morning');
+    // Before several steps it would be the last one's place only: not moved, not understood.
+    refused('in the toolbar, click Save and count the circles');
   });
 
   it('dictated punctuation and case in a text typed without quotes are refused (were typed out as words)', () => {

@@ -94,7 +94,14 @@ export function normalizeText(text: string): Span {
   // follows; said last, every rule reads it ("count the circles in the toolbar"). Only a place the region
   // words name, before a comma.
   const place = /^((?:in|on|at|inside|within) (?:the )?([a-z -]{3,30})), (?=\S)/.exec(span.s);
-  if (place && ANY_REGION.test(place[2]!) && regionOf(place[2]!)) {
+  // Not before several steps ("In the toolbar, click Save and count the circles"): said last it would be the last
+  // step's place only.
+  if (
+    place &&
+    ANY_REGION.test(place[2]!) &&
+    regionOf(place[2]!) &&
+    !/,|;| and | then /.test(span.s.slice(place[0].length))
+  ) {
     const n = place[0].length;
     span.s = `${span.s.slice(n)} ${place[1]!}`;
     span.o = `${span.o.slice(n)} ${span.o.slice(0, place[1]!.length)}`;
