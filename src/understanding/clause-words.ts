@@ -314,6 +314,8 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
       const lastPart = list[labelParts[labelParts.length - 1]!];
       if (labelParts.length > 1 && lastPart && saidLower(lastPart) && /^(?:ok|okay|k|kk)$/.test(lastPart.w))
         ok = false;
+      // "click at 100, 200": two numbers are a point on the screen, not a name.
+      if (labelParts.length > 1 && labelParts.every((k) => /^\d+$/.test(list[k]!.w))) ok = false;
       // Nor is a guess of more than three words ("Save as fast as possible"): a sentence, not a name.
       if (labelParts.length > 3) ok = false;
       // Nor does a phrase that starts with a lower-case word ("the date 05/12/2016"): that word names a kind of

@@ -245,6 +245,11 @@ describe('understood now (eighteenth batch, dev half)', () => {
     });
   });
 
+  it('two numbers are a point on the screen, not a name ("click at 100, 200" clicked "100 200")', () => {
+    expect(refused('click at 100, 200')).toEqual(['100', '200']);
+    expect(frameOf('tap the large 8').target).toEqual({ kind: 'element', label: '8', size: 'large' });
+  });
+
   it('a double negation is no exclusion ("not not green" excluded green)', () => {
     expect(refused('count the circles that are not not green')).toContain('not');
     expect(frameOf('count the squares that are not purple').ops).toEqual([
