@@ -127,6 +127,7 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
   });
   let textNoun = false;
   let capitalColour: Tok | undefined;
+  let colourNoun: Tok | undefined;
   for (let i = 0; i < list.length; i++) {
     const t = list[i]!;
     const w = t.w;
@@ -165,7 +166,10 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
     } else if (/^(?:coloured|colored|shaped)$/.test(w)) t.role = 'slot';
     // "the circle of red colour", "squares that have the purple colour": the noun after a colour word names it
     // again.
-    else if ((w === 'colour' || w === 'color') && i > 0 && COLOR_WORDS[list[i - 1]!.w]) t.role = 'slot';
+    else if ((w === 'colour' || w === 'color') && i > 0 && COLOR_WORDS[list[i - 1]!.w]) {
+      t.role = 'slot';
+      colourNoun = t;
+    }
     // "the second one", "the last one": a pronoun, not the number 1 (nor a label "one").
     else if (w === 'one' && t.o === w) t.role = 'vague';
     else if (/^\d{1,3}$/.test(w) || NUMBER_WORDS[w] !== undefined) t.role = 'num';
@@ -230,6 +234,9 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
     else t.role = 'unknown';
   }
   if (textNoun && d.kind === undefined) d.kind = 'text';
+  // "pick the blue colour": with no shape it names, a colour is a thing to choose (a swatch, an option), not the
+  // colour of a shape.
+  if (colourNoun && !d.shape && !d.genericShape) colourNoun.role = 'state';
   // "Select Orange", "click Red": a capitalised colour with no shape, widget or text noun is a name, not a colour
   // (a fruit, an option); "click the red one" stays a colour.
   if (capitalColour && !d.shape && !d.genericShape && d.kind === undefined && d.label === undefined) {

@@ -250,6 +250,11 @@ describe('understood now (eighteenth batch, dev half)', () => {
     expect(frameOf('tap the large 8').target).toEqual({ kind: 'element', label: '8', size: 'large' });
   });
 
+  it('"pick the blue colour" chooses a colour, not a blue shape', () => {
+    expect(refused('pick the blue colour')).toContain('colour');
+    expect(frameOf('count the things of blue colour').target).toEqual({ kind: 'shape', color: 'blue' });
+  });
+
   it('a double negation is no exclusion ("not not green" excluded green)', () => {
     expect(refused('count the circles that are not not green')).toContain('not');
     expect(frameOf('count the squares that are not purple').ops).toEqual([
