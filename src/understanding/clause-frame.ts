@@ -108,6 +108,11 @@ export function finish(d: Draft, raw: string): UnderstandResult {
     (action === 'focus' && kind === 'shape')
   )
     d.unexplained.push(verbWord);
+  // "select the dialog", "select the window": a dialog or a window is not one of several options to choose.
+  if (action === 'select' && (kind === 'dialog' || kind === 'window')) d.unexplained.push(verbWord);
+  // "open a tab", "open a window": opening one of a kind is making a new one, not clicking one that is there.
+  if (d.verbWord === 'open' && d.label === undefined && /^\s*(?:\S+\s+)?open\s+(?:a|an|another)\s/i.test(raw))
+    d.unexplained.push('open');
   // A piece of text is clicked, hovered or found; selecting, ticking, folding, focusing or closing it is not
   // something the frame holds ("select the word "Hello"" selects text).
   if (kind === 'text' && /^(?:select|toggle|expand|collapse|focus|close|drag)$/.test(action ?? ''))

@@ -255,6 +255,14 @@ describe('understood now (eighteenth batch, dev half)', () => {
     expect(frameOf('count the things of blue colour').target).toEqual({ kind: 'shape', color: 'blue' });
   });
 
+  it('"open a tab" makes a new one and "select the dialog" chooses nothing: both refused naming the verb', () => {
+    expect(refused('open a tab')).toContain('open');
+    expect(refused('open a window')).toContain('open');
+    expect(refused('select the window')).toContain('select');
+    expect(frameOf('open the tab').target).toEqual({ kind: 'tab' });
+    expect(frameOf('select the Settings tab').target).toEqual({ kind: 'tab', label: 'Settings' });
+  });
+
   it('a double negation is no exclusion ("not not green" excluded green)', () => {
     expect(refused('count the circles that are not not green')).toContain('not');
     expect(frameOf('count the squares that are not purple').ops).toEqual([
