@@ -20,7 +20,9 @@ const SLICES: Array<{ name: string; from: number; to: number }> = [
   { name: 'fifteenth batch (session 11)', from: 2839, to: 2929 },
   { name: 'sixteenth batch (session 11)', from: 2930, to: 3006 },
   { name: "session 11's batches (thirteenth to sixteenth)", from: 2577, to: 3006 },
-  { name: 'seventeenth batch (round 2)', from: 3007, to: 1e9 },
+  { name: 'seventeenth batch (round 2)', from: 3007, to: 3038 },
+  { name: 'eighteenth batch (round 3)', from: 3039, to: 1e9 },
+  { name: 'before the eighteenth batch', from: 1, to: 3038 },
   { name: 'whole half', from: 1, to: 1e9 },
 ];
 

@@ -24,7 +24,7 @@ export function takeOrdinal(span: Span, d: Draft): void {
   const named = /\b(first|last) name\b/.exec(span.s);
   if (named && /^\p{Lu}/u.test(span.o.slice(named.index))) return;
   const ord = span.take(
-    /\b(?:the )?(?:(second|2nd|next) (?:to|from) last|(second|2nd|third|3rd) last|penultimate|(last)|(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d{1,2}(?:st|nd|rd|th))(?: (\d{1,2}|two|three|four|five))?)\b(?!-)/,
+    /\b(?:the )?(?:(second|2nd|next) (?:to|from) last|(second|2nd|third|3rd) last|penultimate|(last)(?: (\d{1,2}|two|three|four|five)\b)?|(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d{1,2}(?:st|nd|rd|th))(?: (\d{1,2}|two|three|four|five))?)\b(?!-)/,
   );
   if (ord) {
     const m = ord.m;
@@ -49,10 +49,12 @@ export function takeOrdinal(span: Span, d: Draft): void {
     if (m[1] || m[0].includes('penultimate'))
       d.pick = { op: 'pick', by: 'reading', order: 'desc', index: 2, count: 1 };
     else if (m[2]) d.pick = { op: 'pick', by: 'reading', order: 'desc', index: ORDINALS[m[2]]!, count: 1 };
-    else if (m[3]) d.pick = { op: 'pick', by: 'reading', order: 'desc', index: 1, count: 1 };
+    // "the last 2 tabs": the last two, as "the first 2 links" are the first two.
+    else if (m[3])
+      d.pick = { op: 'pick', by: 'reading', order: 'desc', index: 1, count: m[4] ? (num(m[4]) ?? 1) : 1 };
     else {
-      const n = ORDINALS[m[4]!] ?? Number(m[4]!.replace(/\D/g, ''));
-      const count = m[5] ? (num(m[5]) ?? 1) : 1;
+      const n = ORDINALS[m[5]!] ?? Number(m[5]!.replace(/\D/g, ''));
+      const count = m[6] ? (num(m[6]) ?? 1) : 1;
       d.pick = { op: 'pick', by: 'reading', order: 'asc', index: count > 1 ? 1 : n, count };
     }
     return;

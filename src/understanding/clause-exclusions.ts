@@ -13,6 +13,7 @@ import {
 import type { Draft } from './draft.js';
 import { quoteOf } from './draft.js';
 import type { Span } from './span.js';
+import { unearnedName } from './calibration.js';
 
 /** Exclusion and negation: "not in the toolbar", "except the Cancel button", "anything but circles". */
 
@@ -21,8 +22,9 @@ function excluded(phrase: string, orig: string, quotes: readonly string[]): Excl
   // "those in the toolbar", "in the sidebar": the place itself.
   phrase = phrase.replace(/^(?:those |the ones |ones )?(?:(?:in|on|inside|within|at) )?/, '');
   orig = orig.slice(orig.length - phrase.length);
-  // Lists ("buttons and links", "red or blue") and picks ("the first", "the largest") are not one exclusion.
-  if (/\b(?:and|or|nor)\b|,/.test(phrase)) return undefined;
+  // Lists ("buttons and links", "red or blue") and picks ("the first", "the largest") are not one exclusion; nor
+  // is a second negation ("that are not not green": the exclusion of the exclusion).
+  if (/\b(?:and|or|nor|not|never|no)\b|,|n't\b/.test(phrase)) return undefined;
   const words = phrase.split(' ').filter((w) => w && !STOPWORDS.has(w) && w !== 'ones' && w !== 'one');
   if (words.length === 0) return undefined;
   if (words.some((w) => ORDINALS[w] !== undefined || SUPERLATIVES[w] || STATE_WORDS.has(w) || w === 'last'))
@@ -69,16 +71,36 @@ const EXCLUSIONS: ReadonlyArray<[RegExp, 'place' | 'thing']> = [
 export function takeExclusions(span: Span, d: Draft, quotes: readonly string[]): void {
   // Cheap pre-check: most commands exclude nothing.
   if (
-    !/\b(?:not|n't|outside|out of|except|excluding|other than|apart from|besides|but|ignore|ignoring|without)\b|n't\b/.test(
+    !/\b(?:not|n't|outside|out of|except|excluding|other than|apart from|besides|but|ignore|ignoring|without|non)\b|n't\b/.test(
       span.s,
     )
   )
     return;
+  // "the non-red circles", "the non-square shapes", "the non-button elements": a prefix that excludes.
+  const non = /\bnon-?([a-z]+)\b/.exec(span.s);
+  if (non) {
+    const w = non[1]!;
+    const widget = WIDGET_PHRASES.find(([re]) => re.exec(w)?.[0] === w);
+    const op: ExcludeOp | undefined = COLOR_WORDS[w]
+      ? { op: 'exclude', by: 'color', value: COLOR_WORDS[w] }
+      : SHAPE_WORDS[w]
+        ? { op: 'exclude', by: 'shape', value: SHAPE_WORDS[w] }
+        : widget
+          ? { op: 'exclude', by: 'kind', value: widget[1] }
+          : undefined;
+    if (op) {
+      span.cut(non.index, non[0].length);
+      d.exclude.push(op);
+      if (op.by === 'kind') d.kind ??= 'element';
+    }
+  }
   for (let guard = 0; guard < 3; guard++) {
     let hit = false;
     for (const [re, kind] of EXCLUSIONS) {
       const m = re.exec(span.s);
       if (!m) continue;
+      // "that are not not green": a second negation undoes the first; no exclusion is sure.
+      if ((m[0].match(/\bnot\b|n't\b/g)?.length ?? 0) > 1) continue;
       const phrase = m[1]!;
       const rel = m[0].lastIndexOf(phrase);
       const orig = span.o.slice(m.index + rel, m.index + rel + phrase.length);
@@ -91,6 +113,9 @@ export function takeExclusions(span: Span, d: Draft, quotes: readonly string[]):
       if (op.by === 'label') {
         const q = /⟦(\d+)⟧/.exec(phrase);
         if (q) d.quotesUsed.add(Number(q[1]));
+        // "click Save without closing the dialog": a lower-case name is trusted only once earned, as any other
+        // guessed name (calibration.ts) — here "closing" says how, it names no dialog.
+        else d.unexplained.push(...unearnedName(op.value));
       }
       span.cut(m.index, m[0].length);
       // "anything but buttons", "everything but the circles": the target is what the exclusion is about.

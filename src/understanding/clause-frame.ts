@@ -100,6 +100,19 @@ export function finish(d: Draft, raw: string): UnderstandResult {
   if (d.onlyKind && kind !== d.onlyKind) d.unexplained.push(verbWord);
   // What is closed is a dialog, window or tab ("click the Save and Close button" is no "close the button").
   if (action === 'close' && !/^(?:dialog|window|tab|element)$/.test(kind)) d.unexplained.push(verbWord);
+  // "expand the red circle", "collapse the window", "focus the red circle": a shape, a window or a link does not
+  // fold, and a shape takes no keyboard focus; the verb means something the frame does not hold.
+  if (
+    ((action === 'expand' || action === 'collapse') &&
+      /^(?:shape|window|link|checkbox|radio|text-field|tab)$/.test(kind)) ||
+    (action === 'focus' && kind === 'shape')
+  )
+    d.unexplained.push(verbWord);
+  // "select the dialog", "select the window": a dialog or a window is not one of several options to choose.
+  if (action === 'select' && (kind === 'dialog' || kind === 'window')) d.unexplained.push(verbWord);
+  // "open a tab", "open a window": opening one of a kind is making a new one, not clicking one that is there.
+  if (d.verbWord === 'open' && d.label === undefined && /^\s*(?:\S+\s+)?open\s+(?:a|an|another)\s/i.test(raw))
+    d.unexplained.push('open');
   // A piece of text is clicked, hovered or found; selecting, ticking, folding, focusing or closing it is not
   // something the frame holds ("select the word "Hello"" selects text).
   if (kind === 'text' && /^(?:select|toggle|expand|collapse|focus|close|drag)$/.test(action ?? ''))
@@ -129,6 +142,8 @@ export function finish(d: Draft, raw: string): UnderstandResult {
     /^(?:items?|things?|objects?)$/.test(d.genericWord ?? '')
   )
     d.unexplained.push(d.genericWord!);
+  // "click 2 of the last buttons": a number of things and a position among them at once; which ones is not sure.
+  if (d.quantity !== undefined && d.pick) d.unexplained.push(String(d.quantity));
   // "count the first three buttons", "count the last button": how many were picked is said already; what else is
   // meant is not sure.
   if (action === 'count' && d.pick) d.unexplained.push('(a count of the picked ones)');
@@ -153,6 +168,8 @@ export function finish(d: Draft, raw: string): UnderstandResult {
   // 'type "x" next to Email': typed text is not a thing placed beside another; the field is ('in the field next
   // to Email').
   if (action === 'type' && kind === 'text' && d.relative) d.unexplained.push('(which field)');
+  // 'type "hello" except in the Name field': what to leave out of one field typed into says nothing of which.
+  if (action === 'type') for (const x of d.exclude) if (x.op === 'exclude') d.unexplained.push(x.value);
   // Typing needs a text ("the field below Email" is a field like any other: the element plan takes the anchor).
   if (action === 'type' && d.text === undefined) d.unexplained.push('(nothing to type)');
 

@@ -55,12 +55,23 @@ const PLACE_WORD = /^(?:below|above|under|beneath|underneath|left|right|next|nea
 /**
  * Words that, in a text said without quotes, say how often or how to type rather than what ("type hello twice",
  * "type hello 3 times", "type hello slowly"), say where ("type hello into search", where no field noun took
- * "into"), or offer a choice ("enter 42 or 43"): which words are the text is not sure, so they are left unexplained
- * (quoted, they are the text).
+ * "into"), offer a choice ("enter 42 or 43"), or are dictated punctuation and case ("type quote hello unquote",
+ * "type hello comma world", "type capital h"): which words are the text is not sure, so they are left
+ * unexplained (quoted, they are the text).
  */
-const NOT_TEXT = /^(?:twice|thrice|again|times|or|slowly|quickly|carefully|immediately|into|onto)$/;
+const NOT_TEXT =
+  /^(?:twice|thrice|again|times|or|slowly|quickly|carefully|immediately|into|onto|quote|unquote|quotes|comma|period|exclamation|colon|semicolon|apostrophe|hyphen|dash|newline|space|capital|caps|uppercase|lowercase|bold|italic)$/;
+/**
+ * Said unquoted, a word naming a kind of data is what to type, not the text ("type name", "type
+ * email", "type today", "type whatever"), or names the field ("enter code 1234" typed "code 1234").
+ */
+const DATA_NOUN =
+  /^(?:name|names|email|e-mail|password|passcode|username|login|code|pin|otp|date|today|tomorrow|yesterday|phone|address|zip|postcode|amount|value|answer|whatever|something|anything)$/;
 const PART_OF = /^(?:edge|edges|corner|corners|side|sides|part|parts|area|region|centre|center|middle|half)$/;
 const POSSESSIVE = /^\p{L}+'s$/u;
+/** A CSS selector said as a name: an id or a class ("#login", ".btn-primary", "button#save", "div.card"). */
+const SELECTOR =
+  /#[\p{L}_-]|^\.[\p{L}_-]|^[\p{L}¶]+\.[\p{L}_-]+$(?<!\.(?:txt|csv|pdf|docx?|xlsx?|png|jpe?g|gif|zip|md|json|ya?ml|html?))/u;
 /** Prepositions that cannot end a clause: something after them was meant. */
 const DANGLING = /^(?:of|on|in|at|to|from|with|into|onto|inside|within|by|for|off|over|under)$/;
 
@@ -85,6 +96,20 @@ function saidLower(t: Tok): boolean {
   return t.o === t.w && /^[a-z]/.test(t.w);
 }
 
+/**
+ * Whether the clause names a thing or a place of its own: "read it", "describe it" alone point back at something
+ * this command never said (reading the whole screen for it is a confident guess), "is it red" does not.
+ */
+function saysWhat(d: Draft): boolean {
+  return (
+    d.kind !== undefined ||
+    d.label !== undefined ||
+    d.text !== undefined ||
+    d.region !== undefined ||
+    Boolean(d.color || d.shape || d.size || d.genericShape || d.relative)
+  );
+}
+
 /** Actions for which a number of items is no instruction. */
 function actingless(d: Draft): boolean {
   return d.action !== undefined && !ACTING.has(d.action);
@@ -102,6 +127,7 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
   });
   let textNoun = false;
   let capitalColour: Tok | undefined;
+  let colourNoun: Tok | undefined;
   for (let i = 0; i < list.length; i++) {
     const t = list[i]!;
     const w = t.w;
@@ -140,7 +166,10 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
     } else if (/^(?:coloured|colored|shaped)$/.test(w)) t.role = 'slot';
     // "the circle of red colour", "squares that have the purple colour": the noun after a colour word names it
     // again.
-    else if ((w === 'colour' || w === 'color') && i > 0 && COLOR_WORDS[list[i - 1]!.w]) t.role = 'slot';
+    else if ((w === 'colour' || w === 'color') && i > 0 && COLOR_WORDS[list[i - 1]!.w]) {
+      t.role = 'slot';
+      colourNoun = t;
+    }
     // "the second one", "the last one": a pronoun, not the number 1 (nor a label "one").
     else if (w === 'one' && t.o === w) t.role = 'vague';
     else if (/^\d{1,3}$/.test(w) || NUMBER_WORDS[w] !== undefined) t.role = 'num';
@@ -198,11 +227,16 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
     ) {
       d.quantity = num(t.w)!;
       t.role = 'slot';
-    } else if (definite && next && (next.role === 'noun' || next.role === 'slot') && /s$/.test(next.w))
-      t.role = 'state'; // unexplained, and never a label ("the 2 checkboxes" are not labelled "2")
+    } else if (next && (next.role === 'noun' || next.role === 'slot') && /s$/.test(next.w))
+      // Unexplained, and never a label: "the 2 checkboxes" are not labelled "2", nor are the links of "read 2
+      // links" (how many to read is no instruction a frame holds).
+      t.role = 'state';
     else t.role = 'unknown';
   }
   if (textNoun && d.kind === undefined) d.kind = 'text';
+  // "pick the blue colour": with no shape it names, a colour is a thing to choose (a swatch, an option), not the
+  // colour of a shape.
+  if (colourNoun && !d.shape && !d.genericShape) colourNoun.role = 'state';
   // "Select Orange", "click Red": a capitalised colour with no shape, widget or text noun is a name, not a colour
   // (a fruit, an option); "click the red one" stays a colour.
   if (capitalColour && !d.shape && !d.genericShape && d.kind === undefined && d.label === undefined) {
@@ -282,6 +316,13 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
       // "click OK and/or Save", "click Yes or No": a choice between names, not one name.
       if (labelParts.some((k) => /^(?:or|nor|either|and\/or)$/.test(list[k]!.w) && saidLower(list[k]!)))
         ok = false;
+      // "click Save ok", "press Next okay": an acknowledgement said after a name, not a word of it ("click OK"
+      // alone names the button).
+      const lastPart = list[labelParts[labelParts.length - 1]!];
+      if (labelParts.length > 1 && lastPart && saidLower(lastPart) && /^(?:ok|okay|k|kk)$/.test(lastPart.w))
+        ok = false;
+      // "click at 100, 200": two numbers are a point on the screen, not a name.
+      if (labelParts.length > 1 && labelParts.every((k) => /^\d+$/.test(list[k]!.w))) ok = false;
       // Nor is a guess of more than three words ("Save as fast as possible"): a sentence, not a name.
       if (labelParts.length > 3) ok = false;
       // Nor does a phrase that starts with a lower-case word ("the date 05/12/2016"): that word names a kind of
@@ -305,6 +346,9 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
   // "Click > Save", "click File / Open": a sign with no letter or digit is no word of a name said unquoted (a menu
   // path, an arrow); quoted ('click "+"') it is the name.
   for (const k of labelParts) if (!/[\p{L}\p{N}]/u.test(list[k]!.o)) d.unexplained.push(list[k]!.o);
+  // "click #submit", "click .btn-primary", "click button#save": a CSS selector, not the words on a control (a
+  // number after "#" is part of a name: "Tab #3").
+  for (const k of labelParts) if (SELECTOR.test(list[k]!.o)) d.unexplained.push(list[k]!.o.replace(/¶/g, ''));
   if (labelParts.length) {
     d.label = labelParts.map((k) => list[k]!.o).join(' ');
     for (const k of labelParts) {
@@ -328,7 +372,7 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
       // "type enter", "enter ctrl+s": a key or a chord said unquoted is more likely pressed than typed out.
       const said = d.text.toLowerCase();
       if (KEY_CHORD.test(said) && !/^[\p{L}\p{N}]$/u.test(said)) d.unexplained.push(said);
-      for (const t of rest) if (NOT_TEXT.test(t.w)) d.unexplained.push(t.w);
+      for (const t of rest) if (NOT_TEXT.test(t.w) || DATA_NOUN.test(t.w)) d.unexplained.push(t.w);
       for (const t of rest) t.role = 'slot';
     }
   }
@@ -350,10 +394,15 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
     if (t.role === 'unknown' || t.role === 'state') d.unexplained.push(t.w);
     // "what shape is the red one": asking a shape's colour or shape, "one" is the shape the adjectives describe.
     const attributeOne = t.w === 'one' && d.attribute !== undefined && (d.color || d.size) && !d.kind;
+    // "count the yellow ones", "are there more red ones than blue ones": asked about all of them, "ones" with a
+    // colour or a size are the shapes it describes ("click the blue one" still points back at something).
+    const shapeOnes =
+      t.w === 'ones' && (d.color || d.size) && !d.kind && d.action !== undefined && !ACTING.has(d.action);
     if (
       t.role === 'vague' &&
       !attributeOne &&
-      (d.action === undefined || ACTING.has(d.action) || t.w !== 'it')
+      !shapeOnes &&
+      (d.action === undefined || ACTING.has(d.action) || t.w !== 'it' || !saysWhat(d))
     ) {
       // A pointing word is fine beside a real target ("is it …" never reaches here); alone it is not.
       if (!BULK.test(t.w) || (d.action && ACTING.has(d.action))) d.unexplained.push(t.w);

@@ -44,6 +44,10 @@ const NAMED_RE = new RegExp(
 const SHOWN_RE =
   /^(?:(?:verify|assert|confirm|ensure|check|make sure)(?: that)? (.+?) (?:is|are) (?:displayed|visible|present|shown)((?: (?:in|on|at|inside) .+)?)|(?:verify|assert|confirm|check)(?: that)? (.+?) (?:appears?|is shown|are shown)((?: (?:in|on|at|inside) .+)?)|(?:(?:then|and) )?i should (?:now )?see (.+)|(?:is|are) (.+?) (?:displayed|visible|present|shown|there)((?: (?:in|on|at|inside) .+)?))$/;
 
+/** "the name of the second link", "the title of the "Help" tab": a name said of a widget noun after it. */
+const NAME_OF =
+  /\b(name|title) of (?=(?:the |this |that )?(?:\S+ ){0,3}(?:button|link|tab|checkbox|radio|field|text box|item|option|node|folder|file|section)s?\b)/;
+
 /** A named key followed by what it is for or where ("Enter to continue", "tab in the search box"). */
 const KEY_THEN =
   /^(?:the )?((?:(?:ctrl|control|alt|shift|cmd|command) ?\+ ?)*(?:enter|return|tab|escape|esc|backspace|f\d{1,2}))(?: key)? ((?:to|in|on|inside|into|within|so|and|until) .+)$/;
@@ -197,6 +201,23 @@ export function parseClause(
     else if (/\b(?:do|mean)$/.test(span.s)) d.unexplained.push(/\S+$/.exec(span.s)![0]);
   }
 
+  // "read the name of the second link", "the title of the third tab": what a control is called is its label, as
+  // "the label of the checkbox" is (the title of a window, a page or a dialog stays the title bar's or the
+  // dialog's own text).
+  if (d.action === 'read' || d.action === 'describe') {
+    const nameOf = NAME_OF.exec(span.s);
+    if (
+      nameOf &&
+      !/^(?:the |this |that )?(?:window|page|screen|dialog)\b/.test(
+        span.s.slice(nameOf.index + nameOf[0].length),
+      )
+    ) {
+      const at = nameOf.index;
+      span.s = `${span.s.slice(0, at)}label${span.s.slice(at + nameOf[1]!.length)}`;
+      span.o = `${span.o.slice(0, at)}label${span.o.slice(at + nameOf[1]!.length)}`;
+    }
+  }
+
   // "close the dialog by clicking the "x"": the means. A close glyph is how one closes; anything else is the
   // thing to click.
   const means = span.take(/\bby (?:clicking|pressing|tapping|hitting|selecting)(?: on)? (.+)$/);
@@ -238,6 +259,8 @@ export function parseClause(
                 ? Number(rep.m[1])
                 : num(rep.m[1]!)!,
       };
+    // "click OK 0 times": no click at all, which is no repetition of one.
+    if (rep && d.repeat?.op === 'repeat' && d.repeat.times < 1) d.unexplained.push(rep.m[0]);
   }
   const times = span.take(TIMES_RE);
   if (times) {
@@ -248,6 +271,14 @@ export function parseClause(
       d.quotesUsed.add(q);
     }
   }
+
+  // "is there a green triangle anywhere on the screen": a question about the whole screen says where it looks
+  // anyway ("click anywhere" stays unexplained: where, then?).
+  if (
+    span.s.includes('anywhere') &&
+    (d.action === 'check' || d.action === 'find' || d.action === 'locate' || d.action === 'count')
+  )
+    span.take(/\banywhere\b/);
 
   // "a little to the right", "a bit higher": a degree the frame cannot hold.
   const degree = span.take(/\ba (?:little|bit|little bit)\b/);

@@ -216,14 +216,21 @@ describe('the labelled corpus (test/fixtures/understanding)', () => {
   // more fresh batches in new voices (176 of them held back): 90.9% / 4.10% over 1,048 (docs/generation.md);
   // session 10's, after three more batches in ten more voices (194 held back): 91.1% / 3.89% over 1,242;
   // session 11's, after four more batches in fifteen more voices (199 held back): 91.3% / 3.26% over 1,441;
-  // round 2's, after a seventeenth batch in two more voices (15 held back): 91.1% / 3.32% over 1,456.
+  // round 2's, after a seventeenth batch in two more voices (15 held back): 91.1% / 3.32% over 1,456;
+  // round 3's, after an eighteenth batch in ten more voices (78 held back): 91.1% / 2.83% over 1,534.
   // This test keeps what was reached from sliding back; it is not the goal.
   it('the held-back half does not fall below the last measured accuracy', () => {
     const test = corpus.filter((e) => e.half === 'test');
     // The whole test half grows with every fresh batch (first sight is harder), so its floor is the last
-    // measurement with all batches in: 91.1% over 1,456 (round 2, after its seventeenth batch; 91.3% over the
-    // 1,441 before it, unchanged).
-    expect(scoreCorpus(test, parseCommand, 0.6).accuracy).toBeGreaterThanOrEqual(0.911);
+    // measurement with all batches in: 91.1% over 1,534 (round 3, after its eighteenth batch; 91.8% over the
+    // 1,456 before it, which round 2 left at 91.1%).
+    expect(scoreCorpus(test, parseCommand, 0.6).accuracy).toBeGreaterThanOrEqual(0.91);
+    const eighteenth = readFileSync(CORPUS_URL, 'utf8')
+      .split('\n')
+      .findIndex((l) => l.startsWith('## added for issue 17, eighteenth batch'));
+    const before18 = test.filter((e) => e.line <= eighteenth);
+    expect(before18.length).toBe(1456);
+    expect(scoreCorpus(before18, parseCommand, 0.6).accuracy).toBeGreaterThanOrEqual(0.917);
     // Session 9's 1,048 held-back commands (all before the tenth batch) were 90.9%; session 10 left them at
     // 92.3%, session 11 at 92.7%.
     const tenth = readFileSync(CORPUS_URL, 'utf8')

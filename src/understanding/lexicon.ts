@@ -19,10 +19,16 @@ export const POLITENESS: readonly RegExp[] = [
   /\b(?:um+|uh+|erm|hmm+)\b,?/g,
   // A test step's number ("Step 3: click Save", "4. Click OK") and its Gherkin keyword ("When I click …").
   /^(?:step\s*\d{1,3}\s*[:.)-]?|\d{1,3}\s*[.):-])\s*/,
+  // An instruction's order word before a comma ("First, click Save", "Finally, press Enter"): when, in the
+  // instructions, not which one (without the comma "first" may pick: "first click the second tab" stays as it is).
+  /^(?:first(?:ly)?|second(?:ly)?|third(?:ly)?|next|finally|lastly|after that|now),\s*/,
   /^(?:given|when|then|and|but) i (?=(?:click|tap|press|type|enter|select|choose|check|uncheck|tick|untick|open|close|expand|collapse|focus|hover|drag|double|right)\b)/,
   /^(?:is it|is) possible (?:for you )?to\b/,
   // Formal requests: "be so kind as to …", "it would be helpful if you could …", "I would appreciate it if you …".
-  /^(?:(?:(?:would|could) you )?be so (?:kind|good) as to|it would be (?:helpful|great|nice|good|useful) if you (?:could|would|can)|i(?: would|'d) appreciate it if you (?:could|would|can))\b/,
+  /^(?:(?:(?:would|could) you )?be so (?:kind|good) as to|it would be (?:helpful|great|nice|good|useful) if you (?:could|would|can)|i(?: would|'d) (?:really )?appreciate it if you (?:could|would|can))\b/,
+  // Long polite openings: "I was wondering if you could …", "sorry to bother you, but …", "if it isn't too much
+  // trouble, …" (each a whole phrase: "if" alone still opens a condition).
+  /^(?:i (?:was|am|'m) wondering (?:if|whether) you (?:could|would|can|might)|sorry to (?:bother|trouble|disturb) you,?(?: but)?|if it(?: is|'s)? ?(?:n't|not) too much (?:trouble|bother),?)\b/,
   /^i want that you\b/,
   // "make click on …", "do double click on …": the click is the verb.
   /^(?:make|do|give)(?: a)? (?=(?:double[- ]?|right[- ]?)?click\b)/,
@@ -31,7 +37,7 @@ export const POLITENESS: readonly RegExp[] = [
   /\bmy\b(?= (?:screen|display|desktop)\b)/,
   /\b(?:please|pls|plz|kindly|thanks|thank you)\b/g,
   // "can you see …" is a question about the screen (a check), not politeness.
-  /^(?:could|can|would|will) you\b(?! see\b| spot\b)/,
+  /^(?:could|can|would|will) you(?: possibly)?\b(?! see\b| spot\b)/,
   /^i(?: would|'d)? (?:want|need|like) (?:you )?to know\b/,
   /^i(?: would|'d)? (?:want|need|like) (?:you )?to\b/,
   /^(?:help me|let me know|tell me|go ahead and|try to|i wonder)\b(?= \S)/,
@@ -70,6 +76,9 @@ export const SHAPE_WORDS: Readonly<Record<string, Shape>> = table({
   disc: 'circle',
   discs: 'circle',
   round: 'circle',
+  // A child's word for a circle on the screen ("click the big red ball").
+  ball: 'circle',
+  balls: 'circle',
   square: 'square',
   squares: 'square',
   rectangle: 'rectangle',
@@ -401,11 +410,16 @@ export const ACTION_RULES: readonly ActionRule[] = [
   },
   {
     action: 'describe',
-    pattern: /^(?:what|which) (colou?rs?) (?:is|are|has|have)\b|^which is the colou?r of\b/,
+    pattern:
+      /^(?:what|which) (colou?rs?) (?:is|are|has|have)\b|^which is the colou?r of\b|^(?:give me|tell me|what(?:'s| is)) the colou?r of\b/,
     attribute: 'color',
   },
   // "which shape is the largest" picks a shape; "what shape is …" asks for one.
-  { action: 'describe', pattern: /^what (shape) (?:is|are|has|have)\b/, attribute: 'shape' },
+  {
+    action: 'describe',
+    pattern: /^what (shape) (?:is|are|has|have)\b|^(?:give me|tell me|what(?:'s| is)) the shape of\b/,
+    attribute: 'shape',
+  },
   {
     action: 'describe',
     pattern:
@@ -414,9 +428,9 @@ export const ACTION_RULES: readonly ActionRule[] = [
   {
     action: 'read',
     pattern:
-      /^(?:what(?= .+ (?:says|reads)$)|what says|what(?:'s| is) the(?= title(?: of (?:the |this |that )?(?:window|page|screen|app|application))?$)|read(?: out| aloud)? what(?= .+ (?:says|reads)$)|read(?: out| aloud)?(?: me)?(?: what it says(?: at| in| on)?| what(?:'s| is) (?:in|on|written (?:in|on)))?|what(?:'s| is) the (?:value|contents?) of|can you read what it says(?: at| in| on)?|what does|what do|what(?:'s| is) the text(?: in| of| on)?|get (?:the )?text(?: from| of| in)?|transcribe|what(?:'s| is) written on(?= (?:the|this|that) )|what(?:'s| is) (?:written|writing)|what(?:'s| is) in)\b/,
+      /^(?:what(?:'s| is| are) the(?= (?:names?|titles?|labels?) of (?:the |this |that )?(?:\S+ ){0,3}(?:button|link|tab|checkbox|radio|field|item|option|node|folder|file|section)s?\b)|what(?= .+ (?:says|reads)$)|what says|what(?:'s| is) the(?= title(?: of (?:the |this |that )?(?:window|page|screen|app|application))?$)|read(?: out| aloud)? what(?= .+ (?:says|reads)$)|read(?: out| aloud)?(?: me)?(?: what it says(?: at| in| on)?| what(?:'s| is) (?:in|on|written (?:in|on)))?|what(?:'s| is) the (?:value|contents?) of|can you read what it says(?: at| in| on)?|what does|what do|what(?:'s| is) the text(?: in| of| on)?|get (?:the )?text(?: from| of| in)?|transcribe|what(?:'s| is) written on(?= (?:the|this|that) )|what(?:'s| is) (?:written|writing)|what(?:'s| is) in)\b/,
   },
-  { action: 'double-click', pattern: /^(?:double[- ]?click(?: on)?|double[- ]?tap)\b/ },
+  { action: 'double-click', pattern: /^(?:(?:double|dbl)[- ]?click(?: on)?|double[- ]?tap)\b/ },
   { action: 'right-click', pattern: /^right[- ]?click(?: on)?\b/ },
   {
     action: 'hover',
@@ -465,7 +479,7 @@ export const ACTION_RULES: readonly ActionRule[] = [
   {
     action: 'find',
     pattern:
-      /^(?:find(?: me)?|show(?: me)?|highlight|search for|search(?= (?:the )?(?:word|text|⟦))|look for|point out|which)\b/,
+      /^(?:find(?: me)?|show(?: me)?|highlight|search for|search(?= (?:the )?(?:word|text|⟦))|look for|point out|which ones? (?:is|are)(?= \S)|which)\b/,
   },
   { action: 'list', pattern: /^(?:list|enumerate|name(?: all)?)\b/ },
   { action: 'list', pattern: /^what(?= \S+(?: \S+)? (?:are|is) (?:there|on|in|visible|shown)\b)/ },

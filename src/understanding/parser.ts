@@ -158,8 +158,14 @@ function parseComposed(raw: string, q: Quoted, lower: Span): UnderstandResult | 
     const frame: ExtendedFrame = { ...then.frame, condition: { frame: condFrame }, raw };
     return combine(frame, [cond, then]);
   }
-  // "click OK if you see a red circle", "click the red circle if there is one": the condition said last.
-  if ((m = /^(.+?),? if (?:there (?:is|are)|there's|you (?:can )?see) (.+)$/.exec(s))) {
+  // "click OK if you see a red circle", "click the red circle if there is one": the condition said last. "Close
+  // the dialog if it's there", "… if it exists" say "if there is one".
+  if (
+    s.includes(' if ') &&
+    (m =
+      /^(.+?),? if (?:there (?:is|are)|there's|you (?:can )?see) (.+)$/.exec(s) ??
+      /^(.+?),? if (?:it(?:'s| is) (?:there|open|visible|shown|present)|it exists)()$/.exec(s))
+  ) {
     // "check if there is a red square", "verify whether there are …": an existence question (a check), not
     // a tick conditioned on something.
     if (/^(?:check|verify|see|confirm|find out|tell me|let me know)$/.test(m[1]!)) return undefined;
@@ -167,7 +173,7 @@ function parseComposed(raw: string, q: Quoted, lower: Span): UnderstandResult | 
     if (!ACTING.has(then.frame.action) || then.frame.parts) return undefined;
     const condAt = m[0].lastIndexOf(m[2]!);
     let cond: UnderstandResult;
-    if (/^(?:one|any|some|it|them)$/.test(m[2]!)) {
+    if (/^(?:one|any|some|it|them|)$/.test(m[2]!)) {
       // "if there is one": the condition is the action's own target being there (which one is not asked).
       if (then.frame.ops?.length) return undefined;
       const { raw: _r, ...f } = then.frame;
@@ -185,7 +191,18 @@ function parseComposed(raw: string, q: Quoted, lower: Span): UnderstandResult | 
     const noun = /(\S+)$/.exec(m[2]!)?.[1] ?? '';
     if (/\S\s+ones$/i.test(bText) && SHAPE_WORDS[noun]) bText = bText.replace(/ones$/i, noun);
     const a = parseClause(`count the ${o.slice(aAt, aAt + m[2]!.length)}`, q.quotes, raw);
-    const b = parseClause(`count the ${bText}`, q.quotes, raw);
+    let b = parseClause(`count the ${bText}`, q.quotes, raw);
+    // "more red circles in the toolbar than blue ones": "ones" after a place are the circles there, or any blue
+    // shape? Not sure (more red ones than blue ones, with nothing named before, are shapes).
+    if (/\bones$/i.test(bText) && (a.frame.target.shape || a.frame.region))
+      b = { ...b, confidence: Math.min(b.confidence, 0.5), unexplained: [...(b.unexplained ?? []), 'ones'] };
+    // "more circles in the toolbar than squares": the squares there, or anywhere? Not sure.
+    if (a.frame.region && !b.frame.region)
+      b = {
+        ...b,
+        confidence: Math.min(b.confidence, 0.5),
+        unexplained: [...(b.unexplained ?? []), '(where)'],
+      };
     if (a.frame.target.kind !== 'shape' || b.frame.target.kind !== 'shape') return undefined;
     const frame: ExtendedFrame = {
       action: 'compare',
@@ -254,6 +271,8 @@ function parseComposed(raw: string, q: Quoted, lower: Span): UnderstandResult | 
     if (pieces.length < 2 || pieces.length > 4) return undefined;
     // Each piece must name a colour or a shape (or be only a place): otherwise no parse can make it parallel.
     if (!pieces.every(namesColourOrShape)) return undefined;
+    // "the red ones and the blue squares": "ones" said before the noun points back at something, not forwards.
+    if (pieces.slice(0, -1).some((p) => /\bones?\b/i.test(p))) return undefined;
     const verb = /^(?:click|tap)/.test(m[1]!)
       ? 'click'
       : m[1] === 'how many'

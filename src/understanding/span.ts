@@ -1,4 +1,4 @@
-import { POLITENESS } from './lexicon.js';
+import { ANY_REGION, POLITENESS, regionOf } from './lexicon.js';
 import { correctSlips, slipsActive } from './typos.js';
 
 const NON_ASCII = /[^\t-\r -~\u27e6\u27e7]/;
@@ -89,6 +89,22 @@ export function normalizeText(text: string): Span {
     }
     const lead = /^[,\s]+/.exec(span.s);
     if (lead) span.cut(0, lead[0].length);
+  }
+  // "In the toolbar, count the circles", "at the top, click Save": a place said first is the place of what
+  // follows; said last, every rule reads it ("count the circles in the toolbar"). Only a place the region
+  // words name, before a comma.
+  const place = /^((?:in|on|at|inside|within) (?:the )?([a-z -]{3,30})), (?=\S)/.exec(span.s);
+  // Not before several steps ("In the toolbar, click Save and count the circles"): said last it would be the last
+  // step's place only.
+  if (
+    place &&
+    ANY_REGION.test(place[2]!) &&
+    regionOf(place[2]!) &&
+    !/,|;| and | then /.test(span.s.slice(place[0].length))
+  ) {
+    const n = place[0].length;
+    span.s = `${span.s.slice(n)} ${place[1]!}`;
+    span.o = `${span.o.slice(n)} ${span.o.slice(0, place[1]!.length)}`;
   }
   // "Count the red squares. Thanks!": the punctuation left around a removed word.
   const trail = /[?!.,;:](?:[\s?!.,;:]*)$/.exec(span.s);
