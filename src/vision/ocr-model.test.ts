@@ -53,11 +53,11 @@ describe('the vendored OCR model', () => {
         await v.closeOcr();
         console.log(JSON.stringify({ net, text }));
       })();`;
-      const out = execFileSync(
-        'unshare',
-        ['-n', process.execPath, '--import', 'tsx', '-e', script],
-        { cwd: root, encoding: 'utf8', timeout: 60_000 },
-      );
+      const out = execFileSync('unshare', ['-n', process.execPath, '--import', 'tsx', '-e', script], {
+        cwd: root,
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
       const got = JSON.parse(out.trim().split('\n').pop()!) as { net: string; text: string };
       expect(got.net).toBe('unreachable');
       expect(got.text).toContain('Offline model check');
