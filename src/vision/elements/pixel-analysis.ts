@@ -43,16 +43,20 @@ export const RECT_SHARE = 0.72;
  * `scratch`: the analysis's grey, gradient and flat-area label map are written into buffers kept for the next
  * screen's analysis (12 MB of garbage a 1920×1080 screen otherwise). Only for a caller that is done with the
  * analysis before anything else can run (no `await` between this call and its last use): the next analysis
- * overwrites them. The ink label map is always new (the OCR pieces use it later).
+ * overwrites them. The ink label map is always new (the OCR pieces use it later). `known`: the screen's
+ * luminance, already computed (color-naming.ts `screenSummaryAndGrey`, the same values as `greyOf`); it
+ * becomes the analysis's `grey` (smoothed in place on a noisy screen).
  */
-export function analysePixels(cv: Cv, img: RgbaImage, scratch = false): PixelAnalysis {
+export function analysePixels(cv: Cv, img: RgbaImage, scratch = false, known?: Uint8Array): PixelAnalysis {
   const { width, height } = img;
   const greyMat = new cv.Mat(height, width, cv.CV_8UC1);
   const gradMat = new cv.Mat();
   const kernel = cv.getStructuringElement(cv.MORPH_RECT, new cv.Size(3, 3));
   try {
     const n = width * height;
-    const grey = greyOf(img, { x: 0, y: 0, width, height }, scratch ? kept('grey', n) : undefined);
+    const grey =
+      known?.subarray(0, n) ??
+      greyOf(img, { x: 0, y: 0, width, height }, scratch ? kept('grey', n) : undefined);
     greyMat.data.set(grey);
     cv.morphologyEx(greyMat, gradMat, cv.MORPH_GRADIENT, kernel);
     if (isNoisy(gradMat.data)) {
@@ -120,6 +124,11 @@ let mask = new Uint8Array(0);
 let labels = new Int32Array(0);
 let faceLabels = new Int32Array(0);
 const bytes = { grey: new Uint8Array(0), grad: new Uint8Array(0) };
+/**
+ * The scratch grey buffer of `n` bytes that {@link analysePixels} with `scratch` uses: for a caller that
+ * computes the grey itself and passes it as `known`, under the same rule (no `await` until it is done).
+ */
+export const scratchGrey = (n: number): Uint8Array => kept('grey', n);
 /** The caller's scratch grey or gradient buffer of `n` bytes (see `scratch` of {@link analysePixels}). */
 const kept = (k: keyof typeof bytes, n: number) =>
   (bytes[k].length >= n ? bytes[k] : (bytes[k] = new Uint8Array(n))).subarray(0, n);
