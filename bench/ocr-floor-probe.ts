@@ -32,11 +32,7 @@ type Page = {
 };
 type Harness = {
   launchBrowser(): Promise<{ close(): Promise<void>; newPage(o: object): Promise<Page> }>;
-  openTask(
-    b: unknown,
-    family: string,
-    seed: number,
-  ): Promise<{ screenshot(): Promise<Buffer>; close(): Promise<void> }>;
+  openTask(b: unknown, family: string, seed: number): Promise<Page>;
 };
 
 const rounds = Number(process.argv[2] ?? 20);
