@@ -69,6 +69,12 @@ export function finish(d: Draft, raw: string): UnderstandResult {
     action = 'click';
     d.state = undefined;
   }
+  // "select the "Avoid tolls" checkbox": one checkbox is selected by ticking it (selecting 2 checkboxes stays a
+  // choice of several).
+  if (action === 'select' && kind === 'checkbox' && d.quantity === undefined && !d.pluralWord) {
+    action = 'toggle';
+    d.state = 'on';
+  }
   if (kind === 'shape') {
     if (d.shape) target.shape = d.shape;
     if (d.color) target.color = d.color;
@@ -93,7 +99,12 @@ export function finish(d: Draft, raw: string): UnderstandResult {
   // Only a checkbox, radio or switch-like element is ticked: "clear the search box", "check the email field",
   // "check the status bar" mean something else (empty it, inspect it). A bare guessed label is not enough
   // either ("check the spelling"): the target must be named by a noun or quoted.
-  if (action === 'toggle' && (!TOGGLEABLE.has(kind) || d.guessedLabel || (kind === 'screen' && d.region)))
+  // A setting's name after "turn on", "enable", "disable" … is a switch's ("turn on dark mode").
+  if (action === 'toggle' && d.settingName && kind === 'element' && d.state) kind = target.kind = 'checkbox';
+  else if (
+    action === 'toggle' &&
+    (!TOGGLEABLE.has(kind) || d.guessedLabel || (kind === 'screen' && d.region))
+  )
     d.unexplained.push(raw.trim().split(/\s+/)[0]!.toLowerCase());
 
   const verbWord = d.verbWord ?? raw.trim().split(/\s+/)[0]!.toLowerCase();

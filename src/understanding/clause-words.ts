@@ -72,6 +72,8 @@ const POSSESSIVE = /^\p{L}+'s$/u;
 /** A CSS selector said as a name: an id or a class ("#login", ".btn-primary", "button#save", "div.card"). */
 const SELECTOR =
   /#[\p{L}_-]|^\.[\p{L}_-]|^[\p{L}¶]+\.[\p{L}_-]+$(?<!\.(?:txt|csv|pdf|docx?|xlsx?|png|jpe?g|gif|zip|md|json|ya?ml|html?))/u;
+/** Filler words for the screen itself, which are also the last word of many names ("Full screen", "Home page"). */
+const SCREEN_WORD = /^(?:screen|page|display)$/;
 /** Prepositions that cannot end a clause: something after them was meant. */
 const DANGLING = /^(?:of|on|in|at|to|from|with|into|onto|inside|within|by|for|off|over|under)$/;
 
@@ -288,6 +290,23 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
       )
         labelParts.push(nounIdx + 1);
     } else if (d.action && LABELLING.has(d.action) && !d.color && !d.shape && !d.genericShape) {
+      // "turn on dark mode", "disable location services": after a verb only a setting takes, the words name a
+      // switch, in lower case as much as capitalised ("check the spelling", "select the small size" are not
+      // settings: "check" and "select" take other things too). "The" and a lower-case word name a thing in the
+      // room ("turn on the lights"), as "below the form" does.
+      const setting =
+        d.action === 'toggle' &&
+        d.kind === undefined &&
+        d.region === undefined &&
+        /^(?:turn|switch|enable|disable)$/.test(d.verbWord ?? '') &&
+        !(list[unknownIdx[0]! - 1]?.w === 'the' && saidLower(list[unknownIdx[0]!]!));
+      // "click Full screen", "tap Home page": a screen word right after a word of a name, with no preposition or
+      // article between, is the name's last word (dropped as filler, "Full" alone was clicked).
+      for (let k = 1; k < list.length; k++)
+        if (list[k]!.role === 'stop' && SCREEN_WORD.test(list[k]!.w) && list[k - 1]!.role === 'unknown') {
+          list[k]!.role = 'unknown';
+          if (k > unknownIdx[unknownIdx.length - 1]!) unknownIdx.push(k);
+        }
       const first = unknownIdx[0]!;
       let last = unknownIdx[unknownIdx.length - 1]!;
       // "click Log in", "tap Sign in": a particle ending the clause belongs to the label before it.
@@ -307,7 +326,8 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
       const words = labelParts.filter((k) => list[k]!.role === 'unknown');
       const phrasal =
         labelParts.length === 2 && PHRASAL_LABEL.test(labelParts.map((k) => list[k]!.w).join(' '));
-      if (labelParts.length > 1 && words.every((k) => saidLower(list[k]!)) && !phrasal) ok = false;
+      if (labelParts.length > 1 && words.every((k) => saidLower(list[k]!)) && !phrasal && !setting)
+        ok = false;
       // "Click Apply to save", "Press Enter to continue": "to" and a lower-case word after a name say what it is
       // for, which the frame cannot hold (a name with "to" inside is quoted or beside its noun: 'the "Add to
       // cart" button').
@@ -327,7 +347,8 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
       if (labelParts.length > 3) ok = false;
       // Nor does a phrase that starts with a lower-case word ("the date 05/12/2016"): that word names a kind of
       // thing the frame has no noun for.
-      if (labelParts.length > 1 && words.length > 0 && saidLower(list[words[0]!]!) && !phrasal) ok = false;
+      if (labelParts.length > 1 && words.length > 0 && saidLower(list[words[0]!]!) && !phrasal && !setting)
+        ok = false;
       // "choose a color": any one of a kind of thing, not a name ("click on a small 7" names one).
       const article = list[first - 1]?.w;
       if (
@@ -340,7 +361,10 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
       // What is closed is a dialog, window or tab; "close the browser" names something else.
       if (d.action === 'close' && words.some((k) => saidLower(list[k]!))) ok = false;
       if (!ok) labelParts.length = 0;
-      else d.guessedLabel = true;
+      else {
+        d.guessedLabel = true;
+        if (setting) d.settingName = true;
+      }
     }
   }
   // "Click > Save", "click File / Open": a sign with no letter or digit is no word of a name said unquoted (a menu
@@ -354,7 +378,8 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
     for (const k of labelParts) {
       // A lower-case word as a name is trusted once earned (calibration.ts); the particles inside ("log in")
       // are not names.
-      if (list[k]!.role === 'unknown') d.unexplained.push(...unearnedName(list[k]!.o));
+      // A setting's name is said as one by its verb.
+      if (list[k]!.role === 'unknown' && !d.settingName) d.unexplained.push(...unearnedName(list[k]!.o));
       list[k]!.role = 'slot';
     }
   }

@@ -262,7 +262,11 @@ export const UI_LABEL_WORDS: ReadonlySet<string> = new Set(
     'dashboard overview reports analytics calendar contacts contact about support faq terms privacy pricing ' +
     'plans billing upgrade team members users admin messages chat photos music videos documents favorites ' +
     'bookmarks history downloads library tasks projects filter sort details more info security language ' +
-    'signout zip code age date bold italic underline strikethrough number'
+    'signout zip code age date bold italic underline strikethrough number ' +
+    // Mail, media players, maps and settings pages, and the last word of names like "Full screen", "Home page",
+    // "Dark mode".
+    'reply forward compose mute unmute volume shuffle subtitles captions fullscreen directions wifi bluetooth ' +
+    'screen page mode us'
   ).split(' '),
 );
 
@@ -468,7 +472,7 @@ export const ACTION_RULES: readonly ActionRule[] = [
   {
     action: 'click',
     pattern:
-      /^(?:click(?: on| into| in| at)?|tap(?: on)?|touch|hit|press|push|open|switch to|go to|navigate to|proceed to)\b/,
+      /^(?:click(?: on| into| in| at)?|tap(?: on)?|touch|hit|press|push|open|switch to|go to|navigate to|proceed to|follow)\b/,
   },
   { action: 'select', pattern: /^(?:select|choose|pick)\b/ },
   { action: 'expand', pattern: /^(?:expand|unfold)\b/ },
