@@ -69,12 +69,6 @@ export function finish(d: Draft, raw: string): UnderstandResult {
     action = 'click';
     d.state = undefined;
   }
-  // "select the "Avoid tolls" checkbox": one checkbox is selected by ticking it (selecting 2 checkboxes stays a
-  // choice of several).
-  if (action === 'select' && kind === 'checkbox' && d.quantity === undefined && !d.pluralWord) {
-    action = 'toggle';
-    d.state = 'on';
-  }
   if (kind === 'shape') {
     if (d.shape) target.shape = d.shape;
     if (d.color) target.color = d.color;
