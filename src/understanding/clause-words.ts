@@ -314,10 +314,22 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
       while (end + 1 < list.length && list[end + 1]!.role === 'stop' && LABEL_INNER.has(list[end + 1]!.w))
         end++;
       if (end === list.length - 1) last = end;
+      // "click Reply all", "tap Select all": "all" ending the clause right after a capitalised name is its last
+      // word (a bulk "all" comes before what it counts: "click all the buttons").
+      const allLast =
+        last + 2 === list.length &&
+        list[last + 1]!.w === 'all' &&
+        saidLower(list[last + 1]!) &&
+        list[last]!.role === 'unknown' &&
+        /^\p{Lu}/u.test(list[last]!.o);
+      if (allLast) last++;
       let ok = true;
       for (let k = first; k <= last; k++) {
         const t = list[k]!;
-        if (t.role === 'unknown' || ((t.role === 'stop' || t.role === 'vague') && LABEL_INNER.has(t.w)))
+        if (
+          t.role === 'unknown' ||
+          ((t.role === 'stop' || t.role === 'vague') && (LABEL_INNER.has(t.w) || (allLast && k === last)))
+        )
           labelParts.push(k);
         else ok = false;
       }

@@ -99,6 +99,18 @@ describe('understood now (refused before)', () => {
   });
 });
 
+describe('understood now: names ending in "all"', () => {
+  it('"all" ending the clause right after a capitalised name is its last word ("tap Select all")', () => {
+    expect(frameOf('tap Select all')).toEqual(click('Select all'));
+    expect(frameOf('click Accept all')).toEqual(click('Accept all'));
+    plans('click Accept all');
+    // A bulk "all" before what it counts, alone, or after a lower-case word is still no name.
+    expect(refused('click all')).toContain('all');
+    expect(refused('click all buttons')).toContain('all');
+    expect(refused('click save all')).toContain('all');
+  });
+});
+
 describe('served wrong before, understood now', () => {
   it('a screen word right after a name is the name\'s last word ("click Full screen" clicked "Full")', () => {
     expect(frameOf('click Split screen')).toEqual(click('Split screen'));
