@@ -10,6 +10,7 @@ import {
   SIZE_WORDS,
   STATE_WORDS,
   STOPWORDS,
+  UI_LABEL_WORDS,
   VAGUE,
 } from './lexicon.js';
 import { takeItemOps, takeMeasure, takeOrdinal } from './clause-data-ops.js';
@@ -296,8 +297,9 @@ export function parseClause(
     d.label = q !== undefined ? quotes[q]! : named.orig(1);
     if (q !== undefined) d.quotesUsed.add(q);
     else {
-      // "the link named Contact us": a capitalised name goes on to the end of the clause over one or two words
-      // that no rule reads (a place, a colour, a particle or filler ends it).
+      // "the link named Contact us", "the link that says Learn more": a capitalised name goes on to the end of
+      // the clause over one or two words that no rule reads (a place, a colour, a state, a particle or filler
+      // ends it; a state word screens name controls with, "more", does not).
       const at = named.m.index;
       const tail = /^ ?([a-z][\w'-]*)(?: ([a-z][\w'-]*))?$/.exec(span.s.slice(at));
       if (
@@ -310,7 +312,7 @@ export function parseClause(
               w === undefined ||
               !(
                 STOPWORDS.has(w) ||
-                STATE_WORDS.has(w) ||
+                (STATE_WORDS.has(w) && !UI_LABEL_WORDS.has(w)) ||
                 VAGUE.has(w) ||
                 COLOR_WORDS[w] ||
                 SHAPE_WORDS[w] ||

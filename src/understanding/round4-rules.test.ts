@@ -89,7 +89,12 @@ describe('understood now (refused before)', () => {
       region: 'toolbar',
     });
     expect(frameOf('click the button called Save twice').target).toEqual({ kind: 'button', label: 'Save' });
+    expect(frameOf('click the link that says Learn more').target).toEqual({
+      kind: 'link',
+      label: 'Learn more',
+    });
     expect(refused('click the button named OK next')).toContain('next');
+    expect(refused('click the button called Save selected')).toContain('selected');
     expect(refused('click the button named Save red')).toContain('red');
   });
 
