@@ -1,7 +1,8 @@
 import type { ColorName } from '../domain/index.js';
 import { describe, expect, it } from 'vitest';
 import { COLORS } from '../domain/index.js';
-import { labelPixels } from './color-naming.js';
+import { labelPixels, screenSummary, screenSummaryAndGrey } from './color-naming.js';
+import { greyOf } from './text-lines.js';
 import type { RgbaImage } from './index.js';
 import { colorMask, colors, decodeImage, nameColor, PALETTE, randomScene, renderScene } from './index.js';
 import { solidImage } from '../../test/support/vision.js';
@@ -183,5 +184,24 @@ describe('labelling a screen', () => {
     expect(colors(img)).toHaveLength(want.length);
     // The same image object again: the shared labelling pass gives the same answer.
     expect(colors(img)).toEqual(colors({ ...img }));
+  });
+
+  it('gives the summary and the grey in one pass, the same as each pass alone', async () => {
+    const scene = await decodeImage((await renderScene(randomScene(5))).png);
+    for (const img of [noisy(), scene]) {
+      const whole = { x: 0, y: 0, width: img.width, height: img.height };
+      const n = img.width * img.height;
+      const grey = new Uint8Array(n + 9).fill(7);
+      const fused = screenSummaryAndGrey(img, grey);
+      // A copy of the image: its summary is computed apart, not read from the fused pass's cache.
+      const apart = screenSummary({ ...img });
+      expect(Buffer.from(grey.subarray(0, n)).equals(Buffer.from(greyOf(img, whole)))).toBe(true);
+      expect(grey[n]).toBe(7);
+      expect(Buffer.from(fused.chromatic).equals(Buffer.from(apart.chromatic))).toBe(true);
+      expect([...fused.counts]).toEqual([...apart.counts]);
+      expect(fused.chromatic.some((v) => v === 255)).toBe(true);
+      // What colors() and findShapes() read afterwards is the fused pass's summary.
+      expect(screenSummary(img)).toBe(fused);
+    }
   });
 });

@@ -182,9 +182,10 @@ function eraseRules(g: Buffer, w: number, h: number): void {
 /**
  * Each piece upscaled to a ≈ 36 px line, set dark on white from its own background, and binarised on its own
  * (a threshold half-way between its background and its darkest ink), so a white label on a blue button and
- * grey text on a dark panel read as well as black on white. The ink's own height decides the upscale.
+ * grey text on a dark panel read as well as black on white. The ink's own height decides the upscale;
+ * `larger` adds to it (a second look at a piece read weakly).
  */
-export async function pieceStrip(img: RgbaImage, piece: TextPiece): Promise<Strip | undefined> {
+export async function pieceStrip(img: RgbaImage, piece: TextPiece, larger = 0): Promise<Strip | undefined> {
   const r = clampRect(img, piece.rect);
   if (r.width < 2 || r.height < 2) return undefined;
   const grey = greyOf(img, r);
@@ -201,7 +202,7 @@ export async function pieceStrip(img: RgbaImage, piece: TextPiece): Promise<Stri
     if (d > far) far = d;
   }
   if (far < 24) return undefined;
-  const scale = Math.max(1, Math.min(4, Math.round(36 / r.height)));
+  const scale = Math.max(1, Math.min(4, Math.round(36 / r.height))) + larger;
   const width = r.width * scale;
   const height = r.height * scale;
   const up = cubicUpscale(grey, r.width, r.height, scale);

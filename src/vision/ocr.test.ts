@@ -39,7 +39,7 @@ const scene = async (theme: 'light' | 'dark') => {
 };
 
 describe('OCR', () => {
-  it('uses the traineddata shipped in the npm package (no download)', () => {
+  it('uses the traineddata shipped in the package (vendor/, no download)', () => {
     expect(existsSync(join(OCR_LANG_PATH, 'eng.traineddata.gz'))).toBe(true);
   });
 

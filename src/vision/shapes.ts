@@ -288,6 +288,16 @@ export async function findShapes(img: RgbaImage, options: FindShapesOptions = {}
   assertImage(img);
   validate(options);
   const { cv } = await loadOpenCv();
+  return shapesWith(cv, img, options);
+}
+
+/**
+ * {@link findShapes} once OpenCV is loaded, synchronously: for a caller that must run other work on the same
+ * screen with no `await` in between (the element detector's scratch buffers).
+ */
+export function shapesWith(cv: Cv, img: RgbaImage, options: FindShapesOptions = {}): Item[] {
+  assertImage(img);
+  validate(options);
   // Everything below is synchronous, so concurrent callers never interleave inside OpenCV.
   const minArea = options.minArea ?? DEFAULT_MIN_AREA;
   const floor = Math.min(minArea, DEFAULT_MIN_AREA);

@@ -1,7 +1,10 @@
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UiElement } from '../../src/domain/index.js';
+import type { RgbaImage } from '../../src/vision/index.js';
 import { closeOcr, decodeImage, detectElements } from '../../src/vision/index.js';
+import { screenSummary, screenSummaryAndGrey } from '../../src/vision/color-naming.js';
+import { greyOf } from '../../src/vision/text-lines.js';
 import { analysePixels } from '../../src/vision/elements/pixel-analysis.js';
 import { loadOpenCv } from '../../src/vision/opencv.js';
 import { CHROMIUM, launchBrowser, renderCorpusPage } from './harness.js';
@@ -19,9 +22,30 @@ type Score = ReturnType<typeof scoreElements>;
 /** default/form, framework/toolbar, dark/dialog, dense/list, default/tree, framework/tabs, dark/settings, dense/task. */
 const PAGES = [0, 10, 20, 30, 32, 42, 52, 62];
 
+/**
+ * Pixels (grey values, chromatic-mask bytes) and colour counts where the element detector's one pass over a
+ * screen (screenSummaryAndGrey) differs from greyOf and the colour labelling run apart: 0 when it is the same.
+ */
+function fusedPassDiffers(img: RgbaImage): number {
+  const n = img.width * img.height;
+  const grey = new Uint8Array(n);
+  const fused = screenSummaryAndGrey(img, grey);
+  const whole = { x: 0, y: 0, width: img.width, height: img.height };
+  const apart = screenSummary({ ...img });
+  const alone = greyOf(img, whole);
+  let d = 0;
+  for (let k = 0; k < n; k++) {
+    if (grey[k] !== alone[k]) d++;
+    if (fused.chromatic[k] !== apart.chromatic[k]) d++;
+  }
+  for (let k = 0; k < apart.counts.length; k++) if (fused.counts[k] !== apart.counts[k]) d++;
+  return d;
+}
+
 describe.skipIf(!existsSync(CHROMIUM))('UI corpus, dev half (one page per layout)', () => {
   let browser: Browser;
   const units = new Map<string, number>();
+  const fusedDiffers = new Map<string, number>();
   const scores = new Map<number, Score[]>([
     [1, []],
     [2, []],
@@ -35,6 +59,7 @@ describe.skipIf(!existsSync(CHROMIUM))('UI corpus, dev half (one page per layout
         expect(r.meta.half).toBe('dev');
         const img = await decodeImage(r.png);
         units.set(`${i}@${scale}`, analysePixels(cv, img).unit);
+        fusedDiffers.set(`${i}@${scale}`, fusedPassDiffers(img));
         const found: UiElement[] = await detectElements(img);
         scores.get(scale)!.push(scoreElements(r.truth.elements, found));
       }
@@ -43,6 +68,11 @@ describe.skipIf(!existsSync(CHROMIUM))('UI corpus, dev half (one page per layout
   afterAll(async () => {
     await browser?.close();
     await closeOcr();
+  });
+
+  it("gives the same grey and colour summary in the detector's one pass as in two, on every page", () => {
+    expect(fusedDiffers.size).toBe(2 * PAGES.length);
+    expect([...fusedDiffers].filter(([, n]) => n > 0)).toEqual([]);
   });
 
   it('measures the text size at 2× as twice that at 1×, on every page', () => {

@@ -70,6 +70,22 @@ describe.skipIf(!existsSync(CHROMIUM))('elements on task pages', () => {
     }
   });
 
+  it.each([
+    [10, ['Tokyo', 'Lemon', 'Dublin', 'Seoul']],
+    [15, ['Lisbon', 'Dublin', 'Madrid', 'Paris', 'Berlin']],
+  ] as const)(
+    'choose-list seed %i: short items read weakly side by side are read again, larger and stacked',
+    async (seed, names) => {
+      // tessdata_fast read such items set side by side (×3 beside ×2) at confidence 34 — "Dublin" was left
+      // unread on seeds 10 and 15 (and on 101-103 of the bench); one upscale step larger, one under another,
+      // they read 95 and more.
+      const { els } = await elementsOf(browser, 'choose-list', seed);
+      const items = els.filter((e) => e.kind === 'list-item');
+      expect(items.map((e) => e.text)).toEqual(names);
+      expect(items.every((e) => !e.unread)).toBe(true);
+    },
+  );
+
   it('click-link seed 5: underlined links in a sentence are read without their underline or neighbours', async () => {
     const { els } = await elementsOf(browser, 'click-link', 5);
     const links = els.filter((e) => e.kind === 'link').map((e) => e.text);

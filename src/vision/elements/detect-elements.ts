@@ -5,7 +5,8 @@ import { assertImage } from '../image-io.js';
 import { readPieces } from '../ocr.js';
 import { cacheLimit, Lru } from '../lru.js';
 import { loadOpenCv } from '../opencv.js';
-import { findShapes } from '../shapes.js';
+import { screenSummaryAndGrey } from '../color-naming.js';
+import { findShapes, shapesWith } from '../shapes.js';
 import { findBoxes } from './boxes.js';
 import { findControls, toggleElements } from './controls.js';
 import { findDialogs } from './dialogs.js';
@@ -17,6 +18,7 @@ import { freePhrases, newLayout } from './layout.js';
 import { findWrappedLinks } from './links.js';
 import { findLists } from './lists.js';
 import type { Blob, PixelAnalysis } from './pixel-analysis.js';
+import { scratchGrey } from './pixel-analysis.js';
 import { findPhrases } from './phrases.js';
 import { LARGE_SCREEN_PIXELS, scaleRect, workingScreen } from './scale.js';
 import { markStates } from './states.js';
@@ -220,10 +222,13 @@ async function screenOf(img: RgbaImage): Promise<Screen> {
     s = (async () => {
       const { cv } = await loadOpenCv();
       if (img.width * img.height <= LARGE_SCREEN_PIXELS) {
-        // Not halved, so its own working screen: its shapes are found first, and the analysis and detection
-        // then run with no await between them, so they may use the analysis's scratch buffers.
-        const found = await findShapes(img);
-        const { img: work, a, factor } = workingScreen(cv, img, true);
+        // Not halved, so its own working screen. One pass over the pixels gives the colour summary the shape
+        // finder reads and the grey the analysis starts from; shapes, analysis and detection then run with no
+        // await between them, so they may use the analysis's scratch buffers (the grey is one of them).
+        const grey = scratchGrey(img.width * img.height);
+        screenSummaryAndGrey(img, grey);
+        const found = shapesWith(cv, img);
+        const { img: work, a, factor } = workingScreen(cv, img, true, grey);
         return screenFrom(work, a, factor, found);
       }
       const { img: work, a, factor } = workingScreen(cv, img);

@@ -43,16 +43,20 @@ export const RECT_SHARE = 0.72;
  * `scratch`: the analysis's grey, gradient and flat-area label map are written into buffers kept for the next
  * screen's analysis (12 MB of garbage a 1920×1080 screen otherwise). Only for a caller that is done with the
  * analysis before anything else can run (no `await` between this call and its last use): the next analysis
- * overwrites them. The ink label map is always new (the OCR pieces use it later).
+ * overwrites them. The ink label map is always new (the OCR pieces use it later). `known`: the screen's
+ * luminance, already computed (color-naming.ts `screenSummaryAndGrey`, the same values as `greyOf`); it
+ * becomes the analysis's `grey` (smoothed in place on a noisy screen).
  */
-export function analysePixels(cv: Cv, img: RgbaImage, scratch = false): PixelAnalysis {
+export function analysePixels(cv: Cv, img: RgbaImage, scratch = false, known?: Uint8Array): PixelAnalysis {
   const { width, height } = img;
   const greyMat = new cv.Mat(height, width, cv.CV_8UC1);
   const gradMat = new cv.Mat();
   const kernel = cv.getStructuringElement(cv.MORPH_RECT, new cv.Size(3, 3));
   try {
     const n = width * height;
-    const grey = greyOf(img, { x: 0, y: 0, width, height }, scratch ? kept('grey', n) : undefined);
+    const grey =
+      known?.subarray(0, n) ??
+      greyOf(img, { x: 0, y: 0, width, height }, scratch ? kept('grey', n) : undefined);
     greyMat.data.set(grey);
     cv.morphologyEx(greyMat, gradMat, cv.MORPH_GRADIENT, kernel);
     if (isNoisy(gradMat.data)) {
@@ -69,13 +73,13 @@ export function analysePixels(cv: Cv, img: RgbaImage, scratch = false): PixelAna
     // Components are labelled by runs in JS (pixel-kernels.ts): no label maps copied out of the WASM heap.
     // The mask and the uncut ink's label map are used only in here: scratch buffers kept for the next screen
     // (10 MB of garbage a 1920×1080 screen otherwise; the analysis is synchronous, so no two share them).
-    const m = scratchMask(grad.length);
-    for (let i = 0; i < grad.length; i++) m[i] = grad[i]! < FLAT_CONTRAST ? 1 : 0;
-    const face = labelMask(m, width, height, 4, scratch ? keptLabels(n) : undefined);
+    const flat = scratchMask('flat', n);
+    const m = scratchMask('ink', n);
+    contrastMasks(grad, flat, m);
+    const face = labelMask(flat, width, height, 4, scratch ? keptLabels(n) : undefined);
     // Ink, cut along the inside edge of every box: a label whose letters reach the border of a tight button
     // would otherwise be one cluster with the button's outline and never be read as text.
     // The text size comes from the uncut ink (the counters of large letters are flat too, and must not be cut).
-    for (let i = 0; i < grad.length; i++) m[i] = grad[i]! >= INK_CONTRAST ? 1 : 0;
     const uncut = labelMask(m, width, height, 8, scratchLabels(grad.length));
     const unit = textUnit(uncut.blobs, uncut.labels, face, width, height);
     const min = Math.max(6, 0.45 * unit);
@@ -116,18 +120,61 @@ export function analysePixels(cv: Cv, img: RgbaImage, scratch = false): PixelAna
   }
 }
 
-let mask = new Uint8Array(0);
+const masks = { flat: new Uint8Array(0), ink: new Uint8Array(0) };
 let labels = new Int32Array(0);
 let faceLabels = new Int32Array(0);
 const bytes = { grey: new Uint8Array(0), grad: new Uint8Array(0) };
+/**
+ * The scratch grey buffer of `n` bytes that {@link analysePixels} with `scratch` uses: for a caller that
+ * computes the grey itself and passes it as `known`, under the same rule (no `await` until it is done).
+ */
+export const scratchGrey = (n: number): Uint8Array => kept('grey', n);
 /** The caller's scratch grey or gradient buffer of `n` bytes (see `scratch` of {@link analysePixels}). */
 const kept = (k: keyof typeof bytes, n: number) =>
   (bytes[k].length >= n ? bytes[k] : (bytes[k] = new Uint8Array(n))).subarray(0, n);
 /** The caller's scratch flat-area label map (labelMask zeroes what it uses). */
 const keptLabels = (n: number) =>
   (faceLabels.length >= n ? faceLabels : (faceLabels = new Int32Array(n))).subarray(0, n);
-/** A scratch mask of at least `n` bytes (contents undefined: every byte is written before it is read). */
-const scratchMask = (n: number) => (mask.length >= n ? mask : (mask = new Uint8Array(n))).subarray(0, n);
+/**
+ * A scratch mask of `n` bytes (contents undefined: every byte is written before it is read), starting at its
+ * buffer's first byte (contrastMasks views it as 32-bit words).
+ */
+const scratchMask = (k: keyof typeof masks, n: number) =>
+  (masks[k].length >= n ? masks[k] : (masks[k] = new Uint8Array(n))).subarray(0, n);
+
+/**
+ * `(x & 0x7f) + ABOVE(t)`, or'd with `x`, has its top bit set exactly when the byte `x` is ≥ `t` (1 ≤ t ≤ 128):
+ * the low seven bits plus 128 − t carry into the top bit from t on, and a byte of 128 or more has it already.
+ * No carry leaves a byte (0x7f + 0x7f < 0x100), so four bytes of a 32-bit word are compared at once.
+ */
+const ABOVE = (t: number) => (128 - t) * 0x01010101;
+const FLAT_WORD = ABOVE(FLAT_CONTRAST);
+const INK_WORD = ABOVE(INK_CONTRAST);
+
+/**
+ * `flat` = 1 where the gradient is < FLAT_CONTRAST, `ink` = 1 where it is ≥ INK_CONTRAST, else 0: one pass,
+ * four pixels a step (two byte loops of 1920×1080 took ≈ 10 ms each on this machine's cores, busy; the
+ * same masks, byte for byte, as the loops: pixel-kernels.test.ts). Every array starts at its buffer's first
+ * byte or at a multiple of 4 from it.
+ */
+export function contrastMasks(grad: Uint8Array, flat: Uint8Array, ink: Uint8Array): void {
+  const n = grad.length;
+  const words = n >> 2;
+  const view = (a: Uint8Array) => new Uint32Array(a.buffer, a.byteOffset, words);
+  const g = view(grad);
+  const f = view(flat);
+  const k = view(ink);
+  for (let i = 0; i < words; i++) {
+    const x = g[i]!;
+    const low = x & 0x7f7f7f7f;
+    f[i] = (~((low + FLAT_WORD) | x) >>> 7) & 0x01010101;
+    k[i] = (((low + INK_WORD) | x) >>> 7) & 0x01010101;
+  }
+  for (let i = words << 2; i < n; i++) {
+    flat[i] = grad[i]! < FLAT_CONTRAST ? 1 : 0;
+    ink[i] = grad[i]! >= INK_CONTRAST ? 1 : 0;
+  }
+}
 /** A scratch label map of at least `n` entries (labelMask zeroes what it uses). */
 const scratchLabels = (n: number) => (labels.length >= n ? labels : (labels = new Int32Array(n)));
 

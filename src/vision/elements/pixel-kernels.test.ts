@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadOpenCv } from '../opencv.js';
+import { contrastMasks, INK_CONTRAST } from './pixel-analysis.js';
 import { labelMask } from './pixel-kernels.js';
 
 /** A seeded mask: filled and hollow rectangles, diagonal strokes and speckle, at odd sizes. */
@@ -83,5 +84,23 @@ describe('labelMask (connected components by runs)', () => {
     expect(labelMask(m, 2, 2, 4).blobs).toHaveLength(2);
     expect(labelMask(m, 2, 2, 8).blobs).toHaveLength(1);
     expect(labelMask(new Uint8Array(12), 4, 3, 8)).toEqual({ labels: new Int32Array(12), blobs: [] });
+  });
+});
+
+describe('contrastMasks (flat and ink, four pixels a step)', () => {
+  it('marks the same pixels as a comparison byte by byte, every gradient value, any length', () => {
+    for (const n of [0, 1, 3, 4, 5, 1027, 4096 + 2]) {
+      let s = n + 1;
+      const grad = new Uint8Array(n);
+      // Every value 0..255 in turn, then random ones: both sides of both thresholds and the top bit.
+      for (let i = 0; i < n; i++) grad[i] = i < 256 ? i : (s = (s * 1103515245 + 12345) >>> 0) >>> 24;
+      const flat = new Uint8Array(n).fill(9);
+      const ink = new Uint8Array(n).fill(9);
+      contrastMasks(grad, flat, ink);
+      const wantFlat = Array.from(grad, (g) => (g < 16 ? 1 : 0));
+      const wantInk = Array.from(grad, (g) => (g >= INK_CONTRAST ? 1 : 0));
+      expect(Array.from(flat), `n ${n}`).toEqual(wantFlat);
+      expect(Array.from(ink), `n ${n}`).toEqual(wantInk);
+    }
   });
 });

@@ -37,12 +37,13 @@ export function halve(img: RgbaImage): RgbaImage {
 /**
  * The screen the detector works on, its analysis, and the factor its boxes are multiplied by to give screen
  * pixels. Halves as long as the screen is large and its text stays at UI size. `scratch`: see
- * {@link analysePixels}.
+ * {@link analysePixels}; `grey`: the luminance of `img`, when known (used only if it is not halved).
  */
 export function workingScreen(
   cv: Cv,
   img: RgbaImage,
   scratch = false,
+  grey?: Uint8Array,
 ): { img: RgbaImage; a: PixelAnalysis; factor: number } {
   let cur = img;
   let factor = 1;
@@ -57,7 +58,7 @@ export function workingScreen(
   }
   // Only the screen analysed at full size may use the scratch buffers (a halved one's analysis may be kept
   // while another is made).
-  return { img: cur, a: a ?? analysePixels(cv, cur, scratch), factor };
+  return { img: cur, a: a ?? analysePixels(cv, cur, scratch, cur === img ? grey : undefined), factor };
 }
 
 /** A box of the working screen in screen pixels, inside the screen. */
