@@ -300,6 +300,14 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
         d.region === undefined &&
         /^(?:turn|switch|enable|disable)$/.test(d.verbWord ?? '') &&
         !(list[unknownIdx[0]! - 1]?.w === 'the' && saidLower(list[unknownIdx[0]!]!));
+      // "tick Remember me", "untick Newsletter": only a box is ticked, so a capitalised name after it is a
+      // checkbox's (in lower case it must be earned, as any guessed name; "check" may mean inspect).
+      const ticked =
+        d.action === 'toggle' &&
+        d.kind === undefined &&
+        d.region === undefined &&
+        /^(?:tick|untick)$/.test(d.verbWord ?? '') &&
+        !saidLower(list[unknownIdx[0]!]!);
       // "click Full screen", "tap Home page": a screen word right after a word of a name, with no preposition or
       // article between, is the name's last word (dropped as filler, "Full" alone was clicked).
       for (let k = 1; k < list.length; k++)
@@ -376,6 +384,7 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
       else {
         d.guessedLabel = true;
         if (setting) d.settingName = true;
+        if (setting || ticked) d.switchName = true;
       }
     }
   }

@@ -68,7 +68,7 @@ const VERB =
  * click Exit").
  */
 const SEPARATOR = new RegExp(
-  `,? (?:and )?then |\\s*;\\s*(?:then )?|[,.!?]? (?:and )?(?:after that|afterwards|after this),? (?=${VERB}\\b)| and after that |,? and (?=${VERB}\\b)|, (?=then |${VERB}\\b)|[.?!] (?=${VERB}\\b)`,
+  `,? (?:and )?then |\\s*;\\s*(?:then )?|[,.!?]? (?:and )?(?:after that|afterwards|after this),? (?=${VERB}\\b|on |the )| and after that |,? and (?=${VERB}\\b)|, (?=then |${VERB}\\b)|[.?!] (?=${VERB}\\b)`,
   'g',
 );
 /** "First" said before the first step's verb, when more steps follow. */
@@ -78,7 +78,7 @@ const BARE_VERB = new RegExp(`^${VERB}$`, 'i');
 /** A clause's own verb, said first ("click on", "double-click"). */
 const LEAD_VERB = new RegExp(`^${VERB}(?: on)?(?=\\s)`, 'i');
 const LIST_VERBS =
-  /^(select|choose|pick|check|uncheck|tick|untick|toggle|click|tap|expand|collapse)\b\s+(.*)$/;
+  /^(select|choose|pick|check|uncheck|tick|untick|toggle|click|tap|expand|collapse|turn on|turn off|switch on|switch off|enable|disable)\b\s+(.*)$/;
 
 /**
  * "Select ACjXo, ktK, ZAHr" / "Check "Apple" and "Pear"": one verb over a list of labels becomes one clause

@@ -104,6 +104,39 @@ describe('understood now (refused before)', () => {
   });
 });
 
+describe('understood now: switches ticked and several settings at once', () => {
+  it('a capitalised name after "tick" / "untick" is a checkbox\'s ("tick Remember me")', () => {
+    expect(frameOf('tick Remember me')).toEqual({
+      action: 'toggle',
+      target: { kind: 'checkbox', label: 'Remember me' },
+      state: 'on',
+    });
+    expect(frameOf('untick Newsletter').state).toBe('off');
+    plans('tick Remember me');
+    // In lower case a guessed name is not enough; "check" may mean inspect.
+    expect(refused('tick the spelling')).toContain('tick');
+    expect(refused('check Remember me')).toContain('check');
+  });
+
+  it('one settings verb over a list of names turns each ("turn on Wi-Fi and Bluetooth")', () => {
+    const on = (label: string) => ({ action: 'toggle', target: { kind: 'checkbox', label }, state: 'off' });
+    expect(frameOf('disable Autoplay, Captions and Sounds').parts).toEqual({
+      mode: 'sequence',
+      frames: [on('Autoplay'), on('Captions'), on('Sounds')],
+    });
+    plans('disable Autoplay, Captions and Sounds');
+    expect(refused('turn on red and blue')).toContain('blue');
+  });
+
+  it('a step without its own verb after "after that" takes the verb before ("click on Save, after that on Close")', () => {
+    expect(frameOf('click on Save, after that on Close').parts?.frames).toEqual([
+      click('Save'),
+      click('Close'),
+    ]);
+    expect(refused('click Save after the dialog closes')).toContain('after');
+  });
+});
+
 describe('understood now: names ending in "all"', () => {
   it('"all" ending the clause right after a capitalised name is its last word ("tap Select all")', () => {
     expect(frameOf('tap Select all')).toEqual(click('Select all'));
