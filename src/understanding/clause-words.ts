@@ -72,6 +72,9 @@ const POSSESSIVE = /^\p{L}+'s$/u;
 /** A CSS selector said as a name: an id or a class ("#login", ".btn-primary", "button#save", "div.card"). */
 const SELECTOR =
   /#[\p{L}_-]|^\.[\p{L}_-]|^[\p{L}¶]+\.[\p{L}_-]+$(?<!\.(?:txt|csv|pdf|docx?|xlsx?|png|jpe?g|gif|zip|md|json|ya?ml|html?))/u;
+/** Words that say how, how often, when or for whom a switch is turned: never part of a setting's name. */
+const NOT_SETTING =
+  /^(?:twice|thrice|again|times|for|from|with|without|by|to|when|while|until|unless|if|now|later|always|never|only|too|also|then|back|first|quickly|slowly|automatically|instead)$/;
 /** Filler words for the screen itself, which are also the last word of many names ("Full screen", "Home page"). */
 const SCREEN_WORD = /^(?:screen|page|display)$/;
 /** Prepositions that cannot end a clause: something after them was meant. */
@@ -380,6 +383,9 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
         ok = false;
       // What is closed is a dialog, window or tab; "close the browser" names something else.
       if (d.action === 'close' && words.some((k) => saidLower(list[k]!))) ok = false;
+      // A setting's name trusted in lower case is made of names, not of how, how often, when or for whom
+      // ("turn on wifi twice", "enable notifications for Slack").
+      if (setting && labelParts.some((k) => saidLower(list[k]!) && NOT_SETTING.test(list[k]!.w))) ok = false;
       if (!ok) labelParts.length = 0;
       else {
         d.guessedLabel = true;

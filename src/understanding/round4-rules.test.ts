@@ -64,6 +64,9 @@ describe('understood now (refused before)', () => {
     // Pointing words and bulk words are no name.
     expect(refused('turn off it')).toContain('it');
     expect(refused('turn off all notifications')).toContain('all');
+    // How often, when or for whom is no word of a name ("wifi twice" had been a switch's name).
+    expect(refused('turn on wifi twice')).toContain('twice');
+    expect(refused('enable notifications for Slack')).toContain('for');
   });
 
   it('"follow the … link" clicks the link; only a link is followed', () => {
