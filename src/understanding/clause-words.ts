@@ -303,8 +303,9 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
         d.region === undefined &&
         /^(?:turn|switch|enable|disable)$/.test(d.verbWord ?? '') &&
         !(list[unknownIdx[0]! - 1]?.w === 'the' && saidLower(list[unknownIdx[0]!]!));
-      // "tick Remember me", "untick Newsletter": only a box is ticked, so a capitalised name after it is a
-      // checkbox's (in lower case it must be earned, as any guessed name; "check" may mean inspect).
+      // "tick Remember me", "untick Newsletter": only a box is ticked, so a capitalised name after it is one to
+      // tick, an element as when quoted ('untick "Remember me"', line 672 of the corpus); in lower case it must be
+      // earned, as any guessed name ("check" may mean inspect).
       const ticked =
         d.action === 'toggle' &&
         d.kind === undefined &&
@@ -390,7 +391,8 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
       else {
         d.guessedLabel = true;
         if (setting) d.settingName = true;
-        if (setting || ticked) d.switchName = true;
+        if (setting) d.switchName = true;
+        if (ticked) d.tickName = true;
       }
     }
   }

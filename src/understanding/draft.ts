@@ -59,8 +59,10 @@ export interface Draft {
    * (turn / switch on or off, enable, disable), with no widget noun; the verb says what the words name.
    */
   settingName?: boolean;
-  /** The guessed name is a switch's: a setting's name, or a capitalised name after "tick" / "untick". */
+  /** The guessed name is a setting's: a switch's. */
   switchName?: boolean;
+  /** The guessed name is a capitalised one after "tick" / "untick": something to tick. */
+  tickName?: boolean;
   /** The verb's first word as said ("go", "close"), to name it when the target does not fit it. */
   verbWord?: string;
   /** The only target kind the verb can mean ("go to" a tab). */

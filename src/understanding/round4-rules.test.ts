@@ -108,12 +108,13 @@ describe('understood now (refused before)', () => {
 });
 
 describe('understood now: switches ticked and several settings at once', () => {
-  it('a capitalised name after "tick" / "untick" is a checkbox\'s ("tick Remember me")', () => {
+  it('a capitalised name after "tick" / "untick" is ticked, an element as when quoted ("tick Remember me")', () => {
     expect(frameOf('tick Remember me')).toEqual({
       action: 'toggle',
-      target: { kind: 'checkbox', label: 'Remember me' },
+      target: { kind: 'element', label: 'Remember me' },
       state: 'on',
     });
+    expect(frameOf('untick "Remember me"').target).toEqual(frameOf('untick Remember me').target);
     expect(frameOf('untick Newsletter').state).toBe('off');
     plans('tick Remember me');
     // In lower case a guessed name is not enough; "check" may mean inspect.
