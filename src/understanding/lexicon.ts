@@ -22,6 +22,9 @@ export const POLITENESS: readonly RegExp[] = [
   // An instruction's order word before a comma ("First, click Save", "Finally, press Enter"): when, in the
   // instructions, not which one (without the comma "first" may pick: "first click the second tab" stays as it is).
   /^(?:first(?:ly)?|second(?:ly)?|third(?:ly)?|next|finally|lastly|after that|now),\s*/,
+  // The same words that can only order, without the comma, before a verb ("then click Save", "finally press
+  // Enter": one step of longer instructions; "next" and "first" may pick, and stay).
+  /^(?:(?:and )?then|finally|lastly|after that|afterwards)\s+(?=(?:click|tap|press|hit|type|enter|select|choose|pick|check|uncheck|tick|untick|toggle|open|close|expand|collapse|focus|hover|drag|double|right|count|find|locate|read|describe|list)\b)/,
   /^(?:given|when|then|and|but) i (?=(?:click|tap|press|type|enter|select|choose|check|uncheck|tick|untick|open|close|expand|collapse|focus|hover|drag|double|right)\b)/,
   /^(?:is it|is) possible (?:for you )?to\b/,
   // Formal requests: "be so kind as to …", "it would be helpful if you could …", "I would appreciate it if you …".

@@ -35,6 +35,12 @@ describe('understood now (refused before)', () => {
       click('Close'),
     ]);
     plans('tap Save and afterwards tap Close');
+    // Said first, before a verb, an order word is one step of longer instructions ("then click Save"); "next"
+    // and "first" may pick, and stay.
+    expect(frameOf('then click Save')).toEqual(click('Save'));
+    expect(frameOf('finally press enter').action).toBe('press');
+    expect(refused('next click OK')).toContain('next');
+    expect(refused('then the blue one')).toContain('then');
     // Without a step after it, "after that" is when, which the frame cannot hold.
     expect(refused('click Save after that')).toEqual(expect.arrayContaining(['after', 'that']));
     // Alone, "first" before a verb is still not an order word.
