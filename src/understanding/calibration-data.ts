@@ -2,8 +2,8 @@
 // test/fixtures/understanding/corpus.txt: what dev-half commands served with the right frame relied on.
 // Do not edit by hand; rerun after changing the grammar or the corpus.
 export const EARNED_LABEL_WORDS: ReadonlySet<string> = new Set<string>([
-  "frobnicator",
-  "newsletter",
-  "next",
-  "satellite"
+  'frobnicator',
+  'newsletter',
+  'next',
+  'satellite',
 ]);
