@@ -384,6 +384,10 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
         ok = false;
       // What is closed is a dialog, window or tab; "close the browser" names something else.
       if (d.action === 'close' && words.some((k) => saidLower(list[k]!))) ok = false;
+      // "turn on Do Not Disturb": a capitalised filler word right before the name is a word of it that the name
+      // would lose ("Not Disturb"); which words are the name is not sure.
+      const before = list[first - 1];
+      if (before && (before.role === 'stop' || before.role === 'vague') && before.o !== before.w) ok = false;
       // A setting's name trusted in lower case is made of names, not of how, how often, when or for whom
       // ("turn on wifi twice", "enable notifications for Slack").
       if (setting && labelParts.some((k) => saidLower(list[k]!) && NOT_SETTING.test(list[k]!.w))) ok = false;

@@ -299,7 +299,8 @@ export function parseClause(
     else {
       // "the link named Contact us", "the link that says Learn more": a capitalised name goes on to the end of
       // the clause over one or two words that no rule reads (a place, a colour, a state, a particle or filler
-      // ends it; a state word screens name controls with, "more", does not).
+      // ends it; a state word screens name controls with, "more", does not, nor does a screen word: "the tab
+      // named Home page" is not the Home tab).
       const at = named.m.index;
       const tail = /^ ?([a-z][\w'-]*)(?: ([a-z][\w'-]*))?$/.exec(span.s.slice(at));
       if (
@@ -311,7 +312,7 @@ export function parseClause(
             (w) =>
               w === undefined ||
               !(
-                STOPWORDS.has(w) ||
+                (STOPWORDS.has(w) && !/^(?:screen|page|display)$/.test(w)) ||
                 (STATE_WORDS.has(w) && !UI_LABEL_WORDS.has(w)) ||
                 VAGUE.has(w) ||
                 COLOR_WORDS[w] ||

@@ -159,6 +159,17 @@ describe('understood now: names ending in "all"', () => {
   });
 });
 
+describe('served wrong before, refused or understood now', () => {
+  it('a capitalised filler word before a name is a word of it ("click Do Not Disturb" clicked "Not Disturb")', () => {
+    expect(refused('click Do Not Disturb')).toContain('disturb');
+    expect(refused('turn on Do Not Disturb')).toContain('disturb');
+  });
+
+  it('a screen word after a name said after "named" is its last word ("the tab named Home page" was "Home")', () => {
+    expect(frameOf('click the tab named Home page').target).toEqual({ kind: 'tab', label: 'Home page' });
+  });
+});
+
 describe('served wrong before, understood now', () => {
   it('a screen word right after a name is the name\'s last word ("click Full screen" clicked "Full")', () => {
     expect(frameOf('click Split screen')).toEqual(click('Split screen'));
