@@ -21,8 +21,10 @@ const SLICES: Array<{ name: string; from: number; to: number }> = [
   { name: 'sixteenth batch (session 11)', from: 2930, to: 3006 },
   { name: "session 11's batches (thirteenth to sixteenth)", from: 2577, to: 3006 },
   { name: 'seventeenth batch (round 2)', from: 3007, to: 3038 },
-  { name: 'eighteenth batch (round 3)', from: 3039, to: 1e9 },
+  { name: 'eighteenth batch (round 3)', from: 3039, to: 3236 },
   { name: 'before the eighteenth batch', from: 1, to: 3038 },
+  { name: 'nineteenth batch (round 4)', from: 3237, to: 1e9 },
+  { name: 'before the nineteenth batch', from: 1, to: 3236 },
   { name: 'whole half', from: 1, to: 1e9 },
 ];
 

@@ -93,7 +93,14 @@ export function finish(d: Draft, raw: string): UnderstandResult {
   // Only a checkbox, radio or switch-like element is ticked: "clear the search box", "check the email field",
   // "check the status bar" mean something else (empty it, inspect it). A bare guessed label is not enough
   // either ("check the spelling"): the target must be named by a noun or quoted.
-  if (action === 'toggle' && (!TOGGLEABLE.has(kind) || d.guessedLabel || (kind === 'screen' && d.region)))
+  // A setting's name after "turn on", "enable", "disable" … is a switch's ("turn on dark mode"); a name after
+  // "tick" is ticked, whatever it is ("tick Remember me").
+  if (action === 'toggle' && d.switchName && kind === 'element' && d.state) kind = target.kind = 'checkbox';
+  else if (
+    action === 'toggle' &&
+    !(d.tickName && kind === 'element' && d.state) &&
+    (!TOGGLEABLE.has(kind) || d.guessedLabel || (kind === 'screen' && d.region))
+  )
     d.unexplained.push(raw.trim().split(/\s+/)[0]!.toLowerCase());
 
   const verbWord = d.verbWord ?? raw.trim().split(/\s+/)[0]!.toLowerCase();

@@ -232,8 +232,9 @@ export function takeWidgetNouns(span: Span, d: Draft, quotes: readonly string[])
     d.kind === undefined &&
     /\bbox(?:es)?\b/.test(span.s)
   ) {
-    span.s = span.s.replace(/\bbox(es)?\b/, 'checkbox$1');
-    span.o = span.o.replace(/\b[Bb]ox(es)?\b/, 'checkbox$1');
+    // ("the Marketing check box" is one already: its noun is read below.)
+    span.s = span.s.replace(/(?<!\b(?:check|tick) )\bbox(es)?\b/, 'checkbox$1');
+    span.o = span.o.replace(/(?<!\b(?:[Cc]heck|[Tt]ick) )\b[Bb]ox(es)?\b/, 'checkbox$1');
   }
   for (const [re, kind] of ANY_WIDGET.test(span.s) ? WIDGET_PHRASES : []) {
     const m = re.exec(span.s);

@@ -72,6 +72,11 @@ const POSSESSIVE = /^\p{L}+'s$/u;
 /** A CSS selector said as a name: an id or a class ("#login", ".btn-primary", "button#save", "div.card"). */
 const SELECTOR =
   /#[\p{L}_-]|^\.[\p{L}_-]|^[\p{L}¶]+\.[\p{L}_-]+$(?<!\.(?:txt|csv|pdf|docx?|xlsx?|png|jpe?g|gif|zip|md|json|ya?ml|html?))/u;
+/** Words that say how, how often, when or for whom a switch is turned: never part of a setting's name. */
+const NOT_SETTING =
+  /^(?:twice|thrice|again|times|for|from|with|without|by|to|when|while|until|unless|if|now|later|always|never|only|too|also|then|back|first|quickly|slowly|automatically|instead)$/;
+/** Filler words for the screen itself, which are also the last word of many names ("Full screen", "Home page"). */
+const SCREEN_WORD = /^(?:screen|page|display)$/;
 /** Prepositions that cannot end a clause: something after them was meant. */
 const DANGLING = /^(?:of|on|in|at|to|from|with|into|onto|inside|within|by|for|off|over|under)$/;
 
@@ -288,6 +293,32 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
       )
         labelParts.push(nounIdx + 1);
     } else if (d.action && LABELLING.has(d.action) && !d.color && !d.shape && !d.genericShape) {
+      // "turn on dark mode", "disable location services": after a verb only a setting takes, the words name a
+      // switch, in lower case as much as capitalised ("check the spelling", "select the small size" are not
+      // settings: "check" and "select" take other things too). "The" and a lower-case word name a thing in the
+      // room ("turn on the lights"), as "below the form" does.
+      const setting =
+        d.action === 'toggle' &&
+        d.kind === undefined &&
+        d.region === undefined &&
+        /^(?:turn|switch|enable|disable)$/.test(d.verbWord ?? '') &&
+        !(list[unknownIdx[0]! - 1]?.w === 'the' && saidLower(list[unknownIdx[0]!]!));
+      // "tick Remember me", "untick Newsletter": only a box is ticked, so a capitalised name after it is one to
+      // tick, an element as when quoted ('untick "Remember me"', line 672 of the corpus); in lower case it must be
+      // earned, as any guessed name ("check" may mean inspect).
+      const ticked =
+        d.action === 'toggle' &&
+        d.kind === undefined &&
+        d.region === undefined &&
+        /^(?:tick|untick)$/.test(d.verbWord ?? '') &&
+        !saidLower(list[unknownIdx[0]!]!);
+      // "click Full screen", "tap Home page": a screen word right after a word of a name, with no preposition or
+      // article between, is the name's last word (dropped as filler, "Full" alone was clicked).
+      for (let k = 1; k < list.length; k++)
+        if (list[k]!.role === 'stop' && SCREEN_WORD.test(list[k]!.w) && list[k - 1]!.role === 'unknown') {
+          list[k]!.role = 'unknown';
+          if (k > unknownIdx[unknownIdx.length - 1]!) unknownIdx.push(k);
+        }
       const first = unknownIdx[0]!;
       let last = unknownIdx[unknownIdx.length - 1]!;
       // "click Log in", "tap Sign in": a particle ending the clause belongs to the label before it.
@@ -295,10 +326,22 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
       while (end + 1 < list.length && list[end + 1]!.role === 'stop' && LABEL_INNER.has(list[end + 1]!.w))
         end++;
       if (end === list.length - 1) last = end;
+      // "click Reply all", "tap Select all": "all" ending the clause right after a capitalised name is its last
+      // word (a bulk "all" comes before what it counts: "click all the buttons").
+      const allLast =
+        last + 2 === list.length &&
+        list[last + 1]!.w === 'all' &&
+        saidLower(list[last + 1]!) &&
+        list[last]!.role === 'unknown' &&
+        /^\p{Lu}/u.test(list[last]!.o);
+      if (allLast) last++;
       let ok = true;
       for (let k = first; k <= last; k++) {
         const t = list[k]!;
-        if (t.role === 'unknown' || ((t.role === 'stop' || t.role === 'vague') && LABEL_INNER.has(t.w)))
+        if (
+          t.role === 'unknown' ||
+          ((t.role === 'stop' || t.role === 'vague') && (LABEL_INNER.has(t.w) || (allLast && k === last)))
+        )
           labelParts.push(k);
         else ok = false;
       }
@@ -307,7 +350,8 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
       const words = labelParts.filter((k) => list[k]!.role === 'unknown');
       const phrasal =
         labelParts.length === 2 && PHRASAL_LABEL.test(labelParts.map((k) => list[k]!.w).join(' '));
-      if (labelParts.length > 1 && words.every((k) => saidLower(list[k]!)) && !phrasal) ok = false;
+      if (labelParts.length > 1 && words.every((k) => saidLower(list[k]!)) && !phrasal && !setting)
+        ok = false;
       // "Click Apply to save", "Press Enter to continue": "to" and a lower-case word after a name say what it is
       // for, which the frame cannot hold (a name with "to" inside is quoted or beside its noun: 'the "Add to
       // cart" button').
@@ -327,7 +371,8 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
       if (labelParts.length > 3) ok = false;
       // Nor does a phrase that starts with a lower-case word ("the date 05/12/2016"): that word names a kind of
       // thing the frame has no noun for.
-      if (labelParts.length > 1 && words.length > 0 && saidLower(list[words[0]!]!) && !phrasal) ok = false;
+      if (labelParts.length > 1 && words.length > 0 && saidLower(list[words[0]!]!) && !phrasal && !setting)
+        ok = false;
       // "choose a color": any one of a kind of thing, not a name ("click on a small 7" names one).
       const article = list[first - 1]?.w;
       if (
@@ -339,8 +384,20 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
         ok = false;
       // What is closed is a dialog, window or tab; "close the browser" names something else.
       if (d.action === 'close' && words.some((k) => saidLower(list[k]!))) ok = false;
+      // "turn on Do Not Disturb": a capitalised filler word right before the name is a word of it that the name
+      // would lose ("Not Disturb"); which words are the name is not sure.
+      const before = list[first - 1];
+      if (before && (before.role === 'stop' || before.role === 'vague') && before.o !== before.w) ok = false;
+      // A setting's name trusted in lower case is made of names, not of how, how often, when or for whom
+      // ("turn on wifi twice", "enable notifications for Slack").
+      if (setting && labelParts.some((k) => saidLower(list[k]!) && NOT_SETTING.test(list[k]!.w))) ok = false;
       if (!ok) labelParts.length = 0;
-      else d.guessedLabel = true;
+      else {
+        d.guessedLabel = true;
+        if (setting) d.settingName = true;
+        if (setting) d.switchName = true;
+        if (ticked) d.tickName = true;
+      }
     }
   }
   // "Click > Save", "click File / Open": a sign with no letter or digit is no word of a name said unquoted (a menu
@@ -354,7 +411,8 @@ export function words(span: Span, d: Draft, quotes: readonly string[], verb: str
     for (const k of labelParts) {
       // A lower-case word as a name is trusted once earned (calibration.ts); the particles inside ("log in")
       // are not names.
-      if (list[k]!.role === 'unknown') d.unexplained.push(...unearnedName(list[k]!.o));
+      // A setting's name is said as one by its verb.
+      if (list[k]!.role === 'unknown' && !d.settingName) d.unexplained.push(...unearnedName(list[k]!.o));
       list[k]!.role = 'slot';
     }
   }

@@ -8,6 +8,10 @@ import {
   REGION_PHRASES,
   SHAPE_WORDS,
   SIZE_WORDS,
+  STATE_WORDS,
+  STOPWORDS,
+  UI_LABEL_WORDS,
+  VAGUE,
 } from './lexicon.js';
 import { takeItemOps, takeMeasure, takeOrdinal } from './clause-data-ops.js';
 import { takeExclusions } from './clause-exclusions.js';
@@ -149,6 +153,8 @@ export function parseClause(
       if (rule.attribute) d.attribute = { op: 'attribute', of: rule.attribute };
       // "go to / navigate to …": only a tab is gone to by clicking it ("go to settings" is somewhere else).
       if (/^(?:go|navigate|proceed) to\b/.test(m[0])) d.onlyKind = 'tab';
+      // "follow the "Terms" link": only a link is followed ("follow the instructions" is something else).
+      else if (m[0] === 'follow') d.onlyKind = 'link';
       const sp = m[0].indexOf(' ');
       d.verbWord = sp < 0 ? m[0] : m[0].slice(0, sp);
       span.cut(0, m[0].length);
@@ -291,6 +297,34 @@ export function parseClause(
     d.label = q !== undefined ? quotes[q]! : named.orig(1);
     if (q !== undefined) d.quotesUsed.add(q);
     else {
+      // "the link named Contact us", "the link that says Learn more": a capitalised name goes on to the end of
+      // the clause over one or two words that no rule reads (a place, a colour, a state, a particle or filler
+      // ends it; a state word screens name controls with, "more", does not, nor does a screen word: "the tab
+      // named Home page" is not the Home tab).
+      const at = named.m.index;
+      const tail = /^ ?([a-z][\w'-]*)(?: ([a-z][\w'-]*))?$/.exec(span.s.slice(at));
+      if (
+        tail &&
+        /^\p{Lu}/u.test(d.label) &&
+        tail
+          .slice(1)
+          .every(
+            (w) =>
+              w === undefined ||
+              !(
+                (STOPWORDS.has(w) && !/^(?:screen|page|display)$/.test(w)) ||
+                (STATE_WORDS.has(w) && !UI_LABEL_WORDS.has(w)) ||
+                VAGUE.has(w) ||
+                COLOR_WORDS[w] ||
+                SHAPE_WORDS[w] ||
+                SIZE_WORDS[w] ||
+                ANY_REGION.test(w)
+              ),
+          )
+      ) {
+        d.label += ` ${span.o.slice(at, at + tail[0].length).trim()}`;
+        span.cut(at, tail[0].length);
+      }
       d.nameSaid = d.label;
       // "with the label Remember me": a name said unquoted goes on past its first word when a particle ends the
       // clause; which words are the name is not sure.

@@ -54,6 +54,15 @@ export interface Draft {
   unexplained: string[];
   explained: number;
   guessedLabel: boolean;
+  /**
+   * "turn on dark mode", "disable location services": a switch's name said after a verb only a setting takes
+   * (turn / switch on or off, enable, disable), with no widget noun; the verb says what the words name.
+   */
+  settingName?: boolean;
+  /** The guessed name is a setting's: a switch's. */
+  switchName?: boolean;
+  /** The guessed name is a capitalised one after "tick" / "untick": something to tick. */
+  tickName?: boolean;
   /** The verb's first word as said ("go", "close"), to name it when the target does not fit it. */
   verbWord?: string;
   /** The only target kind the verb can mean ("go to" a tab). */

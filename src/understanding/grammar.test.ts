@@ -217,14 +217,21 @@ describe('the labelled corpus (test/fixtures/understanding)', () => {
   // session 10's, after three more batches in ten more voices (194 held back): 91.1% / 3.89% over 1,242;
   // session 11's, after four more batches in fifteen more voices (199 held back): 91.3% / 3.26% over 1,441;
   // round 2's, after a seventeenth batch in two more voices (15 held back): 91.1% / 3.32% over 1,456;
-  // round 3's, after an eighteenth batch in ten more voices (78 held back): 91.1% / 2.83% over 1,534.
+  // round 3's, after an eighteenth batch in ten more voices (78 held back): 91.1% / 2.83% over 1,534;
+  // round 4's, after a nineteenth batch in nine more settings (85 held back): 90.8% / 2.96% over 1,619.
   // This test keeps what was reached from sliding back; it is not the goal.
   it('the held-back half does not fall below the last measured accuracy', () => {
     const test = corpus.filter((e) => e.half === 'test');
     // The whole test half grows with every fresh batch (first sight is harder), so its floor is the last
-    // measurement with all batches in: 91.1% over 1,534 (round 3, after its eighteenth batch; 91.8% over the
-    // 1,456 before it, which round 2 left at 91.1%).
-    expect(scoreCorpus(test, parseCommand, 0.6).accuracy).toBeGreaterThanOrEqual(0.91);
+    // measurement with all batches in: 90.8% over 1,619 (round 4, after its nineteenth batch, which main's
+    // parser read at 78.8% on first sight); the 1,534 before that batch keep round 3's 91.1% (measured 91.3%).
+    expect(scoreCorpus(test, parseCommand, 0.6).accuracy).toBeGreaterThanOrEqual(0.907);
+    const nineteenth = readFileSync(CORPUS_URL, 'utf8')
+      .split('\n')
+      .findIndex((l) => l.startsWith('## added for issue 17, nineteenth batch'));
+    const before19 = test.filter((e) => e.line <= nineteenth);
+    expect(before19.length).toBe(1534);
+    expect(scoreCorpus(before19, parseCommand, 0.6).accuracy).toBeGreaterThanOrEqual(0.911);
     const eighteenth = readFileSync(CORPUS_URL, 'utf8')
       .split('\n')
       .findIndex((l) => l.startsWith('## added for issue 17, eighteenth batch'));

@@ -22,6 +22,9 @@ export const POLITENESS: readonly RegExp[] = [
   // An instruction's order word before a comma ("First, click Save", "Finally, press Enter"): when, in the
   // instructions, not which one (without the comma "first" may pick: "first click the second tab" stays as it is).
   /^(?:first(?:ly)?|second(?:ly)?|third(?:ly)?|next|finally|lastly|after that|now),\s*/,
+  // The same words that can only order, without the comma, before a verb ("then click Save", "finally press
+  // Enter": one step of longer instructions; "next" and "first" may pick, and stay).
+  /^(?:(?:and )?then|finally|lastly|after that|afterwards)\s+(?=(?:click|tap|press|hit|type|enter|select|choose|pick|check|uncheck|tick|untick|toggle|open|close|expand|collapse|focus|hover|drag|double|right|count|find|locate|read|describe|list)\b)/,
   /^(?:given|when|then|and|but) i (?=(?:click|tap|press|type|enter|select|choose|check|uncheck|tick|untick|open|close|expand|collapse|focus|hover|drag|double|right)\b)/,
   /^(?:is it|is) possible (?:for you )?to\b/,
   // Formal requests: "be so kind as to …", "it would be helpful if you could …", "I would appreciate it if you …".
@@ -262,7 +265,11 @@ export const UI_LABEL_WORDS: ReadonlySet<string> = new Set(
     'dashboard overview reports analytics calendar contacts contact about support faq terms privacy pricing ' +
     'plans billing upgrade team members users admin messages chat photos music videos documents favorites ' +
     'bookmarks history downloads library tasks projects filter sort details more info security language ' +
-    'signout zip code age date bold italic underline strikethrough number'
+    'signout zip code age date bold italic underline strikethrough number ' +
+    // Mail, media players, maps and settings pages, and the last word of names like "Full screen", "Home page",
+    // "Dark mode".
+    'reply forward compose mute unmute volume shuffle subtitles captions fullscreen directions wifi bluetooth ' +
+    'screen page mode us'
   ).split(' '),
 );
 
@@ -468,7 +475,7 @@ export const ACTION_RULES: readonly ActionRule[] = [
   {
     action: 'click',
     pattern:
-      /^(?:click(?: on| into| in| at)?|tap(?: on)?|touch|hit|press|push|open|switch to|go to|navigate to|proceed to)\b/,
+      /^(?:click(?: on| into| in| at)?|tap(?: on)?|touch|hit|press|push|open|switch to|go to|navigate to|proceed to|follow)\b/,
   },
   { action: 'select', pattern: /^(?:select|choose|pick)\b/ },
   { action: 'expand', pattern: /^(?:expand|unfold)\b/ },

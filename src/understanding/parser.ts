@@ -62,17 +62,23 @@ function combine(frame: ExtendedFrame, parsed: UnderstandResult[]): UnderstandRe
 
 const VERB =
   '(?:click|tap|press|hit|type|enter|input|write|fill|select|choose|pick|check|uncheck|tick|untick|toggle|expand|collapse|close|dismiss|focus|read|count|find|locate|open|hover|drag|double[- ]?click|right[- ]?click|describe|list)';
-/** Clause boundaries: "then", ";", ", and then", and "and" before a verb. */
+/**
+ * Clause boundaries: "then", ";", ", and then", and "and" before a verb; "after that" / "afterwards" before a
+ * verb, after a comma, a full stop or "and" ("click Yes. After that, click Close", "click Save, and afterwards
+ * click Exit").
+ */
 const SEPARATOR = new RegExp(
-  `,? (?:and )?then |\\s*;\\s*(?:then )?| and after that |,? and (?=${VERB}\\b)|, (?=then |${VERB}\\b)|[.?!] (?=${VERB}\\b)`,
+  `,? (?:and )?then |\\s*;\\s*(?:then )?|[,.!?]? (?:and )?(?:after that|afterwards|after this),? (?=${VERB}\\b|on |the )| and after that |,? and (?=${VERB}\\b)|, (?=then |${VERB}\\b)|[.?!] (?=${VERB}\\b)`,
   'g',
 );
+/** "First" said before the first step's verb, when more steps follow. */
+const FIRST_STEP = new RegExp(`^\\s*first(?:ly)? (?=${VERB}\\b)`, 'i');
 /** A clause that is only a verb ("Close"). */
 const BARE_VERB = new RegExp(`^${VERB}$`, 'i');
 /** A clause's own verb, said first ("click on", "double-click"). */
 const LEAD_VERB = new RegExp(`^${VERB}(?: on)?(?=\\s)`, 'i');
 const LIST_VERBS =
-  /^(select|choose|pick|check|uncheck|tick|untick|toggle|click|tap|expand|collapse)\b\s+(.*)$/;
+  /^(select|choose|pick|check|uncheck|tick|untick|toggle|click|tap|expand|collapse|turn on|turn off|switch on|switch off|enable|disable)\b\s+(.*)$/;
 
 /**
  * "Select ACjXo, ktK, ZAHr" / "Check "Apple" and "Pear"": one verb over a list of labels becomes one clause
@@ -224,6 +230,9 @@ function parseComposed(raw: string, q: Quoted, lower: Span): UnderstandResult | 
   }
   texts.push(o.slice(from));
   const clauses = texts.flatMap((t) => expandList(t, q.quotes)).filter((t) => t.trim().length > 0);
+  // "first click Accept, then click Done": before a verb, with later steps said, "first" orders the steps (alone,
+  // "first click the second tab" is left as it is).
+  if (cuts.length && clauses.length > 1) clauses[0] = clauses[0]!.replace(FIRST_STEP, '');
   // "click the red circle, then the blue square": a clause with no verb of its own takes the one before.
   for (let i = 1; i < clauses.length; i++) {
     // "click on Reports, and then on Analytics": the preposition is the verb's.
