@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { glyphsOf, readStrips, splitRuns } from './ocr-montage.js';
+import { glyphsOf, readStrips, setMontageTap, splitRuns } from './ocr-montage.js';
 import type { Strip } from './ocr-strips.js';
 import {
   clearElementCache,
@@ -99,5 +99,22 @@ describe('OCR jobs and workers (issue 18)', () => {
     });
     expect(seen.map((r) => r.join()).sort()).toEqual(['0', '1']);
     expect(read.map((r) => r.lines)).toEqual([['run of 0'], ['run of 1']]);
+  });
+
+  it('shows a tap the montage each call reads, strips stacked on white, and stops when untapped', async () => {
+    // bench/ocr-tesseract-probe.ts times Tesseract on these very images.
+    const seen: Buffer[] = [];
+    setMontageTap((pgm) => seen.push(pgm));
+    await readStrips([strip(3, 60, 0), strip(2, 40, 1)]);
+    setMontageTap(undefined);
+    await readStrips([strip(3, 60, 0)]);
+    expect(seen).toHaveLength(1);
+    const header = /^P5\n(\d+) (\d+)\n255\n/.exec(seen[0]!.toString('latin1', 0, 32))!;
+    // 16 px margins, 24 px between the two 36 px strips; the widest strip sets the width.
+    expect([Number(header[1]), Number(header[2])]).toEqual([60 + 32, 36 + 24 + 36 + 32]);
+    const px = seen[0]!.subarray(header[0].length);
+    // The first strip's first glyph (x 4-7, y 8-27) at (16 + 4, 16 + 8); white around it.
+    expect(px[(16 + 8) * 92 + 16 + 4]).toBe(0);
+    expect(px[0]).toBe(255);
   });
 });

@@ -104,9 +104,20 @@ function montage(strips: Strip[]): { pgm: Buffer; at: Placed[]; width: number } 
   return { pgm, at, width };
 }
 
+let montageTap: ((pgm: Buffer) => void) | undefined;
+
+/**
+ * Calls `tap` with every montage (a binary PGM) before it is read; `undefined` stops. For diagnostics only
+ * (bench/ocr-tesseract-probe.ts times Tesseract on exactly the images the first look sends it).
+ */
+export function setMontageTap(tap: ((pgm: Buffer) => void) | undefined): void {
+  montageTap = tap;
+}
+
 /** Words and line texts of each strip, read in one Tesseract call. */
 async function readRun(strips: Strip[]): Promise<StripReading[]> {
   const { pgm, at } = montage(strips);
+  montageTap?.(pgm);
   const { data } = await onWorker((w) => w.recognize(pgm, {}, { text: false, blocks: false, tsv: true }));
   // Pieces of Tesseract lines, per strip; each is a run of words on one line of the screen.
   const pieces = strips.map(() => [] as OcrWord[][]);
