@@ -94,9 +94,11 @@ export interface CapabilityResult {
     text?: string;
     present?: boolean;
     actions?: Array<{
-      type: 'click' | 'type' | 'press';
+      type: 'click' | 'type' | 'press' | 'hover';
       x?: number;
       y?: number;
+      /** A click's mouse button; absent means left. */
+      button?: 'left' | 'right';
       text?: string;
       keys?: string;
     }>;

@@ -1,8 +1,11 @@
 /** A UI action as performed (or recorded). Coordinates are screen pixels. */
 export interface PerformedAction {
-  type: 'click' | 'type' | 'press';
+  /** `hover` moves the pointer to (x, y) without pressing a button. */
+  type: 'click' | 'type' | 'press' | 'hover';
   x?: number;
   y?: number;
+  /** The button of a `click`; absent means left (so a left click reads as it always did). */
+  button?: 'left' | 'right';
   text?: string;
   /** Key chord for `press`, e.g. "ctrl+s". */
   keys?: string;
@@ -17,8 +20,12 @@ export interface Actuator {
 export abstract class ActuatorBase implements Actuator {
   abstract perform(action: PerformedAction): Promise<PerformedAction>;
 
-  click(x: number, y: number): Promise<PerformedAction> {
-    return this.perform({ type: 'click', x, y });
+  click(x: number, y: number, button: 'left' | 'right' = 'left'): Promise<PerformedAction> {
+    return this.perform(button === 'right' ? { type: 'click', x, y, button } : { type: 'click', x, y });
+  }
+
+  hover(x: number, y: number): Promise<PerformedAction> {
+    return this.perform({ type: 'hover', x, y });
   }
 
   type(text: string): Promise<PerformedAction> {

@@ -141,12 +141,37 @@ describe('X11 without a display', () => {
     expect(await probeDisplay('')).toEqual({ available: false, reason: 'no X display: DISPLAY is not set' });
   });
 
+  it('builds xdotool command lines: a hover only moves, a right click is button 3 (issue 17)', () => {
+    const a = new X11Actuator({ display: ':64999' });
+    expect(a.commandLine({ type: 'hover', x: 10.4, y: 20 })).toEqual(['mousemove', '--sync', '10', '20']);
+    expect(a.commandLine({ type: 'click', x: 10, y: 20 })).toEqual([
+      'mousemove',
+      '--sync',
+      '10',
+      '20',
+      'click',
+      '1',
+    ]);
+    expect(a.commandLine({ type: 'click', x: 10, y: 20, button: 'right' })).toEqual([
+      'mousemove',
+      '--sync',
+      '10',
+      '20',
+      'click',
+      '3',
+    ]);
+    expect(a.commandLine({ type: 'press', keys: 'ctrl+s' })).toEqual(['key', '--', 'ctrl+s']);
+  });
+
   it('rejects malformed actions as E_INPUT_INVALID before touching any display', async () => {
     const a = new X11Actuator({ display: ':64999', maxTextLength: 5 });
     for (const bad of [
       { type: 'click', x: -1, y: 4 },
       { type: 'click', x: 4 },
       { type: 'click', x: Number.NaN, y: 1 },
+      { type: 'click', x: 4, y: 4, button: 'middle' },
+      { type: 'hover', x: 4 },
+      { type: 'hover', x: -3, y: 4 },
       { type: 'type', text: '' },
       { type: 'type', text: 'too long' },
       { type: 'press', keys: 'ctrl+s; rm -rf /' },
@@ -312,6 +337,38 @@ describe.skipIf(!tools.xvfb || !tools.xwd)('X11 screen source under Xvfb', () =>
         { type: 'key', key: 'Control', ctrl: true },
         { type: 'key', key: 'a', ctrl: true },
         { type: 'click', target: 'send', x: viewportCentre(send)[0], y: viewportCentre(send)[1] },
+      ]);
+      await page.context().close();
+    });
+
+    it.skipIf(!tools.xdotool)('hovers and right-clicks the window through xdotool (issue 17)', async () => {
+      const { page, origin } = await open('form.html');
+      // The page's own handlers are the proof: mouseover fires only when the pointer arrives, contextmenu only
+      // for the right button (a left click would record "click" instead).
+      await page.evaluate(`(() => {
+        document.addEventListener('mouseover', (e) => { if (e.target.id) window.events.push({ type: 'over', target: e.target.id, buttons: e.buttons }); });
+        document.addEventListener('contextmenu', (e) => { e.preventDefault(); window.events.push({ type: 'contextmenu', target: e.target.id, button: e.button }); });
+      })()`);
+      const box =
+        (await page.evaluate(`(() => { const r = document.querySelector('#send').getBoundingClientRect();
+          return { x: r.x, y: r.y, width: r.width, height: r.height }; })()`)) as Rect;
+      const send = shift(box, origin);
+      const [x, y] = [Math.round(send.x + send.width / 2), Math.round(send.y + send.height / 2)];
+      // A pointer event reaches only a window the X server shows: wait until the page is painted.
+      await paintedCapture(xvfb.display, { x: origin.x, y: origin.y, width: 400, height: 200 });
+      const actuator = new X11Actuator({ display: xvfb.display });
+      // The pointer may still rest where an earlier test left it: park it on the bare page (no id) first.
+      await actuator.hover(origin.x + 5, origin.y + 5);
+      expect(await actuator.hover(x, y)).toEqual({ type: 'hover', x, y });
+      await expect.poll(() => page.evaluate('window.events.length')).toBe(1);
+      // Twice on the point the hover left the pointer at: `mousemove --sync` there used to wait out the timeout.
+      expect(await actuator.click(x, y, 'right')).toEqual({ type: 'click', x, y, button: 'right' });
+      await actuator.click(x, y, 'right');
+      await expect.poll(() => page.evaluate('window.events.length')).toBe(3);
+      expect(await page.evaluate('window.events')).toEqual([
+        { type: 'over', target: 'send', buttons: 0 },
+        { type: 'contextmenu', target: 'send', button: 2 },
+        { type: 'contextmenu', target: 'send', button: 2 },
       ]);
       await page.context().close();
     });

@@ -195,6 +195,13 @@ const MAX_COORD = 32767;
 const KEYS =
   /^[A-Za-z0-9_]{1,32}(?:\+[A-Za-z0-9_]{1,32}){0,4}(?: [A-Za-z0-9_]{1,32}(?:\+[A-Za-z0-9_]{1,32}){0,4}){0,15}$/;
 
+/** One action as xdotool arguments: a pointer move (if any) first, then the rest. */
+interface XdoCommand {
+  move?: { x: number; y: number };
+  rest: string[];
+  done: PerformedAction;
+}
+
 export interface X11ActuatorOptions extends X11Options {
   /** Longest text one `type` action may send. Default 1000 characters: a capability cannot flood a display. */
   maxTextLength?: number;
@@ -204,7 +211,7 @@ export interface X11ActuatorOptions extends X11Options {
 
 /**
  * Performs actions on an X11 display with `xdotool` (Debian `xdotool`): a click moves the pointer and presses
- * button 1, `type` types text into the focused window, `press` sends key chords ("ctrl+s", "Return").
+ * button 1 (3 for `button: 'right'`), a hover only moves the pointer, `type` types text into the focused window, `press` sends key chords ("ctrl+s", "Return").
  * Without a reachable display or `xdotool` it reports itself unavailable ({@link probe}) and every action
  * throws `E_ACTUATOR_UNAVAILABLE`. Actions run one at a time, in call order.
  *
@@ -213,6 +220,8 @@ export interface X11ActuatorOptions extends X11Options {
 export class X11Actuator extends ActuatorBase {
   readonly name = 'x11';
   private queue: Promise<unknown> = Promise.resolve();
+  /** Where the last finished pointer action left the pointer (a user may have moved it since). */
+  private pointer: { x: number; y: number } | undefined;
 
   constructor(private readonly options: X11ActuatorOptions = {}) {
     super();
@@ -227,40 +236,61 @@ export class X11Actuator extends ActuatorBase {
   }
 
   override perform(action: PerformedAction): Promise<PerformedAction> {
-    let args: string[];
-    let done: PerformedAction;
+    let command: XdoCommand;
     try {
-      ({ args, done } = this.command(action));
+      command = this.command(action);
     } catch (err) {
       return Promise.reject(err);
     }
+    const { move, rest, done } = command;
     const job = this.queue.then(async () => {
       const status = await this.probe();
       if (!status.available) {
         throw new IroncliwError('E_ACTUATOR_UNAVAILABLE', `cannot ${done.type}: ${status.reason}`);
       }
+      // `mousemove --sync` waits for the pointer to move; with a window under a pointer already at the point
+      // it never does and xdotool hangs until the timeout (measured: a hover then a right-click on the same
+      // button). Where this actuator last put the pointer, the move is sent without waiting.
+      const still = move && this.pointer?.x === move.x && this.pointer?.y === move.y;
+      const args = move
+        ? ['mousemove', ...(still ? [] : ['--sync']), String(move.x), String(move.y), ...rest]
+        : rest;
       await run('xdotool', args, {
         display: this.display()!,
         timeoutMs: this.options.timeoutMs ?? 10_000,
         code: 'E_ACTUATOR_UNAVAILABLE',
       });
+      if (move) this.pointer = move;
       return done;
     });
     this.queue = job.catch(() => undefined);
     return job;
   }
 
+  /** The xdotool command line of an action, as a test sees it (the pointer is assumed elsewhere). */
+  commandLine(action: PerformedAction): string[] {
+    const { move, rest } = this.command(action);
+    return move ? ['mousemove', '--sync', String(move.x), String(move.y), ...rest] : rest;
+  }
+
   /** Validates a (hostile) action and builds the xdotool argument list; nothing goes through a shell. */
-  private command(a: PerformedAction): { args: string[]; done: PerformedAction } {
+  private command(a: PerformedAction): XdoCommand {
     const bad = (m: string) => new IroncliwError('E_INPUT_INVALID', m);
-    if (a?.type === 'click') {
+    if (a?.type === 'click' || a?.type === 'hover') {
       const ok = (v: unknown) => Number.isFinite(v) && (v as number) >= 0 && (v as number) <= MAX_COORD;
-      if (!ok(a.x) || !ok(a.y)) throw bad(`a click needs x and y between 0 and ${MAX_COORD}`);
+      if (!ok(a.x) || !ok(a.y)) throw bad(`a ${a.type} needs x and y between 0 and ${MAX_COORD}`);
       const x = Math.round(a.x!);
       const y = Math.round(a.y!);
+      // A hover only moves the pointer (the page sees mouseover/mousemove, no button).
+      if (a.type === 'hover') return { move: { x, y }, rest: [], done: { type: 'hover', x, y } };
+      if (a.button !== undefined && a.button !== 'left' && a.button !== 'right')
+        throw bad('a click button is "left" or "right"');
+      // X11 numbers the right button 3 (2 is the middle one).
+      const right = a.button === 'right';
       return {
-        args: ['mousemove', '--sync', String(x), String(y), 'click', '1'],
-        done: { type: 'click', x, y },
+        move: { x, y },
+        rest: ['click', right ? '3' : '1'],
+        done: right ? { type: 'click', x, y, button: 'right' } : { type: 'click', x, y },
       };
     }
     if (a?.type === 'type') {
@@ -269,14 +299,16 @@ export class X11Actuator extends ActuatorBase {
       if (a.text.length > max)
         throw bad(`the text to type is ${a.text.length} characters; the limit is ${max}`);
       const delay = String(this.options.typeDelayMs ?? 8);
-      return { args: ['type', '--delay', delay, '--', a.text], done: { type: 'type', text: a.text } };
+      return { rest: ['type', '--delay', delay, '--', a.text], done: { type: 'type', text: a.text } };
     }
     if (a?.type === 'press') {
       if (typeof a.keys !== 'string' || !KEYS.test(a.keys)) {
         throw bad('press needs key chords like "ctrl+s" or "Return" (letters, digits, _ and +)');
       }
-      return { args: ['key', '--', ...a.keys.split(' ')], done: { type: 'press', keys: a.keys } };
+      return { rest: ['key', '--', ...a.keys.split(' ')], done: { type: 'press', keys: a.keys } };
     }
-    throw bad('an action is {type: "click", x, y}, {type: "type", text} or {type: "press", keys}');
+    throw bad(
+      'an action is {type: "click", x, y, button?}, {type: "hover", x, y}, {type: "type", text} or {type: "press", keys}',
+    );
   }
 }
