@@ -273,10 +273,24 @@ export function createHostSdk(options: HostSdkOptions): HostSdk {
         within(h),
       );
     },
-    'actions.click': async ([target]) => {
+    'actions.click': async ([target, opts]) => {
       const point = asRect(target) ? centre(asRect(target)!) : asPoint(target);
       if (!point) bad('click target must be {x, y} or an item with a bbox');
-      return act({ type: 'click', x: Math.round(point.x), y: Math.round(point.y) });
+      if (opts !== undefined && opts !== null && (typeof opts !== 'object' || Array.isArray(opts)))
+        bad('click options must be an object {button?}');
+      const button = optString(
+        (opts as Record<string, unknown> | null)?.button,
+        ['left', 'right'],
+        'click button',
+      );
+      const at = { x: Math.round(point.x), y: Math.round(point.y) };
+      // A left click is recorded as it always was (no button field), so older results and checks still match.
+      return act(button === 'right' ? { type: 'click', ...at, button } : { type: 'click', ...at });
+    },
+    'actions.hover': async ([target]) => {
+      const point = asRect(target) ? centre(asRect(target)!) : asPoint(target);
+      if (!point) bad('hover target must be {x, y} or an item with a bbox');
+      return act({ type: 'hover', x: Math.round(point.x), y: Math.round(point.y) });
     },
     'actions.type': async ([text]) => {
       if (typeof text !== 'string' || text.length > 10_000)
