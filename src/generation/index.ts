@@ -21,7 +21,7 @@ export {
   elementsFamily,
   visionFamily,
 } from './template-families.js';
-export { planPattern, planStep, planPermissions, PlanError, hasElements } from './plan.js';
+export { planPattern, planStep, planPermissions, PlanError, hasElements, POINTER_ACTIONS } from './plan.js';
 export type { Plan, StepPlan, StepKind, Slot } from './plan.js';
 export { emitCapability, emitModule, capabilityIdFor } from './emit.js';
 export type { EmitOptions } from './emit.js';

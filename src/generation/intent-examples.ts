@@ -1,6 +1,7 @@
 import type { IntentSpecExt } from '../understanding/index.js';
 import { requiredSlots } from './manifest-schemas.js';
 import type { Plan, Slot, StepPlan } from './plan.js';
+import { POINTER_ACTIONS } from './plan.js';
 
 /** The intents a capability declares, with example phrasings (shown by `help` and in the manifest). */
 
@@ -57,22 +58,23 @@ function phrase(step: StepPlan, i: number): string {
     )
     .join('');
   const one = (x: string) => (pick ? x.replace(/s$/, '') : x);
-  const verb = step.action === 'locate' ? 'where are' : step.action;
+  // "hover over X" is how people say it (and the parser's first example of the verb).
+  const act = step.action === 'hover' ? 'hover over' : step.action;
+  const verb = step.action === 'locate' ? 'where are' : act;
   switch (step.kind) {
     case 'shapes':
       if (step.ops.includes('aggregate'))
         return `how big is the largest ${shapes.replace(/s$/, '')}${where}${ops}`;
       if (step.ops.includes('attribute')) return `what colour is the ${shapes.replace(/s$/, '')}${where}`;
       if (step.action === 'check') return `are there any ${shapes}${where}${ops}`;
-      if (step.action === 'click' || step.action === 'double-click')
-        return `${step.action} the ${shapes.replace(/s$/, '')}${where}${ops}`;
+      if (POINTER_ACTIONS.has(step.action)) return `${act} the ${shapes.replace(/s$/, '')}${where}${ops}`;
       return `${verb} the ${one(shapes)}${where}${ops}`;
     case 'text':
       return step.slots.includes('label')
-        ? `${step.action} the ${pick}"${v('label')}" ${step.targetKind === 'button' ? 'button' : ''}${where}${ops}`
+        ? `${act} the ${pick}"${v('label')}" ${LABELLED_NOUN[step.targetKind] ?? ''}${where}${ops}`
             .replace(/ +/g, ' ')
             .trim()
-        : `${step.action} the ${pick}text "${v('text')}"${where}${ops}`;
+        : `${act} the ${pick}text "${v('text')}"${where}${ops}`;
     case 'read':
       return `read the text${where}`;
     case 'words':
@@ -97,6 +99,9 @@ function phrase(step: StepPlan, i: number): string {
     }
   }
 }
+
+/** Labelled kinds a text step finds by OCR, named so an example reads back to its kind ("the "Help" link"). */
+const LABELLED_NOUN: Partial<Record<string, string>> = { button: 'button', link: 'link', tab: 'tab' };
 
 export function examples(plan: Plan): string[] {
   return [0, 1, 2].map((i) => {

@@ -3,6 +3,7 @@ import { COLORS, NAMED_REGIONS, SHAPES } from '../domain/index.js';
 import type { DataOpName } from '../understanding/index.js';
 import { OP_PARAMS, OP_VALUES } from '../understanding/index.js';
 import type { Plan, Slot, StepPlan } from './plan.js';
+import { POINTER_ACTIONS } from './plan.js';
 
 /** The manifest's JSON schemas for a plan: what a capability takes (its slots and ops) and what it returns. */
 
@@ -81,7 +82,11 @@ const ACTIONS_SCHEMA: JsonSchema = {
   items: {
     type: 'object',
     required: ['type'],
-    properties: { type: { type: 'string', enum: ['click', 'type', 'press'] } },
+    properties: {
+      type: { type: 'string', enum: ['click', 'hover', 'type', 'press'] },
+      // Only a click carries a button, and only a right click says so.
+      button: { type: 'string', enum: ['left', 'right'] },
+    },
   },
 };
 
@@ -119,7 +124,7 @@ function stepDataSchema(step: StepPlan): JsonSchema {
     case 'press':
       return obj(['actions'], { actions: ACTIONS_SCHEMA });
     default:
-      if (step.action === 'click' || step.action === 'double-click')
+      if (POINTER_ACTIONS.has(step.action))
         return obj(['clicked', 'actions', 'items'], {
           clicked: { type: 'boolean' },
           actions: ACTIONS_SCHEMA,

@@ -37,6 +37,8 @@ const SHAPE_ACTIONS: ReadonlySet<Action> = new Set([
   'click',
   'describe',
   'double-click',
+  'right-click',
+  'hover',
 ]);
 const TEXT_ACTIONS: ReadonlySet<Action> = new Set([
   'find',
@@ -45,8 +47,10 @@ const TEXT_ACTIONS: ReadonlySet<Action> = new Set([
   'click',
   'count',
   'double-click',
+  'right-click',
+  'hover',
 ]);
-/** What a step on UI elements can do: look, or act with `sdk.actions.click` / `type` / `press`. */
+/** What a step on UI elements can do: look, or act with `sdk.actions.click` / `hover` / `type` / `press`. */
 const ELEMENT_ACTIONS: ReadonlySet<Action> = new Set([
   'count',
   'find',
@@ -56,6 +60,8 @@ const ELEMENT_ACTIONS: ReadonlySet<Action> = new Set([
   'read',
   'click',
   'double-click',
+  'right-click',
+  'hover',
   'select',
   'toggle',
   'expand',
@@ -64,12 +70,20 @@ const ELEMENT_ACTIONS: ReadonlySet<Action> = new Set([
   'focus',
   'type',
 ]);
-/** Actions the SDK cannot perform (it clicks, types and presses keys; nothing hovers or drags). */
+/** Actions the SDK cannot perform (it clicks, right-clicks, hovers, types and presses keys; nothing drags). */
 const UNSUPPORTED_ACTIONS: Readonly<Partial<Record<Action, string>>> = {
-  hover: 'sdk.actions.hover',
-  'right-click': 'sdk.actions.click with a button',
   drag: 'sdk.actions.drag',
 };
+/**
+ * Actions that point at one found item: `sdk.actions.click` (right-click: `{button: 'right'}`) or
+ * `sdk.actions.hover`, all under the `actions.click` permission; their result is `{clicked, actions, items}`.
+ */
+export const POINTER_ACTIONS: ReadonlySet<Action> = new Set([
+  'click',
+  'double-click',
+  'right-click',
+  'hover',
+]);
 const ITEM_OPS: ReadonlySet<DataOpName> = new Set([
   'exclude',
   'relative',
@@ -258,7 +272,7 @@ export function planPermissions(plan: Plan): Permission[] {
     if (
       s.kind === 'elements'
         ? !['count', 'find', 'locate', 'check', 'list', 'read'].includes(s.action)
-        : s.action === 'click' || s.action === 'double-click'
+        : POINTER_ACTIONS.has(s.action)
     )
       set.add('actions.click');
   }

@@ -10,8 +10,21 @@ function opIndex(step: StepPlan, op: DataOpName): number {
   return step.ops.indexOf(op);
 }
 
-/** Clicks on `items[0]`: once, twice for a double-click, or as often as "twice" / "3 times" says (at most 10). */
+/**
+ * Points at `items[0]`: clicks once, twice for a double-click, or as often as "twice" / "3 times" says (at most
+ * 10); right-clicks once (`{button: 'right'}`); hovers once (the pointer moves there, nothing is pressed).
+ */
 function clickCode(step: StepPlan): string {
+  if (step.action === 'hover' || step.action === 'right-click') {
+    const call =
+      step.action === 'hover'
+        ? 'sdk.actions.hover(items[0])'
+        : "sdk.actions.click(items[0], { button: 'right' })";
+    const verb = step.action === 'hover' ? ['hover over', 'Hovered over'] : ['right-click', 'Right-clicked'];
+    return `  if (items.length === 0) return { answer: 'I could not find ' + what + ' to ${verb[0]}.', data: { clicked: false, actions: [], items: [] } };
+  const done = await ${call};
+  return { answer: '${verb[1]} ' + itemText(items[0], screen) + '.', data: { clicked: true, actions: [done], items: [items[0]] } };`;
+  }
   const rep = opIndex(step, 'repeat');
   const times =
     rep >= 0
@@ -54,6 +67,8 @@ export function finishItems(step: StepPlan): string {
   };`;
     case 'click':
     case 'double-click':
+    case 'right-click':
+    case 'hover':
       return clickCode(step);
     default:
       return `  return {
@@ -73,6 +88,8 @@ export function finishElements(step: StepPlan): string {
   return { answer: items.length ? 'It says: ' + text : 'I found no ' + what + '.', data: { text: text, count: items.length, items: items } };`;
     case 'click':
     case 'double-click':
+    case 'right-click':
+    case 'hover':
       return clickCode(step);
     case 'select':
     case 'focus':

@@ -2,7 +2,7 @@ import type { Capability, Pattern } from '../domain/index.js';
 import type { GeneratorFamily } from './family.js';
 import { capabilityIdFor, emitCapability } from './emit.js';
 import type { Plan, StepKind } from './plan.js';
-import { PlanError, planPattern } from './plan.js';
+import { PlanError, planPattern, POINTER_ACTIONS } from './plan.js';
 
 function tryPlan(pattern: Pattern): Plan | undefined {
   try {
@@ -47,7 +47,7 @@ function planFamily(id: string, fits: (plan: Plan) => boolean): GeneratorFamily 
 }
 
 const VISION: ReadonlySet<StepKind> = new Set(['shapes', 'text', 'read', 'words', 'describe']);
-const CLICKS = (p: Plan) => step(p).action === 'click' || step(p).action === 'double-click';
+const CLICKS = (p: Plan) => POINTER_ACTIONS.has(step(p).action);
 const single = (p: Plan) => p.mode === 'single' && p.ops.length === 0;
 const step = (p: Plan) => p.steps[0]!;
 
@@ -57,7 +57,7 @@ export const visionFamily = planFamily(
   (p) => single(p) && VISION.has(step(p).kind) && step(p).ops.length === 0 && !CLICKS(p),
 );
 
-/** click (a shape, a button, a text), type, press — the `actions.*` permissions. */
+/** click, right-click or hover (a shape, a button, a text), type, press — the `actions.*` permissions. */
 export const actionFamily = planFamily(
   'template/actions',
   (p) =>

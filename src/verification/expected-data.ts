@@ -138,20 +138,32 @@ export function targetsOf(f: PartFrame, truth: TruthElement[]): TruthElement[] {
     : applyItemOps(textsOf(truth, f), opsList(f));
 }
 
-function checkClick(data: Data, targets: TruthElement[], times = 1): string | null {
+/** The action a pointer frame must perform: a (left) click, a right click or a hover; all land on a target. */
+function pointerWant(f: PartFrame): { type: string; button?: string; noun: string } {
+  if (f.action === 'hover') return { type: 'hover', noun: 'hover' };
+  if (f.action === 'right-click') return { type: 'click', button: 'right', noun: 'right click' };
+  return { type: 'click', noun: 'click' };
+}
+
+function checkClick(data: Data, targets: TruthElement[], times: number, f: PartFrame): string | null {
   const actions = (Array.isArray(data.actions) ? data.actions : []) as Array<{
     type: string;
     x: number;
     y: number;
+    button?: string;
   }>;
-  if (targets.length === 0) return actions.length === 0 ? null : 'clicked although there is no target';
-  if (actions.length !== times || actions.some((a) => a.type !== 'click'))
-    return `expected ${times} click${times === 1 ? '' : 's'}, got ${key(actions)}`;
+  const want = pointerWant(f);
+  if (targets.length === 0) return actions.length === 0 ? null : `${want.noun} although there is no target`;
+  // A left click carries no button (or "left"); a right click must say so, or it would open no menu.
+  const wrong = (a: (typeof actions)[number]) =>
+    a.type !== want.type || (want.button ?? 'left') !== (a.button ?? 'left');
+  if (actions.length !== times || actions.some(wrong))
+    return `expected ${times} ${want.noun}${times === 1 ? '' : 's'}, got ${key(actions)}`;
   if (actions.some((a) => a.x !== actions[0]!.x || a.y !== actions[0]!.y))
     return `repeated clicks landed apart: ${key(actions)}`;
   return targets.some((t) => inside(actions[0]!, t.bbox))
     ? null
-    : `click ${key(actions[0])} misses the target`;
+    : `${want.noun} ${key(actions[0])} misses the target`;
 }
 
 /** How many clicks a click frame means: "twice", "3 times", a double-click. */
@@ -212,7 +224,8 @@ function checkStep(f: PartFrame, data: Data, truth: TruthElement[]): string | nu
       : `described ${key([...got])}, expected ${key([...want])}`;
   }
   const targets = targetsOf(f, truth);
-  if (f.action === 'click' || f.action === 'double-click') return checkClick(data, targets, clickTimes(f));
+  if (['click', 'double-click', 'right-click', 'hover'].includes(f.action))
+    return checkClick(data, targets, clickTimes(f), f);
   const agg = ops.find((o) => o.op === 'aggregate');
   if (agg && agg.op === 'aggregate') {
     const values = targets.map((t) => measure(t.bbox, agg.by));

@@ -14,7 +14,8 @@
 //   await task.reward();                                       // 1 done, -1 done wrong, 0 not done (page's own)
 //   await task.close(); await browser.close();
 //
-// Actions are {type:'click', x, y} | {type:'type', text} | {type:'press', keys} as in `data.actions`
+// Actions are {type:'click', x, y, button?: 'right'} | {type:'hover', x, y} | {type:'type', text} |
+// {type:'press', keys} as in `data.actions`
 // (keys: '+'-joined chords such as 'ctrl+a' or 'Return', several separated by spaces).
 import { corpusPage, CORPUS_SIZE, LAYOUTS, STYLES } from '../fixtures/ui/corpus.js';
 import { TASK_FAMILIES, TASK_HEIGHT, TASK_WIDTH, taskPage } from '../fixtures/ui/tasks.js';
@@ -87,7 +88,9 @@ function chord(keys) {
 /** Applies Ironcliw's `data.actions` (screenshot pixels) to a Playwright page shown at `scale`. */
 export async function applyActions(page, actions, scale = 1) {
   for (const a of actions ?? []) {
-    if (a.type === 'click') await page.mouse.click(a.x / scale, a.y / scale);
+    if (a.type === 'click')
+      await page.mouse.click(a.x / scale, a.y / scale, a.button === 'right' ? { button: 'right' } : {});
+    else if (a.type === 'hover') await page.mouse.move(a.x / scale, a.y / scale);
     else if (a.type === 'type') await page.keyboard.type(a.text);
     else if (a.type === 'press')
       for (const c of a.keys.split(/\s+/).filter(Boolean)) await page.keyboard.press(chord(c));
