@@ -11,14 +11,15 @@ import { compositionOf, opsOf } from '../understanding/index.js';
 import type { GeneratorFamily } from './family.js';
 
 /**
- * Widgets by kind and label, through `sdk.vision.elements`: click a control ("click the Save button", a link,
+ * Widgets by kind and label, through `sdk.vision.elements`: click, right-click or hover over a control
+ * ("click the Save button", a link,
  * a tab, a list item, a checkbox by its label), type into a field named by its label, read what a control says
  * or holds, check whether a control is there. A control is found by its own label, never by words of a sentence
  * that happen to quote it: elements of kind text, heading and label only name things and are never acted on.
  *
  * Modules are fixed text per verb; the label, the text to type and the region arrive through `input`.
  */
-type Verb = 'click' | 'type' | 'read' | 'check';
+type Verb = 'click' | 'right-click' | 'hover' | 'type' | 'read' | 'check';
 
 /** What people call a kind, in the words they use ("field", "check box"), mapped to the SDK's kind. */
 const KIND_WORDS: Readonly<Record<string, UiElementKind>> = {
@@ -61,14 +62,25 @@ const FIND = `  const KINDS = ${JSON.stringify(UI_ELEMENT_KINDS)};
   const item = (e) => ({ kind: e.kind, text: e.text, bbox: e.bbox, state: e.state });
 `;
 
-const MODULES: Record<Verb, string> = {
-  click: `export default async function run(input, sdk) {
-${FIND}  if (found.length === 0) return { answer: 'I could not find "' + label + '" to click.', data: { clicked: false, actions: [], items: [] } };
+/** A pointer action on the control found first: `call` is the SDK call on `target`, `verb` what it says. */
+function pointerModule(call: string, verb: string, done: string): string {
+  return `export default async function run(input, sdk) {
+${FIND}  if (found.length === 0) return { answer: 'I could not find "' + label + '" to ${verb}.', data: { clicked: false, actions: [], items: [] } };
   const target = found[0];
-  const done = await sdk.actions.click(target);
-  return { answer: 'Clicked the ' + target.kind + ' "' + (target.text || label) + '".', data: { clicked: true, actions: [done], items: [item(target)] } };
+  const done = await ${call};
+  return { answer: '${done} the ' + target.kind + ' "' + (target.text || label) + '".', data: { clicked: true, actions: [done], items: [item(target)] } };
 }
-`,
+`;
+}
+
+const MODULES: Record<Verb, string> = {
+  click: pointerModule('sdk.actions.click(target)', 'click', 'Clicked'),
+  'right-click': pointerModule(
+    "sdk.actions.click(target, { button: 'right' })",
+    'right-click',
+    'Right-clicked',
+  ),
+  hover: pointerModule('sdk.actions.hover(target)', 'hover over', 'Hovered over'),
   type: `export default async function run(input, sdk) {
 ${FIND}  let fields = found.filter((e) => e.kind === 'text-field');
   // "the text field", "the box": a generic name is the only field there is.
@@ -104,6 +116,9 @@ ${FIND}  const what = (kind || asked || 'control') + ' "' + label + '"';
 
 const PERMISSIONS: Record<Verb, Permission[]> = {
   click: ['screen.capture', 'vision.analyze', 'actions.click'],
+  // Hovering is a pointer action: the click permission covers it (domain SDK_METHODS).
+  'right-click': ['screen.capture', 'vision.analyze', 'actions.click'],
+  hover: ['screen.capture', 'vision.analyze', 'actions.click'],
   type: ['screen.capture', 'vision.analyze', 'actions.click', 'actions.type'],
   read: ['screen.capture', 'vision.analyze'],
   check: ['screen.capture', 'vision.analyze'],
@@ -118,7 +133,7 @@ function verbOf(pattern: Pattern): Verb | undefined {
   const allowed = new Set(['label', 'region', ...(f.action === 'type' ? ['text'] : [])]);
   if ([...params].some((p) => !allowed.has(p))) return undefined;
   if (f.region !== undefined && typeof f.region !== 'string') return undefined;
-  if (f.action === 'click') return 'click';
+  if (f.action === 'click' || f.action === 'right-click' || f.action === 'hover') return f.action;
   if (f.action === 'type' && params.has('text')) return 'type';
   if (f.action === 'read') return 'read';
   if (f.action === 'check') return 'check';
@@ -127,6 +142,8 @@ function verbOf(pattern: Pattern): Verb | undefined {
 
 const EXAMPLES: Record<Verb, string[]> = {
   click: ['click the Save button', 'click on the "Privacy" link', 'click the Submit button'],
+  'right-click': ['right-click the Files button', 'right-click the "Inbox" button', 'right-click Save'],
+  hover: ['hover over the Help button', 'hover over the "Export" button', 'hover over Print'],
   type: [
     'type Alice into the Name field',
     'enter hello in the Search box',
@@ -136,7 +153,7 @@ const EXAMPLES: Record<Verb, string[]> = {
   check: ['is there a Save button', 'is there a Cancel button', 'is there a Help link'],
 };
 
-/** Click / type into / read / check a UI control found by its label (and region). */
+/** Click / right-click / hover over / type into / read / check a UI control found by its label (and region). */
 export const elementFamily: GeneratorFamily = {
   id: 'template/element-by-label',
   accepts(pattern) {
@@ -162,16 +179,20 @@ export const elementFamily: GeneratorFamily = {
     return {
       manifest: {
         id: `element-${verb}-by-label${where}`,
-        name: `${verb[0]!.toUpperCase()}${verb.slice(1)} a control by its label`,
+        name: `${verb[0]!.toUpperCase()}${verb.slice(1)}${verb === 'hover' ? ' over' : ''} a control by its label`,
         version,
         description: `Finds a UI control by its label with sdk.vision.elements (never the words of a sentence) and ${
           verb === 'click'
             ? 'clicks the centre of its box'
-            : verb === 'type'
-              ? 'types into it'
-              : verb === 'read'
-                ? 'reads what it says or holds'
-                : 'says whether it is there'
+            : verb === 'right-click'
+              ? 'right-clicks the centre of its box'
+              : verb === 'hover'
+                ? 'moves the pointer to the centre of its box'
+                : verb === 'type'
+                  ? 'types into it'
+                  : verb === 'read'
+                    ? 'reads what it says or holds'
+                    : 'says whether it is there'
         }.`,
         intents: [intent],
         permissions: PERMISSIONS[verb],

@@ -41,6 +41,12 @@ const COMMANDS = [
 ];
 
 describe('pointer actions are planned (issue 17)', () => {
+  it('a labelled button is found as a control (never a quoted word), other targets by the plan templates', () => {
+    expect(familyFor(patternOf('right-click the "Files" button'))!.id).toBe('template/element-by-label');
+    expect(familyFor(patternOf('hover over the Help link'))!.id).toBe('template/actions');
+    expect(familyFor(patternOf('right-click the red circle'))!.id).toBe('template/actions');
+  });
+
   it.each(COMMANDS)('"%s" plans to a family whose code hovers or right-clicks', (command) => {
     const pattern = patternOf(command);
     const plan = planPattern(pattern);
@@ -48,18 +54,21 @@ describe('pointer actions are planned (issue 17)', () => {
     // A pointer action needs the click permission and nothing to type with.
     expect(planPermissions(plan)).toContain('actions.click');
     expect(planPermissions(plan)).not.toContain('actions.type');
-    const emitted = familyFor(pattern)!.emit(pattern, 1, []);
-    expect(emitted.code).toContain(
+    const family = familyFor(pattern)!;
+    const emitted = family.emit(pattern, 1, []);
+    expect(emitted.code).toMatch(
       command.startsWith('hover')
-        ? 'sdk.actions.hover(items[0])'
-        : "sdk.actions.click(items[0], { button: 'right' })",
+        ? /sdk\.actions\.hover\((items\[0\]|target)\)/
+        : /sdk\.actions\.click\((items\[0\]|target), \{ button: 'right' \}\)/,
     );
-    expect(emitted.code).not.toMatch(/sdk\.actions\.click\(items\[0\]\)/);
-    // The manifest's examples read back to the same pattern.
-    for (const example of emitted.manifest.intents[0]!.examples)
-      expect(frameSignature(generaliseFrame(parseCommand(example).frame).frame), example).toBe(
-        pattern.signature,
-      );
+    expect(emitted.code).not.toMatch(/sdk\.actions\.click\((items\[0\]|target)\)/);
+    // The manifest's examples read back to the same action (and, from the plan templates, the same pattern).
+    for (const example of emitted.manifest.intents[0]!.examples) {
+      const back = generaliseFrame(parseCommand(example).frame).frame;
+      expect(back.action, example).toBe(pattern.frame.action);
+      if (family.id !== 'template/element-by-label')
+        expect(frameSignature(back), example).toBe(pattern.signature);
+    }
     const { report } = synthesize(emitted.code, {
       permissions: emitted.manifest.permissions,
       inputSchema: emitted.manifest.inputSchema,
