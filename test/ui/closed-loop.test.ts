@@ -12,7 +12,7 @@ import { synthesize } from '../../src/synthesis/index.js';
 import { frameSignature, matchCapability, parseCommand } from '../../src/understanding/index.js';
 import { closeOcr, decodeImage } from '../../src/vision/index.js';
 import { createVisionPort } from '../../src/vision-port.js';
-import { TASK_FAMILIES } from '../fixtures/ui/tasks.js';
+import { POINTER_TASK_FAMILIES, TASK_FAMILIES } from '../fixtures/ui/tasks.js';
 import { CHROMIUM, launchBrowser, openTask } from './harness.js';
 
 /**
@@ -22,9 +22,9 @@ import { CHROMIUM, launchBrowser, openTask } from './harness.js';
  * the page's state is. The sentence above each task quotes the control's label: clicking the quote fails.
  */
 type Session = Awaited<ReturnType<typeof openTask>>;
-type Action = { type: string; x?: number; y?: number; text?: string };
+type Action = { type: string; x?: number; y?: number; text?: string; button?: string };
 
-function pattern(action: 'click' | 'type', parameters: string[]): Pattern {
+function pattern(action: 'click' | 'type' | 'right-click' | 'hover', parameters: string[]): Pattern {
   return {
     id: `p-${action}`,
     frame: { action, target: { kind: 'button', label: '<label>' }, raw: '' },
@@ -34,6 +34,8 @@ function pattern(action: 'click' | 'type', parameters: string[]): Pattern {
 
 const families = {
   click: elementFamily.emit(pattern('click', ['label']), 1, []),
+  'right-click': elementFamily.emit(pattern('right-click', ['label']), 1, []),
+  hover: elementFamily.emit(pattern('hover', ['label']), 1, []),
   type: elementFamily.emit(pattern('type', ['label', 'text']), 1, []),
   count: countShapesFamily.emit(
     {
@@ -189,6 +191,39 @@ describe.skipIf(!existsSync(CHROMIUM))('closed loop: Ironcliw acts on real task 
       }
     }
     expect(failures).toEqual([]);
+  });
+
+  it("right-clicks and hovers the named button: the page's contextmenu / mouseover handler says so (issue 17)", async () => {
+    const failures: string[] = [];
+    for (const family of POINTER_TASK_FAMILIES)
+      for (const seed of [1, 2, 3]) {
+        const task = await openTask(browser, family, seed);
+        try {
+          const which = family === 'hover-button' ? 'hover' : 'right-click';
+          const out = await act(task, which, { label: task.target });
+          expect(out.data.actions).toEqual([
+            expect.objectContaining(
+              which === 'hover' ? { type: 'hover' } : { type: 'click', button: 'right' },
+            ),
+          ]);
+          const reward = await task.reward();
+          if (reward !== 1)
+            failures.push(`${family} seed ${seed} "${task.instruction}": reward ${reward}, ${out.answer}`);
+        } finally {
+          await task.close();
+        }
+      }
+    expect(failures).toEqual([]);
+    // The page tells the buttons apart: a left click where the right click landed is a wrong answer.
+    const task = await openTask(browser, 'right-click-button', 1);
+    try {
+      const out = await ask(task, 'right-click', { label: task.target });
+      const { x, y } = out.data.actions![0]!;
+      await task.apply([{ type: 'click', x, y }]);
+      expect(await task.reward()).toBe(-1);
+    } finally {
+      await task.close();
+    }
   });
 
   it('types into the field and the field holds the text (page state, 2x screen)', async () => {
