@@ -40,6 +40,46 @@ describe('sdk.actions pointer actions', () => {
     expect(host.actions).toHaveLength(5);
   });
 
+  it('drags from one item or point to another, centre to centre', async () => {
+    const { host, actuator } = sdk(['actions.click']);
+    const other = { bbox: { x: 100, y: 100, width: 20, height: 10 } };
+    expect(await host.call('actions.drag', [item, other])).toEqual({
+      type: 'drag',
+      x: 25,
+      y: 40,
+      to: { x: 110, y: 105 },
+    });
+    expect(
+      await host.call('actions.drag', [
+        { x: 1, y: 2 },
+        { x: 3.6, y: 2 },
+      ]),
+    ).toEqual({
+      type: 'drag',
+      x: 1,
+      y: 2,
+      to: { x: 4, y: 2 },
+    });
+    expect(actuator.performed).toHaveLength(2);
+    for (const args of [
+      [item],
+      [item, 'there'],
+      [item, item],
+      [
+        { x: 1, y: 1 },
+        { x: 1.2, y: 0.9 },
+      ],
+    ])
+      await expect(host.call('actions.drag', args), JSON.stringify(args)).rejects.toMatchObject({
+        code: 'E_INPUT_INVALID',
+      });
+    expect(actuator.performed).toHaveLength(2);
+    const { host: denied } = sdk(['actions.type']);
+    await expect(denied.call('actions.drag', [item, other])).rejects.toMatchObject({
+      code: 'E_PERMISSION_DENIED',
+    });
+  });
+
   it('hovering needs actions.click, like any pointer action', async () => {
     const { host, actuator } = sdk(['actions.type']);
     await expect(host.call('actions.hover', [item])).rejects.toMatchObject({ code: 'E_PERMISSION_DENIED' });

@@ -292,6 +292,16 @@ export function createHostSdk(options: HostSdkOptions): HostSdk {
       if (!point) bad('hover target must be {x, y} or an item with a bbox');
       return act({ type: 'hover', x: Math.round(point.x), y: Math.round(point.y) });
     },
+    'actions.drag': async ([from, to]) => {
+      const point = (v: unknown) => (asRect(v) ? centre(asRect(v)!) : asPoint(v));
+      const a = point(from);
+      const b = point(to);
+      if (!a || !b) bad('drag needs a start and an end, each {x, y} or an item with a bbox');
+      const at = { x: Math.round(a.x), y: Math.round(a.y) };
+      const end = { x: Math.round(b.x), y: Math.round(b.y) };
+      if (at.x === end.x && at.y === end.y) bad('a drag must end somewhere else than it starts');
+      return act({ type: 'drag', ...at, to: end });
+    },
     'actions.type': async ([text]) => {
       if (typeof text !== 'string' || text.length > 10_000)
         bad('type needs a string of at most 10000 characters');

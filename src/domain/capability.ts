@@ -94,11 +94,13 @@ export interface CapabilityResult {
     text?: string;
     present?: boolean;
     actions?: Array<{
-      type: 'click' | 'type' | 'press' | 'hover';
+      type: 'click' | 'type' | 'press' | 'hover' | 'drag';
       x?: number;
       y?: number;
       /** A click's mouse button; absent means left. */
       button?: 'left' | 'right';
+      /** Where a drag releases the button. */
+      to?: { x: number; y: number };
       text?: string;
       keys?: string;
     }>;

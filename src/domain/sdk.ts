@@ -17,6 +17,8 @@ export const SDK_METHODS = {
   // Hovering moves the pointer without pressing: a pointer action like a click, so it needs the same permission
   // (a new one would have to be threaded through every manifest and policy for no difference in risk).
   'actions.hover': 'actions.click',
+  // A drag presses the left button at one point and releases it at another: a pointer action too.
+  'actions.drag': 'actions.click',
   'actions.type': 'actions.type',
   'actions.press': 'actions.type',
   random: null,

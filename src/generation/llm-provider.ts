@@ -88,6 +88,7 @@ interface Sdk {
   actions: {
     click(target: Item | { x: number; y: number }, options?: { button?: 'left' | 'right' }): Promise<{ type: 'click'; x: number; y: number; button?: 'right' }>; // needs actions.click
     hover(target: Item | { x: number; y: number }): Promise<{ type: 'hover'; x: number; y: number }>; // moves the pointer only; needs actions.click
+    drag(from: Item | { x: number; y: number }, to: Item | { x: number; y: number }): Promise<{ type: 'drag'; x: number; y: number; to: { x: number; y: number } }>; // left button held from one point to another; needs actions.click
     type(text: string): Promise<{ type: 'type'; text: string }>;          // needs actions.type
     press(keys: string): Promise<{ type: 'press'; keys: string }>;        // needs actions.type
   };
@@ -97,7 +98,7 @@ interface Sdk {
 }
 // Colours: ${COLORS.join(', ')}.
 // The module: export default async function run(input: Record<string, unknown>, sdk: Sdk): Promise<{ answer: string; data: Record<string, unknown> }>
-// data uses: count, items (Item[]), text, present, actions ([{type:'click',x,y,button?}|{type:'hover',x,y}|{type:'type',text}|{type:'press',keys}]), value, unit.`;
+// data uses: count, items (Item[]), text, present, actions ([{type:'click',x,y,button?}|{type:'hover',x,y}|{type:'drag',x,y,to}|{type:'type',text}|{type:'press',keys}]), value, unit.`;
 
 const RULES = `Rules: one ES2022 module, no imports, no require, no eval/Function, no timers, no network, no globalThis/process,
 no prototype changes; every value from the command arrives in \`input\`; only call the SDK methods listed; report every

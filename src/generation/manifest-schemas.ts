@@ -83,7 +83,7 @@ const ACTIONS_SCHEMA: JsonSchema = {
     type: 'object',
     required: ['type'],
     properties: {
-      type: { type: 'string', enum: ['click', 'hover', 'type', 'press'] },
+      type: { type: 'string', enum: ['click', 'hover', 'drag', 'type', 'press'] },
       // Only a click carries a button, and only a right click says so.
       button: { type: 'string', enum: ['left', 'right'] },
     },

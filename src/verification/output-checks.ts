@@ -17,7 +17,7 @@ const NUMBER_WORDS = [
   'eleven',
   'twelve',
 ];
-const ACTION_TYPES = new Set(['click', 'type', 'press', 'hover']);
+const ACTION_TYPES = new Set(['click', 'type', 'press', 'hover', 'drag']);
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -62,7 +62,7 @@ export function outputProblems(schema: JsonSchema, output: unknown): string[] {
   if (data.actions !== undefined) {
     if (!Array.isArray(data.actions)) problems.push('data.actions is not an array');
     else if (data.actions.some((a) => !isRecord(a) || !ACTION_TYPES.has(a.type as string)))
-      problems.push('data.actions holds an entry that is not {type: click|hover|type|press, …}');
+      problems.push('data.actions holds an entry that is not {type: click|hover|drag|type|press, …}');
   }
   return problems;
 }

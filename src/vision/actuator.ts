@@ -1,11 +1,16 @@
 /** A UI action as performed (or recorded). Coordinates are screen pixels. */
 export interface PerformedAction {
-  /** `hover` moves the pointer to (x, y) without pressing a button. */
-  type: 'click' | 'type' | 'press' | 'hover';
+  /**
+   * `hover` moves the pointer to (x, y) without pressing a button; `drag` presses the left button at (x, y),
+   * moves to `to` and releases it there.
+   */
+  type: 'click' | 'type' | 'press' | 'hover' | 'drag';
   x?: number;
   y?: number;
   /** The button of a `click`; absent means left (so a left click reads as it always did). */
   button?: 'left' | 'right';
+  /** Where a `drag` releases the button. */
+  to?: { x: number; y: number };
   text?: string;
   /** Key chord for `press`, e.g. "ctrl+s". */
   keys?: string;
@@ -26,6 +31,10 @@ export abstract class ActuatorBase implements Actuator {
 
   hover(x: number, y: number): Promise<PerformedAction> {
     return this.perform({ type: 'hover', x, y });
+  }
+
+  drag(x: number, y: number, toX: number, toY: number): Promise<PerformedAction> {
+    return this.perform({ type: 'drag', x, y, to: { x: toX, y: toY } });
   }
 
   type(text: string): Promise<PerformedAction> {

@@ -160,6 +160,20 @@ describe('X11 without a display', () => {
       'click',
       '3',
     ]);
+    expect(a.commandLine({ type: 'drag', x: 10, y: 20, to: { x: 50, y: 60 } })).toEqual([
+      'mousemove',
+      '--sync',
+      '10',
+      '20',
+      'mousedown',
+      '1',
+      'mousemove',
+      '--sync',
+      '50',
+      '60',
+      'mouseup',
+      '1',
+    ]);
     expect(a.commandLine({ type: 'press', keys: 'ctrl+s' })).toEqual(['key', '--', 'ctrl+s']);
   });
 
@@ -172,6 +186,9 @@ describe('X11 without a display', () => {
       { type: 'click', x: 4, y: 4, button: 'middle' },
       { type: 'hover', x: 4 },
       { type: 'hover', x: -3, y: 4 },
+      { type: 'drag', x: 4, y: 4 },
+      { type: 'drag', x: 4, y: 4, to: { x: 4, y: 4 } },
+      { type: 'drag', x: 4, y: 4, to: { x: 40000, y: 4 } },
       { type: 'type', text: '' },
       { type: 'type', text: 'too long' },
       { type: 'press', keys: 'ctrl+s; rm -rf /' },
@@ -341,36 +358,63 @@ describe.skipIf(!tools.xvfb || !tools.xwd)('X11 screen source under Xvfb', () =>
       await page.context().close();
     });
 
-    it.skipIf(!tools.xdotool)('hovers and right-clicks the window through xdotool (issue 17)', async () => {
-      const { page, origin } = await open('form.html');
-      // The page's own handlers are the proof: mouseover fires only when the pointer arrives, contextmenu only
-      // for the right button (a left click would record "click" instead).
-      await page.evaluate(`(() => {
+    it.skipIf(!tools.xdotool)(
+      'hovers, right-clicks and drags in the window through xdotool (issue 17)',
+      async () => {
+        const { page, origin } = await open('form.html');
+        // The page's own handlers are the proof: mouseover fires only when the pointer arrives, contextmenu only
+        // for the right button (a left click would record "click" instead).
+        await page.evaluate(`(() => {
         document.addEventListener('mouseover', (e) => { if (e.target.id) window.events.push({ type: 'over', target: e.target.id, buttons: e.buttons }); });
         document.addEventListener('contextmenu', (e) => { e.preventDefault(); window.events.push({ type: 'contextmenu', target: e.target.id, button: e.button }); });
       })()`);
-      const box =
-        (await page.evaluate(`(() => { const r = document.querySelector('#send').getBoundingClientRect();
+        const box =
+          (await page.evaluate(`(() => { const r = document.querySelector('#send').getBoundingClientRect();
           return { x: r.x, y: r.y, width: r.width, height: r.height }; })()`)) as Rect;
-      const send = shift(box, origin);
-      const [x, y] = [Math.round(send.x + send.width / 2), Math.round(send.y + send.height / 2)];
-      // A pointer event reaches only a window the X server shows: wait until the page is painted.
-      await paintedCapture(xvfb.display, { x: origin.x, y: origin.y, width: 400, height: 200 });
-      const actuator = new X11Actuator({ display: xvfb.display });
-      // The pointer may still rest where an earlier test left it: park it on the bare page (no id) first.
-      await actuator.hover(origin.x + 5, origin.y + 5);
-      expect(await actuator.hover(x, y)).toEqual({ type: 'hover', x, y });
-      await expect.poll(() => page.evaluate('window.events.length')).toBe(1);
-      // Twice on the point the hover left the pointer at: `mousemove --sync` there used to wait out the timeout.
-      expect(await actuator.click(x, y, 'right')).toEqual({ type: 'click', x, y, button: 'right' });
-      await actuator.click(x, y, 'right');
-      await expect.poll(() => page.evaluate('window.events.length')).toBe(3);
-      expect(await page.evaluate('window.events')).toEqual([
-        { type: 'over', target: 'send', buttons: 0 },
-        { type: 'contextmenu', target: 'send', button: 2 },
-        { type: 'contextmenu', target: 'send', button: 2 },
-      ]);
-      await page.context().close();
-    });
+        const send = shift(box, origin);
+        const [x, y] = [Math.round(send.x + send.width / 2), Math.round(send.y + send.height / 2)];
+        // A pointer event reaches only a window the X server shows: wait until the page is painted.
+        await paintedCapture(xvfb.display, { x: origin.x, y: origin.y, width: 400, height: 200 });
+        const actuator = new X11Actuator({ display: xvfb.display });
+        // The pointer may still rest where an earlier test left it: park it on the bare page (no id) first.
+        await actuator.hover(origin.x + 5, origin.y + 5);
+        expect(await actuator.hover(x, y)).toEqual({ type: 'hover', x, y });
+        await expect.poll(() => page.evaluate('window.events.length')).toBe(1);
+        // Twice on the point the hover left the pointer at: `mousemove --sync` there used to wait out the timeout.
+        expect(await actuator.click(x, y, 'right')).toEqual({ type: 'click', x, y, button: 'right' });
+        await actuator.click(x, y, 'right');
+        await expect.poll(() => page.evaluate('window.events.length')).toBe(3);
+        expect(await page.evaluate('window.events')).toEqual([
+          { type: 'over', target: 'send', buttons: 0 },
+          { type: 'contextmenu', target: 'send', button: 2 },
+          { type: 'contextmenu', target: 'send', button: 2 },
+        ]);
+        // A drag from the button to the field: button 1 goes down on one and comes up on the other.
+        await page.evaluate(`(() => {
+        window.events = [];
+        document.addEventListener('mousedown', (e) => window.events.push({ type: 'down', target: e.target.id, button: e.button }));
+        document.addEventListener('mouseup', (e) => window.events.push({ type: 'up', target: e.target.id, button: e.button }));
+      })()`);
+        const name = shift(
+          (await page.evaluate(`(() => { const r = document.querySelector('#name').getBoundingClientRect();
+          return { x: r.x, y: r.y, width: r.width, height: r.height }; })()`)) as Rect,
+          origin,
+        );
+        const to = { x: Math.round(name.x + name.width / 2), y: Math.round(name.y + name.height / 2) };
+        expect(await actuator.drag(x, y, to.x, to.y)).toEqual({ type: 'drag', x, y, to });
+        await expect
+          .poll(() =>
+            page.evaluate('window.events.filter((e) => e.type === "down" || e.type === "up").length'),
+          )
+          .toBe(2);
+        expect(
+          await page.evaluate('window.events.filter((e) => e.type === "down" || e.type === "up")'),
+        ).toEqual([
+          { type: 'down', target: 'send', button: 0 },
+          { type: 'up', target: 'name', button: 0 },
+        ]);
+        await page.context().close();
+      },
+    );
   });
 });

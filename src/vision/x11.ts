@@ -198,6 +198,8 @@ const KEYS =
 /** One action as xdotool arguments: a pointer move (if any) first, then the rest. */
 interface XdoCommand {
   move?: { x: number; y: number };
+  /** Where the pointer is left, when not at `move` (a drag ends elsewhere). */
+  end?: { x: number; y: number };
   rest: string[];
   done: PerformedAction;
 }
@@ -211,7 +213,8 @@ export interface X11ActuatorOptions extends X11Options {
 
 /**
  * Performs actions on an X11 display with `xdotool` (Debian `xdotool`): a click moves the pointer and presses
- * button 1 (3 for `button: 'right'`), a hover only moves the pointer, `type` types text into the focused window, `press` sends key chords ("ctrl+s", "Return").
+ * button 1 (3 for `button: 'right'`), a hover only moves the pointer, a drag holds button 1 from one point to
+ * another, `type` types text into the focused window, `press` sends key chords ("ctrl+s", "Return").
  * Without a reachable display or `xdotool` it reports itself unavailable ({@link probe}) and every action
  * throws `E_ACTUATOR_UNAVAILABLE`. Actions run one at a time, in call order.
  *
@@ -242,7 +245,7 @@ export class X11Actuator extends ActuatorBase {
     } catch (err) {
       return Promise.reject(err);
     }
-    const { move, rest, done } = command;
+    const { move, rest, done, end } = command;
     const job = this.queue.then(async () => {
       const status = await this.probe();
       if (!status.available) {
@@ -260,7 +263,7 @@ export class X11Actuator extends ActuatorBase {
         timeoutMs: this.options.timeoutMs ?? 10_000,
         code: 'E_ACTUATOR_UNAVAILABLE',
       });
-      if (move) this.pointer = move;
+      if (move) this.pointer = end ?? move;
       return done;
     });
     this.queue = job.catch(() => undefined);
@@ -293,6 +296,25 @@ export class X11Actuator extends ActuatorBase {
         done: right ? { type: 'click', x, y, button: 'right' } : { type: 'click', x, y },
       };
     }
+    if (a?.type === 'drag') {
+      const ok = (v: unknown) => Number.isFinite(v) && (v as number) >= 0 && (v as number) <= MAX_COORD;
+      if (!ok(a.x) || !ok(a.y) || !a.to || !ok(a.to.x) || !ok(a.to.y))
+        throw bad(`a drag needs x, y and to {x, y} between 0 and ${MAX_COORD}`);
+      const [x, y, tx, ty] = [a.x!, a.y!, a.to.x, a.to.y].map((v) => Math.round(v)) as [
+        number,
+        number,
+        number,
+        number,
+      ];
+      if (x === tx && y === ty) throw bad('a drag must end somewhere else than it starts');
+      // Button 1 goes down at the start and up at the end; the second move is a real movement, so --sync is safe.
+      return {
+        move: { x, y },
+        rest: ['mousedown', '1', 'mousemove', '--sync', String(tx), String(ty), 'mouseup', '1'],
+        done: { type: 'drag', x, y, to: { x: tx, y: ty } },
+        end: { x: tx, y: ty },
+      };
+    }
     if (a?.type === 'type') {
       const max = this.options.maxTextLength ?? 1000;
       if (typeof a.text !== 'string' || a.text.length === 0) throw bad('type needs a non-empty text');
@@ -308,7 +330,7 @@ export class X11Actuator extends ActuatorBase {
       return { rest: ['key', '--', ...a.keys.split(' ')], done: { type: 'press', keys: a.keys } };
     }
     throw bad(
-      'an action is {type: "click", x, y, button?}, {type: "hover", x, y}, {type: "type", text} or {type: "press", keys}',
+      'an action is {type: "click", x, y, button?}, {type: "hover", x, y}, {type: "drag", x, y, to: {x, y}}, {type: "type", text} or {type: "press", keys}',
     );
   }
 }

@@ -14,7 +14,8 @@
 //   await task.reward();                                       // 1 done, -1 done wrong, 0 not done (page's own)
 //   await task.close(); await browser.close();
 //
-// Actions are {type:'click', x, y, button?: 'right'} | {type:'hover', x, y} | {type:'type', text} |
+// Actions are {type:'click', x, y, button?: 'right'} | {type:'hover', x, y} | {type:'drag', x, y, to: {x, y}} |
+// {type:'type', text} |
 // {type:'press', keys} as in `data.actions`
 // (keys: '+'-joined chords such as 'ctrl+a' or 'Return', several separated by spaces).
 import { corpusPage, CORPUS_SIZE, LAYOUTS, STYLES } from '../fixtures/ui/corpus.js';
@@ -91,7 +92,13 @@ export async function applyActions(page, actions, scale = 1) {
     if (a.type === 'click')
       await page.mouse.click(a.x / scale, a.y / scale, a.button === 'right' ? { button: 'right' } : {});
     else if (a.type === 'hover') await page.mouse.move(a.x / scale, a.y / scale);
-    else if (a.type === 'type') await page.keyboard.type(a.text);
+    else if (a.type === 'drag') {
+      await page.mouse.move(a.x / scale, a.y / scale);
+      await page.mouse.down();
+      // In steps, so the page sees the pointer travel with the button held (mousemove / dragover on the way).
+      await page.mouse.move(a.to.x / scale, a.to.y / scale, { steps: 5 });
+      await page.mouse.up();
+    } else if (a.type === 'type') await page.keyboard.type(a.text);
     else if (a.type === 'press')
       for (const c of a.keys.split(/\s+/).filter(Boolean)) await page.keyboard.press(chord(c));
     else throw new Error(`unknown action type ${JSON.stringify(a.type)}`);

@@ -138,4 +138,25 @@ describe.skipIf(!existsSync(CHROMIUM))('in Chromium', () => {
     expect(await t.page.evaluate('document.getElementById("tt").value')).toBe('xyz');
     await t.close();
   });
+
+  it('applies a drag as button down at the start, travel, button up at the end (2x screen)', async () => {
+    const t = await openTask(browser, 'click-button', 4, { scale: 2 });
+    await t.page.evaluate(`(() => {
+      window.__drag = [];
+      for (const type of ['mousedown', 'mousemove', 'mouseup'])
+        document.addEventListener(type, (e) => window.__drag.push([type, e.clientX, e.clientY, e.buttons]));
+    })()`);
+    await t.apply([{ type: 'drag', x: 20, y: 120, to: { x: 200, y: 300 } }]);
+    const seen = (await t.page.evaluate('window.__drag')) as Array<[string, number, number, number]>;
+    // The pointer first arrives at the start with no button held, then presses there.
+    expect(seen[0]).toEqual(['mousemove', 10, 60, 0]);
+    expect(seen[1]).toEqual(['mousedown', 10, 60, 1]);
+    expect(seen.at(-1)).toEqual(['mouseup', 100, 150, 0]);
+    // The moves between hold the button.
+    const moves = seen.slice(2, -1);
+    expect(moves.length).toBeGreaterThan(1);
+    expect(moves.every((e) => e[0] === 'mousemove')).toBe(true);
+    expect(moves.every((e) => e[3] === 1)).toBe(true);
+    await t.close();
+  });
 });
