@@ -37,20 +37,20 @@ async function run(...argv: string[]): Promise<{ code: number; out: string }> {
 
 describe('run --wait', () => {
   it('reports the pattern while it collects, then why no capability can be generated', async () => {
-    const first = await run('hover over the Save button', '--user', 'ana');
+    const first = await run('drag the Save button to the sidebar', '--user', 'ana');
     expect(first.code).toBe(1);
     expect(first.out).toContain(
-      'learning:\n  ✓ pattern  hover:button[label]: 1 failure from 1 user; learning starts at 3 from 2\n',
+      'learning:\n  ✓ pattern  drag:button[label]: 1 failure from 1 user; learning starts at 3 from 2\n',
     );
-    await run('hover over the Save button', '--user', 'ben');
-    const third = await run('hover over the Save button', '--user', 'cleo', '--json');
+    await run('drag the Save button to the sidebar', '--user', 'ben');
+    const third = await run('drag the Save button to the sidebar', '--user', 'cleo', '--json');
     const { learning } = JSON.parse(third.out) as {
       learning: { status: string; steps: Array<{ stage: string; ok: boolean; text: string }> };
     };
     expect(learning.status).toBe('rejected');
     expect(learning.steps).toEqual([
-      { stage: 'pattern', ok: true, text: 'hover:button[label]: 3 failures from 3 users' },
-      { stage: 'not-learned', ok: false, text: 'no generator family handles hover:button[label] yet' },
+      { stage: 'pattern', ok: true, text: 'drag:button[label]: 3 failures from 3 users' },
+      { stage: 'not-learned', ok: false, text: 'no generator family handles drag:button[label] yet' },
     ]);
   });
 

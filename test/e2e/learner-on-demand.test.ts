@@ -49,11 +49,21 @@ afterEach(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** The learner processes under `serve` now (`… entry.ts learn …`). */
+/**
+ * The learner processes under `serve` now (`… entry.ts learn …`): serve's own children only. A process the
+ * learner is forking (a sandbox child, say) shows the learner's command line until it execs, and a CI run
+ * once counted such a one as a second learner.
+ */
 function learners(p: CliProcess): number[] {
   return [...descendants(p.proc.pid!).keys()].filter((pid) => {
     try {
-      return / learn /.test(` ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ')} `);
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      // Fields after the command name in parentheses: state, ppid, …
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      return (
+        ppid === p.proc.pid &&
+        / learn /.test(` ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ')} `)
+      );
     } catch {
       return false;
     }
