@@ -12,8 +12,6 @@
  *   node --import tsx bench/ocr-floor-probe.ts 5 settings-wide.html 1      (the 1920×1080 mock-up)
  */
 import { cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import sharp from 'sharp';
 import type { RgbaImage } from '../src/vision/index.js';
 import {
@@ -24,61 +22,26 @@ import {
   detectElements,
 } from '../src/vision/index.js';
 import { OCR_LANG_PATH } from '../src/vision/ocr-workers.js';
-
-type Page = {
-  goto(url: string): Promise<unknown>;
-  screenshot(o?: object): Promise<Buffer>;
-  close(): Promise<void>;
-};
-type Harness = {
-  launchBrowser(): Promise<{ close(): Promise<void>; newPage(o: object): Promise<Page> }>;
-  openTask(b: unknown, family: string, seed: number): Promise<Page>;
-};
+import { bareWorker, screenshots } from './ocr-probe-support.js';
 
 const rounds = Number(process.argv[2] ?? 20);
 const family = process.argv[3] ?? 'click-button';
 const seeds = (process.argv[4] ?? '1,2,3').split(',').map(Number);
 
-const h = (await import(pathToFileURL(join(process.cwd(), 'test/ui/harness.js')).href)) as Harness;
-const browser = await h.launchBrowser();
 const screens: Array<{ seed: number; png: Buffer; img: RgbaImage; up: Buffer; grey: Buffer }> = [];
-try {
-  for (const seed of seeds) {
-    // A family ending in .html is a mock-up of test/fixtures/browser/ at 1920×1080 (the seed is ignored).
-    const task = family.endsWith('.html')
-      ? await browser.newPage({ viewport: { width: 1920, height: 1080 }, deviceScaleFactor: 1 })
-      : await h.openTask(browser, family, seed);
-    if (family.endsWith('.html'))
-      await task.goto(pathToFileURL(join(process.cwd(), 'test/fixtures/browser', family)).href);
-    const png = await task.screenshot({ type: 'png' });
-    await task.close();
-    const img = await decodeImage(png);
-    const meta = await sharp(png).metadata();
-    const up = await sharp(png)
-      .resize((meta.width ?? img.width) * 3, (meta.height ?? img.height) * 3, { kernel: 'cubic' })
-      .greyscale()
-      .png()
-      .toBuffer();
-    const grey = await sharp(png).greyscale().png().toBuffer();
-    screens.push({ seed, png, img, up, grey });
-  }
-} finally {
-  await browser.close();
+const pngs = await screenshots(family, seeds);
+for (const [k, png] of pngs.entries()) {
+  const img = await decodeImage(png);
+  const up = await sharp(png)
+    .resize(img.width * 3, img.height * 3, { kernel: 'cubic' })
+    .greyscale()
+    .png()
+    .toBuffer();
+  const grey = await sharp(png).greyscale().png().toBuffer();
+  screens.push({ seed: seeds[k]!, png, img, up, grey });
 }
 
-const { createWorker } = (await import('tesseract.js')) as unknown as {
-  createWorker: (
-    lang: string,
-    oem: number,
-    o: Record<string, unknown>,
-  ) => Promise<{
-    recognize(i: Buffer): Promise<{ data: { text: string } }>;
-    setParameters(p: Record<string, string>): Promise<unknown>;
-    terminate(): Promise<unknown>;
-  }>;
-};
-const peer = await createWorker('eng', 1, { langPath: OCR_LANG_PATH, gzip: true, cacheMethod: 'none' });
-await peer.setParameters({ tessedit_pageseg_mode: '11', user_defined_dpi: '300', tessedit_do_invert: '0' });
+const peer = await bareWorker();
 
 const fresh = (img: RgbaImage): RgbaImage => ({
   width: img.width,

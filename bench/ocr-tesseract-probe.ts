@@ -13,8 +13,6 @@
  *   node --import tsx bench/ocr-tesseract-probe.ts 15 settings-wide.html      (the 1920×1080 mock-up)
  */
 import { loadavg } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import sharp from 'sharp';
 import {
   clearElementCache,
@@ -24,26 +22,8 @@ import {
   detectElements,
 } from '../src/vision/index.js';
 import { setMontageTap } from '../src/vision/ocr-montage.js';
-import { OCR_LANG_PATH } from '../src/vision/ocr-workers.js';
+import { bareWorker, screenshots } from './ocr-probe-support.js';
 
-type Page = {
-  goto(url: string): Promise<unknown>;
-  screenshot(o?: object): Promise<Buffer>;
-  close(): Promise<void>;
-};
-type Harness = {
-  launchBrowser(): Promise<{ close(): Promise<void>; newPage(o: object): Promise<Page> }>;
-  openTask(b: unknown, family: string, seed: number): Promise<Page>;
-};
-type Worker = {
-  recognize(
-    i: Buffer,
-    o?: Record<string, string>,
-    out?: Record<string, boolean>,
-  ): Promise<{ data: { tsv: string | null } }>;
-  setParameters(p: Record<string, string>): Promise<unknown>;
-  terminate(): Promise<unknown>;
-};
 /** A grey image: width, height, one byte a pixel. */
 type Grey = { w: number; h: number; px: Buffer };
 
@@ -51,20 +31,7 @@ const reps = Number(process.argv[2] ?? 15);
 const family = process.argv[3] ?? 'click-button';
 const seed = Number(process.argv[4] ?? 1);
 
-const h = (await import(pathToFileURL(join(process.cwd(), 'test/ui/harness.js')).href)) as Harness;
-const browser = await h.launchBrowser();
-let png: Buffer;
-try {
-  const page = family.endsWith('.html')
-    ? await browser.newPage({ viewport: { width: 1920, height: 1080 }, deviceScaleFactor: 1 })
-    : await h.openTask(browser, family, seed);
-  if (family.endsWith('.html'))
-    await page.goto(pathToFileURL(join(process.cwd(), 'test/fixtures/browser', family)).href);
-  png = await page.screenshot({ type: 'png' });
-  await page.close();
-} finally {
-  await browser.close();
-}
+const png = (await screenshots(family, [seed]))[0]!;
 const montages: Buffer[] = [];
 const img = await decodeImage(png);
 // One look to start the pool, then the look whose montages are kept: a first look on a screen never seen.
@@ -76,11 +43,7 @@ await detectElements({ ...img, data: img.data.slice() });
 setMontageTap(undefined);
 await closeOcr();
 
-const { createWorker } = (await import('tesseract.js')) as unknown as {
-  createWorker: (lang: string, oem: number, o: Record<string, unknown>) => Promise<Worker>;
-};
-const w = await createWorker('eng', 1, { langPath: OCR_LANG_PATH, gzip: true, cacheMethod: 'none' });
-await w.setParameters({ tessedit_pageseg_mode: '11', user_defined_dpi: '300', tessedit_do_invert: '0' });
+const w = await bareWorker();
 
 const parse = (b: Buffer): Grey => {
   const m = /^P5\n(\d+) (\d+)\n255\n/.exec(b.toString('latin1', 0, 32))!;

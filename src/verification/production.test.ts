@@ -75,6 +75,15 @@ const stageBenchmark = (c: Capability) =>
 
 const check = (r: DetailedVerificationReport, name: string) => r.checks.find((c) => c.name === name)!;
 
+/** Fixed benchmark figures with this p99, for the confirmation tests. */
+const figures = (p99: number) =>
+  Promise.resolve({ latency: { p99 }, errorRate: 0, leak: { suspected: false } });
+/** A comparison reduced to p99 with a 10% threshold, as the benchmark stage's verdict is for these figures. */
+const compare = (a: { latency: { p99: number } }, b: { latency: { p99: number } }) =>
+  a.latency.p99 > b.latency.p99 * 1.1
+    ? { verdict: 'regressed' as const, detail: `p99 ${a.latency.p99} vs ${b.latency.p99}` }
+    : { verdict: 'unchanged' as const, detail: `p99 ${a.latency.p99} vs ${b.latency.p99}` };
+
 describe('production level: benchmark against budgets and the live version', () => {
   it('approves a generated capability whose benchmark meets the budgets and does not regress', async () => {
     const good = generatedCount(['color', 'shape']);
@@ -215,12 +224,6 @@ describe('production level: benchmark against budgets and the live version', () 
     // candidate's first two measurements are slow (p99 5), every other measurement of either is 1.
     const measured: string[] = [];
     let candidateRuns = 0;
-    const figures = (p99: number) =>
-      Promise.resolve({ latency: { p99 }, errorRate: 0, leak: { suspected: false } });
-    const compare = (a: { latency: { p99: number } }, b: { latency: { p99: number } }) =>
-      a.latency.p99 > b.latency.p99 * 1.1
-        ? { verdict: 'regressed' as const, detail: `p99 ${a.latency.p99} vs ${b.latency.p99}` }
-        : { verdict: 'unchanged' as const, detail: `p99 ${a.latency.p99} vs ${b.latency.p99}` };
     // Pooling as the benchmark stage does it, reduced to these figures: the median run's p99.
     const pool = (runs: Array<{ latency: { p99: number } }>) => {
       const p = runs.map((r) => r.latency.p99).sort((x, y) => x - y);
@@ -286,12 +289,6 @@ describe('production level: benchmark against budgets and the live version', () 
     // The CI failure this guards against: the same code, the candidate's first run at p50 +82% in a burst, the
     // four pairs after it even; pooled with that first run, the candidate still looked +10.3% slower.
     let candidateRuns = 0;
-    const figures = (p99: number) =>
-      Promise.resolve({ latency: { p99 }, errorRate: 0, leak: { suspected: false } });
-    const compare = (a: { latency: { p99: number } }, b: { latency: { p99: number } }) =>
-      a.latency.p99 > b.latency.p99 * 1.1
-        ? { verdict: 'regressed' as const, detail: `p99 ${a.latency.p99} vs ${b.latency.p99}` }
-        : { verdict: 'unchanged' as const, detail: `p99 ${a.latency.p99} vs ${b.latency.p99}` };
     // A pool that an outlier moves: the mean of the runs' p99.
     const pool = (runs: Array<{ latency: { p99: number } }>) => ({
       latency: { p99: runs.reduce((s, r) => s + r.latency.p99, 0) / runs.length },
